@@ -1,0 +1,163 @@
+//! Measures the article extractor on the article-extraction benchmark: quality (F1 of
+//! 4-word shingles, as the benchmark's score.py computes it) and speed (one thread,
+//! extraction only, pages already decompressed in memory).
+//!
+//! Usage: `cargo run --release --example bench_extract -- DIR [--out PRED.json]`, where
+//! DIR holds `ground-truth.json` and `html/<id>.html.gz`.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("bench_extract: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), String> {
+    let mut args = std::env::args().skip(1);
+    let mut dir = None;
+    let mut out = None;
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--out" => out = Some(args.next().ok_or("--out needs a path")?),
+            _ if dir.is_none() => dir = Some(a),
+            _ => return Err(format!("unexpected argument {a:?}")),
+        }
+    }
+    let dir = dir.ok_or("usage: bench_extract DIR [--out PRED.json]")?;
+    let truth_text = std::fs::read_to_string(format!("{dir}/ground-truth.json"))
+        .map_err(|e| format!("{dir}/ground-truth.json: {e}"))?;
+    let truth: HashMap<String, serde_json::Value> =
+        serde_json::from_str(&truth_text).map_err(|e| format!("ground-truth.json: {e}"))?;
+    let mut ids: Vec<&String> = truth.keys().collect();
+    ids.sort();
+
+    let mut pages = Vec::new();
+    for id in &ids {
+        let path = format!("{dir}/html/{id}.html.gz");
+        let file = std::fs::File::open(&path).map_err(|e| format!("{path}: {e}"))?;
+        let mut bytes = Vec::new();
+        flate2::read::GzDecoder::new(file)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("{path}: {e}"))?;
+        pages.push(String::from_utf8_lossy(&bytes).into_owned());
+    }
+    // A fixed fetch time: the benchmark pages are from 2019-2020.
+    let now = Utc
+        .with_ymd_and_hms(2020, 1, 1, 0, 0, 0)
+        .single()
+        .ok_or("bad fixed clock")?;
+
+    let mut elapsed = Duration::ZERO;
+    let mut preds = serde_json::Map::new();
+    let (mut precisions, mut recalls) = (Vec::new(), Vec::new());
+    let bytes: usize = pages.iter().map(String::len).sum();
+    for (id, html) in ids.iter().zip(&pages) {
+        let url = truth[*id]["url"]
+            .as_str()
+            .and_then(|u| url::Url::parse(u).ok());
+        let start = Instant::now();
+        let got = warta::extract::extract(html, url.as_ref(), None, now);
+        elapsed += start.elapsed();
+        let expected = truth[*id]["articleBody"].as_str().unwrap_or("");
+        let (p, r) = score(expected, &got.body_text);
+        if let Some(p) = p {
+            precisions.push(p);
+        }
+        if let Some(r) = r {
+            recalls.push(r);
+        }
+        preds.insert(
+            (*id).clone(),
+            serde_json::json!({ "articleBody": got.body_text }),
+        );
+    }
+    let mean = |v: &[f64]| {
+        if v.is_empty() {
+            0.0
+        } else {
+            v.iter().sum::<f64>() / v.len() as f64
+        }
+    };
+    let (p, r) = (mean(&precisions), mean(&recalls));
+    let f1 = if p + r > 0.0 {
+        2.0 * p * r / (p + r)
+    } else {
+        0.0
+    };
+    let secs = elapsed.as_secs_f64().max(1e-9);
+    println!(
+        "F1 {f1:.3} precision {p:.3} recall {r:.3} | {} pages in {secs:.2} s: {:.0} pages/s, {:.1} MB/s",
+        pages.len(),
+        pages.len() as f64 / secs,
+        bytes as f64 / 1e6 / secs
+    );
+    if let Some(out) = out {
+        let json = serde_json::to_string_pretty(&serde_json::Value::Object(preds))
+            .map_err(|e| e.to_string())?;
+        std::fs::write(&out, json).map_err(|e| format!("{out}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Tokens: maximal runs of word characters (letters, marks, digits, connector
+/// punctuation), as Python's `\w+`.
+fn words(text: &str) -> Vec<&str> {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || is_mark(c);
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        match (is_word(c), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push(&text[s..i]);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push(&text[s..]);
+    }
+    out
+}
+
+/// Combining marks, which Python's `\w` counts as word characters in most scripts.
+fn is_mark(c: char) -> bool {
+    matches!(c as u32, 0x0300..=0x036F | 0x0483..=0x0489 | 0x0591..=0x05C7 | 0x0610..=0x061A
+        | 0x064B..=0x065F | 0x0900..=0x0903 | 0x093A..=0x094F | 0x0E31 | 0x0E34..=0x0E3A
+        | 0x0E47..=0x0E4E | 0x1AB0..=0x1AFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
+}
+
+fn shingles<'a>(tokens: &[&'a str]) -> HashMap<Vec<&'a str>, i64> {
+    let mut bag = HashMap::new();
+    if tokens.is_empty() {
+        return bag;
+    }
+    if tokens.len() <= 4 {
+        bag.insert(tokens.to_vec(), 1);
+        return bag;
+    }
+    for w in tokens.windows(4) {
+        *bag.entry(w.to_vec()).or_insert(0) += 1;
+    }
+    bag
+}
+
+/// Per-document precision (None for an empty prediction) and recall.
+fn score(truth: &str, pred: &str) -> (Option<f64>, Option<f64>) {
+    let (t, p) = (shingles(&words(truth)), shingles(&words(pred)));
+    let tp: i64 = t
+        .iter()
+        .map(|(k, &n)| n.min(p.get(k).copied().unwrap_or(0)))
+        .sum();
+    let total_p: i64 = p.values().sum();
+    let total_t: i64 = t.values().sum();
+    let ratio = |a: i64, b: i64| (b > 0).then(|| a as f64 / b as f64);
+    (ratio(tp, total_p), ratio(tp, total_t))
+}

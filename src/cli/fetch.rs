@@ -1,0 +1,99 @@
+//! `warta fetch [FEED…]`: one pass, a per-feed summary, exit 1 naming each feed that failed.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use chrono::Utc;
+use futures_util::StreamExt;
+
+use super::{Context, output, runtime};
+use crate::error::{Error, Result};
+use crate::ingest::{FeedReport, Ingest, PollStatus};
+use crate::store::Store;
+
+/// Feeds polled at once. Politeness is per host inside the fetcher; this only bounds how
+/// many feeds' pages wait in memory together.
+const FEEDS_AT_ONCE: usize = 8;
+
+pub fn run(ctx: &Context, names: &[String]) -> Result<u8> {
+    let config = ctx.config()?;
+    let selected: Vec<String> = config
+        .select_feeds(names)
+        .map_err(Error::usage)?
+        .iter()
+        .map(|f| f.name.to_string())
+        .collect();
+    let db = ctx.db_path(Some(&config))?;
+    let store = Store::open(&db)?;
+    let config = Arc::new(config);
+    let ingest = Ingest::new(config.clone(), store).map_err(Error::failure)?;
+    let reports = runtime()?.block_on(async {
+        let ids = ingest.sync_feeds().await?;
+        let jobs = selected.iter().filter_map(|name| {
+            let i = config.feeds.iter().position(|f| f.name.as_str() == name)?;
+            Some((i, ids.get(i).copied()?))
+        });
+        let reports: Vec<FeedReport> = futures_util::stream::iter(jobs.map(|(i, id)| {
+            let ingest = &ingest;
+            let feed = &config.feeds[i];
+            async move { ingest.poll_feed(feed, id, Utc::now()).await }
+        }))
+        .buffered(FEEDS_AT_ONCE)
+        .collect()
+        .await;
+        Ok::<_, Error>(reports)
+    })?;
+
+    let mut out = std::io::stdout().lock();
+    output(print_summary(&mut out, &reports))?;
+    let failed: Vec<&FeedReport> = reports
+        .iter()
+        .filter(|r| matches!(r.status, PollStatus::Failed(_)))
+        .collect();
+    for r in &failed {
+        if let PollStatus::Failed(why) = &r.status {
+            eprintln!("warta: feed {}: {why}", r.feed);
+        }
+    }
+    Ok(if failed.is_empty() { 0 } else { 1 })
+}
+
+fn print_summary(out: &mut impl Write, reports: &[FeedReport]) -> std::io::Result<()> {
+    let width = reports
+        .iter()
+        .map(|r| r.feed.as_str().len())
+        .max()
+        .unwrap_or(4);
+    let (mut new, mut dup, mut failed) = (0, 0, 0);
+    for r in reports {
+        let status = match &r.status {
+            PollStatus::Ok => "ok".to_string(),
+            PollStatus::NotModified => "not modified".to_string(),
+            PollStatus::Failed(_) => "FAILED".to_string(),
+        };
+        write!(
+            out,
+            "{:<width$}  {:<12}  {:>4} new  {:>4} duplicate  {:>4} failed",
+            r.feed.as_str(),
+            status,
+            r.new,
+            r.duplicate,
+            r.failed,
+        )?;
+        if r.recovered > 0 {
+            write!(out, "  ({} earlier pages recovered)", r.recovered)?;
+        }
+        if let PollStatus::Failed(why) = &r.status {
+            write!(out, "  {why}")?;
+        }
+        writeln!(out)?;
+        new += r.new;
+        dup += r.duplicate;
+        failed += r.failed;
+    }
+    writeln!(
+        out,
+        "{} feeds: {new} new, {dup} duplicate, {failed} failed pages",
+        reports.len()
+    )
+}

@@ -1,0 +1,143 @@
+//! `warta show`, `warta feeds`, `warta stats`: reads of the archive.
+
+use std::io::Write;
+
+use chrono::Utc;
+use serde::Serialize;
+
+use super::{Context, ShowFormat, TableFormat, output, render};
+use crate::error::{Error, Result};
+use crate::store::{FeedRow, Store};
+
+pub fn show(ctx: &Context, id: &str, format: ShowFormat) -> Result<u8> {
+    let n: i64 = id.trim().trim_start_matches('#').parse().map_err(|_| {
+        Error::usage(format!(
+            "{id:?} is not an article id; ids are the numbers `warta search` prints"
+        ))
+    })?;
+    let config = ctx.optional_config()?;
+    let db = ctx.db_path(config.as_ref())?;
+    let store = Store::open_existing(&db)?;
+    let article = store
+        .article(n)?
+        .ok_or_else(|| Error::usage(format!("no article with id {n} in {}", db.display())))?;
+    let mut out = std::io::stdout().lock();
+    output(match format {
+        ShowFormat::Json => render::json(&mut out, &article),
+        ShowFormat::Text => render::article_text(&mut out, &article),
+        ShowFormat::Html => {
+            let html = article
+                .body_html
+                .clone()
+                .unwrap_or_else(|| paragraphs_to_html(&article.body));
+            writeln!(out, "{html}")
+        }
+    })?;
+    Ok(0)
+}
+
+fn paragraphs_to_html(body: &str) -> String {
+    body.split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| format!("<p>{}</p>", escape(p.trim())))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[derive(Serialize)]
+struct FeedOut {
+    name: String,
+    url: String,
+    state: String,
+    last_poll: Option<String>,
+    last_success: Option<String>,
+    last_error: Option<String>,
+    consecutive_failures: i64,
+    articles: i64,
+    pending_pages: i64,
+    schedule: Option<String>,
+    region: Option<String>,
+    tags: Vec<String>,
+}
+
+pub fn feeds(ctx: &Context, format: TableFormat) -> Result<u8> {
+    let config = ctx.config()?;
+    let db = ctx.db_path(Some(&config))?;
+    let rows: Vec<FeedRow> = if db.exists() {
+        Store::open_existing(&db)?.feed_rows()?
+    } else {
+        Vec::new()
+    };
+    let list: Vec<FeedOut> = config
+        .feeds
+        .iter()
+        .map(|f| {
+            let row = rows.iter().find(|r| r.name == f.name.as_str());
+            let state = if !f.enabled {
+                "disabled".to_string()
+            } else {
+                row.map_or_else(|| "new".to_string(), |r| r.state.clone())
+            };
+            FeedOut {
+                name: f.name.to_string(),
+                url: f.url.to_string(),
+                state,
+                last_poll: row.and_then(|r| r.last_poll.clone()),
+                last_success: row.and_then(|r| r.last_success.clone()),
+                last_error: row.and_then(|r| r.last_error.clone()),
+                consecutive_failures: row.map_or(0, |r| r.consecutive_failures),
+                articles: row.map_or(0, |r| r.articles),
+                pending_pages: row.map_or(0, |r| r.pending_pages),
+                schedule: Some(f.schedule.to_string()),
+                region: f.region.clone(),
+                tags: f.tags.clone(),
+            }
+        })
+        .collect();
+    let mut out = std::io::stdout().lock();
+    output(match format {
+        TableFormat::Json => render::json(&mut out, &list),
+        TableFormat::Table => {
+            let table: Vec<FeedRow> = list
+                .iter()
+                .map(|f| FeedRow {
+                    name: f.name.clone(),
+                    url: f.url.clone(),
+                    state: f.state.clone(),
+                    last_poll: f.last_poll.clone(),
+                    last_success: f.last_success.clone(),
+                    last_error: f.last_error.clone(),
+                    consecutive_failures: f.consecutive_failures,
+                    articles: f.articles,
+                    pending_pages: f.pending_pages,
+                })
+                .collect();
+            render::feeds_table(&mut out, &table)
+        }
+    })?;
+    Ok(0)
+}
+
+pub fn stats(ctx: &Context, format: TableFormat) -> Result<u8> {
+    let config = ctx.optional_config()?;
+    let db = ctx.db_path(config.as_ref())?;
+    let store = Store::open_existing(&db)?;
+    let feeds = match &config {
+        Some(c) => c.feeds.len() as i64,
+        None => store.feed_names()?.len() as i64,
+    };
+    let stats = store.stats(feeds, Utc::now())?;
+    let mut out = std::io::stdout().lock();
+    output(match format {
+        TableFormat::Json => render::json(&mut out, &stats),
+        TableFormat::Table => render::stats_table(&mut out, &stats),
+    })?;
+    Ok(0)
+}

@@ -1,0 +1,224 @@
+//! The command line: flags parsed once into typed values, one file per command, output only
+//! through `render`. Logs go to stderr; stdout carries results alone, so they can be piped.
+
+mod extract;
+mod fetch;
+mod info;
+mod reextract;
+mod render;
+mod search;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "warta",
+    version,
+    about = "Archives regional news: polls feeds, extracts full articles, recognises duplicates, searches the archive.",
+    after_help = "Examples:\n  warta fetch                       poll every enabled feed once\n  warta daemon                      keep polling on each feed's schedule\n  warta search 'banjir samarinda' --since 7d\n  warta show 42 --format json\n\nConfiguration: --config PATH, else $WARTA_CONFIG, else ./feeds.toml."
+)]
+pub struct Cli {
+    /// The configuration file (default: $WARTA_CONFIG, else ./feeds.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// The archive database (overrides [archive] path).
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// More logging (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Less logging (-q errors only, -qq nothing).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    quiet: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Poll every enabled feed now, then on each feed's schedule, until SIGINT or SIGTERM.
+    Daemon,
+    /// One pass over the named feeds (all enabled feeds when none is named).
+    Fetch {
+        /// Feed names from the config.
+        feeds: Vec<String>,
+    },
+    /// Full-text search of the archive.
+    Search(search::SearchArgs),
+    /// One archived article with its metadata, body and every other copy of the story.
+    Show {
+        /// The article id (from `warta search`).
+        id: String,
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
+    },
+    /// The configured feeds with their state.
+    Feeds {
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+    },
+    /// Archive totals.
+    Stats {
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+    },
+    /// Run the extractor on saved pages (or standard input) without touching the archive.
+    Extract(extract::ExtractArgs),
+    /// Run the current extractor again over the archived raw HTML.
+    Reextract {
+        /// Only this feed's articles (repeatable).
+        #[arg(long = "feed", value_name = "NAME")]
+        feeds: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ShowFormat {
+    Text,
+    Json,
+    Html,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TableFormat {
+    Table,
+    Json,
+}
+
+/// Runs the command line and returns the exit status.
+pub fn main() -> u8 {
+    let args = search::reorder_args(std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            // --help and --version are not errors; clap knows which is which.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    init_logging(&cli);
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("warta: {e}");
+            e.exit_code() as u8
+        }
+    }
+}
+
+fn init_logging(cli: &Cli) {
+    let default = match (cli.verbose, cli.quiet, &cli.command) {
+        (_, q, _) if q >= 2 => "off",
+        (_, 1, _) => "error",
+        (0, _, Command::Daemon) => "warta=info",
+        (0, _, _) => "warta=warn",
+        (1, _, _) => "warta=info",
+        (2, _, _) => "warta=debug",
+        _ => "warta=trace",
+    };
+    let filter = std::env::var("WARTA_LOG")
+        .ok()
+        .and_then(|s| tracing_subscriber::EnvFilter::try_new(s).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    let ctx = Context {
+        config_flag: cli.config.clone(),
+        db_flag: cli.db.clone(),
+        quiet: cli.quiet > 0,
+    };
+    match cli.command {
+        Command::Daemon => {
+            let config = ctx.config()?;
+            runtime()?.block_on(crate::daemon::run(Arc::new(config), ctx.db_flag.clone()))?;
+            Ok(0)
+        }
+        Command::Fetch { feeds } => fetch::run(&ctx, &feeds),
+        Command::Search(args) => search::run(&ctx, &args),
+        Command::Show { id, format } => info::show(&ctx, &id, format),
+        Command::Feeds { format } => info::feeds(&ctx, format),
+        Command::Stats { format } => info::stats(&ctx, format),
+        Command::Extract(args) => extract::run(&ctx, &args),
+        Command::Reextract { feeds } => reextract::run(&ctx, &feeds),
+    }
+}
+
+/// What every command may need, loaded on demand.
+pub(crate) struct Context {
+    config_flag: Option<PathBuf>,
+    db_flag: Option<PathBuf>,
+    #[allow(dead_code)]
+    quiet: bool,
+}
+
+impl Context {
+    fn config_path(&self) -> (PathBuf, bool) {
+        if let Some(p) = &self.config_flag {
+            return (p.clone(), true);
+        }
+        match std::env::var_os("WARTA_CONFIG") {
+            Some(p) if !p.is_empty() => (PathBuf::from(p), true),
+            _ => (PathBuf::from("feeds.toml"), false),
+        }
+    }
+
+    fn config(&self) -> Result<Config> {
+        let (path, _) = self.config_path();
+        Config::load(&path).map_err(|e| Error::usage(e.to_string()))
+    }
+
+    /// The config when one is named or present; `None` when there is none to read.
+    fn optional_config(&self) -> Result<Option<Config>> {
+        let (path, explicit) = self.config_path();
+        if !explicit && !path.exists() {
+            return Ok(None);
+        }
+        self.config().map(Some)
+    }
+
+    /// The archive path: --db, else the config's.
+    fn db_path(&self, config: Option<&Config>) -> Result<PathBuf> {
+        if let Some(p) = &self.db_flag {
+            return Ok(p.clone());
+        }
+        match config {
+            Some(c) => Ok(c.archive.path.clone()),
+            None => {
+                let (path, _) = self.config_path();
+                Err(Error::usage(format!(
+                    "no config file at {} to find the archive; pass --config PATH or --db PATH",
+                    path.display()
+                )))
+            }
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::failure(format!("cannot start the async runtime: {e}")))
+}
+
+/// Writing to a closed pipe (`warta search … | head`) is the reader's choice, not an error.
+fn output(result: std::io::Result<()>) -> Result<()> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::failure(format!("cannot write the output: {e}"))),
+    }
+}

@@ -1,0 +1,205 @@
+//! Every byte a command prints on stdout goes through here: table, json, ndjson, csv.
+
+use std::io::{self, Write};
+
+use clap::ValueEnum;
+use serde::Serialize;
+
+use crate::store::{ArticleView, FeedRow, SearchHit, Stats};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+    Ndjson,
+    Csv,
+}
+
+pub fn json<T: Serialize + ?Sized>(out: &mut impl Write, value: &T) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+pub fn ndjson<T: Serialize>(out: &mut impl Write, values: &[T]) -> io::Result<()> {
+    for v in values {
+        serde_json::to_writer(&mut *out, v).map_err(io::Error::other)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+pub fn hits(out: &mut impl Write, hits: &[SearchHit], format: ListFormat) -> io::Result<()> {
+    match format {
+        ListFormat::Json => json(out, hits),
+        ListFormat::Ndjson => ndjson(out, hits),
+        ListFormat::Csv => {
+            writeln!(
+                out,
+                "id,title,url,feed,published,fetched,language,snippet,score,story,copies"
+            )?;
+            for h in hits {
+                let fields = [
+                    h.id.to_string(),
+                    h.title.clone(),
+                    h.url.clone(),
+                    h.feed.clone(),
+                    h.published.clone().unwrap_or_default(),
+                    h.fetched.clone(),
+                    h.language.clone().unwrap_or_default(),
+                    h.snippet.clone(),
+                    format!("{:.4}", h.score),
+                    h.story.to_string(),
+                    h.copies.to_string(),
+                ];
+                let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+                writeln!(out, "{}", row.join(","))?;
+            }
+            Ok(())
+        }
+        ListFormat::Table => {
+            if hits.is_empty() {
+                return writeln!(out, "no matches");
+            }
+            for h in hits {
+                let date = h
+                    .published
+                    .as_deref()
+                    .unwrap_or(&h.fetched)
+                    .get(..10)
+                    .unwrap_or("")
+                    .to_string();
+                let copies = if h.copies > 1 {
+                    format!("  ({} copies)", h.copies)
+                } else {
+                    String::new()
+                };
+                writeln!(out, "{:>6}  {date}  {}  {}{copies}", h.id, h.feed, h.title)?;
+                writeln!(out, "        {}", h.url)?;
+                if !h.snippet.is_empty() {
+                    writeln!(out, "        {}", truncate_chars(&h.snippet, 200))?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+pub fn article_text(out: &mut impl Write, a: &ArticleView) -> io::Result<()> {
+    writeln!(out, "{}", a.title)?;
+    writeln!(out)?;
+    writeln!(out, "id:        {}", a.id)?;
+    writeln!(out, "url:       {}", a.url)?;
+    writeln!(out, "feed:      {}", a.feed)?;
+    if let Some(p) = &a.published {
+        writeln!(out, "published: {p}")?;
+    }
+    writeln!(out, "fetched:   {}", a.fetched)?;
+    if let Some(au) = &a.author {
+        writeln!(out, "author:    {au}")?;
+    }
+    if let Some(l) = &a.language {
+        writeln!(out, "language:  {l}")?;
+    }
+    writeln!(out, "story:     {} ({} copies)", a.story, a.copies)?;
+    if a.source == "feed" {
+        writeln!(
+            out,
+            "body from: the feed's text ({})",
+            a.note.as_deref().unwrap_or("page not extracted")
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", a.body)?;
+    if !a.other_copies.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Other copies:")?;
+        for c in &a.other_copies {
+            writeln!(
+                out,
+                "  #{}  {}  {}  (seen {})",
+                c.id, c.feed, c.url, c.first_seen
+            )?;
+        }
+    }
+    Ok(())
+}
+
+pub fn feeds_table(out: &mut impl Write, rows: &[FeedRow]) -> io::Result<()> {
+    let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+    writeln!(
+        out,
+        "{:<w$}  {:<8}  {:>8}  {:<25}  LAST ERROR",
+        "NAME", "STATE", "ARTICLES", "LAST SUCCESS"
+    )?;
+    for r in rows {
+        writeln!(
+            out,
+            "{:<w$}  {:<8}  {:>8}  {:<25}  {}",
+            r.name,
+            r.state,
+            r.articles,
+            r.last_success.as_deref().unwrap_or("-"),
+            r.last_error
+                .as_deref()
+                .map(|e| truncate_chars(e, 80))
+                .unwrap_or_default()
+        )?;
+    }
+    Ok(())
+}
+
+pub fn stats_table(out: &mut impl Write, s: &Stats) -> io::Result<()> {
+    writeln!(out, "feeds:             {}", s.feeds)?;
+    writeln!(out, "articles:          {}", s.articles)?;
+    writeln!(out, "stories:           {}", s.stories)?;
+    writeln!(out, "copies:            {}", s.copies)?;
+    writeln!(out, "duplicates:        {}", s.duplicates)?;
+    writeln!(out, "articles (24 h):   {}", s.articles_24h)?;
+    writeln!(out, "from feed text:    {}", s.from_feed_text)?;
+    writeln!(out, "pages pending:     {}", s.pending_pages)?;
+    writeln!(out, "database size:     {}", human_bytes(s.database_bytes))
+}
+
+fn human_bytes(n: i64) -> String {
+    let n = n as f64;
+    if n >= 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.1} GiB", n / (1024.0 * 1024.0 * 1024.0))
+    } else if n >= 1024.0 * 1024.0 {
+        format!("{:.1} MiB", n / (1024.0 * 1024.0))
+    } else if n >= 1024.0 {
+        format!("{:.1} KiB", n / 1024.0)
+    } else {
+        format!("{n} B")
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn truncate_chars(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_only_when_needed() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a, \"b\""), "\"a, \"\"b\"\"\"");
+    }
+
+    #[test]
+    fn truncation_respects_char_boundaries() {
+        assert_eq!(truncate_chars("Samarinda—Balikpapan", 10), "Samarinda—…");
+    }
+}

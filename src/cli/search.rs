@@ -1,0 +1,193 @@
+//! `warta search QUERY`.
+
+use chrono::Utc;
+use clap::{Args, ValueEnum};
+
+use super::{Context, output, render};
+use crate::error::{Error, Result};
+use crate::search::{self, Filters};
+use crate::store::{SortOrder, Store};
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Words (ANDed), "a phrase", OR between terms, -word to exclude, word* for a prefix.
+    #[arg(required = true, num_args = 1..)]
+    query: Vec<String>,
+    /// Only articles seen in this feed (repeatable).
+    #[arg(long = "feed", value_name = "NAME")]
+    feeds: Vec<String>,
+    /// Only articles from feeds of this region.
+    #[arg(long)]
+    region: Option<String>,
+    /// Only articles from feeds with this tag.
+    #[arg(long)]
+    tag: Option<String>,
+    /// Only articles in this language (ISO 639-1, e.g. id).
+    #[arg(long = "lang", value_name = "CODE")]
+    lang: Option<String>,
+    /// From this date: YYYY-MM-DD, an RFC 3339 time, or a span back from now (7d, 12h).
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
+    since: Option<String>,
+    /// Up to this date (same forms as --since).
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
+    until: Option<String>,
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+    #[arg(long, value_enum, default_value_t = Sort::Relevance)]
+    sort: Sort,
+    /// List every copy instead of one row per story.
+    #[arg(long)]
+    all: bool,
+    #[arg(long, value_enum, default_value_t = render::ListFormat::Table)]
+    format: render::ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Sort {
+    Relevance,
+    Newest,
+    Oldest,
+}
+
+pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
+    let text = args.query.join(" ");
+    let config = ctx.optional_config()?;
+    let db = ctx.db_path(config.as_ref())?;
+    let store = Store::open_existing(&db)?;
+    let known: Vec<String> = {
+        let mut names = store.feed_names()?;
+        if let Some(c) = &config {
+            names.extend(c.feeds.iter().map(|f| f.name.to_string()));
+        }
+        names
+    };
+    for f in &args.feeds {
+        if !known.contains(f) {
+            return Err(Error::usage(format!(
+                "--feed {f}: no such feed; `warta feeds` lists them"
+            )));
+        }
+    }
+    let filters = Filters {
+        feeds: args.feeds.clone(),
+        region: args.region.clone(),
+        tag: args.tag.clone(),
+        language: args.lang.clone(),
+        since: args.since.clone(),
+        until: args.until.clone(),
+        limit: args.limit,
+        sort: match args.sort {
+            Sort::Relevance => SortOrder::Relevance,
+            Sort::Newest => SortOrder::Newest,
+            Sort::Oldest => SortOrder::Oldest,
+        },
+        all: args.all,
+    };
+    let request = search::build_request(&text, &filters, Utc::now()).map_err(Error::usage)?;
+    let hits = store.search(&request)?;
+    output(render::hits(
+        &mut std::io::stdout().lock(),
+        &hits,
+        args.format,
+    ))?;
+    Ok(0)
+}
+
+/// Options of `search` (and the global ones) that take a value.
+const VALUE_OPTIONS: &[&str] = &[
+    "--config", "--db", "--feed", "--format", "--lang", "--limit", "--region", "--since", "--sort",
+    "--tag", "--until",
+];
+
+/// Lets `-word` exclusions stand anywhere on the command line (`warta search banjir -tol
+/// --limit 5`): clap would read `-tol` as a flag, so the query's words are moved behind a
+/// `--`, where clap takes everything as positional. Other commands' arguments pass as they
+/// are.
+pub fn reorder_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let strs: Vec<Option<&str>> = args.iter().map(|a| a.to_str()).collect();
+    // The subcommand is the first argument that is neither an option nor an option's value.
+    let mut i = 1;
+    let mut sub = None;
+    while i < strs.len() {
+        match strs[i] {
+            Some(a) if VALUE_OPTIONS.contains(&a) => i += 2,
+            Some(a) if a.starts_with('-') => i += 1,
+            Some("search") => {
+                sub = Some(i);
+                break;
+            }
+            _ => break,
+        }
+    }
+    let Some(sub) = sub else { return args };
+    let mut options = Vec::new();
+    let mut words = Vec::new();
+    let mut j = sub + 1;
+    while j < args.len() {
+        let a = strs[j].unwrap_or("");
+        if a == "--" {
+            words.extend(args[j + 1..].iter().cloned());
+            break;
+        }
+        let is_flag = a.starts_with("--")
+            || (a.len() > 1
+                && a.starts_with('-')
+                && a[1..].chars().all(|c| matches!(c, 'v' | 'q' | 'h')));
+        if is_flag {
+            options.push(args[j].clone());
+            if VALUE_OPTIONS.contains(&a) && j + 1 < args.len() {
+                options.push(args[j + 1].clone());
+                j += 1;
+            }
+        } else {
+            words.push(args[j].clone());
+        }
+        j += 1;
+    }
+    let mut out: Vec<std::ffi::OsString> = args[..=sub].to_vec();
+    out.extend(options);
+    if !words.is_empty() {
+        out.push("--".into());
+        out.extend(words);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reorder_args;
+
+    fn r(args: &[&str]) -> Vec<String> {
+        reorder_args(args.iter().map(|s| s.into()).collect())
+            .into_iter()
+            .map(|s| s.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn exclusions_and_options_mix() {
+        assert_eq!(
+            r(&[
+                "warta", "--config", "f.toml", "search", "banjir", "-tol", "--limit", "5", "-v",
+                "OR", "--all"
+            ]),
+            [
+                "warta", "--config", "f.toml", "search", "--limit", "5", "-v", "--all", "--",
+                "banjir", "-tol", "OR"
+            ]
+        );
+    }
+
+    #[test]
+    fn other_commands_and_explicit_separator() {
+        assert_eq!(r(&["warta", "show", "-3"]), ["warta", "show", "-3"]);
+        assert_eq!(
+            r(&["warta", "search", "--", "-x", "y"]),
+            ["warta", "search", "--", "-x", "y"]
+        );
+        assert_eq!(
+            r(&["warta", "search", "--help"]),
+            ["warta", "search", "--help"]
+        );
+    }
+}

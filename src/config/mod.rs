@@ -1,0 +1,452 @@
+//! feeds.toml ─► a validated [`Config`].
+//!
+//! The file is read once into a raw serde mirror (`raw.rs`) that rejects unknown keys, then
+//! every value is checked and turned into a typed one here. Errors name the file, the line
+//! and what is wrong, because a typo in a config must never silently disable a setting.
+//! Relative paths resolve against the config file's own folder, so the daemon behaves the
+//! same whatever directory a service manager starts it in.
+
+mod raw;
+mod values;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::extract::SiteRules;
+use crate::model::FeedName;
+pub use values::{Schedule, parse_duration, parse_size};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file this was read from.
+    pub file: PathBuf,
+    pub archive: ArchiveConfig,
+    pub fetch: FetchConfig,
+    pub default_schedule: Schedule,
+    pub feeds: Vec<FeedConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ArchiveConfig {
+    pub path: PathBuf,
+    pub keep_raw_html: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    pub user_agent: String,
+    pub timeout: Duration,
+    pub concurrency: usize,
+    pub per_host_delay: Duration,
+    pub max_body: u64,
+    pub respect_robots: bool,
+    pub allow_private_addresses: bool,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            user_agent: format!(
+                "warta/{} (news archiver; +https://github.com/warta-archive/warta)",
+                env!("CARGO_PKG_VERSION")
+            ),
+            timeout: Duration::from_secs(30),
+            concurrency: 16,
+            per_host_delay: Duration::from_secs(1),
+            max_body: 10 * 1024 * 1024,
+            respect_robots: true,
+            allow_private_addresses: false,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct FeedConfig {
+    pub name: FeedName,
+    pub url: Url,
+    pub title: Option<String>,
+    pub region: Option<String>,
+    pub language: Option<String>,
+    pub tags: Vec<String>,
+    pub schedule: Schedule,
+    pub enabled: bool,
+    pub full_text: bool,
+    pub extract: Option<Arc<SiteRules>>,
+}
+
+impl std::fmt::Debug for FeedConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FeedConfig")
+            .field("name", &self.name)
+            .field("url", &self.url.as_str())
+            .field("schedule", &self.schedule)
+            .field("enabled", &self.enabled)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A config problem: always a usage error, with the file and (when known) the line.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Reads and validates the file at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError(format!(
+                "cannot read config file {}: {e}. Pass --config PATH or set WARTA_CONFIG.",
+                path.display()
+            ))
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Validates `text` as if read from `path` (which anchors relative paths and names the
+    /// file in errors).
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let raw: raw::RawConfig = toml::from_str(text)
+            .map_err(|e| ConfigError(format!("{file}: {}", e.to_string().trim_end())))?;
+        let at = |span: std::ops::Range<usize>, msg: String| {
+            ConfigError(format!("{file}:{}: {msg}", line_of(text, span.start)))
+        };
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+
+        let archive_raw = raw.archive.unwrap_or_default();
+        let archive = ArchiveConfig {
+            path: resolve(
+                &base,
+                archive_raw
+                    .path
+                    .as_ref()
+                    .map(|p| p.get_ref().as_str())
+                    .unwrap_or("data/archive.db"),
+            ),
+            keep_raw_html: archive_raw.keep_raw_html.unwrap_or(true),
+        };
+
+        let mut fetch = FetchConfig::default();
+        if let Some(f) = raw.fetch {
+            if let Some(ua) = f.user_agent {
+                if ua.get_ref().trim().is_empty() {
+                    return Err(at(ua.span(), "fetch.user_agent cannot be empty".into()));
+                }
+                fetch.user_agent = ua.into_inner();
+            }
+            if let Some(t) = f.timeout {
+                fetch.timeout = parse_duration(t.get_ref())
+                    .and_then(|d| {
+                        if d.is_zero() {
+                            Err("a timeout of zero would fail every request".into())
+                        } else {
+                            Ok(d)
+                        }
+                    })
+                    .map_err(|e| at(t.span(), format!("fetch.timeout: {e}")))?;
+            }
+            if let Some(c) = f.concurrency {
+                let n = *c.get_ref();
+                if !(1..=1024).contains(&n) {
+                    return Err(at(
+                        c.span(),
+                        format!("fetch.concurrency is {n}; use a number from 1 to 1024"),
+                    ));
+                }
+                fetch.concurrency = n as usize;
+            }
+            if let Some(d) = f.per_host_delay {
+                fetch.per_host_delay = parse_duration(d.get_ref())
+                    .map_err(|e| at(d.span(), format!("fetch.per_host_delay: {e}")))?;
+            }
+            if let Some(s) = f.max_body {
+                fetch.max_body = parse_size(s.get_ref())
+                    .and_then(|n| {
+                        if n < 1024 {
+                            Err("fetch.max_body must be at least 1KiB".into())
+                        } else {
+                            Ok(n)
+                        }
+                    })
+                    .map_err(|e| at(s.span(), format!("fetch.max_body: {e}")))?;
+            }
+            if let Some(b) = f.respect_robots {
+                fetch.respect_robots = b;
+            }
+            if let Some(b) = f.allow_private_addresses {
+                fetch.allow_private_addresses = b;
+            }
+        }
+
+        let default_schedule = match raw.schedule.and_then(|s| s.default) {
+            Some(s) => Schedule::parse(s.get_ref())
+                .map_err(|e| at(s.span(), format!("schedule.default: {e}")))?,
+            None => Schedule::Every(Duration::from_secs(15 * 60)),
+        };
+
+        let mut feeds = Vec::with_capacity(raw.feed.len());
+        let mut names = HashSet::new();
+        for f in raw.feed {
+            let name = FeedName::parse(f.name.get_ref())
+                .map_err(|e| at(f.name.span(), format!("feed.name: {e}")))?;
+            if !names.insert(name.clone()) {
+                return Err(at(
+                    f.name.span(),
+                    format!("feed name {name:?} is used twice; each feed needs its own name"),
+                ));
+            }
+            let url = parse_feed_url(f.url.get_ref())
+                .map_err(|e| at(f.url.span(), format!("feed {name}: url: {e}")))?;
+            let schedule = match f.schedule {
+                Some(s) => Schedule::parse(s.get_ref())
+                    .map_err(|e| at(s.span(), format!("feed {name}: schedule: {e}")))?,
+                None => default_schedule.clone(),
+            };
+            let language = match f.language {
+                Some(l) => {
+                    let code = l.get_ref().trim().to_ascii_lowercase();
+                    if code.len() != 2 || !code.chars().all(|c| c.is_ascii_lowercase()) {
+                        return Err(at(
+                            l.span(),
+                            format!(
+                                "feed {name}: language {:?} is not an ISO 639-1 code such as \"id\" or \"en\"",
+                                l.get_ref()
+                            ),
+                        ));
+                    }
+                    Some(code)
+                }
+                None => None,
+            };
+            let extract = match f.extract {
+                Some(x) => Some(Arc::new(
+                    SiteRules::new(x.body.get_ref(), &x.remove.unwrap_or_default())
+                        .map_err(|e| at(x.body.span(), format!("feed {name}: extract: {e}")))?,
+                )),
+                None => None,
+            };
+            feeds.push(FeedConfig {
+                name,
+                url,
+                title: f.title,
+                region: f.region,
+                language,
+                tags: f.tags.unwrap_or_default(),
+                schedule,
+                enabled: f.enabled.unwrap_or(true),
+                full_text: f.full_text.unwrap_or(true),
+                extract,
+            });
+        }
+
+        Ok(Config {
+            file: path.to_path_buf(),
+            archive,
+            fetch,
+            default_schedule,
+            feeds,
+        })
+    }
+
+    pub fn feed(&self, name: &str) -> Option<&FeedConfig> {
+        self.feeds.iter().find(|f| f.name.as_str() == name)
+    }
+
+    /// The feeds named on the command line, or every enabled feed when none is named.
+    pub fn select_feeds(&self, names: &[String]) -> Result<Vec<&FeedConfig>, String> {
+        if names.is_empty() {
+            return Ok(self.feeds.iter().filter(|f| f.enabled).collect());
+        }
+        names
+            .iter()
+            .map(|n| {
+                self.feed(n).ok_or_else(|| {
+                    format!(
+                        "no feed named {n:?} in {}; `warta feeds` lists the configured feeds",
+                        self.file.display()
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+fn parse_feed_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s.trim()).map_err(|e| format!("{s:?} is not a valid URL ({e})"))?;
+    match url.scheme() {
+        "http" | "https" => {}
+        other => {
+            return Err(format!(
+                "{s:?} uses {other}:, but only http: and https: feeds can be polled"
+            ));
+        }
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{s:?} has no host"));
+    }
+    Ok(url)
+}
+
+fn resolve(base: &Path, p: &str) -> PathBuf {
+    let p = Path::new(p);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
+}
+
+/// 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()
+        .iter()
+        .take(offset.min(text.len()))
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("conf/feeds.toml"))
+    }
+
+    const MINIMAL: &str = "[[feed]]\nname = \"a\"\nurl = \"https://example.org/rss\"\n";
+
+    #[test]
+    fn defaults_fill_every_optional_key() {
+        let c = parse(MINIMAL).unwrap();
+        assert_eq!(c.archive.path, Path::new("conf/data/archive.db"));
+        assert!(c.archive.keep_raw_html);
+        assert_eq!(c.fetch.concurrency, 16);
+        assert_eq!(c.fetch.max_body, 10 * 1024 * 1024);
+        assert!(!c.fetch.allow_private_addresses);
+        let f = &c.feeds[0];
+        assert_eq!(f.schedule, Schedule::Every(Duration::from_secs(900)));
+        assert!(f.enabled && f.full_text);
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let e = parse("[fetch]\ntimeout = \"5s\"\nconcurency = 3\n")
+            .unwrap_err()
+            .0;
+        assert!(e.contains("conf/feeds.toml"), "{e}");
+        assert!(e.contains("line 3"), "{e}");
+        assert!(e.contains("concurency"), "{e}");
+    }
+
+    #[test]
+    fn unknown_key_inside_feed_is_an_error() {
+        let e = parse(&format!("{MINIMAL}shedule = \"5m\"\n"))
+            .unwrap_err()
+            .0;
+        assert!(e.contains("shedule") && e.contains("line 4"), "{e}");
+    }
+
+    #[test]
+    fn bad_duration_names_line() {
+        let e = parse(&format!("{MINIMAL}schedule = \"15x\"\n"))
+            .unwrap_err()
+            .0;
+        assert!(e.starts_with("conf/feeds.toml:4:"), "{e}");
+        assert!(e.contains("15x"), "{e}");
+    }
+
+    #[test]
+    fn bad_cron_is_rejected() {
+        let e = parse(&format!("{MINIMAL}schedule = \"61 * * * *\"\n"))
+            .unwrap_err()
+            .0;
+        assert!(e.starts_with("conf/feeds.toml:4:"), "{e}");
+    }
+
+    #[test]
+    fn five_and_six_field_cron_are_accepted() {
+        let c = parse(&format!("{MINIMAL}schedule = \"*/10 * * * *\"\n")).unwrap();
+        assert_eq!(c.feeds[0].schedule, Schedule::Cron("0 */10 * * * *".into()));
+        let c = parse(&format!("{MINIMAL}schedule = \"30 */10 * * * *\"\n")).unwrap();
+        assert_eq!(
+            c.feeds[0].schedule,
+            Schedule::Cron("30 */10 * * * *".into())
+        );
+    }
+
+    #[test]
+    fn duplicate_feed_name_points_at_second() {
+        let e = parse(&format!(
+            "{MINIMAL}[[feed]]\nname = \"a\"\nurl = \"https://x.org/\"\n"
+        ))
+        .unwrap_err()
+        .0;
+        assert!(
+            e.starts_with("conf/feeds.toml:5:") && e.contains("twice"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_url_and_scheme() {
+        let e = parse("[[feed]]\nname = \"a\"\nurl = \"not a url\"\n")
+            .unwrap_err()
+            .0;
+        assert!(e.starts_with("conf/feeds.toml:3:"), "{e}");
+        let e = parse("[[feed]]\nname = \"a\"\nurl = \"ftp://x.org/f\"\n")
+            .unwrap_err()
+            .0;
+        assert!(e.contains("ftp"), "{e}");
+    }
+
+    #[test]
+    fn bad_feed_name() {
+        let e = parse("[[feed]]\nname = \"Antara Kaltim\"\nurl = \"https://x.org/\"\n")
+            .unwrap_err()
+            .0;
+        assert!(e.starts_with("conf/feeds.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn missing_url_is_an_error() {
+        let e = parse("[[feed]]\nname = \"a\"\n").unwrap_err().0;
+        assert!(e.contains("url"), "{e}");
+    }
+
+    #[test]
+    fn extract_rules_attach_to_their_feed() {
+        let c = parse(&format!(
+            "{MINIMAL}[feed.extract]\nbody = \"div.post-content\"\nremove = [\".ads\"]\n"
+        ))
+        .unwrap();
+        assert!(c.feeds[0].extract.is_some());
+        let e = parse(&format!("{MINIMAL}[feed.extract]\nbody = \"div[[\"\n"))
+            .unwrap_err()
+            .0;
+        assert!(e.starts_with("conf/feeds.toml:5:"), "{e}");
+    }
+
+    #[test]
+    fn sizes_and_paths() {
+        let c = parse(&format!(
+            "[archive]\npath = \"/var/lib/warta/a.db\"\n[fetch]\nmax_body = \"2MiB\"\n{MINIMAL}"
+        ))
+        .unwrap();
+        assert_eq!(c.archive.path, Path::new("/var/lib/warta/a.db"));
+        assert_eq!(c.fetch.max_body, 2 * 1024 * 1024);
+        let e = parse("[fetch]\nmax_body = \"2 parsecs\"\n").unwrap_err().0;
+        assert!(e.starts_with("conf/feeds.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn the_repository_feeds_toml_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("feeds.toml");
+        let c = Config::load(&path).unwrap();
+        assert!(c.feeds.len() >= 10);
+    }
+}

@@ -1,0 +1,157 @@
+//! `warta daemon`: a first pass over every enabled feed, then each feed on its own schedule,
+//! until SIGINT or SIGTERM.
+//!
+//! tokio-cron-scheduler decides *when*; its job bodies only put the feed's index on a
+//! channel (a job body that does real work can stall the scheduler). This loop owns every
+//! poll task, runs at most [`POLLS_AT_ONCE`] together, never runs two polls of one feed at
+//! once, and on a signal stops taking work, gives running polls a few seconds to commit,
+//! then abandons the rest: a poll writes only in its final transaction, so an abandoned
+//! poll leaves nothing half-written.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_cron_scheduler::{Job, JobScheduler};
+
+use crate::config::{Config, Schedule};
+use crate::error::Error;
+use crate::ingest::{Ingest, PollStatus};
+use crate::store::Store;
+
+const POLLS_AT_ONCE: usize = 16;
+/// How long running polls may take to finish after a signal; well inside the 10 s the
+/// contract allows, leaving time to close the scheduler and the database.
+const GRACE: Duration = Duration::from_secs(6);
+
+pub async fn run(config: Arc<Config>, db_flag: Option<PathBuf>) -> Result<(), Error> {
+    let db = db_flag.unwrap_or_else(|| config.archive.path.clone());
+    let store = Store::open(&db)?;
+    let ingest = Arc::new(Ingest::new(config.clone(), store).map_err(Error::failure)?);
+    let ids = ingest.sync_feeds().await?;
+    let enabled: Vec<usize> = (0..config.feeds.len())
+        .filter(|&i| config.feeds[i].enabled)
+        .collect();
+    if enabled.is_empty() {
+        return Err(Error::usage(format!(
+            "{} has no enabled feeds; add a [[feed]] with a name and url",
+            config.file.display()
+        )));
+    }
+
+    let (tx, mut rx) = mpsc::channel::<usize>(4096);
+    let mut scheduler = schedule_feeds(&config, &enabled, &tx).await?;
+    tracing::info!(feeds = enabled.len(), archive = %db.display(), "daemon started");
+
+    let mut queue: VecDeque<usize> = enabled.iter().copied().collect();
+    let mut running: HashSet<usize> = HashSet::new();
+    let mut tasks: JoinSet<()> = JoinSet::new();
+    let mut task_feed: HashMap<tokio::task::Id, usize> = HashMap::new();
+    let mut terminate = terminate_signal()?;
+    loop {
+        while running.len() < POLLS_AT_ONCE {
+            let Some(i) = queue.pop_front() else { break };
+            if !running.insert(i) {
+                continue;
+            }
+            let ingest = ingest.clone();
+            let config = config.clone();
+            let id = ids.get(i).copied().unwrap_or_default();
+            let handle = tasks.spawn(async move {
+                let feed = &config.feeds[i];
+                let report = ingest.poll_feed(feed, id, Utc::now()).await;
+                if let PollStatus::Failed(why) = &report.status {
+                    tracing::warn!(feed = %feed.name, error = %why, "poll failed");
+                }
+            });
+            task_feed.insert(handle.id(), i);
+        }
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            _ = terminate.recv() => break,
+            Some(i) = rx.recv() => {
+                if running.contains(&i) || queue.contains(&i) {
+                    tracing::debug!(feed = %config.feeds[i].name, "still polling; this tick is skipped");
+                } else {
+                    queue.push_back(i);
+                }
+            }
+            Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => {
+                let id = match &done {
+                    Ok((id, _)) => *id,
+                    Err(e) => {
+                        tracing::error!(error = %e, "a poll task ended abnormally");
+                        e.id()
+                    }
+                };
+                if let Some(i) = task_feed.remove(&id) {
+                    running.remove(&i);
+                }
+            }
+        }
+    }
+
+    tracing::info!(running = tasks.len(), "stopping");
+    // Stop the clock first so no new ticks arrive while polls finish.
+    if let Err(e) = scheduler.shutdown().await {
+        tracing::debug!(error = %e, "scheduler shutdown");
+    }
+    rx.close();
+    let drained =
+        tokio::time::timeout(GRACE, async { while tasks.join_next().await.is_some() {} }).await;
+    if drained.is_err() {
+        tracing::warn!(
+            abandoned = tasks.len(),
+            "polls still running were abandoned; nothing of them was written"
+        );
+        tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn schedule_feeds(
+    config: &Config,
+    enabled: &[usize],
+    tx: &mpsc::Sender<usize>,
+) -> Result<JobScheduler, Error> {
+    let sched_err = |e: tokio_cron_scheduler::JobSchedulerError| {
+        Error::failure(format!("cannot start the scheduler: {e}"))
+    };
+    let scheduler = JobScheduler::new().await.map_err(sched_err)?;
+    for &i in enabled {
+        let feed = &config.feeds[i];
+        let tx = tx.clone();
+        let tick = move |_id, _lock| {
+            let tx = tx.clone();
+            Box::pin(async move {
+                // A full queue means the feed is already waiting; dropping the tick is right.
+                let _ = tx.try_send(i);
+            }) as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+        };
+        let job = match &feed.schedule {
+            Schedule::Every(d) => Job::new_repeated_async(*d, tick),
+            Schedule::Cron(c) => Job::new_async(c.as_str(), tick),
+        }
+        .map_err(|e| {
+            Error::usage(format!(
+                "feed {}: cannot schedule {}: {e}",
+                feed.name, feed.schedule
+            ))
+        })?;
+        scheduler.add(job).await.map_err(sched_err)?;
+    }
+    scheduler.start().await.map_err(sched_err)?;
+    Ok(scheduler)
+}
+
+#[cfg(unix)]
+fn terminate_signal() -> Result<tokio::signal::unix::Signal, Error> {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| Error::failure(format!("cannot listen for SIGTERM: {e}")))
+}

@@ -1,0 +1,519 @@
+//! Generic article finding: drop page furniture, score containers Readability-style and
+//! pick the best one together with the siblings that belong to it.
+//!
+//! Every pass is a loop over the pre-ordered arena, so the cost is linear in the page size
+//! and independent of its nesting depth.
+
+use super::dom::{Dom, NONE, Tag};
+use super::patterns::{UNLIKELY_ROLES, class_id, class_weight, is_unlikely};
+
+/// Elements that are never article text.
+fn always_removed(tag: Tag) -> bool {
+    matches!(
+        tag,
+        Tag::Aside
+            | Tag::Button
+            | Tag::Canvas
+            | Tag::Dialog
+            | Tag::Embed
+            | Tag::Head
+            | Tag::Iframe
+            | Tag::Input
+            | Tag::Link
+            | Tag::Menu
+            | Tag::Meta
+            | Tag::Nav
+            | Tag::Noscript
+            | Tag::Object
+            | Tag::Option
+            | Tag::Script
+            | Tag::Select
+            | Tag::Style
+            | Tag::Svg
+            | Tag::Template
+            | Tag::Textarea
+            | Tag::Title
+    )
+}
+
+/// Per-node figures, computed bottom-up over what was not removed.
+pub(crate) struct Stats {
+    /// Non-whitespace characters of text.
+    pub text: Vec<u32>,
+    /// Of which inside links.
+    pub link: Vec<u32>,
+    pub commas: Vec<u32>,
+    pub paragraphs: Vec<u32>,
+    pub images: Vec<u32>,
+    pub items: Vec<u32>,
+    /// Text whose nearest block ancestor is this node (its "own" paragraph text).
+    pub own_text: Vec<u32>,
+    pub own_commas: Vec<u32>,
+}
+
+impl Stats {
+    pub(crate) fn link_density(&self, i: usize) -> f32 {
+        let t = self.text.get(i).copied().unwrap_or(0);
+        if t == 0 {
+            return 0.0;
+        }
+        self.link.get(i).copied().unwrap_or(0) as f32 / t as f32
+    }
+}
+
+/// Marks furniture as removed. With `strict` off, class/id patterns are not used (the
+/// retry when the strict pass found too little).
+pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
+    let n = dom.nodes.len();
+    // Whether a subtree holds an element that declares itself the article.
+    let mut holds_article = vec![false; n];
+    for i in (0..n).rev() {
+        let Some(node) = dom.nodes.get(i) else {
+            continue;
+        };
+        let own = matches!(node.tag, Tag::Article | Tag::Main)
+            || node
+                .attr("itemprop")
+                .is_some_and(|p| p.eq_ignore_ascii_case("articleBody"));
+        let flag = own || holds_article.get(i).copied().unwrap_or(false);
+        if let Some(h) = holds_article.get_mut(i) {
+            *h = flag;
+        }
+        if flag
+            && node.parent != NONE
+            && let Some(h) = holds_article.get_mut(node.parent as usize)
+        {
+            *h = true;
+        }
+    }
+    let mut i = 0usize;
+    while i < n {
+        let Some(node) = dom.nodes.get(i) else { break };
+        let tag = node.tag;
+        if tag == Tag::Text {
+            i += 1;
+            continue;
+        }
+        let protected = matches!(tag, Tag::Html | Tag::Body | Tag::Article | Tag::Main)
+            || holds_article.get(i).copied().unwrap_or(false);
+        let remove = node.cut
+            || node.hidden
+            || always_removed(tag)
+            || (matches!(tag, Tag::Header | Tag::Footer | Tag::Form) && !protected)
+            || (strict && !protected && {
+                let ci = class_id(node.attr("class"), node.attr("id"));
+                is_unlikely(&ci)
+                    || node
+                        .attr("role")
+                        .is_some_and(|r| UNLIKELY_ROLES.binary_search(&r).is_ok())
+            });
+        let end = node.end as usize;
+        if remove {
+            if let Some(node) = dom.nodes.get_mut(i) {
+                node.removed = true;
+            }
+            i = end.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// Nearest ancestor-or-self that is a block (inline wrappers are looked through).
+fn block_of(dom: &Dom) -> Vec<u32> {
+    let mut out = Vec::with_capacity(dom.nodes.len());
+    for (i, node) in dom.nodes.iter().enumerate() {
+        let inline = node.tag == Tag::Text || !node.tag.is_block();
+        let b = if inline && node.parent != NONE {
+            out.get(node.parent as usize).copied().unwrap_or(i as u32)
+        } else {
+            i as u32
+        };
+        out.push(b);
+    }
+    out
+}
+
+pub(crate) fn stats(dom: &Dom) -> Stats {
+    let n = dom.nodes.len();
+    let mut s = Stats {
+        text: vec![0; n],
+        link: vec![0; n],
+        commas: vec![0; n],
+        paragraphs: vec![0; n],
+        images: vec![0; n],
+        items: vec![0; n],
+        own_text: vec![0; n],
+        own_commas: vec![0; n],
+    };
+    let blocks = block_of(dom);
+    // Text and own text: one forward pass over text nodes outside removed subtrees.
+    let mut i = 0usize;
+    while i < n {
+        let Some(node) = dom.nodes.get(i) else { break };
+        if node.removed {
+            i = (node.end as usize).max(i + 1);
+            continue;
+        }
+        if node.tag == Tag::Text {
+            let text = dom.text_of(node);
+            let chars = text.chars().filter(|c| !c.is_whitespace()).count() as u32;
+            let commas = text
+                .chars()
+                .filter(|c| matches!(c, ',' | '،' | '、' | '，'))
+                .count() as u32;
+            if let Some(v) = s.text.get_mut(i) {
+                *v = chars;
+            }
+            if let Some(v) = s.commas.get_mut(i) {
+                *v = commas;
+            }
+            let b = blocks.get(i).copied().unwrap_or(NONE) as usize;
+            if let Some(v) = s.own_text.get_mut(b) {
+                *v += chars;
+            }
+            if let Some(v) = s.own_commas.get_mut(b) {
+                *v += commas;
+            }
+        }
+        i += 1;
+    }
+    // Sums bottom-up; removed nodes add nothing to their parents.
+    for i in (0..n).rev() {
+        let Some(node) = dom.nodes.get(i) else {
+            continue;
+        };
+        if node.removed {
+            continue;
+        }
+        match node.tag {
+            Tag::A => {
+                let t = s.text.get(i).copied().unwrap_or(0);
+                if let Some(v) = s.link.get_mut(i) {
+                    *v = t;
+                }
+            }
+            Tag::P => {
+                if let Some(v) = s.paragraphs.get_mut(i) {
+                    *v += 1;
+                }
+            }
+            Tag::Img => {
+                if let Some(v) = s.images.get_mut(i) {
+                    *v += 1;
+                }
+            }
+            Tag::Li => {
+                if let Some(v) = s.items.get_mut(i) {
+                    *v += 1;
+                }
+            }
+            _ => {}
+        }
+        let p = node.parent as usize;
+        if node.parent == NONE {
+            continue;
+        }
+        for arr in [
+            &mut s.text,
+            &mut s.link,
+            &mut s.commas,
+            &mut s.paragraphs,
+            &mut s.images,
+            &mut s.items,
+        ] {
+            let v = arr.get(i).copied().unwrap_or(0);
+            if let Some(pv) = arr.get_mut(p) {
+                *pv += v;
+            }
+        }
+    }
+    s
+}
+
+fn tag_base(tag: Tag) -> f32 {
+    match tag {
+        Tag::Div | Tag::Article | Tag::Main | Tag::Section => 5.0,
+        Tag::Pre | Tag::Td | Tag::Blockquote => 3.0,
+        Tag::Address | Tag::Ol | Tag::Ul | Tag::Dl | Tag::Dd | Tag::Dt | Tag::Li | Tag::Form => {
+            -3.0
+        }
+        Tag::H(_) | Tag::Th => -5.0,
+        _ => 0.0,
+    }
+}
+
+fn weight(dom: &Dom, i: usize) -> f32 {
+    dom.nodes.get(i).map_or(0.0, |n| {
+        let mut w = class_weight(&class_id(n.attr("class"), n.attr("id")));
+        if n.attr("itemprop")
+            .is_some_and(|p| p.eq_ignore_ascii_case("articleBody"))
+        {
+            w += 25.0;
+        }
+        w
+    })
+}
+
+/// Picks the article: the best-scoring container and its qualifying siblings, in document
+/// order. Empty when the page has no paragraph text at all.
+pub(crate) fn pick(dom: &Dom, st: &Stats) -> Vec<u32> {
+    let n = dom.nodes.len();
+    let mut score = vec![0f32; n];
+    let mut is_cand = vec![false; n];
+    let mut any = false;
+    let mut i = 0usize;
+    while i < n {
+        let Some(node) = dom.nodes.get(i) else { break };
+        if node.removed {
+            i = (node.end as usize).max(i + 1);
+            continue;
+        }
+        i += 1;
+        let own = st.own_text.get(i - 1).copied().unwrap_or(0);
+        if own < 25
+            || !node.tag.is_block()
+            || matches!(
+                node.tag,
+                Tag::Li | Tag::H(_) | Tag::Th | Tag::Dt | Tag::Figcaption | Tag::Address
+            )
+        {
+            continue;
+        }
+        let commas = st.own_commas.get(i - 1).copied().unwrap_or(0) as f32;
+        let points = 1.0 + commas + (own as f32 / 100.0).min(3.0);
+        // A real paragraph feeds its container; a container with loose text feeds itself.
+        let mut at = if matches!(node.tag, Tag::P | Tag::Pre | Tag::Td | Tag::Blockquote) {
+            node.parent
+        } else {
+            (i - 1) as u32
+        };
+        for level in 0..5u32 {
+            if at == NONE {
+                break;
+            }
+            let Some(anc) = dom.node(at) else { break };
+            if matches!(anc.tag, Tag::Html) {
+                break;
+            }
+            let a = at as usize;
+            if !is_cand.get(a).copied().unwrap_or(true) {
+                if let Some(s) = score.get_mut(a) {
+                    *s = tag_base(anc.tag) + weight(dom, a);
+                }
+                if let Some(c) = is_cand.get_mut(a) {
+                    *c = true;
+                }
+            }
+            let div = match level {
+                0 => 1.0,
+                1 => 2.0,
+                l => l as f32 * 3.0,
+            };
+            if let Some(s) = score.get_mut(a) {
+                *s += points / div;
+            }
+            any = true;
+            at = anc.parent;
+        }
+    }
+    if !any {
+        return Vec::new();
+    }
+    for (i, s) in score.iter_mut().enumerate() {
+        if is_cand.get(i).copied().unwrap_or(false) {
+            *s *= 1.0 - st.link_density(i);
+        }
+    }
+    let mut cands: Vec<usize> = (0..n)
+        .filter(|&i| is_cand.get(i).copied().unwrap_or(false))
+        .collect();
+    cands.sort_by(|&a, &b| {
+        let (sa, sb) = (
+            score.get(a).copied().unwrap_or(0.0),
+            score.get(b).copied().unwrap_or(0.0),
+        );
+        sb.total_cmp(&sa)
+    });
+    let Some(&first) = cands.first() else {
+        return Vec::new();
+    };
+    let sc = |i: usize| score.get(i).copied().unwrap_or(0.0);
+    let mut top = first;
+    let top_score = sc(top);
+    let parent_of = |i: usize| dom.nodes.get(i).map_or(NONE, |n| n.parent);
+    let is_body = |i: u32| {
+        dom.node(i)
+            .is_none_or(|n| matches!(n.tag, Tag::Body | Tag::Html))
+    };
+
+    // Several near-equal candidates under one ancestor: the article is split, take the ancestor.
+    let alternatives: Vec<usize> = cands
+        .iter()
+        .skip(1)
+        .take(4)
+        .copied()
+        .filter(|&c| top_score > 0.0 && sc(c) / top_score >= 0.75)
+        .collect();
+    if alternatives.len() >= 3 {
+        let mut p = parent_of(top);
+        while p != NONE && !is_body(p) {
+            let Some(pn) = dom.node(p) else { break };
+            let inside = alternatives
+                .iter()
+                .filter(|&&c| c > p as usize && c < pn.end as usize)
+                .count();
+            if inside >= 3 {
+                top = p as usize;
+                break;
+            }
+            p = pn.parent;
+        }
+    }
+    // A parent that scores better than its child holds more of the article.
+    let mut last = sc(top);
+    let threshold = last / 3.0;
+    let mut p = parent_of(top);
+    while p != NONE && !is_body(p) {
+        let pu = p as usize;
+        if !is_cand.get(pu).copied().unwrap_or(false) {
+            p = parent_of(pu);
+            continue;
+        }
+        let ps = sc(pu);
+        if ps < threshold {
+            break;
+        }
+        if ps > last {
+            top = pu;
+            break;
+        }
+        last = ps;
+        p = parent_of(pu);
+    }
+    // An only child says nothing its parent does not.
+    loop {
+        let p = parent_of(top);
+        if p == NONE || is_body(p) {
+            break;
+        }
+        if element_children(dom, p as usize).count() != 1 {
+            break;
+        }
+        top = p as usize;
+    }
+
+    let top_score = sc(top).max(top_score);
+    let parent = parent_of(top);
+    if parent == NONE {
+        return vec![top as u32];
+    }
+    let threshold = (top_score * 0.2).max(10.0);
+    let top_class = dom
+        .nodes
+        .get(top)
+        .and_then(|n| n.attr("class"))
+        .unwrap_or("");
+    let mut picked = Vec::new();
+    for c in element_children(dom, parent as usize) {
+        if c == top {
+            picked.push(c as u32);
+            continue;
+        }
+        let Some(cn) = dom.nodes.get(c) else { continue };
+        let bonus = if !top_class.is_empty() && cn.attr("class") == Some(top_class) {
+            top_score * 0.2
+        } else {
+            0.0
+        };
+        let ok = if is_cand.get(c).copied().unwrap_or(false) && sc(c) + bonus >= threshold {
+            true
+        } else if matches!(cn.tag, Tag::P | Tag::Div | Tag::Blockquote | Tag::Pre) {
+            let len = st.text.get(c).copied().unwrap_or(0);
+            let ld = st.link_density(c);
+            if len > 80 {
+                ld < 0.25
+            } else if len > 0 && ld == 0.0 {
+                let text = dom.subtree_text(c as u32, true);
+                text.ends_with('.') || text.contains(". ")
+            } else {
+                false
+            }
+        } else {
+            false
+        };
+        if ok {
+            picked.push(c as u32);
+        }
+    }
+    picked
+}
+
+/// Indices of the non-removed element children of `i`.
+fn element_children(dom: &Dom, i: usize) -> impl Iterator<Item = usize> + '_ {
+    let end = dom.nodes.get(i).map_or(0, |n| n.end as usize);
+    let mut j = i + 1;
+    std::iter::from_fn(move || {
+        while j < end {
+            let k = j;
+            let node = dom.nodes.get(k)?;
+            j = (node.end as usize).max(k + 1);
+            if node.tag != Tag::Text && !node.removed {
+                return Some(k);
+            }
+        }
+        None
+    })
+}
+
+/// Readability's conditional cleaning: inside the picked content, drop containers that look
+/// like link lists, image galleries or widgets rather than prose.
+pub(crate) fn clean(dom: &mut Dom, st: &Stats, roots: &[u32]) {
+    for &root in roots {
+        let end = dom.node(root).map_or(0, |n| n.end as usize);
+        let mut i = root as usize + 1;
+        while i < end {
+            let Some(node) = dom.nodes.get(i) else { break };
+            let next = (node.end as usize).max(i + 1);
+            if node.removed {
+                i = next;
+                continue;
+            }
+            let checked = matches!(
+                node.tag,
+                Tag::Div | Tag::Section | Tag::Ul | Tag::Ol | Tag::Table | Tag::Other | Tag::Dl
+            );
+            if checked && should_drop(dom, st, i) {
+                if let Some(node) = dom.nodes.get_mut(i) {
+                    node.removed = true;
+                }
+                i = next;
+            } else {
+                i += 1;
+            }
+        }
+    }
+}
+
+fn should_drop(dom: &Dom, st: &Stats, i: usize) -> bool {
+    let get = |v: &Vec<u32>| v.get(i).copied().unwrap_or(0);
+    let w = weight(dom, i);
+    let text = get(&st.text);
+    let ld = st.link_density(i);
+    if w < 0.0 && text < 1000 {
+        return true;
+    }
+    if get(&st.commas) >= 10 || (text > 1000 && ld < 0.5) {
+        return false;
+    }
+    let tag = dom.nodes.get(i).map_or(Tag::Other, |n| n.tag);
+    let is_list = matches!(tag, Tag::Ul | Tag::Ol | Tag::Dl);
+    let p = get(&st.paragraphs) as f32;
+    let img = get(&st.images) as f32;
+    let li = get(&st.items) as f32;
+    (img > 1.0 && p / img < 0.5)
+        || (!is_list && li > p + 100.0)
+        || (!is_list && text < 25 && img == 0.0)
+        || (w < 25.0 && ld > 0.2 + if is_list { 0.3 } else { 0.0 })
+        || (w >= 25.0 && ld > 0.5)
+}

@@ -1,0 +1,446 @@
+//! Article extraction: one article page's HTML in, its body (plain text and sanitized HTML)
+//! and metadata out.
+//!
+//! This module owns deciding what on a page is the article. Site rules from the feed's
+//! configuration win when their body selector matches; otherwise a generic extractor scores
+//! containers by text density, link density and punctuation (in the manner of Readability),
+//! takes the best with the siblings that belong to it, and cleans out link lists, widgets and
+//! the boilerplate lines Indonesian news sites put inside bodies ("Baca juga", staff credits,
+//! ad labels). Metadata comes from the page's own declarations first (JSON-LD, OpenGraph,
+//! `<meta>`, `<time>`), then visible text.
+//!
+//! It is pure: no network, no database, no clock (the fetch time is an argument), so the
+//! archive can be re-extracted from stored HTML whenever [`EXTRACTOR_VERSION`] changes.
+//! Every walk over the page is iterative, so deeply nested input cannot exhaust the stack.
+
+mod content;
+mod dom;
+mod meta;
+mod patterns;
+mod prescan;
+mod render;
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use scraper::{Html, Selector};
+use url::Url;
+
+use dom::Dom;
+use render::{Block, Kind};
+
+/// Bumped whenever a change to this module can change its output for the same page.
+pub const EXTRACTOR_VERSION: u32 = 1;
+
+/// Below this many characters a generic extraction is retried without class/id filtering.
+const RETRY_BELOW_CHARS: usize = 250;
+
+/// Site rules from feeds.toml's [feed.extract]: used instead of the generic extractor when `body` matches.
+#[derive(Debug)]
+pub struct SiteRules {
+    body: Selector,
+    remove: Vec<Selector>,
+}
+
+impl SiteRules {
+    /// Err(message) names the bad selector and why, for config validation.
+    pub fn new(body: &str, remove: &[String]) -> Result<SiteRules, String> {
+        let parse = |s: &str, what: &str| {
+            Selector::parse(s).map_err(|e| format!("{what} selector {s:?} is not valid CSS: {e}"))
+        };
+        Ok(SiteRules {
+            body: parse(body, "body")?,
+            remove: remove
+                .iter()
+                .map(|r| parse(r, "remove"))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Extracted {
+    pub title: Option<String>,
+    pub author: Option<String>,
+    #[serde(serialize_with = "rfc3339")]
+    pub published: Option<DateTime<FixedOffset>>,
+    /// ISO 639-1, e.g. "id", "en" (from `<html lang>`, meta, else detected from the body).
+    pub language: Option<String>,
+    /// Absolute: `<link rel=canonical>`, else og:url; resolved against the page URL.
+    pub canonical_url: Option<String>,
+    /// Plain text; paragraphs separated by one blank line; empty when none was found.
+    pub body_text: String,
+    /// Sanitized HTML of the body (p, h2–h6, lists, blockquote, pre, figure, img, a,
+    /// em/strong/b/i); absolute URLs only; no scripts, styles, event handlers or classes.
+    pub body_html: String,
+}
+
+fn rfc3339<S: serde::Serializer>(
+    d: &Option<DateTime<FixedOffset>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_str(&d.to_rfc3339()),
+        None => s.serialize_none(),
+    }
+}
+
+/// Extracts the article from one page. `url` is the page's address (for relative links),
+/// `now` the fetch time (for relative dates such as "2 jam lalu").
+pub fn extract(
+    html: &str,
+    url: Option<&Url>,
+    rules: Option<&SiteRules>,
+    now: DateTime<Utc>,
+) -> Extracted {
+    let pre = prescan::prescan(html);
+    let doc = Html::parse_document(&pre.html);
+    let mut dom = match rules {
+        Some(r) => {
+            let body: HashSet<_> = doc.select(&r.body).map(|e| e.id()).collect();
+            let cut: HashSet<_> = r
+                .remove
+                .iter()
+                .flat_map(|sel| doc.select(sel).map(|e| e.id()))
+                .collect();
+            Dom::from_html(&doc, |e| body.contains(&e.id()), |e| cut.contains(&e.id()))
+        }
+        None => Dom::from_html(&doc, |_| false, |_| false),
+    };
+    drop(doc);
+    let page = meta::collect(&dom, &pre.json_ld, url, now);
+
+    let mut blocks = Vec::new();
+    let mut credit_author = None;
+    if rules.is_some() {
+        let roots = selected_roots(&dom);
+        if !roots.is_empty() {
+            content::mark_removed(&mut dom, false);
+            blocks = render::blocks(&dom, &roots, url);
+            credit_author = render::filter(&mut blocks);
+        }
+    }
+    if blocks.is_empty() {
+        (blocks, credit_author) = generic(&mut dom, url, true);
+        if text_len(&blocks) < RETRY_BELOW_CHARS {
+            for n in &mut dom.nodes {
+                n.removed = false;
+            }
+            let (again, author) = generic(&mut dom, url, false);
+            if text_len(&again) > text_len(&blocks) * 2 {
+                (blocks, credit_author) = (again, author);
+            }
+        }
+        if let Some(ld) = page.ld_body.as_deref() {
+            let ld_len = ld.chars().filter(|c| !c.is_whitespace()).count();
+            if ld_len >= 500 && ld_len > text_len(&blocks) * 2 {
+                blocks = ld_blocks(ld);
+            }
+        }
+    }
+    drop_title(&mut blocks, page.title.as_deref());
+
+    let body_text = render::text(&blocks);
+    let language = page.language.or_else(|| meta::detect_language(&body_text));
+    Extracted {
+        title: page.title,
+        author: page.author.or(credit_author),
+        published: page.published,
+        language,
+        canonical_url: page.canonical_url,
+        body_html: render::html(&blocks),
+        body_text,
+    }
+}
+
+fn generic(dom: &mut Dom, url: Option<&Url>, strict: bool) -> (Vec<Block>, Option<String>) {
+    content::mark_removed(dom, strict);
+    let st = content::stats(dom);
+    let roots = content::pick(dom, &st);
+    content::clean(dom, &st, &roots);
+    let mut blocks = render::blocks(dom, &roots, url);
+    let author = render::filter(&mut blocks);
+    (blocks, author)
+}
+
+/// Elements picked by the site rules' body selector, outermost only, in document order.
+fn selected_roots(dom: &Dom) -> Vec<u32> {
+    let mut roots = Vec::new();
+    let mut i = 0usize;
+    while let Some(n) = dom.nodes.get(i) {
+        if n.selected {
+            roots.push(i as u32);
+            i = (n.end as usize).max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    roots
+}
+
+fn text_len(blocks: &[Block]) -> usize {
+    blocks
+        .iter()
+        .filter(|b| b.kind != Kind::Img)
+        .map(|b| b.text.chars().filter(|c| !c.is_whitespace()).count())
+        .sum()
+}
+
+/// Paragraphs of a JSON-LD `articleBody`, used when the page markup gave far less.
+fn ld_blocks(body: &str) -> Vec<Block> {
+    let mut blocks: Vec<Block> = body
+        .split('\n')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(Block::paragraph)
+        .collect();
+    render::filter(&mut blocks);
+    blocks
+}
+
+/// The headline repeated at the top of the body is not body text.
+fn drop_title(blocks: &mut Vec<Block>, title: Option<&str>) {
+    let Some(title) = title else { return };
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let t = norm(title);
+    if t.is_empty() {
+        return;
+    }
+    if let Some(pos) = blocks
+        .iter()
+        .take(3)
+        .position(|b| matches!(b.kind, Kind::H(_) | Kind::P) && norm(&b.text) == t)
+    {
+        blocks.remove(pos);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 11, 21, 3, 0, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    const PARAS: [&str; 4] = [
+        "SAMARINDA - Banjir kembali merendam tiga kelurahan di Kota Samarinda, Kalimantan Timur, pada Rabu pagi setelah hujan deras mengguyur sejak malam.",
+        "Kepala BPBD Samarinda mengatakan ketinggian air mencapai 80 sentimeter di beberapa titik, sehingga warga diminta tetap waspada.",
+        "Menurut dia, petugas sudah menyiapkan perahu karet dan dapur umum untuk membantu warga yang terdampak banjir di wilayah tersebut.",
+        "Warga berharap pemerintah kota segera memperbaiki saluran drainase yang tersumbat agar banjir tidak terus berulang setiap musim hujan.",
+    ];
+
+    fn regional_page() -> String {
+        format!(
+            r#"<!doctype html><html lang="id"><head><title>Banjir Rendam Tiga Kelurahan di Samarinda | Kaltim Today</title>
+<meta property="og:title" content="Banjir Rendam Tiga Kelurahan di Samarinda">
+<script>var ads = "<p>not text</p>";</script><style>p {{ color: red }}</style></head>
+<body><header class="site-header"><a href="/">Kaltim Today</a><nav><ul><li><a href="/daerah">Daerah</a></li><li><a href="/politik">Politik</a></li></ul></nav></header>
+<div class="ads-top">ADVERTISEMENT</div>
+<div class="container"><main><article>
+<h1>Banjir Rendam Tiga Kelurahan di Samarinda</h1>
+<div class="post-meta"><span>Rabu, 20 November 2024 | 10:15 WITA</span></div>
+<div class="share-buttons"><a href="https://facebook.com/sharer">Facebook</a> <a href="https://twitter.com/share">Twitter</a> <a href="whatsapp://send">WhatsApp</a></div>
+<div class="post-content">
+<p>{}</p>
+<p>{}</p>
+<div class="baca-juga"><strong>Baca juga:</strong> <a href="/banjir-balikpapan">Banjir di Balikpapan</a></div>
+<p><strong>Baca Juga:</strong> <a href="/longsor">Longsor tutup jalan poros</a></p>
+<div class="ad-slot"><p>ADVERTISEMENT</p><p>SCROLL TO CONTINUE WITH CONTENT</p></div>
+<p>{}</p>
+<p>{}</p>
+<p>Editor: Budi Santoso</p>
+<p>Pewarta: Siti Aminah</p>
+</div>
+<div class="tags"><a href="/tag/banjir">banjir</a><a href="/tag/samarinda">samarinda</a></div>
+</article></main>
+<aside class="sidebar"><h3>Berita Terpopuler</h3><ul><li><a href="/a">Satu</a></li><li><a href="/b">Dua</a></li></ul></aside></div>
+<footer><p>Copyright © 2024 Kaltim Today. All rights reserved.</p></footer></body></html>"#,
+            PARAS[0], PARAS[1], PARAS[2], PARAS[3]
+        )
+    }
+
+    #[test]
+    fn regional_news_page_gives_exactly_the_article_paragraphs() {
+        let url = Url::parse("https://kaltimtoday.example/berita/banjir").ok();
+        let got = extract(&regional_page(), url.as_ref(), None, now());
+        assert_eq!(got.body_text, PARAS.join("\n\n"));
+        assert_eq!(
+            got.title.as_deref(),
+            Some("Banjir Rendam Tiga Kelurahan di Samarinda")
+        );
+        assert_eq!(got.language.as_deref(), Some("id"));
+        assert_eq!(got.author.as_deref(), Some("Siti Aminah"));
+        let expected = FixedOffset::east_opt(8 * 3600)
+            .and_then(|z| z.with_ymd_and_hms(2024, 11, 20, 10, 15, 0).single());
+        assert_eq!(got.published, expected);
+        assert!(
+            got.body_html.starts_with("<p>SAMARINDA - Banjir"),
+            "{}",
+            got.body_html
+        );
+        assert!(!got.body_html.contains("script") && !got.body_html.contains("class="));
+    }
+
+    #[test]
+    fn site_rules_take_precedence_over_generic_extraction() {
+        let html = format!(
+            "<html><body><div class=\"main-text\"><p>{}</p><p>{}</p></div>\
+             <div class=\"teaser\"><p>Teaser singkat</p><div class=\"promo-x\">Buy now</div></div></body></html>",
+            PARAS[0], PARAS[1]
+        );
+        let rules = SiteRules::new("div.teaser", &[".promo-x".to_string()]);
+        let rules = rules.as_ref().ok();
+        let got = extract(&html, None, rules, now());
+        assert_eq!(got.body_text, "Teaser singkat");
+        // Without rules the generic extractor finds the long text.
+        let generic = extract(&html, None, None, now());
+        assert_eq!(generic.body_text, format!("{}\n\n{}", PARAS[0], PARAS[1]));
+        // Rules whose body selector matches nothing fall back to generic extraction.
+        let missing = SiteRules::new("div.nothing-here", &[]);
+        let got = extract(&html, None, missing.as_ref().ok(), now());
+        assert_eq!(got.body_text, generic.body_text);
+    }
+
+    #[test]
+    fn bad_selectors_are_named() {
+        let err = SiteRules::new("div[", &[]).err().unwrap_or_default();
+        assert!(err.contains("body selector \"div[\""), "{err}");
+        let err = SiteRules::new("div", &["p".into(), "##".into()])
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("remove selector \"##\""), "{err}");
+    }
+
+    #[test]
+    fn metadata_from_json_ld_graph_and_open_graph() {
+        let html = format!(
+            r#"<html><head>
+<script type="application/ld+json">{{"@context":"https://schema.org","@graph":[{{"@type":"WebSite","name":"Site"}},
+{{"@type":"NewsArticle","headline":"Gubernur Resmikan Jembatan","datePublished":"2024-11-20T10:15:00+08:00",
+"author":[{{"@type":"Person","name":"Andi Wijaya"}},{{"@type":"Person","name":"Rina"}}]}}]}}</script>
+<meta property="og:title" content="OG title">
+<meta property="og:url" content="/berita/jembatan">
+<meta name="author" content="Meta Author">
+</head><body><article><p>{}</p><p>{}</p></article></body></html>"#,
+            PARAS[0], PARAS[1]
+        );
+        let url = Url::parse("https://example.id/x?utm=1").ok();
+        let got = extract(&html, url.as_ref(), None, now());
+        assert_eq!(got.title.as_deref(), Some("Gubernur Resmikan Jembatan"));
+        assert_eq!(got.author.as_deref(), Some("Andi Wijaya, Rina"));
+        assert_eq!(
+            got.published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2024-11-20T10:15:00+08:00")
+        );
+        assert_eq!(
+            got.canonical_url.as_deref(),
+            Some("https://example.id/berita/jembatan")
+        );
+        // No lang attribute: detected from the body.
+        assert_eq!(got.language.as_deref(), Some("id"));
+    }
+
+    #[test]
+    fn open_graph_and_meta_tags_without_json_ld() {
+        let html = format!(
+            r#"<html lang="en-US"><head><title>Ignored | Site</title>
+<meta property="og:title" content="Bridge opens">
+<meta property="article:published_time" content="2024-11-20T02:15:00Z">
+<meta name="author" content="Jane Doe">
+<link rel="canonical" href="https://example.com/bridge"></head>
+<body><div><p>{}</p></div></body></html>"#,
+            PARAS[2]
+        );
+        let got = extract(&html, None, None, now());
+        assert_eq!(got.title.as_deref(), Some("Bridge opens"));
+        assert_eq!(got.author.as_deref(), Some("Jane Doe"));
+        assert_eq!(got.language.as_deref(), Some("en"));
+        assert_eq!(
+            got.canonical_url.as_deref(),
+            Some("https://example.com/bridge")
+        );
+        assert_eq!(
+            got.published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2024-11-20T02:15:00+00:00")
+        );
+        assert_eq!(got.body_text, PARAS[2]);
+    }
+
+    #[test]
+    fn br_separated_text_lists_and_html_are_kept_apart() {
+        let html = format!(
+            "<html><body><div class=\"isi\">{}<br><br>{}<br><br><ul><li>Satu item yang cukup panjang</li><li>Dua</li></ul>\
+             <img src=\"/f.jpg\" onerror=\"x()\" alt=\"Banjir\"><p>Lihat <a href=\"/peta\" onclick=\"y()\">peta</a> <em>lokasi</em>.</p></div></body></html>",
+            PARAS[0], PARAS[1]
+        );
+        let url = Url::parse("https://example.id/a/b").ok();
+        let got = extract(&html, url.as_ref(), None, now());
+        assert_eq!(
+            got.body_text,
+            format!(
+                "{}\n\n{}\n\nSatu item yang cukup panjang\n\nDua\n\nLihat peta lokasi.",
+                PARAS[0], PARAS[1]
+            )
+        );
+        assert!(
+            got.body_html
+                .contains("<ul><li>Satu item yang cukup panjang</li><li>Dua</li></ul>"),
+            "{}",
+            got.body_html
+        );
+        assert!(
+            got.body_html
+                .contains("<img src=\"https://example.id/f.jpg\" alt=\"Banjir\">")
+        );
+        assert!(
+            got.body_html
+                .contains("<a href=\"https://example.id/peta\">peta</a> <em>lokasi</em>")
+        );
+        assert!(!got.body_html.contains("onerror") && !got.body_html.contains("onclick"));
+    }
+
+    #[test]
+    fn empty_binary_and_hostile_inputs_do_not_panic() {
+        for input in [
+            "",
+            "   ",
+            "<html></html>",
+            "\0\u{1}\u{fffd}\u{fffd}garbage\u{7f}",
+            "<script>",
+            "<<<>>>",
+        ] {
+            let got = extract(input, None, None, now());
+            assert_eq!(got.body_text, "", "{input:?}");
+        }
+        let bytes: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
+        let _ = extract(&String::from_utf8_lossy(&bytes), None, None, now());
+    }
+
+    #[test]
+    fn deeply_nested_input_is_handled() {
+        let depth = 10_000;
+        let mut html = String::from("<html><body>");
+        for _ in 0..depth {
+            html.push_str("<div>");
+        }
+        html.push_str("<p>");
+        html.push_str(PARAS[0]);
+        html.push_str("</p>");
+        for _ in 0..depth {
+            html.push_str("</div>");
+        }
+        let got = extract(&html, None, None, now());
+        assert_eq!(got.body_text, PARAS[0]);
+        let inline = "<b>".repeat(depth) + PARAS[1];
+        let _ = extract(&inline, None, None, now());
+    }
+}

@@ -1,0 +1,404 @@
+//! Word lists and patterns that tell boilerplate from article text.
+//!
+//! Class/id patterns follow the signals Readability-style extractors rely on (the usual
+//! names sites give to navigation, comments, sharing and ads), extended with the names
+//! Indonesian news sites use ("baca-juga", "terkait", "iklan"). The phrase tables come from
+//! the lines such sites put inside article bodies (related-article links, staff credits,
+//! ad labels); they were gathered by reading Indonesian regional and national news pages.
+//! Every table is sorted.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// Class/id fragments of elements that are almost never article text.
+const UNLIKELY: &[&str] = &[
+    "ad-break",
+    "adsbygoogle",
+    "advert",
+    "agegate",
+    "author-bio",
+    "baca-juga",
+    "bacajuga",
+    "banner",
+    "breadcrumb",
+    "byline",
+    "combx",
+    "comment",
+    "community",
+    "cookie",
+    "disqus",
+    "donat",
+    "footer",
+    "gdpr",
+    "header",
+    "legends",
+    "lihat-juga",
+    "login",
+    "menu",
+    "modal",
+    "most-read",
+    "mostread",
+    "newsletter",
+    "outbrain",
+    "pager",
+    "pagination",
+    "paywall",
+    "popular",
+    "popup",
+    "promo",
+    "read-also",
+    "readalso",
+    "recommend",
+    "related",
+    "remark",
+    "replies",
+    "rss",
+    "share",
+    "sharing",
+    "shoutbox",
+    "sidebar",
+    "signup",
+    "skyscraper",
+    "social",
+    "sponsor",
+    "subscri",
+    "supplemental",
+    "taboola",
+    "terkait",
+    "toolbar",
+    "trending",
+];
+
+/// Class/id fragments that keep an element even when it also matches [`UNLIKELY`].
+const MAYBE: &[&str] = &[
+    "article", "body", "column", "content", "main", "shadow", "story",
+];
+
+/// Whole class/id tokens of boilerplate (too short to match as fragments).
+const UNLIKELY_TOKENS: &[&str] = &[
+    "ad",
+    "ads",
+    "adv",
+    "hidden",
+    "hide",
+    "iklan",
+    "meta",
+    "nav",
+    "navbar",
+    "navigation",
+    "screen-reader-text",
+    "sr-only",
+    "tag",
+    "tags",
+    "visually-hidden",
+];
+
+const POSITIVE: &[&str] = &[
+    "article", "berita", "blog", "body", "content", "detail", "entry", "hentry", "main", "page",
+    "post", "story", "text",
+];
+
+const NEGATIVE: &[&str] = &[
+    "author",
+    "baca",
+    "banner",
+    "byline",
+    "caption",
+    "com-",
+    "combx",
+    "comment",
+    "contact",
+    "foot",
+    "gdpr",
+    "hidden",
+    "masthead",
+    "media",
+    "meta",
+    "outbrain",
+    "promo",
+    "related",
+    "scroll",
+    "share",
+    "shopping",
+    "shoutbox",
+    "sidebar",
+    "skyscraper",
+    "sponsor",
+    "tags",
+    "terkait",
+    "tool",
+];
+
+/// ARIA roles of page furniture.
+pub(crate) const UNLIKELY_ROLES: &[&str] = &[
+    "alert",
+    "banner",
+    "complementary",
+    "contentinfo",
+    "dialog",
+    "menu",
+    "menubar",
+    "navigation",
+    "search",
+];
+
+/// One regex matching any of `words` literally (escaped, so it always compiles).
+fn any_of(words: &[&str]) -> Option<Regex> {
+    let alt: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
+    Regex::new(&alt.join("|")).ok()
+}
+
+fn matches(re: &LazyLock<Option<Regex>>, s: &str) -> bool {
+    re.as_ref().is_some_and(|r| r.is_match(s))
+}
+
+static UNLIKELY_RE: LazyLock<Option<Regex>> = LazyLock::new(|| any_of(UNLIKELY));
+static MAYBE_RE: LazyLock<Option<Regex>> = LazyLock::new(|| any_of(MAYBE));
+static POSITIVE_RE: LazyLock<Option<Regex>> = LazyLock::new(|| any_of(POSITIVE));
+static NEGATIVE_RE: LazyLock<Option<Regex>> = LazyLock::new(|| any_of(NEGATIVE));
+
+/// `class` and `id` lowercased and joined, the string the patterns are matched against.
+pub(crate) fn class_id(class: Option<&str>, id: Option<&str>) -> String {
+    let mut s = String::new();
+    for part in [class, id].into_iter().flatten() {
+        s.push_str(&part.to_lowercase());
+        s.push(' ');
+    }
+    s
+}
+
+pub(crate) fn is_unlikely(class_id: &str) -> bool {
+    if class_id.is_empty() {
+        return false;
+    }
+    let fragment = matches(&UNLIKELY_RE, class_id) && !matches(&MAYBE_RE, class_id);
+    fragment
+        || class_id
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .any(|t| UNLIKELY_TOKENS.binary_search(&t).is_ok())
+}
+
+/// Readability-style class weight: +25 for content-like names, −25 for furniture-like.
+pub(crate) fn class_weight(class_id: &str) -> f32 {
+    if class_id.is_empty() {
+        return 0.0;
+    }
+    let mut w = 0.0;
+    if matches(&NEGATIVE_RE, class_id) {
+        w -= 25.0;
+    }
+    if matches(&POSITIVE_RE, class_id) {
+        w += 25.0;
+    }
+    w
+}
+
+/// Lines that open a related-article link or a call to action; the whole block goes.
+const LEAD_INS: &[&str] = &[
+    "artikel terkait",
+    "baca juga",
+    "baca selengkapnya",
+    "baca:",
+    "berita terkait",
+    "dapatkan berita",
+    "dapatkan update",
+    "download aplikasi",
+    "gabung di grup",
+    "ikuti berita",
+    "ikuti kami",
+    "ikuti saluran",
+    "klik di sini",
+    "lihat juga",
+    "simak berita",
+    "simak juga",
+    "simak video",
+    "tonton juga",
+    "unduh aplikasi",
+];
+
+/// Labels of staff-credit and tag lines ("Editor: Budi").
+const CREDIT_LABELS: &[&str] = &[
+    "editor",
+    "foto",
+    "fotografer",
+    "kontributor",
+    "laporan",
+    "penulis",
+    "penyunting",
+    "pewarta",
+    "redaktur",
+    "reporter",
+    "sumber",
+    "tag",
+    "tags",
+    "topik",
+    "wartawan",
+];
+
+/// Credit labels whose value names the article's writer.
+const AUTHOR_LABELS: &[&str] = &["kontributor", "penulis", "pewarta", "reporter", "wartawan"];
+
+/// Whole lines that are widget or ad labels.
+const EXACT: &[&str] = &[
+    "ads",
+    "advertisement",
+    "advertisment",
+    "baca juga",
+    "bagikan",
+    "iklan",
+    "komentar",
+    "lihat juga",
+    "loading",
+    "scroll to continue with content",
+    "scroll untuk melanjutkan",
+    "share",
+    "share this",
+    "share this article",
+    "sponsored",
+    "tweet",
+];
+
+/// Words of share/follow widgets; a short line made only of these goes.
+const SHARE_WORDS: &[&str] = &[
+    "bagikan",
+    "copy",
+    "email",
+    "facebook",
+    "instagram",
+    "line",
+    "link",
+    "linkedin",
+    "pinterest",
+    "print",
+    "salin",
+    "share",
+    "tautan",
+    "telegram",
+    "tiktok",
+    "tweet",
+    "twitter",
+    "whatsapp",
+    "x",
+    "youtube",
+];
+
+/// What a boilerplate check says about one block of text.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Keep,
+    Drop,
+    /// A credit line naming the writer: dropped, the name kept as an author hint.
+    Author(String),
+}
+
+pub(crate) fn judge_line(text: &str) -> Verdict {
+    let t = text.trim();
+    let lower = t.to_lowercase();
+    let bare = lower
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_string();
+    if bare.is_empty() {
+        return Verdict::Keep;
+    }
+    if EXACT.binary_search(&bare.as_str()).is_ok() {
+        return Verdict::Drop;
+    }
+    let chars = t.chars().count();
+    if chars < 300 && LEAD_INS.iter().any(|p| bare.starts_with(p)) {
+        return Verdict::Drop;
+    }
+    if chars < 160 {
+        if let Some((label, value)) = bare.split_once(':') {
+            let label = label.trim();
+            if CREDIT_LABELS.binary_search(&label).is_ok() {
+                if AUTHOR_LABELS.binary_search(&label).is_ok() {
+                    let start = t.find(':').map_or(0, |i| i + 1);
+                    let value = t.get(start..).unwrap_or("").trim().trim_end_matches(')');
+                    if !value.is_empty() {
+                        return Verdict::Author(value.to_string());
+                    }
+                }
+                let _ = value;
+                return Verdict::Drop;
+            }
+        }
+        if bare.starts_with("copyright")
+            || bare.starts_with("hak cipta")
+            || t.starts_with('©')
+            || lower.contains("all rights reserved")
+        {
+            return Verdict::Drop;
+        }
+        let mut words = bare
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .peekable();
+        if words.peek().is_some() && words.all(|w| SHARE_WORDS.binary_search(&w).is_ok()) {
+            return Verdict::Drop;
+        }
+    }
+    Verdict::Keep
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_sorted() {
+        for table in [
+            UNLIKELY,
+            MAYBE,
+            UNLIKELY_TOKENS,
+            POSITIVE,
+            NEGATIVE,
+            UNLIKELY_ROLES,
+            LEAD_INS,
+            CREDIT_LABELS,
+            AUTHOR_LABELS,
+            EXACT,
+            SHARE_WORDS,
+        ] {
+            assert!(table.windows(2).all(|w| w[0] < w[1]), "{table:?}");
+        }
+    }
+
+    #[test]
+    fn judges_indonesian_boilerplate() {
+        assert_eq!(
+            judge_line("Baca juga: Banjir rendam Samarinda"),
+            Verdict::Drop
+        );
+        assert_eq!(judge_line("BACA JUGA"), Verdict::Drop);
+        assert_eq!(judge_line("ADVERTISEMENT"), Verdict::Drop);
+        assert_eq!(judge_line("Scroll to continue with content"), Verdict::Drop);
+        assert_eq!(judge_line("Editor: Budi Santoso"), Verdict::Drop);
+        assert_eq!(
+            judge_line("Pewarta: Siti Aminah"),
+            Verdict::Author("Siti Aminah".into())
+        );
+        assert_eq!(
+            judge_line("© 2024 Kaltim Post. All rights reserved."),
+            Verdict::Drop
+        );
+        assert_eq!(
+            judge_line("Share: Facebook Twitter WhatsApp"),
+            Verdict::Drop
+        );
+        assert_eq!(
+            judge_line("Sumber air bersih warga masih terbatas, kata dia."),
+            Verdict::Keep
+        );
+    }
+
+    #[test]
+    fn class_patterns() {
+        assert!(is_unlikely("sidebar-right "));
+        assert!(is_unlikely("ads "));
+        assert!(!is_unlikely("head-line "));
+        assert!(!is_unlikely("comment-content "));
+        assert!(class_weight("article-body ") > 0.0);
+        assert!(class_weight("share-box ") < 0.0);
+    }
+}

@@ -1,0 +1,412 @@
+//! Feed bytes to items: RSS 0.9x/1.0/2.0, Atom and JSON Feed, as real sites serve them.
+//!
+//! This module owns everything between the feed's HTTP body and the list of items the
+//! ingest recipe walks: the charset, the parse (feed-rs), repairs for broken feeds,
+//! Indonesian dates, absolute links and per-feed item identity. It is pure: bytes, the
+//! feed's URL and `now` in, values out.
+//!
+//! How a body is read:
+//! 1. Transcode to UTF-8 and make the declaration say so ([`charset`]); an empty body
+//!    or an HTML page stops here with a clear error.
+//! 2. Parse as-is with feed-rs, isolated with `catch_unwind` because feed-rs panics on
+//!    some inputs. feed-rs's date hook is [`crate::dates::parse_date`] (the hook replaces
+//!    feed-rs's own date parser, and ours reads RFC 2822/3339 too).
+//! 3. Only if that fails, panics, or loses items: apply the [`repair`] pass and parse
+//!    again, recording each repair in [`ParsedFeed::repairs`].
+//! 4. Turn entries into [`FeedItem`]s: plain-text titles, links resolved against the
+//!    feed URL, dates feed-rs could not read recovered from the markup ([`recover`]),
+//!    GUIDs made unique, items sorted oldest first.
+
+mod charset;
+mod recover;
+mod repair;
+mod text;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use feed_rs::model::{Entry, Feed};
+use url::Url;
+
+/// A feed read into items.
+#[derive(Debug, Clone)]
+pub struct ParsedFeed {
+    pub title: Option<String>,
+    /// Oldest first: by published, else updated; undated items keep their place relative
+    /// to their neighbours in reversed document order, since feeds list newest first.
+    pub items: Vec<FeedItem>,
+    /// What had to be repaired to parse it, e.g. "added missing rss version".
+    pub repairs: Vec<String>,
+}
+
+/// One item of a feed.
+#[derive(Debug, Clone)]
+pub struct FeedItem {
+    /// The item's identity within its feed: its GUID/id; the link when the GUID is blank
+    /// or repeats within the feed; never empty (else a hash of title and summary).
+    pub guid: String,
+    /// Absolute (resolved against the feed URL and xml:base); http(s) only.
+    pub link: Option<Url>,
+    /// Plain text, entities decoded, whitespace collapsed.
+    pub title: Option<String>,
+    pub author: Option<String>,
+    pub published: Option<DateTime<FixedOffset>>,
+    pub updated: Option<DateTime<FixedOffset>>,
+    /// The item's own text as plain text (content:encoded/content preferred over
+    /// description/summary), paragraphs separated by "\n\n".
+    pub summary_text: Option<String>,
+    /// The same as an HTML fragment, as the feed gave it (plain-text fields escaped).
+    pub summary_html: Option<String>,
+}
+
+/// Why a body gave no feed.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    #[error(
+        "the feed's response body is empty; the site may be down or blocking the fetcher: check the feed URL in a browser and try again later"
+    )]
+    Empty,
+    #[error("{}", not_a_feed_message(.found, .alternate.as_ref()))]
+    NotAFeed {
+        /// What the body is instead, e.g. "an HTML page".
+        found: String,
+        /// The feed the page names with `<link rel="alternate">`, if any.
+        alternate: Option<Url>,
+    },
+    #[error(
+        "the feed cannot be parsed ({0}); check the feed URL with a feed validator, or ask the site to fix its feed"
+    )]
+    Malformed(String),
+}
+
+fn not_a_feed_message(found: &str, alternate: Option<&Url>) -> String {
+    match alternate {
+        Some(url) => format!(
+            "the URL gives {found}, not a feed; the page names its feed at {url}: use that as the feed's url"
+        ),
+        None => format!(
+            "the URL gives {found}, not a feed, and names no feed of its own; find the site's RSS or Atom address and use that as the feed's url"
+        ),
+    }
+}
+
+/// Parses an RSS, Atom or JSON feed, repairing what real-world feeds get wrong.
+pub fn parse_feed(
+    bytes: &[u8],
+    http_charset: Option<&str>,
+    feed_url: &Url,
+    now: DateTime<Utc>,
+) -> Result<ParsedFeed, FeedError> {
+    let decoded = charset::to_utf8(bytes, http_charset);
+    let mut repairs = decoded.repairs;
+    let text = decoded.text;
+    let start = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if start.is_empty() {
+        return Err(FeedError::Empty);
+    }
+    if repair::looks_like_html(start) {
+        return Err(FeedError::NotAFeed {
+            found: "an HTML page".to_string(),
+            alternate: repair::alternate_feed(&text, feed_url),
+        });
+    }
+    let is_json = start.starts_with('{');
+    if !is_json && !start.starts_with('<') && !has_feed_root(start) {
+        let preview: String = start.chars().take(40).collect();
+        return Err(FeedError::NotAFeed {
+            found: format!("neither XML nor JSON (it starts with {preview:?})"),
+            alternate: None,
+        });
+    }
+
+    let first = attempt(&text, feed_url, now);
+    if is_json {
+        return match first {
+            Ok(parsed) => Ok(build(parsed, &text, is_json, feed_url, now, repairs)),
+            Err(reason) => Err(FeedError::Malformed(reason)),
+        };
+    }
+    let expected_items = recover::count_items(&text);
+    if let Ok(parsed) = &first
+        && parsed.feed.entries.len() >= expected_items
+    {
+        return first
+            .map(|parsed| build(parsed, &text, false, feed_url, now, repairs))
+            .map_err(FeedError::Malformed);
+    }
+
+    // Failed, panicked, or lost items (Atom 0.3, RSS 1.0 items without a link): repair.
+    let (fixed, notes) = repair::repair_all(&text);
+    let second = if notes.is_empty() {
+        Err("no repair applies".to_string())
+    } else {
+        attempt(&fixed, feed_url, now)
+    };
+    match (first, second) {
+        (Ok(first), Ok(second)) if second.feed.entries.len() <= first.feed.entries.len() => {
+            Ok(build(first, &text, false, feed_url, now, repairs))
+        }
+        (_, Ok(second)) => {
+            repairs.extend(notes);
+            Ok(build(second, &fixed, false, feed_url, now, repairs))
+        }
+        (Ok(first), Err(_)) => Ok(build(first, &text, false, feed_url, now, repairs)),
+        (Err(reason), Err(after)) => Err(FeedError::Malformed(
+            if let Some(hint) = repair::truncation_hint(&text) {
+                format!("{hint}; the parser said: {reason}")
+            } else if notes.is_empty() {
+                reason
+            } else {
+                format!(
+                    "{reason}; still after repairs ({}): {after}",
+                    notes.join(", ")
+                )
+            },
+        )),
+    }
+}
+
+/// Junk before the root (PHP warnings) still leaves a recognisable feed.
+fn has_feed_root(text: &str) -> bool {
+    ["<?xml", "<rss", "<feed", "<rdf:RDF"]
+        .iter()
+        .any(|tag| text.contains(tag))
+}
+
+/// A feed-rs result with the offsets its dates were written in.
+struct Attempt {
+    feed: Feed,
+    offsets: HashMap<i64, FixedOffset>,
+}
+
+/// One isolated feed-rs parse. A panic inside feed-rs becomes an error reason.
+fn attempt(text: &str, feed_url: &Url, now: DateTime<Utc>) -> Result<Attempt, String> {
+    // feed-rs's hook returns UTC; the offset each instant was written with is kept here
+    // so items keep "+08:00" for a WITA date.
+    let offsets: Arc<Mutex<HashMap<i64, FixedOffset>>> = Arc::default();
+    let seen = Arc::clone(&offsets);
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(Some(feed_url.as_str()))
+        .sanitize_content(false)
+        // An empty id marks "the feed gave none", so our own fallback rules apply.
+        .id_generator(|_, _, _| String::new())
+        .timestamp_parser(move |s| {
+            let d = crate::dates::parse_date(s, now)?;
+            if let Ok(mut map) = seen.lock() {
+                map.entry(d.timestamp()).or_insert(*d.offset());
+            }
+            Some(d.with_timezone(&Utc))
+        })
+        .build();
+    let feed = match crate::isolate::isolated(|| parser.parse(text.as_bytes())) {
+        Ok(Ok(feed)) => feed,
+        Ok(Err(e)) => return Err(e.to_string()),
+        Err(message) => return Err(format!("the feed parser crashed: {message}")),
+    };
+    let offsets = offsets.lock().map(|m| m.clone()).unwrap_or_default();
+    Ok(Attempt { feed, offsets })
+}
+
+fn build(
+    parsed: Attempt,
+    text: &str,
+    is_json: bool,
+    feed_url: &Url,
+    now: DateTime<Utc>,
+    repairs: Vec<String>,
+) -> ParsedFeed {
+    let Attempt { feed, offsets } = parsed;
+    let raw_dates = if is_json {
+        Vec::new()
+    } else {
+        recover::item_dates(text, now)
+    };
+    let aligned = raw_dates.len() == feed.entries.len();
+    let with_offset = |d: DateTime<Utc>| match offsets.get(&d.timestamp()) {
+        Some(offset) => d.with_timezone(offset),
+        None => d.fixed_offset(),
+    };
+
+    let mut items: Vec<FeedItem> = feed
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let raw = if aligned { raw_dates.get(i) } else { None };
+            let mut item = convert(entry, feed_url);
+            item.published = entry
+                .published
+                .map(with_offset)
+                .or_else(|| raw.and_then(|r| r.published));
+            item.updated = entry
+                .updated
+                .map(with_offset)
+                .or_else(|| raw.and_then(|r| r.updated));
+            item
+        })
+        .collect();
+    assign_guids(&mut items, &feed.entries);
+    ParsedFeed {
+        title: feed
+            .title
+            .map(|t| text::inline_text(&t.content))
+            .filter(|t| !t.is_empty()),
+        items: oldest_first(items),
+        repairs,
+    }
+}
+
+/// Everything but the GUID and dates, which need the whole feed.
+fn convert(entry: &Entry, feed_url: &Url) -> FeedItem {
+    let link = entry
+        .links
+        .iter()
+        .filter(|l| l.target.is_none())
+        .filter(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .find_map(|l| absolute_http(&l.href, feed_url))
+        // An RSS guid is a permalink unless it says otherwise; a URL there is the link.
+        .or_else(|| absolute_http_strict(&entry.id));
+    let title = entry
+        .title
+        .as_ref()
+        .map(|t| text::inline_text(&t.content))
+        .filter(|t| !t.is_empty());
+    let author = entry
+        .authors
+        .iter()
+        .filter_map(|p| {
+            // "redaksi@x (Tim Redaksi)" leaves the name in parentheses.
+            let name = p
+                .name
+                .as_deref()
+                .map(|n| text::inline_text(n.trim().trim_start_matches('(').trim_end_matches(')')))
+                .unwrap_or_default();
+            if name.is_empty() {
+                p.email.clone()
+            } else {
+                Some(name)
+            }
+        })
+        .find(|n| !n.is_empty());
+
+    let (summary_html, summary_text) = summary(entry);
+    FeedItem {
+        guid: entry.id.trim().to_string(),
+        link,
+        title,
+        author,
+        published: None,
+        updated: None,
+        summary_text,
+        summary_html,
+    }
+}
+
+/// content:encoded / Atom content first, then description / summary.
+fn summary(entry: &Entry) -> (Option<String>, Option<String>) {
+    let content = entry
+        .content
+        .as_ref()
+        .and_then(|c| Some((c.body.as_deref()?, c.content_type.to_string())));
+    let summary = entry
+        .summary
+        .as_ref()
+        .map(|t| (t.content.as_str(), t.content_type.to_string()));
+    for (body, media_type) in [content, summary].into_iter().flatten() {
+        if body.trim().is_empty() {
+            continue;
+        }
+        let (html, plain) = if media_type.starts_with("text/plain") {
+            (
+                text::text_to_html(body),
+                text::html_to_text(&escape_free(body)),
+            )
+        } else {
+            (body.trim().to_string(), text::html_to_text(body))
+        };
+        if !plain.is_empty() || !html.is_empty() {
+            return (Some(html), Some(plain).filter(|p| !p.is_empty()));
+        }
+    }
+    (None, None)
+}
+
+/// Plain text must not be read as markup: escape it so html_to_text keeps `<` literal.
+fn escape_free(s: &str) -> String {
+    if s.contains('<') {
+        text::text_to_html(s)
+    } else {
+        s.to_string()
+    }
+}
+
+fn absolute_http(href: &str, base: &Url) -> Option<Url> {
+    let href = href.trim();
+    if href.is_empty() {
+        return None;
+    }
+    base.join(href)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+/// Only a string that is already an absolute http(s) URL, never a relative one (a GUID
+/// such as "12345" must not become a link).
+fn absolute_http_strict(s: &str) -> Option<Url> {
+    Url::parse(s.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+/// GUIDs that are blank or repeat within the feed are replaced by the link, else by a
+/// hash of title and summary, so every item has an identity of its own.
+fn assign_guids(items: &mut [FeedItem], entries: &[Entry]) {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for item in items.iter() {
+        *counts.entry(item.guid.clone()).or_default() += 1;
+    }
+    for (item, entry) in items.iter_mut().zip(entries) {
+        let usable = !item.guid.is_empty() && counts.get(&item.guid).copied() == Some(1);
+        if usable {
+            continue;
+        }
+        item.guid = match &item.link {
+            Some(link) => link.to_string(),
+            None => {
+                let mut hasher = blake3::Hasher::new();
+                hasher.update(item.title.as_deref().unwrap_or_default().as_bytes());
+                hasher.update(b"\n");
+                let body = item
+                    .summary_html
+                    .as_deref()
+                    .or(entry.summary.as_ref().map(|s| s.content.as_str()))
+                    .unwrap_or_default();
+                hasher.update(body.as_bytes());
+                let hex = hasher.finalize().to_hex();
+                format!("blake3:{}", hex.get(..32).unwrap_or(hex.as_str()))
+            }
+        };
+    }
+}
+
+/// Feeds list newest first: reverse, then sort by date; an undated item takes the date
+/// of the item before it in that order, so it stays next to its neighbours.
+fn oldest_first(mut items: Vec<FeedItem>) -> Vec<FeedItem> {
+    items.reverse();
+    let mut carried: Option<DateTime<Utc>> = None;
+    let mut keyed: Vec<(Option<DateTime<Utc>>, FeedItem)> = items
+        .into_iter()
+        .map(|item| {
+            if let Some(d) = item.published.or(item.updated) {
+                carried = Some(d.with_timezone(&Utc));
+            }
+            (carried, item)
+        })
+        .collect();
+    keyed.sort_by_key(|(key, _)| *key);
+    keyed.into_iter().map(|(_, item)| item).collect()
+}
+
+#[cfg(test)]
+mod tests;

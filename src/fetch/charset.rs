@@ -1,0 +1,133 @@
+//! Bytes of a page ─► correct UTF-8 text. Regional sites still serve windows-1252 and
+//! friends, and many declare a charset that is not what they send.
+//!
+//! Order of evidence: a byte-order mark; then the HTTP header and the page's own `<meta>`;
+//! but when the declaration names a single-byte legacy charset and the bytes are valid UTF-8
+//! with non-ASCII text in them, the bytes win (a common CMS misconfiguration: valid UTF-8
+//! multi-byte sequences are vanishingly unlikely in real windows-1252 text). With no
+//! declaration: UTF-8 if valid, else chardetng's guess.
+
+use encoding_rs::{Encoding, UTF_8};
+
+pub fn decode_html(bytes: &[u8], http_charset: Option<&str>) -> String {
+    let encoding = pick_encoding(bytes, http_charset);
+    let (text, _, _) = encoding.decode(bytes);
+    text.into_owned()
+}
+
+fn pick_encoding(bytes: &[u8], http_charset: Option<&str>) -> &'static Encoding {
+    if let Some((enc, _)) = Encoding::for_bom(bytes) {
+        return enc;
+    }
+    let declared = http_charset
+        .and_then(|l| Encoding::for_label(l.trim().as_bytes()))
+        .or_else(|| meta_charset(bytes));
+    let valid_utf8 = std::str::from_utf8(bytes).is_ok();
+    match declared {
+        // UTF-16 declared in a meta tag without a BOM is always a lie (the tag itself was
+        // readable as ASCII).
+        Some(enc) if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE => UTF_8,
+        Some(enc) if enc == UTF_8 => {
+            if valid_utf8 {
+                UTF_8
+            } else {
+                guess(bytes)
+            }
+        }
+        Some(enc) if enc.is_single_byte() && valid_utf8 && !bytes.is_ascii() => UTF_8,
+        Some(enc) => enc,
+        None if valid_utf8 => UTF_8,
+        None => guess(bytes),
+    }
+}
+
+fn guess(bytes: &[u8]) -> &'static Encoding {
+    let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    det.feed(bytes, true);
+    det.guess(None, chardetng::Utf8Detection::Allow)
+}
+
+/// `<meta charset=…>` or `<meta http-equiv=Content-Type content="…; charset=…">` in the
+/// first 4 KiB, where browsers look for it too.
+fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = &bytes[..bytes.len().min(4096)];
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    let mut from = 0;
+    while let Some(pos) = find(&lower[from..], b"<meta") {
+        let start = from + pos;
+        let end = find(&lower[start..], b">").map_or(lower.len(), |e| start + e);
+        let tag = &lower[start..end];
+        if let Some(c) = find(tag, b"charset") {
+            let rest = &tag[c + b"charset".len()..];
+            let rest = trim_start(rest);
+            if let Some(rest) = rest.strip_prefix(b"=") {
+                let rest = trim_start(rest);
+                let rest = rest
+                    .strip_prefix(b"\"")
+                    .or_else(|| rest.strip_prefix(b"'"))
+                    .unwrap_or(rest);
+                let label_end = rest
+                    .iter()
+                    .position(|b| {
+                        !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.'))
+                    })
+                    .unwrap_or(rest.len());
+                if let Some(enc) = Encoding::for_label(&rest[..label_end]) {
+                    return Some(enc);
+                }
+            }
+        }
+        from = end;
+    }
+    None
+}
+
+fn trim_start(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    &b[n..]
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_charset_decodes_windows_1252() {
+        let bytes = b"<p>Caf\xe9 \x96 M\xfcnchen</p>";
+        assert_eq!(
+            decode_html(bytes, Some("windows-1252")),
+            "<p>Café – München</p>"
+        );
+    }
+
+    #[test]
+    fn meta_charset_is_read() {
+        let bytes = b"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\"></head><body>na\xefve</body>";
+        assert!(decode_html(bytes, None).contains("naïve"));
+        let bytes = b"<meta charset='windows-1252'><p>\x93kutipan\x94</p>";
+        assert!(decode_html(bytes, None).contains("\u{201c}kutipan\u{201d}"));
+    }
+
+    #[test]
+    fn utf8_bytes_win_over_a_legacy_declaration() {
+        let page = "<meta charset=\"iso-8859-1\"><p>Bupati Kutai Timur — Sangatta</p>";
+        assert!(decode_html(page.as_bytes(), Some("ISO-8859-1")).contains("Timur — Sangatta"));
+    }
+
+    #[test]
+    fn undeclared_legacy_bytes_are_guessed() {
+        let bytes = b"<p>Le caf\xe9 est tr\xe8s bon, d\xe9j\xe0 vu, \xe9l\xe8ve.</p>";
+        assert!(decode_html(bytes, None).contains("café"));
+    }
+
+    #[test]
+    fn bom_wins() {
+        let mut bytes = vec![0xEF, 0xBB, 0xBF];
+        bytes.extend_from_slice("<p>é</p>".as_bytes());
+        assert_eq!(decode_html(&bytes, Some("windows-1252")), "<p>é</p>");
+    }
+}

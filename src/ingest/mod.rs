@@ -1,0 +1,397 @@
+//! One poll of one feed, start to finish: the recipe that calls the stages in order.
+//!
+//! 1. conditional GET of the feed with the stored validators (a 304 parses nothing);
+//! 2. parse it into items, oldest first;
+//! 3. per item, cheap before dear: an item this feed gave before is skipped; an item whose
+//!    URL is already archived becomes another place of that article, unfetched;
+//! 4. fetch and extract the remaining pages (the fetcher keeps the politeness rules);
+//!    a page that fails leaves the item archived from the feed's own text, marked, and
+//!    its page is tried again on later polls;
+//! 5. write everything in one transaction; the store makes the final dedup decision;
+//! 6. report what happened.
+
+mod page;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use url::Url;
+
+use crate::config::{Config, FeedConfig};
+use crate::dedup;
+use crate::feed::{self, FeedItem};
+use crate::fetch::{FetchError, Fetched, Fetcher, Purpose};
+use crate::model::FeedName;
+use crate::store::{ItemOutcome, ItemWrite, PollWrite, RetryWrite, Store, StoreError};
+
+pub use page::{PageResult, feed_text_content};
+
+/// Everything a poll needs, shared by all polls of a run.
+pub struct Ingest {
+    pub config: Arc<Config>,
+    pub fetcher: Fetcher,
+    pub store: Arc<Mutex<Store>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollStatus {
+    Ok,
+    NotModified,
+    Failed(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct FeedReport {
+    pub feed: FeedName,
+    pub status: PollStatus,
+    /// Items in the feed.
+    pub items: usize,
+    /// New articles archived.
+    pub new: usize,
+    /// Items recognised as an archived article (another URL, another feed, the same body).
+    pub duplicate: usize,
+    /// Pages that could not be fetched or gave no body; their items are archived from
+    /// the feed's text.
+    pub failed: usize,
+    /// Earlier failed pages fetched successfully this time.
+    pub recovered: usize,
+    pub repairs: Vec<String>,
+}
+
+impl FeedReport {
+    fn new(feed: &FeedName) -> Self {
+        FeedReport {
+            feed: feed.clone(),
+            status: PollStatus::Ok,
+            items: 0,
+            new: 0,
+            duplicate: 0,
+            failed: 0,
+            recovered: 0,
+            repairs: Vec::new(),
+        }
+    }
+}
+
+/// Pages of earlier polls retried per poll, so a feed with a long backlog of failures does
+/// not turn one poll into hundreds of requests.
+const RETRIES_PER_POLL: usize = 10;
+
+impl Ingest {
+    pub fn new(config: Arc<Config>, store: Store) -> Result<Ingest, String> {
+        let fetcher = Fetcher::new(&config.fetch)?;
+        Ok(Ingest {
+            config,
+            fetcher,
+            store: Arc::new(Mutex::new(store)),
+        })
+    }
+
+    /// Runs `f` on the store off the async threads.
+    async fn db<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        match tokio::task::spawn_blocking(move || {
+            let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard)
+        })
+        .await
+        {
+            Ok(r) => r,
+            Err(e) => Err(StoreError::Missing(std::path::PathBuf::from(format!(
+                "(store task failed: {e})"
+            )))),
+        }
+    }
+
+    /// Mirrors the config's feeds into the archive; returns (feed, row id) pairs.
+    pub async fn sync_feeds(&self) -> Result<Vec<i64>, StoreError> {
+        let feeds = self.config.feeds.clone();
+        self.db(move |s| s.sync_feeds(&feeds)).await
+    }
+
+    pub async fn poll_feed(
+        &self,
+        feed: &FeedConfig,
+        feed_id: i64,
+        now: DateTime<Utc>,
+    ) -> FeedReport {
+        let started = std::time::Instant::now();
+        let mut report = FeedReport::new(&feed.name);
+        if let Err(e) = self.poll(feed, feed_id, now, &mut report).await {
+            let gone = matches!(&e, PollError::Fetch(FetchError::Status { status: 410, .. }));
+            let msg = e.to_string();
+            if let Err(se) = self
+                .db({
+                    let msg = msg.clone();
+                    move |s| s.record_failure(feed_id, now, &msg, gone)
+                })
+                .await
+            {
+                tracing::error!(feed = %feed.name, error = %se, "cannot record the failed poll");
+            }
+            report.status = PollStatus::Failed(msg);
+        }
+        tracing::info!(
+            feed = %feed.name,
+            status = ?report.status,
+            new = report.new,
+            duplicate = report.duplicate,
+            failed = report.failed,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "poll done"
+        );
+        report
+    }
+
+    async fn poll(
+        &self,
+        feed: &FeedConfig,
+        feed_id: i64,
+        now: DateTime<Utc>,
+        report: &mut FeedReport,
+    ) -> Result<(), PollError> {
+        let validators = self.db(move |s| s.validators(feed_id)).await?;
+        let fetched = self
+            .fetcher
+            .get(&feed.url, Purpose::Feed, Some(&validators))
+            .await?;
+        let (items, validators) = match fetched {
+            Fetched::NotModified => (Vec::new(), None),
+            Fetched::Body(resp) => {
+                if resp.truncated {
+                    report
+                        .repairs
+                        .push("feed cut off at fetch.max_body".to_string());
+                }
+                let url = resp.url.clone();
+                let charset = resp.charset.clone();
+                let body = resp.body;
+                let parsed = tokio::task::spawn_blocking(move || {
+                    feed::parse_feed(&body, charset.as_deref(), &url, now)
+                })
+                .await
+                .map_err(|e| PollError::Parse(format!("parser task failed: {e}")))?
+                .map_err(|e| PollError::Parse(e.to_string()))?;
+                for r in &parsed.repairs {
+                    tracing::debug!(feed = %feed.name, repair = %r, "feed repaired");
+                }
+                report.repairs.extend(parsed.repairs);
+                (parsed.items, Some(resp.validators))
+            }
+        };
+        if validators.is_none() {
+            report.status = PollStatus::NotModified;
+        }
+        report.items = items.len();
+
+        let writes = self
+            .items_to_writes(feed, feed_id, items, now, report)
+            .await?;
+        let retries = self.retry_pending(feed, feed_id, now, report).await?;
+        let poll = PollWrite {
+            feed_id,
+            now,
+            validators,
+            items: writes,
+            retries,
+        };
+        let outcomes = self.db(move |s| s.apply_poll(&poll)).await?;
+        for o in outcomes {
+            match o {
+                ItemOutcome::New(_) => report.new += 1,
+                ItemOutcome::Duplicate(_) => report.duplicate += 1,
+                ItemOutcome::Seen | ItemOutcome::Skipped => {}
+            }
+        }
+        Ok(())
+    }
+
+    async fn items_to_writes(
+        &self,
+        feed: &FeedConfig,
+        feed_id: i64,
+        items: Vec<FeedItem>,
+        now: DateTime<Utc>,
+        report: &mut FeedReport,
+    ) -> Result<Vec<ItemWrite>, PollError> {
+        // Decide per item, in feed order, what it needs.
+        let mut plans: Vec<(FeedItem, Plan)> = Vec::with_capacity(items.len());
+        let mut keys_this_poll = HashSet::new();
+        for item in items {
+            let guid = item.guid.clone();
+            if self.db(move |s| s.item_known(feed_id, &guid)).await? {
+                continue;
+            }
+            let key = item.link.as_ref().map(dedup::url_key);
+            let known = match &key {
+                Some(k) if keys_this_poll.contains(k) => true,
+                Some(k) => {
+                    let k = k.clone();
+                    self.db(move |s| s.article_by_key(&k)).await?.is_some()
+                }
+                None => false,
+            };
+            if let Some(k) = key {
+                keys_this_poll.insert(k);
+            }
+            let plan = if known {
+                Plan::Known
+            } else if feed.full_text && item.link.is_some() {
+                Plan::Fetch
+            } else {
+                Plan::FeedText
+            };
+            plans.push((item, plan));
+        }
+
+        // Fetch the pages; the fetcher spaces requests per host and caps them globally,
+        // so all of them can be handed to it at once.
+        let concurrency = self.config.fetch.concurrency.max(1);
+        let to_fetch: Vec<(usize, Url)> = plans
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (item, plan))| match (plan, &item.link) {
+                (Plan::Fetch, Some(link)) => Some((i, link.clone())),
+                _ => None,
+            })
+            .collect();
+        let mut fetched: HashMap<usize, PageResult> = futures_util::stream::iter(
+            to_fetch
+                .into_iter()
+                .map(|(i, link)| async move { (i, self.fetch_page(feed, &link, now).await) }),
+        )
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+
+        let mut writes = Vec::with_capacity(plans.len());
+        for (i, (item, plan)) in plans.into_iter().enumerate() {
+            let link_str = item
+                .link
+                .as_ref()
+                .map(|l| l.to_string())
+                .unwrap_or_else(|| feed.url.to_string());
+            let mut keys: Vec<String> = item.link.iter().map(dedup::url_key).collect();
+            let content = match plan {
+                Plan::Known => None,
+                Plan::FeedText => Some(feed_text_content(
+                    &item,
+                    feed,
+                    if feed.full_text {
+                        "the feed item has no link"
+                    } else {
+                        "full_text = false"
+                    },
+                    false,
+                )),
+                Plan::Fetch => match fetched.remove(&i) {
+                    Some(PageResult::Extracted {
+                        content,
+                        keys: more,
+                    }) => {
+                        keys.extend(more);
+                        Some(page::merge_feed_metadata(*content, &item, feed))
+                    }
+                    Some(PageResult::Unusable { reason, retry }) => {
+                        report.failed += 1;
+                        tracing::warn!(feed = %feed.name, url = %link_str, reason = %reason, "page not archived; keeping the feed's text");
+                        Some(feed_text_content(&item, feed, &reason, retry))
+                    }
+                    None => Some(feed_text_content(&item, feed, "page not fetched", true)),
+                },
+            };
+            keys.sort();
+            keys.dedup();
+            writes.push(ItemWrite {
+                guid: item.guid.clone(),
+                link: link_str,
+                keys,
+                published: item.published.or(item.updated),
+                content,
+            });
+        }
+        Ok(writes)
+    }
+
+    async fn retry_pending(
+        &self,
+        feed: &FeedConfig,
+        feed_id: i64,
+        now: DateTime<Utc>,
+        report: &mut FeedReport,
+    ) -> Result<Vec<RetryWrite>, PollError> {
+        if !feed.full_text {
+            return Ok(Vec::new());
+        }
+        let pending = self
+            .db(move |s| s.pending_pages(feed_id, RETRIES_PER_POLL))
+            .await?;
+        let mut retries = Vec::with_capacity(pending.len());
+        for p in pending {
+            let Ok(url) = Url::parse(&p.url) else {
+                continue;
+            };
+            let result = match self.fetch_page(feed, &url, now).await {
+                PageResult::Extracted { content, keys } => {
+                    report.recovered += 1;
+                    Ok((keys, *content))
+                }
+                PageResult::Unusable { reason, .. } => Err(reason),
+            };
+            retries.push(RetryWrite {
+                article_id: p.article_id,
+                result,
+            });
+        }
+        Ok(retries)
+    }
+
+    async fn fetch_page(&self, feed: &FeedConfig, link: &Url, now: DateTime<Utc>) -> PageResult {
+        match self.fetcher.get(link, Purpose::Page, None).await {
+            Ok(Fetched::Body(resp)) => {
+                let rules = feed.extract.clone();
+                let keep_raw = self.config.archive.keep_raw_html;
+                let link = link.clone();
+                tokio::task::spawn_blocking(move || {
+                    page::extract_page(*resp, &link, rules.as_deref(), keep_raw, now)
+                })
+                .await
+                .unwrap_or_else(|e| PageResult::Unusable {
+                    reason: format!("extraction failed: {e}"),
+                    retry: false,
+                })
+            }
+            Ok(Fetched::NotModified) => PageResult::Unusable {
+                reason: format!("{link} answered 304 to an unconditional request"),
+                retry: true,
+            },
+            Err(e) => PageResult::Unusable {
+                retry: e.is_transient(),
+                reason: e.to_string(),
+            },
+        }
+    }
+}
+
+enum Plan {
+    /// Already archived under this URL: record the place only.
+    Known,
+    Fetch,
+    FeedText,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum PollError {
+    #[error("{0}")]
+    Fetch(#[from] FetchError),
+    #[error("{0}")]
+    Parse(String),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}

@@ -1,0 +1,27 @@
+//! warta archives regional news.
+//!
+//! The pipeline, in one paragraph: `config` reads feeds.toml into typed values; the
+//! `daemon` (or `warta fetch`) hands each feed to `ingest::Ingest::poll_feed`, which fetches
+//! the feed through the one polite HTTP client in `fetch`, turns its bytes into items with
+//! `feed`, skips what is already known using `dedup`'s URL keys, fetches and `extract`s each
+//! new page, and writes the poll's results to the SQLite archive in `store` in one
+//! transaction, where `dedup`'s body fingerprints make the final call on duplicates.
+//! `search` turns a user's query into a safe FTS5 expression that `store` runs.
+//!
+//! `feed`, `extract`, `dedup`, `dates` and `search::query` are pure: bytes, strings and `now`
+//! in, values out. Sockets live only in `fetch`; SQL only in `store`.
+
+pub mod cli;
+pub mod config;
+pub mod daemon;
+pub mod dates;
+pub mod dedup;
+pub mod error;
+pub mod isolate;
+pub mod extract;
+pub mod feed;
+pub mod fetch;
+pub mod ingest;
+pub mod model;
+pub mod search;
+pub mod store;

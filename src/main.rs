@@ -1,0 +1,9 @@
+//! `warta`: parse the command line, run, map the result to an exit status (0 done,
+//! 1 failed, 2 usage). Nothing here panics on user input; errors are one message on stderr.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let code = warta::cli::main();
+    ExitCode::from(code)
+}

@@ -1,0 +1,72 @@
+//! The user's query ─► a safe [`SearchRequest`] for the store.
+//!
+//! `query` parses the query text into our own syntax tree and renders it as an FTS5
+//! expression with every term quoted, so nothing the user types reaches SQLite as syntax;
+//! `when` reads the date bounds. SQL stays in `store`.
+
+pub mod query;
+pub mod when;
+
+use chrono::{DateTime, Utc};
+
+use crate::store::{SearchRequest, SortOrder};
+
+/// The search options as the command line gives them.
+#[derive(Debug, Clone)]
+pub struct Filters {
+    pub feeds: Vec<String>,
+    pub region: Option<String>,
+    pub tag: Option<String>,
+    pub language: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub limit: usize,
+    pub sort: SortOrder,
+    pub all: bool,
+}
+
+/// Err is a message for the user: what is wrong with the query or an option.
+pub fn build_request(text: &str, f: &Filters, now: DateTime<Utc>) -> Result<SearchRequest, String> {
+    let q = query::parse(text).map_err(|e| format!("cannot read the query: {e}"))?;
+    let since = f
+        .since
+        .as_deref()
+        .map(|s| when::parse_when(s, when::Bound::Since, now).map_err(|e| format!("--since: {e}")))
+        .transpose()?;
+    let until = f
+        .until
+        .as_deref()
+        .map(|s| when::parse_when(s, when::Bound::Until, now).map_err(|e| format!("--until: {e}")))
+        .transpose()?;
+    if let (Some(s), Some(u)) = (since, until)
+        && s > u
+    {
+        return Err(format!(
+            "--since {} is after --until {}",
+            s.to_rfc3339(),
+            u.to_rfc3339()
+        ));
+    }
+    if f.limit == 0 {
+        return Err("--limit must be at least 1".into());
+    }
+    if let Some(l) = &f.language
+        && (l.len() != 2 || !l.chars().all(|c| c.is_ascii_alphabetic()))
+    {
+        return Err(format!(
+            "--lang {l:?}: use a two-letter ISO 639-1 code such as id or en"
+        ));
+    }
+    Ok(SearchRequest {
+        fts: q.to_fts5(),
+        feeds: f.feeds.clone(),
+        region: f.region.clone(),
+        tag: f.tag.clone(),
+        language: f.language.clone(),
+        since: since.map(|t| t.timestamp()),
+        until: until.map(|t| t.timestamp()),
+        limit: f.limit,
+        sort: f.sort,
+        all: f.all,
+    })
+}

@@ -1,0 +1,172 @@
+//! The archive: one SQLite file (rusqlite, bundled SQLite with FTS5).
+//!
+//! Design notes:
+//! * **WAL, one writer.** The file runs in WAL mode so that `warta search` and friends read
+//!   from their own connections while the daemon writes. The daemon keeps a single writing
+//!   connection; every poll's results go in one transaction (`write.rs`), so a crash or
+//!   `kill -9` leaves either all of a poll or none of it. `synchronous = FULL` makes a
+//!   committed poll survive power loss too; at one commit per poll its cost is invisible.
+//! * **Migrations** are an append-only list (`schema.rs`) keyed on `PRAGMA user_version`,
+//!   each applied in its own transaction.
+//! * **Search index.** FTS5 external-content table over title and body, maintained by
+//!   triggers inside the writing transaction, so the index never disagrees with the rows.
+//! * **Concurrency.** `busy_timeout` lets a reader or a second writer (a `warta fetch`
+//!   while the daemon runs) wait for the lock instead of failing.
+//!
+//! SQL lives only in this module.
+
+mod read;
+mod schema;
+mod search;
+mod write;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use read::{ArticleView, CopyView, FeedRow, Stats};
+pub use search::{SearchHit, SearchRequest, SortOrder};
+pub use write::{
+    Content, ItemOutcome, ItemWrite, PendingPage, PollWrite, RawPage, Reextracted, RetryWrite,
+    Source,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "no archive at {0}; run `warta fetch` first, or point --db / [archive] path at the archive"
+    )]
+    Missing(PathBuf),
+    #[error("archive {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("archive {path}: cannot create its folder: {source}")]
+    Folder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "archive {path} was written by a newer warta (schema {found}, this build knows {known}); upgrade warta"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens the archive for writing, creating the file and its folder when missing and
+    /// bringing the schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|e| sql_err(path, e))?;
+        Store::ready(conn, path)
+    }
+
+    /// Opens an existing archive for reading. A missing file is an error rather than a new
+    /// empty archive, so a mistyped `--db` does not quietly show nothing.
+    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| sql_err(path, e))?;
+        Store::ready(conn, path)
+    }
+
+    fn ready(conn: Connection, path: &Path) -> Result<Store, StoreError> {
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn configure(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .busy_timeout(Duration::from_secs(30))
+            .map_err(|e| sql_err(&self.path, e))?;
+        self.conn
+            .execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = FULL;
+                 PRAGMA foreign_keys = ON;",
+            )
+            .map_err(|e| sql_err(&self.path, e))
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| sql_err(&path, e))?;
+        let known = schema::MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew {
+                path,
+                found: version,
+                known,
+            });
+        }
+        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
+            // IMMEDIATE: two processes starting at once must not both apply a migration.
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(|e| sql_err(&path, e))?;
+            let current: i64 = tx
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .map_err(|e| sql_err(&path, e))?;
+            if current > i as i64 {
+                continue;
+            }
+            tx.execute_batch(sql).map_err(|e| sql_err(&path, e))?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)
+                .map_err(|e| sql_err(&path, e))?;
+            tx.commit().map_err(|e| sql_err(&path, e))?;
+        }
+        Ok(())
+    }
+
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        sql_err(&self.path, e)
+    }
+}
+
+fn sql_err(path: &Path, source: rusqlite::Error) -> StoreError {
+    StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,228 @@
+//! Reads for `show`, `feeds` and `stats`.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::{Store, StoreError};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CopyView {
+    pub id: i64,
+    pub url: String,
+    pub feed: String,
+    pub first_seen: String,
+    pub published: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleView {
+    pub id: i64,
+    pub title: String,
+    pub url: String,
+    pub feed: String,
+    pub published: Option<String>,
+    pub fetched: String,
+    pub language: Option<String>,
+    pub story: i64,
+    pub copies: i64,
+    pub author: Option<String>,
+    pub body: String,
+    /// Where the body came from: `page` (extracted) or `feed` (the feed's own text).
+    pub source: String,
+    pub note: Option<String>,
+    pub other_copies: Vec<CopyView>,
+    #[serde(skip)]
+    pub body_html: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedRow {
+    pub name: String,
+    pub url: String,
+    pub state: String,
+    pub last_poll: Option<String>,
+    pub last_success: Option<String>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: i64,
+    pub articles: i64,
+    pub pending_pages: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    pub feeds: i64,
+    pub articles: i64,
+    pub stories: i64,
+    pub copies: i64,
+    pub duplicates: i64,
+    pub articles_24h: i64,
+    pub from_feed_text: i64,
+    pub pending_pages: i64,
+    pub database_bytes: i64,
+}
+
+impl Store {
+    pub fn article(&self, id: i64) -> Result<Option<ArticleView>, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT a.id, a.title, a.url, f.name, a.published, a.fetched, a.language,
+                        a.story_id, a.author, a.body, a.source, a.note, a.body_html, a.feed_id
+                 FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        ArticleView {
+                            id: r.get(0)?,
+                            title: r.get(1)?,
+                            url: r.get(2)?,
+                            feed: r.get(3)?,
+                            published: r.get(4)?,
+                            fetched: r.get(5)?,
+                            language: r.get(6)?,
+                            story: r.get(7)?,
+                            copies: 0,
+                            author: r.get(8)?,
+                            body: r.get(9)?,
+                            source: r.get(10)?,
+                            note: r.get(11)?,
+                            other_copies: Vec::new(),
+                            body_html: r.get(12)?,
+                        },
+                        r.get::<_, i64>(13)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some((mut view, feed_id)) = row else {
+            return Ok(None);
+        };
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT c.article_id, c.url, f.name, c.first_seen, c.published, c.feed_id
+                 FROM copies c JOIN articles a ON a.id = c.article_id JOIN feeds f ON f.id = c.feed_id
+                 WHERE a.story_id = ?1 ORDER BY c.first_seen, c.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let copies: Vec<(CopyView, i64)> = stmt
+            .query_map([view.story], |r| {
+                Ok((
+                    CopyView {
+                        id: r.get(0)?,
+                        url: r.get(1)?,
+                        feed: r.get(2)?,
+                        first_seen: r.get(3)?,
+                        published: r.get(4)?,
+                    },
+                    r.get(5)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(e))?;
+        view.copies = copies.len().max(1) as i64;
+        // The article's own first place (its feed) is the one shown on top; every other
+        // place the story was seen is an "other copy".
+        let own = copies
+            .iter()
+            .position(|(c, f)| c.id == view.id && *f == feed_id);
+        view.other_copies = copies
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != own)
+            .map(|(_, (c, _))| c)
+            .collect();
+        Ok(Some(view))
+    }
+
+    /// Every feed row in the archive, by name, with its counts.
+    pub fn feed_rows(&self) -> Result<Vec<FeedRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT f.name, f.url, f.state, f.last_poll, f.last_success, f.last_error,
+                        f.consecutive_failures,
+                        (SELECT count(*) FROM articles a WHERE a.feed_id = f.id),
+                        (SELECT count(*) FROM articles a WHERE a.feed_id = f.id AND a.page_pending = 1)
+                 FROM feeds f ORDER BY f.name",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(FeedRow {
+                    name: r.get(0)?,
+                    url: r.get(1)?,
+                    state: r.get(2)?,
+                    last_poll: r.get(3)?,
+                    last_success: r.get(4)?,
+                    last_error: r.get(5)?,
+                    consecutive_failures: r.get(6)?,
+                    articles: r.get(7)?,
+                    pending_pages: r.get(8)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    pub fn stats(&self, feeds: i64, now: DateTime<Utc>) -> Result<Stats, StoreError> {
+        let count = |sql: &str| -> Result<i64, StoreError> {
+            self.conn
+                .query_row(sql, [], |r| r.get(0))
+                .map_err(|e| self.err(e))
+        };
+        let articles = count("SELECT count(*) FROM articles")?;
+        let copies = count("SELECT count(*) FROM copies")?;
+        let day_ago = (now - chrono::Duration::hours(24)).timestamp();
+        let articles_24h = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM articles WHERE fetched_ts >= ?1",
+                params![day_ago],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        let page_size = count("PRAGMA page_size")?;
+        let page_count = count("PRAGMA page_count")?;
+        let wal = std::fs::metadata(wal_path(&self.path)).map_or(0, |m| m.len() as i64);
+        Ok(Stats {
+            feeds,
+            articles,
+            stories: count(
+                "SELECT count(*) FROM stories WHERE EXISTS (SELECT 1 FROM articles a WHERE a.story_id = stories.id)",
+            )?,
+            copies,
+            duplicates: copies - articles,
+            articles_24h,
+            from_feed_text: count("SELECT count(*) FROM articles WHERE source = 'feed'")?,
+            pending_pages: count("SELECT count(*) FROM articles WHERE page_pending = 1")?,
+            database_bytes: page_size * page_count + wal,
+        })
+    }
+
+    /// `PRAGMA integrity_check`, for tests and operators.
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        self.conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Names of feeds that exist in the archive (configured now or in the past).
+    pub fn feed_names(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name FROM feeds ORDER BY name")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}
+
+fn wal_path(db: &std::path::Path) -> std::path::PathBuf {
+    let mut s = db.as_os_str().to_owned();
+    s.push("-wal");
+    std::path::PathBuf::from(s)
+}

@@ -1,0 +1,116 @@
+//! Migrations: an append-only list, applied in order, keyed on `PRAGMA user_version`.
+//! Never edit a migration that has shipped; add a new one.
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the archive.
+    //
+    // `articles` holds one row per distinct body; `copies` every place (feed + URL) an
+    // article was seen, with when (provenance); `url_keys` the folded URLs that identify an
+    // article before its page is fetched; `items` each feed's item identities (GUIDs), so
+    // an item seen again is not fetched again. `stories` group articles that tell the
+    // same story. `pages` keeps the raw HTML (zstd) apart so that scans of `articles`
+    // stay small. The FTS5 index is an external-content table kept in sync by triggers,
+    // so it can never disagree with the rows inside a committed transaction.
+    r#"
+    CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        url TEXT NOT NULL,
+        title TEXT,
+        region TEXT,
+        tags TEXT NOT NULL DEFAULT '[]',
+        etag TEXT,
+        last_modified TEXT,
+        last_poll TEXT,
+        last_success TEXT,
+        last_error TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'new'
+    );
+    CREATE TABLE stories (
+        id INTEGER PRIMARY KEY,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        story_id INTEGER NOT NULL REFERENCES stories(id),
+        feed_id INTEGER NOT NULL REFERENCES feeds(id),
+        guid TEXT NOT NULL,
+        url TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        author TEXT,
+        published TEXT,
+        published_ts INTEGER,
+        fetched TEXT NOT NULL,
+        fetched_ts INTEGER NOT NULL,
+        language TEXT,
+        body TEXT NOT NULL,
+        body_html TEXT,
+        fingerprint TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('page', 'feed')),
+        note TEXT,
+        page_pending INTEGER NOT NULL DEFAULT 0,
+        page_attempts INTEGER NOT NULL DEFAULT 0,
+        extractor_version INTEGER,
+        minhash BLOB,
+        story_method TEXT,
+        story_similarity REAL
+    );
+    CREATE INDEX articles_story ON articles(story_id);
+    CREATE INDEX articles_fingerprint ON articles(fingerprint);
+    CREATE INDEX articles_time ON articles(coalesce(published_ts, fetched_ts));
+    CREATE INDEX articles_pending ON articles(feed_id) WHERE page_pending = 1;
+    -- LSH bands of each article's MinHash signature: the index that finds an article's
+    -- near-duplicates (its story) without a scan.
+    CREATE TABLE story_bands (
+        band INTEGER NOT NULL,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        PRIMARY KEY (band, article_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE pages (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+        url TEXT NOT NULL,
+        fetched TEXT NOT NULL,
+        html_zstd BLOB NOT NULL
+    );
+    CREATE TABLE url_keys (
+        key TEXT PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id)
+    ) WITHOUT ROWID;
+    CREATE TABLE items (
+        feed_id INTEGER NOT NULL REFERENCES feeds(id),
+        guid TEXT NOT NULL,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        first_seen TEXT NOT NULL,
+        PRIMARY KEY (feed_id, guid)
+    ) WITHOUT ROWID;
+    CREATE TABLE copies (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        feed_id INTEGER NOT NULL REFERENCES feeds(id),
+        url TEXT NOT NULL,
+        published TEXT,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        UNIQUE (article_id, feed_id, url)
+    );
+    CREATE INDEX copies_feed ON copies(feed_id);
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, body,
+        content = 'articles', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+    END;
+    CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, body)
+        VALUES ('delete', old.id, old.title, old.body);
+    END;
+    CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, body ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, body)
+        VALUES ('delete', old.id, old.title, old.body);
+        INSERT INTO articles_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+    END;
+    "#,
+];

@@ -1,0 +1,326 @@
+//! Store specifications against a real SQLite file in a temporary folder.
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use super::*;
+use crate::config::Config;
+use crate::fetch::Validators;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 11, 20, 3, 0, 0).unwrap()
+}
+
+fn setup() -> (tempfile::TempDir, Store, Vec<i64>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("sub/archive.db")).unwrap();
+    let config = Config::parse(
+        "[[feed]]\nname = \"a\"\nurl = \"https://a.example/rss\"\ntags = [\"kaltim\"]\nregion = \"Kalimantan Timur\"\n\
+         [[feed]]\nname = \"b\"\nurl = \"https://b.example/rss\"\n",
+        std::path::Path::new("feeds.toml"),
+    )
+    .unwrap();
+    let ids = store.sync_feeds(&config.feeds).unwrap();
+    (dir, store, ids)
+}
+
+fn content(url: &str, title: &str, body: &str) -> Content {
+    Content {
+        url: url.into(),
+        title: title.into(),
+        author: None,
+        published: None,
+        language: Some("id".into()),
+        body: body.into(),
+        body_html: None,
+        fingerprint: crate::dedup::fingerprint(body),
+        signature: crate::dedup::minhash::signature(body),
+        source: Source::Page,
+        note: None,
+        page_pending: false,
+        raw_html: None,
+        extractor_version: Some(1),
+    }
+}
+
+fn item(guid: &str, url: &str, c: Option<Content>) -> ItemWrite {
+    ItemWrite {
+        guid: guid.into(),
+        link: url.into(),
+        keys: vec![crate::dedup::url_key(&url::Url::parse(url).unwrap())],
+        published: None,
+        content: c,
+    }
+}
+
+fn poll(feed_id: i64, items: Vec<ItemWrite>) -> PollWrite {
+    PollWrite {
+        feed_id,
+        now: now(),
+        validators: Some(Validators {
+            etag: Some("\"v1\"".into()),
+            last_modified: None,
+        }),
+        items,
+        retries: vec![],
+    }
+}
+
+const BODY: &str = "Bupati Kutai Timur meresmikan jembatan baru di Sangatta pada Rabu pagi. \
+    Jembatan sepanjang dua ratus meter itu menghubungkan dua kecamatan yang selama ini terpisah sungai.";
+
+#[test]
+fn migrations_set_user_version_and_reopen() {
+    let (dir, store, _) = setup();
+    let path = store.path().to_path_buf();
+    drop(store);
+    let store = Store::open_existing(&path).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let v: i64 = store
+        .conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, schema::MIGRATIONS.len() as i64);
+    drop(dir);
+}
+
+#[test]
+fn missing_archive_is_an_error_for_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Store::open_existing(&dir.path().join("nope.db"))
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("nope.db"), "{err}");
+}
+
+#[test]
+fn same_url_in_two_feeds_is_one_article_with_two_copies() {
+    let (_d, mut store, ids) = setup();
+    let out = store
+        .apply_poll(&poll(
+            ids[0],
+            vec![item(
+                "g1",
+                "https://a.example/x",
+                Some(content("https://a.example/x", "Jembatan", BODY)),
+            )],
+        ))
+        .unwrap();
+    let ItemOutcome::New(id) = out[0] else {
+        panic!("{out:?}")
+    };
+    let out = store
+        .apply_poll(&poll(
+            ids[1],
+            vec![item("other", "https://a.example/x?utm_source=b", None)],
+        ))
+        .unwrap();
+    assert_eq!(out, vec![ItemOutcome::Duplicate(id)]);
+    let view = store.article(id.0).unwrap().unwrap();
+    assert_eq!(view.copies, 2);
+    assert_eq!(view.other_copies.len(), 1);
+    assert_eq!(view.other_copies[0].feed, "b");
+}
+
+#[test]
+fn same_body_under_another_url_is_one_article() {
+    let (_d, mut store, ids) = setup();
+    store
+        .apply_poll(&poll(
+            ids[0],
+            vec![item(
+                "g1",
+                "https://a.example/x",
+                Some(content("https://a.example/x", "Jembatan", BODY)),
+            )],
+        ))
+        .unwrap();
+    let reworded_punctuation = BODY.replace(',', "").replace('.', " .");
+    let out = store
+        .apply_poll(&poll(
+            ids[1],
+            vec![item(
+                "g9",
+                "https://b.example/y",
+                Some(content(
+                    "https://b.example/y",
+                    "Jembatan baru",
+                    &reworded_punctuation,
+                )),
+            )],
+        ))
+        .unwrap();
+    assert!(matches!(out[0], ItemOutcome::Duplicate(_)), "{out:?}");
+    let s = store.stats(2, now()).unwrap();
+    assert_eq!(
+        (s.articles, s.copies, s.stories, s.duplicates),
+        (1, 2, 1, 1)
+    );
+}
+
+#[test]
+fn an_item_seen_again_in_its_feed_is_not_recorded_twice() {
+    let (_d, mut store, ids) = setup();
+    let w = poll(
+        ids[0],
+        vec![item(
+            "g1",
+            "https://a.example/x",
+            Some(content("https://a.example/x", "Jembatan", BODY)),
+        )],
+    );
+    store.apply_poll(&w).unwrap();
+    assert!(store.item_known(ids[0], "g1").unwrap());
+    assert_eq!(store.apply_poll(&w).unwrap(), vec![ItemOutcome::Seen]);
+    assert_eq!(store.stats(2, now()).unwrap().copies, 1);
+}
+
+#[test]
+fn poll_records_validators_and_state() {
+    let (_d, mut store, ids) = setup();
+    store.apply_poll(&poll(ids[0], vec![])).unwrap();
+    assert_eq!(
+        store.validators(ids[0]).unwrap().etag.as_deref(),
+        Some("\"v1\"")
+    );
+    store
+        .record_failure(ids[0], now(), "HTTP 500 from https://a.example/rss", false)
+        .unwrap();
+    let rows = store.feed_rows().unwrap();
+    let a = rows.iter().find(|r| r.name == "a").unwrap();
+    assert_eq!(a.state, "failing");
+    assert_eq!(a.consecutive_failures, 1);
+    assert!(a.last_success.is_some());
+    // A 304 keeps the stored validators.
+    let mut not_modified = poll(ids[0], vec![]);
+    not_modified.validators = None;
+    store.apply_poll(&not_modified).unwrap();
+    assert_eq!(
+        store.validators(ids[0]).unwrap().etag.as_deref(),
+        Some("\"v1\"")
+    );
+}
+
+#[test]
+fn search_finds_by_body_word_and_filters_by_place() {
+    let (_d, mut store, ids) = setup();
+    store
+        .apply_poll(&poll(
+            ids[0],
+            vec![item(
+                "g1",
+                "https://a.example/x",
+                Some(content("https://a.example/x", "Jembatan", BODY)),
+            )],
+        ))
+        .unwrap();
+    let req = |fts: &str, feeds: Vec<String>, tag: Option<&str>| SearchRequest {
+        feeds,
+        tag: tag.map(str::to_string),
+        ..request(fts)
+    };
+    let hits = store.search(&req("\"sangatta\"", vec![], None)).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert!(
+        hits[0].snippet.contains("[Sangatta]"),
+        "{}",
+        hits[0].snippet
+    );
+    assert!(hits[0].score > 0.0);
+    assert!(
+        store
+            .search(&req("\"sangatta\"", vec!["b".into()], None))
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .search(&req("\"sangatta\"", vec![], Some("KALTIM")))
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .search(&req("\"samarinda\"", vec![], None))
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn failed_pages_are_retried_then_given_up() {
+    let (_d, mut store, ids) = setup();
+    let mut c = content("https://a.example/x", "Jembatan", "teks pendek dari feed");
+    c.source = Source::Feed;
+    c.page_pending = true;
+    c.fingerprint = "url:a.example/x".into();
+    let out = store
+        .apply_poll(&poll(
+            ids[0],
+            vec![item("g1", "https://a.example/x", Some(c))],
+        ))
+        .unwrap();
+    let ItemOutcome::New(id) = out[0] else {
+        panic!()
+    };
+    for _ in 1..write::MAX_PAGE_ATTEMPTS {
+        assert_eq!(store.pending_pages(ids[0], 10).unwrap().len(), 1);
+        let mut w = poll(ids[0], vec![]);
+        w.retries = vec![RetryWrite {
+            article_id: id,
+            result: Err("HTTP 503".into()),
+        }];
+        store.apply_poll(&w).unwrap();
+    }
+    assert!(store.pending_pages(ids[0], 10).unwrap().is_empty());
+}
+
+#[test]
+fn a_retry_that_succeeds_replaces_the_feed_text_and_reindexes() {
+    let (_d, mut store, ids) = setup();
+    let mut c = content("https://a.example/x", "Jembatan", "teks pendek dari feed");
+    c.source = Source::Feed;
+    c.page_pending = true;
+    let out = store
+        .apply_poll(&poll(
+            ids[0],
+            vec![item("g1", "https://a.example/x", Some(c))],
+        ))
+        .unwrap();
+    let ItemOutcome::New(id) = out[0] else {
+        panic!()
+    };
+    let mut w = poll(ids[0], vec![]);
+    w.retries = vec![RetryWrite {
+        article_id: id,
+        result: Ok((vec![], content("https://a.example/x", "Jembatan", BODY))),
+    }];
+    store.apply_poll(&w).unwrap();
+    let view = store.article(id.0).unwrap().unwrap();
+    assert_eq!(view.body, BODY);
+    assert_eq!(view.source, "page");
+    assert!(store.pending_pages(ids[0], 10).unwrap().is_empty());
+    let hits = store
+        .search(&SearchRequest {
+            sort: SortOrder::Newest,
+            all: true,
+            ..request("\"kecamatan\"")
+        })
+        .unwrap();
+    assert_eq!(hits.len(), 1);
+}
+
+fn request(fts: &str) -> SearchRequest {
+    SearchRequest {
+        fts: fts.into(),
+        feeds: vec![],
+        region: None,
+        tag: None,
+        language: None,
+        since: None,
+        until: None,
+        limit: 10,
+        sort: SortOrder::Relevance,
+        all: false,
+    }
+}

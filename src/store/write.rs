@@ -1,0 +1,608 @@
+//! Writes: one transaction per feed poll. The dedup decision that counts is made here,
+//! inside the transaction: two feeds polled at once may both have fetched the same
+//! article, and only the writer can see what the other committed.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{Store, StoreError};
+use crate::config::FeedConfig;
+use crate::dedup::minhash::{self, Signature};
+use crate::fetch::Validators;
+use crate::model::{ArticleId, rfc3339};
+
+/// Where an article's body came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Extracted from the article's page.
+    Page,
+    /// The feed's own text (the page could not be fetched or gave no body).
+    Feed,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Page => "page",
+            Source::Feed => "feed",
+        }
+    }
+}
+
+/// An article's text and metadata as the ingest stage produced it.
+#[derive(Debug, Clone)]
+pub struct Content {
+    pub url: String,
+    pub title: String,
+    pub author: Option<String>,
+    pub published: Option<DateTime<FixedOffset>>,
+    pub language: Option<String>,
+    pub body: String,
+    pub body_html: Option<String>,
+    pub fingerprint: String,
+    /// MinHash of the body, for near-duplicate (same story) detection; None for short texts.
+    pub signature: Option<Signature>,
+    pub source: Source,
+    /// Why the body is the feed's text, when it is.
+    pub note: Option<String>,
+    /// Try the page again on a later poll.
+    pub page_pending: bool,
+    /// The page's HTML, zstd-compressed, with the URL it was fetched from.
+    pub raw_html: Option<(String, Vec<u8>)>,
+    pub extractor_version: Option<u32>,
+}
+
+/// One feed item to record.
+#[derive(Debug, Clone)]
+pub struct ItemWrite {
+    pub guid: String,
+    /// The link as the feed gave it (a place the article was seen).
+    pub link: String,
+    /// URL keys known for the article (`dedup::url_key` of the link, the final URL, the
+    /// page's canonical URL).
+    pub keys: Vec<String>,
+    pub published: Option<DateTime<FixedOffset>>,
+    /// None when the ingest stage already found the article by URL and fetched nothing.
+    pub content: Option<Content>,
+}
+
+/// A second try at a page archived from feed text.
+#[derive(Debug, Clone)]
+pub struct RetryWrite {
+    pub article_id: ArticleId,
+    pub result: Result<(Vec<String>, Content), String>,
+}
+
+/// Work from one successful poll of a feed.
+#[derive(Debug, Clone)]
+pub struct PollWrite {
+    pub feed_id: i64,
+    pub now: DateTime<Utc>,
+    /// None after a 304: the stored validators stay.
+    pub validators: Option<Validators>,
+    pub items: Vec<ItemWrite>,
+    pub retries: Vec<RetryWrite>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemOutcome {
+    /// A new article.
+    New(ArticleId),
+    /// Another place for an archived article.
+    Duplicate(ArticleId),
+    /// This feed's item was recorded before.
+    Seen,
+    /// Nothing could be recorded (no content and no archived article to attach it to).
+    Skipped,
+}
+
+#[derive(Debug, Clone)]
+pub struct PendingPage {
+    pub article_id: ArticleId,
+    pub url: String,
+    pub attempts: u32,
+}
+
+/// After this many failed tries a page is left to the feed text for good.
+pub const MAX_PAGE_ATTEMPTS: u32 = 5;
+
+impl Store {
+    /// Mirrors the configured feeds into the archive and returns each feed's row id.
+    pub fn sync_feeds(&mut self, feeds: &[FeedConfig]) -> Result<Vec<i64>, StoreError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
+        let mut ids = Vec::with_capacity(feeds.len());
+        for f in feeds {
+            let tags = serde_json::to_string(&f.tags).unwrap_or_else(|_| "[]".into());
+            tx.execute(
+                "INSERT INTO feeds (name, url, title, region, tags) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(name) DO UPDATE SET url = excluded.url, title = excluded.title,
+                     region = excluded.region, tags = excluded.tags",
+                params![f.name.as_str(), f.url.as_str(), f.title, f.region, tags],
+            )
+            .map_err(|e| sql(&path, e))?;
+            let id: i64 = tx
+                .query_row(
+                    "SELECT id FROM feeds WHERE name = ?1",
+                    [f.name.as_str()],
+                    |r| r.get(0),
+                )
+                .map_err(|e| sql(&path, e))?;
+            ids.push(id);
+        }
+        tx.commit().map_err(|e| sql(&path, e))?;
+        Ok(ids)
+    }
+
+    pub fn validators(&self, feed_id: i64) -> Result<Validators, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT etag, last_modified FROM feeds WHERE id = ?1",
+                [feed_id],
+                |r| {
+                    Ok(Validators {
+                        etag: r.get(0)?,
+                        last_modified: r.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn item_known(&self, feed_id: i64, guid: &str) -> Result<bool, StoreError> {
+        self.conn
+            .prepare_cached("SELECT 1 FROM items WHERE feed_id = ?1 AND guid = ?2")
+            .and_then(|mut s| s.exists(params![feed_id, guid]))
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn article_by_key(&self, key: &str) -> Result<Option<ArticleId>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT article_id FROM url_keys WHERE key = ?1")
+            .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
+            .map(|o| o.map(ArticleId))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Articles of this feed archived from feed text whose page is to be tried again.
+    pub fn pending_pages(
+        &self,
+        feed_id: i64,
+        limit: usize,
+    ) -> Result<Vec<PendingPage>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, url, page_attempts FROM articles
+                 WHERE feed_id = ?1 AND page_pending = 1 ORDER BY id LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![feed_id, limit as i64], |r| {
+                Ok(PendingPage {
+                    article_id: ArticleId(r.get(0)?),
+                    url: r.get(1)?,
+                    attempts: r.get(2)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Records a successful poll (items, retries, feed state) in one transaction.
+    pub fn apply_poll(&mut self, poll: &PollWrite) -> Result<Vec<ItemOutcome>, StoreError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| sql(&path, e))?;
+        let now = rfc3339(&poll.now);
+        let mut outcomes = Vec::with_capacity(poll.items.len());
+        for item in &poll.items {
+            outcomes.push(
+                write_item(&tx, poll.feed_id, &now, poll.now, item).map_err(|e| sql(&path, e))?,
+            );
+        }
+        for retry in &poll.retries {
+            write_retry(&tx, &now, retry).map_err(|e| sql(&path, e))?;
+        }
+        let (etag, lm) = match &poll.validators {
+            Some(v) => (v.etag.clone(), v.last_modified.clone()),
+            None => tx
+                .query_row(
+                    "SELECT etag, last_modified FROM feeds WHERE id = ?1",
+                    [poll.feed_id],
+                    |r| {
+                        Ok((
+                            r.get::<_, Option<String>>(0)?,
+                            r.get::<_, Option<String>>(1)?,
+                        ))
+                    },
+                )
+                .map_err(|e| sql(&path, e))?,
+        };
+        tx.execute(
+            "UPDATE feeds SET last_poll = ?2, last_success = ?2, last_error = NULL,
+                 consecutive_failures = 0, state = 'ok', etag = ?3, last_modified = ?4
+             WHERE id = ?1",
+            params![poll.feed_id, now, etag, lm],
+        )
+        .map_err(|e| sql(&path, e))?;
+        tx.commit().map_err(|e| sql(&path, e))?;
+        Ok(outcomes)
+    }
+
+    /// Records a failed poll: nothing else of the poll is written.
+    pub fn record_failure(
+        &mut self,
+        feed_id: i64,
+        now: DateTime<Utc>,
+        error: &str,
+        gone: bool,
+    ) -> Result<(), StoreError> {
+        let state = if gone { "gone" } else { "failing" };
+        self.conn
+            .execute(
+                "UPDATE feeds SET last_poll = ?2, last_error = ?3,
+                     consecutive_failures = consecutive_failures + 1, state = ?4
+                 WHERE id = ?1",
+                params![feed_id, rfc3339(&now), error, state],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+}
+
+fn sql(path: &std::path::Path, source: rusqlite::Error) -> StoreError {
+    StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn write_item(
+    tx: &Transaction<'_>,
+    feed_id: i64,
+    now: &str,
+    now_utc: DateTime<Utc>,
+    item: &ItemWrite,
+) -> rusqlite::Result<ItemOutcome> {
+    if tx
+        .prepare_cached("SELECT 1 FROM items WHERE feed_id = ?1 AND guid = ?2")?
+        .exists(params![feed_id, item.guid])?
+    {
+        return Ok(ItemOutcome::Seen);
+    }
+    let mut existing = None;
+    for key in &item.keys {
+        existing = tx
+            .prepare_cached("SELECT article_id FROM url_keys WHERE key = ?1")?
+            .query_row([key], |r| r.get::<_, i64>(0))
+            .optional()?;
+        if existing.is_some() {
+            break;
+        }
+    }
+    if existing.is_none()
+        && let Some(c) = &item.content
+    {
+        existing = tx
+            .prepare_cached("SELECT id FROM articles WHERE fingerprint = ?1 ORDER BY id LIMIT 1")?
+            .query_row([&c.fingerprint], |r| r.get::<_, i64>(0))
+            .optional()?;
+    }
+    let published = item.published.map(|p| rfc3339(&p));
+    if let Some(article) = existing {
+        add_place(tx, article, feed_id, item, published.as_deref(), now)?;
+        return Ok(ItemOutcome::Duplicate(ArticleId(article)));
+    }
+    let Some(c) = &item.content else {
+        return Ok(ItemOutcome::Skipped);
+    };
+    let (story, method, similarity) = match c
+        .signature
+        .as_ref()
+        .map(|sig| find_story(tx, sig))
+        .transpose()?
+        .flatten()
+    {
+        Some((story, sim)) => (story, "minhash", Some(sim)),
+        None => {
+            tx.execute("INSERT INTO stories (created) VALUES (?1)", [now])?;
+            (tx.last_insert_rowid(), "new", None)
+        }
+    };
+    let published = c.published.or(item.published);
+    tx.execute(
+        "INSERT INTO articles (story_id, feed_id, guid, url, title, author, published, published_ts,
+             fetched, fetched_ts, language, body, body_html, fingerprint, source, note,
+             page_pending, page_attempts, extractor_version, minhash, story_method, story_similarity)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+                 ?20, ?21, ?22)",
+        params![
+            story,
+            feed_id,
+            item.guid,
+            c.url,
+            c.title,
+            c.author,
+            published.map(|p| rfc3339(&p)),
+            published.map(|p| p.timestamp()),
+            now,
+            now_utc.timestamp(),
+            c.language,
+            c.body,
+            c.body_html,
+            c.fingerprint,
+            c.source.as_str(),
+            c.note,
+            c.page_pending,
+            u32::from(c.page_pending),
+            c.extractor_version,
+            c.signature.as_ref().map(Signature::to_bytes),
+            method,
+            similarity,
+        ],
+    )?;
+    let article = tx.last_insert_rowid();
+    if let Some(sig) = &c.signature {
+        add_bands(tx, article, sig)?;
+    }
+    if let Some((url, html)) = &c.raw_html {
+        tx.execute(
+            "INSERT OR REPLACE INTO pages (article_id, url, fetched, html_zstd) VALUES (?1, ?2, ?3, ?4)",
+            params![article, url, now, html],
+        )?;
+    }
+    add_place(
+        tx,
+        article,
+        feed_id,
+        item,
+        published.map(|p| rfc3339(&p)).as_deref(),
+        now,
+    )?;
+    Ok(ItemOutcome::New(ArticleId(article)))
+}
+
+/// The story an article with this signature belongs to, if an archived article is a near
+/// duplicate: candidates come from the band index, the best estimated similarity above the
+/// threshold wins, ties to the oldest article (so the decision does not depend on the
+/// order rows come back in).
+fn find_story(tx: &Transaction<'_>, sig: &Signature) -> rusqlite::Result<Option<(i64, f64)>> {
+    /// Candidates examined at most: unrelated articles rarely share a band, so a band
+    /// with more members than this is boilerplate shared by a template.
+    const MAX_CANDIDATES: usize = 200;
+    let mut candidates: Vec<i64> = Vec::new();
+    let mut stmt =
+        tx.prepare_cached("SELECT article_id FROM story_bands WHERE band = ?1 LIMIT 64")?;
+    for band in sig.bands() {
+        let ids = stmt.query_map([band], |r| r.get::<_, i64>(0))?;
+        for id in ids {
+            candidates.push(id?);
+        }
+        if candidates.len() >= MAX_CANDIDATES {
+            break;
+        }
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
+    let threshold = minhash::threshold(sig.shingles);
+    let mut best: Option<(f64, i64, i64)> = None;
+    let mut load = tx.prepare_cached("SELECT minhash, story_id FROM articles WHERE id = ?1")?;
+    for id in candidates {
+        let Some((blob, story)) = load
+            .query_row([id], |r| {
+                Ok((r.get::<_, Option<Vec<u8>>>(0)?, r.get::<_, i64>(1)?))
+            })
+            .optional()?
+        else {
+            continue;
+        };
+        let Some(mins) = blob.as_deref().and_then(Signature::from_bytes) else {
+            continue;
+        };
+        let sim = minhash::similarity(&sig.mins, &mins);
+        if sim >= threshold && best.is_none_or(|(b, _, _)| sim > b) {
+            best = Some((sim, id, story));
+        }
+    }
+    Ok(best.map(|(sim, _, story)| (story, sim)))
+}
+
+fn add_bands(tx: &Transaction<'_>, article: i64, sig: &Signature) -> rusqlite::Result<()> {
+    let mut stmt =
+        tx.prepare_cached("INSERT OR IGNORE INTO story_bands (band, article_id) VALUES (?1, ?2)")?;
+    for band in sig.bands() {
+        stmt.execute(params![band, article])?;
+    }
+    Ok(())
+}
+
+/// Records that `article` was seen as this feed's item: the item identity, its URL keys,
+/// and the copy (place and time).
+fn add_place(
+    tx: &Transaction<'_>,
+    article: i64,
+    feed_id: i64,
+    item: &ItemWrite,
+    published: Option<&str>,
+    now: &str,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO items (feed_id, guid, article_id, first_seen) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![feed_id, item.guid, article, now])?;
+    for key in &item.keys {
+        tx.prepare_cached("INSERT OR IGNORE INTO url_keys (key, article_id) VALUES (?1, ?2)")?
+            .execute(params![key, article])?;
+    }
+    tx.prepare_cached(
+        "INSERT INTO copies (article_id, feed_id, url, published, first_seen, last_seen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+         ON CONFLICT (article_id, feed_id, url) DO UPDATE SET last_seen = excluded.last_seen",
+    )?
+    .execute(params![article, feed_id, item.link, published, now])?;
+    Ok(())
+}
+
+fn write_retry(tx: &Transaction<'_>, now: &str, retry: &RetryWrite) -> rusqlite::Result<()> {
+    let id = retry.article_id.0;
+    match &retry.result {
+        Ok((keys, c)) => {
+            tx.execute(
+                "UPDATE articles SET url = ?2, title = ?3, author = coalesce(?4, author),
+                     published = coalesce(?5, published), published_ts = coalesce(?6, published_ts),
+                     language = coalesce(?7, language), body = ?8, body_html = ?9, fingerprint = ?10,
+                     source = ?11, note = ?12, page_pending = ?13,
+                     page_attempts = page_attempts + 1, extractor_version = ?14, minhash = ?15
+                 WHERE id = ?1",
+                params![
+                    id,
+                    c.url,
+                    c.title,
+                    c.author,
+                    c.published.map(|p| rfc3339(&p)),
+                    c.published.map(|p| p.timestamp()),
+                    c.language,
+                    c.body,
+                    c.body_html,
+                    c.fingerprint,
+                    c.source.as_str(),
+                    c.note,
+                    c.page_pending,
+                    c.extractor_version,
+                    c.signature.as_ref().map(Signature::to_bytes),
+                ],
+            )?;
+            if let Some((url, html)) = &c.raw_html {
+                tx.execute(
+                    "INSERT OR REPLACE INTO pages (article_id, url, fetched, html_zstd) VALUES (?1, ?2, ?3, ?4)",
+                    params![id, url, now, html],
+                )?;
+            }
+            if let Some(sig) = &c.signature {
+                add_bands(tx, id, sig)?;
+            }
+            for key in keys {
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO url_keys (key, article_id) VALUES (?1, ?2)",
+                )?
+                .execute(params![key, id])?;
+            }
+        }
+        Err(reason) => {
+            tx.execute(
+                "UPDATE articles SET page_attempts = page_attempts + 1, note = ?2,
+                     page_pending = (page_attempts + 1 < ?3)
+                 WHERE id = ?1",
+                params![id, reason, MAX_PAGE_ATTEMPTS],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// An archived page, for re-extraction.
+#[derive(Debug, Clone)]
+pub struct RawPage {
+    pub article_id: i64,
+    pub feed: String,
+    pub url: String,
+    pub html_zstd: Vec<u8>,
+    pub fetched: String,
+    pub body: String,
+}
+
+/// New extraction results for an archived article.
+#[derive(Debug, Clone)]
+pub struct Reextracted {
+    pub article_id: i64,
+    pub body: String,
+    pub body_html: Option<String>,
+    pub fingerprint: String,
+    pub signature: Option<Signature>,
+    pub author: Option<String>,
+    pub language: Option<String>,
+    pub extractor_version: u32,
+}
+
+impl Store {
+    /// Archived pages with article id above `after`, in id order.
+    pub fn raw_pages(
+        &self,
+        after: i64,
+        limit: usize,
+        feeds: &[String],
+    ) -> Result<Vec<RawPage>, StoreError> {
+        let feeds_json = serde_json::to_string(feeds).unwrap_or_else(|_| "[]".into());
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT p.article_id, f.name, p.url, p.html_zstd, p.fetched, a.body
+                 FROM pages p JOIN articles a ON a.id = p.article_id JOIN feeds f ON f.id = a.feed_id
+                 WHERE p.article_id > ?1
+                   AND (?3 = '[]' OR f.name IN (SELECT value FROM json_each(?3)))
+                 ORDER BY p.article_id LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![after, limit as i64, feeds_json], |r| {
+                Ok(RawPage {
+                    article_id: r.get(0)?,
+                    feed: r.get(1)?,
+                    url: r.get(2)?,
+                    html_zstd: r.get(3)?,
+                    fetched: r.get(4)?,
+                    body: r.get(5)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    pub fn count_raw_pages(&self, feeds: &[String]) -> Result<i64, StoreError> {
+        let feeds_json = serde_json::to_string(feeds).unwrap_or_else(|_| "[]".into());
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM pages p JOIN articles a ON a.id = p.article_id
+                 JOIN feeds f ON f.id = a.feed_id
+                 WHERE (?1 = '[]' OR f.name IN (SELECT value FROM json_each(?1)))",
+                [feeds_json],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Writes a batch of re-extracted bodies in one transaction (the FTS triggers follow).
+    pub fn update_extractions(&mut self, batch: &[Reextracted]) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
+        for r in batch {
+            tx.execute(
+                "UPDATE articles SET body = ?2, body_html = ?3, fingerprint = ?4,
+                     author = coalesce(author, ?5), language = coalesce(language, ?6),
+                     extractor_version = ?7, source = 'page', note = NULL, page_pending = 0,
+                     minhash = ?8
+                 WHERE id = ?1",
+                params![
+                    r.article_id,
+                    r.body,
+                    r.body_html,
+                    r.fingerprint,
+                    r.author,
+                    r.language,
+                    r.extractor_version,
+                    r.signature.as_ref().map(Signature::to_bytes),
+                ],
+            )
+            .map_err(|e| sql(&path, e))?;
+            if let Some(sig) = &r.signature {
+                add_bands(&tx, r.article_id, sig).map_err(|e| sql(&path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| sql(&path, e))
+    }
+}

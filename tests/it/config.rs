@@ -1,0 +1,197 @@
+//! feeds.toml: mistakes are usage errors (exit 2) naming the file and the line; the address guard
+//! is on by default; paths resolve against the config's own folder; --config, $WARTA_CONFIG and
+//! --db are honoured.
+
+use crate::support::{
+    Feed, Item, Route, Server, Workspace, assert_names_line, cmd, config_text, int, line_of, pages,
+    rss,
+};
+
+const HEAD: &str = "[archive]\npath = \"archive.db\"\n\n[fetch]\nallow_private_addresses = true\nper_host_delay = \"0s\"\ntimeout = \"5s\"\nrespect_robots = true\n";
+
+/// Writes `text` as feeds.toml, runs `warta feeds`, expects exit 2 naming `culprit` and one of
+/// the lines holding `line_needles` (needle, occurrence).
+#[track_caller]
+fn expect_config_error(text: &str, culprit: &str, line_needles: &[(&str, usize)]) {
+    let ws = Workspace::new();
+    ws.write_config(text);
+    let run = ws.run(&["feeds"]);
+    run.expect_code(2).stderr_names(culprit);
+    let lines: Vec<usize> = line_needles
+        .iter()
+        .map(|(n, k)| line_of(text, n, *k))
+        .collect();
+    assert_names_line(&run, "feeds.toml", &lines);
+}
+
+#[test]
+fn unknown_key_is_a_usage_error_naming_key_file_and_line() {
+    let text = format!(
+        "{HEAD}concurency = 4\n\n[[feed]]\nname = \"kaltim\"\nurl = \"http://127.0.0.1:9/feed.xml\"\n"
+    );
+    expect_config_error(&text, "concurency", &[("concurency", 1)]);
+
+    let text = format!(
+        "{HEAD}\n[[feed]]\nname = \"kaltim\"\nurl = \"http://127.0.0.1:9/feed.xml\"\ntitel = \"Kaltim\"\n"
+    );
+    expect_config_error(&text, "titel", &[("titel", 1)]);
+}
+
+#[test]
+fn duplicate_feed_name_is_a_usage_error_naming_the_name_and_line() {
+    let text = format!(
+        "{HEAD}\n[[feed]]\nname = \"kaltim\"\nurl = \"http://127.0.0.1:9/a.xml\"\n\n[[feed]]\nname = \"kaltim\"\nurl = \"http://127.0.0.1:9/b.xml\"\n"
+    );
+    expect_config_error(
+        &text,
+        "kaltim",
+        &[("name = \"kaltim\"", 2), ("[[feed]]", 2)],
+    );
+}
+
+#[test]
+fn bad_duration_is_a_usage_error_naming_the_value_and_line() {
+    let text = format!(
+        "{HEAD}\n[schedule]\ndefault = \"15m\"\n\n[[feed]]\nname = \"kaltim\"\nurl = \"http://127.0.0.1:9/a.xml\"\nschedule = \"15x\"\n"
+    );
+    expect_config_error(&text, "15x", &[("15x", 1)]);
+}
+
+#[test]
+fn bad_cron_is_a_usage_error_naming_the_value_and_line() {
+    let text = format!(
+        "{HEAD}\n[[feed]]\nname = \"kaltim\"\nurl = \"http://127.0.0.1:9/a.xml\"\nschedule = \"61 * * * *\"\n"
+    );
+    expect_config_error(&text, "61 * * * *", &[("61 * * * *", 1)]);
+}
+
+#[test]
+fn bad_url_is_a_usage_error_naming_the_url_and_line() {
+    let text = format!("{HEAD}\n[[feed]]\nname = \"kaltim\"\nurl = \"bukan sebuah url\"\n");
+    expect_config_error(&text, "bukan sebuah url", &[("bukan sebuah url", 1)]);
+}
+
+#[test]
+fn feed_name_outside_lowercase_digits_and_dashes_is_a_usage_error() {
+    let text =
+        format!("{HEAD}\n[[feed]]\nname = \"Antara Kaltim\"\nurl = \"http://127.0.0.1:9/a.xml\"\n");
+    expect_config_error(&text, "Antara Kaltim", &[("Antara Kaltim", 1)]);
+}
+
+#[test]
+fn loopback_feed_is_refused_when_private_addresses_are_not_allowed() {
+    let site = Server::start("127.0.0.1");
+    site.route("/feed.xml", Route::rss(rss("Lokal", &site.base(), &[])));
+    let url = site.url("/feed.xml");
+    let ws = Workspace::new();
+    // The standard config minus allow_private_addresses, which stays at its default.
+    ws.write_config(
+        &config_text(&[], &[Feed::new("lokal", &url)])
+            .replace("allow_private_addresses = true\n", ""),
+    );
+
+    let run = ws.run(&["fetch"]);
+
+    run.expect_code(1).stderr_names(&url);
+    assert!(
+        site.requests().is_empty(),
+        "a request reached the private address: {:#?}",
+        site.requests()
+    );
+    let feeds = ws.feeds();
+    assert_eq!(feeds[0]["state"], "failing", "{feeds:#?}");
+    assert!(feeds[0]["last_error"].is_string(), "{feeds:#?}");
+}
+
+fn one_article_site() -> Server {
+    let site = Server::start("127.0.0.1");
+    site.route(
+        "/a",
+        Route::html(pages::article(
+            "Satu artikel",
+            "2024-03-12T08:00:00+08:00",
+            "id",
+            &pages::story("id", 5, &["Jalurarsip diuji."]),
+        )),
+    );
+    site.route(
+        "/feed.xml",
+        Route::rss(rss(
+            "Satu",
+            &site.base(),
+            &[Item::new(
+                "Satu artikel",
+                &site.url("/a"),
+                "Tue, 12 Mar 2024 08:00:00 +0800",
+                "Satu.",
+            )],
+        )),
+    );
+    site
+}
+
+#[test]
+fn relative_archive_path_resolves_against_the_config_folder() {
+    let site = one_article_site();
+    let ws = Workspace::new();
+    ws.write_config(
+        &config_text(&[], &[Feed::new("satu", &site.url("/feed.xml"))])
+            .replace("path = \"archive.db\"", "path = \"data/arsip.db\""),
+    );
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+
+    let mut c = cmd::warta();
+    c.current_dir(elsewhere.path())
+        .arg("--config")
+        .arg(ws.config_path())
+        .arg("fetch");
+    cmd::run_command(c, None, cmd::RUN_LIMIT).ok();
+
+    assert!(
+        ws.path().join("data/arsip.db").exists(),
+        "archive not created beside the config"
+    );
+    assert!(
+        !elsewhere.path().join("data").exists(),
+        "archive created in the working folder"
+    );
+}
+
+#[test]
+fn warta_config_environment_variable_is_used_without_config_flag() {
+    let site = one_article_site();
+    let ws = Workspace::with_feeds(&[Feed::new("satu", &site.url("/feed.xml"))]);
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+
+    let mut c = cmd::warta();
+    c.current_dir(elsewhere.path())
+        .env("WARTA_CONFIG", ws.config_path())
+        .args(["fetch"]);
+    cmd::run_command(c, None, cmd::RUN_LIMIT).ok();
+
+    assert!(ws.db_path().exists());
+    assert_eq!(ws.search("jalurarsip", &[]).len(), 1);
+}
+
+#[test]
+fn db_flag_overrides_the_archive_path_and_options_may_follow_the_command() {
+    let site = one_article_site();
+    let ws = Workspace::with_feeds(&[Feed::new("satu", &site.url("/feed.xml"))]);
+    let other = ws.path().join("lain.db");
+    let other_arg = cmd::arg(&other);
+
+    let mut c = cmd::warta();
+    c.current_dir(ws.path())
+        .arg("fetch")
+        .arg("--config")
+        .arg(ws.config_path())
+        .arg("--db")
+        .arg(&other_arg);
+    cmd::run_command(c, None, cmd::RUN_LIMIT).ok();
+
+    assert!(other.exists(), "--db was not used");
+    assert!(!ws.db_path().exists(), "archive.path was used despite --db");
+    let run = ws.run(&["--db", &other_arg, "stats", "--format", "json"]);
+    run.ok();
+    assert_eq!(int(&run.json(), "articles"), 1);
+}

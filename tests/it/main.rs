@@ -1,0 +1,21 @@
+//! warta end to end: the built binary against real HTTP servers on loopback.
+//!
+//! Every test gets its own folder (feeds.toml + archive), its own fixture servers, and talks to
+//! the program only as a user or a script would: command lines, exit codes, stdout JSON, stderr.
+//! `support` holds the fixture server, feed and page builders, and the command helpers; each
+//! other module is one topic of the contract (CONTRACT.md) or of the issue that asked for it.
+
+mod support;
+
+mod archive;
+mod charset;
+mod conditional;
+mod config;
+mod crash;
+mod daemon;
+mod dedup;
+mod errors;
+mod extract;
+mod fixtures;
+mod search;
+mod status;

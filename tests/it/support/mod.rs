@@ -1,0 +1,34 @@
+//! Shared helpers of the end-to-end suite: the fixture HTTP server, feeds and pages to serve,
+//! the per-test workspace, and running the binary.
+
+#![allow(dead_code)]
+
+pub mod bench;
+pub mod cmd;
+pub mod pages;
+pub mod rss;
+pub mod server;
+pub mod sites;
+pub mod workspace;
+
+pub use cmd::{assert_no_panic, send_signal};
+pub use rss::{Item, rss};
+pub use server::{Route, Server};
+pub use workspace::{
+    Feed, Workspace, assert_names_line, config_text, instant, int, line_of, opt_string, opt_time,
+    string, time,
+};
+
+/// Polls `check` every 100 ms until it is true or `limit` passes; returns whether it became true.
+pub fn wait_until(limit: std::time::Duration, mut check: impl FnMut() -> bool) -> bool {
+    let start = std::time::Instant::now();
+    loop {
+        if check() {
+            return true;
+        }
+        if start.elapsed() > limit {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
