@@ -17,7 +17,7 @@ pub fn show(ctx: &Context, id: &str, format: ShowFormat) -> Result<u8> {
     })?;
     let config = ctx.optional_config()?;
     let db = ctx.db_path(config.as_ref())?;
-    let store = Store::open_existing(&db)?;
+    let store = Store::open(&db)?;
     let article = store
         .article(n)?
         .ok_or_else(|| Error::usage(format!("no article with id {n} in {}", db.display())))?;
@@ -70,11 +70,7 @@ struct FeedOut {
 pub fn feeds(ctx: &Context, format: TableFormat) -> Result<u8> {
     let config = ctx.config()?;
     let db = ctx.db_path(Some(&config))?;
-    let rows: Vec<FeedRow> = if db.exists() {
-        Store::open_existing(&db)?.feed_rows()?
-    } else {
-        Vec::new()
-    };
+    let rows: Vec<FeedRow> = Store::open(&db)?.feed_rows()?;
     let list: Vec<FeedOut> = config
         .feeds
         .iter()
@@ -128,7 +124,7 @@ pub fn feeds(ctx: &Context, format: TableFormat) -> Result<u8> {
 pub fn stats(ctx: &Context, format: TableFormat) -> Result<u8> {
     let config = ctx.optional_config()?;
     let db = ctx.db_path(config.as_ref())?;
-    let store = Store::open_existing(&db)?;
+    let store = Store::open(&db)?;
     let feeds = match &config {
         Some(c) => c.feeds.len() as i64,
         None => store.feed_names()?.len() as i64,

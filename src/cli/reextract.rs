@@ -24,7 +24,7 @@ pub fn run(ctx: &Context, feeds: &[String]) -> Result<u8> {
         }
     }
     let db = ctx.db_path(Some(&config))?;
-    let mut store = Store::open_existing(&db)?;
+    let mut store = Store::open(&db)?;
     let total = store.count_raw_pages(feeds)?;
     let (mut seen, mut changed, mut after) = (0i64, 0usize, 0i64);
     loop {

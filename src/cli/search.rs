@@ -53,7 +53,7 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
     let text = args.query.join(" ");
     let config = ctx.optional_config()?;
     let db = ctx.db_path(config.as_ref())?;
-    let store = Store::open_existing(&db)?;
+    let store = Store::open(&db)?;
     let known: Vec<String> = {
         let mut names = store.feed_names()?;
         if let Some(c) = &config {

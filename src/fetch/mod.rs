@@ -67,17 +67,6 @@ pub enum FetchError {
     Network { url: String, reason: String },
 }
 
-impl FetchError {
-    /// Worth trying again on a later poll (as opposed to a page that is gone or refused).
-    pub fn is_transient(&self) -> bool {
-        match self {
-            FetchError::Timeout { .. } | FetchError::Network { .. } => true,
-            FetchError::Status { status, .. } => *status == 429 || *status >= 500,
-            FetchError::Refused { .. } | FetchError::Robots { .. } => false,
-        }
-    }
-}
-
 type HostSlot = Arc<tokio::sync::Mutex<Option<Instant>>>;
 type RobotsCell = Arc<OnceCell<Option<texting_robots::Robot>>>;
 

@@ -103,9 +103,7 @@ impl Ingest {
         .await
         {
             Ok(r) => r,
-            Err(e) => Err(StoreError::Missing(std::path::PathBuf::from(format!(
-                "(store task failed: {e})"
-            )))),
+            Err(e) => Err(StoreError::Task(e.to_string())),
         }
     }
 
@@ -371,8 +369,10 @@ impl Ingest {
                 reason: format!("{link} answered 304 to an unconditional request"),
                 retry: true,
             },
+            // A 404 is worth another try too: sites often list an item in the feed
+            // before its page is published. Only a refusal is final.
             Err(e) => PageResult::Unusable {
-                retry: e.is_transient(),
+                retry: !matches!(e, FetchError::Refused { .. } | FetchError::Robots { .. }),
                 reason: e.to_string(),
             },
         }

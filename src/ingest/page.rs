@@ -79,7 +79,8 @@ pub fn extract_page(
     if found.body_text.trim().is_empty() {
         return PageResult::Unusable {
             reason: format!("no article body found on {}", resp.url),
-            retry: false,
+            // A consent wall or a half-deployed page may give way on a later try.
+            retry: true,
         };
     }
     let canonical = found

@@ -23,7 +23,7 @@ mod write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 
 pub use read::{ArticleView, CopyView, FeedRow, Stats};
 pub use search::{SearchHit, SearchRequest, SortOrder};
@@ -34,10 +34,8 @@ pub use write::{
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error(
-        "no archive at {0}; run `warta fetch` first, or point --db / [archive] path at the archive"
-    )]
-    Missing(PathBuf),
+    #[error("archive task failed: {0}")]
+    Task(String),
     #[error("archive {path}: {source}")]
     Sqlite {
         path: PathBuf,
@@ -66,8 +64,9 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens the archive for writing, creating the file and its folder when missing and
-    /// bringing the schema up to date.
+    /// Opens the archive, creating the file and its folder when missing (as the contract
+    /// says of `[archive] path`) and bringing the schema up to date. Readers open it the
+    /// same way: WAL lets them read while another process writes.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
@@ -78,20 +77,6 @@ impl Store {
             })?;
         }
         let conn = Connection::open(path).map_err(|e| sql_err(path, e))?;
-        Store::ready(conn, path)
-    }
-
-    /// Opens an existing archive for reading. A missing file is an error rather than a new
-    /// empty archive, so a mistyped `--db` does not quietly show nothing.
-    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
-        if !path.exists() {
-            return Err(StoreError::Missing(path.to_path_buf()));
-        }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| sql_err(path, e))?;
         Store::ready(conn, path)
     }
 

@@ -444,8 +444,23 @@ fn add_place(
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)
          ON CONFLICT (article_id, feed_id, url) DO UPDATE SET last_seen = excluded.last_seen",
     )?
-    .execute(params![article, feed_id, item.link, published, now])?;
+    .execute(params![
+        article,
+        feed_id,
+        shown_link(&item.link),
+        published,
+        now
+    ])?;
     Ok(())
+}
+
+/// A copy's URL without tracking parameters: they say who shared the link, not where the
+/// article is, and the contract's `url` fields are canonical URLs.
+fn shown_link(link: &str) -> String {
+    url::Url::parse(link).map_or_else(
+        |_| link.to_string(),
+        |u| crate::dedup::clean_url(&u).to_string(),
+    )
 }
 
 fn write_retry(tx: &Transaction<'_>, now: &str, retry: &RetryWrite) -> rusqlite::Result<()> {
