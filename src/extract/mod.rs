@@ -291,6 +291,17 @@ mod tests {
     }
 
     #[test]
+    fn a_dateline_at_either_end_of_the_body_is_metadata_not_text() {
+        let html = format!(
+            "<html><body><article><p>Selasa, 12 Maret 2024 09:30 WITA</p><p>{}</p><p>{}</p>\
+             <p>20/11/2024</p></article></body></html>",
+            PARAS[0], PARAS[1]
+        );
+        let got = extract(&html, None, None, now());
+        assert_eq!(got.body_text, format!("{}\n\n{}", PARAS[0], PARAS[1]));
+    }
+
+    #[test]
     fn site_rules_take_precedence_over_generic_extraction() {
         let html = format!(
             "<html><body><div class=\"main-text\"><p>{}</p><p>{}</p></div>\

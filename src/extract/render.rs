@@ -317,7 +317,28 @@ pub(crate) fn filter(blocks: &mut Vec<Block>) -> Option<String> {
     }
     let mut it = keep.into_iter();
     blocks.retain(|_| it.next().unwrap_or(true));
+    // A dateline ("Selasa, 12 Maret 2024 09:30 WITA") standing alone at either end of the
+    // body is the page's metadata, which the extractor reads separately.
+    while blocks.first().is_some_and(is_dateline) {
+        blocks.remove(0);
+    }
+    while blocks.last().is_some_and(is_dateline) {
+        blocks.pop();
+    }
     author
+}
+
+fn is_dateline(b: &Block) -> bool {
+    // Any instant is plausible here; the far-future "now" only disables the parser's
+    // "not in the future" check, which is about publication times, not about lines.
+    const FAR: i64 = 4_102_444_800; // 2100-01-01T00:00:00Z
+    let text = b.text.trim();
+    matches!(b.kind, Kind::P)
+        && text.chars().count() <= 60
+        && text.chars().any(|c| c.is_ascii_digit())
+        && chrono::DateTime::from_timestamp(FAR, 0)
+            .and_then(|now| crate::dates::parse_date(text, now))
+            .is_some()
 }
 
 pub(crate) fn text(blocks: &[Block]) -> String {
