@@ -8,6 +8,7 @@ mod reextract;
 mod render;
 mod search;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -130,6 +131,7 @@ fn init_logging(cli: &Cli) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .with_target(false)
         .try_init();
 }
@@ -143,7 +145,12 @@ fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Daemon => {
             let config = ctx.config()?;
-            runtime()?.block_on(crate::daemon::run(Arc::new(config), ctx.db_flag.clone()))?;
+            let rt = runtime()?;
+            let result = rt.block_on(crate::daemon::run(Arc::new(config), ctx.db_flag.clone()));
+            // A database write still waiting for a lock must not hold the exit past the
+            // contract's 10 s; its transaction either committed or never will.
+            rt.shutdown_timeout(std::time::Duration::from_secs(2));
+            result?;
             Ok(0)
         }
         Command::Fetch { feeds } => fetch::run(&ctx, &feeds),

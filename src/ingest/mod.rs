@@ -42,6 +42,16 @@ pub enum PollStatus {
     Failed(String),
 }
 
+impl PollStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PollStatus::Ok => "ok",
+            PollStatus::NotModified => "not-modified",
+            PollStatus::Failed(_) => "failed",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct FeedReport {
     pub feed: FeedName,
@@ -137,7 +147,7 @@ impl Ingest {
         }
         tracing::info!(
             feed = %feed.name,
-            status = ?report.status,
+            status = report.status.as_str(),
             new = report.new,
             duplicate = report.duplicate,
             failed = report.failed,
