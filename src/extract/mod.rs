@@ -73,6 +73,33 @@ pub struct Extracted {
     /// Sanitized HTML of the body (p, h2–h6, lists, blockquote, pre, figure, img, a,
     /// em/strong/b/i); absolute URLs only; no scripts, styles, event handlers or classes.
     pub body_html: String,
+    /// Set when the page is not the article itself (a consent wall, a paywall teaser, a
+    /// listing or an error page): the body must not be archived as the article's text.
+    pub not_article: Option<NotAnArticle>,
+    /// The next page of an article split over several pages (`rel="next"`, "Halaman
+    /// selanjutnya", `?page=2`), absolute; the caller fetches it and joins the bodies.
+    pub next_page: Option<String>,
+}
+
+/// Why a page is not an article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotAnArticle {
+    ConsentWall,
+    Paywall,
+    Listing,
+    ErrorPage,
+}
+
+impl std::fmt::Display for NotAnArticle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NotAnArticle::ConsentWall => "a consent wall, not the article",
+            NotAnArticle::Paywall => "a paywall teaser, not the whole article",
+            NotAnArticle::Listing => "a listing of articles, not an article",
+            NotAnArticle::ErrorPage => "an error page, not the article",
+        })
+    }
 }
 
 fn rfc3339<S: serde::Serializer>(
@@ -150,7 +177,14 @@ pub fn extract(
         canonical_url: page.canonical_url,
         body_html: render::html(&blocks),
         body_text,
+        not_article: None,
+        next_page: None,
     }
+}
+
+/// The ISO 639-1 code of a text's language, when it can be told reliably.
+pub fn detect_language(text: &str) -> Option<String> {
+    meta::detect_language(text)
 }
 
 fn generic(dom: &mut Dom, url: Option<&Url>, strict: bool) -> (Vec<Block>, Option<String>) {

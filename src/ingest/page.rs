@@ -162,7 +162,10 @@ pub fn feed_text_content(item: &FeedItem, feed: &FeedConfig, reason: &str, retry
     let link = item.link.clone().unwrap_or_else(|| feed.url.clone());
     let shown = dedup::clean_url(&link);
     let body = item.summary_text.clone().unwrap_or_default();
-    let language = feed.language.clone().or_else(|| detect_language(&body));
+    let language = feed
+        .language
+        .clone()
+        .or_else(|| extract::detect_language(&body));
     Content {
         url: shown.to_string(),
         title: item
@@ -196,34 +199,6 @@ fn body_fingerprint(body: &str, url: &Url) -> String {
 
 fn word_count(s: &str) -> usize {
     s.split_whitespace().count()
-}
-
-fn detect_language(text: &str) -> Option<String> {
-    let info = whatlang::detect(text)?;
-    if !info.is_reliable() {
-        return None;
-    }
-    let code = match info.lang() {
-        whatlang::Lang::Ind => "id",
-        whatlang::Lang::Eng => "en",
-        whatlang::Lang::Jav => "jv",
-        whatlang::Lang::Por => "pt",
-        whatlang::Lang::Spa => "es",
-        whatlang::Lang::Fra => "fr",
-        whatlang::Lang::Deu => "de",
-        whatlang::Lang::Ita => "it",
-        whatlang::Lang::Nld => "nl",
-        whatlang::Lang::Rus => "ru",
-        whatlang::Lang::Kor => "ko",
-        whatlang::Lang::Jpn => "ja",
-        whatlang::Lang::Cmn => "zh",
-        whatlang::Lang::Ara => "ar",
-        whatlang::Lang::Tgl => "tl",
-        whatlang::Lang::Vie => "vi",
-        whatlang::Lang::Tha => "th",
-        _ => return None,
-    };
-    Some(code.to_string())
 }
 
 /// NUL bytes in the first kilobytes: a PDF, an image or an archive served as text/html.
