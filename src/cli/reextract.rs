@@ -25,40 +25,65 @@ pub fn run(ctx: &Context, feeds: &[String]) -> Result<u8> {
     }
     let db = ctx.db_path(Some(&config))?;
     let mut store = Store::open(&db)?;
-    let total = store.count_raw_pages(feeds)?;
+    let total = store.count_raw_articles(feeds)?;
     let (mut seen, mut changed, mut after) = (0i64, 0usize, 0i64);
     loop {
-        let pages = store.raw_pages(after, BATCH, feeds)?;
-        let Some(last) = pages.last() else { break };
+        let articles = store.raw_articles(after, BATCH, feeds)?;
+        let Some(last) = articles.last() else { break };
         after = last.article_id;
         let mut updates = Vec::new();
-        for p in &pages {
+        for a in &articles {
             seen += 1;
-            let Ok(html) = zstd::decode_all(p.html_zstd.as_slice()) else {
-                tracing::warn!(
-                    article = p.article_id,
-                    "stored page does not decompress; skipped"
-                );
-                continue;
-            };
-            let html = String::from_utf8_lossy(&html);
-            let url = Url::parse(&p.url).ok();
-            let rules = config.feed(&p.feed).and_then(|f| f.extract.clone());
-            let fetched = DateTime::parse_from_rfc3339(&p.fetched)
+            let rules = config.feed(&a.feed).and_then(|f| f.extract.clone());
+            let fetched = DateTime::parse_from_rfc3339(&a.fetched)
                 .map(|t| t.with_timezone(&Utc))
                 .unwrap_or_else(|_| Utc::now());
-            let found = extract::extract(&html, url.as_ref(), rules.as_deref(), fetched);
-            if found.body_text.trim().is_empty() || found.body_text == p.body {
+            let mut found = Vec::with_capacity(a.pages.len());
+            for (url, html_zstd) in &a.pages {
+                let Ok(html) = zstd::decode_all(html_zstd.as_slice()) else {
+                    tracing::warn!(
+                        article = a.article_id,
+                        "a kept page does not decompress; article skipped"
+                    );
+                    found.clear();
+                    break;
+                };
+                let html = String::from_utf8_lossy(&html);
+                let url = Url::parse(url).ok();
+                match crate::isolate::isolated(|| {
+                    extract::extract(&html, url.as_ref(), rules.as_deref(), fetched)
+                }) {
+                    Ok(f) => found.push(f),
+                    Err(panic) => {
+                        tracing::warn!(article = a.article_id, error = %panic, "extractor failed; article skipped");
+                        found.clear();
+                        break;
+                    }
+                }
+            }
+            if found.is_empty() {
+                continue;
+            }
+            let first = found.remove(0);
+            let joined = if found.is_empty() {
+                first
+            } else {
+                crate::ingest::join_pages(first, found)
+            };
+            if joined.not_article.is_some()
+                || joined.body_text.trim().is_empty()
+                || joined.body_text == a.body
+            {
                 continue;
             }
             updates.push(Reextracted {
-                article_id: p.article_id,
-                fingerprint: dedup::fingerprint(&found.body_text),
-                signature: dedup::minhash::signature(&found.body_text),
-                body: found.body_text,
-                body_html: Some(found.body_html).filter(|h| !h.is_empty()),
-                author: found.author,
-                language: found.language,
+                article_id: a.article_id,
+                fingerprint: dedup::fingerprint(&joined.body_text),
+                signature: dedup::minhash::signature(&joined.body_text),
+                body: joined.body_text,
+                body_html: Some(joined.body_html).filter(|h| !h.is_empty()),
+                author: joined.author,
+                language: joined.language,
                 extractor_version: extract::EXTRACTOR_VERSION,
             });
         }

@@ -26,7 +26,7 @@ use crate::fetch::{FetchError, Fetched, Fetcher, Purpose};
 use crate::model::FeedName;
 use crate::store::{ItemOutcome, ItemWrite, PollWrite, RetryWrite, Store, StoreError};
 
-pub use page::{PageResult, feed_text_content};
+pub use page::{PageFetch, PageResult, feed_text_content, join_pages};
 
 /// Everything a poll needs, shared by all polls of a run.
 pub struct Ingest {
@@ -88,6 +88,10 @@ impl FeedReport {
 /// Pages of earlier polls retried per poll, so a feed with a long backlog of failures does
 /// not turn one poll into hundreds of requests.
 const RETRIES_PER_POLL: usize = 10;
+
+/// Pages of one article followed at most ("Halaman 2", `?page=2`, …): long enough for
+/// any real article, short enough that a pager loop cannot run away.
+const MAX_PAGES_PER_ARTICLE: usize = 10;
 
 impl Ingest {
     pub fn new(config: Arc<Config>, store: Store) -> Result<Ingest, String> {
@@ -360,31 +364,76 @@ impl Ingest {
         Ok(retries)
     }
 
+    /// Fetches an article's page, and the pages it continues on, through the polite
+    /// fetcher, and assembles the article.
     async fn fetch_page(&self, feed: &FeedConfig, link: &Url, now: DateTime<Utc>) -> PageResult {
+        let first = match self.fetch_one(feed, link, now).await {
+            Ok(p) => p,
+            Err(unusable) => return unusable,
+        };
+        let mut seen: HashSet<String> =
+            HashSet::from([dedup::url_key(link), dedup::url_key(&first.url)]);
+        let mut pages = vec![first];
+        while pages.len() < MAX_PAGES_PER_ARTICLE {
+            let Some(next) = pages
+                .last()
+                .and_then(|p| p.found.next_page.as_deref())
+                .and_then(|n| Url::parse(n).ok())
+                .filter(|n| dedup::same_site(n, link) && seen.insert(dedup::url_key(n)))
+            else {
+                break;
+            };
+            match self.fetch_one(feed, &next, now).await {
+                Ok(p) if !p.found.body_text.trim().is_empty() && p.found.not_article.is_none() => {
+                    pages.push(p)
+                }
+                // The pages so far are still the article's beginning; keep them.
+                Ok(_) | Err(_) => {
+                    tracing::warn!(feed = %feed.name, url = %next, "next page of an article could not be used");
+                    break;
+                }
+            }
+        }
+        let keep_raw = self.config.archive.keep_raw_html;
+        tokio::task::spawn_blocking(move || page::assemble(pages, keep_raw))
+            .await
+            .unwrap_or_else(|e| PageResult::Unusable {
+                reason: format!("extraction failed: {e}"),
+                retry: false,
+            })
+    }
+
+    async fn fetch_one(
+        &self,
+        feed: &FeedConfig,
+        link: &Url,
+        now: DateTime<Utc>,
+    ) -> Result<PageFetch, PageResult> {
         match self.fetcher.get(link, Purpose::Page, None).await {
             Ok(Fetched::Body(resp)) => {
                 let rules = feed.extract.clone();
-                let keep_raw = self.config.archive.keep_raw_html;
                 let link = link.clone();
                 tokio::task::spawn_blocking(move || {
-                    page::extract_page(*resp, &link, rules.as_deref(), keep_raw, now)
+                    page::read_page(*resp, &link, rules.as_deref(), now)
                 })
                 .await
-                .unwrap_or_else(|e| PageResult::Unusable {
-                    reason: format!("extraction failed: {e}"),
-                    retry: false,
+                .unwrap_or_else(|e| {
+                    Err(PageResult::Unusable {
+                        reason: format!("extraction failed: {e}"),
+                        retry: false,
+                    })
                 })
             }
-            Ok(Fetched::NotModified) => PageResult::Unusable {
+            Ok(Fetched::NotModified) => Err(PageResult::Unusable {
                 reason: format!("{link} answered 304 to an unconditional request"),
                 retry: true,
-            },
+            }),
             // A 404 is worth another try too: sites often list an item in the feed
             // before its page is published. Only a refusal is final.
-            Err(e) => PageResult::Unusable {
+            Err(e) => Err(PageResult::Unusable {
                 retry: !matches!(e, FetchError::Refused { .. } | FetchError::Robots { .. }),
                 reason: e.to_string(),
-            },
+            }),
         }
     }
 }

@@ -5,7 +5,7 @@ use url::Url;
 
 use crate::config::FeedConfig;
 use crate::dedup;
-use crate::extract::{self, SiteRules};
+use crate::extract::{self, Extracted, NotAnArticle, SiteRules};
 use crate::feed::FeedItem;
 use crate::fetch::{self, Response};
 use crate::store::{Content, Source};
@@ -43,61 +43,110 @@ pub fn is_html_media(media: Option<&str>) -> bool {
     }
 }
 
-pub fn extract_page(
+/// One fetched page of an article, extracted.
+pub struct PageFetch {
+    pub url: Url,
+    pub html: String,
+    pub truncated: bool,
+    pub found: Extracted,
+}
+
+/// Checks, decodes and extracts one fetched page. `Err` is why it cannot be used.
+pub fn read_page(
     resp: Response,
     link: &Url,
     rules: Option<&SiteRules>,
-    keep_raw: bool,
     now: DateTime<Utc>,
-) -> PageResult {
+) -> Result<PageFetch, PageResult> {
     if !is_html_media(resp.media_type.as_deref()) {
-        return PageResult::Unusable {
+        return Err(PageResult::Unusable {
             reason: format!(
                 "{link} is not an HTML page ({})",
                 resp.media_type.as_deref().unwrap_or("unknown type")
             ),
             retry: false,
-        };
+        });
     }
     if looks_binary(&resp.body) {
-        return PageResult::Unusable {
+        return Err(PageResult::Unusable {
             reason: format!("{link} is not an HTML page (binary content)"),
             retry: false,
-        };
+        });
     }
     let html = fetch::decode_html(&resp.body, resp.charset.as_deref());
-    let found =
-        match crate::isolate::isolated(|| extract::extract(&html, Some(&resp.url), rules, now)) {
-            Ok(found) => found,
-            Err(panic) => {
-                return PageResult::Unusable {
-                    reason: format!("the extractor failed on {}: {panic}", resp.url),
-                    retry: false,
-                };
-            }
-        };
-    if found.body_text.trim().is_empty() {
+    let found = crate::isolate::isolated(|| extract::extract(&html, Some(&resp.url), rules, now))
+        .map_err(|panic| PageResult::Unusable {
+        reason: format!("the extractor failed on {}: {panic}", resp.url),
+        retry: false,
+    })?;
+    Ok(PageFetch {
+        url: resp.url,
+        html,
+        truncated: resp.truncated,
+        found,
+    })
+}
+
+/// The article from its pages (one, or several for an article split over pages): the
+/// content to archive, or why the page does not stand for the article.
+pub fn assemble(mut pages: Vec<PageFetch>, keep_raw: bool) -> PageResult {
+    if pages.is_empty() {
         return PageResult::Unusable {
-            reason: format!("no article body found on {}", resp.url),
-            // A consent wall or a half-deployed page may give way on a later try.
+            reason: "no page fetched".into(),
             retry: true,
         };
     }
+    let first_url = pages[0].url.clone();
+    if let Some(why) = pages[0].found.not_article {
+        return PageResult::Unusable {
+            reason: format!("{first_url} is {why}"),
+            // An error page may be a hiccup; walls and listings will still be there.
+            retry: why == NotAnArticle::ErrorPage,
+        };
+    }
+    if pages[0].found.body_text.trim().is_empty() {
+        return PageResult::Unusable {
+            reason: format!("no article body found on {first_url}"),
+            // A half-deployed page may give way on a later try.
+            retry: true,
+        };
+    }
+    let truncated = pages.iter().any(|p| p.truncated);
+    let raw: Vec<(String, Vec<u8>)> = if keep_raw {
+        pages
+            .iter()
+            .filter_map(|p| {
+                zstd::encode_all(p.html.as_bytes(), 9)
+                    .ok()
+                    .map(|z| (p.url.to_string(), z))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let page_count = pages.len();
+    let first = pages.remove(0);
+    let rest: Vec<Extracted> = pages.into_iter().map(|p| p.found).collect();
+    let found = if rest.is_empty() {
+        first.found
+    } else {
+        join_pages(first.found, rest)
+    };
     let canonical = found
         .canonical_url
         .as_deref()
         .and_then(|c| Url::parse(c).ok())
-        .filter(|c| matches!(c.scheme(), "http" | "https") && dedup::same_site(c, &resp.url));
-    let shown = dedup::clean_url(canonical.as_ref().unwrap_or(&resp.url));
-    let mut keys = vec![dedup::url_key(&resp.url)];
+        .filter(|c| matches!(c.scheme(), "http" | "https") && dedup::same_site(c, &first_url));
+    let shown = dedup::clean_url(canonical.as_ref().unwrap_or(&first_url));
+    let mut keys = vec![dedup::url_key(&first_url)];
     if let Some(c) = &canonical {
         keys.push(dedup::url_key(c));
     }
-    let raw_html = keep_raw.then(|| {
-        zstd::encode_all(html.as_bytes(), 9)
-            .ok()
-            .map(|z| (resp.url.to_string(), z))
-    });
+    let note = match (truncated, page_count) {
+        (true, _) => Some("page cut off at fetch.max_body".to_string()),
+        (false, n) if n > 1 => Some(format!("assembled from {n} pages")),
+        _ => None,
+    };
     let content = Content {
         url: shown.to_string(),
         title: found.title.unwrap_or_default(),
@@ -109,11 +158,9 @@ pub fn extract_page(
         body: found.body_text,
         body_html: Some(found.body_html).filter(|h| !h.is_empty()),
         source: Source::Page,
-        note: resp
-            .truncated
-            .then(|| "page cut off at fetch.max_body".to_string()),
+        note,
         page_pending: false,
-        raw_html: raw_html.flatten(),
+        raw_pages: raw,
         extractor_version: Some(extract::EXTRACTOR_VERSION),
     };
     PageResult::Extracted {
@@ -183,7 +230,7 @@ pub fn feed_text_content(item: &FeedItem, feed: &FeedConfig, reason: &str, retry
         source: Source::Feed,
         note: Some(reason.to_string()),
         page_pending: retry,
-        raw_html: None,
+        raw_pages: Vec::new(),
         extractor_version: None,
     }
 }
@@ -204,4 +251,16 @@ fn word_count(s: &str) -> usize {
 /// NUL bytes in the first kilobytes: a PDF, an image or an archive served as text/html.
 fn looks_binary(body: &[u8]) -> bool {
     body.iter().take(4096).any(|&b| b == 0)
+}
+
+/// Interim until `extract::join_pages` lands: the pages' bodies in order.
+pub fn join_pages(mut first: Extracted, rest: Vec<Extracted>) -> Extracted {
+    for page in rest {
+        first.body_text.push_str("\n\n");
+        first.body_text.push_str(&page.body_text);
+        first.body_html.push('\n');
+        first.body_html.push_str(&page.body_html);
+    }
+    first.next_page = None;
+    first
 }

@@ -28,7 +28,7 @@ use rusqlite::Connection;
 pub use read::{ArticleView, CopyView, FeedRow, Stats};
 pub use search::{SearchHit, SearchRequest, SortOrder};
 pub use write::{
-    Content, ItemOutcome, ItemWrite, PendingPage, PollWrite, RawPage, Reextracted, RetryWrite,
+    Content, ItemOutcome, ItemWrite, PendingPage, PollWrite, RawArticle, Reextracted, RetryWrite,
     Source,
 };
 

@@ -68,10 +68,12 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (band, article_id)
     ) WITHOUT ROWID;
     CREATE TABLE pages (
-        article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        page_no INTEGER NOT NULL,
         url TEXT NOT NULL,
         fetched TEXT NOT NULL,
-        html_zstd BLOB NOT NULL
+        html_zstd BLOB NOT NULL,
+        PRIMARY KEY (article_id, page_no)
     );
     CREATE TABLE url_keys (
         key TEXT PRIMARY KEY,

@@ -37,7 +37,7 @@ fn content(url: &str, title: &str, body: &str) -> Content {
         source: Source::Page,
         note: None,
         page_pending: false,
-        raw_html: None,
+        raw_pages: Vec::new(),
         extractor_version: Some(1),
     }
 }

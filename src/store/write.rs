@@ -47,8 +47,9 @@ pub struct Content {
     pub note: Option<String>,
     /// Try the page again on a later poll.
     pub page_pending: bool,
-    /// The page's HTML, zstd-compressed, with the URL it was fetched from.
-    pub raw_html: Option<(String, Vec<u8>)>,
+    /// The article's pages (one, or several for a paginated article) as fetched: URL and
+    /// HTML, zstd-compressed.
+    pub raw_pages: Vec<(String, Vec<u8>)>,
     pub extractor_version: Option<u32>,
 }
 
@@ -350,12 +351,7 @@ fn write_item(
     if let Some(sig) = &c.signature {
         add_bands(tx, article, sig)?;
     }
-    if let Some((url, html)) = &c.raw_html {
-        tx.execute(
-            "INSERT OR REPLACE INTO pages (article_id, url, fetched, html_zstd) VALUES (?1, ?2, ?3, ?4)",
-            params![article, url, now, html],
-        )?;
-    }
+    store_pages(tx, article, now, &c.raw_pages)?;
     add_place(
         tx,
         article,
@@ -454,6 +450,25 @@ fn add_place(
     Ok(())
 }
 
+fn store_pages(
+    tx: &Transaction<'_>,
+    article: i64,
+    now: &str,
+    pages: &[(String, Vec<u8>)],
+) -> rusqlite::Result<()> {
+    if pages.is_empty() {
+        return Ok(());
+    }
+    tx.execute("DELETE FROM pages WHERE article_id = ?1", [article])?;
+    for (n, (url, html)) in pages.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO pages (article_id, page_no, url, fetched, html_zstd) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![article, n as i64 + 1, url, now, html],
+        )?;
+    }
+    Ok(())
+}
+
 /// A copy's URL without tracking parameters: they say who shared the link, not where the
 /// article is, and the contract's `url` fields are canonical URLs.
 fn shown_link(link: &str) -> String {
@@ -492,12 +507,7 @@ fn write_retry(tx: &Transaction<'_>, now: &str, retry: &RetryWrite) -> rusqlite:
                     c.signature.as_ref().map(Signature::to_bytes),
                 ],
             )?;
-            if let Some((url, html)) = &c.raw_html {
-                tx.execute(
-                    "INSERT OR REPLACE INTO pages (article_id, url, fetched, html_zstd) VALUES (?1, ?2, ?3, ?4)",
-                    params![id, url, now, html],
-                )?;
-            }
+            store_pages(tx, id, now, &c.raw_pages)?;
             if let Some(sig) = &c.signature {
                 add_bands(tx, id, sig)?;
             }
@@ -520,15 +530,15 @@ fn write_retry(tx: &Transaction<'_>, now: &str, retry: &RetryWrite) -> rusqlite:
     Ok(())
 }
 
-/// An archived page, for re-extraction.
+/// An archived article's raw pages, for re-extraction.
 #[derive(Debug, Clone)]
-pub struct RawPage {
+pub struct RawArticle {
     pub article_id: i64,
     pub feed: String,
-    pub url: String,
-    pub html_zstd: Vec<u8>,
     pub fetched: String,
     pub body: String,
+    /// URL and zstd-compressed HTML of each page, in order.
+    pub pages: Vec<(String, Vec<u8>)>,
 }
 
 /// New extraction results for an archived article.
@@ -545,46 +555,60 @@ pub struct Reextracted {
 }
 
 impl Store {
-    /// Archived pages with article id above `after`, in id order.
-    pub fn raw_pages(
+    /// Articles with kept pages and an id above `after`, in id order.
+    pub fn raw_articles(
         &self,
         after: i64,
         limit: usize,
         feeds: &[String],
-    ) -> Result<Vec<RawPage>, StoreError> {
+    ) -> Result<Vec<RawArticle>, StoreError> {
         let feeds_json = serde_json::to_string(feeds).unwrap_or_else(|_| "[]".into());
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT p.article_id, f.name, p.url, p.html_zstd, p.fetched, a.body
-                 FROM pages p JOIN articles a ON a.id = p.article_id JOIN feeds f ON f.id = a.feed_id
-                 WHERE p.article_id > ?1
+                "SELECT a.id, f.name, a.fetched, a.body
+                 FROM articles a JOIN feeds f ON f.id = a.feed_id
+                 WHERE a.id > ?1 AND EXISTS (SELECT 1 FROM pages p WHERE p.article_id = a.id)
                    AND (?3 = '[]' OR f.name IN (SELECT value FROM json_each(?3)))
-                 ORDER BY p.article_id LIMIT ?2",
+                 ORDER BY a.id LIMIT ?2",
             )
             .map_err(|e| self.err(e))?;
-        let rows = stmt
+        let mut articles: Vec<RawArticle> = stmt
             .query_map(params![after, limit as i64, feeds_json], |r| {
-                Ok(RawPage {
+                Ok(RawArticle {
                     article_id: r.get(0)?,
                     feed: r.get(1)?,
-                    url: r.get(2)?,
-                    html_zstd: r.get(3)?,
-                    fetched: r.get(4)?,
-                    body: r.get(5)?,
+                    fetched: r.get(2)?,
+                    body: r.get(3)?,
+                    pages: Vec::new(),
                 })
             })
+            .map_err(|e| self.err(e))?
+            .collect::<Result<_, _>>()
             .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        let mut pages = self
+            .conn
+            .prepare_cached(
+                "SELECT url, html_zstd FROM pages WHERE article_id = ?1 ORDER BY page_no",
+            )
+            .map_err(|e| self.err(e))?;
+        for a in &mut articles {
+            a.pages = pages
+                .query_map([a.article_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(|e| self.err(e))?
+                .collect::<Result<_, _>>()
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(articles)
     }
 
-    pub fn count_raw_pages(&self, feeds: &[String]) -> Result<i64, StoreError> {
+    pub fn count_raw_articles(&self, feeds: &[String]) -> Result<i64, StoreError> {
         let feeds_json = serde_json::to_string(feeds).unwrap_or_else(|_| "[]".into());
         self.conn
             .query_row(
-                "SELECT count(*) FROM pages p JOIN articles a ON a.id = p.article_id
-                 JOIN feeds f ON f.id = a.feed_id
-                 WHERE (?1 = '[]' OR f.name IN (SELECT value FROM json_each(?1)))",
+                "SELECT count(*) FROM articles a JOIN feeds f ON f.id = a.feed_id
+                 WHERE EXISTS (SELECT 1 FROM pages p WHERE p.article_id = a.id)
+                   AND (?1 = '[]' OR f.name IN (SELECT value FROM json_each(?1)))",
                 [feeds_json],
                 |r| r.get(0),
             )
