@@ -143,11 +143,14 @@ fn extract_one(
         Ok(found) => found,
         Err(panic) => return failed(format!("the extractor failed: {panic}")),
     };
-    let error = found
-        .body_text
-        .trim()
-        .is_empty()
-        .then(|| "no article body found".to_string());
+    let (body, error) = match found.not_article {
+        // The page was read, but what it holds is not the article: say so, give no body.
+        Some(why) => (String::new(), Some(format!("the page is {why}"))),
+        None if found.body_text.trim().is_empty() => {
+            (String::new(), Some("no article body found".to_string()))
+        }
+        None => (found.body_text, None),
+    };
     PageOut {
         file,
         url: url.map(Url::to_string).or(found.canonical_url),
@@ -155,7 +158,7 @@ fn extract_one(
         author: found.author,
         published: found.published.map(|p| rfc3339(&p)),
         language: found.language,
-        body: Some(found.body_text),
+        body: Some(body),
         error,
     }
 }

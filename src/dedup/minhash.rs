@@ -16,10 +16,41 @@ const SHINGLE: usize = 5;
 /// from a template (weather, prayer times, "harga emas hari ini").
 pub const MIN_SHINGLES: usize = 20;
 
-/// Estimated Jaccard similarity at which two bodies are the same story. Short bodies need
-/// stronger evidence: a shared lead paragraph is most of a short text.
-pub fn threshold(shingles: usize) -> f64 {
-    if shingles < 80 { 0.7 } else { 0.5 }
+/// How alike two bodies are, estimated from their signatures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Similarity {
+    /// Shared shingles over all shingles of the two.
+    pub jaccard: f64,
+    /// Shared shingles over the shingles of the shorter body: near 1 when one text is a
+    /// trimmed version of the other.
+    pub containment: f64,
+}
+
+/// Compares two signatures.
+pub fn compare(a: &Signature, b: &Signature) -> Similarity {
+    let jaccard = similarity(&a.mins, &b.mins);
+    // |A∩B| = J·(|A|+|B|)/(1+J), from the definition of J.
+    let (na, nb) = (a.shingles as f64, b.shingles as f64);
+    let shared = jaccard * (na + nb) / (1.0 + jaccard);
+    let smaller = na.min(nb).max(1.0);
+    Similarity {
+        jaccard,
+        containment: (shared / smaller).min(1.0),
+    }
+}
+
+/// Whether two bodies tell the same story (one is a copy of the other, perhaps edited,
+/// re-templated or trimmed). `Some` with the evidence when they do.
+pub fn same_story(a: &Signature, b: &Signature) -> Option<Similarity> {
+    let sim = compare(a, b);
+    let shorter = a.shingles.min(b.shingles);
+    // Short bodies need stronger evidence: a shared lead paragraph is most of a short text.
+    let (j_min, c_min) = if shorter < 80 {
+        (0.7, 0.85)
+    } else {
+        (0.5, 0.8)
+    };
+    (sim.jaccard >= j_min || (sim.containment >= c_min && sim.jaccard >= 0.3)).then_some(sim)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,8 +180,8 @@ mod tests {
         );
         let a = signature(RELEASE).unwrap();
         let b = signature(&copy).unwrap();
-        let s = similarity(&a.mins, &b.mins);
-        assert!(s >= threshold(a.shingles.min(b.shingles)), "{s}");
+        let s = same_story(&a, &b);
+        assert!(s.is_some(), "{:?}", compare(&a, &b));
         assert!(a.bands().iter().any(|x| b.bands().contains(x)));
     }
 
@@ -163,6 +194,7 @@ mod tests {
         let a = signature(RELEASE).unwrap();
         let b = signature(other).unwrap();
         assert!(similarity(&a.mins, &b.mins) < 0.2);
+        assert!(same_story(&a, &b).is_none());
     }
 
     #[test]

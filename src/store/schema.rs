@@ -53,6 +53,7 @@ pub const MIGRATIONS: &[&str] = &[
         page_attempts INTEGER NOT NULL DEFAULT 0,
         extractor_version INTEGER,
         minhash BLOB,
+        shingles INTEGER,
         story_method TEXT,
         story_similarity REAL
     );

@@ -319,9 +319,9 @@ fn write_item(
     tx.execute(
         "INSERT INTO articles (story_id, feed_id, guid, url, title, author, published, published_ts,
              fetched, fetched_ts, language, body, body_html, fingerprint, source, note,
-             page_pending, page_attempts, extractor_version, minhash, story_method, story_similarity)
+             page_pending, page_attempts, extractor_version, minhash, shingles, story_method, story_similarity)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-                 ?20, ?21, ?22)",
+                 ?20, ?21, ?22, ?23)",
         params![
             story,
             feed_id,
@@ -343,6 +343,7 @@ fn write_item(
             u32::from(c.page_pending),
             c.extractor_version,
             c.signature.as_ref().map(Signature::to_bytes),
+            c.signature.as_ref().map(|s| s.shingles as i64),
             method,
             similarity,
         ],
@@ -385,13 +386,17 @@ fn find_story(tx: &Transaction<'_>, sig: &Signature) -> rusqlite::Result<Option<
     }
     candidates.sort_unstable();
     candidates.dedup();
-    let threshold = minhash::threshold(sig.shingles);
     let mut best: Option<(f64, i64, i64)> = None;
-    let mut load = tx.prepare_cached("SELECT minhash, story_id FROM articles WHERE id = ?1")?;
+    let mut load =
+        tx.prepare_cached("SELECT minhash, shingles, story_id FROM articles WHERE id = ?1")?;
     for id in candidates {
-        let Some((blob, story)) = load
+        let Some((blob, shingles, story)) = load
             .query_row([id], |r| {
-                Ok((r.get::<_, Option<Vec<u8>>>(0)?, r.get::<_, i64>(1)?))
+                Ok((
+                    r.get::<_, Option<Vec<u8>>>(0)?,
+                    r.get::<_, Option<i64>>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
             })
             .optional()?
         else {
@@ -400,9 +405,15 @@ fn find_story(tx: &Transaction<'_>, sig: &Signature) -> rusqlite::Result<Option<
         let Some(mins) = blob.as_deref().and_then(Signature::from_bytes) else {
             continue;
         };
-        let sim = minhash::similarity(&sig.mins, &mins);
-        if sim >= threshold && best.is_none_or(|(b, _, _)| sim > b) {
-            best = Some((sim, id, story));
+        let other = Signature {
+            mins,
+            shingles: shingles.unwrap_or(0).max(0) as usize,
+        };
+        if let Some(sim) = minhash::same_story(sig, &other) {
+            let score = sim.jaccard.max(sim.containment);
+            if best.is_none_or(|(b, _, _)| score > b) {
+                best = Some((score, id, story));
+            }
         }
     }
     Ok(best.map(|(sim, _, story)| (story, sim)))
@@ -487,7 +498,8 @@ fn write_retry(tx: &Transaction<'_>, now: &str, retry: &RetryWrite) -> rusqlite:
                      published = coalesce(?5, published), published_ts = coalesce(?6, published_ts),
                      language = coalesce(?7, language), body = ?8, body_html = ?9, fingerprint = ?10,
                      source = ?11, note = ?12, page_pending = ?13,
-                     page_attempts = page_attempts + 1, extractor_version = ?14, minhash = ?15
+                     page_attempts = page_attempts + 1, extractor_version = ?14, minhash = ?15,
+                     shingles = ?16
                  WHERE id = ?1",
                 params![
                     id,
@@ -505,6 +517,7 @@ fn write_retry(tx: &Transaction<'_>, now: &str, retry: &RetryWrite) -> rusqlite:
                     c.page_pending,
                     c.extractor_version,
                     c.signature.as_ref().map(Signature::to_bytes),
+                    c.signature.as_ref().map(|s| s.shingles as i64),
                 ],
             )?;
             store_pages(tx, id, now, &c.raw_pages)?;
@@ -624,7 +637,7 @@ impl Store {
                 "UPDATE articles SET body = ?2, body_html = ?3, fingerprint = ?4,
                      author = coalesce(author, ?5), language = coalesce(language, ?6),
                      extractor_version = ?7, source = 'page', note = NULL, page_pending = 0,
-                     minhash = ?8
+                     minhash = ?8, shingles = ?9
                  WHERE id = ?1",
                 params![
                     r.article_id,
@@ -635,6 +648,7 @@ impl Store {
                     r.language,
                     r.extractor_version,
                     r.signature.as_ref().map(Signature::to_bytes),
+                    r.signature.as_ref().map(|s| s.shingles as i64),
                 ],
             )
             .map_err(|e| sql(&path, e))?;
