@@ -9,7 +9,7 @@ use super::{Context, ShowFormat, TableFormat, output, render};
 use crate::error::{Error, Result};
 use crate::store::{FeedRow, Store};
 
-pub fn show(ctx: &Context, id: &str, format: ShowFormat) -> Result<u8> {
+pub fn show(ctx: &Context, id: &str, format: ShowFormat, versions: bool) -> Result<u8> {
     let n: i64 = id.trim().trim_start_matches('#').parse().map_err(|_| {
         Error::usage(format!(
             "{id:?} is not an article id; ids are the numbers `warta search` prints"
@@ -18,9 +18,12 @@ pub fn show(ctx: &Context, id: &str, format: ShowFormat) -> Result<u8> {
     let config = ctx.optional_config()?;
     let db = ctx.db_path(config.as_ref())?;
     let store = Store::open(&db)?;
-    let article = store
+    let mut article = store
         .article(n)?
         .ok_or_else(|| Error::usage(format!("no article with id {n} in {}", db.display())))?;
+    if versions {
+        article.versions = Some(store.versions(n)?);
+    }
     let mut out = std::io::stdout().lock();
     output(match format {
         ShowFormat::Json => render::json(&mut out, &article),

@@ -58,6 +58,9 @@ enum Command {
         id: String,
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
+        /// Also print the earlier texts of an article the publisher revised.
+        #[arg(long)]
+        versions: bool,
     },
     /// The configured feeds with their state.
     Feeds {
@@ -155,7 +158,11 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Fetch { feeds } => fetch::run(&ctx, &feeds),
         Command::Search(args) => search::run(&ctx, &args),
-        Command::Show { id, format } => info::show(&ctx, &id, format),
+        Command::Show {
+            id,
+            format,
+            versions,
+        } => info::show(&ctx, &id, format, versions),
         Command::Feeds { format } => info::feeds(&ctx, format),
         Command::Stats { format } => info::stats(&ctx, format),
         Command::Extract(args) => extract::run(&ctx, &args),

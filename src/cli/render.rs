@@ -101,6 +101,13 @@ pub fn article_text(out: &mut impl Write, a: &ArticleView) -> io::Result<()> {
         writeln!(out, "language:  {l}")?;
     }
     writeln!(out, "story:     {} ({} copies)", a.story, a.copies)?;
+    if a.version > 1 {
+        writeln!(
+            out,
+            "version:   {} (revised; --versions shows earlier texts)",
+            a.version
+        )?;
+    }
     if a.source == "feed" {
         writeln!(
             out,
@@ -110,15 +117,41 @@ pub fn article_text(out: &mut impl Write, a: &ArticleView) -> io::Result<()> {
     }
     writeln!(out)?;
     writeln!(out, "{}", a.body)?;
-    if !a.other_copies.is_empty() {
+    if a.story_copies.len() > 1 {
         writeln!(out)?;
-        writeln!(out, "Other copies:")?;
-        for c in &a.other_copies {
+        writeln!(out, "Copies of this story (earliest first):")?;
+        for c in &a.story_copies {
+            let when = c.published.as_deref().unwrap_or(&c.first_seen);
+            let how = match (c.method.as_str(), c.similarity) {
+                ("minhash", Some(s)) => format!("near-duplicate, similarity {s:.2}"),
+                ("same-url", _) => "same URL".to_string(),
+                ("same-body", _) => "same text".to_string(),
+                _ => "first seen here".to_string(),
+            };
+            let first = if c.earliest {
+                "  [published first]"
+            } else {
+                ""
+            };
             writeln!(
                 out,
-                "  #{}  {}  {}  (seen {})",
-                c.id, c.feed, c.url, c.first_seen
+                "  #{}  {}  {}  {when}  ({how}){first}",
+                c.id, c.feed, c.url
             )?;
+        }
+    }
+    if let Some(versions) = &a.versions {
+        writeln!(out)?;
+        if versions.is_empty() {
+            writeln!(out, "No earlier versions.")?;
+        }
+        for v in versions {
+            writeln!(
+                out,
+                "--- version {} (fetched {}): {}",
+                v.version, v.fetched, v.title
+            )?;
+            writeln!(out, "{}", v.body)?;
         }
     }
     Ok(())

@@ -23,8 +23,11 @@ use crate::config::{Config, FeedConfig};
 use crate::dedup;
 use crate::feed::{self, FeedItem};
 use crate::fetch::{FetchError, Fetched, Fetcher, Purpose};
+use crate::model::ArticleId;
 use crate::model::FeedName;
-use crate::store::{ItemOutcome, ItemWrite, PollWrite, RetryWrite, Store, StoreError};
+use crate::store::{
+    ItemOutcome, ItemWrite, PollWrite, RetryWrite, RevisionWrite, Store, StoreError,
+};
 
 pub use page::{PageFetch, PageResult, feed_text_content, join_pages};
 
@@ -202,7 +205,7 @@ impl Ingest {
         }
         report.items = items.len();
 
-        let writes = self
+        let (writes, revisions) = self
             .items_to_writes(feed, feed_id, items, now, report)
             .await?;
         let retries = self.retry_pending(feed, feed_id, now, report).await?;
@@ -212,6 +215,7 @@ impl Ingest {
             validators,
             items: writes,
             retries,
+            revisions,
         };
         let outcomes = self.db(move |s| s.apply_poll(&poll)).await?;
         for o in outcomes {
@@ -231,13 +235,19 @@ impl Ingest {
         items: Vec<FeedItem>,
         now: DateTime<Utc>,
         report: &mut FeedReport,
-    ) -> Result<Vec<ItemWrite>, PollError> {
+    ) -> Result<(Vec<ItemWrite>, Vec<RevisionWrite>), PollError> {
         // Decide per item, in feed order, what it needs.
         let mut plans: Vec<(FeedItem, Plan)> = Vec::with_capacity(items.len());
+        let mut revisions = Vec::new();
         let mut keys_this_poll = HashSet::new();
         for item in items {
             let guid = item.guid.clone();
-            if self.db(move |s| s.item_known(feed_id, &guid)).await? {
+            if let Some((article_id, stored)) =
+                self.db(move |s| s.item_revision(feed_id, &guid)).await?
+            {
+                if is_newer(item.updated.or(item.published), stored.as_deref()) {
+                    revisions.push(self.revise(feed, article_id, &item, now).await);
+                }
                 continue;
             }
             let key = item.link.as_ref().map(dedup::url_key);
@@ -325,10 +335,43 @@ impl Ingest {
                 link: link_str,
                 keys,
                 published: item.published.or(item.updated),
+                revision: item.updated.or(item.published),
                 content,
             });
         }
-        Ok(writes)
+        Ok((writes, revisions))
+    }
+
+    /// The article's text as it is now, for an item the publisher revised.
+    async fn revise(
+        &self,
+        feed: &FeedConfig,
+        article_id: ArticleId,
+        item: &FeedItem,
+        now: DateTime<Utc>,
+    ) -> RevisionWrite {
+        let revision = item.updated.or(item.published);
+        let content = match (&item.link, feed.full_text) {
+            (Some(link), true) => match self.fetch_page(feed, link, now).await {
+                PageResult::Extracted { content, keys } => {
+                    Some((keys, page::merge_feed_metadata(*content, item, feed)))
+                }
+                PageResult::Unusable { reason, .. } => {
+                    tracing::warn!(feed = %feed.name, url = %link, reason = %reason, "revised page not fetched; the archived text stays");
+                    None
+                }
+            },
+            _ => Some((
+                Vec::new(),
+                feed_text_content(item, feed, "full_text = false", false),
+            )),
+        };
+        RevisionWrite {
+            guid: item.guid.clone(),
+            article_id,
+            revision,
+            content,
+        }
     }
 
     async fn retry_pending(
@@ -435,6 +478,18 @@ impl Ingest {
                 reason: e.to_string(),
             }),
         }
+    }
+}
+
+/// Whether an item's revision time is later than the one recorded for it. An item with
+/// no recorded time that now has one counts as unchanged: the time is simply recorded.
+fn is_newer(now_seen: Option<chrono::DateTime<chrono::FixedOffset>>, stored: Option<&str>) -> bool {
+    match (
+        now_seen,
+        stored.and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok()),
+    ) {
+        (Some(new), Some(old)) => new > old,
+        _ => false,
     }
 }
 

@@ -18,6 +18,7 @@
 mod read;
 mod schema;
 mod search;
+mod stories;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -25,11 +26,11 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-pub use read::{ArticleView, CopyView, FeedRow, Stats};
+pub use read::{ArticleView, CopyView, FeedRow, Stats, VersionView};
 pub use search::{SearchHit, SearchRequest, SortOrder};
 pub use write::{
     Content, ItemOutcome, ItemWrite, PendingPage, PollWrite, RawArticle, Reextracted, RetryWrite,
-    Source,
+    RevisionWrite, Source,
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -6,13 +6,30 @@ use serde::Serialize;
 
 use super::{Store, StoreError};
 
+/// One place a story was seen.
 #[derive(Debug, Clone, Serialize)]
 pub struct CopyView {
+    /// The article this copy is of.
     pub id: i64,
     pub url: String,
     pub feed: String,
     pub first_seen: String,
     pub published: Option<String>,
+    /// The copy published first (seen first, where dates are missing).
+    pub earliest: bool,
+    /// Why this place counts as part of the story: `new` (the story's or an article's
+    /// first place), `minhash` (a near-duplicate body), `same-url`, `same-body`.
+    pub method: String,
+    pub similarity: Option<f64>,
+}
+
+/// An earlier text of a revised article.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionView {
+    pub version: i64,
+    pub title: String,
+    pub fetched: String,
+    pub body: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -31,7 +48,16 @@ pub struct ArticleView {
     /// Where the body came from: `page` (extracted) or `feed` (the feed's own text).
     pub source: String,
     pub note: Option<String>,
+    /// The text's version: 1, or more after the publisher revised it.
+    pub version: i64,
+    /// Every place the story was seen, this article's own included, in order of
+    /// publication.
+    pub story_copies: Vec<CopyView>,
+    /// `story_copies` less this article's own first place.
     pub other_copies: Vec<CopyView>,
+    /// Earlier texts, oldest first (filled by [`Store::versions`] on request).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Vec<VersionView>>,
     #[serde(skip)]
     pub body_html: Option<String>,
 }
@@ -68,7 +94,8 @@ impl Store {
             .conn
             .query_row(
                 "SELECT a.id, a.title, a.url, f.name, a.published, a.fetched, a.language,
-                        a.story_id, a.author, a.body, a.source, a.note, a.body_html, a.feed_id
+                        a.story_id, a.author, a.body, a.source, a.note, a.body_html, a.feed_id,
+                        a.version
                  FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id = ?1",
                 [id],
                 |r| {
@@ -87,7 +114,10 @@ impl Store {
                             body: r.get(9)?,
                             source: r.get(10)?,
                             note: r.get(11)?,
+                            version: r.get(14)?,
+                            story_copies: Vec::new(),
                             other_copies: Vec::new(),
+                            versions: None,
                             body_html: r.get(12)?,
                         },
                         r.get::<_, i64>(13)?,
@@ -102,12 +132,14 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT c.article_id, c.url, f.name, c.first_seen, c.published, c.feed_id
+                "SELECT c.article_id, c.url, f.name, c.first_seen, c.published, c.feed_id,
+                        c.method, c.similarity, a.published_ts, c.id
                  FROM copies c JOIN articles a ON a.id = c.article_id JOIN feeds f ON f.id = c.feed_id
-                 WHERE a.story_id = ?1 ORDER BY c.first_seen, c.id",
+                 WHERE a.story_id = ?1",
             )
             .map_err(|e| self.err(e))?;
-        let copies: Vec<(CopyView, i64)> = stmt
+        // (copy, its feed id, its article's publication time, sort key, copy row id)
+        let mut copies: Vec<(CopyView, i64, Option<i64>, i64, i64)> = stmt
             .query_map([view.story], |r| {
                 Ok((
                     CopyView {
@@ -116,26 +148,70 @@ impl Store {
                         feed: r.get(2)?,
                         first_seen: r.get(3)?,
                         published: r.get(4)?,
+                        earliest: false,
+                        method: r.get(6)?,
+                        similarity: r.get(7)?,
                     },
                     r.get(5)?,
+                    r.get(8)?,
+                    0,
+                    r.get(9)?,
                 ))
             })
             .map_err(|e| self.err(e))?
             .collect::<Result<_, _>>()
             .map_err(|e| self.err(e))?;
+        // Publication order: a copy's own date, else its article's, else when it was seen.
+        for c in &mut copies {
+            c.3 =
+                c.0.published
+                    .as_deref()
+                    .and_then(|p| DateTime::parse_from_rfc3339(p).ok())
+                    .map(|p| p.timestamp())
+                    .or(c.2)
+                    .unwrap_or(i64::MAX);
+        }
+        copies.sort_by(|a, b| (a.3, &a.0.first_seen, a.0.id).cmp(&(b.3, &b.0.first_seen, b.0.id)));
+        if let Some(first) = copies.first_mut() {
+            first.0.earliest = true;
+        }
         view.copies = copies.len().max(1) as i64;
         // The article's own first place (its feed) is the one shown on top; every other
         // place the story was seen is an "other copy".
         let own = copies
             .iter()
-            .position(|(c, f)| c.id == view.id && *f == feed_id);
+            .filter(|(c, f, _, _, _)| c.id == view.id && *f == feed_id)
+            .min_by_key(|(_, _, _, _, row)| *row)
+            .map(|(_, _, _, _, row)| *row);
         view.other_copies = copies
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| Some(*i) != own)
-            .map(|(_, (c, _))| c)
+            .iter()
+            .filter(|(_, _, _, _, row)| Some(*row) != own)
+            .map(|(c, _, _, _, _)| c.clone())
             .collect();
+        view.story_copies = copies.into_iter().map(|(c, _, _, _, _)| c).collect();
         Ok(Some(view))
+    }
+
+    /// An article's earlier texts, oldest first.
+    pub fn versions(&self, id: i64) -> Result<Vec<VersionView>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT version, title, fetched, body FROM article_versions
+                 WHERE article_id = ?1 ORDER BY version",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok(VersionView {
+                    version: r.get(0)?,
+                    title: r.get(1)?,
+                    fetched: r.get(2)?,
+                    body: r.get(3)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
     /// Every feed row in the archive, by name, with its counts.

@@ -29,7 +29,19 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE TABLE stories (
         id INTEGER PRIMARY KEY,
-        created TEXT NOT NULL
+        created TEXT NOT NULL,
+        -- The article shown for the story in search results.
+        representative INTEGER,
+        -- Set when a bridging article showed this story to be part of another.
+        merged_into INTEGER
+    );
+    CREATE TABLE story_merges (
+        id INTEGER PRIMARY KEY,
+        from_story INTEGER NOT NULL,
+        into_story INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        bridge TEXT NOT NULL,
+        similarity REAL
     );
     CREATE TABLE articles (
         id INTEGER PRIMARY KEY,
@@ -55,7 +67,18 @@ pub const MIGRATIONS: &[&str] = &[
         minhash BLOB,
         shingles INTEGER,
         story_method TEXT,
-        story_similarity REAL
+        story_similarity REAL,
+        -- Bumped when the publisher revises the text; earlier texts in article_versions.
+        version INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE TABLE article_versions (
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        version INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        body_html TEXT,
+        fetched TEXT NOT NULL,
+        PRIMARY KEY (article_id, version)
     );
     CREATE INDEX articles_story ON articles(story_id);
     CREATE INDEX articles_fingerprint ON articles(fingerprint);
@@ -85,6 +108,8 @@ pub const MIGRATIONS: &[&str] = &[
         guid TEXT NOT NULL,
         article_id INTEGER NOT NULL REFERENCES articles(id),
         first_seen TEXT NOT NULL,
+        -- The item's updated (else published) time when last seen.
+        revision TEXT,
         PRIMARY KEY (feed_id, guid)
     ) WITHOUT ROWID;
     CREATE TABLE copies (
@@ -95,6 +120,10 @@ pub const MIGRATIONS: &[&str] = &[
         published TEXT,
         first_seen TEXT NOT NULL,
         last_seen TEXT NOT NULL,
+        -- Why this place counts as this article: new, minhash (a near duplicate joined to
+        -- its story), same-url, same-body; with the similarity that decided it.
+        method TEXT NOT NULL DEFAULT 'new',
+        similarity REAL,
         UNIQUE (article_id, feed_id, url)
     );
     CREATE INDEX copies_feed ON copies(feed_id);

@@ -109,7 +109,8 @@ impl Store {
             ));
         }
         let order = match req.sort {
-            SortOrder::Relevance => "m.rank, m.id",
+            SortOrder::Relevance if req.all => "m.rank, m.id",
+            SortOrder::Relevance => "m.story_rank, m.id",
             SortOrder::Newest => "m.t DESC, m.id DESC",
             SortOrder::Oldest => "m.t ASC, m.id ASC",
         };
@@ -142,11 +143,16 @@ impl Store {
                      FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
                      WHERE articles_fts MATCH ?1 {filters} {place}
                  ),
+                 -- One row per story: its representative when that matched, else its best
+                 -- match; ranked by the story's best match.
                  best AS (
-                     SELECT *, row_number() OVER (PARTITION BY story_id ORDER BY rank, id) AS rn FROM m
+                     SELECT m.*, min(m.rank) OVER (PARTITION BY m.story_id) AS story_rank,
+                            row_number() OVER (PARTITION BY m.story_id
+                                ORDER BY (m.id = s.representative) DESC, m.rank, m.id) AS rn
+                     FROM m JOIN stories s ON s.id = m.story_id
                  )
                  SELECT m.id, a.title, a.url, f.name, a.published, a.fetched, a.language,
-                        m.rank, m.story_id, {copies_of_story}
+                        m.story_rank, m.story_id, {copies_of_story}
                  FROM best m JOIN articles a ON a.id = m.id JOIN feeds f ON f.id = a.feed_id
                  WHERE m.rn = 1
                  ORDER BY {order} LIMIT ?{limit}",

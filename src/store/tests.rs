@@ -48,6 +48,7 @@ fn item(guid: &str, url: &str, c: Option<Content>) -> ItemWrite {
         link: url.into(),
         keys: vec![crate::dedup::url_key(&url::Url::parse(url).unwrap())],
         published: None,
+        revision: None,
         content: c,
     }
 }
@@ -62,6 +63,7 @@ fn poll(feed_id: i64, items: Vec<ItemWrite>) -> PollWrite {
         }),
         items,
         retries: vec![],
+        revisions: vec![],
     }
 }
 
@@ -160,7 +162,7 @@ fn an_item_seen_again_in_its_feed_is_not_recorded_twice() {
         )],
     );
     store.apply_poll(&w).unwrap();
-    assert!(store.item_known(ids[0], "g1").unwrap());
+    assert!(store.item_revision(ids[0], "g1").unwrap().is_some());
     assert_eq!(store.apply_poll(&w).unwrap(), vec![ItemOutcome::Seen]);
     assert_eq!(store.stats(2, now()).unwrap().copies, 1);
 }
@@ -314,4 +316,196 @@ fn request(fts: &str) -> SearchRequest {
         sort: SortOrder::Relevance,
         all: false,
     }
+}
+
+/// A paragraph of 50 words that occur nowhere else.
+fn para(n: usize) -> String {
+    (0..50)
+        .map(|i| format!("p{n}w{i}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn body(paras: &[usize]) -> String {
+    paras
+        .iter()
+        .map(|&p| para(p))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// Archives bodies as separate items of feed `a`, in the given order; returns the story of
+/// each body (by body index).
+fn ingest_in_order(bodies: &[String], order: &[usize]) -> Vec<i64> {
+    let (_d, mut store, ids) = setup();
+    let mut article_of = vec![0i64; bodies.len()];
+    for &i in order {
+        let url = format!("https://a.example/{i}");
+        let out = store
+            .apply_poll(&poll(
+                ids[0],
+                vec![item(
+                    &format!("g{i}"),
+                    &url,
+                    Some(content(&url, "t", &bodies[i])),
+                )],
+            ))
+            .unwrap();
+        let ItemOutcome::New(id) = out[0] else {
+            panic!("{out:?}")
+        };
+        article_of[i] = id.0;
+    }
+    article_of
+        .iter()
+        .map(|&a| store.article(a).unwrap().unwrap().story)
+        .collect()
+}
+
+/// Same partition: bodies i and j share a story in one run iff they do in the other.
+fn same_partition(a: &[i64], b: &[i64]) -> bool {
+    (0..a.len()).all(|i| (0..a.len()).all(|j| (a[i] == a[j]) == (b[i] == b[j])))
+}
+
+#[test]
+fn a_bridging_copy_merges_two_stories_whatever_the_order() {
+    // A and C share nothing; B contains both, so all three are one story.
+    let bodies = vec![
+        body(&[1, 2, 3]),
+        body(&[1, 2, 3, 4, 5, 6]),
+        body(&[4, 5, 6]),
+        body(&[7, 8, 9]),
+    ];
+    let reference = ingest_in_order(&bodies, &[0, 1, 2, 3]);
+    assert_eq!(reference[0], reference[1]);
+    assert_eq!(reference[1], reference[2]);
+    assert_ne!(reference[0], reference[3]);
+    for order in [[0, 2, 1, 3], [2, 1, 0, 3], [3, 2, 0, 1], [1, 3, 2, 0]] {
+        let got = ingest_in_order(&bodies, &order);
+        assert!(same_partition(&reference, &got), "order {order:?}: {got:?}");
+    }
+}
+
+#[test]
+fn merges_are_recorded() {
+    let (_d, mut store, ids) = setup();
+    for (i, b) in [
+        body(&[1, 2, 3]),
+        body(&[4, 5, 6]),
+        body(&[1, 2, 3, 4, 5, 6]),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let url = format!("https://a.example/{i}");
+        store
+            .apply_poll(&poll(
+                ids[0],
+                vec![item(&format!("g{i}"), &url, Some(content(&url, "t", b)))],
+            ))
+            .unwrap();
+    }
+    let merges: i64 = store
+        .conn
+        .query_row("SELECT count(*) FROM story_merges", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(merges, 1);
+    assert_eq!(store.stats(2, now()).unwrap().stories, 1);
+    let view = store.article(1).unwrap().unwrap();
+    assert_eq!(view.copies, 3);
+    let methods: Vec<&str> = view
+        .story_copies
+        .iter()
+        .map(|c| c.method.as_str())
+        .collect();
+    assert_eq!(
+        methods.iter().filter(|m| **m == "minhash").count(),
+        1,
+        "{methods:?}"
+    );
+}
+
+#[test]
+fn the_earliest_copy_represents_the_story_unless_another_is_much_more_complete() {
+    let (_d, mut store, ids) = setup();
+    let publish = |day: u32| {
+        Some(
+            chrono::FixedOffset::east_opt(8 * 3600)
+                .unwrap()
+                .with_ymd_and_hms(2024, 11, day, 10, 0, 0)
+                .unwrap(),
+        )
+    };
+    let add = |store: &mut Store, i: usize, b: &str, day: u32| {
+        let url = format!("https://a.example/{i}");
+        let mut c = content(&url, &format!("copy {i}"), b);
+        c.published = publish(day);
+        let out = store
+            .apply_poll(&poll(ids[0], vec![item(&format!("g{i}"), &url, Some(c))]))
+            .unwrap();
+        let ItemOutcome::New(id) = out[0] else {
+            panic!()
+        };
+        id.0
+    };
+    let later = add(&mut store, 0, &body(&[1, 2, 3, 4]), 21);
+    let earlier = add(&mut store, 1, &body(&[1, 2, 3, 4, 5]), 20);
+    let hits = store.search(&request("\"p1w1\"")).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].id, earlier, "the earlier copy represents the story");
+    assert_eq!(hits[0].copies, 2);
+    let view = store.article(later).unwrap().unwrap();
+    assert!(
+        view.story_copies
+            .iter()
+            .any(|c| c.id == earlier && c.earliest)
+    );
+    // A much fuller copy, published last, takes over.
+    let full = add(&mut store, 2, &body(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), 22);
+    let hits = store.search(&request("\"p1w1\"")).unwrap();
+    assert_eq!(hits[0].id, full);
+}
+
+#[test]
+fn a_revised_article_keeps_its_old_text_as_a_version_and_search_sees_the_new() {
+    let (_d, mut store, ids) = setup();
+    let url = "https://a.example/x";
+    let out = store
+        .apply_poll(&poll(
+            ids[0],
+            vec![item(
+                "g1",
+                url,
+                Some(content(url, "Jembatan", &body(&[1, 2]))),
+            )],
+        ))
+        .unwrap();
+    let ItemOutcome::New(id) = out[0] else {
+        panic!()
+    };
+    let mut w = poll(ids[0], vec![]);
+    w.revisions = vec![RevisionWrite {
+        guid: "g1".into(),
+        article_id: id,
+        revision: None,
+        content: Some((
+            vec![],
+            content(url, "Jembatan (diperbarui)", &body(&[1, 3])),
+        )),
+    }];
+    store.apply_poll(&w).unwrap();
+    let view = store.article(id.0).unwrap().unwrap();
+    assert_eq!(view.version, 2);
+    assert_eq!(view.title, "Jembatan (diperbarui)");
+    let versions = store.versions(id.0).unwrap();
+    assert_eq!(versions.len(), 1);
+    assert_eq!(versions[0].body, body(&[1, 2]));
+    assert!(
+        store.search(&request("\"p2w7\"")).unwrap().is_empty(),
+        "old text is not searched"
+    );
+    assert_eq!(store.search(&request("\"p3w7\"")).unwrap().len(), 1);
+    // The same text again is not a new version.
+    store.apply_poll(&w).unwrap();
+    assert_eq!(store.versions(id.0).unwrap().len(), 1);
 }

@@ -5,9 +5,9 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, stories};
 use crate::config::FeedConfig;
-use crate::dedup::minhash::{self, Signature};
+use crate::dedup::minhash::Signature;
 use crate::fetch::Validators;
 use crate::model::{ArticleId, rfc3339};
 
@@ -63,6 +63,9 @@ pub struct ItemWrite {
     /// page's canonical URL).
     pub keys: Vec<String>,
     pub published: Option<DateTime<FixedOffset>>,
+    /// The item's `updated` (else `published`) time: a later one on a later poll means the
+    /// publisher revised the article.
+    pub revision: Option<DateTime<FixedOffset>>,
     /// None when the ingest stage already found the article by URL and fetched nothing.
     pub content: Option<Content>,
 }
@@ -74,6 +77,17 @@ pub struct RetryWrite {
     pub result: Result<(Vec<String>, Content), String>,
 }
 
+/// An item the feed gave before, now with a later revision time: its page fetched again.
+#[derive(Debug, Clone)]
+pub struct RevisionWrite {
+    pub guid: String,
+    pub article_id: ArticleId,
+    pub revision: Option<DateTime<FixedOffset>>,
+    /// The text now, with the URL keys it adds; None when the page could not be had (the
+    /// revision time is still recorded, so the page is not fetched again for it).
+    pub content: Option<(Vec<String>, Content)>,
+}
+
 /// Work from one successful poll of a feed.
 #[derive(Debug, Clone)]
 pub struct PollWrite {
@@ -83,6 +97,7 @@ pub struct PollWrite {
     pub validators: Option<Validators>,
     pub items: Vec<ItemWrite>,
     pub retries: Vec<RetryWrite>,
+    pub revisions: Vec<RevisionWrite>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,10 +167,22 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    pub fn item_known(&self, feed_id: i64, guid: &str) -> Result<bool, StoreError> {
+    /// The article a feed's item was archived as, with the item's revision time then.
+    pub fn item_revision(
+        &self,
+        feed_id: i64,
+        guid: &str,
+    ) -> Result<Option<(ArticleId, Option<String>)>, StoreError> {
         self.conn
-            .prepare_cached("SELECT 1 FROM items WHERE feed_id = ?1 AND guid = ?2")
-            .and_then(|mut s| s.exists(params![feed_id, guid]))
+            .prepare_cached(
+                "SELECT article_id, revision FROM items WHERE feed_id = ?1 AND guid = ?2",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![feed_id, guid], |r| {
+                    Ok((ArticleId(r.get(0)?), r.get(1)?))
+                })
+                .optional()
+            })
             .map_err(|e| self.err(e))
     }
 
@@ -205,6 +232,9 @@ impl Store {
             outcomes.push(
                 write_item(&tx, poll.feed_id, &now, poll.now, item).map_err(|e| sql(&path, e))?,
             );
+        }
+        for rev in &poll.revisions {
+            write_revision(&tx, poll.feed_id, &now, rev).map_err(|e| sql(&path, e))?;
         }
         for retry in &poll.retries {
             write_retry(&tx, &now, retry).map_err(|e| sql(&path, e))?;
@@ -281,7 +311,8 @@ fn write_item(
         existing = tx
             .prepare_cached("SELECT article_id FROM url_keys WHERE key = ?1")?
             .query_row([key], |r| r.get::<_, i64>(0))
-            .optional()?;
+            .optional()?
+            .map(|a| (a, "same-url"));
         if existing.is_some() {
             break;
         }
@@ -292,29 +323,27 @@ fn write_item(
         existing = tx
             .prepare_cached("SELECT id FROM articles WHERE fingerprint = ?1 ORDER BY id LIMIT 1")?
             .query_row([&c.fingerprint], |r| r.get::<_, i64>(0))
-            .optional()?;
+            .optional()?
+            .map(|a| (a, "same-body"));
     }
     let published = item.published.map(|p| rfc3339(&p));
-    if let Some(article) = existing {
-        add_place(tx, article, feed_id, item, published.as_deref(), now)?;
+    if let Some((article, method)) = existing {
+        add_place(
+            tx,
+            article,
+            feed_id,
+            item,
+            published.as_deref(),
+            now,
+            (method, Some(1.0)),
+        )?;
         return Ok(ItemOutcome::Duplicate(ArticleId(article)));
     }
     let Some(c) = &item.content else {
         return Ok(ItemOutcome::Skipped);
     };
-    let (story, method, similarity) = match c
-        .signature
-        .as_ref()
-        .map(|sig| find_story(tx, sig))
-        .transpose()?
-        .flatten()
-    {
-        Some((story, sim)) => (story, "minhash", Some(sim)),
-        None => {
-            tx.execute("INSERT INTO stories (created) VALUES (?1)", [now])?;
-            (tx.last_insert_rowid(), "new", None)
-        }
-    };
+    let placed = stories::place(tx, c.signature.as_ref(), &item.link, now)?;
+    let (story, method, similarity) = (placed.story, placed.method, placed.similarity);
     let published = c.published.or(item.published);
     tx.execute(
         "INSERT INTO articles (story_id, feed_id, guid, url, title, author, published, published_ts,
@@ -360,63 +389,10 @@ fn write_item(
         item,
         published.map(|p| rfc3339(&p)).as_deref(),
         now,
+        (method, similarity),
     )?;
+    stories::refresh_representative(tx, story)?;
     Ok(ItemOutcome::New(ArticleId(article)))
-}
-
-/// The story an article with this signature belongs to, if an archived article is a near
-/// duplicate: candidates come from the band index, the best estimated similarity above the
-/// threshold wins, ties to the oldest article (so the decision does not depend on the
-/// order rows come back in).
-fn find_story(tx: &Transaction<'_>, sig: &Signature) -> rusqlite::Result<Option<(i64, f64)>> {
-    /// Candidates examined at most: unrelated articles rarely share a band, so a band
-    /// with more members than this is boilerplate shared by a template.
-    const MAX_CANDIDATES: usize = 200;
-    let mut candidates: Vec<i64> = Vec::new();
-    let mut stmt =
-        tx.prepare_cached("SELECT article_id FROM story_bands WHERE band = ?1 LIMIT 64")?;
-    for band in sig.bands() {
-        let ids = stmt.query_map([band], |r| r.get::<_, i64>(0))?;
-        for id in ids {
-            candidates.push(id?);
-        }
-        if candidates.len() >= MAX_CANDIDATES {
-            break;
-        }
-    }
-    candidates.sort_unstable();
-    candidates.dedup();
-    let mut best: Option<(f64, i64, i64)> = None;
-    let mut load =
-        tx.prepare_cached("SELECT minhash, shingles, story_id FROM articles WHERE id = ?1")?;
-    for id in candidates {
-        let Some((blob, shingles, story)) = load
-            .query_row([id], |r| {
-                Ok((
-                    r.get::<_, Option<Vec<u8>>>(0)?,
-                    r.get::<_, Option<i64>>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            })
-            .optional()?
-        else {
-            continue;
-        };
-        let Some(mins) = blob.as_deref().and_then(Signature::from_bytes) else {
-            continue;
-        };
-        let other = Signature {
-            mins,
-            shingles: shingles.unwrap_or(0).max(0) as usize,
-        };
-        if let Some(sim) = minhash::same_story(sig, &other) {
-            let score = sim.jaccard.max(sim.containment);
-            if best.is_none_or(|(b, _, _)| score > b) {
-                best = Some((score, id, story));
-            }
-        }
-    }
-    Ok(best.map(|(sim, _, story)| (story, sim)))
 }
 
 fn add_bands(tx: &Transaction<'_>, article: i64, sig: &Signature) -> rusqlite::Result<()> {
@@ -429,7 +405,7 @@ fn add_bands(tx: &Transaction<'_>, article: i64, sig: &Signature) -> rusqlite::R
 }
 
 /// Records that `article` was seen as this feed's item: the item identity, its URL keys,
-/// and the copy (place and time).
+/// and the copy (place and time, and why it counts as this article or story).
 fn add_place(
     tx: &Transaction<'_>,
     article: i64,
@@ -437,18 +413,26 @@ fn add_place(
     item: &ItemWrite,
     published: Option<&str>,
     now: &str,
+    (method, similarity): (&str, Option<f64>),
 ) -> rusqlite::Result<()> {
     tx.prepare_cached(
-        "INSERT OR IGNORE INTO items (feed_id, guid, article_id, first_seen) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT OR IGNORE INTO items (feed_id, guid, article_id, first_seen, revision)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![feed_id, item.guid, article, now])?;
+    .execute(params![
+        feed_id,
+        item.guid,
+        article,
+        now,
+        item.revision.map(|r| rfc3339(&r))
+    ])?;
     for key in &item.keys {
         tx.prepare_cached("INSERT OR IGNORE INTO url_keys (key, article_id) VALUES (?1, ?2)")?
             .execute(params![key, article])?;
     }
     tx.prepare_cached(
-        "INSERT INTO copies (article_id, feed_id, url, published, first_seen, last_seen)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+        "INSERT INTO copies (article_id, feed_id, url, published, first_seen, last_seen, method, similarity)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)
          ON CONFLICT (article_id, feed_id, url) DO UPDATE SET last_seen = excluded.last_seen",
     )?
     .execute(params![
@@ -456,7 +440,9 @@ fn add_place(
         feed_id,
         shown_link(&item.link),
         published,
-        now
+        now,
+        method,
+        similarity
     ])?;
     Ok(())
 }
@@ -477,6 +463,78 @@ fn store_pages(
             params![article, n as i64 + 1, url, now, html],
         )?;
     }
+    Ok(())
+}
+
+/// Keeps a changed text as the article's new version; the old one stays readable in
+/// `article_versions`, and the FTS triggers re-index the new text.
+fn write_revision(
+    tx: &Transaction<'_>,
+    feed_id: i64,
+    now: &str,
+    rev: &RevisionWrite,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE items SET revision = ?3 WHERE feed_id = ?1 AND guid = ?2",
+        params![feed_id, rev.guid, rev.revision.map(|r| rfc3339(&r))],
+    )?;
+    let Some((keys, c)) = &rev.content else {
+        return Ok(());
+    };
+    let id = rev.article_id.0;
+    let Some((fingerprint, story)) = tx
+        .query_row(
+            "SELECT fingerprint, story_id FROM articles WHERE id = ?1",
+            [id],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+        )
+        .optional()?
+    else {
+        return Ok(());
+    };
+    if fingerprint == c.fingerprint || c.body.trim().is_empty() {
+        return Ok(());
+    }
+    tx.execute(
+        "INSERT INTO article_versions (article_id, version, title, body, body_html, fetched)
+         SELECT id, version, title, body, body_html, fetched FROM articles WHERE id = ?1",
+        [id],
+    )?;
+    tx.execute(
+        "UPDATE articles SET version = version + 1, title = ?2, body = ?3, body_html = ?4,
+             fingerprint = ?5, minhash = ?6, shingles = ?7, fetched = ?8,
+             author = coalesce(?9, author), published = coalesce(published, ?10),
+             source = ?11, note = ?12, extractor_version = ?13
+         WHERE id = ?1",
+        params![
+            id,
+            c.title,
+            c.body,
+            c.body_html,
+            c.fingerprint,
+            c.signature.as_ref().map(Signature::to_bytes),
+            c.signature.as_ref().map(|s| s.shingles as i64),
+            now,
+            c.author,
+            c.published.map(|p| rfc3339(&p)),
+            c.source.as_str(),
+            c.note,
+            c.extractor_version,
+        ],
+    )?;
+    if let Some(sig) = &c.signature {
+        add_bands(tx, id, sig)?;
+    }
+    store_pages(tx, id, now, &c.raw_pages)?;
+    for key in keys {
+        tx.prepare_cached("INSERT OR IGNORE INTO url_keys (key, article_id) VALUES (?1, ?2)")?
+            .execute(params![key, id])?;
+    }
+    stories::refresh_representative(tx, story)?;
+    tracing::info!(
+        article = id,
+        "article revised; the earlier text is kept as a version"
+    );
     Ok(())
 }
 
@@ -524,6 +582,11 @@ fn write_retry(tx: &Transaction<'_>, now: &str, retry: &RetryWrite) -> rusqlite:
             if let Some(sig) = &c.signature {
                 add_bands(tx, id, sig)?;
             }
+            let story: i64 =
+                tx.query_row("SELECT story_id FROM articles WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
+            stories::refresh_representative(tx, story)?;
             for key in keys {
                 tx.prepare_cached(
                     "INSERT OR IGNORE INTO url_keys (key, article_id) VALUES (?1, ?2)",

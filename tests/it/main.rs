@@ -19,3 +19,4 @@ mod extract;
 mod fixtures;
 mod search;
 mod status;
+mod stories;
