@@ -22,6 +22,7 @@ pub mod extract;
 pub mod feed;
 pub mod fetch;
 pub mod ingest;
+pub mod schedule;
 pub mod model;
 pub mod search;
 pub mod store;

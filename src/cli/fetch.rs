@@ -15,7 +15,7 @@ use crate::store::Store;
 /// many feeds' pages wait in memory together.
 const FEEDS_AT_ONCE: usize = 8;
 
-pub fn run(ctx: &Context, names: &[String]) -> Result<u8> {
+pub fn run(ctx: &Context, names: &[String], force: bool) -> Result<u8> {
     let config = ctx.config()?;
     let selected: Vec<String> = config
         .select_feeds(names)
@@ -26,7 +26,7 @@ pub fn run(ctx: &Context, names: &[String]) -> Result<u8> {
     let db = ctx.db_path(Some(&config))?;
     let store = Store::open(&db)?;
     let config = Arc::new(config);
-    let ingest = Ingest::new(config.clone(), store).map_err(Error::failure)?;
+    let ingest = Ingest::new(config.clone(), store, force).map_err(Error::failure)?;
     let reports = runtime()?.block_on(async {
         let ids = ingest.sync_feeds().await?;
         let jobs = selected.iter().filter_map(|name| {
@@ -70,6 +70,7 @@ fn print_summary(out: &mut impl Write, reports: &[FeedReport]) -> std::io::Resul
             PollStatus::Ok => "ok".to_string(),
             PollStatus::NotModified => "not modified".to_string(),
             PollStatus::Failed(_) => "FAILED".to_string(),
+            PollStatus::Skipped(_) => "skipped".to_string(),
         };
         write!(
             out,
@@ -83,7 +84,7 @@ fn print_summary(out: &mut impl Write, reports: &[FeedReport]) -> std::io::Resul
         if r.recovered > 0 {
             write!(out, "  ({} earlier pages recovered)", r.recovered)?;
         }
-        if let PollStatus::Failed(why) = &r.status {
+        if let PollStatus::Failed(why) | PollStatus::Skipped(why) = &r.status {
             write!(out, "  {why}")?;
         }
         writeln!(out)?;

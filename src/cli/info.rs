@@ -65,6 +65,8 @@ struct FeedOut {
     consecutive_failures: i64,
     articles: i64,
     pending_pages: i64,
+    next_poll: Option<String>,
+    moved_to: Option<String>,
     schedule: Option<String>,
     region: Option<String>,
     tags: Vec<String>,
@@ -94,6 +96,8 @@ pub fn feeds(ctx: &Context, format: TableFormat) -> Result<u8> {
                 consecutive_failures: row.map_or(0, |r| r.consecutive_failures),
                 articles: row.map_or(0, |r| r.articles),
                 pending_pages: row.map_or(0, |r| r.pending_pages),
+                next_poll: row.and_then(|r| r.next_poll.clone()),
+                moved_to: row.and_then(|r| r.moved_to.clone()),
                 schedule: Some(f.schedule.to_string()),
                 region: f.region.clone(),
                 tags: f.tags.clone(),
@@ -116,6 +120,8 @@ pub fn feeds(ctx: &Context, format: TableFormat) -> Result<u8> {
                     consecutive_failures: f.consecutive_failures,
                     articles: f.articles,
                     pending_pages: f.pending_pages,
+                    next_poll: f.next_poll.clone(),
+                    moved_to: f.moved_to.clone(),
                 })
                 .collect();
             render::feeds_table(&mut out, &table)

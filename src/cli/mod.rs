@@ -49,6 +49,9 @@ enum Command {
     Fetch {
         /// Feed names from the config.
         feeds: Vec<String>,
+        /// Poll feeds that are gone and hosts that asked us to wait (Retry-After) anyway.
+        #[arg(long)]
+        force: bool,
     },
     /// Full-text search of the archive.
     Search(search::SearchArgs),
@@ -156,7 +159,7 @@ fn run(cli: Cli) -> Result<u8> {
             result?;
             Ok(0)
         }
-        Command::Fetch { feeds } => fetch::run(&ctx, &feeds),
+        Command::Fetch { feeds, force } => fetch::run(&ctx, &feeds, force),
         Command::Search(args) => search::run(&ctx, &args),
         Command::Show {
             id,

@@ -161,24 +161,35 @@ pub fn feeds_table(out: &mut impl Write, rows: &[FeedRow]) -> io::Result<()> {
     let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
     writeln!(
         out,
-        "{:<w$}  {:<8}  {:>8}  {:<25}  LAST ERROR",
-        "NAME", "STATE", "ARTICLES", "LAST SUCCESS"
+        "{:<w$}  {:<8}  {:>8}  {:>7}  {:>5}  {:<16}  {:<16}  LAST ERROR",
+        "NAME", "STATE", "ARTICLES", "PENDING", "FAILS", "LAST SUCCESS", "NEXT POLL"
     )?;
     for r in rows {
         writeln!(
             out,
-            "{:<w$}  {:<8}  {:>8}  {:<25}  {}",
+            "{:<w$}  {:<8}  {:>8}  {:>7}  {:>5}  {:<16}  {:<16}  {}",
             r.name,
             r.state,
             r.articles,
-            r.last_success.as_deref().unwrap_or("-"),
+            r.pending_pages,
+            r.consecutive_failures,
+            short_time(r.last_success.as_deref()),
+            short_time(r.next_poll.as_deref()),
             r.last_error
                 .as_deref()
-                .map(|e| truncate_chars(e, 80))
+                .map(|e| truncate_chars(e, 60))
                 .unwrap_or_default()
         )?;
     }
     Ok(())
+}
+
+/// `2024-11-20T03:15:00+00:00` as `2024-11-20 03:15`: a table column, not a record.
+fn short_time(t: Option<&str>) -> String {
+    match t {
+        Some(t) => t.get(..16).unwrap_or(t).replace('T', " "),
+        None => "-".to_string(),
+    }
 }
 
 pub fn stats_table(out: &mut impl Write, s: &Stats) -> io::Result<()> {

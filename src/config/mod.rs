@@ -76,6 +76,8 @@ pub struct FeedConfig {
     pub enabled: bool,
     pub full_text: bool,
     pub extract: Option<Arc<SiteRules>>,
+    /// A gentler gap than `[fetch] per_host_delay` for this feed's host.
+    pub per_host_delay: Option<Duration>,
 }
 
 impl std::fmt::Debug for FeedConfig {
@@ -229,6 +231,13 @@ impl Config {
                 )),
                 None => None,
             };
+            let per_host_delay = match f.per_host_delay {
+                Some(d) => Some(
+                    parse_duration(d.get_ref())
+                        .map_err(|e| at(d.span(), format!("feed {name}: per_host_delay: {e}")))?,
+                ),
+                None => None,
+            };
             feeds.push(FeedConfig {
                 name,
                 url,
@@ -240,6 +249,7 @@ impl Config {
                 enabled: f.enabled.unwrap_or(true),
                 full_text: f.full_text.unwrap_or(true),
                 extract,
+                per_host_delay,
             });
         }
 

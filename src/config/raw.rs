@@ -51,6 +51,7 @@ pub struct RawFeed {
     pub schedule: Option<Spanned<String>>,
     pub enabled: Option<bool>,
     pub full_text: Option<bool>,
+    pub per_host_delay: Option<Spanned<String>>,
     pub extract: Option<RawExtract>,
 }
 

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_cron_scheduler::{Job, JobScheduler};
@@ -21,6 +21,7 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 use crate::config::{Config, Schedule};
 use crate::error::Error;
 use crate::ingest::{Ingest, PollStatus};
+use crate::schedule;
 use crate::store::Store;
 
 const POLLS_AT_ONCE: usize = 16;
@@ -31,7 +32,7 @@ const GRACE: Duration = Duration::from_secs(6);
 pub async fn run(config: Arc<Config>, db_flag: Option<PathBuf>) -> Result<(), Error> {
     let db = db_flag.unwrap_or_else(|| config.archive.path.clone());
     let store = Store::open(&db)?;
-    let ingest = Arc::new(Ingest::new(config.clone(), store).map_err(Error::failure)?);
+    let ingest = Arc::new(Ingest::new(config.clone(), store, false).map_err(Error::failure)?);
     let ids = ingest.sync_feeds().await?;
     let enabled: Vec<usize> = (0..config.feeds.len())
         .filter(|&i| config.feeds[i].enabled)
@@ -47,9 +48,29 @@ pub async fn run(config: Arc<Config>, db_flag: Option<PathBuf>) -> Result<(), Er
     let mut scheduler = schedule_feeds(&config, &enabled, &tx).await?;
     tracing::info!(feeds = enabled.len(), archive = %db.display(), "daemon started");
 
+    // When each feed may be polled again (publisher's ask, failure backoff), as the last
+    // poll decided; from the archive at start, then from each poll's report.
+    let mut not_before: HashMap<usize, DateTime<Utc>> = HashMap::new();
+    for &i in &enabled {
+        let id = ids.get(i).copied().unwrap_or_default();
+        match ingest.db_feed_state(id).await {
+            Ok(state) => {
+                if let Some(t) = state.not_before {
+                    not_before.insert(i, t);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(feed = %config.feeds[i].name, error = %e, "cannot read feed state")
+            }
+        }
+    }
+    // The contract's first pass: every enabled feed once at start. A host that asked us to
+    // wait is skipped by the fetcher, and says so.
     let mut queue: VecDeque<usize> = enabled.iter().copied().collect();
     let mut running: HashSet<usize> = HashSet::new();
-    let mut tasks: JoinSet<()> = JoinSet::new();
+    // Ticks delayed by their jitter, waiting to join the queue.
+    let mut waiting: JoinSet<usize> = JoinSet::new();
+    let mut tasks: JoinSet<Option<DateTime<Utc>>> = JoinSet::new();
     let mut task_feed: HashMap<tokio::task::Id, usize> = HashMap::new();
     let mut terminate = terminate_signal()?;
     loop {
@@ -64,9 +85,16 @@ pub async fn run(config: Arc<Config>, db_flag: Option<PathBuf>) -> Result<(), Er
             let handle = tasks.spawn(async move {
                 let feed = &config.feeds[i];
                 let report = ingest.poll_feed(feed, id, Utc::now()).await;
-                if let PollStatus::Failed(why) = &report.status {
-                    tracing::warn!(feed = %feed.name, error = %why, "poll failed");
+                match &report.status {
+                    PollStatus::Failed(why) => {
+                        tracing::warn!(feed = %feed.name, error = %why, "poll failed")
+                    }
+                    PollStatus::Skipped(why) => {
+                        tracing::info!(feed = %feed.name, reason = %why, "poll skipped")
+                    }
+                    _ => {}
                 }
+                report.not_before
             });
             task_feed.insert(handle.id(), i);
         }
@@ -74,22 +102,38 @@ pub async fn run(config: Arc<Config>, db_flag: Option<PathBuf>) -> Result<(), Er
             _ = tokio::signal::ctrl_c() => break,
             _ = terminate.recv() => break,
             Some(i) = rx.recv() => {
+                let feed = &config.feeds[i];
+                let now = Utc::now();
                 if running.contains(&i) || queue.contains(&i) {
-                    tracing::debug!(feed = %config.feeds[i].name, "still polling; this tick is skipped");
+                    tracing::debug!(feed = %feed.name, "still polling; this tick is skipped");
+                } else if not_before.get(&i).is_some_and(|t| *t > now) {
+                    tracing::debug!(feed = %feed.name, "backing off or asked to wait; this tick is skipped");
                 } else {
+                    let delay = schedule::tick_delay(feed.name.as_str(), schedule::interval(&feed.schedule, now));
+                    waiting.spawn(async move {
+                        tokio::time::sleep(delay).await;
+                        i
+                    });
+                }
+            }
+            Some(Ok(i)) = waiting.join_next(), if !waiting.is_empty() => {
+                if !running.contains(&i) && !queue.contains(&i) {
                     queue.push_back(i);
                 }
             }
             Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => {
-                let id = match &done {
-                    Ok((id, _)) => *id,
+                let (id, next) = match done {
+                    Ok((id, next)) => (id, next),
                     Err(e) => {
                         tracing::error!(error = %e, "a poll task ended abnormally");
-                        e.id()
+                        (e.id(), None)
                     }
                 };
                 if let Some(i) = task_feed.remove(&id) {
                     running.remove(&i);
+                    if let Some(t) = next {
+                        not_before.insert(i, t);
+                    }
                 }
             }
         }
@@ -101,6 +145,7 @@ pub async fn run(config: Arc<Config>, db_flag: Option<PathBuf>) -> Result<(), Er
         tracing::debug!(error = %e, "scheduler shutdown");
     }
     rx.close();
+    waiting.abort_all();
     let drained =
         tokio::time::timeout(GRACE, async { while tasks.join_next().await.is_some() {} }).await;
     if drained.is_err() {

@@ -38,6 +38,9 @@ pub struct ParsedFeed {
     pub items: Vec<FeedItem>,
     /// What had to be repaired to parse it, e.g. "added missing rss version".
     pub repairs: Vec<String>,
+    /// How often the publisher asks to be polled at most (`<ttl>`,
+    /// `sy:updatePeriod`/`sy:updateFrequency`).
+    pub poll_hint: Option<std::time::Duration>,
 }
 
 /// One item of a feed.
@@ -254,7 +257,43 @@ fn build(
             .filter(|t| !t.is_empty()),
         items: oldest_first(items),
         repairs,
+        poll_hint: poll_hint(feed.ttl, text),
     }
+}
+
+/// The publisher's polling hint: `<ttl>` minutes (RSS 2.0), or the syndication module's
+/// `sy:updatePeriod` divided by `sy:updateFrequency`. Hints over a day are capped there:
+/// a misconfigured `<ttl>` must not silence a feed for weeks.
+fn poll_hint(ttl: Option<u32>, text: &str) -> Option<std::time::Duration> {
+    const DAY: u64 = 86_400;
+    let from_ttl = ttl.filter(|&m| m > 0).map(|m| u64::from(m) * 60);
+    let from_sy = || {
+        let period = element_text(text, "sy:updatePeriod")?;
+        let secs = match period.trim().to_ascii_lowercase().as_str() {
+            "hourly" => 3600,
+            "daily" => DAY,
+            "weekly" => 7 * DAY,
+            "monthly" => 30 * DAY,
+            "yearly" => 365 * DAY,
+            _ => return None,
+        };
+        let freq: u64 = element_text(text, "sy:updateFrequency")
+            .and_then(|f| f.trim().parse().ok())
+            .filter(|&f| f > 0)
+            .unwrap_or(1);
+        Some(secs / freq)
+    };
+    from_ttl
+        .or_else(from_sy)
+        .map(|s| std::time::Duration::from_secs(s.min(DAY)))
+}
+
+/// The text of the first `<name>…</name>` in a feed's markup.
+fn element_text<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    let open = format!("<{name}>");
+    let start = text.find(&open)? + open.len();
+    let end = text.get(start..)?.find("</")? + start;
+    text.get(start..end)
 }
 
 /// Everything but the GUID and dates, which need the whole feed.

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use tokio::sync::{OnceCell, Semaphore};
 use url::Url;
@@ -51,6 +52,11 @@ pub struct Response {
     /// The body was cut at `max_body`.
     pub truncated: bool,
     pub validators: Validators,
+    /// How long the response may be reused (Cache-Control max-age, else Expires): the
+    /// publisher's ask not to poll sooner.
+    pub fresh_for: Option<Duration>,
+    /// Where a permanent redirect (301/308) on the first hop pointed.
+    pub moved_to: Option<Url>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,8 +65,17 @@ pub enum FetchError {
     Refused { url: String, reason: String },
     #[error("robots.txt of {host} disallows {url}")]
     Robots { url: String, host: String },
-    #[error("HTTP {status} from {url}")]
-    Status { url: String, status: u16 },
+    #[error("HTTP {status} from {url}{}", retry_after.map(|r| format!(" (asked to wait {}s)", r.as_secs())).unwrap_or_default())]
+    Status {
+        url: String,
+        status: u16,
+        /// The server's Retry-After on a 429 or 503.
+        retry_after: Option<Duration>,
+    },
+    #[error(
+        "{host} asked us to wait until {until} (HTTP 429/503 Retry-After); skipped, use --force to fetch anyway"
+    )]
+    Deferred { host: String, until: String },
     #[error("timed out after {secs}s fetching {url}; the site may be down or slow (fetch.timeout)")]
     Timeout { url: String, secs: u64 },
     #[error("cannot fetch {url}: {reason}")]
@@ -77,14 +92,37 @@ pub struct Fetcher {
     hosts: Mutex<HashMap<String, HostSlot>>,
     robots: Mutex<HashMap<String, RobotsCell>>,
     robots_agent: String,
+    /// Hosts that asked (429/503 Retry-After) not to be contacted before a time.
+    deferred: Mutex<HashMap<String, DateTime<Utc>>>,
+    /// Ignore `deferred` (`warta fetch --force`).
+    force: bool,
+    /// Gentler gaps for some hosts (per-feed `per_host_delay`).
+    host_delays: HashMap<String, Duration>,
+    /// First-hop permanent redirects seen by the redirect policy, by original URL. One
+    /// request per host is in flight at a time, so an entry is read by the request that
+    /// wrote it.
+    moves: Arc<Mutex<HashMap<String, Url>>>,
 }
+
+/// Longest wait a Retry-After may impose: a broken header must not silence a host for
+/// months.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 impl Fetcher {
     pub fn new(cfg: &FetchConfig) -> Result<Fetcher, String> {
         let allow_private = cfg.allow_private_addresses;
+        let moves: Arc<Mutex<HashMap<String, Url>>> = Arc::default();
+        let seen_moves = moves.clone();
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= 10 {
                 return attempt.error("more than 10 redirects");
+            }
+            if attempt.previous().len() == 1
+                && matches!(attempt.status().as_u16(), 301 | 308)
+                && let Some(first) = attempt.previous().first()
+            {
+                let mut m = seen_moves.lock().unwrap_or_else(|p| p.into_inner());
+                m.insert(first.to_string(), attempt.url().clone());
             }
             let url = attempt.url().clone();
             if !matches!(url.scheme(), "http" | "https") {
@@ -122,7 +160,41 @@ impl Fetcher {
             hosts: Mutex::new(HashMap::new()),
             robots: Mutex::new(HashMap::new()),
             robots_agent,
+            deferred: Mutex::new(HashMap::new()),
+            force: false,
+            host_delays: HashMap::new(),
+            moves,
         })
+    }
+
+    /// Fetch from hosts even while they asked us to wait.
+    pub fn with_force(mut self, force: bool) -> Self {
+        self.force = force;
+        self
+    }
+
+    /// A gentler gap for the host of `url` (the larger of this and the global gap wins).
+    pub fn with_host_delay(mut self, url: &Url, delay: Duration) -> Self {
+        let e = self.host_delays.entry(host_key(url)).or_default();
+        *e = (*e).max(delay);
+        self
+    }
+
+    /// Remembers that `host` asked not to be contacted before `until` (from an earlier run).
+    pub fn defer_host(&self, host: &str, until: DateTime<Utc>) {
+        let mut d = self.deferred.lock().unwrap_or_else(|p| p.into_inner());
+        let e = d.entry(host.to_string()).or_insert(until);
+        *e = (*e).max(until);
+    }
+
+    /// Hosts currently asking to wait, to persist across runs.
+    pub fn deferred_hosts(&self) -> Vec<(String, DateTime<Utc>)> {
+        let now = Utc::now();
+        let d = self.deferred.lock().unwrap_or_else(|p| p.into_inner());
+        d.iter()
+            .filter(|(_, until)| **until > now)
+            .map(|(h, u)| (h.clone(), *u))
+            .collect()
     }
 
     /// GET `url` politely. A 304 to a conditional request is [`Fetched::NotModified`];
@@ -149,6 +221,19 @@ impl Fetcher {
                 ),
             });
         }
+        let host = host_key(url);
+        if !self.force {
+            let until = {
+                let d = self.deferred.lock().unwrap_or_else(|p| p.into_inner());
+                d.get(&host).copied()
+            };
+            if let Some(until) = until.filter(|u| *u > Utc::now()) {
+                return Err(FetchError::Deferred {
+                    host,
+                    until: crate::model::rfc3339(&until),
+                });
+            }
+        }
         if purpose == Purpose::Page && self.cfg.respect_robots && !self.robots_allow(url).await {
             return Err(FetchError::Robots {
                 url: url.to_string(),
@@ -163,11 +248,13 @@ impl Fetcher {
         url: &Url,
         validators: Option<&Validators>,
     ) -> Result<Fetched, FetchError> {
-        let slot = self.host_slot(&host_key(url));
+        let host = host_key(url);
+        let slot = self.host_slot(&host);
+        let gap = self.gap(&host);
         // Holding the host's slot for the whole request keeps one request per host in flight.
         let mut last = slot.lock().await;
         if let Some(prev) = *last {
-            let ready = prev + self.cfg.per_host_delay;
+            let ready = prev + gap;
             let now = Instant::now();
             if ready > now {
                 tokio::time::sleep(ready - now).await;
@@ -181,7 +268,36 @@ impl Fetcher {
             }),
         };
         *last = Some(Instant::now());
+        if let Err(FetchError::Status {
+            retry_after: Some(wait),
+            ..
+        }) = &result
+        {
+            let until = Utc::now()
+                + chrono::Duration::from_std((*wait).min(MAX_RETRY_AFTER)).unwrap_or_default();
+            tracing::warn!(host = %host, until = %until, "host asked us to wait (Retry-After)");
+            self.defer_host(&host, until);
+        }
         result
+    }
+
+    /// The gap between two requests to `host`: the configured one, a per-feed override, or
+    /// the site's robots.txt Crawl-delay, whichever is longest.
+    fn gap(&self, host: &str) -> Duration {
+        let mut gap = self.cfg.per_host_delay;
+        if let Some(d) = self.host_delays.get(host) {
+            gap = gap.max(*d);
+        }
+        let crawl_delay = {
+            let map = self.robots.lock().unwrap_or_else(|p| p.into_inner());
+            map.get(host)
+                .and_then(|cell| cell.get().and_then(|r| r.as_ref()).and_then(|r| r.delay))
+        };
+        if let Some(secs) = crawl_delay.filter(|s| s.is_finite() && *s > 0.0) {
+            // A Crawl-delay of hours would stall the archive; a minute is the most we honour.
+            gap = gap.max(Duration::from_secs_f32(secs.min(60.0)));
+        }
+        gap
     }
 
     async fn send(
@@ -223,16 +339,30 @@ impl Fetcher {
             .send()
             .await
             .map_err(|e| self.classify(url, &e))?;
+        let moved_to = {
+            let mut m = self.moves.lock().unwrap_or_else(|p| p.into_inner());
+            m.remove(url.as_str())
+        };
         let status = resp.status().as_u16();
         if status == 304 {
             return Ok(Fetched::NotModified);
         }
         if !resp.status().is_success() {
+            let retry_after = if matches!(status, 429 | 503) {
+                resp.headers()
+                    .get(header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, Utc::now()))
+            } else {
+                None
+            };
             return Err(FetchError::Status {
                 url: url.to_string(),
                 status,
+                retry_after,
             });
         }
+        let fresh_for = freshness(resp.headers(), Utc::now());
         let final_url = resp.url().clone();
         let content_type = resp
             .headers()
@@ -279,6 +409,8 @@ impl Fetcher {
             body,
             truncated,
             validators,
+            fresh_for,
+            moved_to,
         })))
     }
 
@@ -334,6 +466,44 @@ impl Fetcher {
             .await;
         robot.as_ref().is_none_or(|r| r.allowed(url.as_str()))
     }
+}
+
+/// Retry-After: delay-seconds or an HTTP date.
+pub fn parse_retry_after(v: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = DateTime::parse_from_rfc2822(v).ok()?.with_timezone(&Utc);
+    Some((at - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+/// How long a response stays fresh: Cache-Control max-age (s-maxage for shared caches is
+/// not ours), else Expires minus now. `no-cache`/`no-store` mean no ask at all.
+fn freshness(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    if let Some(cc) = headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+    {
+        let mut max_age = None;
+        for part in cc.split(',') {
+            let part = part.trim().to_ascii_lowercase();
+            if part == "no-cache" || part == "no-store" {
+                return None;
+            }
+            if let Some(v) = part.strip_prefix("max-age=") {
+                max_age = v.trim_matches('"').parse::<u64>().ok();
+            }
+        }
+        if let Some(secs) = max_age {
+            return Some(Duration::from_secs(secs));
+        }
+    }
+    let expires = headers.get(header::EXPIRES).and_then(|v| v.to_str().ok())?;
+    let at = DateTime::parse_from_rfc2822(expires.trim())
+        .ok()?
+        .with_timezone(&Utc);
+    (at - now).to_std().ok()
 }
 
 /// The politeness key: scheme-less host and port.
@@ -394,6 +564,47 @@ mod tests {
             (Some("text/html".into()), Some("Windows-1252".into()))
         );
         assert_eq!(split_content_type(Some("")), (None, None));
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        let now = DateTime::parse_from_rfc3339("2024-11-20T03:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 20 Nov 2024 03:10:00 GMT", now),
+            Some(Duration::from_secs(600))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 20 Nov 2024 02:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn freshness_from_cache_control_or_expires() {
+        let now = DateTime::parse_from_rfc3339("2024-11-20T03:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=1800"),
+        );
+        assert_eq!(freshness(&h, now), Some(Duration::from_secs(1800)));
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        h.insert(
+            header::EXPIRES,
+            HeaderValue::from_static("Wed, 20 Nov 2024 04:00:00 GMT"),
+        );
+        assert_eq!(freshness(&h, now), None);
+        h.remove(header::CACHE_CONTROL);
+        assert_eq!(freshness(&h, now), Some(Duration::from_secs(3600)));
     }
 
     #[test]

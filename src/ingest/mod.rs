@@ -25,8 +25,9 @@ use crate::feed::{self, FeedItem};
 use crate::fetch::{FetchError, Fetched, Fetcher, Purpose};
 use crate::model::ArticleId;
 use crate::model::FeedName;
+use crate::schedule;
 use crate::store::{
-    ItemOutcome, ItemWrite, PollWrite, RetryWrite, RevisionWrite, Store, StoreError,
+    ItemOutcome, ItemWrite, PollWrite, RetryWrite, RevisionWrite, Store, StoreError, Timing,
 };
 
 pub use page::{PageFetch, PageResult, feed_text_content, join_pages};
@@ -36,6 +37,8 @@ pub struct Ingest {
     pub config: Arc<Config>,
     pub fetcher: Fetcher,
     pub store: Arc<Mutex<Store>>,
+    /// Poll feeds that are gone and hosts that asked us to wait (`fetch --force`).
+    force: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +46,8 @@ pub enum PollStatus {
     Ok,
     NotModified,
     Failed(String),
+    /// Not polled this time, and why (a host asked us to wait, the feed is gone).
+    Skipped(String),
 }
 
 impl PollStatus {
@@ -51,6 +56,7 @@ impl PollStatus {
             PollStatus::Ok => "ok",
             PollStatus::NotModified => "not-modified",
             PollStatus::Failed(_) => "failed",
+            PollStatus::Skipped(_) => "skipped",
         }
     }
 }
@@ -71,6 +77,11 @@ pub struct FeedReport {
     /// Earlier failed pages fetched successfully this time.
     pub recovered: usize,
     pub repairs: Vec<String>,
+    /// The feed's state before and after this poll, when it changed.
+    pub state_change: Option<(String, String)>,
+    /// The earliest next poll, as the schedule module decided it.
+    pub not_before: Option<DateTime<Utc>>,
+    failures_before: u32,
 }
 
 impl FeedReport {
@@ -84,6 +95,9 @@ impl FeedReport {
             failed: 0,
             recovered: 0,
             repairs: Vec::new(),
+            state_change: None,
+            not_before: None,
+            failures_before: 0,
         }
     }
 }
@@ -97,12 +111,27 @@ const RETRIES_PER_POLL: usize = 10;
 const MAX_PAGES_PER_ARTICLE: usize = 10;
 
 impl Ingest {
-    pub fn new(config: Arc<Config>, store: Store) -> Result<Ingest, String> {
-        let fetcher = Fetcher::new(&config.fetch)?;
+    pub fn new(config: Arc<Config>, store: Store, force: bool) -> Result<Ingest, String> {
+        let mut fetcher = Fetcher::new(&config.fetch)?.with_force(force);
+        for f in &config.feeds {
+            if let Some(d) = f.per_host_delay {
+                fetcher = fetcher.with_host_delay(&f.url, d);
+            }
+        }
+        // Hosts that asked an earlier run to wait are still owed that wait.
+        match store.deferred_hosts(Utc::now()) {
+            Ok(hosts) => {
+                for (host, until) in hosts {
+                    fetcher.defer_host(&host, until);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read hosts that asked us to wait"),
+        }
         Ok(Ingest {
             config,
             fetcher,
             store: Arc::new(Mutex::new(store)),
+            force,
         })
     }
 
@@ -124,6 +153,10 @@ impl Ingest {
         }
     }
 
+    pub async fn db_feed_state(&self, feed_id: i64) -> Result<crate::store::FeedState, StoreError> {
+        self.db(move |s| s.feed_state(feed_id)).await
+    }
+
     /// Mirrors the config's feeds into the archive; returns (feed, row id) pairs.
     pub async fn sync_feeds(&self) -> Result<Vec<i64>, StoreError> {
         let feeds = self.config.feeds.clone();
@@ -138,19 +171,53 @@ impl Ingest {
     ) -> FeedReport {
         let started = std::time::Instant::now();
         let mut report = FeedReport::new(&feed.name);
-        if let Err(e) = self.poll(feed, feed_id, now, &mut report).await {
-            let gone = matches!(&e, PollError::Fetch(FetchError::Status { status: 410, .. }));
-            let msg = e.to_string();
-            if let Err(se) = self
-                .db({
-                    let msg = msg.clone();
-                    move |s| s.record_failure(feed_id, now, &msg, gone)
-                })
-                .await
-            {
-                tracing::error!(feed = %feed.name, error = %se, "cannot record the failed poll");
+        let interval = schedule::interval(&feed.schedule, now);
+        match self.poll(feed, feed_id, now, &mut report).await {
+            Ok(()) => {}
+            Err(PollError::Skip(why)) => report.status = PollStatus::Skipped(why),
+            Err(e) => {
+                let gone = matches!(&e, PollError::Fetch(FetchError::Status { status: 410, .. }));
+                let retry_after = match &e {
+                    PollError::Fetch(FetchError::Status { retry_after, .. }) => *retry_after,
+                    _ => None,
+                };
+                let failures = report.failures_before + 1;
+                let not_before = schedule::not_before(
+                    now,
+                    schedule::Outcome::Failure(failures),
+                    interval,
+                    retry_after,
+                    feed.name.as_str(),
+                );
+                let timing = Timing {
+                    not_before,
+                    next_poll: schedule::next_poll(&feed.schedule, now, not_before),
+                };
+                report.not_before = Some(not_before);
+                let msg = e.to_string();
+                match self
+                    .db({
+                        let msg = msg.clone();
+                        move |s| s.record_failure(feed_id, now, &msg, gone, timing)
+                    })
+                    .await
+                {
+                    Ok(change) => report.state_change = change,
+                    Err(se) => {
+                        tracing::error!(feed = %feed.name, error = %se, "cannot record the failed poll")
+                    }
+                }
+                report.status = PollStatus::Failed(msg);
             }
-            report.status = PollStatus::Failed(msg);
+        }
+        let deferred = self.fetcher.deferred_hosts();
+        if !deferred.is_empty()
+            && let Err(e) = self.db(move |s| s.save_deferred_hosts(&deferred)).await
+        {
+            tracing::error!(error = %e, "cannot record hosts that asked us to wait");
+        }
+        if let Some((from, to)) = &report.state_change {
+            tracing::warn!(feed = %feed.name, from = %from, to = %to, "feed changed state");
         }
         tracing::info!(
             feed = %feed.name,
@@ -171,11 +238,33 @@ impl Ingest {
         now: DateTime<Utc>,
         report: &mut FeedReport,
     ) -> Result<(), PollError> {
-        let validators = self.db(move |s| s.validators(feed_id)).await?;
-        let fetched = self
+        let state = self.db(move |s| s.feed_state(feed_id)).await?;
+        report.failures_before = state.consecutive_failures;
+        if state.state == "gone" && !self.force {
+            return Err(PollError::Skip(
+                "the feed is gone (HTTP 410); remove it from the config, or fetch --force to try it again".into(),
+            ));
+        }
+        // A feed that moved for good is followed to its new address.
+        let url = state
+            .moved_to
+            .as_deref()
+            .and_then(|u| Url::parse(u).ok())
+            .unwrap_or_else(|| feed.url.clone());
+        let fetched = match self
             .fetcher
-            .get(&feed.url, Purpose::Feed, Some(&validators))
-            .await?;
+            .get(&url, Purpose::Feed, Some(&state.validators))
+            .await
+        {
+            Err(FetchError::Deferred { host, until }) => {
+                return Err(PollError::Skip(format!(
+                    "{host} asked us to wait until {until}; use --force to fetch anyway"
+                )));
+            }
+            other => other?,
+        };
+        let mut publisher_ask = None;
+        let mut redirect = None;
         let (items, validators) = match fetched {
             Fetched::NotModified => (Vec::new(), None),
             Fetched::Body(resp) => {
@@ -197,6 +286,8 @@ impl Ingest {
                     tracing::debug!(feed = %feed.name, repair = %r, "feed repaired");
                 }
                 report.repairs.extend(parsed.repairs);
+                publisher_ask = parsed.poll_hint.max(resp.fresh_for);
+                redirect = resp.moved_to.map(|u| u.to_string());
                 (parsed.items, Some(resp.validators))
             }
         };
@@ -209,6 +300,14 @@ impl Ingest {
             .items_to_writes(feed, feed_id, items, now, report)
             .await?;
         let retries = self.retry_pending(feed, feed_id, now, report).await?;
+        let not_before = schedule::not_before(
+            now,
+            schedule::Outcome::Success,
+            schedule::interval(&feed.schedule, now),
+            publisher_ask,
+            feed.name.as_str(),
+        );
+        report.not_before = Some(not_before);
         let poll = PollWrite {
             feed_id,
             now,
@@ -216,9 +315,15 @@ impl Ingest {
             items: writes,
             retries,
             revisions,
+            timing: Timing {
+                not_before,
+                next_poll: schedule::next_poll(&feed.schedule, now, not_before),
+            },
+            redirect,
         };
-        let outcomes = self.db(move |s| s.apply_poll(&poll)).await?;
-        for o in outcomes {
+        let outcome = self.db(move |s| s.apply_poll(&poll)).await?;
+        report.state_change = outcome.state;
+        for o in outcome.items {
             match o {
                 ItemOutcome::New(_) => report.new += 1,
                 ItemOutcome::Duplicate(_) => report.duplicate += 1,
@@ -385,7 +490,7 @@ impl Ingest {
             return Ok(Vec::new());
         }
         let pending = self
-            .db(move |s| s.pending_pages(feed_id, RETRIES_PER_POLL))
+            .db(move |s| s.pending_pages(feed_id, RETRIES_PER_POLL, now))
             .await?;
         let mut retries = Vec::with_capacity(pending.len());
         for p in pending {
@@ -508,4 +613,7 @@ enum PollError {
     Parse(String),
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// Not an error of the feed: the poll was not made, for this reason.
+    #[error("{0}")]
+    Skip(String),
 }

@@ -15,6 +15,7 @@
 //!
 //! SQL lives only in this module.
 
+mod feeds;
 mod read;
 mod schema;
 mod search;
@@ -26,11 +27,12 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+pub use feeds::{FeedState, MOVED_AFTER};
 pub use read::{ArticleView, CopyView, FeedRow, Stats, VersionView};
 pub use search::{SearchHit, SearchRequest, SortOrder};
 pub use write::{
-    Content, ItemOutcome, ItemWrite, PendingPage, PollWrite, RawArticle, Reextracted, RetryWrite,
-    RevisionWrite, Source,
+    Content, ItemOutcome, ItemWrite, PendingPage, PollOutcome, PollWrite, RawArticle, Reextracted,
+    RetryWrite, RevisionWrite, Source, Timing,
 };
 
 #[derive(Debug, thiserror::Error)]

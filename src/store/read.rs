@@ -73,6 +73,8 @@ pub struct FeedRow {
     pub consecutive_failures: i64,
     pub articles: i64,
     pub pending_pages: i64,
+    pub next_poll: Option<String>,
+    pub moved_to: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -222,7 +224,8 @@ impl Store {
                 "SELECT f.name, f.url, f.state, f.last_poll, f.last_success, f.last_error,
                         f.consecutive_failures,
                         (SELECT count(*) FROM articles a WHERE a.feed_id = f.id),
-                        (SELECT count(*) FROM articles a WHERE a.feed_id = f.id AND a.page_pending = 1)
+                        (SELECT count(*) FROM articles a WHERE a.feed_id = f.id AND a.page_pending = 1),
+                        f.next_poll, f.moved_to
                  FROM feeds f ORDER BY f.name",
             )
             .map_err(|e| self.err(e))?;
@@ -238,6 +241,8 @@ impl Store {
                     consecutive_failures: r.get(6)?,
                     articles: r.get(7)?,
                     pending_pages: r.get(8)?,
+                    next_poll: r.get(9)?,
+                    moved_to: r.get(10)?,
                 })
             })
             .map_err(|e| self.err(e))?;

@@ -25,8 +25,21 @@ pub const MIGRATIONS: &[&str] = &[
         last_success TEXT,
         last_error TEXT,
         consecutive_failures INTEGER NOT NULL DEFAULT 0,
-        state TEXT NOT NULL DEFAULT 'new'
+        state TEXT NOT NULL DEFAULT 'new',
+        -- The earliest next poll (publisher's ask, failure backoff) and the expected one.
+        not_before TEXT,
+        next_poll TEXT,
+        -- Permanent redirects: the target seen on the last polls in a row, how many, and
+        -- where the feed is followed once that repeated.
+        redirect_target TEXT,
+        redirect_count INTEGER NOT NULL DEFAULT 0,
+        moved_to TEXT
     );
+    -- Hosts that asked (HTTP 429/503 Retry-After) not to be contacted before a time.
+    CREATE TABLE hosts (
+        host TEXT PRIMARY KEY,
+        until TEXT NOT NULL
+    ) WITHOUT ROWID;
     CREATE TABLE stories (
         id INTEGER PRIMARY KEY,
         created TEXT NOT NULL,
@@ -63,6 +76,8 @@ pub const MIGRATIONS: &[&str] = &[
         note TEXT,
         page_pending INTEGER NOT NULL DEFAULT 0,
         page_attempts INTEGER NOT NULL DEFAULT 0,
+        -- When a pending page may be tried again (backoff between attempts).
+        page_next_try TEXT,
         extractor_version INTEGER,
         minhash BLOB,
         shingles INTEGER,

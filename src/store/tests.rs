@@ -64,6 +64,11 @@ fn poll(feed_id: i64, items: Vec<ItemWrite>) -> PollWrite {
         items,
         retries: vec![],
         revisions: vec![],
+        timing: Timing {
+            not_before: now(),
+            next_poll: now(),
+        },
+        redirect: None,
     }
 }
 
@@ -97,7 +102,8 @@ fn same_url_in_two_feeds_is_one_article_with_two_copies() {
                 Some(content("https://a.example/x", "Jembatan", BODY)),
             )],
         ))
-        .unwrap();
+        .unwrap()
+        .items;
     let ItemOutcome::New(id) = out[0] else {
         panic!("{out:?}")
     };
@@ -106,7 +112,8 @@ fn same_url_in_two_feeds_is_one_article_with_two_copies() {
             ids[1],
             vec![item("other", "https://a.example/x?utm_source=b", None)],
         ))
-        .unwrap();
+        .unwrap()
+        .items;
     assert_eq!(out, vec![ItemOutcome::Duplicate(id)]);
     let view = store.article(id.0).unwrap().unwrap();
     assert_eq!(view.copies, 2);
@@ -126,7 +133,8 @@ fn same_body_under_another_url_is_one_article() {
                 Some(content("https://a.example/x", "Jembatan", BODY)),
             )],
         ))
-        .unwrap();
+        .unwrap()
+        .items;
     let reworded_punctuation = BODY.replace(',', "").replace('.', " .");
     let out = store
         .apply_poll(&poll(
@@ -141,7 +149,8 @@ fn same_body_under_another_url_is_one_article() {
                 )),
             )],
         ))
-        .unwrap();
+        .unwrap()
+        .items;
     assert!(matches!(out[0], ItemOutcome::Duplicate(_)), "{out:?}");
     let s = store.stats(2, now()).unwrap();
     assert_eq!(
@@ -161,22 +170,31 @@ fn an_item_seen_again_in_its_feed_is_not_recorded_twice() {
             Some(content("https://a.example/x", "Jembatan", BODY)),
         )],
     );
-    store.apply_poll(&w).unwrap();
+    store.apply_poll(&w).unwrap().items;
     assert!(store.item_revision(ids[0], "g1").unwrap().is_some());
-    assert_eq!(store.apply_poll(&w).unwrap(), vec![ItemOutcome::Seen]);
+    assert_eq!(store.apply_poll(&w).unwrap().items, vec![ItemOutcome::Seen]);
     assert_eq!(store.stats(2, now()).unwrap().copies, 1);
 }
 
 #[test]
 fn poll_records_validators_and_state() {
     let (_d, mut store, ids) = setup();
-    store.apply_poll(&poll(ids[0], vec![])).unwrap();
+    store.apply_poll(&poll(ids[0], vec![])).unwrap().items;
     assert_eq!(
         store.validators(ids[0]).unwrap().etag.as_deref(),
         Some("\"v1\"")
     );
     store
-        .record_failure(ids[0], now(), "HTTP 500 from https://a.example/rss", false)
+        .record_failure(
+            ids[0],
+            now(),
+            "HTTP 500 from https://a.example/rss",
+            false,
+            Timing {
+                not_before: now(),
+                next_poll: now(),
+            },
+        )
         .unwrap();
     let rows = store.feed_rows().unwrap();
     let a = rows.iter().find(|r| r.name == "a").unwrap();
@@ -186,7 +204,7 @@ fn poll_records_validators_and_state() {
     // A 304 keeps the stored validators.
     let mut not_modified = poll(ids[0], vec![]);
     not_modified.validators = None;
-    store.apply_poll(&not_modified).unwrap();
+    store.apply_poll(&not_modified).unwrap().items;
     assert_eq!(
         store.validators(ids[0]).unwrap().etag.as_deref(),
         Some("\"v1\"")
@@ -205,7 +223,8 @@ fn search_finds_by_body_word_and_filters_by_place() {
                 Some(content("https://a.example/x", "Jembatan", BODY)),
             )],
         ))
-        .unwrap();
+        .unwrap()
+        .items;
     let req = |fts: &str, feeds: Vec<String>, tag: Option<&str>| SearchRequest {
         feeds,
         tag: tag.map(str::to_string),
@@ -252,20 +271,32 @@ fn failed_pages_are_retried_then_given_up() {
             ids[0],
             vec![item("g1", "https://a.example/x", Some(c))],
         ))
-        .unwrap();
+        .unwrap()
+        .items;
     let ItemOutcome::New(id) = out[0] else {
         panic!()
     };
     for _ in 1..write::MAX_PAGE_ATTEMPTS {
-        assert_eq!(store.pending_pages(ids[0], 10).unwrap().len(), 1);
+        assert_eq!(
+            store
+                .pending_pages(ids[0], 10, now() + chrono::Duration::days(1))
+                .unwrap()
+                .len(),
+            1
+        );
         let mut w = poll(ids[0], vec![]);
         w.retries = vec![RetryWrite {
             article_id: id,
             result: Err("HTTP 503".into()),
         }];
-        store.apply_poll(&w).unwrap();
+        store.apply_poll(&w).unwrap().items;
     }
-    assert!(store.pending_pages(ids[0], 10).unwrap().is_empty());
+    assert!(
+        store
+            .pending_pages(ids[0], 10, now() + chrono::Duration::days(1))
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -279,7 +310,8 @@ fn a_retry_that_succeeds_replaces_the_feed_text_and_reindexes() {
             ids[0],
             vec![item("g1", "https://a.example/x", Some(c))],
         ))
-        .unwrap();
+        .unwrap()
+        .items;
     let ItemOutcome::New(id) = out[0] else {
         panic!()
     };
@@ -288,11 +320,16 @@ fn a_retry_that_succeeds_replaces_the_feed_text_and_reindexes() {
         article_id: id,
         result: Ok((vec![], content("https://a.example/x", "Jembatan", BODY))),
     }];
-    store.apply_poll(&w).unwrap();
+    store.apply_poll(&w).unwrap().items;
     let view = store.article(id.0).unwrap().unwrap();
     assert_eq!(view.body, BODY);
     assert_eq!(view.source, "page");
-    assert!(store.pending_pages(ids[0], 10).unwrap().is_empty());
+    assert!(
+        store
+            .pending_pages(ids[0], 10, now() + chrono::Duration::days(1))
+            .unwrap()
+            .is_empty()
+    );
     let hits = store
         .search(&SearchRequest {
             sort: SortOrder::Newest,
@@ -350,7 +387,8 @@ fn ingest_in_order(bodies: &[String], order: &[usize]) -> Vec<i64> {
                     Some(content(&url, "t", &bodies[i])),
                 )],
             ))
-            .unwrap();
+            .unwrap()
+            .items;
         let ItemOutcome::New(id) = out[0] else {
             panic!("{out:?}")
         };
@@ -403,7 +441,8 @@ fn merges_are_recorded() {
                 ids[0],
                 vec![item(&format!("g{i}"), &url, Some(content(&url, "t", b)))],
             ))
-            .unwrap();
+            .unwrap()
+            .items;
     }
     let merges: i64 = store
         .conn
@@ -442,7 +481,8 @@ fn the_earliest_copy_represents_the_story_unless_another_is_much_more_complete()
         c.published = publish(day);
         let out = store
             .apply_poll(&poll(ids[0], vec![item(&format!("g{i}"), &url, Some(c))]))
-            .unwrap();
+            .unwrap()
+            .items;
         let ItemOutcome::New(id) = out[0] else {
             panic!()
         };
@@ -479,7 +519,8 @@ fn a_revised_article_keeps_its_old_text_as_a_version_and_search_sees_the_new() {
                 Some(content(url, "Jembatan", &body(&[1, 2]))),
             )],
         ))
-        .unwrap();
+        .unwrap()
+        .items;
     let ItemOutcome::New(id) = out[0] else {
         panic!()
     };
@@ -493,7 +534,7 @@ fn a_revised_article_keeps_its_old_text_as_a_version_and_search_sees_the_new() {
             content(url, "Jembatan (diperbarui)", &body(&[1, 3])),
         )),
     }];
-    store.apply_poll(&w).unwrap();
+    store.apply_poll(&w).unwrap().items;
     let view = store.article(id.0).unwrap().unwrap();
     assert_eq!(view.version, 2);
     assert_eq!(view.title, "Jembatan (diperbarui)");
@@ -506,6 +547,6 @@ fn a_revised_article_keeps_its_old_text_as_a_version_and_search_sees_the_new() {
     );
     assert_eq!(store.search(&request("\"p3w7\"")).unwrap().len(), 1);
     // The same text again is not a new version.
-    store.apply_poll(&w).unwrap();
+    store.apply_poll(&w).unwrap().items;
     assert_eq!(store.versions(id.0).unwrap().len(), 1);
 }

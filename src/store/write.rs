@@ -5,8 +5,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{Store, StoreError, stories};
-use crate::config::FeedConfig;
+use super::{Store, StoreError, feeds, stories};
 use crate::dedup::minhash::Signature;
 use crate::fetch::Validators;
 use crate::model::{ArticleId, rfc3339};
@@ -98,6 +97,25 @@ pub struct PollWrite {
     pub items: Vec<ItemWrite>,
     pub retries: Vec<RetryWrite>,
     pub revisions: Vec<RevisionWrite>,
+    /// When the feed may be polled again, and when it is expected to be.
+    pub timing: Timing,
+    /// Where a permanent redirect of the feed's URL pointed this time.
+    pub redirect: Option<String>,
+}
+
+/// The next poll of a feed, as the schedule module worked it out.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub not_before: DateTime<Utc>,
+    pub next_poll: DateTime<Utc>,
+}
+
+/// What a poll's write came to.
+#[derive(Debug, Clone)]
+pub struct PollOutcome {
+    pub items: Vec<ItemOutcome>,
+    /// The feed's state before and after, when it changed.
+    pub state: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,50 +141,6 @@ pub struct PendingPage {
 pub const MAX_PAGE_ATTEMPTS: u32 = 5;
 
 impl Store {
-    /// Mirrors the configured feeds into the archive and returns each feed's row id.
-    pub fn sync_feeds(&mut self, feeds: &[FeedConfig]) -> Result<Vec<i64>, StoreError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        let mut ids = Vec::with_capacity(feeds.len());
-        for f in feeds {
-            let tags = serde_json::to_string(&f.tags).unwrap_or_else(|_| "[]".into());
-            tx.execute(
-                "INSERT INTO feeds (name, url, title, region, tags) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(name) DO UPDATE SET url = excluded.url, title = excluded.title,
-                     region = excluded.region, tags = excluded.tags",
-                params![f.name.as_str(), f.url.as_str(), f.title, f.region, tags],
-            )
-            .map_err(|e| sql(&path, e))?;
-            let id: i64 = tx
-                .query_row(
-                    "SELECT id FROM feeds WHERE name = ?1",
-                    [f.name.as_str()],
-                    |r| r.get(0),
-                )
-                .map_err(|e| sql(&path, e))?;
-            ids.push(id);
-        }
-        tx.commit().map_err(|e| sql(&path, e))?;
-        Ok(ids)
-    }
-
-    pub fn validators(&self, feed_id: i64) -> Result<Validators, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT etag, last_modified FROM feeds WHERE id = ?1",
-                [feed_id],
-                |r| {
-                    Ok(Validators {
-                        etag: r.get(0)?,
-                        last_modified: r.get(1)?,
-                    })
-                },
-            )
-            .optional()
-            .map(Option::unwrap_or_default)
-            .map_err(|e| self.err(e))
-    }
-
     /// The article a feed's item was archived as, with the item's revision time then.
     pub fn item_revision(
         &self,
@@ -195,20 +169,24 @@ impl Store {
     }
 
     /// Articles of this feed archived from feed text whose page is to be tried again.
+    /// Pages due for another try at `now` (each waits longer after every failure).
     pub fn pending_pages(
         &self,
         feed_id: i64,
         limit: usize,
+        now: DateTime<Utc>,
     ) -> Result<Vec<PendingPage>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(
                 "SELECT id, url, page_attempts FROM articles
-                 WHERE feed_id = ?1 AND page_pending = 1 ORDER BY id LIMIT ?2",
+                 WHERE feed_id = ?1 AND page_pending = 1
+                   AND (page_next_try IS NULL OR page_next_try <= ?3)
+                 ORDER BY id LIMIT ?2",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(params![feed_id, limit as i64], |r| {
+            .query_map(params![feed_id, limit as i64, rfc3339(&now)], |r| {
                 Ok(PendingPage {
                     article_id: ArticleId(r.get(0)?),
                     url: r.get(1)?,
@@ -220,7 +198,7 @@ impl Store {
     }
 
     /// Records a successful poll (items, retries, feed state) in one transaction.
-    pub fn apply_poll(&mut self, poll: &PollWrite) -> Result<Vec<ItemOutcome>, StoreError> {
+    pub fn apply_poll(&mut self, poll: &PollWrite) -> Result<PollOutcome, StoreError> {
         let path = self.path.clone();
         let tx = self
             .conn
@@ -237,52 +215,14 @@ impl Store {
             write_revision(&tx, poll.feed_id, &now, rev).map_err(|e| sql(&path, e))?;
         }
         for retry in &poll.retries {
-            write_retry(&tx, &now, retry).map_err(|e| sql(&path, e))?;
+            write_retry(&tx, &now, poll.now, retry).map_err(|e| sql(&path, e))?;
         }
-        let (etag, lm) = match &poll.validators {
-            Some(v) => (v.etag.clone(), v.last_modified.clone()),
-            None => tx
-                .query_row(
-                    "SELECT etag, last_modified FROM feeds WHERE id = ?1",
-                    [poll.feed_id],
-                    |r| {
-                        Ok((
-                            r.get::<_, Option<String>>(0)?,
-                            r.get::<_, Option<String>>(1)?,
-                        ))
-                    },
-                )
-                .map_err(|e| sql(&path, e))?,
-        };
-        tx.execute(
-            "UPDATE feeds SET last_poll = ?2, last_success = ?2, last_error = NULL,
-                 consecutive_failures = 0, state = 'ok', etag = ?3, last_modified = ?4
-             WHERE id = ?1",
-            params![poll.feed_id, now, etag, lm],
-        )
-        .map_err(|e| sql(&path, e))?;
+        let change = feeds::finish_poll(&tx, poll).map_err(|e| sql(&path, e))?;
         tx.commit().map_err(|e| sql(&path, e))?;
-        Ok(outcomes)
-    }
-
-    /// Records a failed poll: nothing else of the poll is written.
-    pub fn record_failure(
-        &mut self,
-        feed_id: i64,
-        now: DateTime<Utc>,
-        error: &str,
-        gone: bool,
-    ) -> Result<(), StoreError> {
-        let state = if gone { "gone" } else { "failing" };
-        self.conn
-            .execute(
-                "UPDATE feeds SET last_poll = ?2, last_error = ?3,
-                     consecutive_failures = consecutive_failures + 1, state = ?4
-                 WHERE id = ?1",
-                params![feed_id, rfc3339(&now), error, state],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+        Ok(PollOutcome {
+            items: outcomes,
+            state: change,
+        })
     }
 }
 
@@ -547,7 +487,19 @@ fn shown_link(link: &str) -> String {
     )
 }
 
-fn write_retry(tx: &Transaction<'_>, now: &str, retry: &RetryWrite) -> rusqlite::Result<()> {
+/// The wait before the next try of a page that failed `attempts` times: 15 minutes,
+/// doubling, at most 6 hours.
+fn page_backoff(attempts: u32) -> chrono::Duration {
+    let minutes = 15i64.saturating_mul(1 << attempts.saturating_sub(1).min(5));
+    chrono::Duration::minutes(minutes.min(360))
+}
+
+fn write_retry(
+    tx: &Transaction<'_>,
+    now: &str,
+    now_utc: DateTime<Utc>,
+    retry: &RetryWrite,
+) -> rusqlite::Result<()> {
     let id = retry.article_id.0;
     match &retry.result {
         Ok((keys, c)) => {
@@ -595,11 +547,22 @@ fn write_retry(tx: &Transaction<'_>, now: &str, retry: &RetryWrite) -> rusqlite:
             }
         }
         Err(reason) => {
+            let attempts: u32 = tx.query_row(
+                "SELECT page_attempts + 1 FROM articles WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )?;
             tx.execute(
-                "UPDATE articles SET page_attempts = page_attempts + 1, note = ?2,
-                     page_pending = (page_attempts + 1 < ?3)
+                "UPDATE articles SET page_attempts = ?4, note = ?2,
+                     page_pending = (?4 < ?3), page_next_try = ?5
                  WHERE id = ?1",
-                params![id, reason, MAX_PAGE_ATTEMPTS],
+                params![
+                    id,
+                    reason,
+                    MAX_PAGE_ATTEMPTS,
+                    attempts,
+                    rfc3339(&(now_utc + page_backoff(attempts)))
+                ],
             )?;
         }
     }
