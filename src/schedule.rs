@@ -114,6 +114,35 @@ pub fn tick_delay(feed_name: &str, interval: Duration) -> Duration {
     jitter(feed_name, 0, (interval / 10).min(Duration::from_secs(120)))
 }
 
+/// Orders items so that consecutive ones are on different hosts (round robin over hosts,
+/// each host's items in their original order). Polls started in this order keep every
+/// host busy at once, instead of queueing on one host's politeness gap while others idle.
+pub fn interleave_by_host<T>(items: Vec<T>, host: impl Fn(&T) -> String) -> Vec<T> {
+    let mut order: Vec<String> = Vec::new();
+    let mut by_host: std::collections::HashMap<String, std::collections::VecDeque<T>> =
+        std::collections::HashMap::new();
+    for item in items {
+        let h = host(&item);
+        if !by_host.contains_key(&h) {
+            order.push(h.clone());
+        }
+        by_host.entry(h).or_default().push_back(item);
+    }
+    let mut out = Vec::new();
+    loop {
+        let mut any = false;
+        for h in &order {
+            if let Some(item) = by_host.get_mut(h).and_then(|q| q.pop_front()) {
+                out.push(item);
+                any = true;
+            }
+        }
+        if !any {
+            return out;
+        }
+    }
+}
+
 fn jitter(key: &str, salt: u32, max: Duration) -> Duration {
     if max.is_zero() {
         return Duration::ZERO;
@@ -183,6 +212,13 @@ mod tests {
         assert_eq!(next_poll(&cron, t(10, 0), t(10, 0)), t(10, 15));
         assert_eq!(next_poll(&cron, t(10, 0), t(12, 1)), t(12, 15));
         assert_eq!(interval(&cron, t(10, 0)), Duration::from_secs(900));
+    }
+
+    #[test]
+    fn interleaving_alternates_hosts_and_keeps_each_hosts_order() {
+        let items = vec!["a1", "a2", "a3", "b1", "c1", "c2"];
+        let out = interleave_by_host(items, |s| s[..1].to_string());
+        assert_eq!(out, vec!["a1", "b1", "c1", "a2", "c2", "a3"]);
     }
 
     #[test]

@@ -9,11 +9,13 @@ use futures_util::StreamExt;
 use super::{Context, output, runtime};
 use crate::error::{Error, Result};
 use crate::ingest::{FeedReport, Ingest, PollStatus};
+use crate::schedule;
 use crate::store::Store;
 
-/// Feeds polled at once. Politeness is per host inside the fetcher; this only bounds how
-/// many feeds' pages wait in memory together.
-const FEEDS_AT_ONCE: usize = 8;
+/// Feeds polled at once, at least. Politeness is per host inside the fetcher; this bounds
+/// how many feeds' pages wait in memory together, and is large enough that every host can
+/// be busy while others wait out their gaps.
+const MIN_FEEDS_AT_ONCE: usize = 32;
 
 pub fn run(ctx: &Context, names: &[String], force: bool) -> Result<u8> {
     let config = ctx.config()?;
@@ -29,19 +31,29 @@ pub fn run(ctx: &Context, names: &[String], force: bool) -> Result<u8> {
     let ingest = Ingest::new(config.clone(), store, force).map_err(Error::failure)?;
     let reports = runtime()?.block_on(async {
         let ids = ingest.sync_feeds().await?;
-        let jobs = selected.iter().filter_map(|name| {
-            let i = config.feeds.iter().position(|f| f.name.as_str() == name)?;
-            Some((i, ids.get(i).copied()?))
+        let jobs: Vec<(usize, i64)> = selected
+            .iter()
+            .filter_map(|name| {
+                let i = config.feeds.iter().position(|f| f.name.as_str() == name)?;
+                Some((i, ids.get(i).copied()?))
+            })
+            .collect();
+        let jobs = schedule::interleave_by_host(jobs, |(i, _)| {
+            crate::fetch::host_key(&config.feeds[*i].url)
         });
-        let reports: Vec<FeedReport> = futures_util::stream::iter(jobs.map(|(i, id)| {
-            let ingest = &ingest;
-            let feed = &config.feeds[i];
-            async move { ingest.poll_feed(feed, id, Utc::now()).await }
-        }))
-        .buffered(FEEDS_AT_ONCE)
-        .collect()
-        .await;
-        Ok::<_, Error>(reports)
+        let at_once = (config.fetch.concurrency * 4).max(MIN_FEEDS_AT_ONCE);
+        let mut reports: Vec<(usize, FeedReport)> =
+            futures_util::stream::iter(jobs.into_iter().map(|(i, id)| {
+                let ingest = &ingest;
+                let feed = &config.feeds[i];
+                async move { (i, ingest.poll_feed(feed, id, Utc::now()).await) }
+            }))
+            .buffer_unordered(at_once)
+            .collect()
+            .await;
+        // The summary lists feeds in the config's order, whatever order they finished in.
+        reports.sort_by_key(|(i, _)| *i);
+        Ok::<_, Error>(reports.into_iter().map(|(_, r)| r).collect::<Vec<_>>())
     })?;
 
     let mut out = std::io::stdout().lock();

@@ -24,7 +24,9 @@ use crate::ingest::{Ingest, PollStatus};
 use crate::schedule;
 use crate::store::Store;
 
-const POLLS_AT_ONCE: usize = 16;
+/// Polls running at once: enough for every host to be busy while others wait out their
+/// politeness gaps; the fetcher's own limit bounds the requests.
+const POLLS_AT_ONCE: usize = 64;
 /// How long running polls may take to finish after a signal; well inside the 10 s the
 /// contract allows, leaving time to close the scheduler and the database.
 const GRACE: Duration = Duration::from_secs(6);
@@ -66,7 +68,10 @@ pub async fn run(config: Arc<Config>, db_flag: Option<PathBuf>) -> Result<(), Er
     }
     // The contract's first pass: every enabled feed once at start. A host that asked us to
     // wait is skipped by the fetcher, and says so.
-    let mut queue: VecDeque<usize> = enabled.iter().copied().collect();
+    let mut queue: VecDeque<usize> = schedule::interleave_by_host(enabled.clone(), |&i| {
+        crate::fetch::host_key(&config.feeds[i].url)
+    })
+    .into();
     let mut running: HashSet<usize> = HashSet::new();
     // Ticks delayed by their jitter, waiting to join the queue.
     let mut waiting: JoinSet<usize> = JoinSet::new();
