@@ -84,6 +84,23 @@ pub fn hits(out: &mut impl Write, hits: &[SearchHit], format: ListFormat) -> io:
     }
 }
 
+pub fn count(
+    out: &mut impl Write,
+    c: crate::store::SearchCount,
+    all: bool,
+    format: ListFormat,
+) -> io::Result<()> {
+    match format {
+        ListFormat::Json | ListFormat::Ndjson => {
+            serde_json::to_writer(&mut *out, &c).map_err(io::Error::other)?;
+            writeln!(out)
+        }
+        ListFormat::Csv => writeln!(out, "stories,copies\n{},{}", c.stories, c.copies),
+        ListFormat::Table if all => writeln!(out, "{} stories, {} copies", c.stories, c.copies),
+        ListFormat::Table => writeln!(out, "{}", c.stories),
+    }
+}
+
 pub fn article_text(out: &mut impl Write, a: &ArticleView) -> io::Result<()> {
     writeln!(out, "{}", a.title)?;
     writeln!(out)?;

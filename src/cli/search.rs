@@ -33,6 +33,12 @@ pub struct SearchArgs {
     until: Option<String>,
     #[arg(long, default_value_t = 20)]
     limit: usize,
+    /// Skip this many results first (for paging).
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
+    /// Print only how many stories match (and, with --all, copies).
+    #[arg(long)]
+    count: bool,
     #[arg(long, value_enum, default_value_t = Sort::Relevance)]
     sort: Sort,
     /// List every copy instead of one row per story.
@@ -61,7 +67,7 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
         }
         names
     };
-    for f in &args.feeds {
+    for f in args.feeds.iter().chain(&search::named_feeds(&text)) {
         if !known.contains(f) {
             return Err(Error::usage(format!(
                 "--feed {f}: no such feed; `warta feeds` lists them"
@@ -76,6 +82,7 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
         since: args.since.clone(),
         until: args.until.clone(),
         limit: args.limit,
+        offset: args.offset,
         sort: match args.sort {
             Sort::Relevance => SortOrder::Relevance,
             Sort::Newest => SortOrder::Newest,
@@ -84,6 +91,16 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
         all: args.all,
     };
     let request = search::build_request(&text, &filters, Utc::now()).map_err(Error::usage)?;
+    if args.count {
+        let count = store.count(&request)?;
+        output(render::count(
+            &mut std::io::stdout().lock(),
+            count,
+            args.all,
+            args.format,
+        ))?;
+        return Ok(0);
+    }
     let hits = store.search(&request)?;
     output(render::hits(
         &mut std::io::stdout().lock(),
@@ -95,8 +112,8 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
 
 /// Options of `search` (and the global ones) that take a value.
 const VALUE_OPTIONS: &[&str] = &[
-    "--config", "--db", "--feed", "--format", "--lang", "--limit", "--region", "--since", "--sort",
-    "--tag", "--until",
+    "--config", "--db", "--feed", "--format", "--lang", "--limit", "--offset", "--region",
+    "--since", "--sort", "--tag", "--until",
 ];
 
 /// Lets `-word` exclusions stand anywhere on the command line (`warta search banjir -tol

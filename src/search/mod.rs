@@ -21,6 +21,7 @@ pub struct Filters {
     pub since: Option<String>,
     pub until: Option<String>,
     pub limit: usize,
+    pub offset: usize,
     pub sort: SortOrder,
     pub all: bool,
 }
@@ -57,16 +58,38 @@ pub fn build_request(text: &str, f: &Filters, now: DateTime<Utc>) -> Result<Sear
             "--lang {l:?}: use a two-letter ISO 639-1 code such as id or en"
         ));
     }
+    let day_start = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp());
+    let day_end = |d: chrono::NaiveDate| d.and_hms_opt(23, 59, 59).map(|t| t.and_utc().timestamp());
+    let filters = q.filters();
+    let mut ranges: Vec<(Option<i64>, Option<i64>)> = filters
+        .dates
+        .iter()
+        .map(|r| (r.from.and_then(day_start), r.to.and_then(day_end)))
+        .collect();
+    if since.is_some() || until.is_some() {
+        ranges.push((since.map(|t| t.timestamp()), until.map(|t| t.timestamp())));
+    }
+    let mut feeds = f.feeds.clone();
+    feeds.extend(filters.feeds.iter().cloned());
     Ok(SearchRequest {
-        fts: q.to_fts5(),
-        feeds: f.feeds.clone(),
+        fts: q.has_text().then(|| q.to_fts5()),
+        feeds,
         region: f.region.clone(),
         tag: f.tag.clone(),
         language: f.language.clone(),
-        since: since.map(|t| t.timestamp()),
-        until: until.map(|t| t.timestamp()),
+        authors: filters.authors.clone(),
+        sites: filters.sites.clone(),
+        ranges,
         limit: f.limit,
+        offset: f.offset,
         sort: f.sort,
         all: f.all,
     })
+}
+
+/// Feed names a query or its options refer to, to check they exist.
+pub fn named_feeds(text: &str) -> Vec<String> {
+    query::parse(text)
+        .map(|q| q.filters().feeds.clone())
+        .unwrap_or_default()
 }

@@ -16,6 +16,14 @@
 //! | `jakarta OR bogor` | either word (`OR` must be upper-case; `or` is a word) |
 //! | `-tol`, `-"jalan tol"` | leave out articles with that word or phrase |
 //! | `banj*` | any word starting with `banj` (`*` only at the end of a word) |
+//! | `title:banjir`, `title:"banjir besar"` | the word or phrase in the headline |
+//! | `author:rahman` | articles whose author's name contains the text |
+//! | `feed:tribun-kaltim` | articles seen in that feed |
+//! | `site:tribunnews.com` | articles seen on that site (subdomains included) |
+//! | `date:2024`, `date:2024-11`, `date:2024-11-20`, `date:2024-11-01..2024-11-30` | published in that period (`..` ranges may leave one side open) |
+//!
+//! A field name is letters followed by `:` (`body:x` is an error naming the fields there
+//! are); a query may consist of fields alone (`site:kaltimpost.id date:2024-11`).
 //!
 //! Decisions, and why:
 //! - **`OR` binds tighter than the space**, as in web search engines: `a b OR c` means
@@ -27,7 +35,7 @@
 //!   only ever match nothing; it is dropped like a space (`Jakarta - Bandung` is
 //!   `Jakarta Bandung`). A query left with nothing to look for is an error. Punctuation
 //!   inside a word splits it the way the index does: `covid-19` is the phrase `covid 19`.
-//! - **FTS5's own syntax is plain text here**: `NEAR(a b)`, `body:x`, `^x`, `+`, `:` and
+//! - **FTS5's own syntax is plain text here**: `NEAR(a b)`, `"body:x"`, `^x`, `+`, `:` and
 //!   parentheses are quoted like any other word, so they are read as the words inside them.
 //!   Upper-case `AND` and `NOT` are errors rather than words, because someone who types them
 //!   means an operator and would silently get different results; the message says what to
@@ -62,6 +70,28 @@ pub struct Query {
     clauses: Vec<Vec<Term>>,
     /// Articles matching any of these are left out.
     excluded: Vec<Term>,
+    /// `author:`, `feed:`, `site:` and `date:` filters.
+    filters: Filters,
+}
+
+/// Filters given as fields in the query text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filters {
+    /// Case-insensitive parts of the author's name; all must match.
+    pub authors: Vec<String>,
+    /// Feed names; any may match.
+    pub feeds: Vec<String>,
+    /// Hosts (lower-case); any may match, subdomains included.
+    pub sites: Vec<String>,
+    /// Inclusive publication-date ranges (UTC days); all must hold.
+    pub dates: Vec<DateRange>,
+}
+
+/// Days from `from` to `to`, both included; `None` leaves that side open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateRange {
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
 }
 
 /// One searchable term, with its text as the user typed it (outside the `"` and `*`).
@@ -73,6 +103,8 @@ pub enum Term {
     Prefix(String),
     /// Words that must appear next to each other, in order.
     Phrase(Vec<String>),
+    /// Words that must appear next to each other in the headline (`title:`).
+    Title(Vec<String>),
 }
 
 /// Why a query could not be parsed, and where.
@@ -101,6 +133,16 @@ impl Query {
     /// The terms that must not match.
     pub fn excluded(&self) -> &[Term] {
         &self.excluded
+    }
+
+    /// The field filters (`author:`, `feed:`, `site:`, `date:`).
+    pub fn filters(&self) -> &Filters {
+        &self.filters
+    }
+
+    /// Whether the query has words for the full-text index (else only filters).
+    pub fn has_text(&self) -> bool {
+        !self.clauses.is_empty()
     }
 
     /// The FTS5 MATCH expression: every term double-quoted (inner quotes doubled),
@@ -141,7 +183,7 @@ impl Query {
         for term in self.clauses.iter().flatten() {
             let texts: &[String] = match term {
                 Term::Word(w) | Term::Prefix(w) => std::slice::from_ref(w),
-                Term::Phrase(ws) => ws,
+                Term::Phrase(ws) | Term::Title(ws) => ws,
             };
             for text in texts {
                 for token in text.split(|c: char| !is_token_char(c)) {
@@ -183,6 +225,10 @@ fn render_term(out: &mut String, term: &Term) {
             out.push('*');
         }
         Term::Phrase(words) => push_quoted(out, &words.join(" ")),
+        Term::Title(words) => {
+            out.push_str("title : ");
+            push_quoted(out, &words.join(" "));
+        }
     }
 }
 
@@ -250,6 +296,7 @@ enum Token {
     Or {
         column: usize,
     },
+    Filter(Filter),
     Term {
         term: Term,
         excluded: bool,
@@ -288,13 +335,17 @@ fn lex(chars: &[char]) -> Result<Vec<Token>, QueryError> {
                 .iter()
                 .position(|&c| is_separator(c) || c == '"')
                 .map_or(chars.len(), |n| i + n);
-            (classify_word(chars, i, end, excluded, column)?, end)
+            let text: String = chars.get(i..end).unwrap_or_default().iter().collect();
+            match field_name(&text) {
+                Some((name, value)) => lex_field(chars, name, value, end, excluded, column)?,
+                None => (classify_word(chars, i, end, excluded, column)?, end),
+            }
         };
         i = next;
         let Some(token) = token else { continue };
         if let Token::Term { term, .. } = &token {
             words += match term {
-                Term::Phrase(ws) => ws.len(),
+                Term::Phrase(ws) | Term::Title(ws) => ws.len(),
                 Term::Word(_) | Term::Prefix(_) => 1,
             };
             if words > MAX_WORDS {
@@ -402,6 +453,167 @@ fn classify_word(
     }))
 }
 
+#[derive(Debug)]
+enum Filter {
+    Author(String),
+    Feed(String),
+    Site(String),
+    Date(DateRange),
+}
+
+const FIELDS: &str = "the fields are title:, author:, feed:, site: and date:";
+
+/// `name:` at the start of an unquoted word, when `name` is letters only.
+fn field_name(text: &str) -> Option<(&str, &str)> {
+    let (name, value) = text.split_once(':')?;
+    (!name.is_empty() && name.len() <= 16 && name.chars().all(|c| c.is_ascii_alphabetic()))
+        .then_some((name, value))
+}
+
+/// Reads the value of field `name` (its text, or the phrase that follows at `chars[end]`).
+/// Returns the token and where lexing goes on.
+fn lex_field(
+    chars: &[char],
+    name: &str,
+    value: &str,
+    end: usize,
+    excluded: bool,
+    column: usize,
+) -> Result<(Option<Token>, usize), QueryError> {
+    let lower = name.to_ascii_lowercase();
+    if !matches!(
+        lower.as_str(),
+        "title" | "author" | "feed" | "site" | "date"
+    ) {
+        return Err(error(
+            chars,
+            column,
+            &format!("unknown field `{name}:`"),
+            &format!("{FIELDS}; to search for the text itself, put it in quotes"),
+        ));
+    }
+    let (words, next): (Vec<String>, usize) = if value.is_empty() {
+        if chars.get(end) == Some(&'"') {
+            match lex_phrase(chars, end)? {
+                (Some(Term::Phrase(ws)), next) => (ws, next),
+                (_, next) => (Vec::new(), next),
+            }
+        } else {
+            (Vec::new(), end)
+        }
+    } else {
+        (vec![value.to_string()], end)
+    };
+    if words.is_empty() {
+        return Err(error(
+            chars,
+            column,
+            &format!("`{name}:` has no value"),
+            "write the value right after the colon, as in title:banjir or title:\"banjir besar\"",
+        ));
+    }
+    if excluded && lower != "title" {
+        return Err(error(
+            chars,
+            column,
+            &format!("`{name}:` cannot be excluded"),
+            "leave out the minus; only words and title: can be excluded",
+        ));
+    }
+    let joined = words.join(" ");
+    let token = match lower.as_str() {
+        "title" => Token::Term {
+            term: Term::Title(words),
+            excluded,
+            column,
+        },
+        "author" => Token::Filter(Filter::Author(joined)),
+        "feed" => Token::Filter(Filter::Feed(joined)),
+        "site" => Token::Filter(Filter::Site(
+            joined
+                .trim_start_matches("https://")
+                .trim_start_matches("http://")
+                .trim_start_matches("www.")
+                .trim_end_matches('/')
+                .to_ascii_lowercase(),
+        )),
+        _ => Token::Filter(Filter::Date(parse_date_range(&joined).ok_or_else(
+            || {
+                error(
+                    chars,
+                    column,
+                    &format!("`date:{joined}` is not a date or a range"),
+                    "write date:2024, date:2024-11, date:2024-11-20, or a range such as \
+                 date:2024-11-01..2024-11-30 (either side may be left out)",
+                )
+            },
+        )?)),
+    };
+    Ok((Some(token), next))
+}
+
+/// `2024`, `2024-11`, `2024-11-20`, or `A..B` of those (one side may be empty).
+fn parse_date_range(s: &str) -> Option<DateRange> {
+    if let Some((a, b)) = s.split_once("..") {
+        let from = if a.is_empty() {
+            None
+        } else {
+            Some(period(a)?.0)
+        };
+        let to = if b.is_empty() {
+            None
+        } else {
+            Some(period(b)?.1)
+        };
+        if from.is_none() && to.is_none() {
+            return None;
+        }
+        if let (Some(f), Some(t)) = (from, to)
+            && f > t
+        {
+            return None;
+        }
+        return Some(DateRange { from, to });
+    }
+    let (from, to) = period(s)?;
+    Some(DateRange {
+        from: Some(from),
+        to: Some(to),
+    })
+}
+
+/// The first and last day of a year, month or day.
+fn period(s: &str) -> Option<(chrono::NaiveDate, chrono::NaiveDate)> {
+    use chrono::NaiveDate;
+    let parts: Vec<&str> = s.split('-').collect();
+    let num = |i: usize| parts.get(i).and_then(|p| p.parse::<u32>().ok());
+    match parts.len() {
+        1 if s.len() == 4 => {
+            let y = i32::try_from(num(0)?).ok()?;
+            Some((
+                NaiveDate::from_ymd_opt(y, 1, 1)?,
+                NaiveDate::from_ymd_opt(y, 12, 31)?,
+            ))
+        }
+        2 => {
+            let y = i32::try_from(num(0)?).ok()?;
+            let m = num(1)?;
+            let first = NaiveDate::from_ymd_opt(y, m, 1)?;
+            let next = if m == 12 {
+                NaiveDate::from_ymd_opt(y + 1, 1, 1)?
+            } else {
+                NaiveDate::from_ymd_opt(y, m + 1, 1)?
+            };
+            Some((first, next.pred_opt()?))
+        }
+        3 => {
+            let d = NaiveDate::from_ymd_opt(i32::try_from(num(0)?).ok()?, num(1)?, num(2)?)?;
+            Some((d, d))
+        }
+        _ => None,
+    }
+}
+
 /// What came before the current token, for the `OR` rules.
 #[derive(Clone, Copy)]
 enum Prev {
@@ -418,9 +630,30 @@ fn build(chars: &[char], tokens: Vec<Token>) -> Result<Query, QueryError> {
     let mut clauses: Vec<Vec<Term>> = Vec::new();
     let mut excluded: Vec<Term> = Vec::new();
     let mut first_excluded: Option<usize> = None;
+    let mut filters = Filters::default();
     let mut prev = Prev::Start;
     for token in tokens {
         prev = match (token, prev) {
+            (Token::Filter(_), Prev::Or { column }) => {
+                return Err(error(
+                    chars,
+                    column,
+                    OR_SIDES,
+                    "a field (feed:, site:, …) cannot be one side of `OR`",
+                ));
+            }
+            (Token::Filter(f), p) => {
+                match f {
+                    Filter::Author(a) => filters.authors.push(a),
+                    Filter::Feed(x) => filters.feeds.push(x),
+                    Filter::Site(x) => filters.sites.push(x),
+                    Filter::Date(d) => filters.dates.push(d),
+                }
+                match p {
+                    Prev::Or { column } => Prev::Or { column },
+                    _ => Prev::Start,
+                }
+            }
             (Token::Or { column }, Prev::Start) => {
                 return Err(error(chars, column, OR_SIDES, "there is none before it"));
             }
@@ -488,7 +721,8 @@ fn build(chars: &[char], tokens: Vec<Token>) -> Result<Query, QueryError> {
     if let Prev::Or { column } = prev {
         return Err(error(chars, column, OR_SIDES, "there is none after it"));
     }
-    if clauses.is_empty() {
+    let has_filters = filters != Filters::default();
+    if clauses.is_empty() && !(has_filters && excluded.is_empty()) {
         return Err(match first_excluded {
             Some(column) => error(
                 chars,
@@ -510,7 +744,11 @@ fn build(chars: &[char], tokens: Vec<Token>) -> Result<Query, QueryError> {
             ),
         });
     }
-    Ok(Query { clauses, excluded })
+    Ok(Query {
+        clauses,
+        excluded,
+        filters,
+    })
 }
 
 /// How much of a long query to echo around the problem, in characters.
@@ -567,6 +805,46 @@ mod tests {
             Ok(q) => panic!("{input:?} should fail, got {q:?}"),
             Err(e) => e,
         }
+    }
+
+    #[test]
+    fn fields_become_filters() {
+        use chrono::NaiveDate;
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day);
+        let q = parse("banjir author:Rahman feed:tribun-kaltim site:https://www.Kaltim.Tribunnews.com/ date:2024-11")
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        assert_eq!(q.to_fts5(), r#""banjir""#);
+        let f = q.filters();
+        assert_eq!(f.authors, ["Rahman"]);
+        assert_eq!(f.feeds, ["tribun-kaltim"]);
+        assert_eq!(f.sites, ["kaltim.tribunnews.com"]);
+        assert_eq!(
+            f.dates,
+            [DateRange {
+                from: d(2024, 11, 1),
+                to: d(2024, 11, 30)
+            }]
+        );
+        let q = parse("date:2024-02-03..").unwrap_or_else(|e| panic!("{}", e.message));
+        assert!(!q.has_text());
+        assert_eq!(
+            q.filters().dates,
+            [DateRange {
+                from: d(2024, 2, 3),
+                to: None
+            }]
+        );
+        let q = parse("date:2023..2024-02").unwrap_or_else(|e| panic!("{}", e.message));
+        assert_eq!(
+            q.filters().dates,
+            [DateRange {
+                from: d(2023, 1, 1),
+                to: d(2024, 2, 29)
+            }]
+        );
+        let q =
+            parse(r#"author:"Andi Rahman" date:2024"#).unwrap_or_else(|e| panic!("{}", e.message));
+        assert_eq!(q.filters().authors, ["Andi Rahman"]);
     }
 
     /// Input ─► FTS5 expression, one named case per rule.
@@ -672,7 +950,14 @@ mod tests {
             ("excluded OR is a word", "a -OR", r#""a" NOT "OR""#),
             ("OR* is a prefix", "OR*", r#""OR"*"#),
             ("NEAR is a word", "NEAR(a b)", r#""NEAR(a" AND "b)""#),
-            ("column filter is a word", "body:x", r#""body:x""#),
+            ("quoted column filter is words", "\"body:x\"", r#""body:x""#),
+            ("title field", "title:banjir", r#"title : "banjir""#),
+            (
+                "title phrase with other words",
+                "samarinda title:\"banjir besar\"",
+                r#""samarinda" AND title : "banjir besar""#,
+            ),
+            ("a time is a word", "10:15", r#""10:15""#),
             ("caret is a word", "^x", r#""^x""#),
             ("plus is a word", "a+b", r#""a+b""#),
             (
@@ -717,6 +1002,21 @@ mod tests {
     fn reports_golden_errors() {
         let cases: &[(&str, &str, &str, usize)] = &[
             ("empty", "", "the query is empty", 1),
+            ("unknown field", "banjir body:x", "unknown field `body:`", 8),
+            (
+                "field without value",
+                "title: banjir",
+                "`title:` has no value",
+                1,
+            ),
+            ("bad date", "a date:2024-13", "is not a date or a range", 3),
+            (
+                "reversed range",
+                "a date:2024-12..2024-11",
+                "is not a date or a range",
+                3,
+            ),
+            ("excluded filter", "a -feed:x", "cannot be excluded", 3),
             ("blank", "   \t ", "the query is empty", 1),
             ("only punctuation", "* - & \"\"", "no words to look for", 1),
             (
@@ -945,7 +1245,7 @@ mod tests {
                 ("banj* -bogor", &[1]),
                 ("jakarta -kaf*", &[1]),
                 ("NEAR(the river)", &[4]),
-                ("body:near", &[4]),
+                ("\"body:near\"", &[4]),
                 ("^longsor", &[4]),
                 ("a+b", &[]),
                 ("(hujan OR longsor) bogor", &[2]),

@@ -7,25 +7,32 @@ use serde::Serialize;
 
 use super::{Store, StoreError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortOrder {
+    #[default]
     Relevance,
     Newest,
     Oldest,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SearchRequest {
-    /// An FTS5 expression built by `search::query::Query::to_fts5`.
-    pub fts: String,
+    /// An FTS5 expression built by `search::query::Query::to_fts5`; None for a query of
+    /// filters only.
+    pub fts: Option<String>,
+    /// Seen in any of these feeds.
     pub feeds: Vec<String>,
     pub region: Option<String>,
     pub tag: Option<String>,
     pub language: Option<String>,
-    /// Unix seconds, inclusive.
-    pub since: Option<i64>,
-    pub until: Option<i64>,
+    /// Parts of the author's name, all required (case-insensitive).
+    pub authors: Vec<String>,
+    /// Seen on any of these hosts (subdomains included).
+    pub sites: Vec<String>,
+    /// Publication (else fetch) time ranges in Unix seconds, inclusive, all required.
+    pub ranges: Vec<(Option<i64>, Option<i64>)>,
     pub limit: usize,
+    pub offset: usize,
     pub sort: SortOrder,
     /// One row per copy instead of one per story.
     pub all: bool,
@@ -46,103 +53,178 @@ pub struct SearchHit {
     pub copies: i64,
 }
 
+/// How many stories and copies match a query.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SearchCount {
+    pub stories: i64,
+    pub copies: i64,
+}
+
 /// Title matches count five times a body match: a word in the headline says more about
 /// what the article is about than the same word in its tenth paragraph.
 const BM25: &str = "bm25(articles_fts, 5.0, 1.0)";
 
+/// The SQL of the matching articles (`m`: id, story_id, rank, t) and its arguments.
+struct Matches {
+    cte: String,
+    args: Vec<Value>,
+    /// A predicate on copy `c` (alias given) for the place filters, or empty.
+    place_on_copy: String,
+}
+
+fn matches(req: &SearchRequest) -> Matches {
+    let mut args: Vec<Value> = Vec::new();
+    let mut push = |v: Value| {
+        args.push(v);
+        format!("?{}", args.len())
+    };
+    let (from, rank) = match &req.fts {
+        Some(fts) => {
+            let p = push(Value::Text(fts.clone()));
+            (
+                format!(
+                    "articles_fts JOIN articles a ON a.id = articles_fts.rowid
+                     WHERE articles_fts MATCH {p}"
+                ),
+                BM25,
+            )
+        }
+        None => ("articles a WHERE 1".to_string(), "0.0"),
+    };
+    let mut filters = String::new();
+    // A filter on where an article was seen holds if any of its copies qualifies: an
+    // article first archived from feed A and later seen in feed B is in B too.
+    let mut place: Vec<String> = Vec::new();
+    if !req.feeds.is_empty() {
+        let marks: Vec<String> = req
+            .feeds
+            .iter()
+            .map(|f| push(Value::Text(f.clone())))
+            .collect();
+        place.push(format!("pf.name IN ({})", marks.join(", ")));
+    }
+    if let Some(region) = &req.region {
+        let p = push(Value::Text(region.clone()));
+        place.push(format!("pf.region = {p} COLLATE NOCASE"));
+    }
+    if let Some(tag) = &req.tag {
+        let p = push(Value::Text(tag.clone()));
+        place.push(format!(
+            "EXISTS (SELECT 1 FROM json_each(pf.tags) WHERE json_each.value = {p} COLLATE NOCASE)"
+        ));
+    }
+    if !req.sites.is_empty() {
+        let mut any = Vec::new();
+        for site in &req.sites {
+            // The host exactly or as a subdomain, with or without a port.
+            for pattern in [
+                format!("%://{site}/%"),
+                format!("%://{site}:%"),
+                format!("%.{site}/%"),
+                format!("%.{site}:%"),
+            ] {
+                let p = push(Value::Text(pattern));
+                any.push(format!("pc.url LIKE {p}"));
+            }
+        }
+        place.push(format!("({})", any.join(" OR ")));
+    }
+    if let Some(lang) = &req.language {
+        let p = push(Value::Text(lang.to_ascii_lowercase()));
+        filters.push_str(&format!(" AND a.language = {p}"));
+    }
+    for author in &req.authors {
+        let p = push(Value::Text(author.clone()));
+        filters.push_str(&format!(" AND instr(lower(a.author), lower({p})) > 0"));
+    }
+    for &(from, to) in &req.ranges {
+        if let Some(f) = from {
+            let p = push(Value::Integer(f));
+            filters.push_str(&format!(
+                " AND coalesce(a.published_ts, a.fetched_ts) >= {p}"
+            ));
+        }
+        if let Some(t) = to {
+            let p = push(Value::Integer(t));
+            filters.push_str(&format!(
+                " AND coalesce(a.published_ts, a.fetched_ts) <= {p}"
+            ));
+        }
+    }
+    let place_on_copy = if place.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "EXISTS (SELECT 1 FROM copies pc JOIN feeds pf ON pf.id = pc.feed_id
+                     WHERE pc.id = c.id AND {})",
+            place.join(" AND ")
+        )
+    };
+    let place_on_article = if place.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " AND EXISTS (SELECT 1 FROM copies pc JOIN feeds pf ON pf.id = pc.feed_id
+                         WHERE pc.article_id = a.id AND {})",
+            place.join(" AND ")
+        )
+    };
+    Matches {
+        cte: format!(
+            "m AS (SELECT a.id, a.story_id, {rank} AS rank,
+                          coalesce(a.published_ts, a.fetched_ts) AS t
+                   FROM {from} {filters} {place_on_article})"
+        ),
+        args,
+        place_on_copy,
+    }
+}
+
 impl Store {
     pub fn search(&self, req: &SearchRequest) -> Result<Vec<SearchHit>, StoreError> {
-        let mut filters = String::new();
-        let mut args: Vec<Value> = vec![Value::Text(req.fts.clone())];
-        // A filter on where an article was seen holds if any of its copies qualifies: an
-        // article first archived from feed A and later seen in feed B is in B too.
-        let mut place = Vec::new();
-        if !req.feeds.is_empty() {
-            let marks: Vec<String> = req
-                .feeds
-                .iter()
-                .map(|f| {
-                    args.push(Value::Text(f.clone()));
-                    format!("?{}", args.len())
-                })
-                .collect();
-            place.push(format!("pf.name IN ({})", marks.join(", ")));
-        }
-        if let Some(region) = &req.region {
-            args.push(Value::Text(region.clone()));
-            place.push(format!("pf.region = ?{} COLLATE NOCASE", args.len()));
-        }
-        if let Some(tag) = &req.tag {
-            args.push(Value::Text(tag.clone()));
-            place.push(format!(
-                "EXISTS (SELECT 1 FROM json_each(pf.tags) WHERE json_each.value = ?{} COLLATE NOCASE)",
-                args.len()
-            ));
-        }
-        let place_sql = |copy: &str| -> String {
-            if place.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " AND EXISTS (SELECT 1 FROM copies pc JOIN feeds pf ON pf.id = pc.feed_id
-                         WHERE {copy} AND {})",
-                    place.join(" AND ")
-                )
-            }
+        let Matches {
+            cte,
+            mut args,
+            place_on_copy,
+        } = matches(req);
+        // Without words there is nothing to rank by: newest first.
+        let sort = match (req.sort, &req.fts) {
+            (SortOrder::Relevance, None) => SortOrder::Newest,
+            (s, _) => s,
         };
-        if let Some(lang) = &req.language {
-            args.push(Value::Text(lang.to_ascii_lowercase()));
-            filters.push_str(&format!(" AND a.language = ?{}", args.len()));
-        }
-        if let Some(since) = req.since {
-            args.push(Value::Integer(since));
-            filters.push_str(&format!(
-                " AND coalesce(a.published_ts, a.fetched_ts) >= ?{}",
-                args.len()
-            ));
-        }
-        if let Some(until) = req.until {
-            args.push(Value::Integer(until));
-            filters.push_str(&format!(
-                " AND coalesce(a.published_ts, a.fetched_ts) <= ?{}",
-                args.len()
-            ));
-        }
-        let order = match req.sort {
+        let order = match sort {
             SortOrder::Relevance if req.all => "m.rank, m.id",
             SortOrder::Relevance => "m.story_rank, m.id",
             SortOrder::Newest => "m.t DESC, m.id DESC",
             SortOrder::Oldest => "m.t ASC, m.id ASC",
         };
-        args.push(Value::Integer(req.limit.min(i64::MAX as usize) as i64));
+        args.push(Value::Integer(i64::try_from(req.limit).unwrap_or(i64::MAX)));
         let limit = args.len();
+        args.push(Value::Integer(
+            i64::try_from(req.offset).unwrap_or(i64::MAX),
+        ));
+        let offset = args.len();
         let copies_of_story =
             "(SELECT count(*) FROM copies c2 JOIN articles a2 ON a2.id = c2.article_id
                                 WHERE a2.story_id = m.story_id)";
         let sql = if req.all {
+            let place = if place_on_copy.is_empty() {
+                String::new()
+            } else {
+                format!("AND {place_on_copy}")
+            };
             format!(
-                "WITH m AS (
-                     SELECT a.id, a.story_id, {BM25} AS rank,
-                            coalesce(a.published_ts, a.fetched_ts) AS t
-                     FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-                     WHERE articles_fts MATCH ?1 {filters}
-                 )
+                "WITH {cte}
                  SELECT m.id, a.title, c.url, f.name, a.published, a.fetched, a.language,
                         m.rank, m.story_id, {copies_of_story}
                  FROM m JOIN articles a ON a.id = m.id
                       JOIN copies c ON c.article_id = m.id JOIN feeds f ON f.id = c.feed_id
                  WHERE 1 {place}
-                 ORDER BY {order}, c.id LIMIT ?{limit}",
-                place = place_sql("pc.id = c.id"),
+                 ORDER BY {order}, c.id LIMIT ?{limit} OFFSET ?{offset}"
             )
         } else {
             format!(
-                "WITH m AS (
-                     SELECT a.id, a.story_id, {BM25} AS rank,
-                            coalesce(a.published_ts, a.fetched_ts) AS t
-                     FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-                     WHERE articles_fts MATCH ?1 {filters} {place}
-                 ),
+                "WITH {cte},
                  -- One row per story: its representative when that matched, else its best
                  -- match; ranked by the story's best match.
                  best AS (
@@ -155,8 +237,7 @@ impl Store {
                         m.story_rank, m.story_id, {copies_of_story}
                  FROM best m JOIN articles a ON a.id = m.id JOIN feeds f ON f.id = a.feed_id
                  WHERE m.rn = 1
-                 ORDER BY {order} LIMIT ?{limit}",
-                place = place_sql("pc.article_id = a.id"),
+                 ORDER BY {order} LIMIT ?{limit} OFFSET ?{offset}"
             )
         };
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
@@ -178,25 +259,58 @@ impl Store {
             })
             .map_err(|e| self.err(e))?;
         let mut hits: Vec<SearchHit> = rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
-        // Snippets only for the rows shown: snippet() re-tokenises the body, which is the
-        // dearest part of a query.
-        let mut snip = self
-            .conn
-            .prepare_cached(
-                "SELECT snippet(articles_fts, 1, '[', ']', '…', 24) FROM articles_fts
-                 WHERE articles_fts MATCH ?1 AND rowid = ?2",
-            )
-            .map_err(|e| self.err(e))?;
         for hit in &mut hits {
-            hit.snippet = snip
-                .query_row(rusqlite::params![req.fts, hit.id], |r| {
-                    r.get::<_, String>(0)
-                })
-                .unwrap_or_default()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
+            hit.snippet = self.snippet(req.fts.as_deref(), hit.id)?;
         }
         Ok(hits)
+    }
+
+    /// How many stories match, and how many copies they have.
+    pub fn count(&self, req: &SearchRequest) -> Result<SearchCount, StoreError> {
+        let Matches {
+            cte,
+            args,
+            place_on_copy,
+        } = matches(req);
+        let place = if place_on_copy.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {place_on_copy}")
+        };
+        let sql = format!(
+            "WITH {cte}
+             SELECT (SELECT count(DISTINCT story_id) FROM m),
+                    (SELECT count(*) FROM m JOIN copies c ON c.article_id = m.id {place})"
+        );
+        self.conn
+            .query_row(&sql, rusqlite::params_from_iter(args.iter()), |r| {
+                Ok(SearchCount {
+                    stories: r.get(0)?,
+                    copies: r.get(1)?,
+                })
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// Body text around the matches, matches in `[` `]`; the start of the body when the
+    /// query had no words. Only for the rows shown: snippet() re-tokenises the body, the
+    /// dearest part of a query.
+    fn snippet(&self, fts: Option<&str>, id: i64) -> Result<String, StoreError> {
+        let text: String = match fts {
+            Some(fts) => self
+                .conn
+                .prepare_cached(
+                    "SELECT snippet(articles_fts, 1, '[', ']', '…', 24) FROM articles_fts
+                     WHERE articles_fts MATCH ?1 AND rowid = ?2",
+                )
+                .and_then(|mut s| s.query_row(rusqlite::params![fts, id], |r| r.get(0)))
+                .map_err(|e| self.err(e))?,
+            None => self
+                .conn
+                .prepare_cached("SELECT substr(body, 1, 200) FROM articles WHERE id = ?1")
+                .and_then(|mut s| s.query_row([id], |r| r.get(0)))
+                .map_err(|e| self.err(e))?,
+        };
+        Ok(text.split_whitespace().collect::<Vec<_>>().join(" "))
     }
 }

@@ -342,16 +342,9 @@ fn a_retry_that_succeeds_replaces_the_feed_text_and_reindexes() {
 
 fn request(fts: &str) -> SearchRequest {
     SearchRequest {
-        fts: fts.into(),
-        feeds: vec![],
-        region: None,
-        tag: None,
-        language: None,
-        since: None,
-        until: None,
+        fts: Some(fts.into()),
         limit: 10,
-        sort: SortOrder::Relevance,
-        all: false,
+        ..SearchRequest::default()
     }
 }
 

@@ -390,3 +390,52 @@ fn logs_never_reach_stdout() {
         );
     }
 }
+
+#[test]
+fn query_fields_title_feed_site_date_and_count_offset() {
+    let a = archive();
+    // title: matches the headline only.
+    assert_eq!(
+        titles(&a.ws.search("title:mahakam", &[])),
+        ["Mahakam meluap"]
+    );
+    // feed: inside the query, as --feed.
+    assert_eq!(a.ws.search("samarinda feed:english", &[]).len(), 2);
+    // site: the fixture host, port and all.
+    assert_eq!(a.ws.search("samarinda site:127.0.0.1", &[]).len(), 5);
+    assert!(a.ws.search("samarinda site:example.org", &[]).is_empty());
+    // date: a range of days; fields alone are a query (newest first).
+    assert_eq!(
+        titles(&a.ws.search("date:2024-03-03..2024-03-05", &[])),
+        ["Tongkang tabrak fender", "River festival"]
+    );
+    assert_eq!(a.ws.search("samarinda date:2024-04", &[]).len(), 0);
+    // --count, and paging with --offset.
+    let counted =
+        a.ws.run(&["search", "samarinda", "--count", "--format", "json"]);
+    counted.ok();
+    assert_eq!(int(&counted.json(), "stories"), 5);
+    let page1 =
+        a.ws.search("samarinda", &["--sort", "oldest", "--limit", "2"]);
+    let page2 = a.ws.search(
+        "samarinda",
+        &["--sort", "oldest", "--limit", "2", "--offset", "2"],
+    );
+    assert_eq!(titles(&page1), ["Mahakam meluap", "River festival"]);
+    assert_eq!(
+        titles(&page2),
+        ["Tongkang tabrak fender", "Runway expansion"]
+    );
+    // Unknown fields and bad ranges are usage errors that say what is allowed.
+    let bad = a.ws.run(&["search", "body:samarinda"]);
+    bad.expect_code(2);
+    assert!(
+        bad.stderr.contains("title:") && bad.stderr.contains("date:"),
+        "{bad:?}"
+    );
+    a.ws.run(&["search", "date:2024-13"]).expect_code(2);
+    // An unknown feed inside the query is an unknown feed.
+    a.ws.run(&["search", "samarinda feed:nope"])
+        .expect_code(2)
+        .stderr_names("nope");
+}
