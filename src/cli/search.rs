@@ -90,7 +90,9 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
         },
         all: args.all,
     };
-    let request = search::build_request(&text, &filters, Utc::now()).map_err(Error::usage)?;
+    let aliases = search::aliases::Aliases::new(config.as_ref().map_or(&[][..], |c| &c.aliases));
+    let request =
+        search::build_request(&text, &filters, &aliases, Utc::now()).map_err(Error::usage)?;
     if args.count {
         let count = store.count(&request)?;
         output(render::count(

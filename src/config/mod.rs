@@ -27,6 +27,8 @@ pub struct Config {
     pub archive: ArchiveConfig,
     pub fetch: FetchConfig,
     pub default_schedule: Schedule,
+    /// Groups of names that mean the same (`[search] aliases`), added to the built-in ones.
+    pub aliases: Vec<Vec<String>>,
     pub feeds: Vec<FeedConfig>,
 }
 
@@ -253,11 +255,13 @@ impl Config {
             });
         }
 
+        let aliases = raw.search.and_then(|s| s.aliases).unwrap_or_default();
         Ok(Config {
             file: path.to_path_buf(),
             archive,
             fetch,
             default_schedule,
+            aliases,
             feeds,
         })
     }

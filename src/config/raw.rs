@@ -10,8 +10,15 @@ pub struct RawConfig {
     pub archive: Option<RawArchive>,
     pub fetch: Option<RawFetch>,
     pub schedule: Option<RawSchedule>,
+    pub search: Option<RawSearch>,
     #[serde(default)]
     pub feed: Vec<RawFeed>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSearch {
+    pub aliases: Option<Vec<Vec<String>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

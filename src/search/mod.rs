@@ -4,6 +4,7 @@
 //! expression with every term quoted, so nothing the user types reaches SQLite as syntax;
 //! `when` reads the date bounds. SQL stays in `store`.
 
+pub mod aliases;
 pub mod query;
 pub mod when;
 
@@ -27,7 +28,12 @@ pub struct Filters {
 }
 
 /// Err is a message for the user: what is wrong with the query or an option.
-pub fn build_request(text: &str, f: &Filters, now: DateTime<Utc>) -> Result<SearchRequest, String> {
+pub fn build_request(
+    text: &str,
+    f: &Filters,
+    aliases: &aliases::Aliases,
+    now: DateTime<Utc>,
+) -> Result<SearchRequest, String> {
     let q = query::parse(text).map_err(|e| format!("cannot read the query: {e}"))?;
     let since = f
         .since
@@ -72,7 +78,9 @@ pub fn build_request(text: &str, f: &Filters, now: DateTime<Utc>) -> Result<Sear
     let mut feeds = f.feeds.clone();
     feeds.extend(filters.feeds.iter().cloned());
     Ok(SearchRequest {
-        fts: q.has_text().then(|| q.to_fts5()),
+        fts: q
+            .has_text()
+            .then(|| q.to_fts5_expanded(&|t| expand(t, aliases))),
         feeds,
         region: f.region.clone(),
         tag: f.tag.clone(),
@@ -85,6 +93,20 @@ pub fn build_request(text: &str, f: &Filters, now: DateTime<Utc>) -> Result<Sear
         sort: f.sort,
         all: f.all,
     })
+}
+
+/// The other forms a term also matches: its aliases (Kutim ─► "kutai timur").
+fn expand(term: &query::Term, aliases: &aliases::Aliases) -> Vec<String> {
+    let words: &[String] = match term {
+        query::Term::Word(w) => std::slice::from_ref(w),
+        query::Term::Phrase(ws) => ws,
+        query::Term::Prefix(_) | query::Term::Title(_) => return Vec::new(),
+    };
+    aliases
+        .others(words)
+        .into_iter()
+        .map(|form| query::quote(&form.join(" ")))
+        .collect()
 }
 
 /// Feed names a query or its options refer to, to check they exist.

@@ -174,6 +174,42 @@ impl Query {
         out
     }
 
+    /// Like [`Query::to_fts5`], with each word or phrase also matching the alternatives
+    /// `expand` gives for it (aliases, stems): `("kutim" OR "kutai timur")`. Title terms and
+    /// prefixes are not expanded.
+    pub fn to_fts5_expanded(&self, expand: &dyn Fn(&Term) -> Vec<String>) -> String {
+        let mut out = String::new();
+        let wrap = !self.excluded.is_empty() && self.clauses.len() > 1;
+        if wrap {
+            out.push('(');
+        }
+        for (i, clause) in self.clauses.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" AND ");
+            }
+            let mut alts: Vec<String> = Vec::new();
+            for term in clause {
+                let mut one = String::new();
+                render_term(&mut one, term);
+                alts.push(one);
+                alts.extend(expand(term));
+            }
+            push_group(&mut out, &alts);
+        }
+        if wrap {
+            out.push(')');
+        }
+        for term in &self.excluded {
+            out.push_str(" NOT ");
+            let mut one = String::new();
+            render_term(&mut one, term);
+            let mut alts = vec![one];
+            alts.extend(expand(term));
+            push_group(&mut out, &alts);
+        }
+        out
+    }
+
     /// The positive terms' tokens, lower-cased, each once, in query order: what a
     /// highlighter should look for. Tokens are split the way the index splits them
     /// (`covid-19` gives `covid` and `19`); a prefix gives its stem without `*`.
@@ -215,6 +251,26 @@ fn render_group(out: &mut String, group: &[Term]) {
             out.push(')');
         }
     }
+}
+
+/// Rendered alternatives as one FTS5 group: alone, or parenthesised with OR.
+fn push_group(out: &mut String, alts: &[String]) {
+    match alts {
+        [one] => out.push_str(one),
+        _ => {
+            out.push('(');
+            out.push_str(&alts.join(" OR "));
+            out.push(')');
+        }
+    }
+}
+
+/// An FTS5 string for `text`, every user character inside quotes: for callers that
+/// render expansions of a term.
+pub fn quote(text: &str) -> String {
+    let mut out = String::new();
+    push_quoted(&mut out, text);
+    out
 }
 
 fn render_term(out: &mut String, term: &Term) {
