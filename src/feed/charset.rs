@@ -43,7 +43,7 @@ fn decode(bytes: &[u8], http_charset: Option<&str>, repairs: &mut Vec<String>) -
         repairs.push(format!("transcoded from {}", encoding.name()));
         return text.into_owned();
     }
-    if let Ok(text) = std::str::from_utf8(bytes) {
+    if let Some(text) = utf8_prefix(bytes) {
         return text.to_string();
     }
     let declared = declared_encoding(bytes);
@@ -65,6 +65,21 @@ fn decode(bytes: &[u8], http_charset: Option<&str>, repairs: &mut Vec<String>) -
         encoding.name().to_lowercase()
     ));
     text.into_owned()
+}
+
+/// The bytes as text when they are UTF-8, also when they stop inside their last character:
+/// a feed cut at `fetch.max_body` or in transfer ends mid-character as often as not, and
+/// reading the whole body as windows-1252 for that would garble every item before the cut.
+/// The partial character is dropped. (Legacy-encoded text fails long before its last byte,
+/// unless its only non-ASCII byte is the last one, where dropping it is no loss either.)
+fn utf8_prefix(bytes: &[u8]) -> Option<&str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Some(text),
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(bytes.get(..e.valid_up_to())?).ok()
+        }
+        Err(_) => None,
+    }
 }
 
 /// UTF-16 without a BOM still starts with `<` next to a zero byte.
@@ -148,6 +163,24 @@ mod tests {
         let body = b"<rss><t>\x93kutip\x94</t></rss>";
         let d = to_utf8(body, Some("utf-8"));
         assert!(d.text.contains("\u{201c}kutip\u{201d}"), "{}", d.text);
+    }
+
+    #[test]
+    fn utf8_cut_inside_its_last_character_is_still_utf8() {
+        // A feed cut at fetch.max_body can end mid-character; the items before the cut must
+        // not turn into mojibake because of it.
+        let body =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss><t>Café Müller</t><t>é".as_bytes();
+        let cut = &body[..body.len() - 1];
+        for declared in [None, Some("utf-8"), Some("iso-8859-1")] {
+            let d = to_utf8(cut, declared);
+            assert!(
+                d.text.contains("<t>Café Müller</t><t>"),
+                "{declared:?}: {}",
+                d.text
+            );
+            assert!(!d.text.contains('\u{FFFD}'), "{declared:?}: {}", d.text);
+        }
     }
 
     #[test]

@@ -11,8 +11,29 @@ use encoding_rs::{Encoding, UTF_8};
 
 pub fn decode_html(bytes: &[u8], http_charset: Option<&str>) -> String {
     let encoding = pick_encoding(bytes, http_charset);
+    if encoding == UTF_8
+        && Encoding::for_bom(bytes).is_none()
+        && let Some(text) = utf8_prefix(bytes)
+    {
+        return text.to_string();
+    }
     let (text, _, _) = encoding.decode(bytes);
     text.into_owned()
+}
+
+/// The bytes as text when they are UTF-8, also when they stop inside their last character:
+/// a page cut at `fetch.max_body` ends mid-character as often as not, and decoding the whole
+/// page as windows-1252 for that would garble all of it. The partial character is dropped.
+/// (Legacy-encoded text fails long before its last byte, unless its only non-ASCII byte is
+/// the last one, where dropping it is no loss either.)
+fn utf8_prefix(bytes: &[u8]) -> Option<&str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Some(text),
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(bytes.get(..e.valid_up_to())?).ok()
+        }
+        Err(_) => None,
+    }
 }
 
 fn pick_encoding(bytes: &[u8], http_charset: Option<&str>) -> &'static Encoding {
@@ -22,7 +43,7 @@ fn pick_encoding(bytes: &[u8], http_charset: Option<&str>) -> &'static Encoding 
     let declared = http_charset
         .and_then(|l| Encoding::for_label(l.trim().as_bytes()))
         .or_else(|| meta_charset(bytes));
-    let valid_utf8 = std::str::from_utf8(bytes).is_ok();
+    let valid_utf8 = utf8_prefix(bytes).is_some();
     match declared {
         // UTF-16 declared in a meta tag without a BOM is always a lie (the tag itself was
         // readable as ASCII).
@@ -122,6 +143,22 @@ mod tests {
     fn undeclared_legacy_bytes_are_guessed() {
         let bytes = b"<p>Le caf\xe9 est tr\xe8s bon, d\xe9j\xe0 vu, \xe9l\xe8ve.</p>";
         assert!(decode_html(bytes, None).contains("café"));
+    }
+
+    #[test]
+    fn utf8_cut_inside_its_last_character_is_still_utf8() {
+        // A body cut at fetch.max_body can end mid-character; the rest must not turn into
+        // mojibake because of it.
+        let page = "<meta charset=\"utf-8\"><p>Café Müller di Köln — berita é".as_bytes();
+        let cut = &page[..page.len() - 1];
+        for declared in [None, Some("utf-8"), Some("iso-8859-1")] {
+            let text = decode_html(cut, declared);
+            assert!(
+                text.contains("Café Müller di Köln — berita "),
+                "{declared:?}: {text}"
+            );
+            assert!(!text.contains('\u{FFFD}'), "{declared:?}: {text}");
+        }
     }
 
     #[test]

@@ -114,7 +114,9 @@ impl Fetcher {
         let moves: Arc<Mutex<HashMap<String, Url>>> = Arc::default();
         let seen_moves = moves.clone();
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() >= 10 {
+            // previous() holds the original URL and every hop so far: 10 redirects are
+            // followed, the 11th is refused.
+            if attempt.previous().len() > 10 {
                 return attempt.error("more than 10 redirects");
             }
             if attempt.previous().len() == 1
@@ -129,7 +131,10 @@ impl Fetcher {
                 return attempt.error(format!("redirect to a non-web address {url}"));
             }
             if !allow_private && let Some(reason) = guard::literal_private(&url) {
-                return attempt.error(format!("redirect to {url}: {reason}"));
+                return attempt.error(format!(
+                    "{}redirect to {url}: {reason}",
+                    guard::REFUSED_MARK
+                ));
             }
             attempt.follow()
         });
@@ -431,6 +436,14 @@ impl Fetcher {
                 ),
             };
         }
+        if url.scheme() == "https" && e.is_connect() && tls_failure(e) {
+            return FetchError::Network {
+                url: url.to_string(),
+                reason: format!(
+                    "TLS handshake failed ({reason}); check that the site serves https at this address, or use its http:// URL"
+                ),
+            };
+        }
         FetchError::Network {
             url: url.to_string(),
             reason,
@@ -528,6 +541,21 @@ fn split_content_type(ct: Option<&str>) -> (Option<String>, Option<String>) {
             .then(|| v.trim().trim_matches(['"', '\'']).to_string())
     });
     (media, charset)
+}
+
+/// rustls reports handshake failures through an io::Error with no OS error code; refused
+/// or reset sockets carry one.
+fn tls_failure(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && io.raw_os_error().is_none()
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
 }
 
 /// The innermost useful message of an error chain (reqwest's own Display is "error sending

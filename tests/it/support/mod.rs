@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod cmd;
+pub mod evil;
 pub mod pages;
 pub mod rss;
 pub mod server;

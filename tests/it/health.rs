@@ -1,0 +1,180 @@
+//! A good citizen of the web (issue 5): hosts that ask us to wait, feeds that are gone or
+//! moved, backoff and publisher hints in the next poll, pages retried on a later pass.
+
+use crate::support::{Feed, Item, Route, Server, Workspace, instant, int, pages, rss, string};
+
+fn feed_named<'a>(feeds: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
+    feeds
+        .iter()
+        .find(|f| string(f, "name") == name)
+        .unwrap_or_else(|| panic!("no feed {name} in {feeds:#?}"))
+}
+
+fn one_item_feed(site: &Server, path: &str) -> Route {
+    Route::rss(rss(
+        "S",
+        &site.base(),
+        &[Item::new(
+            "Satu",
+            &site.url(path),
+            "Wed, 20 Nov 2024 10:00:00 +0800",
+            "teks feed",
+        )],
+    ))
+}
+
+#[test]
+fn a_host_that_answers_429_with_retry_after_is_left_alone_until_then_unless_forced() {
+    let site = Server::start("127.0.0.1");
+    site.route("/rss", Route::new(429).header("Retry-After", "3600"));
+    let ws = Workspace::with_feeds(&[Feed::new("busy", &site.url("/rss"))]);
+    let first = ws.run(&["fetch"]);
+    first.expect_code(1).stderr_names("busy");
+    assert!(first.stderr.contains("429"), "{first:?}");
+
+    // Inside the hour: the host is not contacted, and the summary says why.
+    site.route("/rss", one_item_feed(&site, "/a"));
+    site.route(
+        "/a",
+        Route::html(pages::article(
+            "A",
+            "2024-11-20T10:00:00+08:00",
+            "id",
+            &pages::story("id", 3, &["Satu."]),
+        )),
+    );
+    let before = site.requests().len();
+    let second = ws.run(&["fetch"]);
+    second.expect_code(0);
+    assert!(second.stdout.contains("asked us to wait"), "{second:?}");
+    assert_eq!(
+        site.requests().len(),
+        before,
+        "the host was contacted while it asked us to wait"
+    );
+
+    // --force fetches anyway.
+    ws.run(&["fetch", "--force"]).ok();
+    assert_eq!(int(&ws.stats(), "articles"), 1);
+}
+
+#[test]
+fn a_feed_answering_410_is_gone_and_no_longer_polled() {
+    let site = Server::start("127.0.0.1");
+    site.route("/rss", Route::status(410));
+    let ws = Workspace::with_feeds(&[Feed::new("old", &site.url("/rss"))]);
+    ws.run(&["fetch"]).expect_code(1).stderr_names("old");
+    assert_eq!(string(feed_named(&ws.feeds(), "old"), "state"), "gone");
+    let before = site.requests().len();
+    let again = ws.run(&["fetch"]);
+    again.expect_code(0);
+    assert_eq!(
+        site.requests().len(),
+        before,
+        "a gone feed was polled again"
+    );
+    assert!(again.stdout.contains("gone"), "{again:?}");
+    assert_eq!(string(feed_named(&ws.feeds(), "old"), "state"), "gone");
+}
+
+#[test]
+fn a_permanent_redirect_seen_on_three_polls_is_followed_and_reported() {
+    let site = Server::start("127.0.0.1");
+    site.route(
+        "/old.xml",
+        Route::new(301).header("Location", &site.url("/new.xml")),
+    );
+    site.route("/new.xml", one_item_feed(&site, "/a"));
+    site.route(
+        "/a",
+        Route::html(pages::article(
+            "A",
+            "2024-11-20T10:00:00+08:00",
+            "id",
+            &pages::story("id", 5, &["Dua."]),
+        )),
+    );
+    let ws = Workspace::with_feeds(&[Feed::new("m", &site.url("/old.xml"))]);
+    for poll in 1..=3 {
+        ws.fetch_ok();
+        let state = string(feed_named(&ws.feeds(), "m"), "state").to_string();
+        let expected = if poll < 3 { "ok" } else { "moved" };
+        assert_eq!(state, expected, "after poll {poll}");
+    }
+    let f = ws.feeds();
+    let m = feed_named(&f, "m");
+    assert_eq!(string(m, "moved_to"), site.url("/new.xml"));
+    assert!(string(m, "last_error").contains("moved"), "{m:#}");
+    // From now on the new address is polled directly.
+    let before = site.requests().len();
+    ws.fetch_ok();
+    let asked: Vec<String> = site.requests()[before..]
+        .iter()
+        .map(|r| r.path.clone())
+        .collect();
+    assert!(asked.contains(&"/new.xml".to_string()), "{asked:?}");
+    assert!(!asked.contains(&"/old.xml".to_string()), "{asked:?}");
+    assert_eq!(int(&ws.stats(), "articles"), 1);
+}
+
+#[test]
+fn failures_push_the_next_poll_back_and_a_publisher_ttl_is_honoured() {
+    let site = Server::start("127.0.0.1");
+    site.route("/bad", Route::status(500));
+    let ttl_feed = rss("T", &site.base(), &[]).replace(
+        "<language>id</language>",
+        "<language>id</language><ttl>180</ttl>",
+    );
+    site.route("/ttl", Route::rss(ttl_feed));
+    let ws = Workspace::with_feeds(&[
+        Feed::new("bad", &site.url("/bad")).with("schedule = \"10m\""),
+        Feed::new("ttl", &site.url("/ttl")).with("schedule = \"10m\""),
+    ]);
+    ws.run(&["fetch"]).expect_code(1);
+    let wait = |name: &str| {
+        let f = ws.feeds();
+        let f = feed_named(&f, name);
+        (instant(string(f, "next_poll")) - instant(string(f, "last_poll"))).num_seconds()
+    };
+    let first = wait("bad");
+    assert!((600..=700).contains(&first), "first backoff {first}s");
+    ws.run(&["fetch"]).expect_code(1);
+    let second = wait("bad");
+    assert!(second >= 1200, "second backoff {second}s");
+    assert_eq!(
+        int(feed_named(&ws.feeds(), "bad"), "consecutive_failures"),
+        2
+    );
+    assert_eq!(string(feed_named(&ws.feeds(), "bad"), "state"), "failing");
+    // <ttl>180</ttl>: three hours, longer than the 10-minute schedule.
+    let ttl = wait("ttl");
+    assert!(ttl >= 3 * 3600, "ttl wait {ttl}s");
+}
+
+#[test]
+fn a_page_that_failed_is_kept_from_the_feed_and_fetched_on_a_later_pass() {
+    let site = Server::start("127.0.0.1");
+    site.route("/rss", one_item_feed(&site, "/a"));
+    site.route("/a", Route::status(503));
+    let ws = Workspace::with_feeds(&[Feed::new("s", &site.url("/rss"))]);
+    ws.fetch_ok();
+    assert_eq!(int(feed_named(&ws.feeds(), "s"), "pending_pages"), 1);
+    let hit = ws.search_one("feed");
+    assert_eq!(string(&ws.show(int(&hit, "id")), "source"), "feed");
+
+    site.route(
+        "/a",
+        Route::html(pages::article(
+            "A",
+            "2024-11-20T10:00:00+08:00",
+            "id",
+            &pages::story("id", 9, &["Jembatan Sangatta dibuka."]),
+        )),
+    );
+    ws.fetch_ok();
+    assert_eq!(int(feed_named(&ws.feeds(), "s"), "pending_pages"), 0);
+    let hit = ws.search_one("jembatan");
+    let shown = ws.show(int(&hit, "id"));
+    assert_eq!(string(&shown, "source"), "page");
+    assert_eq!(int(&ws.stats(), "articles"), 1);
+}

@@ -1,0 +1,84 @@
+//! Search that finds Indonesian news the way people ask for it (issue 6): regional names
+//! and their abbreviations, the user's own aliases.
+
+use crate::support::{Feed, Item, Route, Server, Workspace, config_text, pages, rss, string};
+
+/// One feed of Indonesian articles, each (title, marker sentence).
+fn archive(articles: &[(&str, &str)], extra_config: &str) -> (Server, Workspace) {
+    let site = Server::start("127.0.0.1");
+    let mut items = Vec::new();
+    for (i, (title, marker)) in articles.iter().enumerate() {
+        let path = format!("/berita/{i}");
+        site.route(
+            &path,
+            Route::html(pages::article(
+                title,
+                "2024-11-20T10:15:00+08:00",
+                "id",
+                &pages::story("id", 100 + i as u64, &[marker]),
+            )),
+        );
+        items.push(Item::new(
+            title,
+            &site.url(&path),
+            "Wed, 20 Nov 2024 10:15:00 +0800",
+            "ringkas",
+        ));
+    }
+    site.route("/rss", Route::rss(rss("Daerah", &site.base(), &items)));
+    let ws = Workspace::new();
+    let mut config = config_text(
+        &[],
+        &[Feed::new("daerah", &site.url("/rss")).with("language = \"id\"")],
+    );
+    config.push_str(extra_config);
+    ws.write_config(&config);
+    ws.fetch_ok();
+    (site, ws)
+}
+
+fn titles(hits: &[serde_json::Value]) -> Vec<String> {
+    let mut t: Vec<String> = hits
+        .iter()
+        .map(|h| string(h, "title").to_string())
+        .collect();
+    t.sort();
+    t
+}
+
+#[test]
+fn an_abbreviation_finds_the_full_name_and_back() {
+    let (_site, ws) = archive(
+        &[
+            (
+                "Jalan poros",
+                "Bupati Kutai Timur meninjau jalan poros Sangatta.",
+            ),
+            ("Rapat", "Pemkab Kutim menggelar rapat koordinasi anggaran."),
+            ("Pasar", "Pedagang Samarinda menata ulang pasar pagi."),
+        ],
+        "",
+    );
+    assert_eq!(titles(&ws.search("kutim", &[])), ["Jalan poros", "Rapat"]);
+    assert_eq!(
+        titles(&ws.search("\"kutai timur\"", &[])),
+        ["Jalan poros", "Rapat"]
+    );
+    // Exclusions leave out every form.
+    assert_eq!(
+        titles(&ws.search("sangatta OR samarinda OR anggaran -kutim", &[])),
+        ["Pasar"]
+    );
+}
+
+#[test]
+fn aliases_from_the_config_are_added() {
+    let (_site, ws) = archive(
+        &[
+            ("Banjir", "Air merendam Sengata sejak subuh."),
+            ("Pasar", "Pedagang Samarinda menata pasar."),
+        ],
+        "\n[search]\naliases = [[\"Sangatta\", \"Sengata\"]]\n",
+    );
+    assert_eq!(titles(&ws.search("sangatta", &[])), ["Banjir"]);
+}
