@@ -23,6 +23,7 @@ pub mod feed;
 pub mod fetch;
 pub mod ingest;
 pub mod schedule;
+pub mod stem;
 pub mod model;
 pub mod search;
 pub mod store;

@@ -76,7 +76,13 @@ pub fn run(ctx: &Context, feeds: &[String]) -> Result<u8> {
             {
                 continue;
             }
+            let stems = if a.language.as_deref().or(joined.language.as_deref()) == Some("id") {
+                crate::stem::index_stems_id(&format!("{}\n{}", a.title, joined.body_text))
+            } else {
+                String::new()
+            };
             updates.push(Reextracted {
+                stems,
                 article_id: a.article_id,
                 fingerprint: dedup::fingerprint(&joined.body_text),
                 signature: dedup::minhash::signature(&joined.body_text),

@@ -161,12 +161,23 @@ pub fn assemble(mut pages: Vec<PageFetch>, keep_raw: bool) -> PageResult {
         note,
         page_pending: false,
         raw_pages: raw,
+        stems: String::new(),
         extractor_version: Some(extract::EXTRACTOR_VERSION),
     };
     PageResult::Extracted {
-        content: Box::new(content),
+        content: Box::new(with_stems(content)),
         keys,
     }
+}
+
+/// Fills the stemmed index column for Indonesian text (see `stem::index_stems_id`).
+fn with_stems(mut c: Content) -> Content {
+    c.stems = if c.language.as_deref() == Some("id") {
+        crate::stem::index_stems_id(&format!("{}\n{}", c.title, c.body))
+    } else {
+        String::new()
+    };
+    c
 }
 
 /// Completes what the page gave with what the feed said. The feed's headline wins: pages
@@ -213,7 +224,7 @@ pub fn feed_text_content(item: &FeedItem, feed: &FeedConfig, reason: &str, retry
         .language
         .clone()
         .or_else(|| extract::detect_language(&body));
-    Content {
+    with_stems(Content {
         url: shown.to_string(),
         title: item
             .title
@@ -231,8 +242,9 @@ pub fn feed_text_content(item: &FeedItem, feed: &FeedConfig, reason: &str, retry
         note: Some(reason.to_string()),
         page_pending: retry,
         raw_pages: Vec::new(),
+        stems: String::new(),
         extractor_version: None,
-    }
+    })
 }
 
 fn body_fingerprint(body: &str, url: &Url) -> String {

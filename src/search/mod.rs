@@ -95,18 +95,28 @@ pub fn build_request(
     })
 }
 
-/// The other forms a term also matches: its aliases (Kutim ─► "kutai timur").
+/// The other forms a term also matches: its aliases (Kutim ─► "kutai timur") and, for a
+/// single word, its Indonesian root (`layanan` ─► `layan`), which the stems column holds
+/// for every inflected form ("pelayanan", "melayani"). A quoted phrase stays exact.
 fn expand(term: &query::Term, aliases: &aliases::Aliases) -> Vec<String> {
     let words: &[String] = match term {
         query::Term::Word(w) => std::slice::from_ref(w),
         query::Term::Phrase(ws) => ws,
         query::Term::Prefix(_) | query::Term::Title(_) => return Vec::new(),
     };
-    aliases
+    let mut out: Vec<String> = aliases
         .others(words)
         .into_iter()
         .map(|form| query::quote(&form.join(" ")))
-        .collect()
+        .collect();
+    if let query::Term::Word(w) = term {
+        let lower = w.to_lowercase();
+        let root = crate::stem::stem_id(&lower);
+        if root != lower && !root.is_empty() {
+            out.push(query::quote(&root));
+        }
+    }
+    out
 }
 
 /// Feed names a query or its options refer to, to check they exist.

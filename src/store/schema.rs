@@ -84,7 +84,10 @@ pub const MIGRATIONS: &[&str] = &[
         story_method TEXT,
         story_similarity REAL,
         -- Bumped when the publisher revises the text; earlier texts in article_versions.
-        version INTEGER NOT NULL DEFAULT 1
+        version INTEGER NOT NULL DEFAULT 1,
+        -- Roots of the inflected words of an Indonesian text (stem::index_stems_id), for
+        -- the FTS column that lets `layanan` find "pelayanan".
+        stems TEXT NOT NULL DEFAULT ''
     );
     CREATE TABLE article_versions (
         article_id INTEGER NOT NULL REFERENCES articles(id),
@@ -143,21 +146,23 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX copies_feed ON copies(feed_id);
     CREATE VIRTUAL TABLE articles_fts USING fts5(
-        title, body,
+        title, body, stems,
         content = 'articles', content_rowid = 'id',
         tokenize = 'unicode61 remove_diacritics 2'
     );
     CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
-        INSERT INTO articles_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+        INSERT INTO articles_fts(rowid, title, body, stems)
+        VALUES (new.id, new.title, new.body, new.stems);
     END;
     CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, body)
-        VALUES ('delete', old.id, old.title, old.body);
+        INSERT INTO articles_fts(articles_fts, rowid, title, body, stems)
+        VALUES ('delete', old.id, old.title, old.body, old.stems);
     END;
-    CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, body ON articles BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, body)
-        VALUES ('delete', old.id, old.title, old.body);
-        INSERT INTO articles_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+    CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, body, stems ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, body, stems)
+        VALUES ('delete', old.id, old.title, old.body, old.stems);
+        INSERT INTO articles_fts(rowid, title, body, stems)
+        VALUES (new.id, new.title, new.body, new.stems);
     END;
     "#,
 ];

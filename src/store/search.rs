@@ -61,8 +61,9 @@ pub struct SearchCount {
 }
 
 /// Title matches count five times a body match: a word in the headline says more about
-/// what the article is about than the same word in its tenth paragraph.
-const BM25: &str = "bm25(articles_fts, 5.0, 1.0)";
+/// what the article is about than the same word in its tenth paragraph. A match on a
+/// word's root (the stems column) counts half a body match, so exact matches rank first.
+const BM25: &str = "bm25(articles_fts, 5.0, 1.0, 0.5)";
 
 /// The SQL of the matching articles (`m`: id, story_id, rank, t) and its arguments.
 struct Matches {

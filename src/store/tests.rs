@@ -39,6 +39,7 @@ fn content(url: &str, title: &str, body: &str) -> Content {
         page_pending: false,
         raw_pages: Vec::new(),
         extractor_version: Some(1),
+        stems: crate::stem::index_stems_id(body),
     }
 }
 

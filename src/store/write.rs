@@ -50,6 +50,8 @@ pub struct Content {
     /// HTML, zstd-compressed.
     pub raw_pages: Vec<(String, Vec<u8>)>,
     pub extractor_version: Option<u32>,
+    /// The stemmed search column (Indonesian text only; see `stem::index_stems_id`).
+    pub stems: String,
 }
 
 /// One feed item to record.
@@ -288,9 +290,10 @@ fn write_item(
     tx.execute(
         "INSERT INTO articles (story_id, feed_id, guid, url, title, author, published, published_ts,
              fetched, fetched_ts, language, body, body_html, fingerprint, source, note,
-             page_pending, page_attempts, extractor_version, minhash, shingles, story_method, story_similarity)
+             page_pending, page_attempts, extractor_version, minhash, shingles, story_method, story_similarity,
+             stems)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-                 ?20, ?21, ?22, ?23)",
+                 ?20, ?21, ?22, ?23, ?24)",
         params![
             story,
             feed_id,
@@ -315,6 +318,7 @@ fn write_item(
             c.signature.as_ref().map(|s| s.shingles as i64),
             method,
             similarity,
+            c.stems,
         ],
     )?;
     let article = tx.last_insert_rowid();
@@ -444,7 +448,7 @@ fn write_revision(
         "UPDATE articles SET version = version + 1, title = ?2, body = ?3, body_html = ?4,
              fingerprint = ?5, minhash = ?6, shingles = ?7, fetched = ?8,
              author = coalesce(?9, author), published = coalesce(published, ?10),
-             source = ?11, note = ?12, extractor_version = ?13
+             source = ?11, note = ?12, extractor_version = ?13, stems = ?14
          WHERE id = ?1",
         params![
             id,
@@ -460,6 +464,7 @@ fn write_revision(
             c.source.as_str(),
             c.note,
             c.extractor_version,
+            c.stems,
         ],
     )?;
     if let Some(sig) = &c.signature {
@@ -509,7 +514,7 @@ fn write_retry(
                      language = coalesce(?7, language), body = ?8, body_html = ?9, fingerprint = ?10,
                      source = ?11, note = ?12, page_pending = ?13,
                      page_attempts = page_attempts + 1, extractor_version = ?14, minhash = ?15,
-                     shingles = ?16
+                     shingles = ?16, stems = ?17
                  WHERE id = ?1",
                 params![
                     id,
@@ -528,6 +533,7 @@ fn write_retry(
                     c.extractor_version,
                     c.signature.as_ref().map(Signature::to_bytes),
                     c.signature.as_ref().map(|s| s.shingles as i64),
+                    c.stems,
                 ],
             )?;
             store_pages(tx, id, now, &c.raw_pages)?;
@@ -575,6 +581,8 @@ pub struct RawArticle {
     pub article_id: i64,
     pub feed: String,
     pub fetched: String,
+    pub title: String,
+    pub language: Option<String>,
     pub body: String,
     /// URL and zstd-compressed HTML of each page, in order.
     pub pages: Vec<(String, Vec<u8>)>,
@@ -591,6 +599,7 @@ pub struct Reextracted {
     pub author: Option<String>,
     pub language: Option<String>,
     pub extractor_version: u32,
+    pub stems: String,
 }
 
 impl Store {
@@ -605,7 +614,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT a.id, f.name, a.fetched, a.body
+                "SELECT a.id, f.name, a.fetched, a.body, a.title, a.language
                  FROM articles a JOIN feeds f ON f.id = a.feed_id
                  WHERE a.id > ?1 AND EXISTS (SELECT 1 FROM pages p WHERE p.article_id = a.id)
                    AND (?3 = '[]' OR f.name IN (SELECT value FROM json_each(?3)))
@@ -619,6 +628,8 @@ impl Store {
                     feed: r.get(1)?,
                     fetched: r.get(2)?,
                     body: r.get(3)?,
+                    title: r.get(4)?,
+                    language: r.get(5)?,
                     pages: Vec::new(),
                 })
             })
@@ -663,7 +674,7 @@ impl Store {
                 "UPDATE articles SET body = ?2, body_html = ?3, fingerprint = ?4,
                      author = coalesce(author, ?5), language = coalesce(language, ?6),
                      extractor_version = ?7, source = 'page', note = NULL, page_pending = 0,
-                     minhash = ?8, shingles = ?9
+                     minhash = ?8, shingles = ?9, stems = ?10
                  WHERE id = ?1",
                 params![
                     r.article_id,
@@ -675,6 +686,7 @@ impl Store {
                     r.extractor_version,
                     r.signature.as_ref().map(Signature::to_bytes),
                     r.signature.as_ref().map(|s| s.shingles as i64),
+                    r.stems,
                 ],
             )
             .map_err(|e| sql(&path, e))?;

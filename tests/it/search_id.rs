@@ -82,3 +82,34 @@ fn aliases_from_the_config_are_added() {
     );
     assert_eq!(titles(&ws.search("sangatta", &[])), ["Banjir"]);
 }
+
+#[test]
+fn a_word_finds_its_inflected_forms_and_exact_matches_rank_first() {
+    let (_site, ws) = archive(
+        &[
+            (
+                "Pengunjung",
+                "Pengunjung pantai Derawan bertambah saat libur.",
+            ),
+            (
+                "Dikunjungi",
+                "Desa wisata itu dikunjungi rombongan pelajar.",
+            ),
+            ("Kunjungan", "Kunjungan kerja bupati ke Sangatta ditunda."),
+            ("Berwawasan", "Sekolah berwawasan lingkungan diresmikan."),
+            ("Pasar", "Pedagang Samarinda menata pasar."),
+        ],
+        "",
+    );
+    let hits = ws.search("kunjungan", &[]);
+    assert_eq!(titles(&hits), ["Dikunjungi", "Kunjungan", "Pengunjung"]);
+    // The exact form ranks above the stemmed ones.
+    assert_eq!(string(&hits[0], "title"), "Kunjungan");
+    assert_eq!(titles(&ws.search("wawasan", &[])), ["Berwawasan"]);
+    // A quoted phrase stays exact.
+    assert_eq!(
+        titles(&ws.search("\"kunjungan kerja\"", &[])),
+        ["Kunjungan"]
+    );
+    assert!(ws.search("\"kunjungi rombongan\"", &[]).is_empty());
+}
