@@ -91,7 +91,7 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
         all: args.all,
     };
     let aliases = search::aliases::Aliases::new(config.as_ref().map_or(&[][..], |c| &c.aliases));
-    let request =
+    let (request, highlighter) =
         search::build_request(&text, &filters, &aliases, Utc::now()).map_err(Error::usage)?;
     if args.count {
         let count = store.count(&request)?;
@@ -103,7 +103,7 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
         ))?;
         return Ok(0);
     }
-    let hits = store.search(&request)?;
+    let hits = store.search(&request, &|body| highlighter.snippet(body))?;
     output(render::hits(
         &mut std::io::stdout().lock(),
         &hits,

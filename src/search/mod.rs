@@ -6,6 +6,7 @@
 
 pub mod aliases;
 pub mod query;
+pub mod snippet;
 pub mod when;
 
 use chrono::{DateTime, Utc};
@@ -33,7 +34,7 @@ pub fn build_request(
     f: &Filters,
     aliases: &aliases::Aliases,
     now: DateTime<Utc>,
-) -> Result<SearchRequest, String> {
+) -> Result<(SearchRequest, snippet::Highlighter), String> {
     let q = query::parse(text).map_err(|e| format!("cannot read the query: {e}"))?;
     let since = f
         .since
@@ -77,7 +78,7 @@ pub fn build_request(
     }
     let mut feeds = f.feeds.clone();
     feeds.extend(filters.feeds.iter().cloned());
-    Ok(SearchRequest {
+    let request = SearchRequest {
         fts: q
             .has_text()
             .then(|| q.to_fts5_expanded(&|t| expand(t, aliases))),
@@ -92,7 +93,33 @@ pub fn build_request(
         offset: f.offset,
         sort: f.sort,
         all: f.all,
-    })
+    };
+    Ok((request, highlighter(&q, aliases)))
+}
+
+/// Marks what the query looks for: its words, their aliases' words, its prefixes.
+fn highlighter(q: &query::Query, aliases: &aliases::Aliases) -> snippet::Highlighter {
+    let mut words = q.positive_words();
+    let mut prefixes = Vec::new();
+    for term in q.clauses().iter().flatten() {
+        match term {
+            query::Term::Prefix(p) => prefixes.push(p.clone()),
+            query::Term::Word(w) => {
+                for form in aliases.others(std::slice::from_ref(w)) {
+                    words.extend(form);
+                }
+            }
+            query::Term::Phrase(ws) => {
+                for form in aliases.others(ws) {
+                    words.extend(form);
+                }
+            }
+            query::Term::Title(_) => {}
+        }
+    }
+    // A prefix's stem is not a whole word to mark.
+    words.retain(|w| !prefixes.iter().any(|p| p.to_lowercase() == *w));
+    snippet::Highlighter::new(&words, &prefixes)
 }
 
 /// The other forms a term also matches: its aliases (Kutim ─► "kutai timur") and, for a

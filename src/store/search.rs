@@ -182,7 +182,12 @@ fn matches(req: &SearchRequest) -> Matches {
 }
 
 impl Store {
-    pub fn search(&self, req: &SearchRequest) -> Result<Vec<SearchHit>, StoreError> {
+    /// The matching stories (or copies), `snippet` making each hit's snippet from its body.
+    pub fn search(
+        &self,
+        req: &SearchRequest,
+        snippet: &dyn Fn(&str) -> String,
+    ) -> Result<Vec<SearchHit>, StoreError> {
         let Matches {
             cte,
             mut args,
@@ -260,8 +265,15 @@ impl Store {
             })
             .map_err(|e| self.err(e))?;
         let mut hits: Vec<SearchHit> = rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
+        let mut body = self
+            .conn
+            .prepare_cached("SELECT body FROM articles WHERE id = ?1")
+            .map_err(|e| self.err(e))?;
         for hit in &mut hits {
-            hit.snippet = self.snippet(req.fts.as_deref(), hit.id)?;
+            let text: String = body
+                .query_row([hit.id], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            hit.snippet = snippet(&text);
         }
         Ok(hits)
     }
@@ -291,27 +303,5 @@ impl Store {
                 })
             })
             .map_err(|e| self.err(e))
-    }
-
-    /// Body text around the matches, matches in `[` `]`; the start of the body when the
-    /// query had no words. Only for the rows shown: snippet() re-tokenises the body, the
-    /// dearest part of a query.
-    fn snippet(&self, fts: Option<&str>, id: i64) -> Result<String, StoreError> {
-        let text: String = match fts {
-            Some(fts) => self
-                .conn
-                .prepare_cached(
-                    "SELECT snippet(articles_fts, 1, '[', ']', '…', 24) FROM articles_fts
-                     WHERE articles_fts MATCH ?1 AND rowid = ?2",
-                )
-                .and_then(|mut s| s.query_row(rusqlite::params![fts, id], |r| r.get(0)))
-                .map_err(|e| self.err(e))?,
-            None => self
-                .conn
-                .prepare_cached("SELECT substr(body, 1, 200) FROM articles WHERE id = ?1")
-                .and_then(|mut s| s.query_row([id], |r| r.get(0)))
-                .map_err(|e| self.err(e))?,
-        };
-        Ok(text.split_whitespace().collect::<Vec<_>>().join(" "))
     }
 }

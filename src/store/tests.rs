@@ -231,7 +231,9 @@ fn search_finds_by_body_word_and_filters_by_place() {
         tag: tag.map(str::to_string),
         ..request(fts)
     };
-    let hits = store.search(&req("\"sangatta\"", vec![], None)).unwrap();
+    let hits = store
+        .search_plain(&req("\"sangatta\"", vec![], None))
+        .unwrap();
     assert_eq!(hits.len(), 1);
     assert!(
         hits[0].snippet.contains("[Sangatta]"),
@@ -241,20 +243,20 @@ fn search_finds_by_body_word_and_filters_by_place() {
     assert!(hits[0].score > 0.0);
     assert!(
         store
-            .search(&req("\"sangatta\"", vec!["b".into()], None))
+            .search_plain(&req("\"sangatta\"", vec!["b".into()], None))
             .unwrap()
             .is_empty()
     );
     assert_eq!(
         store
-            .search(&req("\"sangatta\"", vec![], Some("KALTIM")))
+            .search_plain(&req("\"sangatta\"", vec![], Some("KALTIM")))
             .unwrap()
             .len(),
         1
     );
     assert!(
         store
-            .search(&req("\"samarinda\"", vec![], None))
+            .search_plain(&req("\"samarinda\"", vec![], None))
             .unwrap()
             .is_empty()
     );
@@ -332,7 +334,7 @@ fn a_retry_that_succeeds_replaces_the_feed_text_and_reindexes() {
             .is_empty()
     );
     let hits = store
-        .search(&SearchRequest {
+        .search_plain(&SearchRequest {
             sort: SortOrder::Newest,
             all: true,
             ..request("\"kecamatan\"")
@@ -484,7 +486,7 @@ fn the_earliest_copy_represents_the_story_unless_another_is_much_more_complete()
     };
     let later = add(&mut store, 0, &body(&[1, 2, 3, 4]), 21);
     let earlier = add(&mut store, 1, &body(&[1, 2, 3, 4, 5]), 20);
-    let hits = store.search(&request("\"p1w1\"")).unwrap();
+    let hits = store.search_plain(&request("\"p1w1\"")).unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].id, earlier, "the earlier copy represents the story");
     assert_eq!(hits[0].copies, 2);
@@ -496,7 +498,7 @@ fn the_earliest_copy_represents_the_story_unless_another_is_much_more_complete()
     );
     // A much fuller copy, published last, takes over.
     let full = add(&mut store, 2, &body(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), 22);
-    let hits = store.search(&request("\"p1w1\"")).unwrap();
+    let hits = store.search_plain(&request("\"p1w1\"")).unwrap();
     assert_eq!(hits[0].id, full);
 }
 
@@ -536,11 +538,28 @@ fn a_revised_article_keeps_its_old_text_as_a_version_and_search_sees_the_new() {
     assert_eq!(versions.len(), 1);
     assert_eq!(versions[0].body, body(&[1, 2]));
     assert!(
-        store.search(&request("\"p2w7\"")).unwrap().is_empty(),
+        store.search_plain(&request("\"p2w7\"")).unwrap().is_empty(),
         "old text is not searched"
     );
-    assert_eq!(store.search(&request("\"p3w7\"")).unwrap().len(), 1);
+    assert_eq!(store.search_plain(&request("\"p3w7\"")).unwrap().len(), 1);
     // The same text again is not a new version.
     store.apply_poll(&w).unwrap().items;
     assert_eq!(store.versions(id.0).unwrap().len(), 1);
+}
+
+impl Store {
+    /// Search with snippets that are the whole body, for assertions.
+    fn search_plain(&self, req: &SearchRequest) -> Result<Vec<SearchHit>, StoreError> {
+        let words: Vec<String> = req
+            .fts
+            .as_deref()
+            .unwrap_or("")
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect();
+        let h = crate::search::snippet::Highlighter::new(&words, &[]);
+        self.search(req, &|b| h.snippet(b))
+    }
 }

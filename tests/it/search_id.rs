@@ -105,6 +105,15 @@ fn a_word_finds_its_inflected_forms_and_exact_matches_rank_first() {
     assert_eq!(titles(&hits), ["Dikunjungi", "Kunjungan", "Pengunjung"]);
     // The exact form ranks above the stemmed ones.
     assert_eq!(string(&hits[0], "title"), "Kunjungan");
+    // Snippets mark stemmed matches too.
+    let pengunjung = hits
+        .iter()
+        .find(|h| string(h, "title") == "Pengunjung")
+        .expect("hit");
+    assert!(
+        string(pengunjung, "snippet").contains("[Pengunjung]"),
+        "{pengunjung:#}"
+    );
     assert_eq!(titles(&ws.search("wawasan", &[])), ["Berwawasan"]);
     // A quoted phrase stays exact.
     assert_eq!(
