@@ -68,7 +68,7 @@ pub fn run(ctx: &Context, feeds: &[String]) -> Result<u8> {
             let joined = if found.is_empty() {
                 first
             } else {
-                crate::ingest::join_pages(first, found)
+                extract::join_pages(first, found)
             };
             if joined.not_article.is_some()
                 || joined.body_text.trim().is_empty()

@@ -60,28 +60,76 @@ pub fn hits(out: &mut impl Write, hits: &[SearchHit], format: ListFormat) -> io:
             if hits.is_empty() {
                 return writeln!(out, "no matches");
             }
-            for h in hits {
-                let date = h
-                    .published
-                    .as_deref()
-                    .unwrap_or(&h.fetched)
-                    .get(..10)
-                    .unwrap_or("")
-                    .to_string();
-                let copies = if h.copies > 1 {
-                    format!("  ({} copies)", h.copies)
-                } else {
-                    String::new()
-                };
-                writeln!(out, "{:>6}  {date}  {}  {}{copies}", h.id, h.feed, h.title)?;
-                writeln!(out, "        {}", h.url)?;
-                if !h.snippet.is_empty() {
-                    writeln!(out, "        {}", truncate_chars(&h.snippet, 200))?;
+            for (i, h) in hits.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
                 }
+                hit_block(out, h)?;
             }
             Ok(())
         }
     }
+}
+
+/// Width of the table layout: an 80-column terminal, with no wrapping by the terminal.
+const WIDTH: usize = 80;
+
+/// One hit in four lines that fit 80 columns:
+/// `#12  2024-11-20  tribun-kaltim  ×2` / the title / the snippet (two lines) / the URL.
+fn hit_block(out: &mut impl Write, h: &SearchHit) -> io::Result<()> {
+    let date = h
+        .published
+        .as_deref()
+        .unwrap_or(&h.fetched)
+        .get(..10)
+        .unwrap_or("");
+    let copies = if h.copies > 1 {
+        format!("  ×{} copies", h.copies)
+    } else {
+        String::new()
+    };
+    let head = format!("#{}  {date}  {}{copies}", h.id, h.feed);
+    writeln!(out, "{}", truncate_chars(&head, WIDTH))?;
+    writeln!(out, "  {}", truncate_chars(&h.title, WIDTH - 2))?;
+    for line in wrap(&h.snippet, WIDTH - 4, 2) {
+        writeln!(out, "    {line}")?;
+    }
+    writeln!(out, "  {}", truncate_chars(&h.url, WIDTH - 2))
+}
+
+/// Up to `lines` lines of at most `width` characters, broken at spaces; the last line
+/// ends in `…` when text is left over.
+fn wrap(text: &str, width: usize, lines: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut left_over = false;
+    for word in text.split_whitespace() {
+        let len = current.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut current));
+            if out.len() == lines {
+                left_over = true;
+                break;
+            }
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    if let Some(last) = out.last_mut() {
+        let cut = truncate_chars(last, width);
+        *last = if left_over && !cut.ends_with('…') {
+            let keep: String = cut.chars().take(width.saturating_sub(1)).collect();
+            format!("{keep}…")
+        } else {
+            cut
+        };
+    }
+    out
 }
 
 pub fn count(
@@ -242,11 +290,13 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// At most `n` characters: longer text is cut to `n - 1` and ends in `…`.
 fn truncate_chars(s: &str, n: usize) -> String {
-    match s.char_indices().nth(n) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
+    if s.chars().count() <= n {
+        return s.to_string();
     }
+    let keep: String = s.chars().take(n.saturating_sub(1)).collect();
+    format!("{keep}…")
 }
 
 #[cfg(test)]
@@ -260,7 +310,40 @@ mod tests {
     }
 
     #[test]
+    fn table_hits_fit_eighty_columns() {
+        let h = SearchHit {
+            id: 12345,
+            title: "Pemkab Kutai Timur Salurkan Bantuan Bibit Hortikultura kepada Empat Puluh Kelompok Tani di Sangatta".into(),
+            url: format!("https://kaltim.tribunnews.com/2024/11/20/{}", "x".repeat(120)),
+            feed: "tribun-kaltim".into(),
+            published: Some("2024-11-20T10:15:00+08:00".into()),
+            fetched: "2024-11-20T03:00:00+00:00".into(),
+            language: Some("id".into()),
+            snippet: "kata ".repeat(80),
+            score: 1.0,
+            story: 1,
+            copies: 3,
+        };
+        let mut out = Vec::new();
+        hits(&mut out, &[h], ListFormat::Table).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 5, "{text}");
+        for line in text.lines() {
+            assert!(line.chars().count() <= WIDTH, "{line:?}");
+        }
+        assert!(text.contains("×3 copies") && text.contains('…'), "{text}");
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces() {
+        assert_eq!(wrap("a bb ccc dddd", 6, 3), ["a bb", "ccc", "dddd"]);
+        assert_eq!(wrap("a bb ccc dddd", 6, 2), ["a bb", "ccc…"]);
+        assert!(wrap("", 6, 2).is_empty());
+    }
+
+    #[test]
     fn truncation_respects_char_boundaries() {
-        assert_eq!(truncate_chars("Samarinda—Balikpapan", 10), "Samarinda—…");
+        assert_eq!(truncate_chars("Samarinda—Balikpapan", 11), "Samarinda—…");
+        assert_eq!(truncate_chars("Samarinda", 9), "Samarinda");
     }
 }

@@ -51,6 +51,8 @@ pub struct SearchArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Sort {
     Relevance,
+    /// Relevance, favouring recent articles.
+    Recent,
     Newest,
     Oldest,
 }
@@ -85,6 +87,7 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
         offset: args.offset,
         sort: match args.sort {
             Sort::Relevance => SortOrder::Relevance,
+            Sort::Recent => SortOrder::Recent,
             Sort::Newest => SortOrder::Newest,
             Sort::Oldest => SortOrder::Oldest,
         },

@@ -93,6 +93,7 @@ pub fn build_request(
         offset: f.offset,
         sort: f.sort,
         all: f.all,
+        now: now.timestamp(),
     };
     Ok((request, highlighter(&q, aliases)))
 }

@@ -11,6 +11,8 @@ use super::{Store, StoreError};
 pub enum SortOrder {
     #[default]
     Relevance,
+    /// Relevance, with older articles weighing less (halved at 30 days).
+    Recent,
     Newest,
     Oldest,
 }
@@ -36,6 +38,8 @@ pub struct SearchRequest {
     pub sort: SortOrder,
     /// One row per copy instead of one per story.
     pub all: bool,
+    /// Unix seconds now, for `SortOrder::Recent`.
+    pub now: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -195,14 +199,24 @@ impl Store {
         } = matches(req);
         // Without words there is nothing to rank by: newest first.
         let sort = match (req.sort, &req.fts) {
-            (SortOrder::Relevance, None) => SortOrder::Newest,
+            (SortOrder::Relevance | SortOrder::Recent, None) => SortOrder::Newest,
             (s, _) => s,
         };
+        // bm25 is negative, better is lower: dividing by the age factor moves old
+        // articles towards zero, i.e. down the list.
+        let recent = |rank: &str| {
+            format!(
+                "{rank} / (1.0 + max(0, {} - m.t) / 2592000.0), m.id",
+                req.now
+            )
+        };
         let order = match sort {
-            SortOrder::Relevance if req.all => "m.rank, m.id",
-            SortOrder::Relevance => "m.story_rank, m.id",
-            SortOrder::Newest => "m.t DESC, m.id DESC",
-            SortOrder::Oldest => "m.t ASC, m.id ASC",
+            SortOrder::Relevance if req.all => "m.rank, m.id".to_string(),
+            SortOrder::Relevance => "m.story_rank, m.id".to_string(),
+            SortOrder::Recent if req.all => recent("m.rank"),
+            SortOrder::Recent => recent("m.story_rank"),
+            SortOrder::Newest => "m.t DESC, m.id DESC".to_string(),
+            SortOrder::Oldest => "m.t ASC, m.id ASC".to_string(),
         };
         args.push(Value::Integer(i64::try_from(req.limit).unwrap_or(i64::MAX)));
         let limit = args.len();
