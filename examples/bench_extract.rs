@@ -1,9 +1,12 @@
 //! Measures the article extractor on the article-extraction benchmark: quality (F1 of
-//! 4-word shingles, as the benchmark's score.py computes it) and speed (one thread,
-//! extraction only, pages already decompressed in memory).
+//! 4-word shingles, as the benchmark's score.py computes it), speed (one thread,
+//! extraction only, pages already decompressed in memory) and the process's peak memory
+//! (Linux `VmHWM`; "unknown" elsewhere).
 //!
-//! Usage: `cargo run --release --example bench_extract -- DIR [--out PRED.json]`, where
-//! DIR holds `ground-truth.json` and `html/<id>.html.gz`.
+//! Usage: `cargo run --release --example bench_extract -- DIR [--out PRED.json] [--meta]`,
+//! where DIR holds `ground-truth.json` and `html/<id>.html.gz`. `--meta` also prints each
+//! page's metadata, to check by eye (the benchmark's truth has none); timings then include
+//! the printing.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -22,14 +25,16 @@ fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
     let mut dir = None;
     let mut out = None;
+    let mut show_meta = false;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--out" => out = Some(args.next().ok_or("--out needs a path")?),
+            "--meta" => show_meta = true,
             _ if dir.is_none() => dir = Some(a),
             _ => return Err(format!("unexpected argument {a:?}")),
         }
     }
-    let dir = dir.ok_or("usage: bench_extract DIR [--out PRED.json]")?;
+    let dir = dir.ok_or("usage: bench_extract DIR [--out PRED.json] [--meta]")?;
     let truth_text = std::fs::read_to_string(format!("{dir}/ground-truth.json"))
         .map_err(|e| format!("{dir}/ground-truth.json: {e}"))?;
     let truth: HashMap<String, serde_json::Value> =
@@ -64,6 +69,19 @@ fn run() -> Result<(), String> {
         let start = Instant::now();
         let got = warta::extract::extract(html, url.as_ref(), None, now);
         elapsed += start.elapsed();
+        if show_meta {
+            // One line per page to check metadata by eye: the benchmark has no truth for it.
+            println!(
+                "{}\t{}\n  title {:?}\n  author {:?} | published {:?} | language {:?}\n  canonical {:?}",
+                id.get(..8).unwrap_or(id),
+                truth[*id]["url"].as_str().unwrap_or(""),
+                got.title,
+                got.author,
+                got.published.map(|d| d.to_rfc3339()),
+                got.language,
+                got.canonical_url,
+            );
+        }
         let expected = truth[*id]["articleBody"].as_str().unwrap_or("");
         let (p, r) = score(expected, &got.body_text);
         if let Some(p) = p {
@@ -91,8 +109,12 @@ fn run() -> Result<(), String> {
         0.0
     };
     let secs = elapsed.as_secs_f64().max(1e-9);
+    let peak = match peak_rss_kib() {
+        Some(kib) => format!("{:.1} MiB", kib as f64 / 1024.0),
+        None => "unknown".to_string(),
+    };
     println!(
-        "F1 {f1:.3} precision {p:.3} recall {r:.3} | {} pages in {secs:.2} s: {:.0} pages/s, {:.1} MB/s",
+        "F1 {f1:.3} precision {p:.3} recall {r:.3} | {} pages in {secs:.2} s: {:.0} pages/s, {:.1} MB/s, peak RSS {peak}",
         pages.len(),
         pages.len() as f64 / secs,
         bytes as f64 / 1e6 / secs
@@ -103,6 +125,20 @@ fn run() -> Result<(), String> {
         std::fs::write(&out, json).map_err(|e| format!("{out}: {e}"))?;
     }
     Ok(())
+}
+
+/// The process's peak resident set size in KiB (`VmHWM` in /proc/self/status), which
+/// includes the decompressed pages held in memory; None where procfs is not there.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// Tokens: maximal runs of word characters (letters, marks, digits, connector

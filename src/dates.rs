@@ -33,11 +33,23 @@ use regex::Regex;
 
 /// Parses a date as news sites and feeds write it. None when it cannot be read.
 pub fn parse_date(s: &str, now: DateTime<Utc>) -> Option<DateTime<FixedOffset>> {
+    parse_date_with(s, now, || None)
+}
+
+/// Like [`parse_date`], but a time written without a zone is read in `zone()` when that
+/// gives one, before the defaults above apply. For an article page the page itself often
+/// says its zone elsewhere (a visible `10:15 WITA` beside a zone-less
+/// `<meta content="2024-11-20 10:15:00">`); `zone` is only called when it is needed.
+pub fn parse_date_with(
+    s: &str,
+    now: DateTime<Utc>,
+    zone: impl FnOnce() -> Option<FixedOffset>,
+) -> Option<DateTime<FixedOffset>> {
     let s = s.trim();
     if s.is_empty() || s.len() > 200 {
         return None;
     }
-    let parsed = parse_standard(s).or_else(|| parse_loose(s, now))?;
+    let parsed = parse_standard(s).or_else(|| parse_loose(s, now, zone))?;
     plausible(parsed, now).then_some(parsed)
 }
 
@@ -165,7 +177,11 @@ fn words(s: &str) -> impl Iterator<Item = &str> {
 /// Everything that is not RFC 2822 or RFC 3339, read piece by piece: the date, then the
 /// time in what is left, then the zone in what is left after that. Weekday names and
 /// filler words are ignored, so a wrong weekday does not spoil a good date.
-fn parse_loose(original: &str, now: DateTime<Utc>) -> Option<DateTime<FixedOffset>> {
+fn parse_loose(
+    original: &str,
+    now: DateTime<Utc>,
+    default_zone: impl FnOnce() -> Option<FixedOffset>,
+) -> Option<DateTime<FixedOffset>> {
     let mut s = original
         .to_lowercase()
         .replace(['\u{2019}', '\u{2018}', '`'], "'")
@@ -183,7 +199,9 @@ fn parse_loose(original: &str, now: DateTime<Utc>) -> Option<DateTime<FixedOffse
     let (time, rest) = take_time(&s);
     s = rest;
     let zone = take_zone(&s);
-    let offset = zone.unwrap_or_else(|| if indonesian { wib() } else { utc_off() });
+    let offset = zone
+        .or_else(default_zone)
+        .unwrap_or_else(|| if indonesian { wib() } else { utc_off() });
 
     let date = match date {
         DateSpec::Absolute(d) => d,
@@ -507,6 +525,27 @@ mod tests {
         assert!(MONTHS.windows(2).all(|w| w[0].0 < w[1].0));
         assert!(INDONESIAN_WORDS.windows(2).all(|w| w[0] < w[1]));
         assert!(ZONES.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn a_zone_less_time_takes_the_callers_zone_and_a_written_zone_wins() {
+        let wita = || FixedOffset::east_opt(8 * 3600);
+        let cases: &[(&str, &str)] = &[
+            ("2024-11-20 10:15:00", "2024-11-20T10:15:00+08:00"),
+            ("Rabu, 20 Nov 2024 10:15", "2024-11-20T10:15:00+08:00"),
+            ("20 Nov 2024 10:15 WIB", "2024-11-20T10:15:00+07:00"),
+            ("2024-11-20T10:15:00Z", "2024-11-20T10:15:00+00:00"),
+        ];
+        for (input, want) in cases {
+            let got = parse_date_with(input, now(), wita).map(|d| d.to_rfc3339());
+            assert_eq!(got.as_deref(), Some(*want), "{input:?}");
+        }
+        // Without a zone from the caller the defaults hold.
+        let got = parse_date_with("2024-11-20 10:15:00", now(), || None);
+        assert_eq!(
+            got.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2024-11-20T10:15:00+00:00")
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! and independent of its nesting depth.
 
 use super::dom::{Dom, NONE, Tag};
-use super::patterns::{UNLIKELY_ROLES, class_id, class_weight, is_unlikely};
+use super::patterns::{UNLIKELY_ROLES, class_id, class_weight, is_furniture_id, is_unlikely};
 
 /// Elements that are never article text.
 fn always_removed(tag: Tag) -> bool {
@@ -103,6 +103,7 @@ pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
             || (strict && !protected && {
                 let ci = class_id(node.attr("class"), node.attr("id"));
                 is_unlikely(&ci)
+                    || is_furniture_id(node.attr("id"))
                     || node
                         .attr("role")
                         .is_some_and(|r| UNLIKELY_ROLES.binary_search(&r).is_ok())
@@ -193,7 +194,11 @@ pub(crate) fn stats(dom: &Dom) -> Stats {
                     *v = t;
                 }
             }
-            Tag::P => {
+            // A div holding its own run of text is a paragraph too: many templates (and
+            // blog editors) write paragraphs as divs with spans and `<br>`s.
+            Tag::P | Tag::Div | Tag::Section
+                if node.tag == Tag::P || s.own_text.get(i).copied().unwrap_or(0) >= 50 =>
+            {
                 if let Some(v) = s.paragraphs.get_mut(i) {
                     *v += 1;
                 }
@@ -348,12 +353,19 @@ pub(crate) fn pick(dom: &Dom, st: &Stats) -> Vec<u32> {
     };
 
     // Several near-equal candidates under one ancestor: the article is split, take the ancestor.
+    // Only candidates beside the top one count: its own ancestors and descendants score
+    // close to it simply because they hold the same text.
+    let top_end = dom.nodes.get(top).map_or(top, |n| n.end as usize);
+    let related = |c: usize| {
+        (c > top && c < top_end)
+            || (c < top && dom.nodes.get(c).is_some_and(|n| n.end as usize > top))
+    };
     let alternatives: Vec<usize> = cands
         .iter()
         .skip(1)
         .take(4)
         .copied()
-        .filter(|&c| top_score > 0.0 && sc(c) / top_score >= 0.75)
+        .filter(|&c| top_score > 0.0 && sc(c) / top_score >= 0.75 && !related(c))
         .collect();
     if alternatives.len() >= 3 {
         let mut p = parent_of(top);
@@ -426,7 +438,9 @@ pub(crate) fn pick(dom: &Dom, st: &Stats) -> Vec<u32> {
         } else {
             0.0
         };
-        let ok = if is_cand.get(c).copied().unwrap_or(false) && sc(c) + bonus >= threshold {
+        let ok = if is_teaser_grid(dom, st, c) {
+            false
+        } else if is_cand.get(c).copied().unwrap_or(false) && sc(c) + bonus >= threshold {
             true
         } else if matches!(cn.tag, Tag::P | Tag::Div | Tag::Blockquote | Tag::Pre) {
             let len = st.text.get(c).copied().unwrap_or(0);
@@ -503,6 +517,9 @@ fn should_drop(dom: &Dom, st: &Stats, i: usize) -> bool {
     if w < 0.0 && text < 1000 {
         return true;
     }
+    if is_teaser_grid(dom, st, i) {
+        return true;
+    }
     if get(&st.commas) >= 10 || (text > 1000 && ld < 0.5) {
         return false;
     }
@@ -511,9 +528,52 @@ fn should_drop(dom: &Dom, st: &Stats, i: usize) -> bool {
     let p = get(&st.paragraphs) as f32;
     let img = get(&st.images) as f32;
     let li = get(&st.items) as f32;
-    (img > 1.0 && p / img < 0.5)
+    // A run of pictures is a gallery unless real paragraphs stand between them (photo
+    // stories interleave both).
+    (img > 1.0 && p / img < 0.5 && !(p >= 2.0 && text >= 250))
         || (!is_list && li > p + 100.0)
         || (!is_list && text < 25 && img == 0.0)
         || (w < 25.0 && ld > 0.2 + if is_list { 0.3 } else { 0.0 })
         || (w >= 25.0 && ld > 0.5)
+}
+
+/// A grid of teasers for other pages ("most popular", "more stories"): at least three
+/// element children built alike (same tag and class), each short, each linking away and
+/// each led by a picture or a linked headline. Prose never repeats one shape like this, so
+/// the test holds whatever the site calls the block and whatever its language.
+pub(crate) fn is_teaser_grid(dom: &Dom, st: &Stats, i: usize) -> bool {
+    // A child's shape is its tag and class. Per shape: how many children have it, and how
+    // many of those are teasers. A heading or a "more" link beside the grid is a different
+    // shape and is allowed.
+    type Shape<'a> = (Tag, Option<&'a str>);
+    let mut shapes: Vec<(Shape, u32, u32)> = Vec::new();
+    let mut total = 0u32;
+    for c in element_children(dom, i) {
+        let Some(cn) = dom.nodes.get(c) else { continue };
+        let text = st.text.get(c).copied().unwrap_or(0);
+        let link = st.link.get(c).copied().unwrap_or(0);
+        let images = st.images.get(c).copied().unwrap_or(0);
+        if text == 0 && images == 0 {
+            continue;
+        }
+        total += 1;
+        // List items that open with a linked phrase are how prose lists cite sources,
+        // so in a list only pictured items count as teasers.
+        let linked = link > 0 && (images > 0 || (link * 4 >= text && cn.tag != Tag::Li));
+        // A pictured teaser may carry a longer excerpt than a bare headline.
+        let short = text < if images > 0 { 600 } else { 300 };
+        let teaser = u32::from(linked && short && cn.tag != Tag::P);
+        let here = (cn.tag, cn.attr("class"));
+        if let Some(s) = shapes.iter_mut().find(|s| s.0 == here) {
+            s.1 += 1;
+            s.2 += teaser;
+        } else if shapes.len() < 8 {
+            shapes.push((here, 1, teaser));
+        } else {
+            return false;
+        }
+    }
+    shapes
+        .iter()
+        .any(|&(_, n, teasers)| teasers >= 3 && teasers == n && n + 2 >= total)
 }

@@ -1,6 +1,19 @@
-//! Article metadata from the page's own declarations, most explicit first: JSON-LD,
-//! OpenGraph and other `<meta>` tags, `<time datetime>`, then visible text (a dateline).
+//! Article metadata: title, author, published time, language and canonical URL.
+//!
+//! This module owns reading what a page says about itself. The most explicit source wins:
+//! JSON-LD (including `@graph` and arrays), OpenGraph and other `<meta>` tags (the
+//! `pubdate`, `publishdate`, `dc.date` and `content_PublishedDate` that Indonesian CMSs
+//! write), `<time datetime>`, then the visible text (a dateline such as `Rabu, 20 November
+//! 2024 | 10:15 WITA` or `2 jam lalu`, a byline). Each value is then cleaned the same way
+//! whatever its source, because every source has the same faults: titles carry the site's
+//! name, author fields carry "Penulis:", e-mail addresses or the site's own name, and
+//! CMSs write local time without a zone (read in the zone the page shows, else WIB on an
+//! Indonesian page).
+//!
+//! Every walk is a bounded loop over the flat [`Dom`], and JSON-LD is read with
+//! serde_json's nesting limit and a size cap, so no page can make this slow or deep.
 
+use std::cell::OnceCell;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -23,47 +36,117 @@ pub(crate) struct PageMeta {
     pub ld_body: Option<String>,
 }
 
-/// schema.org types whose fields describe the article itself.
+/// schema.org types whose fields describe the article itself (sorted; from schema.org's
+/// Article subtypes plus the ones news sites use).
 const ARTICLE_TYPES: &[&str] = &[
     "AnalysisNewsArticle",
     "Article",
+    "BackgroundNewsArticle",
     "BlogPosting",
     "LiveBlogPosting",
     "NewsArticle",
     "OpinionNewsArticle",
     "Report",
-    "ReportageNews",
+    "ReportageNewsArticle",
     "ReviewNewsArticle",
     "TechArticle",
 ];
 
-/// `<meta>` keys (name, property or itemprop) holding the publication time, best first.
+/// schema.org types that name the site, not the article (sorted).
+const SITE_TYPES: &[&str] = &["NewsMediaOrganization", "Organization", "WebSite"];
+
+/// `<meta>` keys (name, property or itemprop, lower-cased) holding the publication time,
+/// best first. From OpenGraph, Dublin Core, schema.org microdata, Parse.ly and Sailthru,
+/// and the keys Indonesian CMSs write (Kompas `content_PublishedDate`, detik
+/// `publishdate`, Tribun `pubdate`). A bare `date` is last: some templates fill it with
+/// the time the page was served.
 const DATE_KEYS: &[&str] = &[
     "article:published_time",
     "og:article:published_time",
+    "article:published",
     "datepublished",
-    "article.published",
-    "parsely-pub-date",
-    "sailthru.date",
-    "pubdate",
+    "content_publisheddate",
     "publishdate",
+    "pubdate",
     "publish-date",
     "publish_date",
+    "parsely-pub-date",
+    "sailthru.date",
     "dc.date.issued",
+    "dcterms.issued",
+    "dc.date.created",
     "dcterms.created",
     "dc.date",
+    "dcterms.date",
+    "datecreated",
     "date",
 ];
+
+/// `<meta>` keys naming the author, best first (`content_author` and `dtk:author` from
+/// Kompas and detik; the rest from common templates).
+const AUTHOR_KEYS: &[&str] = &[
+    "author",
+    "article:author",
+    "dc.creator",
+    "dcterms.creator",
+    "parsely-author",
+    "sailthru.author",
+    "content_author",
+    "dtk:author",
+    "byl",
+];
+
+/// Class or id fragments of elements holding a byline (lower case).
+const BYLINE_HINTS: &[&str] = &["author", "byline", "penulis", "reporter", "writer"];
+
+/// Separators between a headline and the site's name in titles.
+const TITLE_SEPARATORS: &[&str] = &[" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " » "];
+
+/// Host labels that say nothing about which site it is (sorted).
+const GENERIC_HOST_LABELS: &[&str] = &[
+    "ac", "amp", "biz", "co", "com", "go", "info", "m", "mobile", "my", "net", "news", "or", "org",
+    "sch", "web", "www",
+];
+
+/// Largest JSON-LD block read. Real ones are well under this even with `articleBody`;
+/// bigger ones are junk that would only cost parse time.
+const MAX_JSON_LD_BYTES: usize = 2 << 20;
 
 #[derive(Default)]
 struct Ld {
     headline: Option<String>,
-    author: Option<String>,
+    authors: Vec<String>,
     published: Option<String>,
     language: Option<String>,
     url: Option<String>,
     body: Option<String>,
+    site_names: Vec<String>,
 }
+
+/// Everything the single pass over the page collects.
+#[derive(Default)]
+struct Scan<'a> {
+    metas: Vec<(String, &'a str)>,
+    canonical: Option<&'a str>,
+    html_lang: Option<&'a str>,
+    title_tag: Option<String>,
+    h1s: Vec<String>,
+    /// First `<time datetime>` marked as the publication time, and the first of any kind.
+    time_published: Option<&'a str>,
+    time_any: Option<&'a str>,
+    byline: Option<String>,
+    /// A credit line near the headline ("Oleh: Dwi Puspita", "Penulis: Ramli | Editor: …").
+    credit: Option<String>,
+    /// Text nodes seen since the first `<h1>`.
+    texts_after_h1: usize,
+    /// Paragraph text, enough to check the declared language.
+    sample: String,
+}
+
+/// How many `<h1>`s are considered (the first may be the site's logo).
+const MAX_H1: usize = 4;
+/// Bytes of paragraph text used to check a declared language.
+const SAMPLE_BYTES: usize = 3000;
 
 pub(crate) fn collect(
     dom: &Dom,
@@ -72,106 +155,50 @@ pub(crate) fn collect(
     now: DateTime<Utc>,
 ) -> PageMeta {
     let ld = read_json_ld(json_ld);
-    let mut metas: Vec<(String, &str)> = Vec::new();
-    let (mut canonical, mut html_lang, mut title_tag, mut h1) = (None, None, None, None);
-    let mut time_attr: Option<&str> = None;
-    let mut item_author: Option<String> = None;
-    for (i, n) in dom.nodes.iter().enumerate() {
-        match n.tag {
-            Tag::Meta => {
-                let key = n
-                    .attr("property")
-                    .or_else(|| n.attr("name"))
-                    .or_else(|| n.attr("itemprop"))
-                    .or_else(|| n.attr("http-equiv"));
-                if let (Some(k), Some(c)) = (key, n.attr("content"))
-                    && !c.trim().is_empty()
-                {
-                    metas.push((k.to_ascii_lowercase(), c.trim()));
-                }
-            }
-            Tag::Link => {
-                let rel = n.attr("rel").unwrap_or("");
-                if canonical.is_none()
-                    && rel
-                        .split_whitespace()
-                        .any(|r| r.eq_ignore_ascii_case("canonical"))
-                {
-                    canonical = n.attr("href");
-                }
-            }
-            Tag::Html if html_lang.is_none() => html_lang = n.attr("lang"),
-            Tag::Title if title_tag.is_none() => {
-                title_tag = Some(dom.subtree_text(i as u32, false))
-            }
-            Tag::H(1) if h1.is_none() => h1 = Some(dom.subtree_text(i as u32, false)),
-            Tag::Time => {
-                let dt = n.attr("datetime").filter(|d| !d.trim().is_empty());
-                let is_pub = n
-                    .attr("itemprop")
-                    .is_some_and(|p| p.eq_ignore_ascii_case("datePublished"));
-                if dt.is_some() && (time_attr.is_none() || is_pub) {
-                    time_attr = dt;
-                }
-            }
-            _ => {}
-        }
-        if item_author.is_none()
-            && n.tag != Tag::Meta
-            && n.attr("itemprop")
-                .is_some_and(|p| p.eq_ignore_ascii_case("author"))
-        {
-            let text = n
-                .attr("content")
-                .map(str::to_string)
-                .unwrap_or_else(|| dom.subtree_text(i as u32, false));
-            item_author = clean_author(&text);
-        }
-    }
-    let meta = |key: &str| metas.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
+    let scan = scan(dom);
+    let meta = |key: &str| scan.metas.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
 
-    let title = ld
-        .headline
-        .clone()
-        .or_else(|| meta("og:title").map(str::to_string))
-        .or_else(|| meta("twitter:title").map(str::to_string))
-        .or_else(|| h1.clone().filter(|t| !t.is_empty()))
-        .or_else(|| title_tag.as_deref().map(strip_site_name))
-        .map(|t| collapse(&t))
-        .filter(|t| !t.is_empty());
+    let mut site_names: Vec<String> = ["og:site_name", "application-name", "twitter:site"]
+        .iter()
+        .filter_map(|k| meta(k))
+        .chain(ld.site_names.iter().map(String::as_str))
+        .map(|s| norm(s.trim_start_matches('@')))
+        .filter(|s| s.len() >= 3)
+        .collect();
+    site_names.sort();
+    site_names.dedup();
+    let site = Site {
+        names: site_names,
+        host_labels: base.map(host_labels).unwrap_or_default(),
+    };
 
-    let author = ld
-        .author
-        .clone()
-        .or_else(|| meta("author").and_then(clean_author))
-        .or_else(|| meta("article:author").and_then(clean_author))
-        .or_else(|| meta("dc.creator").and_then(clean_author))
-        .or(item_author);
-
-    let published = ld
-        .published
-        .as_deref()
-        .and_then(|d| crate::dates::parse_date(d, now))
-        .or_else(|| {
-            DATE_KEYS
-                .iter()
-                .filter_map(|k| meta(k))
-                .find_map(|d| crate::dates::parse_date(d, now))
-        })
-        .or_else(|| time_attr.and_then(|d| crate::dates::parse_date(d, now)))
-        .or_else(|| visible_date(dom, now));
-
-    let language = html_lang
+    let declared_lang = scan
+        .html_lang
         .and_then(normalize_lang)
         .or_else(|| meta("content-language").and_then(normalize_lang))
         .or_else(|| meta("og:locale").and_then(normalize_lang))
         .or_else(|| ld.language.as_deref().and_then(normalize_lang));
+    // A declaration that the text plainly contradicts is a template default (WordPress
+    // themes ship `lang="en-US"` to Indonesian sites); the text is the better witness.
+    let language = match (declared_lang, detect_sample(&scan.sample)) {
+        (Some(d), Some(t)) if d != t => Some(t),
+        (declared, _) => declared,
+    };
 
-    let canonical_url = canonical
-        .and_then(|c| absolute(c, base))
-        .or_else(|| meta("og:url").and_then(|c| absolute(c, base)))
-        .or_else(|| ld.url.as_deref().and_then(|c| absolute(c, base)))
-        .filter(|u| u.starts_with("http"));
+    let title = pick_title(&ld, &scan, &meta, &site);
+    let author = pick_author(&ld, &scan, &meta, &site);
+
+    let indonesian = language.as_deref() == Some("id")
+        || base
+            .and_then(Url::host_str)
+            .is_some_and(|h| h.ends_with(".id"));
+    let published = pick_published(dom, &ld, &scan, &meta, indonesian, now);
+
+    let canonical_url = scan
+        .canonical
+        .and_then(|c| article_url(c, base))
+        .or_else(|| meta("og:url").and_then(|c| article_url(c, base)))
+        .or_else(|| ld.url.as_deref().and_then(|c| article_url(c, base)));
 
     PageMeta {
         title,
@@ -183,37 +210,493 @@ pub(crate) fn collect(
     }
 }
 
+fn scan(dom: &Dom) -> Scan<'_> {
+    let mut s = Scan::default();
+    for (i, n) in dom.nodes.iter().enumerate() {
+        let small = (n.end as usize).saturating_sub(i) <= 40;
+        match n.tag {
+            Tag::Meta => {
+                let key = n
+                    .attr("property")
+                    .or_else(|| n.attr("name"))
+                    .or_else(|| n.attr("itemprop"))
+                    .or_else(|| n.attr("http-equiv"));
+                if let (Some(k), Some(c)) = (key, n.attr("content"))
+                    && !c.trim().is_empty()
+                    && k.len() <= 64
+                {
+                    s.metas.push((k.to_ascii_lowercase(), c.trim()));
+                }
+                continue;
+            }
+            Tag::Link => {
+                let rel = n.attr("rel").unwrap_or("");
+                if s.canonical.is_none()
+                    && rel
+                        .split_whitespace()
+                        .any(|r| r.eq_ignore_ascii_case("canonical"))
+                {
+                    s.canonical = n.attr("href");
+                }
+                continue;
+            }
+            Tag::Html if s.html_lang.is_none() => s.html_lang = n.attr("lang"),
+            Tag::Title if s.title_tag.is_none() && small => {
+                s.title_tag = Some(dom.subtree_text(i as u32, false))
+            }
+            Tag::H(1) if s.h1s.len() < MAX_H1 && small => {
+                s.h1s.push(dom.subtree_text(i as u32, false))
+            }
+            Tag::Time => {
+                if let Some(dt) = n.attr("datetime").filter(|d| !d.trim().is_empty()) {
+                    s.time_any.get_or_insert(dt);
+                    let marked = n
+                        .attr("itemprop")
+                        .is_some_and(|p| p.eq_ignore_ascii_case("datePublished"))
+                        || n.attr("class").is_some_and(|c| {
+                            let c = c.to_ascii_lowercase();
+                            c.contains("publish") || c.contains("entry-date")
+                        }) && !n.attr("class").is_some_and(|c| {
+                            let c = c.to_ascii_lowercase();
+                            c.contains("updated") || c.contains("modified")
+                        });
+                    if marked {
+                        s.time_published.get_or_insert(dt);
+                    }
+                }
+            }
+            Tag::Text => {
+                if !s.h1s.is_empty() && s.credit.is_none() && s.texts_after_h1 < NEAR_HEADLINE {
+                    s.texts_after_h1 += 1;
+                    s.credit = credit_line(dom, n);
+                }
+                if s.sample.len() < SAMPLE_BYTES
+                    && dom.node(n.parent).is_some_and(|p| p.tag == Tag::P)
+                {
+                    super::dom::push_collapsed(&mut s.sample, prefix(dom.text_of(n), SAMPLE_BYTES));
+                    s.sample.push(' ');
+                }
+            }
+            _ => {}
+        }
+        if s.byline.is_none() && small && n.tag != Tag::Text && is_byline(n) {
+            let text = match n.attr("content") {
+                Some(c) => c.to_string(),
+                None => dom.subtree_text(i as u32, false),
+            };
+            if text.chars().count() <= 160 {
+                s.byline = Some(text).filter(|t| !t.trim().is_empty());
+            }
+        }
+    }
+    s
+}
+
+/// "Penulis:", "Oleh", "By" opening a short line: the line (or, when the name is in the
+/// next element, the line's parent) is a credit.
+static CREDIT_LABEL: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\W*(?:penulis|reporter|pewarta|wartawan|oleh|by)\b\s*:?\s*").ok()
+});
+
+fn credit_line(dom: &Dom, n: &super::dom::Node) -> Option<String> {
+    let text = dom.text_of(n).trim();
+    if text.len() > 120 {
+        return None;
+    }
+    let label = CREDIT_LABEL.as_ref()?.find(text)?;
+    if label.end() < text.len() {
+        return Some(text.to_string());
+    }
+    let parent = dom.node(n.parent)?;
+    let small = (parent.end as usize).saturating_sub(n.parent as usize) <= 12;
+    small.then(|| dom.subtree_text(n.parent, false))
+}
+
+/// Marked as the author by microdata, `rel`, or a class or id such as `author` or `penulis`.
+fn is_byline(n: &super::dom::Node) -> bool {
+    let attr_is = |name: &str, value: &str| {
+        n.attr(name)
+            .is_some_and(|v| v.split_whitespace().any(|w| w.eq_ignore_ascii_case(value)))
+    };
+    if attr_is("itemprop", "author") || attr_is("rel", "author") {
+        return true;
+    }
+    ["class", "id"].iter().any(|a| {
+        n.attr(a).is_some_and(|v| {
+            let v = v.to_ascii_lowercase();
+            BYLINE_HINTS.iter().any(|h| v.contains(h))
+                // "author-avatar", "author-bio" and the like hold no name, or too much.
+                && !["avatar", "bio", "box", "comment", "desc", "form", "img", "photo", "pic"]
+                    .iter()
+                    .any(|x| v.contains(x))
+        })
+    })
+}
+
+/// What the page says its site is called, to tell the site's name from a headline or an
+/// author.
+struct Site {
+    /// Normalised (see [`norm`]) names from og:site_name, JSON-LD publisher and the like.
+    names: Vec<String>,
+    /// Normalised host labels that can name the site ("kaltimpost", "detik").
+    host_labels: Vec<String>,
+}
+
+impl Site {
+    /// Whether `part` (a piece of a title, or an author) is the site's name. Only short
+    /// pieces can be: a headline that starts with the site's name is still a headline.
+    fn matches(&self, part: &str) -> bool {
+        let part = part.trim();
+        if part.split_whitespace().count() > 5 {
+            return false;
+        }
+        if looks_like_domain(part) {
+            return true;
+        }
+        let p = norm(part);
+        if p.len() < 3 {
+            return false;
+        }
+        let close = |a: &str, b: &str| {
+            a == b
+                || (b.len() >= 5 && a.starts_with(b) && a.len() <= b.len() + 8)
+                || (a.len() >= 5 && b.starts_with(a) && b.len() <= a.len() + 8)
+        };
+        self.names.iter().any(|n| close(&p, n))
+            || self.host_labels.iter().any(|l| {
+                p == *l || (l.len() >= 4 && p.starts_with(l.as_str()) && p.len() <= l.len() + 8)
+            })
+    }
+}
+
+/// Lower-case letters and digits only: "Tribunkaltim.co" → "tribunkaltimco".
+fn norm(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn host_labels(url: &Url) -> Vec<String> {
+    let Some(host) = url.host_str() else {
+        return Vec::new();
+    };
+    let labels: Vec<&str> = host.split('.').collect();
+    let last = labels.len().saturating_sub(1);
+    labels
+        .iter()
+        .enumerate()
+        .filter(|(i, l)| *i != last && GENERIC_HOST_LABELS.binary_search(l).is_err())
+        .map(|(_, l)| norm(l))
+        .filter(|l| l.len() >= 3)
+        .collect()
+}
+
+/// "Tribunkaltim.co", "Kompas.com": one token that is a host name.
+fn looks_like_domain(s: &str) -> bool {
+    let Some((name, tld)) = s.rsplit_once('.') else {
+        return false;
+    };
+    s.len() <= 40
+        && !name.is_empty()
+        && (2..=4).contains(&tld.len())
+        && tld.bytes().all(|b| b.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+}
+
 fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// "Headline | Site" → "Headline" when the headline part is clearly the longer one.
-fn strip_site_name(title: &str) -> String {
-    for sep in [" | ", " - ", " – ", " — ", " :: "] {
-        if let Some((head, _)) = title.split_once(sep)
-            && head.split_whitespace().count() >= 3
-        {
-            return head.to_string();
+/// The headline without the site's name before or after it ("Headline - Tribunkaltim.co",
+/// "Kaltim Post | Headline"). A piece is cut only when it is the site's name, so a
+/// headline with a dash of its own keeps it.
+fn strip_site(title: &str, site: &Site) -> String {
+    let mut t = collapse(title);
+    // A title rarely carries more than a section and the site name.
+    for _ in 0..3 {
+        let before = t.len();
+        for sep in TITLE_SEPARATORS {
+            if let Some((head, tail)) = t.rsplit_once(sep)
+                && site.matches(tail)
+                && !head.trim().is_empty()
+            {
+                t = head.trim().to_string();
+                break;
+            }
+            if let Some((head, tail)) = t.split_once(sep)
+                && site.matches(head)
+                && !tail.trim().is_empty()
+            {
+                t = tail.trim().to_string();
+                break;
+            }
+        }
+        if t.len() == before {
+            break;
         }
     }
-    title.to_string()
+    t
 }
 
-fn clean_author(s: &str) -> Option<String> {
-    let s = collapse(s);
-    let s = s
-        .strip_prefix("By ")
-        .or_else(|| s.strip_prefix("by "))
-        .or_else(|| s.strip_prefix("Oleh "))
-        .unwrap_or(&s)
-        .trim()
-        .to_string();
-    let plausible = !s.is_empty()
-        && s.chars().count() <= 100
-        && !s.starts_with("http")
-        && !s.contains("://")
-        && !s.contains('@');
-    plausible.then_some(s)
+fn pick_title<'a>(
+    ld: &Ld,
+    scan: &Scan<'a>,
+    meta: &impl Fn(&str) -> Option<&'a str>,
+    site: &Site,
+) -> Option<String> {
+    let candidates: Vec<String> = ld
+        .headline
+        .iter()
+        .map(|h| decode_entities(h))
+        .chain(meta("og:title").map(str::to_string))
+        .chain(meta("twitter:title").map(str::to_string))
+        .chain(scan.h1s.iter().cloned())
+        .chain(scan.title_tag.clone())
+        .map(|t| strip_site(&t, site))
+        // The site's name alone (a logo in an `<h1>`, a template's default og:title) is
+        // no headline.
+        .filter(|t| !t.is_empty() && !site.matches(t) && t.chars().count() <= 400)
+        .collect();
+    let first = candidates.first()?;
+    // JSON-LD headlines are often cut at 110 characters with an ellipsis; a fuller
+    // version elsewhere on the page is the real one.
+    if let Some(stem) = first
+        .strip_suffix('…')
+        .or_else(|| first.strip_suffix("..."))
+        .map(str::trim_end)
+        .filter(|s| s.len() >= 20)
+        && let Some(full) = candidates
+            .iter()
+            .find(|c| c.len() > stem.len() + 1 && c.starts_with(stem))
+    {
+        return Some(full.clone());
+    }
+    Some(first.clone())
+}
+
+static EMAIL: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+").ok());
+
+/// A credit label before the name ("Penulis:", "Oleh", "By"), from the bylines of
+/// Indonesian and English news sites.
+static AUTHOR_LABEL: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\W*(?:laporan\s+wartawan\s+[^,]{1,40},|(?:written\s+by|posted\s+by|penulis|reporter|pewarta|wartawan|kontributor|author|oleh|by)\b)\s*[:\-–]?\s*",
+    )
+    .ok()
+});
+
+/// Another credit after the author's ("| Editor: …", ", Foto: …"): cut from there.
+static OTHER_CREDIT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)[\s|/,;–-]*\b(?:editor|penyunting|redaktur|editing|fotografer|foto|sumber|source)\s*:.*$",
+    )
+    .ok()
+});
+
+/// A date after the name in a byline ("Associated Press November 19, 2019, 9:02 AM"):
+/// names have no digits, so the byline ends at the first date or number.
+static DATE_IN_BYLINE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(&format!(r"(?i)\b(?:(?:{MONTH_WORDS})\.?\s+)?\d")).ok());
+
+/// One author's name from a byline, or None when what is there is no person's name (a
+/// URL, an e-mail address alone, the site's own name).
+fn clean_author(raw: &str, site: &Site) -> Option<String> {
+    let mut s = collapse(&decode_entities(raw));
+    if let Some(re) = EMAIL.as_ref() {
+        s = re.replace_all(&s, "").into_owned();
+    }
+    s = s.replace("()", "").replace("[]", "").replace("<>", "");
+    if let Some(re) = OTHER_CREDIT.as_ref() {
+        s = re.replace(&s, "").into_owned();
+    }
+    if let Some(re) = AUTHOR_LABEL.as_ref() {
+        s = re.replace(&s, "").into_owned();
+    }
+    if let Some(m) = DATE_IN_BYLINE.as_ref().and_then(|re| re.find(&s)) {
+        s.truncate(m.start());
+    }
+    // "Andi Saputra - detikNews", "Tribunkaltim.co | Budi": the piece that is not the site.
+    let mut pieces: Vec<&str> = vec![s.as_str()];
+    for sep in TITLE_SEPARATORS {
+        pieces = pieces.iter().flat_map(|p| p.split(sep)).collect();
+    }
+    let name = pieces
+        .into_iter()
+        .map(|p| p.trim_matches(|c: char| c.is_whitespace() || ",;:|-–—·()".contains(c)))
+        .find(|p| !p.is_empty() && !site.matches(p))?;
+    let name = collapse(name);
+    let words = name.split_whitespace().count();
+    let plausible = (1..=8).contains(&words)
+        && name.chars().count() <= 80
+        && name.chars().any(char::is_alphabetic)
+        && !name.contains("://")
+        && !name.contains('/')
+        && !name.contains('@')
+        && !name.to_ascii_lowercase().starts_with("www.")
+        && !site.matches(&name);
+    plausible.then_some(name)
+}
+
+fn pick_author<'a>(
+    ld: &Ld,
+    scan: &Scan<'a>,
+    meta: &impl Fn(&str) -> Option<&'a str>,
+    site: &Site,
+) -> Option<String> {
+    let mut names: Vec<String> = Vec::new();
+    for a in &ld.authors {
+        if let Some(n) = clean_author(a, site)
+            && !names.contains(&n)
+        {
+            names.push(n);
+        }
+    }
+    if !names.is_empty() {
+        return Some(names.join(", "));
+    }
+    AUTHOR_KEYS
+        .iter()
+        .filter_map(|k| meta(k))
+        .find_map(|a| clean_author(a, site))
+        .or_else(|| scan.byline.as_deref().and_then(|b| clean_author(b, site)))
+        .or_else(|| scan.credit.as_deref().and_then(|b| clean_author(b, site)))
+}
+
+/// A date found in the visible text, and whether the text named its zone.
+#[derive(Clone, Copy)]
+struct Visible {
+    at: DateTime<FixedOffset>,
+    zoned: bool,
+    timed: bool,
+}
+
+fn pick_published<'a>(
+    dom: &Dom,
+    ld: &Ld,
+    scan: &Scan<'a>,
+    meta: &impl Fn(&str) -> Option<&'a str>,
+    indonesian: bool,
+    now: DateTime<Utc>,
+) -> Option<DateTime<FixedOffset>> {
+    let visible: OnceCell<Option<Visible>> = OnceCell::new();
+    let visible = || *visible.get_or_init(|| visible_date(dom, now));
+    // A time the metadata writes without a zone is in the zone the page shows its
+    // dateline in, else the site's country's.
+    let page_zone = || {
+        visible()
+            .filter(|v| v.zoned)
+            .map(|v| *v.at.offset())
+            .or_else(|| {
+                indonesian
+                    .then(|| FixedOffset::east_opt(7 * 3600))
+                    .flatten()
+            })
+    };
+    let declared = ld
+        .published
+        .iter()
+        .map(String::as_str)
+        .chain(DATE_KEYS.iter().filter_map(|k| meta(k)))
+        .chain(scan.time_published)
+        .chain(scan.time_any)
+        .find_map(|raw| crate::dates::parse_date_with(raw, now, page_zone).map(|d| (raw, d)));
+    let Some((raw, at)) = declared else {
+        return visible().map(|v| v.at);
+    };
+    // Two faults the dateline on the page corrects: a date without its time, and local
+    // time labelled as UTC (the same wall-clock time as a zoned dateline, offset zero).
+    if let Some(v) = visible().filter(|v| v.timed) {
+        let date_only = !raw.contains(':');
+        let same_day = v.at.date_naive() == at.date_naive();
+        let utc_mislabel =
+            v.zoned && at.offset().local_minus_utc() == 0 && v.at.naive_local() == at.naive_local();
+        if (date_only && same_day) || utc_mislabel {
+            return Some(v.at);
+        }
+    }
+    Some(at)
+}
+
+/// An absolute http(s) URL naming this article. A link to the site's front page is a
+/// template fault, not the article's address.
+fn article_url(href: &str, base: Option<&Url>) -> Option<String> {
+    let abs = absolute(&decode_entities(href), base)?;
+    let url = Url::parse(&abs).ok()?;
+    let front_page = url.path().trim_matches('/').is_empty() && url.query().is_none();
+    (matches!(url.scheme(), "http" | "https") && !front_page).then_some(abs)
+}
+
+/// Character references left in JSON-LD strings and some attribute values (JSON is not
+/// HTML, so the parser does not decode them): numeric ones and the named ones news
+/// templates use.
+fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(rest.get(..amp).unwrap_or(""));
+        let after = rest.get(amp + 1..).unwrap_or("");
+        let semi = after.get(..after.len().min(10)).and_then(|h| h.find(';'));
+        let decoded = semi.and_then(|e| {
+            let name = after.get(..e)?;
+            let c = if let Some(num) = name.strip_prefix('#') {
+                let n = match num.strip_prefix(['x', 'X']) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                    None => num.parse().ok()?,
+                };
+                char::from_u32(n)?
+            } else {
+                named_entity(name)?
+            };
+            Some((c, e))
+        });
+        match decoded {
+            Some((c, e)) => {
+                out.push(if c == '\u{a0}' { ' ' } else { c });
+                rest = after.get(e + 1..).unwrap_or("");
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Named references seen in news metadata (sorted; from the HTML named character
+/// references table).
+const NAMED_ENTITIES: &[(&str, char)] = &[
+    ("amp", '&'),
+    ("apos", '\''),
+    ("gt", '>'),
+    ("hellip", '…'),
+    ("laquo", '«'),
+    ("ldquo", '“'),
+    ("lsquo", '‘'),
+    ("lt", '<'),
+    ("mdash", '—'),
+    ("nbsp", '\u{a0}'),
+    ("ndash", '–'),
+    ("quot", '"'),
+    ("raquo", '»'),
+    ("rdquo", '”'),
+    ("rsquo", '’'),
+];
+
+fn named_entity(name: &str) -> Option<char> {
+    NAMED_ENTITIES
+        .binary_search_by(|(k, _)| (*k).cmp(name))
+        .ok()
+        .and_then(|i| NAMED_ENTITIES.get(i))
+        .map(|(_, c)| *c)
 }
 
 /// ISO 639-1 code from a language tag ("id-ID", "en_US", "in").
@@ -308,11 +791,7 @@ const LANG_639_3: &[(&str, &str)] = &[
 /// Language of `text` by whatlang, when it is sure enough.
 pub(crate) fn detect_language(text: &str) -> Option<String> {
     // A few thousand characters decide as well as the whole text and bound the cost.
-    let mut end = text.len().min(4000);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let sample = text.get(..end)?;
+    let sample = prefix(text, 4000);
     if sample.chars().filter(|c| c.is_alphabetic()).count() < 40 {
         return None;
     }
@@ -328,35 +807,56 @@ pub(crate) fn detect_language(text: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
+/// The language of the page's paragraphs, when there is enough of them to overrule what
+/// the page declares.
+fn detect_sample(sample: &str) -> Option<String> {
+    if sample.chars().filter(|c| c.is_alphabetic()).count() < 400 {
+        return None;
+    }
+    detect_language(sample)
+}
+
 fn read_json_ld(scripts: &[String]) -> Ld {
     let mut ld = Ld::default();
     for script in scripts {
+        if script.len() > MAX_JSON_LD_BYTES {
+            continue;
+        }
         // Raw newlines and tabs inside strings are a common fault; outside strings they are
         // whitespace either way.
         let fixed: String = script
             .trim()
+            .trim_start_matches("<!--")
+            .trim_end_matches("-->")
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
+        // serde_json refuses nesting deeper than 128, so hostile depth ends here.
         let Ok(value) = serde_json::from_str::<Value>(&fixed) else {
             continue;
         };
-        // Breadth-first over arrays and @graph, bounded.
-        let mut queue = vec![&value];
+        // Depth-first in document order over arrays, @graph and mainEntity, bounded.
+        let mut stack = vec![&value];
         let mut seen = 0;
-        while let Some(v) = queue.pop() {
+        while let Some(v) = stack.pop() {
             seen += 1;
-            if seen > 200 {
+            if seen > 500 {
                 break;
             }
             match v {
-                Value::Array(items) => queue.extend(items.iter().rev()),
+                Value::Array(items) => stack.extend(items.iter().rev()),
                 Value::Object(obj) => {
-                    if let Some(g) = obj.get("@graph") {
-                        queue.push(g);
+                    for key in ["mainEntity", "@graph"] {
+                        if let Some(g) = obj.get(key) {
+                            stack.push(g);
+                        }
                     }
-                    if is_article(obj.get("@type")) {
+                    if type_in(obj.get("@type"), ARTICLE_TYPES) {
                         fill(&mut ld, obj);
+                    } else if type_in(obj.get("@type"), SITE_TYPES)
+                        && let Some(name) = string_of(obj.get("name"))
+                    {
+                        ld.site_names.push(name);
                     }
                 }
                 _ => {}
@@ -366,18 +866,21 @@ fn read_json_ld(scripts: &[String]) -> Ld {
     ld
 }
 
-fn is_article(t: Option<&Value>) -> bool {
+fn type_in(t: Option<&Value>, types: &[&str]) -> bool {
     match t {
-        Some(Value::String(s)) => ARTICLE_TYPES.binary_search(&s.as_str()).is_ok(),
-        Some(Value::Array(a)) => a.iter().any(|v| is_article(Some(v))),
+        Some(Value::String(s)) => types.binary_search(&s.as_str()).is_ok(),
+        Some(Value::Array(a)) => a.iter().take(16).any(|v| type_in(Some(v), types)),
         _ => false,
     }
 }
 
 fn string_of(v: Option<&Value>) -> Option<String> {
     match v? {
-        Value::String(s) => Some(collapse(s)).filter(|s| !s.is_empty()),
-        Value::Array(a) => a.iter().find_map(|x| string_of(Some(x))),
+        Value::String(s) => Some(collapse(&decode_entities(s))).filter(|s| !s.is_empty()),
+        Value::Array(a) => a.iter().take(16).find_map(|x| match x {
+            Value::String(_) => string_of(Some(x)),
+            _ => None,
+        }),
         _ => None,
     }
 }
@@ -386,8 +889,13 @@ fn fill(ld: &mut Ld, obj: &serde_json::Map<String, Value>) {
     if ld.headline.is_none() {
         ld.headline = string_of(obj.get("headline")).or_else(|| string_of(obj.get("name")));
     }
-    if ld.author.is_none() {
-        ld.author = author_of(obj.get("author"));
+    if ld.authors.is_empty() {
+        ld.authors = names_of(obj.get("author"));
+    }
+    if let Some(Value::Object(p)) = obj.get("publisher")
+        && let Some(name) = string_of(p.get("name"))
+    {
+        ld.site_names.push(name);
     }
     if ld.published.is_none() {
         ld.published =
@@ -409,60 +917,110 @@ fn fill(ld: &mut Ld, obj: &serde_json::Map<String, Value>) {
     }
 }
 
-fn author_of(v: Option<&Value>) -> Option<String> {
-    let names: Vec<String> = match v? {
-        Value::String(s) => clean_author(s).into_iter().collect(),
-        Value::Object(o) => string_of(o.get("name"))
-            .and_then(|n| clean_author(&n))
-            .into_iter()
-            .collect(),
-        Value::Array(a) => a.iter().filter_map(|x| author_of(Some(x))).collect(),
-        _ => Vec::new(),
+/// Names in an `author` value: a string, a Person or Organization, or an array of them.
+/// Organizations are kept here; the site's own name is dropped when cleaning.
+fn names_of(v: Option<&Value>) -> Vec<String> {
+    let one = |x: &Value| match x {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => string_of(o.get("name")),
+        _ => None,
     };
-    (!names.is_empty()).then(|| names.join(", "))
+    match v {
+        Some(Value::Array(a)) => a.iter().take(32).filter_map(one).collect(),
+        Some(x) => one(x).into_iter().collect(),
+        None => Vec::new(),
+    }
 }
 
+/// Month names as datelines write them (Indonesian and English, full and short).
+const MONTH_WORDS: &str = "januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|nopember|november|desember|january|february|march|may|june|july|august|october|december|jan|feb|mar|apr|jun|jul|ags|agt|agu|aug|sept|sep|okt|oct|nop|nov|des|dec";
+
+/// Time and zone after a date: "| 10:15 WITA", ", pukul 10.15:30 WIB", " - 10:15".
+const TIME_TAIL: &str =
+    r"(?:\W{0,5}(?:pukul\s+|jam\s+)?(\d{1,2})[:.](\d{2})(?:[:.]\d{2})?(?:\s*(WIB|WITA|WIT)\b)?)?";
+
 static DATELINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(\d{1,2})\s+(januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|november|desember|january|february|march|may|june|july|august|october|december|jan|feb|mar|apr|jun|jul|agu|agt|aug|sep|sept|okt|oct|nov|des|dec)\.?\s+(\d{4})(?:\W{0,5}(?:pukul\s+)?(\d{1,2})[:.](\d{2})(?:\s*(WIB|WITA|WIT)\b)?)?",
-    )
+    Regex::new(&format!(
+        r"(?i)\b(\d{{1,2}})\s+({MONTH_WORDS})\.?,?\s+(\d{{4}}){TIME_TAIL}"
+    ))
     .ok()
 });
 
 static NUMERIC_DATE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)\b(\d{{1,2}})[/.-](\d{{1,2}})[/.-](\d{{4}}){TIME_TAIL}"
+    ))
+    .ok()
+});
+
+/// "2 jam lalu", "5 menit yang lalu", "3 hours ago".
+static RELATIVE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(\d{1,2})/(\d{1,2})/(\d{4})(?:\W{0,5}(?:pukul\s+)?(\d{1,2})[:.](\d{2})(?:\s*(WIB|WITA|WIT)\b)?)?",
+        r"(?i)\b(?:\d{1,3}|se|satu)\s*(?:detik|menit|jam|hari|minggu|pekan)\s+(?:yang\s+)?lalu\b|\b(?:\d{1,3}|an?|one)\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago\b",
     )
     .ok()
 });
 
-/// A visible dateline ("Rabu, 20 November 2024 | 10:15 WITA"), normalised to the form
-/// `parse_date` reads. Looks after the first `<h1>` first, where the article's own
-/// dateline sits, then anywhere.
-fn visible_date(dom: &Dom, now: DateTime<Utc>) -> Option<DateTime<FixedOffset>> {
-    let h1 = dom
-        .nodes
-        .iter()
-        .position(|n| n.tag == Tag::H(1))
-        .unwrap_or(0);
-    let scan = |from: usize, limit: usize| {
+/// Text nodes looked at after the first `<h1>`, where the article's own dateline sits.
+const NEAR_HEADLINE: usize = 60;
+/// Text nodes looked at over the whole page when none is near the headline.
+const WHOLE_PAGE: usize = 2000;
+
+/// A visible dateline ("Rabu, 20 November 2024 | 10:15 WITA", "2 jam lalu"). Looks after
+/// the first `<h1>` first, then anywhere; relative times only near the headline, since
+/// elsewhere they belong to lists of other articles.
+fn visible_date(dom: &Dom, now: DateTime<Utc>) -> Option<Visible> {
+    let h1 = dom.nodes.iter().position(|n| n.tag == Tag::H(1));
+    let texts = |from: usize| {
         dom.nodes
             .iter()
+            .enumerate()
             .skip(from)
-            .filter(|n| n.tag == Tag::Text)
-            .take(limit)
-            .find_map(|n| {
-                let t = dom.text_of(n);
-                if t.len() > 200 {
-                    return None;
-                }
-                date_in(t, now)
-            })
+            .filter(|(_, n)| n.tag == Tag::Text && !dom.text_of(n).trim().is_empty())
     };
-    scan(h1, 60).or_else(|| scan(0, 2000))
+    let scan = |from: usize, limit: usize, relative: bool| -> Option<Visible> {
+        let mut found: Option<Visible> = None;
+        let mut nodes = texts(from).take(limit);
+        while let Some((_, n)) = nodes.next() {
+            let t = dom.text_of(n);
+            if t.len() > 200 {
+                continue;
+            }
+            let Some(v) = date_in(t, now, relative) else {
+                continue;
+            };
+            if v.timed {
+                return Some(v);
+            }
+            // "<span>Rabu, 20 November 2024</span> <span>10:15 WITA</span>": the time may
+            // follow in the next few text nodes.
+            let mut joined = t.to_string();
+            for (_, next) in nodes.clone().take(3) {
+                joined.push(' ');
+                joined.push_str(prefix(dom.text_of(next), 100));
+            }
+            found = date_in(&joined, now, relative)
+                .filter(|j| j.timed)
+                .or(Some(v));
+            break;
+        }
+        found
+    };
+    h1.and_then(|h| scan(h, NEAR_HEADLINE, true))
+        .or_else(|| scan(0, WHOLE_PAGE, false))
 }
 
-fn date_in(text: &str, now: DateTime<Utc>) -> Option<DateTime<FixedOffset>> {
+fn date_in(text: &str, now: DateTime<Utc>, relative: bool) -> Option<Visible> {
+    if relative
+        && let Some(m) = RELATIVE.as_ref().and_then(|re| re.find(text))
+        && let Some(at) = crate::dates::parse_date(m.as_str(), now)
+    {
+        return Some(Visible {
+            at,
+            zoned: false,
+            timed: true,
+        });
+    }
     for (re, numeric) in [(&DATELINE, false), (&NUMERIC_DATE, true)] {
         let Some(re) = re.as_ref() else { continue };
         let Some(c) = re.captures(text) else { continue };
@@ -472,27 +1030,61 @@ fn date_in(text: &str, now: DateTime<Utc>) -> Option<DateTime<FixedOffset>> {
         } else {
             format!("{} {} {}", part(1), part(2), part(3))
         };
-        if !part(4).is_empty() {
+        let timed = !part(4).is_empty();
+        if timed {
             s.push_str(&format!(" {:0>2}:{}", part(4), part(5)));
             if !part(6).is_empty() {
                 s.push(' ');
                 s.push_str(&part(6).to_ascii_uppercase());
             }
         }
-        if let Some(d) = crate::dates::parse_date(&s, now) {
-            return Some(d);
+        if let Some(at) = crate::dates::parse_date(&s, now) {
+            return Some(Visible {
+                at,
+                zoned: !part(6).is_empty(),
+                timed,
+            });
         }
     }
     None
 }
 
+/// At most `max` bytes of `s`, cut at a character boundary.
+fn prefix(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or("")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    /// Thursday 2024-11-21 10:00 WIB: the fetch time of every fixture.
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 11, 21, 3, 0, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    fn site(names: &[&str], url: &str) -> Site {
+        Site {
+            names: names.iter().map(|n| norm(n)).collect(),
+            host_labels: Url::parse(url).map(|u| host_labels(&u)).unwrap_or_default(),
+        }
+    }
 
     #[test]
     fn tables_are_sorted() {
         assert!(ARTICLE_TYPES.windows(2).all(|w| w[0] < w[1]));
+        assert!(SITE_TYPES.windows(2).all(|w| w[0] < w[1]));
+        assert!(GENERIC_HOST_LABELS.windows(2).all(|w| w[0] < w[1]));
+        assert!(NAMED_ENTITIES.windows(2).all(|w| w[0].0 < w[1].0));
         assert!(LANG_639_3.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
@@ -505,11 +1097,283 @@ mod tests {
     }
 
     #[test]
-    fn site_name_is_stripped_from_title_tag() {
-        assert_eq!(
-            strip_site_name("Banjir Rendam Tiga Desa di Kutai | Kaltim Post"),
-            "Banjir Rendam Tiga Desa di Kutai"
+    fn site_name_is_stripped_from_titles_but_headlines_keep_their_dashes() {
+        let tribun = site(
+            &["Tribunkaltim.co"],
+            "https://kaltim.tribunnews.com/2024/11/20/x",
         );
-        assert_eq!(strip_site_name("Home - Site"), "Home - Site");
+        let kp = site(&[], "https://kaltimpost.jawapos.com/berita/x");
+        let detik = site(&[], "https://news.detik.com/berita/d-1/x");
+        let none = site(&[], "https://example.org/");
+        #[rustfmt::skip]
+        let cases: &[(&Site, &str, &str)] = &[
+            (&tribun, "Banjir Rendam Samarinda - Tribunkaltim.co", "Banjir Rendam Samarinda"),
+            (&tribun, "Banjir Rendam Samarinda - Tribun Kaltim", "Banjir Rendam Samarinda"),
+            (&kp, "Banjir Rendam Tiga Desa di Kutai | Kaltim Post", "Banjir Rendam Tiga Desa di Kutai"),
+            (&kp, "Kaltim Post | Banjir Rendam Tiga Desa", "Banjir Rendam Tiga Desa"),
+            (&detik, "Detik-detik Evakuasi Warga - detikNews", "Detik-detik Evakuasi Warga"),
+            (&detik, "Detik-detik Evakuasi Warga", "Detik-detik Evakuasi Warga"),
+            (&none, "Gempa Guncang Maluku - BMKG Minta Warga Tenang", "Gempa Guncang Maluku - BMKG Minta Warga Tenang"),
+            (&none, "Jokowi: Kami Siap - Prabowo", "Jokowi: Kami Siap - Prabowo"),
+            (&none, "Harga Cabai Naik | Okezone.com", "Harga Cabai Naik"),
+            (&none, "Home - Site", "Home - Site"),
+        ];
+        for (s, title, want) in cases {
+            assert_eq!(strip_site(title, s), *want, "{title:?}");
+        }
+    }
+
+    #[test]
+    fn author_credits_are_cleaned() {
+        let s = site(
+            &["Tribunkaltim.co", "Kompas.com"],
+            "https://news.detik.com/x",
+        );
+        #[rustfmt::skip]
+        let cases: &[(&str, Option<&str>)] = &[
+            ("Penulis: Budi Santoso | Editor: Rita Noor", Some("Budi Santoso")),
+            ("Reporter: Siti Aminah", Some("Siti Aminah")),
+            ("Oleh: Andi Wijaya", Some("Andi Wijaya")),
+            ("Oleh Andi Wijaya", Some("Andi Wijaya")),
+            ("By Jane Doe", Some("Jane Doe")),
+            ("Andi Saputra - detikNews", Some("Andi Saputra")),
+            ("Budi Santoso (budi.santoso@kompas.com)", Some("Budi Santoso")),
+            ("redaksi@tribunkaltim.co", None),
+            ("Tribunkaltim.co", None),
+            ("Kompas.com", None),
+            ("https://www.facebook.com/budi", None),
+            ("Laporan Wartawan Tribunkaltim.co, Rahmat Taufiq", Some("Rahmat Taufiq")),
+            ("Byron Smith", Some("Byron Smith")),
+            ("Associated Press November 19, 2019, 9:02 AM", Some("Associated Press")),
+            ("20 Nov 2019 08:00 GMT", None),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(clean_author(raw, &s).as_deref(), *want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn entities_in_json_ld_strings_are_decoded() {
+        assert_eq!(
+            decode_entities("Pemkot &quot;Siap&quot; &amp; DPRD &#8211; Rp 5&#x25; &bogus; &"),
+            "Pemkot \"Siap\" & DPRD – Rp 5% &bogus; &"
+        );
+    }
+
+    #[test]
+    fn visible_datelines() {
+        #[rustfmt::skip]
+        let cases: &[(&str, &str)] = &[
+            ("Rabu, 20 November 2024 | 10:15 WITA", "2024-11-20T10:15:00+08:00"),
+            ("20/11/2024, 10:15 WIB", "2024-11-20T10:15:00+07:00"),
+            ("Kamis, 21 Nov 2024 07:05 WIT", "2024-11-21T07:05:00+09:00"),
+            ("Kompas.com - 20/11/2024, 10:15:30 WIB", "2024-11-20T10:15:00+07:00"),
+            ("2 jam lalu", "2024-11-21T08:00:00+07:00"),
+            ("Diperbarui 5 menit yang lalu", "2024-11-21T09:55:00+07:00"),
+        ];
+        for (text, want) in cases {
+            let got = date_in(text, now(), true).map(|v| v.at.to_rfc3339());
+            assert_eq!(got.as_deref(), Some(*want), "{text:?}");
+        }
+        assert!(date_in("Baca juga: 2 jam lalu", now(), false).is_none());
+    }
+
+    /// Golden files: `tests/fixtures/extract/meta/NAME.html` with `NAME.expected.json`
+    /// holding the page's `url` (input) and the expected `title`, `author`, `published`
+    /// (RFC 3339), `language` and `canonical_url` (null when the page has none).
+    #[test]
+    fn golden_pages() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/extract/meta");
+        let mut pages: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "html"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        pages.sort();
+        assert!(
+            pages.len() >= 12,
+            "only {} golden pages in {dir:?}",
+            pages.len()
+        );
+        let mut diffs = Vec::new();
+        for page in &pages {
+            let name = page.file_stem().and_then(|s| s.to_str()).unwrap_or("?");
+            let html = std::fs::read_to_string(page).unwrap_or_default();
+            let json =
+                std::fs::read_to_string(page.with_extension("expected.json")).unwrap_or_default();
+            let Ok(want) = serde_json::from_str::<Value>(&json) else {
+                diffs.push(format!("{name}: missing or bad {name}.expected.json"));
+                continue;
+            };
+            let url = want["url"].as_str().and_then(|u| Url::parse(u).ok());
+            let got = crate::extract::extract(&html, url.as_ref(), None, now());
+            let published = got.published.map(|d| d.to_rfc3339());
+            let fields = [
+                ("title", got.title.as_deref()),
+                ("author", got.author.as_deref()),
+                ("published", published.as_deref()),
+                ("language", got.language.as_deref()),
+                ("canonical_url", got.canonical_url.as_deref()),
+            ];
+            for (field, got) in fields {
+                let want = want[field].as_str();
+                if want != got {
+                    diffs.push(format!(
+                        "{name}: {field}\n    expected {want:?}\n    got      {got:?}"
+                    ));
+                }
+            }
+        }
+        assert!(
+            diffs.is_empty(),
+            "{} field(s) differ over {} golden pages:\n{}",
+            diffs.len(),
+            pages.len(),
+            diffs.join("\n")
+        );
+    }
+
+    // Hostile input: no panic, and time that grows with the size of the page only. The
+    // bounds are loose enough for an unoptimised build on a busy machine.
+
+    fn timed(what: &str, html: &str) -> crate::extract::Extracted {
+        let start = Instant::now();
+        let got = crate::extract::extract(html, None, None, now());
+        let took = start.elapsed();
+        assert!(took < Duration::from_secs(20), "{what} took {took:?}");
+        got
+    }
+
+    const PARA: &str = "SAMARINDA - Banjir kembali merendam tiga kelurahan di Kota Samarinda pada Rabu pagi setelah hujan deras mengguyur sejak malam hari.";
+
+    #[test]
+    fn empty_and_whitespace_pages() {
+        for html in [
+            "",
+            " ",
+            "\n\t",
+            "<",
+            "<!--",
+            "<html",
+            "<meta content=",
+            "&#",
+        ] {
+            let got = timed("tiny", html);
+            assert_eq!(got.title, None, "{html:?}");
+            assert_eq!(got.published, None, "{html:?}");
+        }
+    }
+
+    #[test]
+    fn binary_data_and_broken_encodings() {
+        // Pseudo-random bytes, UTF-16 text and Latin-1 text read as UTF-8.
+        let mut x: u32 = 12345;
+        let noise: Vec<u8> = (0..200_000)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                (x >> 16) as u8
+            })
+            .collect();
+        let utf16: Vec<u8> = format!("<html><body><p>{PARA}</p></body></html>")
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let latin1: Vec<u8> = b"<html><head><title>Caf\xe9 \xbb Berita</title></head><body><p>\xe9t\xe9 \xff\xfe</p></body></html>".to_vec();
+        for (what, bytes) in [("noise", noise), ("utf-16", utf16), ("latin-1", latin1)] {
+            let _ = timed(what, &String::from_utf8_lossy(&bytes));
+        }
+    }
+
+    #[test]
+    fn ten_thousand_deep_nesting_around_metadata() {
+        let depth = 10_000;
+        let mut html =
+            String::from("<html><head><title>Judul Berita Panjang | Situs</title></head><body>");
+        for tag in ["div", "span", "b", "h1", "time", "a"] {
+            for _ in 0..depth / 6 {
+                html.push_str(&format!("<{tag} class=\"author\">"));
+            }
+        }
+        html.push_str("Rabu, 20 November 2024 | 10:15 WITA");
+        html.push_str(&format!("<p>{PARA}</p>"));
+        let got = timed("deep", &html);
+        assert!(got.title.is_some());
+        assert!(got.published.is_some());
+    }
+
+    #[test]
+    fn huge_attribute_values() {
+        let big = "Banjir ".repeat(300_000); // 2.1 MB in each of eight attributes
+        let html = format!(
+            "<html lang=\"{big}\"><head><meta property=\"og:title\" content=\"{big}\">\
+             <meta name=\"author\" content=\"{big}\"><meta name=\"pubdate\" content=\"{big}\">\
+             <link rel=\"canonical\" href=\"{big}\"></head>\
+             <body><div class=\"{big}\" id=\"{big}\"><h1>Judul Asli Berita Ini</h1><p>{PARA}</p></div></body></html>"
+        );
+        let got = timed("huge attributes", &html);
+        assert_eq!(got.title.as_deref(), Some("Judul Asli Berita Ini"));
+        assert_eq!(got.author, None);
+        assert_eq!(got.canonical_url, None);
+    }
+
+    #[test]
+    fn giant_and_deeply_nested_json_ld() {
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        let deep_obj = "{\"a\":".repeat(10_000) + "1" + &"}".repeat(10_000);
+        let many: String = (0..200_000)
+            .map(|i| format!("{{\"@type\":\"NewsArticle\",\"headline\":\"H{i}\"}}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let giant = format!("[{many}]"); // ~9 MB, over the size cap
+        let wide = format!(
+            "{{\"@type\":\"NewsArticle\",\"headline\":\"Judul dari JSON-LD\",\"articleBody\":\"{}\",\"author\":[{}]}}",
+            "kata ".repeat(300_000),
+            vec!["{\"name\":\"Budi\"}"; 10_000].join(",")
+        );
+        for (what, ld) in [
+            ("deep array", deep),
+            ("deep object", deep_obj),
+            ("giant", giant),
+            ("wide", wide),
+        ] {
+            let html = format!(
+                "<html><head><script type=\"application/ld+json\">{ld}</script></head>\
+                 <body><h1>Judul Halaman</h1><p>{PARA}</p></body></html>"
+            );
+            let got = timed(what, &html);
+            let want = if what == "wide" {
+                "Judul dari JSON-LD"
+            } else {
+                "Judul Halaman"
+            };
+            assert_eq!(got.title.as_deref(), Some(want), "{what}");
+        }
+    }
+
+    /// 50 MB of realistic markup. Ignored by default because an unoptimised build takes
+    /// long; run with `cargo test --release -- --ignored fifty_megabyte`.
+    #[test]
+    #[ignore]
+    fn fifty_megabyte_page() {
+        let block = format!(
+            "<div class=\"row\"><div class=\"col\"><a href=\"/berita/{{}}\">Berita lain</a><p>{PARA}</p>\
+             <span>Rabu, 20 November 2024 | 10:15 WITA</span></div></div>\n"
+        );
+        let mut html = String::from(
+            "<html lang=\"id\"><head><title>Halaman Besar | Situs</title></head><body><h1>Halaman Besar Sekali</h1>",
+        );
+        while html.len() < 50_000_000 {
+            html.push_str(&block);
+        }
+        html.push_str("</body></html>");
+        let start = Instant::now();
+        let got = crate::extract::extract(&html, None, None, now());
+        let took = start.elapsed();
+        println!("50 MB page: {took:?}");
+        assert_eq!(got.title.as_deref(), Some("Halaman Besar Sekali"));
+        assert!(took < Duration::from_secs(30), "took {took:?}");
     }
 }

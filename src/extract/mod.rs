@@ -15,10 +15,14 @@
 
 mod content;
 mod dom;
+#[cfg(test)]
+mod fixture_tests;
 mod meta;
+mod pages;
 mod patterns;
 mod prescan;
 mod render;
+mod verdict;
 
 use std::collections::HashSet;
 
@@ -30,7 +34,7 @@ use dom::Dom;
 use render::{Block, Kind};
 
 /// Bumped whenever a change to this module can change its output for the same page.
-pub const EXTRACTOR_VERSION: u32 = 1;
+pub const EXTRACTOR_VERSION: u32 = 2;
 
 /// Below this many characters a generic extraction is retried without class/id filtering.
 const RETRY_BELOW_CHARS: usize = 250;
@@ -168,6 +172,12 @@ pub fn extract(
     drop_title(&mut blocks, page.title.as_deref());
 
     let body_text = render::text(&blocks);
+    let not_article = verdict::judge(&dom, &pre.json_ld, &body_text);
+    // A page that is not the article has no continuation worth fetching.
+    let next_page = not_article
+        .is_none()
+        .then(|| pages::next_page(&dom, url))
+        .flatten();
     let language = page.language.or_else(|| meta::detect_language(&body_text));
     Extracted {
         title: page.title,
@@ -177,8 +187,34 @@ pub fn extract(
         canonical_url: page.canonical_url,
         body_html: render::html(&blocks),
         body_text,
-        not_article: None,
+        not_article,
+        next_page,
+    }
+}
+
+/// One article from its pages in order: the bodies (text and HTML) concatenated, minus
+/// paragraphs a later page repeats from an earlier one (the lead, "Baca juga" boxes);
+/// metadata and verdict from the first page, and no further page to fetch.
+pub fn join_pages(first: Extracted, rest: Vec<Extracted>) -> Extracted {
+    if rest.is_empty() {
+        return Extracted {
+            next_page: None,
+            ..first
+        };
+    }
+    let texts: Vec<&str> = std::iter::once(first.body_text.as_str())
+        .chain(rest.iter().map(|e| e.body_text.as_str()))
+        .collect();
+    let htmls: Vec<&str> = std::iter::once(first.body_html.as_str())
+        .chain(rest.iter().map(|e| e.body_html.as_str()))
+        .collect();
+    let body_text = pages::join_text(&texts);
+    let body_html = pages::join_html(&htmls);
+    Extracted {
+        body_text,
+        body_html,
         next_page: None,
+        ..first
     }
 }
 

@@ -168,6 +168,31 @@ pub(crate) fn class_id(class: Option<&str>, id: Option<&str>) -> String {
     s
 }
 
+/// Element ids that name page furniture outright. An id is unique on the page, so
+/// `id="footer"` is the footer even when its class also says "content"; the list is the
+/// landmark names templates give their frame (HTML5 landmark roles and their usual ids).
+const FURNITURE_IDS: &[&str] = &[
+    "comments",
+    "footer",
+    "header",
+    "masthead",
+    "menu",
+    "nav",
+    "navigation",
+    "sidebar",
+    "site-footer",
+    "site-header",
+];
+
+/// Whether an element's id alone marks it as furniture.
+pub(crate) fn is_furniture_id(id: Option<&str>) -> bool {
+    id.is_some_and(|id| {
+        FURNITURE_IDS
+            .binary_search(&id.trim().to_ascii_lowercase().as_str())
+            .is_ok()
+    })
+}
+
 pub(crate) fn is_unlikely(class_id: &str) -> bool {
     if class_id.is_empty() {
         return false;
@@ -195,7 +220,11 @@ pub(crate) fn class_weight(class_id: &str) -> f32 {
 }
 
 /// Lines that open a related-article link or a call to action; the whole block goes.
+/// Lines that open a related-article link or a call to action; the whole block goes.
+/// Indonesian from regional and national news pages; the English, Italian, Portuguese,
+/// Russian and Spanish ones are the usual "read also" / "follow us" labels of news sites.
 const LEAD_INS: &[&str] = &[
+    "also read:",
     "artikel terkait",
     "baca juga",
     "baca selengkapnya",
@@ -204,29 +233,44 @@ const LEAD_INS: &[&str] = &[
     "dapatkan berita",
     "dapatkan update",
     "download aplikasi",
+    "follow me on",
+    "follow us on",
     "gabung di grup",
     "ikuti berita",
     "ikuti kami",
     "ikuti saluran",
     "klik di sini",
+    "lee también",
+    "leggi anche",
+    "leia também",
     "lihat juga",
+    "read more:",
+    "related:",
+    "see also:",
     "simak berita",
     "simak juga",
     "simak video",
     "tonton juga",
     "unduh aplikasi",
+    "читайте также",
 ];
 
 /// Labels of staff-credit and tag lines ("Editor: Budi").
 const CREDIT_LABELS: &[&str] = &[
+    "credit",
     "editor",
     "foto",
     "fotografer",
+    "image",
+    "image credit",
+    "image source",
     "kontributor",
     "laporan",
     "penulis",
     "penyunting",
     "pewarta",
+    "photo",
+    "photo credit",
     "redaktur",
     "reporter",
     "sumber",
@@ -234,6 +278,14 @@ const CREDIT_LABELS: &[&str] = &[
     "tags",
     "topik",
     "wartawan",
+];
+
+/// Openings of Tribun-style credit lines without a colon ("Laporan Wartawan
+/// Tribunkaltim.co, Andi Wijaya"): the writer's name follows the last comma.
+const CREDIT_PREFIXES: &[&str] = &[
+    "laporan kontributor",
+    "laporan reporter",
+    "laporan wartawan",
 ];
 
 /// Credit labels whose value names the article's writer.
@@ -283,6 +335,41 @@ const SHARE_WORDS: &[&str] = &[
     "youtube",
 ];
 
+/// Picture agencies and stock libraries named in photo credit lines ("Natalie Naccache |
+/// Bloomberg | Getty Images", "ANTARA FOTO/Budi"); gathered from news captions.
+const PHOTO_AGENCIES: &[&str] = &[
+    "afp",
+    "antara foto",
+    "ap photo",
+    "epa-efe",
+    "getty images",
+    "istock",
+    "reuters",
+    "shutterstock",
+];
+
+/// A short line that only credits a picture: names an agency, is split by `|` or `/`, and
+/// is not a sentence.
+fn is_photo_credit(t: &str, lower: &str) -> bool {
+    t.chars().count() < 90
+        && !t.ends_with('.')
+        && (t.contains('|') || t.contains('/'))
+        && PHOTO_AGENCIES.iter().any(|a| lower.contains(a))
+}
+
+/// "Image 2 of 5", "Foto 1 dari 12": the counter of a slideshow, not text.
+fn is_gallery_counter(bare: &str) -> bool {
+    let words: Vec<&str> = bare.split_whitespace().collect();
+    matches!(
+        words.as_slice(),
+        [label, n, of, m]
+            if ["foto", "gambar", "image", "photo", "slide"].contains(label)
+                && ["dari", "of"].contains(of)
+                && n.chars().all(|c| c.is_ascii_digit())
+                && m.chars().all(|c| c.is_ascii_digit())
+    )
+}
+
 /// What a boilerplate check says about one block of text.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Verdict {
@@ -309,6 +396,14 @@ pub(crate) fn judge_line(text: &str) -> Verdict {
         return Verdict::Drop;
     }
     if chars < 160 {
+        if CREDIT_PREFIXES.iter().any(|p| bare.starts_with(p)) {
+            return match t.rsplit_once(',') {
+                Some((_, name)) if !name.trim().is_empty() => {
+                    Verdict::Author(name.trim().to_string())
+                }
+                _ => Verdict::Drop,
+            };
+        }
         if let Some((label, value)) = bare.split_once(':') {
             let label = label.trim();
             if CREDIT_LABELS.binary_search(&label).is_ok() {
@@ -322,6 +417,9 @@ pub(crate) fn judge_line(text: &str) -> Verdict {
                 let _ = value;
                 return Verdict::Drop;
             }
+        }
+        if is_photo_credit(t, &lower) || is_gallery_counter(&bare) {
+            return Verdict::Drop;
         }
         if bare.starts_with("copyright")
             || bare.starts_with("hak cipta")
@@ -354,11 +452,14 @@ mod tests {
             POSITIVE,
             NEGATIVE,
             UNLIKELY_ROLES,
+            FURNITURE_IDS,
             LEAD_INS,
             CREDIT_LABELS,
+            CREDIT_PREFIXES,
             AUTHOR_LABELS,
             EXACT,
             SHARE_WORDS,
+            PHOTO_AGENCIES,
         ] {
             assert!(table.windows(2).all(|w| w[0] < w[1]), "{table:?}");
         }
@@ -378,6 +479,17 @@ mod tests {
             judge_line("Pewarta: Siti Aminah"),
             Verdict::Author("Siti Aminah".into())
         );
+        assert_eq!(
+            judge_line("Laporan Wartawan Tribunkaltim.co, Andi Wijaya"),
+            Verdict::Author("Andi Wijaya".into())
+        );
+        assert_eq!(judge_line("Image 2 of 5"), Verdict::Drop);
+        assert_eq!(judge_line("(Image credit: NASA/JPL)"), Verdict::Drop);
+        assert_eq!(
+            judge_line("Natalie Naccache | Bloomberg | Getty Images"),
+            Verdict::Drop
+        );
+        assert_eq!(judge_line("Related: Rockets in pictures"), Verdict::Drop);
         assert_eq!(
             judge_line("© 2024 Kaltim Post. All rights reserved."),
             Verdict::Drop

@@ -30,7 +30,7 @@ use crate::store::{
     ItemOutcome, ItemWrite, PollWrite, RetryWrite, RevisionWrite, Store, StoreError, Timing,
 };
 
-pub use page::{PageFetch, PageResult, feed_text_content, join_pages};
+pub use page::{PageFetch, PageResult, feed_text_content};
 
 /// Everything a poll needs, shared by all polls of a run.
 pub struct Ingest {

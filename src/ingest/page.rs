@@ -130,7 +130,7 @@ pub fn assemble(mut pages: Vec<PageFetch>, keep_raw: bool) -> PageResult {
     let found = if rest.is_empty() {
         first.found
     } else {
-        join_pages(first.found, rest)
+        extract::join_pages(first.found, rest)
     };
     let canonical = found
         .canonical_url
@@ -263,16 +263,4 @@ fn word_count(s: &str) -> usize {
 /// NUL bytes in the first kilobytes: a PDF, an image or an archive served as text/html.
 fn looks_binary(body: &[u8]) -> bool {
     body.iter().take(4096).any(|&b| b == 0)
-}
-
-/// Interim until `extract::join_pages` lands: the pages' bodies in order.
-pub fn join_pages(mut first: Extracted, rest: Vec<Extracted>) -> Extracted {
-    for page in rest {
-        first.body_text.push_str("\n\n");
-        first.body_text.push_str(&page.body_text);
-        first.body_html.push('\n');
-        first.body_html.push_str(&page.body_html);
-    }
-    first.next_page = None;
-    first
 }

@@ -134,8 +134,7 @@ fn same_body_under_another_url_is_one_article() {
                 Some(content("https://a.example/x", "Jembatan", BODY)),
             )],
         ))
-        .unwrap()
-        .items;
+        .unwrap();
     let reworded_punctuation = BODY.replace(',', "").replace('.', " .");
     let out = store
         .apply_poll(&poll(
@@ -171,7 +170,7 @@ fn an_item_seen_again_in_its_feed_is_not_recorded_twice() {
             Some(content("https://a.example/x", "Jembatan", BODY)),
         )],
     );
-    store.apply_poll(&w).unwrap().items;
+    store.apply_poll(&w).unwrap();
     assert!(store.item_revision(ids[0], "g1").unwrap().is_some());
     assert_eq!(store.apply_poll(&w).unwrap().items, vec![ItemOutcome::Seen]);
     assert_eq!(store.stats(2, now()).unwrap().copies, 1);
@@ -180,7 +179,7 @@ fn an_item_seen_again_in_its_feed_is_not_recorded_twice() {
 #[test]
 fn poll_records_validators_and_state() {
     let (_d, mut store, ids) = setup();
-    store.apply_poll(&poll(ids[0], vec![])).unwrap().items;
+    store.apply_poll(&poll(ids[0], vec![])).unwrap();
     assert_eq!(
         store.validators(ids[0]).unwrap().etag.as_deref(),
         Some("\"v1\"")
@@ -205,7 +204,7 @@ fn poll_records_validators_and_state() {
     // A 304 keeps the stored validators.
     let mut not_modified = poll(ids[0], vec![]);
     not_modified.validators = None;
-    store.apply_poll(&not_modified).unwrap().items;
+    store.apply_poll(&not_modified).unwrap();
     assert_eq!(
         store.validators(ids[0]).unwrap().etag.as_deref(),
         Some("\"v1\"")
@@ -224,8 +223,7 @@ fn search_finds_by_body_word_and_filters_by_place() {
                 Some(content("https://a.example/x", "Jembatan", BODY)),
             )],
         ))
-        .unwrap()
-        .items;
+        .unwrap();
     let req = |fts: &str, feeds: Vec<String>, tag: Option<&str>| SearchRequest {
         feeds,
         tag: tag.map(str::to_string),
@@ -292,7 +290,7 @@ fn failed_pages_are_retried_then_given_up() {
             article_id: id,
             result: Err("HTTP 503".into()),
         }];
-        store.apply_poll(&w).unwrap().items;
+        store.apply_poll(&w).unwrap();
     }
     assert!(
         store
@@ -323,7 +321,7 @@ fn a_retry_that_succeeds_replaces_the_feed_text_and_reindexes() {
         article_id: id,
         result: Ok((vec![], content("https://a.example/x", "Jembatan", BODY))),
     }];
-    store.apply_poll(&w).unwrap().items;
+    store.apply_poll(&w).unwrap();
     let view = store.article(id.0).unwrap().unwrap();
     assert_eq!(view.body, BODY);
     assert_eq!(view.source, "page");
@@ -437,8 +435,7 @@ fn merges_are_recorded() {
                 ids[0],
                 vec![item(&format!("g{i}"), &url, Some(content(&url, "t", b)))],
             ))
-            .unwrap()
-            .items;
+            .unwrap();
     }
     let merges: i64 = store
         .conn
@@ -530,7 +527,7 @@ fn a_revised_article_keeps_its_old_text_as_a_version_and_search_sees_the_new() {
             content(url, "Jembatan (diperbarui)", &body(&[1, 3])),
         )),
     }];
-    store.apply_poll(&w).unwrap().items;
+    store.apply_poll(&w).unwrap();
     let view = store.article(id.0).unwrap().unwrap();
     assert_eq!(view.version, 2);
     assert_eq!(view.title, "Jembatan (diperbarui)");
@@ -543,7 +540,7 @@ fn a_revised_article_keeps_its_old_text_as_a_version_and_search_sees_the_new() {
     );
     assert_eq!(store.search_plain(&request("\"p3w7\"")).unwrap().len(), 1);
     // The same text again is not a new version.
-    store.apply_poll(&w).unwrap().items;
+    store.apply_poll(&w).unwrap();
     assert_eq!(store.versions(id.0).unwrap().len(), 1);
 }
 
