@@ -18,6 +18,7 @@ pub mod dates;
 pub mod dedup;
 pub mod error;
 pub mod isolate;
+pub mod text;
 pub mod extract;
 pub mod feed;
 pub mod fetch;

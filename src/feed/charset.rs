@@ -43,7 +43,7 @@ fn decode(bytes: &[u8], http_charset: Option<&str>, repairs: &mut Vec<String>) -
         repairs.push(format!("transcoded from {}", encoding.name()));
         return text.into_owned();
     }
-    if let Some(text) = utf8_prefix(bytes) {
+    if let Some(text) = crate::text::utf8_prefix(bytes) {
         return text.to_string();
     }
     let declared = declared_encoding(bytes);
@@ -65,21 +65,6 @@ fn decode(bytes: &[u8], http_charset: Option<&str>, repairs: &mut Vec<String>) -
         encoding.name().to_lowercase()
     ));
     text.into_owned()
-}
-
-/// The bytes as text when they are UTF-8, also when they stop inside their last character:
-/// a feed cut at `fetch.max_body` or in transfer ends mid-character as often as not, and
-/// reading the whole body as windows-1252 for that would garble every item before the cut.
-/// The partial character is dropped. (Legacy-encoded text fails long before its last byte,
-/// unless its only non-ASCII byte is the last one, where dropping it is no loss either.)
-fn utf8_prefix(bytes: &[u8]) -> Option<&str> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Some(text),
-        Err(e) if e.error_len().is_none() => {
-            std::str::from_utf8(bytes.get(..e.valid_up_to())?).ok()
-        }
-        Err(_) => None,
-    }
 }
 
 /// UTF-16 without a BOM still starts with `<` next to a zero byte.

@@ -13,27 +13,12 @@ pub fn decode_html(bytes: &[u8], http_charset: Option<&str>) -> String {
     let encoding = pick_encoding(bytes, http_charset);
     if encoding == UTF_8
         && Encoding::for_bom(bytes).is_none()
-        && let Some(text) = utf8_prefix(bytes)
+        && let Some(text) = crate::text::utf8_prefix(bytes)
     {
         return text.to_string();
     }
     let (text, _, _) = encoding.decode(bytes);
     text.into_owned()
-}
-
-/// The bytes as text when they are UTF-8, also when they stop inside their last character:
-/// a page cut at `fetch.max_body` ends mid-character as often as not, and decoding the whole
-/// page as windows-1252 for that would garble all of it. The partial character is dropped.
-/// (Legacy-encoded text fails long before its last byte, unless its only non-ASCII byte is
-/// the last one, where dropping it is no loss either.)
-fn utf8_prefix(bytes: &[u8]) -> Option<&str> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Some(text),
-        Err(e) if e.error_len().is_none() => {
-            std::str::from_utf8(bytes.get(..e.valid_up_to())?).ok()
-        }
-        Err(_) => None,
-    }
 }
 
 fn pick_encoding(bytes: &[u8], http_charset: Option<&str>) -> &'static Encoding {
@@ -43,7 +28,7 @@ fn pick_encoding(bytes: &[u8], http_charset: Option<&str>) -> &'static Encoding 
     let declared = http_charset
         .and_then(|l| Encoding::for_label(l.trim().as_bytes()))
         .or_else(|| meta_charset(bytes));
-    let valid_utf8 = utf8_prefix(bytes).is_some();
+    let valid_utf8 = crate::text::utf8_prefix(bytes).is_some();
     match declared {
         // UTF-16 declared in a meta tag without a BOM is always a lie (the tag itself was
         // readable as ASCII).

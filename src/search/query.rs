@@ -58,6 +58,8 @@
 
 use std::fmt::Write as _;
 
+use crate::text::is_token_char;
+
 /// The most words a query may hold, counting each word of a phrase.
 pub const MAX_WORDS: usize = 64;
 
@@ -300,41 +302,6 @@ fn push_quoted(out: &mut String, text: &str) {
     }
     out.push('"');
 }
-
-/// Whether FTS5's unicode61 tokenizer (with `remove_diacritics 2`) keeps `c` in a token.
-///
-/// unicode61 keeps categories L*, N* and Co, by its own Unicode 6.1 tables. Rust's
-/// `is_alphanumeric` is L* and N* plus the Other_Alphabetic marks, by a newer Unicode. The
-/// combining-diacritics blocks are excluded here, so a stray accent is punctuation, not a
-/// term. What still differs, measured against the bundled SQLite by the test
-/// `token_chars_agree_with_fts5_on_common_scripts`: a few script marks (Arabic harakat,
-/// Thai vowel marks) count here but not in FTS5, so a term made only of them renders a
-/// phrase that matches nothing; code points new since Unicode 6.1 count in FTS5 but not
-/// here, so such a term is dropped. Both are harmless and nobody types them alone.
-fn is_token_char(c: char) -> bool {
-    if COMBINING_DIACRITICS.iter().any(|r| r.contains(&c)) {
-        return false;
-    }
-    c.is_alphanumeric() || PRIVATE_USE.iter().any(|r| r.contains(&c))
-}
-
-/// The "Combining Diacritical Marks" blocks, sorted, from the Unicode Character
-/// Database (Blocks.txt).
-const COMBINING_DIACRITICS: [std::ops::RangeInclusive<char>; 5] = [
-    '\u{0300}'..='\u{036F}',
-    '\u{1AB0}'..='\u{1AFF}',
-    '\u{1DC0}'..='\u{1DFF}',
-    '\u{20D0}'..='\u{20FF}',
-    '\u{FE20}'..='\u{FE2F}',
-];
-
-/// Private-use areas (category Co), sorted, from the Unicode Character Database; unicode61
-/// treats them as token characters.
-const PRIVATE_USE: [std::ops::RangeInclusive<char>; 3] = [
-    '\u{E000}'..='\u{F8FF}',
-    '\u{F0000}'..='\u{FFFFD}',
-    '\u{100000}'..='\u{10FFFD}',
-];
 
 /// Separates words: FTS5 cannot take control characters (it ends a string at NUL), and
 /// they separate tokens in the index anyway.

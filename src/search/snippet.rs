@@ -108,7 +108,7 @@ fn token_spans(text: &str) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
     let mut start = None;
     for (i, c) in text.char_indices() {
-        match (c.is_alphanumeric(), start) {
+        match (crate::text::is_token_char(c), start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
                 spans.push((s, i));

@@ -32,6 +32,8 @@ mod ecs;
 
 use std::borrow::Cow;
 
+use crate::text::{is_combining, is_token_char};
+
 /// The root of an Indonesian word (lower-case input expected; returns the word itself,
 /// lower-cased, when no rule applies). Deterministic, never panics.
 ///
@@ -175,34 +177,6 @@ fn tokens(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 /// Whether FTS5's unicode61 tokenizer keeps `c` in a token: letters, digits and
 /// private-use characters. A combining diacritic does not start a token, as
 /// `search::query` documents and tests against the bundled SQLite.
-fn is_token_char(c: char) -> bool {
-    if COMBINING_DIACRITICS.iter().any(|r| r.contains(&c)) {
-        return false;
-    }
-    c.is_alphanumeric() || PRIVATE_USE.iter().any(|r| r.contains(&c))
-}
-
-fn is_combining(c: char) -> bool {
-    COMBINING_DIACRITICS.iter().any(|r| r.contains(&c))
-}
-
-/// The "Combining Diacritical Marks" blocks, sorted, from the Unicode Character
-/// Database (Blocks.txt).
-const COMBINING_DIACRITICS: [std::ops::RangeInclusive<char>; 5] = [
-    '\u{0300}'..='\u{036F}',
-    '\u{1AB0}'..='\u{1AFF}',
-    '\u{1DC0}'..='\u{1DFF}',
-    '\u{20D0}'..='\u{20FF}',
-    '\u{FE20}'..='\u{FE2F}',
-];
-
-/// Private-use areas (category Co), sorted, from the Unicode Character Database.
-const PRIVATE_USE: [std::ops::RangeInclusive<char>; 3] = [
-    '\u{E000}'..='\u{F8FF}',
-    '\u{F0000}'..='\u{FFFFD}',
-    '\u{100000}'..='\u{10FFFD}',
-];
-
 /// Lower-cases `s` and folds Latin letters with diacritics to their base letter, as
 /// `remove_diacritics 2` does for the letters Indonesian text meets (`kafé` → `kafe`).
 /// Combining marks that lower-casing produces (`İ` → `i̇`) are dropped so the result
@@ -215,7 +189,7 @@ fn fold(s: &str) -> String {
             continue;
         }
         for lower in c.to_lowercase() {
-            if COMBINING_DIACRITICS.iter().any(|r| r.contains(&lower)) {
+            if is_combining(lower) {
                 continue;
             }
             out.push(fold_latin(lower));
