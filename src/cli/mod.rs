@@ -177,7 +177,6 @@ fn run(cli: Cli) -> Result<u8> {
 pub(crate) struct Context {
     config_flag: Option<PathBuf>,
     db_flag: Option<PathBuf>,
-    #[allow(dead_code)]
     quiet: bool,
 }
 

@@ -106,6 +106,16 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
         ))?;
         return Ok(0);
     }
+    let mut request = request;
+    if let Some((cutoff, total)) = store.ranking_cutoff(&request, crate::store::RANK_CAP)? {
+        request.min_rowid = Some(cutoff);
+        if !ctx.quiet {
+            eprintln!(
+                "note: {total} articles match; ranked the newest {} (narrow the query, or --sort newest lists all)",
+                crate::store::RANK_CAP
+            );
+        }
+    }
     let hits = store.search(&request, &|body| highlighter.snippet(body))?;
     output(render::hits(
         &mut std::io::stdout().lock(),

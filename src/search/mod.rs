@@ -94,6 +94,7 @@ pub fn build_request(
         sort: f.sort,
         all: f.all,
         now: now.timestamp(),
+        min_rowid: None,
     };
     Ok((request, highlighter(&q, aliases)))
 }

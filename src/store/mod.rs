@@ -29,7 +29,7 @@ use rusqlite::Connection;
 
 pub use feeds::{FeedState, MOVED_AFTER};
 pub use read::{ArticleView, CopyView, FeedRow, Stats, VersionView};
-pub use search::{SearchCount, SearchHit, SearchRequest, SortOrder};
+pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder};
 pub use write::{
     Content, ItemOutcome, ItemWrite, PendingPage, PollOutcome, PollWrite, RawArticle, Reextracted,
     RetryWrite, RevisionWrite, Source, Timing,

@@ -40,7 +40,16 @@ pub struct SearchRequest {
     pub all: bool,
     /// Unix seconds now, for `SortOrder::Recent`.
     pub now: i64,
+    /// Rank only matches with a rowid (archive order) at least this: the newest ones of a
+    /// very broad query (see [`Store::ranking_cutoff`]).
+    pub min_rowid: Option<i64>,
 }
+
+/// Matches ranked at most for a relevance sort. bm25 costs about half a microsecond per
+/// matching row, so a word in every other article of a million-article archive would take
+/// a quarter second to rank; the newest this-many matches rank in a few milliseconds, and
+/// the user is told.
+pub const RANK_CAP: i64 = 20_000;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchHit {
@@ -86,10 +95,14 @@ fn matches(req: &SearchRequest) -> Matches {
     let (from, rank) = match &req.fts {
         Some(fts) => {
             let p = push(Value::Text(fts.clone()));
+            let newest = match req.min_rowid {
+                Some(min) => format!(" AND articles_fts.rowid >= {}", push(Value::Integer(min))),
+                None => String::new(),
+            };
             (
                 format!(
                     "articles_fts JOIN articles a ON a.id = articles_fts.rowid
-                     WHERE articles_fts MATCH {p}"
+                     WHERE articles_fts MATCH {p}{newest}"
                 ),
                 BM25,
             )
@@ -290,6 +303,38 @@ impl Store {
             hit.snippet = snippet(&text);
         }
         Ok(hits)
+    }
+
+    /// For a relevance sort of a query with more than `cap` matches (normally
+    /// [`RANK_CAP`]): the rowid from which the newest `cap` matches start, and the number
+    /// of matches. Counting matches is cheap (no scoring); this keeps ranking bounded at
+    /// any archive size.
+    pub fn ranking_cutoff(
+        &self,
+        req: &SearchRequest,
+        cap: i64,
+    ) -> Result<Option<(i64, i64)>, StoreError> {
+        let Some(fts) = &req.fts else { return Ok(None) };
+        if !matches!(req.sort, SortOrder::Relevance | SortOrder::Recent) {
+            return Ok(None);
+        }
+        let total: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?1")
+            .and_then(|mut s| s.query_row([fts], |r| r.get(0)))
+            .map_err(|e| self.err(e))?;
+        if total <= cap {
+            return Ok(None);
+        }
+        let cutoff: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1
+                 ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
+            )
+            .and_then(|mut s| s.query_row(rusqlite::params![fts, cap - 1], |r| r.get(0)))
+            .map_err(|e| self.err(e))?;
+        Ok(Some((cutoff, total)))
     }
 
     /// How many stories match, and how many copies they have.

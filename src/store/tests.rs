@@ -560,3 +560,36 @@ impl Store {
         self.search(req, &|b| h.snippet(b))
     }
 }
+
+#[test]
+fn broad_queries_rank_only_the_newest_matches() {
+    let (_d, mut store, ids) = setup();
+    let mut items = Vec::new();
+    for i in 0..5 {
+        let url = format!("https://a.example/{i}");
+        items.push(item(
+            &format!("g{i}"),
+            &url,
+            Some(content(&url, "t", &format!("{} umum", body(&[i + 1])))),
+        ));
+    }
+    store.apply_poll(&poll(ids[0], items)).unwrap();
+    let req = request("\"umum\"");
+    assert_eq!(store.ranking_cutoff(&req, 10).unwrap(), None);
+    let (cutoff, total) = store.ranking_cutoff(&req, 2).unwrap().expect("capped");
+    assert_eq!(total, 5);
+    let capped = SearchRequest {
+        min_rowid: Some(cutoff),
+        ..req.clone()
+    };
+    let hits = store.search_plain(&capped).unwrap();
+    let mut got: Vec<i64> = hits.iter().map(|h| h.id).collect();
+    got.sort();
+    assert_eq!(got, vec![4, 5], "the two newest matches");
+    // Date sorts list everything.
+    let newest = SearchRequest {
+        sort: SortOrder::Newest,
+        ..req
+    };
+    assert_eq!(store.ranking_cutoff(&newest, 2).unwrap(), None);
+}
