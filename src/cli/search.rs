@@ -107,6 +107,8 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
         return Ok(0);
     }
     let mut request = request;
+    // Worked out here rather than inside `search`, to tell the user.
+    request.rank_cap = None;
     if let Some((cutoff, total)) = store.ranking_cutoff(&request, crate::store::RANK_CAP)? {
         request.min_rowid = Some(cutoff);
         if !ctx.quiet {

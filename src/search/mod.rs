@@ -95,6 +95,7 @@ pub fn build_request(
         all: f.all,
         now: now.timestamp(),
         min_rowid: None,
+        rank_cap: Some(crate::store::RANK_CAP),
     };
     Ok((request, highlighter(&q, aliases)))
 }

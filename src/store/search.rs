@@ -43,6 +43,9 @@ pub struct SearchRequest {
     /// Rank only matches with a rowid (archive order) at least this: the newest ones of a
     /// very broad query (see [`Store::ranking_cutoff`]).
     pub min_rowid: Option<i64>,
+    /// Rank at most this many matches (the newest); `search` works the cutoff out itself
+    /// when `min_rowid` is not given. None ranks every match.
+    pub rank_cap: Option<i64>,
 }
 
 /// Matches ranked at most for a relevance sort. bm25 costs about half a microsecond per
@@ -86,7 +89,10 @@ struct Matches {
     place_on_copy: String,
 }
 
-fn matches(req: &SearchRequest) -> Matches {
+/// `top_k`: when set and nothing but the words filters, only the best `top_k` matches by
+/// bm25 are taken, picked inside FTS5 before any join (the join and the story collapse then
+/// touch a few dozen rows, not every match).
+fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
     let mut args: Vec<Value> = Vec::new();
     let mut push = |v: Value| {
         args.push(v);
@@ -187,12 +193,33 @@ fn matches(req: &SearchRequest) -> Matches {
             place.join(" AND ")
         )
     };
-    Matches {
-        cte: format!(
+    let only_words = filters.is_empty() && place_on_article.is_empty();
+    let cte = match (top_k, &req.fts, only_words) {
+        (Some(k), Some(_), true) => {
+            let limit = push(Value::Integer(i64::try_from(k).unwrap_or(i64::MAX)));
+            // `from` is "articles_fts JOIN articles a … WHERE <match>"; the FTS part alone
+            // picks the top k.
+            let matching = from.replacen(
+                "articles_fts JOIN articles a ON a.id = articles_fts.rowid",
+                "articles_fts",
+                1,
+            );
+            format!(
+                "top AS (SELECT articles_fts.rowid AS id, {rank} AS rank FROM {matching}
+                         ORDER BY rank LIMIT {limit}),
+                 m AS (SELECT a.id, a.story_id, top.rank AS rank,
+                              coalesce(a.published_ts, a.fetched_ts) AS t
+                       FROM top JOIN articles a ON a.id = top.id)"
+            )
+        }
+        _ => format!(
             "m AS (SELECT a.id, a.story_id, {rank} AS rank,
                           coalesce(a.published_ts, a.fetched_ts) AS t
                    FROM {from} {filters} {place_on_article})"
         ),
+    };
+    Matches {
+        cte,
         args,
         place_on_copy,
     }
@@ -205,11 +232,33 @@ impl Store {
         req: &SearchRequest,
         snippet: &dyn Fn(&str) -> String,
     ) -> Result<Vec<SearchHit>, StoreError> {
+        let capped;
+        let req = match (req.rank_cap, req.min_rowid) {
+            (Some(cap), None) => match self.ranking_cutoff(req, cap)? {
+                Some((cutoff, _)) => {
+                    capped = SearchRequest {
+                        min_rowid: Some(cutoff),
+                        ..req.clone()
+                    };
+                    &capped
+                }
+                None => req,
+            },
+            _ => req,
+        };
+        // Relevance: the stories of the best matches are among the best few dozen; a
+        // recency weighting reorders them, so it looks further.
+        let wanted = req.offset.saturating_add(req.limit);
+        let top_k = match req.sort {
+            SortOrder::Relevance => Some(wanted.saturating_mul(4).saturating_add(60)),
+            SortOrder::Recent => Some(wanted.saturating_mul(20).saturating_add(500)),
+            SortOrder::Newest | SortOrder::Oldest => None,
+        };
         let Matches {
             cte,
             mut args,
             place_on_copy,
-        } = matches(req);
+        } = matches(req, top_k);
         // Without words there is nothing to rank by: newest first.
         let sort = match (req.sort, &req.fts) {
             (SortOrder::Relevance | SortOrder::Recent, None) => SortOrder::Newest,
@@ -343,7 +392,7 @@ impl Store {
             cte,
             args,
             place_on_copy,
-        } = matches(req);
+        } = matches(req, None);
         let place = if place_on_copy.is_empty() {
             String::new()
         } else {
