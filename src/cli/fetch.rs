@@ -15,7 +15,7 @@ use crate::store::Store;
 /// Feeds polled at once, at least. Politeness is per host inside the fetcher; this bounds
 /// how many feeds' pages wait in memory together, and is large enough that every host can
 /// be busy while others wait out their gaps.
-const MIN_FEEDS_AT_ONCE: usize = 32;
+const MIN_FEEDS_AT_ONCE: usize = 256;
 
 pub fn run(ctx: &Context, names: &[String], force: bool) -> Result<u8> {
     let config = ctx.config()?;

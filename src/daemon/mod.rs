@@ -25,8 +25,9 @@ use crate::schedule;
 use crate::store::Store;
 
 /// Polls running at once: enough for every host to be busy while others wait out their
-/// politeness gaps; the fetcher's own limit bounds the requests.
-const POLLS_AT_ONCE: usize = 64;
+/// politeness gaps (a poll with new articles holds its place for a gap per article); the
+/// fetcher's own limit bounds the requests, and a waiting poll costs little memory.
+const POLLS_AT_ONCE: usize = 256;
 /// How long running polls may take to finish after a signal; well inside the 10 s the
 /// contract allows, leaving time to close the scheduler and the database.
 const GRACE: Duration = Duration::from_secs(6);
@@ -46,7 +47,9 @@ pub async fn run(config: Arc<Config>, db_flag: Option<PathBuf>) -> Result<(), Er
         )));
     }
 
-    let (tx, mut rx) = mpsc::channel::<usize>(4096);
+    // Unbounded: every feed on one schedule fires in the same scheduler check, and a tick
+    // dropped for want of room is a poll silently lost (measured: a quarter of 10,000).
+    let (tx, mut rx) = mpsc::unbounded_channel::<usize>();
     let mut scheduler = schedule_feeds(&config, &enabled, &tx).await?;
     tracing::info!(feeds = enabled.len(), archive = %db.display(), "daemon started");
 
@@ -168,7 +171,7 @@ pub async fn run(config: Arc<Config>, db_flag: Option<PathBuf>) -> Result<(), Er
 async fn schedule_feeds(
     config: &Config,
     enabled: &[usize],
-    tx: &mpsc::Sender<usize>,
+    tx: &mpsc::UnboundedSender<usize>,
 ) -> Result<JobScheduler, Error> {
     let sched_err = |e: tokio_cron_scheduler::JobSchedulerError| {
         Error::failure(format!("cannot start the scheduler: {e}"))
@@ -180,8 +183,8 @@ async fn schedule_feeds(
         let tick = move |_id, _lock| {
             let tx = tx.clone();
             Box::pin(async move {
-                // A full queue means the feed is already waiting; dropping the tick is right.
-                let _ = tx.try_send(i);
+                // Fails only once the daemon is shutting down and stopped listening.
+                let _ = tx.send(i);
             }) as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
         };
         let job = match &feed.schedule {
