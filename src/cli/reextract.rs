@@ -76,11 +76,11 @@ pub fn run(ctx: &Context, feeds: &[String]) -> Result<u8> {
             {
                 continue;
             }
-            let stems = if a.language.as_deref().or(joined.language.as_deref()) == Some("id") {
-                crate::stem::index_stems_id(&format!("{}\n{}", a.title, joined.body_text))
-            } else {
-                String::new()
-            };
+            let stems = crate::stem::article_stems(
+                a.language.as_deref().or(joined.language.as_deref()),
+                &a.title,
+                &joined.body_text,
+            );
             updates.push(Reextracted {
                 stems,
                 article_id: a.article_id,

@@ -172,11 +172,7 @@ pub fn assemble(mut pages: Vec<PageFetch>, keep_raw: bool) -> PageResult {
 
 /// Fills the stemmed index column for Indonesian text (see `stem::index_stems_id`).
 fn with_stems(mut c: Content) -> Content {
-    c.stems = if c.language.as_deref() == Some("id") {
-        crate::stem::index_stems_id(&format!("{}\n{}", c.title, c.body))
-    } else {
-        String::new()
-    };
+    c.stems = crate::stem::article_stems(c.language.as_deref(), &c.title, &c.body);
     c
 }
 

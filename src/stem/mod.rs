@@ -113,6 +113,16 @@ pub fn index_stems_id(text: &str) -> String {
     out
 }
 
+/// The stems column of an article: the roots of its title and body when the article is
+/// Indonesian, nothing otherwise (the stemmer's rules and dictionary are Indonesian).
+pub fn article_stems(language: Option<&str>, title: &str, body: &str) -> String {
+    if language == Some("id") {
+        index_stems_id(&format!("{title}\n{body}"))
+    } else {
+        String::new()
+    }
+}
+
 /// The root of a lower-case, diacritic-free word, or `None` when it is not a plain word
 /// or no root was found (the word itself is a root: `Some(word)`).
 fn stem_plain(word: &str) -> Option<String> {

@@ -12,7 +12,7 @@ use crate::fetch::Validators;
 use crate::model::rfc3339;
 
 /// A permanent redirect seen on this many polls in a row is followed from then on.
-pub const MOVED_AFTER: i64 = 3;
+const MOVED_AFTER: i64 = 3;
 
 /// What the poller needs to know about a feed before polling it.
 #[derive(Debug, Clone, Default)]
@@ -89,10 +89,6 @@ impl Store {
             .optional()
             .map(Option::unwrap_or_default)
             .map_err(|e| self.err(e))
-    }
-
-    pub fn validators(&self, feed_id: i64) -> Result<Validators, StoreError> {
-        Ok(self.feed_state(feed_id)?.validators)
     }
 
     /// Records a failed poll: nothing else of the poll is written. Returns the state

@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-pub use feeds::{FeedState, MOVED_AFTER};
+pub use feeds::FeedState;
 pub use read::{ArticleView, CopyView, FeedRow, Stats, VersionView};
 pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder};
 pub use write::{

@@ -181,7 +181,7 @@ fn poll_records_validators_and_state() {
     let (_d, mut store, ids) = setup();
     store.apply_poll(&poll(ids[0], vec![])).unwrap();
     assert_eq!(
-        store.validators(ids[0]).unwrap().etag.as_deref(),
+        store.feed_state(ids[0]).unwrap().validators.etag.as_deref(),
         Some("\"v1\"")
     );
     store
@@ -206,7 +206,7 @@ fn poll_records_validators_and_state() {
     not_modified.validators = None;
     store.apply_poll(&not_modified).unwrap();
     assert_eq!(
-        store.validators(ids[0]).unwrap().etag.as_deref(),
+        store.feed_state(ids[0]).unwrap().validators.etag.as_deref(),
         Some("\"v1\"")
     );
 }
