@@ -301,8 +301,15 @@ fn queries(store: &Store, g: &Generator, config: &Config, n: usize) -> Result<()
         SortOrder::Relevance,
         (0..RUNS)
             .map(|i| {
-                let w = pick(&mut rng, lang(i), 20, 300);
-                let keep = if i % 2 == 0 { 3 } else { 4 };
+                // What people type: the start of a frequent word, 4 to 6 letters (the
+                // shortest prefix the query language takes is 4).
+                let keep = 4 + i % 3;
+                let w = loop {
+                    let w = pick(&mut rng, lang(i), 20, 300);
+                    if w.chars().count() > keep {
+                        break w;
+                    }
+                };
                 format!("{}*", w.chars().take(keep).collect::<String>())
             })
             .collect(),
@@ -695,17 +702,8 @@ impl Generator {
             let keys = url::Url::parse(&link)
                 .map(|u| vec![warta::dedup::url_key(&u)])
                 .unwrap_or_default();
-            let stems = if a.indonesian {
-                let mut s = warta::stem::index_stems_id(&a.title);
-                let b = warta::stem::index_stems_id(&a.body);
-                if !s.is_empty() && !b.is_empty() {
-                    s.push(' ');
-                }
-                s.push_str(&b);
-                s
-            } else {
-                String::new()
-            };
+            let language = if a.indonesian { "id" } else { "en" };
+            let stems = warta::stem::article_stems(Some(language), &a.title, &a.body);
             *text_bytes += a.title.len() + a.body.len() + stems.len();
             let published = Some(a.published.fixed_offset());
             let content = Content {
@@ -713,7 +711,7 @@ impl Generator {
                 title: a.title,
                 author: (i % 10 < 7).then(|| format!("Penulis {}", i % 997)),
                 published,
-                language: Some(if a.indonesian { "id" } else { "en" }.to_string()),
+                language: Some(language.to_string()),
                 fingerprint: warta::dedup::fingerprint(&a.body),
                 signature: warta::dedup::minhash::signature(&a.body),
                 body: a.body,

@@ -114,32 +114,76 @@ pub fn tick_delay(feed_name: &str, interval: Duration) -> Duration {
     jitter(feed_name, 0, (interval / 10).min(Duration::from_secs(120)))
 }
 
-/// Orders items so that consecutive ones are on different hosts (round robin over hosts,
-/// each host's items in their original order). Polls started in this order keep every
-/// host busy at once, instead of queueing on one host's politeness gap while others idle.
-pub fn interleave_by_host<T>(items: Vec<T>, host: impl Fn(&T) -> String) -> Vec<T> {
-    let mut order: Vec<String> = Vec::new();
-    let mut by_host: std::collections::HashMap<String, std::collections::VecDeque<T>> =
-        std::collections::HashMap::new();
-    for item in items {
-        let h = host(&item);
-        if !by_host.contains_key(&h) {
-            order.push(h.clone());
+/// Polls running at once (one per host, see [`HostQueues`]): a bound on memory for
+/// archives of very many hosts; the fetcher's `[fetch] concurrency` bounds the requests.
+pub const POLLS_AT_ONCE: usize = 256;
+
+/// Polls waiting to run, one queue per host, at most one poll running per host.
+///
+/// The fetcher lets one request at a time reach a host, with a gap between them, so two
+/// polls of one host only wait on each other, and a poll that fetches articles holds its
+/// host for a gap per article. Queued per host, polls of other hosts never wait behind
+/// them: every host with work has a poll running. Hosts take turns in the order their
+/// work arrived.
+#[derive(Debug)]
+pub struct HostQueues<T> {
+    waiting: std::collections::HashMap<String, std::collections::VecDeque<T>>,
+    /// Hosts with waiting polls and none running, in turn order.
+    ready: std::collections::VecDeque<String>,
+    /// Hosts with a poll running.
+    busy: std::collections::HashSet<String>,
+    len: usize,
+}
+
+impl<T> Default for HostQueues<T> {
+    fn default() -> Self {
+        HostQueues {
+            waiting: Default::default(),
+            ready: Default::default(),
+            busy: Default::default(),
+            len: 0,
         }
-        by_host.entry(h).or_default().push_back(item);
     }
-    let mut out = Vec::new();
-    loop {
-        let mut any = false;
-        for h in &order {
-            if let Some(item) = by_host.get_mut(h).and_then(|q| q.pop_front()) {
-                out.push(item);
-                any = true;
-            }
+}
+
+impl<T> HostQueues<T> {
+    pub fn push(&mut self, host: String, item: T) {
+        let queue = self.waiting.entry(host.clone()).or_default();
+        queue.push_back(item);
+        self.len += 1;
+        if queue.len() == 1 && !self.busy.contains(&host) {
+            self.ready.push_back(host);
         }
-        if !any {
-            return out;
+    }
+
+    /// The next poll to start, from a host with none running; its host counts as busy
+    /// until [`HostQueues::done`].
+    pub fn pop(&mut self) -> Option<(String, T)> {
+        let host = self.ready.pop_front()?;
+        let queue = self.waiting.get_mut(&host)?;
+        let item = queue.pop_front()?;
+        if queue.is_empty() {
+            self.waiting.remove(&host);
         }
+        self.len -= 1;
+        self.busy.insert(host.clone());
+        Some((host, item))
+    }
+
+    /// The poll running on `host` ended: the host's next one may start.
+    pub fn done(&mut self, host: &str) {
+        if self.busy.remove(host) && self.waiting.contains_key(host) {
+            self.ready.push_back(host.to_owned());
+        }
+    }
+
+    /// Polls waiting (not running).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 }
 
@@ -215,10 +259,37 @@ mod tests {
     }
 
     #[test]
-    fn interleaving_alternates_hosts_and_keeps_each_hosts_order() {
-        let items = vec!["a1", "a2", "a3", "b1", "c1", "c2"];
-        let out = interleave_by_host(items, |s| s[..1].to_string());
-        assert_eq!(out, vec!["a1", "b1", "c1", "a2", "c2", "a3"]);
+    fn host_queues_run_one_poll_per_host_and_take_turns() {
+        let mut q = HostQueues::default();
+        for item in ["a1", "a2", "a3", "b1", "c1", "c2"] {
+            q.push(item[..1].to_string(), item);
+        }
+        let mut started = Vec::new();
+        while let Some((_, item)) = q.pop() {
+            started.push(item);
+        }
+        assert_eq!(
+            started,
+            ["a1", "b1", "c1"],
+            "one per host, in arrival order"
+        );
+        assert_eq!(q.len(), 3);
+        q.done("b");
+        assert_eq!(q.pop(), None, "b has nothing left");
+        q.done("c");
+        q.done("a");
+        assert_eq!(q.pop(), Some(("c".to_string(), "c2")));
+        assert_eq!(q.pop(), Some(("a".to_string(), "a2")));
+        assert_eq!(q.pop(), None, "a is busy with a2");
+        // Work arriving for a busy host waits for it; for an idle one it is ready at once.
+        q.push("b".into(), "b2");
+        assert_eq!(q.pop(), Some(("b".to_string(), "b2")));
+        q.done("a");
+        assert_eq!(q.pop(), Some(("a".to_string(), "a3")));
+        assert!(q.is_empty());
+        // `done` for a host with nothing running changes nothing.
+        q.done("zzz");
+        assert_eq!(q.pop(), None);
     }
 
     #[test]

@@ -12,11 +12,6 @@ use crate::ingest::{FeedReport, Ingest, PollStatus};
 use crate::schedule;
 use crate::store::Store;
 
-/// Feeds polled at once, at least. Politeness is per host inside the fetcher; this bounds
-/// how many feeds' pages wait in memory together, and is large enough that every host can
-/// be busy while others wait out their gaps.
-const MIN_FEEDS_AT_ONCE: usize = 256;
-
 pub fn run(ctx: &Context, names: &[String], force: bool) -> Result<u8> {
     let config = ctx.config()?;
     let selected: Vec<String> = config
@@ -38,19 +33,28 @@ pub fn run(ctx: &Context, names: &[String], force: bool) -> Result<u8> {
                 Some((i, ids.get(i).copied()?))
             })
             .collect();
-        let jobs = schedule::interleave_by_host(jobs, |(i, _)| {
-            crate::fetch::host_key(&config.feeds[*i].url)
-        });
-        let at_once = (config.fetch.concurrency * 4).max(MIN_FEEDS_AT_ONCE);
-        let mut reports: Vec<(usize, FeedReport)> =
-            futures_util::stream::iter(jobs.into_iter().map(|(i, id)| {
+        let mut queue = schedule::HostQueues::default();
+        for (i, id) in jobs {
+            queue.push(crate::fetch::host_key(&config.feeds[i].url), (i, id));
+        }
+        let mut running = futures_util::stream::FuturesUnordered::new();
+        let mut reports: Vec<(usize, FeedReport)> = Vec::new();
+        loop {
+            while running.len() < schedule::POLLS_AT_ONCE {
+                let Some((host, (i, id))) = queue.pop() else {
+                    break;
+                };
                 let ingest = &ingest;
                 let feed = &config.feeds[i];
-                async move { (i, ingest.poll_feed(feed, id, Utc::now()).await) }
-            }))
-            .buffer_unordered(at_once)
-            .collect()
-            .await;
+                running
+                    .push(async move { (host, i, ingest.poll_feed(feed, id, Utc::now()).await) });
+            }
+            let Some((host, i, report)) = running.next().await else {
+                break;
+            };
+            queue.done(&host);
+            reports.push((i, report));
+        }
         // The summary lists feeds in the config's order, whatever order they finished in.
         reports.sort_by_key(|(i, _)| *i);
         Ok::<_, Error>(reports.into_iter().map(|(_, r)| r).collect::<Vec<_>>())

@@ -3,12 +3,13 @@
 //!
 //! tokio-cron-scheduler decides *when*; its job bodies only put the feed's index on a
 //! channel (a job body that does real work can stall the scheduler). This loop owns every
-//! poll task, runs at most [`POLLS_AT_ONCE`] together, never runs two polls of one feed at
-//! once, and on a signal stops taking work, gives running polls a few seconds to commit,
+//! poll task: it queues polls per host and runs one poll per host at a time (every host
+//! with work busy, none waiting on another's politeness gap), at most [`schedule::POLLS_AT_ONCE`]
+//! together, never two polls of one feed at once, and on a signal stops taking work, gives running polls a few seconds to commit,
 //! then abandons the rest: a poll writes only in its final transaction, so an abandoned
 //! poll leaves nothing half-written.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,10 +25,6 @@ use crate::ingest::{Ingest, PollStatus};
 use crate::schedule;
 use crate::store::Store;
 
-/// Polls running at once: enough for every host to be busy while others wait out their
-/// politeness gaps (a poll with new articles holds its place for a gap per article); the
-/// fetcher's own limit bounds the requests, and a waiting poll costs little memory.
-const POLLS_AT_ONCE: usize = 256;
 /// How long running polls may take to finish after a signal; well inside the 10 s the
 /// contract allows, leaving time to close the scheduler and the database.
 const GRACE: Duration = Duration::from_secs(6);
@@ -71,22 +68,24 @@ pub async fn run(config: Arc<Config>, db_flag: Option<PathBuf>) -> Result<(), Er
     }
     // The contract's first pass: every enabled feed once at start. A host that asked us to
     // wait is skipped by the fetcher, and says so.
-    let mut queue: VecDeque<usize> = schedule::interleave_by_host(enabled.clone(), |&i| {
-        crate::fetch::host_key(&config.feeds[i].url)
-    })
-    .into();
+    let host_of = |i: usize| crate::fetch::host_key(&config.feeds[i].url);
+    let mut queue: schedule::HostQueues<usize> = schedule::HostQueues::default();
+    let mut queued: HashSet<usize> = HashSet::new();
+    for &i in &enabled {
+        queue.push(host_of(i), i);
+        queued.insert(i);
+    }
     let mut running: HashSet<usize> = HashSet::new();
     // Ticks delayed by their jitter, waiting to join the queue.
     let mut waiting: JoinSet<usize> = JoinSet::new();
     let mut tasks: JoinSet<Option<DateTime<Utc>>> = JoinSet::new();
-    let mut task_feed: HashMap<tokio::task::Id, usize> = HashMap::new();
+    let mut task_feed: HashMap<tokio::task::Id, (usize, String)> = HashMap::new();
     let mut terminate = terminate_signal()?;
     loop {
-        while running.len() < POLLS_AT_ONCE {
-            let Some(i) = queue.pop_front() else { break };
-            if !running.insert(i) {
-                continue;
-            }
+        while running.len() < schedule::POLLS_AT_ONCE {
+            let Some((host, i)) = queue.pop() else { break };
+            queued.remove(&i);
+            running.insert(i);
             let ingest = ingest.clone();
             let config = config.clone();
             let id = ids.get(i).copied().unwrap_or_default();
@@ -104,7 +103,7 @@ pub async fn run(config: Arc<Config>, db_flag: Option<PathBuf>) -> Result<(), Er
                 }
                 report.not_before
             });
-            task_feed.insert(handle.id(), i);
+            task_feed.insert(handle.id(), (i, host));
         }
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
@@ -112,7 +111,7 @@ pub async fn run(config: Arc<Config>, db_flag: Option<PathBuf>) -> Result<(), Er
             Some(i) = rx.recv() => {
                 let feed = &config.feeds[i];
                 let now = Utc::now();
-                if running.contains(&i) || queue.contains(&i) {
+                if running.contains(&i) || queued.contains(&i) {
                     tracing::debug!(feed = %feed.name, "still polling; this tick is skipped");
                 } else if not_before.get(&i).is_some_and(|t| *t > now) {
                     tracing::debug!(feed = %feed.name, "backing off or asked to wait; this tick is skipped");
@@ -125,8 +124,8 @@ pub async fn run(config: Arc<Config>, db_flag: Option<PathBuf>) -> Result<(), Er
                 }
             }
             Some(Ok(i)) = waiting.join_next(), if !waiting.is_empty() => {
-                if !running.contains(&i) && !queue.contains(&i) {
-                    queue.push_back(i);
+                if !running.contains(&i) && queued.insert(i) {
+                    queue.push(host_of(i), i);
                 }
             }
             Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => {
@@ -137,8 +136,9 @@ pub async fn run(config: Arc<Config>, db_flag: Option<PathBuf>) -> Result<(), Er
                         (e.id(), None)
                     }
                 };
-                if let Some(i) = task_feed.remove(&id) {
+                if let Some((i, host)) = task_feed.remove(&id) {
                     running.remove(&i);
+                    queue.done(&host);
                     if let Some(t) = next {
                         not_before.insert(i, t);
                     }

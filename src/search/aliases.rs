@@ -48,19 +48,118 @@ const BUILT_IN: &[&[&str]] = &[
     &["umkm", "usaha mikro kecil dan menengah"],
 ];
 
+/// The token the index adds for every other form of a built-in group: the group's
+/// first form with its separators removed (`asn`, `satpolpp`).
+fn key_of(group: &[&str]) -> String {
+    group
+        .first()
+        .map(|f| tokens(f).concat())
+        .unwrap_or_default()
+}
+
+/// The keys to index for `text`: for each occurrence of a built-in form that is not its
+/// group's key, the key (repeated per occurrence, so BM25 counts it like a word).
+///
+/// Built-in groups are resolved at index time because their long forms are phrases of
+/// the commonest words of regional news ("pemerintah", "daerah", "negara"): matching such
+/// a phrase means reading those words' whole position lists, hundreds of milliseconds in
+/// a million-article archive, while the key is one short list. The user's own groups can
+/// change with feeds.toml, so they stay query-time expansions.
+pub fn index_keys(text: &str) -> Vec<&'static str> {
+    let index = key_index();
+    let words: Vec<String> = crate::stem::index_tokens(text).collect();
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let Some(candidates) = index.forms.get(w.as_str()) else {
+            continue;
+        };
+        for (form, key) in candidates {
+            let rest = words.get(i..i + form.len());
+            if rest.is_some_and(|r| r.iter().zip(form).all(|(a, b)| a == b)) {
+                out.push(key.as_str());
+            }
+        }
+    }
+    out
+}
+
+/// Every built-in form that is not its group's key, by first token: (form tokens, key).
+struct KeyIndex {
+    forms: std::collections::HashMap<String, Vec<(Vec<String>, String)>>,
+}
+
+fn key_index() -> &'static KeyIndex {
+    static INDEX: std::sync::OnceLock<KeyIndex> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut forms: std::collections::HashMap<String, Vec<(Vec<String>, String)>> =
+            std::collections::HashMap::new();
+        for group in BUILT_IN {
+            let key = key_of(group);
+            for form in group.iter() {
+                let t = tokens(form);
+                if t.concat() == key && t.len() == 1 {
+                    continue;
+                }
+                if let Some(first) = t.first() {
+                    forms
+                        .entry(first.clone())
+                        .or_default()
+                        .push((t.clone(), key.clone()));
+                }
+            }
+        }
+        KeyIndex { forms }
+    })
+}
+
+/// The built-in table as text, one group per line: what the archive records with its
+/// index, so that an archive indexed under another table is re-keyed on open.
+pub fn index_signature() -> String {
+    BUILT_IN
+        .iter()
+        .map(|g| g.join("|"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every form in a signature written by [`index_signature`], and every key it implies:
+/// what an archive indexed under it may hold.
+pub fn signature_forms(signature: &str) -> (Vec<String>, Vec<String>) {
+    let mut forms = Vec::new();
+    let mut keys = Vec::new();
+    for line in signature.lines() {
+        let group: Vec<&str> = line.split('|').collect();
+        keys.push(key_of(&group));
+        forms.extend(group.iter().map(|f| tokens(f).join(" ")));
+    }
+    forms.retain(|f| !f.is_empty());
+    keys.retain(|k| !k.is_empty());
+    (forms, keys)
+}
+
+#[derive(Debug, Clone)]
+struct Group {
+    /// Its forms as token sequences.
+    forms: Vec<Vec<String>>,
+    /// The indexed key (built-in groups only; see [`index_keys`]).
+    key: Option<String>,
+}
+
 /// The alias table in use: built-in groups plus the user's.
 #[derive(Debug, Clone, Default)]
 pub struct Aliases {
-    /// Each group: its forms as token sequences.
-    groups: Vec<Vec<Vec<String>>>,
+    groups: Vec<Group>,
 }
 
 impl Aliases {
     /// The built-in table with `extra` groups (from feeds.toml) added.
     pub fn new(extra: &[Vec<String>]) -> Aliases {
-        let mut groups: Vec<Vec<Vec<String>>> = BUILT_IN
+        let mut groups: Vec<Group> = BUILT_IN
             .iter()
-            .map(|g| g.iter().map(|f| tokens(f)).collect())
+            .map(|g| Group {
+                forms: g.iter().map(|f| tokens(f)).collect(),
+                key: Some(key_of(g)),
+            })
             .collect();
         for g in extra {
             let forms: Vec<Vec<String>> = g
@@ -69,14 +168,14 @@ impl Aliases {
                 .filter(|t| !t.is_empty())
                 .collect();
             if forms.len() >= 2 {
-                groups.push(forms);
+                groups.push(Group { forms, key: None });
             }
         }
         Aliases { groups }
     }
 
     /// The other forms of the name written as `words` (a word or a phrase), each a token
-    /// sequence; empty when it is in no group.
+    /// sequence; empty when it is in no group. What a highlighter marks.
     pub fn others(&self, words: &[String]) -> Vec<Vec<String>> {
         let key: Vec<String> = words.iter().flat_map(|w| tokens(w)).collect();
         if key.is_empty() {
@@ -84,11 +183,37 @@ impl Aliases {
         }
         let mut out: Vec<Vec<String>> = Vec::new();
         for g in &self.groups {
-            if g.contains(&key) {
-                for f in g {
+            if g.forms.contains(&key) {
+                for f in &g.forms {
                     if *f != key && !out.contains(f) {
                         out.push(f.clone());
                     }
+                }
+            }
+        }
+        out
+    }
+
+    /// What a query for `words` must also match to find every form of its name: the
+    /// indexed key of a built-in group (which the index adds wherever another form is
+    /// written), and the other forms of the user's groups.
+    pub fn query_forms(&self, words: &[String]) -> Vec<Vec<String>> {
+        let typed: Vec<String> = words.iter().flat_map(|w| tokens(w)).collect();
+        if typed.is_empty() {
+            return Vec::new();
+        }
+        let mut out: Vec<Vec<String>> = Vec::new();
+        for g in &self.groups {
+            if !g.forms.contains(&typed) {
+                continue;
+            }
+            let wanted: Vec<Vec<String>> = match &g.key {
+                Some(k) => vec![vec![k.clone()]],
+                None => g.forms.clone(),
+            };
+            for f in wanted {
+                if f != typed && !out.contains(&f) {
+                    out.push(f);
                 }
             }
         }
@@ -136,6 +261,45 @@ mod tests {
             vec![words("satuan polisi pamong praja")]
         );
         assert!(a.others(&words("samarinda")).is_empty());
+    }
+
+    #[test]
+    fn index_keys_mark_every_other_built_in_form() {
+        assert_eq!(
+            index_keys("Para Aparatur Sipil Negara di Kutai Timur dan ASN Kutim"),
+            vec!["asn", "kutim"]
+        );
+        // A two-word short form gets a one-token key wherever either form is written.
+        assert_eq!(
+            index_keys("Satpol PP dan Satuan Polisi Pamong Praja"),
+            vec!["satpolpp", "satpolpp"]
+        );
+        // Punctuation separates tokens, as in an FTS5 phrase; word order matters.
+        assert_eq!(index_keys("aparatur sipil, negara"), vec!["asn"]);
+        assert!(index_keys("aparatur negara sipil").is_empty());
+        assert!(index_keys("").is_empty());
+    }
+
+    #[test]
+    fn built_in_names_query_their_key_user_names_their_forms() {
+        let a = Aliases::new(&[vec!["Sangatta".into(), "Sengata".into()]]);
+        assert!(a.query_forms(&words("ASN")).is_empty());
+        assert_eq!(
+            a.query_forms(&words("aparatur sipil negara")),
+            vec![words("asn")]
+        );
+        assert_eq!(a.query_forms(&words("satpol pp")), vec![words("satpolpp")]);
+        assert_eq!(a.query_forms(&words("sengata")), vec![words("sangatta")]);
+        assert!(a.query_forms(&words("samarinda")).is_empty());
+    }
+
+    #[test]
+    fn signature_lists_forms_and_keys() {
+        let (forms, keys) =
+            signature_forms("satpol pp|satuan polisi pamong praja\nasn|aparatur sipil negara");
+        assert_eq!(keys, vec!["satpolpp", "asn"]);
+        assert!(forms.contains(&"aparatur sipil negara".to_string()));
+        assert_eq!(signature_forms(&index_signature()).1.len(), BUILT_IN.len());
     }
 
     #[test]

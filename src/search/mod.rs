@@ -125,7 +125,8 @@ fn highlighter(q: &query::Query, aliases: &aliases::Aliases) -> snippet::Highlig
     snippet::Highlighter::new(&words, &prefixes)
 }
 
-/// The other forms a term also matches: its aliases (Kutim ─► "kutai timur") and, for a
+/// The other forms a term also matches: its aliases (`kutai timur` ─► the indexed key
+/// `kutim`, see `aliases::index_keys`; a user's group ─► its other forms) and, for a
 /// single word, its Indonesian root (`layanan` ─► `layan`), which the stems column holds
 /// for every inflected form ("pelayanan", "melayani"). A quoted phrase stays exact.
 fn expand(term: &query::Term, aliases: &aliases::Aliases) -> Vec<String> {
@@ -135,7 +136,7 @@ fn expand(term: &query::Term, aliases: &aliases::Aliases) -> Vec<String> {
         query::Term::Prefix(_) | query::Term::Title(_) => return Vec::new(),
     };
     let mut out: Vec<String> = aliases
-        .others(words)
+        .query_forms(words)
         .into_iter()
         .map(|form| query::quote(&form.join(" ")))
         .collect();

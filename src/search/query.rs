@@ -42,6 +42,8 @@
 //!   write instead.
 //! - **`*` only ends a word**: `a*b`, `*a` and `"a b"*` are errors, since FTS5 matches
 //!   prefixes of a word and nothing else. Inside quotes `*` is just punctuation.
+//! - **A prefix has at least [`MIN_PREFIX`] letters**: shorter ones (`me*`, `ber*`) are
+//!   most of the Indonesian vocabulary, a cost and no meaning.
 //! - **A quote always starts or ends a phrase**, even inside a word (`foo"bar"` is `foo`
 //!   and `"bar"`); an unclosed quote is an error pointing at it.
 //! - **Exclusions stand alone**: `-a OR b` is an error (FTS5's `NOT` needs a positive
@@ -62,6 +64,11 @@ use crate::text::is_token_char;
 
 /// The most words a query may hold, counting each word of a phrase.
 pub const MAX_WORDS: usize = 64;
+
+/// Letters a `word*` prefix needs. FTS5 answers a prefix by merging the lists of every
+/// indexed word that starts with it: `men*` is thousands of Indonesian words and seconds
+/// at a million articles, `banj*` a handful and milliseconds (BENCHMARKS.md).
+pub const MIN_PREFIX: usize = 4;
 
 /// A parsed query: every clause must match, no excluded term may.
 ///
@@ -465,6 +472,22 @@ fn classify_word(
         ));
     }
     let term = if stem.len() < text.len() {
+        let last = stem
+            .split(|c: char| !is_token_char(c))
+            .rfind(|t| !t.is_empty())
+            .unwrap_or_default();
+        if last.chars().count() < MIN_PREFIX {
+            return Err(error(
+                chars,
+                from + 1,
+                "prefix too short",
+                &format!(
+                    "a prefix needs at least {MIN_PREFIX} letters, as in banj* \
+                     (shorter ones match much of the archive; a whole word already \
+                     finds its Indonesian inflected forms)"
+                ),
+            ));
+        }
         Term::Prefix(stem.to_owned())
     } else {
         Term::Word(text.clone())
@@ -927,7 +950,7 @@ mod tests {
             ("two exclusions", "a -b -c", r#""a" NOT "b" NOT "c""#),
             ("exclusion first", "-b a", r#""a" NOT "b""#),
             ("prefix", "banj*", r#""banj"*"#),
-            ("excluded prefix", "a -tol*", r#""a" NOT "tol"*"#),
+            ("excluded prefix", "a -tolo*", r#""a" NOT "tolo"*"#),
             (
                 "prefix in OR group",
                 "banj* OR longsor",
@@ -971,7 +994,6 @@ mod tests {
             ),
             ("double minus", "a --b", r#""a" NOT "-b""#),
             ("excluded OR is a word", "a -OR", r#""a" NOT "OR""#),
-            ("OR* is a prefix", "OR*", r#""OR"*"#),
             ("NEAR is a word", "NEAR(a b)", r#""NEAR(a" AND "b)""#),
             ("quoted column filter is words", "\"body:x\"", r#""body:x""#),
             ("title field", "title:banjir", r#"title : "banjir""#),
@@ -993,7 +1015,6 @@ mod tests {
                 "and not",
                 r#""and" AND "not""#,
             ),
-            ("AND* is a prefix", "AND*", r#""AND"*"#),
             ("diacritics kept as typed", "Kafé", r#""Kafé""#),
             ("NUL separates words", "a\0b", r#""a" AND "b""#),
             (
@@ -1077,6 +1098,20 @@ mod tests {
                 1,
             ),
             ("star inside", "a*b", "`*` inside a word", 2),
+            ("short prefix", "banjir me*", "prefix too short", 8),
+            (
+                "OR* is a short prefix, not an operator",
+                "OR*",
+                "prefix too short",
+                1,
+            ),
+            (
+                "AND* is a short prefix, not an operator",
+                "AND*",
+                "prefix too short",
+                1,
+            ),
+            ("short after punctuation", "covid-1*", "prefix too short", 1),
             ("star first", "*a", "`*` inside a word", 1),
             ("double star", "ab**", "`*` inside a word", 3),
             ("star inside excluded", "x -a*b", "`*` inside a word", 5),
@@ -1150,7 +1185,7 @@ mod tests {
 
     #[test]
     fn tree_keeps_terms_as_typed() {
-        let q = parse("Banjir jakarta OR \"Kota Bogor\" -tol* -\"jalan raya\"").unwrap();
+        let q = parse("Banjir jakarta OR \"Kota Bogor\" -toll* -\"jalan raya\"").unwrap();
         assert_eq!(
             q.clauses(),
             &[
@@ -1164,7 +1199,7 @@ mod tests {
         assert_eq!(
             q.excluded(),
             &[
-                Term::Prefix("tol".into()),
+                Term::Prefix("toll".into()),
                 Term::Phrase(vec!["jalan".into(), "raya".into()])
             ]
         );
@@ -1266,7 +1301,7 @@ mod tests {
                 ("covid-*", &[3]),
                 ("band*", &[4]),
                 ("banj* -bogor", &[1]),
-                ("jakarta -kaf*", &[1]),
+                ("jakarta -kafe*", &[1]),
                 ("NEAR(the river)", &[4]),
                 ("\"body:near\"", &[4]),
                 ("^longsor", &[4]),

@@ -114,13 +114,30 @@ pub fn index_stems_id(text: &str) -> String {
 }
 
 /// The stems column of an article: the roots of its title and body when the article is
-/// Indonesian, nothing otherwise (the stemmer's rules and dictionary are Indonesian).
+/// Indonesian (the stemmer's rules and dictionary are Indonesian), then, in any language,
+/// the key of each built-in regional name its text spells out in another form
+/// (`search::aliases::index_keys`: "aparatur sipil negara" adds `asn`), so that a search
+/// for a name is one token lookup rather than a phrase of common words.
 pub fn article_stems(language: Option<&str>, title: &str, body: &str) -> String {
-    if language == Some("id") {
-        index_stems_id(&format!("{title}\n{body}"))
+    let text = format!("{title}\n{body}");
+    let mut out = if language == Some("id") {
+        index_stems_id(&text)
     } else {
         String::new()
+    };
+    for key in crate::search::aliases::index_keys(&text) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(key);
     }
+    out
+}
+
+/// The tokens FTS5's unicode61 tokenizer would index for `text`, folded the same way
+/// (lower case, Latin diacritics removed).
+pub(crate) fn index_tokens(text: &str) -> impl Iterator<Item = String> + '_ {
+    tokens(text).map(|(start, end)| fold(text.get(start..end).unwrap_or_default()))
 }
 
 /// The root of a lower-case, diacritic-free word, or `None` when it is not a plain word

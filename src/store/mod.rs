@@ -16,6 +16,7 @@
 //! SQL lives only in this module.
 
 mod feeds;
+mod names;
 mod read;
 mod schema;
 mod search;
@@ -90,6 +91,7 @@ impl Store {
         };
         store.configure()?;
         store.migrate()?;
+        store.refresh_name_keys()?;
         Ok(store)
     }
 

@@ -165,4 +165,12 @@ pub const MIGRATIONS: &[&str] = &[
         VALUES (new.id, new.title, new.body, new.stems);
     END;
     "#,
+    // 2: facts about the archive as a whole, such as which table of regional names its
+    // index was keyed with (`names.rs`).
+    r#"
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    "#,
 ];

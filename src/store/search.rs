@@ -2,6 +2,7 @@
 //! `search::query`, which renders the user's query with every term quoted; filters are
 //! bound parameters. Nothing the user typed is spliced into SQL.
 
+use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
 use serde::Serialize;
 
@@ -235,7 +236,7 @@ impl Store {
         let capped;
         let req = match (req.rank_cap, req.min_rowid) {
             (Some(cap), None) => match self.ranking_cutoff(req, cap)? {
-                Some((cutoff, _)) => {
+                Some(cutoff) => {
                     capped = SearchRequest {
                         min_rowid: Some(cutoff),
                         ..req.clone()
@@ -355,35 +356,26 @@ impl Store {
     }
 
     /// For a relevance sort of a query with more than `cap` matches (normally
-    /// [`RANK_CAP`]): the rowid from which the newest `cap` matches start, and the number
-    /// of matches. Counting matches is cheap (no scoring); this keeps ranking bounded at
-    /// any archive size.
-    pub fn ranking_cutoff(
-        &self,
-        req: &SearchRequest,
-        cap: i64,
-    ) -> Result<Option<(i64, i64)>, StoreError> {
+    /// [`RANK_CAP`]): the rowid from which the newest `cap` matches start. Walking the
+    /// newest matches costs no scoring and stops at `cap`, so this keeps ranking bounded
+    /// at any archive size; the total is left to `count` (`--count`), which must read
+    /// every match.
+    pub fn ranking_cutoff(&self, req: &SearchRequest, cap: i64) -> Result<Option<i64>, StoreError> {
         let Some(fts) = &req.fts else { return Ok(None) };
-        if !matches!(req.sort, SortOrder::Relevance | SortOrder::Recent) {
+        if !matches!(req.sort, SortOrder::Relevance | SortOrder::Recent) || cap < 1 {
             return Ok(None);
         }
-        let total: i64 = self
-            .conn
-            .prepare_cached("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?1")
-            .and_then(|mut s| s.query_row([fts], |r| r.get(0)))
-            .map_err(|e| self.err(e))?;
-        if total <= cap {
-            return Ok(None);
-        }
-        let cutoff: i64 = self
-            .conn
+        // The first match past the newest `cap`: the ranked ones come after it.
+        self.conn
             .prepare_cached(
-                "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1
+                "SELECT rowid + 1 FROM articles_fts WHERE articles_fts MATCH ?1
                  ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
             )
-            .and_then(|mut s| s.query_row(rusqlite::params![fts, cap - 1], |r| r.get(0)))
-            .map_err(|e| self.err(e))?;
-        Ok(Some((cutoff, total)))
+            .and_then(|mut s| {
+                s.query_row(rusqlite::params![fts, cap], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(|e| self.err(e))
     }
 
     /// How many stories match, and how many copies they have.
