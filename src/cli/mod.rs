@@ -2,6 +2,7 @@
 //! through `render`. Logs go to stderr; stdout carries results alone, so they can be piped.
 
 mod extract;
+mod feeds_io;
 mod fetch;
 mod info;
 mod reextract;
@@ -65,11 +66,18 @@ enum Command {
         #[arg(long)]
         versions: bool,
     },
-    /// The configured feeds with their state.
+    /// The configured feeds with their state; `feeds add` adds one.
+    #[command(args_conflicts_with_subcommands = true)]
     Feeds {
         #[arg(long, value_enum, default_value_t = TableFormat::Table)]
         format: TableFormat,
+        #[command(subcommand)]
+        action: Option<feeds_io::FeedsAction>,
     },
+    /// Add the feeds of an OPML file to the config file, keeping its comments and layout.
+    ImportOpml(feeds_io::ImportArgs),
+    /// Write the configured feeds as an OPML 2.0 subscription list.
+    ExportOpml(feeds_io::ExportArgs),
     /// Archive totals.
     Stats {
         #[arg(long, value_enum, default_value_t = TableFormat::Table)]
@@ -166,7 +174,16 @@ fn run(cli: Cli) -> Result<u8> {
             format,
             versions,
         } => info::show(&ctx, &id, format, versions),
-        Command::Feeds { format } => info::feeds(&ctx, format),
+        Command::Feeds {
+            format,
+            action: None,
+        } => info::feeds(&ctx, format),
+        Command::Feeds {
+            action: Some(action),
+            ..
+        } => feeds_io::feeds_action(&ctx, &action),
+        Command::ImportOpml(args) => feeds_io::import(&ctx, &args),
+        Command::ExportOpml(args) => feeds_io::export(&ctx, &args),
         Command::Stats { format } => info::stats(&ctx, format),
         Command::Extract(args) => extract::run(&ctx, &args),
         Command::Reextract { feeds } => reextract::run(&ctx, &feeds),

@@ -6,6 +6,7 @@
 //! Relative paths resolve against the config file's own folder, so the daemon behaves the
 //! same whatever directory a service manager starts it in.
 
+mod edit;
 mod raw;
 mod values;
 
@@ -18,6 +19,7 @@ use url::Url;
 
 use crate::extract::SiteRules;
 use crate::model::FeedName;
+pub use edit::{Appended, NewFeed, Outcome, append_feeds, slug, url_key};
 pub use values::{Schedule, parse_duration, parse_size};
 
 #[derive(Debug, Clone)]

@@ -19,6 +19,7 @@ mod extract;
 mod faults;
 mod fixtures;
 mod health;
+mod opml;
 mod pages;
 mod search;
 mod search_id;
