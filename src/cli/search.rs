@@ -94,8 +94,32 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
         all: args.all,
     };
     let aliases = search::aliases::Aliases::new(config.as_ref().map_or(&[][..], |c| &c.aliases));
+    // Prefixes that stand for more words than a search takes, to say so.
+    let capped = std::cell::RefCell::new(Vec::new());
+    let prefix_words = |prefix: &str| match store.prefix_words(prefix) {
+        Ok(found) => {
+            if found.capped {
+                capped.borrow_mut().push(prefix.to_owned());
+            }
+            found.words
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "prefix words unavailable; FTS5 expands the prefix");
+            Vec::new()
+        }
+    };
     let (request, highlighter) =
-        search::build_request(&text, &filters, &aliases, Utc::now()).map_err(Error::usage)?;
+        search::build_request(&text, &filters, &aliases, &prefix_words, Utc::now())
+            .map_err(Error::usage)?;
+    if !ctx.quiet {
+        for p in capped.borrow().iter() {
+            eprintln!(
+                "note: {p}* stands for more than {} words; searched the {} most frequent (a longer prefix is exact)",
+                crate::store::MAX_PREFIX_WORDS,
+                crate::store::MAX_PREFIX_WORDS
+            );
+        }
+    }
     if args.count {
         let count = store.count(&request)?;
         output(render::count(

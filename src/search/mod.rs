@@ -29,10 +29,13 @@ pub struct Filters {
 }
 
 /// Err is a message for the user: what is wrong with the query or an option.
+/// `prefix_words` gives the indexed words a prefix stands for (`Store::prefix_words`);
+/// a prefix for which it gives none is left to FTS5.
 pub fn build_request(
     text: &str,
     f: &Filters,
     aliases: &aliases::Aliases,
+    prefix_words: &dyn Fn(&str) -> Vec<String>,
     now: DateTime<Utc>,
 ) -> Result<(SearchRequest, snippet::Highlighter), String> {
     let q = query::parse(text).map_err(|e| format!("cannot read the query: {e}"))?;
@@ -81,7 +84,7 @@ pub fn build_request(
     let request = SearchRequest {
         fts: q
             .has_text()
-            .then(|| q.to_fts5_expanded(&|t| expand(t, aliases))),
+            .then(|| q.to_fts5_expanded(&|t| expand(t, aliases, prefix_words))),
         feeds,
         region: f.region.clone(),
         tag: f.tag.clone(),
@@ -129,11 +132,20 @@ fn highlighter(q: &query::Query, aliases: &aliases::Aliases) -> snippet::Highlig
 /// `kutim`, see `aliases::index_keys`; a user's group ─► its other forms) and, for a
 /// single word, its Indonesian root (`layanan` ─► `layan`), which the stems column holds
 /// for every inflected form ("pelayanan", "melayani"). A quoted phrase stays exact.
-fn expand(term: &query::Term, aliases: &aliases::Aliases) -> Vec<String> {
+///
+/// A prefix is replaced by the words it stands for (see `store::vocab`).
+fn expand(
+    term: &query::Term,
+    aliases: &aliases::Aliases,
+    prefix_words: &dyn Fn(&str) -> Vec<String>,
+) -> Vec<String> {
     let words: &[String] = match term {
         query::Term::Word(w) => std::slice::from_ref(w),
         query::Term::Phrase(ws) => ws,
-        query::Term::Prefix(_) | query::Term::Title(_) => return Vec::new(),
+        query::Term::Prefix(p) => {
+            return prefix_words(p).iter().map(|w| query::quote(w)).collect();
+        }
+        query::Term::Title(_) => return Vec::new(),
     };
     let mut out: Vec<String> = aliases
         .query_forms(words)

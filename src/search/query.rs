@@ -42,8 +42,9 @@
 //!   write instead.
 //! - **`*` only ends a word**: `a*b`, `*a` and `"a b"*` are errors, since FTS5 matches
 //!   prefixes of a word and nothing else. Inside quotes `*` is just punctuation.
-//! - **A prefix has at least [`MIN_PREFIX`] letters**: shorter ones (`me*`, `ber*`) are
-//!   most of the Indonesian vocabulary, a cost and no meaning.
+//! - **A prefix has at least [`MIN_PREFIX`] letters**: `a*` is a cost and no meaning.
+//!   Rendered here as FTS5's `"banj"*`; `search` replaces it with the most frequent
+//!   indexed words that start with it (`store::vocab`), which bounds its cost.
 //! - **A quote always starts or ends a phrase**, even inside a word (`foo"bar"` is `foo`
 //!   and `"bar"`); an unclosed quote is an error pointing at it.
 //! - **Exclusions stand alone**: `-a OR b` is an error (FTS5's `NOT` needs a positive
@@ -65,10 +66,11 @@ use crate::text::is_token_char;
 /// The most words a query may hold, counting each word of a phrase.
 pub const MAX_WORDS: usize = 64;
 
-/// Letters a `word*` prefix needs. FTS5 answers a prefix by merging the lists of every
-/// indexed word that starts with it: `men*` is thousands of Indonesian words and seconds
-/// at a million articles, `banj*` a handful and milliseconds (BENCHMARKS.md).
-pub const MIN_PREFIX: usize = 4;
+/// Letters or digits a `word*` prefix needs. A prefix is expanded to its most frequent
+/// words (`store::vocab`), which bounds its cost at any length, but one character says
+/// nothing about what is looked for, and where FTS5 expands a prefix itself (after
+/// punctuation, `covid-1*`) it merges the lists of every word that starts with it.
+pub const MIN_PREFIX: usize = 2;
 
 /// A parsed query: every clause must match, no excluded term may.
 ///
@@ -184,8 +186,9 @@ impl Query {
     }
 
     /// Like [`Query::to_fts5`], with each word or phrase also matching the alternatives
-    /// `expand` gives for it (aliases, stems): `("kutim" OR "kutai timur")`. Title terms and
-    /// prefixes are not expanded.
+    /// `expand` gives for it (aliases, stems): `("kutim" OR "kutai timur")`. A prefix is
+    /// replaced by its alternatives when there are any (the words it stands for). Title
+    /// terms are not expanded.
     pub fn to_fts5_expanded(&self, expand: &dyn Fn(&Term) -> Vec<String>) -> String {
         let mut out = String::new();
         let wrap = !self.excluded.is_empty() && self.clauses.len() > 1;
@@ -198,10 +201,7 @@ impl Query {
             }
             let mut alts: Vec<String> = Vec::new();
             for term in clause {
-                let mut one = String::new();
-                render_term(&mut one, term);
-                alts.push(one);
-                alts.extend(expand(term));
+                alts.extend(render_expanded(term, expand));
             }
             push_group(&mut out, &alts);
         }
@@ -210,11 +210,7 @@ impl Query {
         }
         for term in &self.excluded {
             out.push_str(" NOT ");
-            let mut one = String::new();
-            render_term(&mut one, term);
-            let mut alts = vec![one];
-            alts.extend(expand(term));
-            push_group(&mut out, &alts);
+            push_group(&mut out, &render_expanded(term, expand));
         }
         out
     }
@@ -244,6 +240,20 @@ impl Query {
         }
         words
     }
+}
+
+/// A term and the alternatives `expand` gives for it; a prefix with alternatives is
+/// replaced by them.
+fn render_expanded(term: &Term, expand: &dyn Fn(&Term) -> Vec<String>) -> Vec<String> {
+    let extra = expand(term);
+    if matches!(term, Term::Prefix(_)) && !extra.is_empty() {
+        return extra;
+    }
+    let mut one = String::new();
+    render_term(&mut one, term);
+    let mut alts = vec![one];
+    alts.extend(extra);
+    alts
 }
 
 fn render_group(out: &mut String, group: &[Term]) {
@@ -481,11 +491,7 @@ fn classify_word(
                 chars,
                 from + 1,
                 "prefix too short",
-                &format!(
-                    "a prefix needs at least {MIN_PREFIX} letters, as in banj* \
-                     (shorter ones match much of the archive; a whole word already \
-                     finds its Indonesian inflected forms)"
-                ),
+                &format!("a prefix needs at least {MIN_PREFIX} letters or digits, as in banj*"),
             ));
         }
         Term::Prefix(stem.to_owned())
@@ -950,7 +956,7 @@ mod tests {
             ("two exclusions", "a -b -c", r#""a" NOT "b" NOT "c""#),
             ("exclusion first", "-b a", r#""a" NOT "b""#),
             ("prefix", "banj*", r#""banj"*"#),
-            ("excluded prefix", "a -tolo*", r#""a" NOT "tolo"*"#),
+            ("excluded prefix", "a -tol*", r#""a" NOT "tol"*"#),
             (
                 "prefix in OR group",
                 "banj* OR longsor",
@@ -1015,6 +1021,8 @@ mod tests {
                 "and not",
                 r#""and" AND "not""#,
             ),
+            ("OR* is a prefix", "OR*", r#""OR"*"#),
+            ("AND* is a prefix", "AND*", r#""AND"*"#),
             ("diacritics kept as typed", "Kafé", r#""Kafé""#),
             ("NUL separates words", "a\0b", r#""a" AND "b""#),
             (
@@ -1098,20 +1106,13 @@ mod tests {
                 1,
             ),
             ("star inside", "a*b", "`*` inside a word", 2),
-            ("short prefix", "banjir me*", "prefix too short", 8),
+            ("one-letter prefix", "banjir m*", "prefix too short", 8),
             (
-                "OR* is a short prefix, not an operator",
-                "OR*",
+                "one digit after punctuation",
+                "covid-1*",
                 "prefix too short",
                 1,
             ),
-            (
-                "AND* is a short prefix, not an operator",
-                "AND*",
-                "prefix too short",
-                1,
-            ),
-            ("short after punctuation", "covid-1*", "prefix too short", 1),
             ("star first", "*a", "`*` inside a word", 1),
             ("double star", "ab**", "`*` inside a word", 3),
             ("star inside excluded", "x -a*b", "`*` inside a word", 5),
@@ -1301,7 +1302,7 @@ mod tests {
                 ("covid-*", &[3]),
                 ("band*", &[4]),
                 ("banj* -bogor", &[1]),
-                ("jakarta -kafe*", &[1]),
+                ("jakarta -kaf*", &[1]),
                 ("NEAR(the river)", &[4]),
                 ("\"body:near\"", &[4]),
                 ("^longsor", &[4]),

@@ -21,6 +21,7 @@ mod read;
 mod schema;
 mod search;
 mod stories;
+mod vocab;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -31,6 +32,7 @@ use rusqlite::Connection;
 pub use feeds::FeedState;
 pub use read::{ArticleView, CopyView, FeedRow, Stats, VersionView};
 pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder};
+pub use vocab::{MAX_PREFIX_WORDS, PrefixWords};
 pub use write::{
     Content, ItemOutcome, ItemWrite, PendingPage, PollOutcome, PollWrite, RawArticle, Reextracted,
     RetryWrite, RevisionWrite, Source, Timing,

@@ -99,6 +99,7 @@ fn rekey(tx: &rusqlite::Transaction, old: &str, new: &str) -> rusqlite::Result<u
         let fresh = crate::stem::article_stems(language.as_deref(), &title, &body);
         if fresh != stems {
             update.execute(rusqlite::params![id, fresh])?;
+            super::vocab::note_words(tx, &[&fresh])?;
             changed += 1;
         }
     }

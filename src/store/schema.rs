@@ -173,4 +173,16 @@ pub const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 3: the index's words with how many articles hold each, so that a prefix query can
+    // be answered as an OR of its most frequent words (`vocab.rs`). Filled from the index
+    // itself for an archive that predates it.
+    r#"
+    CREATE TABLE vocab (
+        term TEXT PRIMARY KEY,
+        docs INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE VIRTUAL TABLE temp.articles_fts_rows USING fts5vocab(main, articles_fts, row);
+    INSERT INTO vocab (term, docs) SELECT term, doc FROM temp.articles_fts_rows;
+    DROP TABLE temp.articles_fts_rows;
+    "#,
 ];

@@ -669,3 +669,71 @@ fn an_archive_keyed_under_another_name_table_is_rekeyed_on_open() {
     assert_eq!(fts_ids(&store, "\"kutim\"").len(), 2);
     drop(dir);
 }
+
+#[test]
+fn prefixes_expand_to_their_most_frequent_words() {
+    let (dir, mut store, ids) = setup();
+    let texts = [
+        "Banjir melanda Samarinda, banjir surut sore.",
+        "Banjir lagi di Banjarmasin.",
+        "Warga Banjarbaru membantu korban.",
+    ];
+    let items: Vec<ItemWrite> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let url = format!("https://a.example/{i}");
+            item(&format!("g{i}"), &url, Some(content(&url, "Berita", t)))
+        })
+        .collect();
+    store.apply_poll(&poll(ids[0], items)).unwrap();
+    let found = store.prefix_words("BANJ").unwrap();
+    // Counted per article, not per occurrence; ties alphabetical.
+    assert_eq!(found.words, ["banjir", "banjarbaru", "banjarmasin"]);
+    assert!(!found.capped);
+    assert!(store.prefix_words("zzz").unwrap().words.is_empty());
+    assert!(
+        store.prefix_words("covid-1").unwrap().words.is_empty(),
+        "not one word"
+    );
+
+    // An archive from before the word counts gets them from its index on open.
+    store
+        .conn
+        .execute_batch("DELETE FROM vocab; DROP TABLE vocab; PRAGMA user_version = 2;")
+        .unwrap();
+    let path = store.path().to_path_buf();
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(
+        store.prefix_words("banj").unwrap().words,
+        ["banjir", "banjarbaru", "banjarmasin"]
+    );
+    drop(dir);
+}
+
+#[test]
+fn a_prefix_of_many_words_is_capped_at_the_most_frequent() {
+    let (_dir, mut store, ids) = setup();
+    let mut items = Vec::new();
+    for i in 0..(MAX_PREFIX_WORDS + 8) {
+        // Word `kata{i}` in i+1 articles' worth of counting: article i holds kata0..=katai.
+        let body: Vec<String> = (0..=i).map(|j| format!("kata{j:03}")).collect();
+        let url = format!("https://a.example/{i}");
+        items.push(item(
+            &format!("g{i}"),
+            &url,
+            Some(content(&url, "t", &body.join(" "))),
+        ));
+    }
+    store.apply_poll(&poll(ids[0], items)).unwrap();
+    let found = store.prefix_words("kata").unwrap();
+    assert!(found.capped);
+    assert_eq!(found.words.len(), MAX_PREFIX_WORDS);
+    assert_eq!(found.words.first().map(String::as_str), Some("kata000"));
+    assert!(
+        !found
+            .words
+            .contains(&format!("kata{:03}", MAX_PREFIX_WORDS + 7))
+    );
+}

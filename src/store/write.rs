@@ -322,6 +322,7 @@ fn write_item(
         ],
     )?;
     let article = tx.last_insert_rowid();
+    super::vocab::note_words(tx, &[&c.title, &c.body, &c.stems])?;
     if let Some(sig) = &c.signature {
         add_bands(tx, article, sig)?;
     }
@@ -467,6 +468,7 @@ fn write_revision(
             c.stems,
         ],
     )?;
+    super::vocab::note_words(tx, &[&c.title, &c.body, &c.stems])?;
     if let Some(sig) = &c.signature {
         add_bands(tx, id, sig)?;
     }
@@ -536,6 +538,7 @@ fn write_retry(
                     c.stems,
                 ],
             )?;
+            super::vocab::note_words(tx, &[&c.title, &c.body, &c.stems])?;
             store_pages(tx, id, now, &c.raw_pages)?;
             if let Some(sig) = &c.signature {
                 add_bands(tx, id, sig)?;
@@ -690,6 +693,7 @@ impl Store {
                 ],
             )
             .map_err(|e| sql(&path, e))?;
+            super::vocab::note_words(&tx, &[&r.body, &r.stems]).map_err(|e| sql(&path, e))?;
             if let Some(sig) = &r.signature {
                 add_bands(&tx, r.article_id, sig).map_err(|e| sql(&path, e))?;
             }

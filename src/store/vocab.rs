@@ -1,0 +1,80 @@
+//! The index's words and how many articles hold each: what a prefix query expands to.
+//!
+//! FTS5 answers `"banj"*` by merging the position lists of every indexed word that starts
+//! with `banj` into one list before it can return a row, so the cost is every occurrence
+//! of every such word: seconds for an Indonesian affix like `meng` in a million articles,
+//! however few rows are wanted. A prefix is instead expanded here, from this table, into
+//! its most frequent words, which FTS5 reads as an OR it can walk lazily and stop early
+//! (at most [`MAX_PREFIX_WORDS`], the way search engines cap a prefix's expansions).
+//!
+//! Counts are kept in the writing transaction: +1 per article for each distinct word of a
+//! new or rewritten text. A rewrite that drops a word does not decrement it; the counts
+//! only order the expansion, and a word no article holds any more matches nothing.
+
+use super::{Store, StoreError};
+
+/// Words a prefix expands to at most.
+pub const MAX_PREFIX_WORDS: usize = 32;
+/// Words of one prefix examined at most (in alphabetical order) to pick the most frequent:
+/// bounds the work of a one-letter prefix.
+const SCAN_LIMIT: i64 = 50_000;
+/// Longer tokens (base64 runs, URLs glued together) are not words anyone types a prefix of.
+const MAX_WORD_BYTES: usize = 64;
+
+/// What a prefix expands to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PrefixWords {
+    /// The most frequent words with the prefix, most frequent first.
+    pub words: Vec<String>,
+    /// More words have the prefix than `words` holds.
+    pub capped: bool,
+}
+
+/// Counts the distinct words of `texts` (as the index tokenises them) once more.
+pub(super) fn note_words(tx: &rusqlite::Transaction<'_>, texts: &[&str]) -> rusqlite::Result<()> {
+    let mut words: Vec<String> = texts
+        .iter()
+        .flat_map(|t| crate::stem::index_tokens(t))
+        .filter(|w| w.len() <= MAX_WORD_BYTES)
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO vocab (term, docs) VALUES (?1, 1)
+         ON CONFLICT (term) DO UPDATE SET docs = docs + 1",
+    )?;
+    for w in &words {
+        stmt.execute([w])?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The most frequent indexed words starting with `prefix` (folded like the index:
+    /// lower case, no diacritics). A prefix that is not a single word (`covid-1`) gives
+    /// nothing: FTS5's own prefix query handles it.
+    pub fn prefix_words(&self, prefix: &str) -> Result<PrefixWords, StoreError> {
+        let mut tokens = crate::stem::index_tokens(prefix);
+        let (Some(p), None) = (tokens.next(), tokens.next()) else {
+            return Ok(PrefixWords::default());
+        };
+        let upper = format!("{p}\u{10FFFF}");
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT term, docs FROM vocab WHERE term >= ?1 AND term < ?2 LIMIT ?3")
+            .map_err(|e| self.err(e))?;
+        let mut found: Vec<(String, i64)> = stmt
+            .query_map(rusqlite::params![p, upper, SCAN_LIMIT], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))?;
+        let capped = found.len() > MAX_PREFIX_WORDS;
+        found.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        found.truncate(MAX_PREFIX_WORDS);
+        Ok(PrefixWords {
+            words: found.into_iter().map(|(w, _)| w).collect(),
+            capped,
+        })
+    }
+}
