@@ -18,6 +18,7 @@ pub mod dates;
 pub mod dedup;
 pub mod discover;
 pub mod error;
+pub mod export;
 pub mod isolate;
 pub mod text;
 pub mod extract;

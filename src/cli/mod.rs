@@ -1,6 +1,7 @@
 //! The command line: flags parsed once into typed values, one file per command, output only
 //! through `render`. Logs go to stderr; stdout carries results alone, so they can be piped.
 
+mod export;
 mod extract;
 mod feeds_io;
 mod fetch;
@@ -91,6 +92,11 @@ enum Command {
         #[arg(long = "feed", value_name = "NAME")]
         feeds: Vec<String>,
     },
+    /// Stream the archive out: articles as jsonl or csv, raw pages as WARC.
+    #[command(
+        after_help = "Examples:\n  warta export --format jsonl -o archive.jsonl\n  warta export --format csv --since 2024-05-01 --until 2024-05-31 --feed tribun-kaltim\n  warta export --format warc -o pages.warc.gz"
+    )]
+    Export(export::ExportArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -187,6 +193,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Stats { format } => info::stats(&ctx, format),
         Command::Extract(args) => extract::run(&ctx, &args),
         Command::Reextract { feeds } => reextract::run(&ctx, &feeds),
+        Command::Export(args) => export::run(&ctx, &args),
     }
 }
 

@@ -15,6 +15,7 @@
 //!
 //! SQL lives only in this module.
 
+mod export;
 mod feeds;
 mod names;
 mod read;
@@ -29,6 +30,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+pub use export::{ExportArticle, ExportCounts, ExportFilter, ExportPage, Extraction, Place};
 pub use feeds::FeedState;
 pub use read::{ArticleView, CopyView, FeedRow, Stats, VersionView};
 pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder};

@@ -15,6 +15,7 @@ mod crash;
 mod daemon;
 mod dedup;
 mod errors;
+mod export;
 mod extract;
 mod faults;
 mod fixtures;

@@ -1,0 +1,283 @@
+//! `warta export`: the archive streamed out as jsonl, csv or WARC, to stdout or a file.
+//!
+//! Records are written as the store hands them over, through a buffer, so memory stays
+//! flat however large the archive. A file is written under a `.part` name and renamed when
+//! complete, so a failed or interrupted export never leaves a file that looks whole.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use clap::{Args, ValueEnum};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+
+use super::{Context, output};
+use crate::error::{Error, Result};
+use crate::export::{self, warc::WarcWriter};
+use crate::search::when::{self, Bound};
+use crate::store::{ExportCounts, ExportFilter, Store, StoreError};
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// jsonl: one JSON object per article (the fields of `show --format json`); csv: one row
+    /// per article; warc: WARC/1.1 records of the raw pages the archive keeps.
+    #[arg(long, value_enum)]
+    format: ExportFormat,
+    /// Only articles seen in this feed (repeatable).
+    #[arg(long = "feed", value_name = "NAME")]
+    feeds: Vec<String>,
+    /// From this date: YYYY-MM-DD, an RFC 3339 time, or a span back from now (7d, 12h).
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
+    since: Option<String>,
+    /// Up to this date (same forms as --since).
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
+    until: Option<String>,
+    /// Write to FILE instead of standard output; a name ending in .gz is gzip-compressed
+    /// (for warc, one gzip member per record: a .warc.gz).
+    #[arg(short, long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExportFormat {
+    Jsonl,
+    Csv,
+    Warc,
+}
+
+/// Why an export stopped early: the archive, or the output.
+enum Stop {
+    Store(StoreError),
+    Write(io::Error),
+}
+
+impl From<StoreError> for Stop {
+    fn from(e: StoreError) -> Self {
+        Stop::Store(e)
+    }
+}
+
+impl From<io::Error> for Stop {
+    fn from(e: io::Error) -> Self {
+        Stop::Write(e)
+    }
+}
+
+pub fn run(ctx: &Context, args: &ExportArgs) -> Result<u8> {
+    let now = Utc::now();
+    let since = bound(args.since.as_deref(), Bound::Since, "--since", now)?;
+    let until = bound(args.until.as_deref(), Bound::Until, "--until", now)?;
+    if let (Some(s), Some(u)) = (since, until)
+        && s > u
+    {
+        return Err(Error::usage(format!(
+            "--since {} is after --until {}",
+            s.to_rfc3339(),
+            u.to_rfc3339()
+        )));
+    }
+    let config = ctx.optional_config()?;
+    let db = ctx.db_path(config.as_ref())?;
+    let store = Store::open(&db)?;
+    let mut known = store.feed_names()?;
+    if let Some(c) = &config {
+        known.extend(c.feeds.iter().map(|f| f.name.to_string()));
+    }
+    if let Some(f) = args.feeds.iter().find(|f| !known.contains(f)) {
+        return Err(Error::usage(format!(
+            "--feed {f}: no such feed; `warta feeds` lists them"
+        )));
+    }
+    let filter = ExportFilter {
+        since: since.map(|t| t.timestamp()),
+        until: until.map(|t| t.timestamp()),
+        feeds: args.feeds.clone(),
+    };
+    let gzip = args
+        .output
+        .as_deref()
+        .is_some_and(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")));
+    let (sink, part) = open_output(args.output.as_deref())?;
+    let result = match args.format {
+        ExportFormat::Warc => warc(&store, &filter, sink, gzip, args.output.as_deref(), now),
+        ExportFormat::Jsonl | ExportFormat::Csv if gzip => {
+            let gz = GzEncoder::new(sink, Compression::default());
+            articles(&store, &filter, gz, args.format).and_then(|(gz, counts)| {
+                let mut sink = gz.finish()?;
+                sink.flush()?;
+                Ok(((), counts))
+            })
+        }
+        ExportFormat::Jsonl | ExportFormat::Csv => articles(&store, &filter, sink, args.format)
+            .and_then(|(mut sink, counts)| {
+                sink.flush()?;
+                Ok(((), counts))
+            }),
+    };
+    let counts = match result {
+        Ok(((), counts)) => counts,
+        Err(Stop::Store(e)) => {
+            discard(part.as_deref());
+            return Err(e.into());
+        }
+        Err(Stop::Write(e)) => {
+            discard(part.as_deref());
+            return match &args.output {
+                Some(file) => Err(Error::failure(format!(
+                    "cannot write {}: {e}",
+                    file.display()
+                ))),
+                // A closed pipe is the reader's choice (`warta export … | head`).
+                None => output(Err(e)).map(|()| 0),
+            };
+        }
+    };
+    if let (Some(file), Some(part)) = (&args.output, &part) {
+        std::fs::rename(part, file).map_err(|e| {
+            Error::failure(format!(
+                "cannot move {} to {}: {e}",
+                part.display(),
+                file.display()
+            ))
+        })?;
+    }
+    if !ctx.quiet {
+        summary(args.format, counts);
+    }
+    Ok(0)
+}
+
+fn bound(
+    value: Option<&str>,
+    which: Bound,
+    flag: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>> {
+    value
+        .map(|s| when::parse_when(s, which, now).map_err(|e| Error::usage(format!("{flag}: {e}"))))
+        .transpose()
+}
+
+/// Standard output, or FILE.part to be renamed to FILE when the export is complete.
+fn open_output(file: Option<&Path>) -> Result<(Box<dyn Write>, Option<PathBuf>)> {
+    let Some(file) = file else {
+        return Ok((Box::new(BufWriter::new(io::stdout().lock())), None));
+    };
+    let mut part = file.as_os_str().to_owned();
+    part.push(".part");
+    let part = PathBuf::from(part);
+    let f = File::create(&part).map_err(|e| {
+        Error::failure(format!(
+            "cannot create {}: {e}; check that its folder exists and is writable",
+            file.display()
+        ))
+    })?;
+    Ok((Box::new(BufWriter::new(f)), Some(part)))
+}
+
+fn discard(part: Option<&Path>) {
+    if let Some(p) = part {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+fn articles<W: Write>(
+    store: &Store,
+    filter: &ExportFilter,
+    mut out: W,
+    format: ExportFormat,
+) -> std::result::Result<(W, ExportCounts), Stop> {
+    if format == ExportFormat::Csv {
+        export::csv::header(&mut out)?;
+    }
+    let counts = store.export_articles(filter, |a| -> std::result::Result<(), Stop> {
+        match format {
+            ExportFormat::Csv => export::csv::row(&mut out, &a)?,
+            _ => export::jsonl(&mut out, &a)?,
+        }
+        Ok(())
+    })?;
+    Ok((out, counts))
+}
+
+fn warc<W: Write>(
+    store: &Store,
+    filter: &ExportFilter,
+    out: W,
+    gzip: bool,
+    file: Option<&Path>,
+    now: DateTime<Utc>,
+) -> std::result::Result<((), ExportCounts), Stop> {
+    let software = format!("warta/{}", env!("CARGO_PKG_VERSION"));
+    let name = file
+        .and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().into_owned());
+    let mut w = WarcWriter::start(
+        out,
+        gzip,
+        now,
+        name.as_deref(),
+        &[
+            ("software", &software),
+            ("format", "WARC File Format 1.1"),
+            (
+                "conformsTo",
+                "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            ),
+            (
+                "description",
+                "Article pages kept by a warta news archive. Each resource record is a page's \
+                 HTML as warta decoded it to UTF-8 when fetching it; the original bytes and \
+                 the HTTP headers are not kept.",
+            ),
+        ],
+    )?;
+    let mut unreadable = 0u64;
+    let counts = store.export_pages(filter, |page| -> std::result::Result<(), Stop> {
+        let date = DateTime::parse_from_rfc3339(&page.fetched).map(|t| t.with_timezone(&Utc));
+        let html = zstd::decode_all(page.html_zstd.as_slice());
+        match (date, html) {
+            (Ok(date), Ok(html)) => {
+                w.resource(&page.url, date, "text/html; charset=utf-8", &html)?;
+            }
+            _ => {
+                unreadable += 1;
+                tracing::warn!(
+                    article = page.article_id,
+                    page = page.page_no,
+                    "a kept page does not decompress or has no valid fetch time; left out"
+                );
+            }
+        }
+        Ok(())
+    })?;
+    w.finish()?.flush()?;
+    let mut counts = counts;
+    counts.pages = counts.pages.saturating_sub(unreadable);
+    if unreadable > 0 {
+        eprintln!("warta: {unreadable} kept pages could not be read and were left out");
+    }
+    Ok(((), counts))
+}
+
+fn summary(format: ExportFormat, c: ExportCounts) {
+    match format {
+        ExportFormat::Warc => eprintln!(
+            "exported {} of {}; {} without raw HTML skipped",
+            counted(c.pages, "page"),
+            counted(c.articles.saturating_sub(c.without_pages), "article"),
+            counted(c.without_pages, "article")
+        ),
+        _ => eprintln!("exported {}", counted(c.articles, "article")),
+    }
+}
+
+fn counted(n: u64, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}

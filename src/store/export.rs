@@ -1,0 +1,472 @@
+//! Streaming reads for `warta export`: every archived article (or every kept raw page)
+//! that a filter selects, handed to a callback one at a time.
+//!
+//! Memory stays flat however large the archive is: one prepared statement walks the
+//! articles in id order (the primary key, so SQLite sorts nothing) and each row is handed
+//! on before the next is read; nothing is collected. The whole walk runs inside one read
+//! transaction, so the export is a consistent snapshot of one moment while, in WAL mode, a
+//! running daemon keeps committing (its commits are simply not seen). The price of a long
+//! export is that the WAL cannot be checkpointed past that snapshot until it ends.
+
+use rusqlite::{Row, params};
+use serde::Serialize;
+
+use super::{ArticleView, Store, StoreError};
+
+/// Which articles an export takes. The same selection for every format.
+#[derive(Debug, Clone, Default)]
+pub struct ExportFilter {
+    /// Unix seconds; compared with the article's publication time, else its fetch time,
+    /// as `warta search --since` does. Both bounds inclusive.
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    /// Articles seen in any of these feeds (any copy, as `warta search --feed`); all
+    /// feeds when empty.
+    pub feeds: Vec<String>,
+}
+
+/// One place an article was seen.
+#[derive(Debug, Clone, Serialize)]
+pub struct Place {
+    pub feed: String,
+    pub url: String,
+    pub first_seen: String,
+    pub published: Option<String>,
+}
+
+/// How the article's body was obtained.
+#[derive(Debug, Clone, Serialize)]
+pub struct Extraction {
+    /// `page` (extracted from the article's page) or `feed` (the feed's own text).
+    pub source: String,
+    /// The extractor version that produced the body; null for feed text.
+    pub extractor_version: Option<i64>,
+    /// The page is still to be tried again (the body is the feed's text meanwhile).
+    pub page_pending: bool,
+    /// Raw pages kept for the article (`[archive] keep_raw_html`): what a WARC export has.
+    pub raw_pages: i64,
+}
+
+/// One archived article as exported: what `warta show ID --format json` prints, plus the
+/// article's own places and how its body was extracted.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportArticle {
+    #[serde(flatten)]
+    pub article: ArticleView,
+    /// Every place this article (not the whole story) was seen, in publication order.
+    pub places: Vec<Place>,
+    pub extraction: Extraction,
+}
+
+/// One raw page as the archive keeps it.
+#[derive(Debug, Clone)]
+pub struct ExportPage {
+    pub article_id: i64,
+    /// 1 for the article's page, 2… for the further pages of a paginated article.
+    pub page_no: i64,
+    pub url: String,
+    /// RFC 3339: when the page was fetched.
+    pub fetched: String,
+    /// The page's HTML as decoded to UTF-8 at fetch time, zstd-compressed.
+    pub html_zstd: Vec<u8>,
+}
+
+/// What an export walked over.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExportCounts {
+    /// Articles the filter selected.
+    pub articles: u64,
+    /// Raw pages handed on (page exports only).
+    pub pages: u64,
+    /// Selected articles that have no raw page kept (page exports only).
+    pub without_pages: u64,
+}
+
+/// The filter as SQL over `articles a`, with parameters ?1 (since), ?2 (until) and ?3 (a
+/// JSON array of feed names). Built once, bound with values only.
+const SELECTED: &str = "(?1 IS NULL OR coalesce(a.published_ts, a.fetched_ts) >= ?1)
+     AND (?2 IS NULL OR coalesce(a.published_ts, a.fetched_ts) <= ?2)
+     AND (?3 = '[]' OR EXISTS (SELECT 1 FROM copies c JOIN feeds f ON f.id = c.feed_id
+                               WHERE c.article_id = a.id
+                                 AND f.name IN (SELECT value FROM json_each(?3))))";
+
+impl Store {
+    /// Hands every selected article to `f`, in id order. Stops at the first error `f`
+    /// returns and passes it on.
+    pub fn export_articles<E: From<StoreError>>(
+        &self,
+        filter: &ExportFilter,
+        mut f: impl FnMut(ExportArticle) -> Result<(), E>,
+    ) -> Result<ExportCounts, E> {
+        let feeds = feeds_json(filter);
+        let tx = self.snapshot()?;
+        let mut stmt = tx
+            .prepare(&format!(
+                "SELECT a.id, a.extractor_version, a.page_pending,
+                        (SELECT count(*) FROM pages p WHERE p.article_id = a.id)
+                 FROM articles a WHERE {SELECTED} ORDER BY a.id"
+            ))
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt
+            .query(params![filter.since, filter.until, feeds])
+            .map_err(|e| self.err(e))?;
+        let mut counts = ExportCounts::default();
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            let (id, extractor_version, page_pending, raw_pages) =
+                extraction_row(row).map_err(|e| self.err(e))?;
+            // Read inside the same transaction, so it is the same snapshot. An article
+            // that vanished cannot happen within one snapshot; skip rather than fail.
+            let Some(article) = self.article(id)? else {
+                continue;
+            };
+            let places = article
+                .story_copies
+                .iter()
+                .filter(|c| c.id == id)
+                .map(|c| Place {
+                    feed: c.feed.clone(),
+                    url: c.url.clone(),
+                    first_seen: c.first_seen.clone(),
+                    published: c.published.clone(),
+                })
+                .collect();
+            let extraction = Extraction {
+                source: article.source.clone(),
+                extractor_version,
+                page_pending,
+                raw_pages,
+            };
+            counts.articles += 1;
+            f(ExportArticle {
+                article,
+                places,
+                extraction,
+            })?;
+        }
+        Ok(counts)
+    }
+
+    /// Hands every kept raw page of the selected articles to `f`, in article then page
+    /// order, and counts the selected articles that have none.
+    pub fn export_pages<E: From<StoreError>>(
+        &self,
+        filter: &ExportFilter,
+        mut f: impl FnMut(ExportPage) -> Result<(), E>,
+    ) -> Result<ExportCounts, E> {
+        let feeds = feeds_json(filter);
+        let tx = self.snapshot()?;
+        // LEFT JOIN: an article without pages still gives one row (page columns NULL), so
+        // one statement both streams the pages and counts what has none.
+        let mut stmt = tx
+            .prepare(&format!(
+                "SELECT a.id, p.page_no, p.url, p.fetched, p.html_zstd
+                 FROM articles a LEFT JOIN pages p ON p.article_id = a.id
+                 WHERE {SELECTED} ORDER BY a.id, p.page_no"
+            ))
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt
+            .query(params![filter.since, filter.until, feeds])
+            .map_err(|e| self.err(e))?;
+        let mut counts = ExportCounts::default();
+        let mut last_article = None;
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            let (article_id, page) = page_row(row).map_err(|e| self.err(e))?;
+            if last_article != Some(article_id) {
+                last_article = Some(article_id);
+                counts.articles += 1;
+            }
+            match page {
+                Some(page) => {
+                    counts.pages += 1;
+                    f(page)?;
+                }
+                None => counts.without_pages += 1,
+            }
+        }
+        Ok(counts)
+    }
+
+    /// A read transaction over the connection: every read until it is dropped sees one
+    /// snapshot. DEFERRED takes no write lock, so a daemon's writes go on meanwhile.
+    fn snapshot(&self) -> Result<rusqlite::Transaction<'_>, StoreError> {
+        self.conn.unchecked_transaction().map_err(|e| self.err(e))
+    }
+}
+
+fn feeds_json(filter: &ExportFilter) -> String {
+    serde_json::to_string(&filter.feeds).unwrap_or_else(|_| "[]".into())
+}
+
+fn extraction_row(r: &Row<'_>) -> rusqlite::Result<(i64, Option<i64>, bool, i64)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+}
+
+fn page_row(r: &Row<'_>) -> rusqlite::Result<(i64, Option<ExportPage>)> {
+    let article_id: i64 = r.get(0)?;
+    let page_no: Option<i64> = r.get(1)?;
+    let Some(page_no) = page_no else {
+        return Ok((article_id, None));
+    };
+    Ok((
+        article_id,
+        Some(ExportPage {
+            article_id,
+            page_no,
+            url: r.get(2)?,
+            fetched: r.get(3)?,
+            html_zstd: r.get(4)?,
+        }),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+
+    use super::*;
+    use crate::config::Config;
+    use crate::store::{Content, ItemWrite, PollWrite, Source, Timing};
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 11, 20, 3, 0, 0).unwrap()
+    }
+
+    fn day(d: u32) -> DateTime<FixedOffset> {
+        FixedOffset::east_opt(8 * 3600)
+            .unwrap()
+            .with_ymd_and_hms(2024, 11, d, 9, 0, 0)
+            .unwrap()
+    }
+
+    fn setup() -> (tempfile::TempDir, Store, Vec<i64>) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("archive.db")).unwrap();
+        let config = Config::parse(
+            "[[feed]]\nname = \"a\"\nurl = \"https://a.example/rss\"\n\
+             [[feed]]\nname = \"b\"\nurl = \"https://b.example/rss\"\n",
+            std::path::Path::new("feeds.toml"),
+        )
+        .unwrap();
+        let ids = store.sync_feeds(&config.feeds).unwrap();
+        (dir, store, ids)
+    }
+
+    /// An article at `url` published on day `d`, with `pages` raw pages kept.
+    fn item(url: &str, d: u32, body: &str, pages: usize) -> ItemWrite {
+        let html = |n: usize| zstd::encode_all(format!("<p>{body} {n}</p>").as_bytes(), 3).unwrap();
+        ItemWrite {
+            guid: url.into(),
+            link: url.into(),
+            keys: vec![crate::dedup::url_key(&url::Url::parse(url).unwrap())],
+            published: Some(day(d)),
+            revision: None,
+            content: Some(Content {
+                url: url.into(),
+                title: format!("title of {url}"),
+                author: None,
+                published: Some(day(d)),
+                language: Some("id".into()),
+                body: body.into(),
+                body_html: None,
+                fingerprint: crate::dedup::fingerprint(body),
+                signature: crate::dedup::minhash::signature(body),
+                source: Source::Page,
+                note: None,
+                page_pending: false,
+                raw_pages: (1..=pages)
+                    .map(|n| (format!("{url}?page={n}"), html(n)))
+                    .collect(),
+                extractor_version: Some(1),
+                stems: String::new(),
+            }),
+        }
+    }
+
+    /// The same URL seen again, from another feed (a duplicate place).
+    fn seen_again(url: &str) -> ItemWrite {
+        ItemWrite {
+            guid: format!("{url}#again"),
+            link: url.into(),
+            keys: vec![crate::dedup::url_key(&url::Url::parse(url).unwrap())],
+            published: None,
+            revision: None,
+            content: None,
+        }
+    }
+
+    fn poll(feed_id: i64, items: Vec<ItemWrite>) -> PollWrite {
+        PollWrite {
+            feed_id,
+            now: now(),
+            validators: None,
+            items,
+            retries: vec![],
+            revisions: vec![],
+            timing: Timing {
+                not_before: now(),
+                next_poll: now(),
+            },
+            redirect: None,
+        }
+    }
+
+    fn ids(store: &Store, filter: &ExportFilter) -> Vec<i64> {
+        let mut out = Vec::new();
+        store
+            .export_articles(filter, |a| -> Result<(), StoreError> {
+                out.push(a.article.id);
+                Ok(())
+            })
+            .unwrap();
+        out
+    }
+
+    const BODIES: [&str; 3] = [
+        "Banjir merendam tiga kecamatan di Samarinda setelah hujan deras semalam suntuk.",
+        "Harga cabai rawit di pasar Segiri naik dua kali lipat menjelang akhir pekan ini.",
+        "Jembatan baru di Sangatta diresmikan bupati dan langsung dipadati warga sekitar.",
+    ];
+
+    /// Feed a has articles on days 1 and 10; feed b one on day 20 and a copy of the first.
+    fn three_articles() -> (tempfile::TempDir, Store) {
+        let (dir, mut store, feeds) = setup();
+        store
+            .apply_poll(&poll(
+                feeds[0],
+                vec![
+                    item("https://a.example/1", 1, BODIES[0], 2),
+                    item("https://a.example/2", 10, BODIES[1], 0),
+                ],
+            ))
+            .unwrap();
+        store
+            .apply_poll(&poll(
+                feeds[1],
+                vec![
+                    item("https://b.example/3", 20, BODIES[2], 1),
+                    seen_again("https://a.example/1"),
+                ],
+            ))
+            .unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn every_article_in_id_order_with_places_and_extraction() {
+        let (_d, store) = three_articles();
+        let mut got = Vec::new();
+        let counts = store
+            .export_articles(&ExportFilter::default(), |a| -> Result<(), StoreError> {
+                got.push(a);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(counts.articles, 3);
+        assert_eq!(
+            got.iter().map(|a| a.article.id).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        let first = &got[0];
+        assert_eq!(first.article.body, BODIES[0]);
+        let places: Vec<&str> = first.places.iter().map(|p| p.feed.as_str()).collect();
+        assert_eq!(places, ["a", "b"]);
+        assert_eq!(first.extraction.raw_pages, 2);
+        assert_eq!(first.extraction.extractor_version, Some(1));
+        assert_eq!(got[1].extraction.raw_pages, 0);
+    }
+
+    #[test]
+    fn feed_filter_takes_articles_seen_in_the_feed_by_any_copy() {
+        let (_d, store) = three_articles();
+        let only = |names: &[&str]| ExportFilter {
+            feeds: names.iter().map(|s| s.to_string()).collect(),
+            ..ExportFilter::default()
+        };
+        assert_eq!(ids(&store, &only(&["a"])), [1, 2]);
+        assert_eq!(ids(&store, &only(&["b"])), [1, 3]);
+        assert_eq!(ids(&store, &only(&["a", "b"])), [1, 2, 3]);
+    }
+
+    #[test]
+    fn time_bounds_are_inclusive_on_publication_time() {
+        let (_d, store) = three_articles();
+        let range = |since: Option<u32>, until: Option<u32>| ExportFilter {
+            since: since.map(|d| day(d).timestamp()),
+            until: until.map(|d| day(d).timestamp()),
+            feeds: Vec::new(),
+        };
+        assert_eq!(ids(&store, &range(Some(10), None)), [2, 3]);
+        assert_eq!(ids(&store, &range(None, Some(10))), [1, 2]);
+        assert_eq!(ids(&store, &range(Some(10), Some(10))), [2]);
+        assert!(ids(&store, &range(Some(21), None)).is_empty());
+    }
+
+    #[test]
+    fn pages_in_order_and_articles_without_pages_counted() {
+        let (_d, store) = three_articles();
+        let mut pages = Vec::new();
+        let counts = store
+            .export_pages(&ExportFilter::default(), |p| -> Result<(), StoreError> {
+                pages.push((p.article_id, p.page_no, p.url));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(
+            pages,
+            [
+                (1, 1, "https://a.example/1?page=1".to_string()),
+                (1, 2, "https://a.example/1?page=2".to_string()),
+                (3, 1, "https://b.example/3?page=1".to_string()),
+            ]
+        );
+        assert_eq!(
+            counts,
+            ExportCounts {
+                articles: 3,
+                pages: 3,
+                without_pages: 1
+            }
+        );
+    }
+
+    #[test]
+    fn an_export_is_a_snapshot_and_does_not_block_a_writer() {
+        let (dir, store) = three_articles();
+        let mut writer = Store::open(&dir.path().join("archive.db")).unwrap();
+        let feed_b: i64 = writer
+            .conn
+            .query_row("SELECT id FROM feeds WHERE name = 'b'", [], |r| r.get(0))
+            .unwrap();
+        let mut seen = Vec::new();
+        store
+            .export_articles(&ExportFilter::default(), |a| -> Result<(), StoreError> {
+                if a.article.id == 1 {
+                    // A daemon commits while the export is half way: it must not wait for
+                    // the export, and the export must not see its article.
+                    let body =
+                        "Kapal tongkang menabrak fender jembatan Mahakam pada dini hari tadi.";
+                    writer.apply_poll(&poll(
+                        feed_b,
+                        vec![item("https://b.example/4", 21, body, 0)],
+                    ))?;
+                }
+                seen.push(a.article.id);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(seen, [1, 2, 3]);
+        assert_eq!(ids(&store, &ExportFilter::default()), [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn an_error_from_the_callback_stops_the_walk() {
+        let (_d, store) = three_articles();
+        let mut calls = 0;
+        let result = store.export_articles(&ExportFilter::default(), |_| {
+            calls += 1;
+            Err(StoreError::Task("stop".into()))
+        });
+        assert!(matches!(result, Err(StoreError::Task(m)) if m == "stop"));
+        assert_eq!(calls, 1);
+    }
+}
