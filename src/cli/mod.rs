@@ -1,11 +1,13 @@
 //! The command line: flags parsed once into typed values, one file per command, output only
 //! through `render`. Logs go to stderr; stdout carries results alone, so they can be piped.
 
+mod doctor;
 mod export;
 mod extract;
 mod feeds_io;
 mod fetch;
 mod info;
+mod maintenance;
 mod reextract;
 mod render;
 mod search;
@@ -16,7 +18,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::config::Config;
+use crate::config::{Config, LogFormat};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Parser)]
@@ -46,7 +48,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Poll every enabled feed now, then on each feed's schedule, until SIGINT or SIGTERM.
-    Daemon,
+    Daemon(DaemonArgs),
     /// One pass over the named feeds (all enabled feeds when none is named).
     Fetch {
         /// Feed names from the config.
@@ -97,6 +99,33 @@ enum Command {
         after_help = "Examples:\n  warta export --format jsonl -o archive.jsonl\n  warta export --format csv --since 2024-05-01 --until 2024-05-31 --feed tribun-kaltim\n  warta export --format warc -o pages.warc.gz"
     )]
     Export(export::ExportArgs),
+    /// Check the setup: config, archive integrity, disk, each feed (and with --network, fetch them now).
+    Doctor(doctor::DoctorArgs),
+    /// Optimise the archive in place (search index, statistics, write-ahead log); safe while the daemon runs.
+    #[command(visible_alias = "maintenance")]
+    Vacuum(maintenance::VacuumArgs),
+    /// Write a consistent, checked copy of the archive, also while the daemon runs.
+    Backup(maintenance::BackupArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  warta daemon --listen 127.0.0.1:9187     serve /healthz and /metrics\n  warta daemon --log-format json           one JSON object per log line"
+)]
+struct DaemonArgs {
+    /// Log lines for people (human) or for log collectors (json, one object per line);
+    /// default: [daemon] log_format, else human.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    log_format: Option<LogFormatArg>,
+    /// Serve GET /healthz and /metrics on this address and port (overrides [daemon] listen).
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormatArg {
+    Human,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -124,21 +153,50 @@ pub fn main() -> u8 {
             return code;
         }
     };
-    init_logging(&cli);
+    let json = init_logging(&cli);
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("warta: {e}");
+            if json {
+                // Keep stderr all JSON for the log collector reading it.
+                tracing::error!(error = %e, "warta stopped");
+            } else {
+                eprintln!("warta: {e}");
+            }
             e.exit_code() as u8
         }
     }
 }
 
-fn init_logging(cli: &Cli) {
+/// The daemon's log format: the flag, else the config's `[daemon] log_format` (a config
+/// that cannot be read is reported by the command itself), else human.
+fn log_format(cli: &Cli) -> LogFormat {
+    let Command::Daemon(args) = &cli.command else {
+        return LogFormat::Human;
+    };
+    match args.log_format {
+        Some(LogFormatArg::Json) => LogFormat::Json,
+        Some(LogFormatArg::Human) => LogFormat::Human,
+        None => {
+            let ctx = Context {
+                config_flag: cli.config.clone(),
+                db_flag: None,
+                quiet: true,
+            };
+            ctx.config()
+                .ok()
+                .and_then(|c| c.daemon.log_format)
+                .unwrap_or(LogFormat::Human)
+        }
+    }
+}
+
+/// Sets up logging; returns whether log lines are JSON.
+fn init_logging(cli: &Cli) -> bool {
     let default = match (cli.verbose, cli.quiet, &cli.command) {
         (_, q, _) if q >= 2 => "off",
         (_, 1, _) => "error",
-        (0, _, Command::Daemon) => "warta=info",
+        (0, _, Command::Daemon(_)) => "warta=info",
         (0, _, _) => "warta=warn",
         (1, _, _) => "warta=info",
         (2, _, _) => "warta=debug",
@@ -148,12 +206,26 @@ fn init_logging(cli: &Cli) {
         .ok()
         .and_then(|s| tracing_subscriber::EnvFilter::try_new(s).ok())
         .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default));
+    if log_format(cli) == LogFormat::Json {
+        // Flattened: `message`, `feed`, `status`, `new`… sit beside `timestamp` and `level`.
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_target(false)
+            .try_init();
+        return true;
+    }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .with_target(false)
         .try_init();
+    false
 }
 
 fn run(cli: Cli) -> Result<u8> {
@@ -163,10 +235,21 @@ fn run(cli: Cli) -> Result<u8> {
         quiet: cli.quiet > 0,
     };
     match cli.command {
-        Command::Daemon => {
+        Command::Daemon(args) => {
+            let listen = match &args.listen {
+                Some(a) => Some(
+                    crate::config::parse_listen(a)
+                        .map_err(|e| Error::usage(e.replacen("daemon.listen", "--listen", 1)))?,
+                ),
+                None => None,
+            };
             let config = ctx.config()?;
             let rt = runtime()?;
-            let result = rt.block_on(crate::daemon::run(Arc::new(config), ctx.db_flag.clone()));
+            let result = rt.block_on(crate::daemon::run(
+                Arc::new(config),
+                ctx.db_flag.clone(),
+                crate::daemon::Options { listen },
+            ));
             // A database write still waiting for a lock must not hold the exit past the
             // contract's 10 s; its transaction either committed or never will.
             rt.shutdown_timeout(std::time::Duration::from_secs(2));
@@ -194,6 +277,9 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Extract(args) => extract::run(&ctx, &args),
         Command::Reextract { feeds } => reextract::run(&ctx, &feeds),
         Command::Export(args) => export::run(&ctx, &args),
+        Command::Doctor(args) => doctor::run(&ctx, &args),
+        Command::Vacuum(args) => maintenance::vacuum(&ctx, &args),
+        Command::Backup(args) => maintenance::backup(&ctx, &args),
     }
 }
 

@@ -20,7 +20,7 @@ use url::Url;
 use crate::extract::SiteRules;
 use crate::model::FeedName;
 pub use edit::{Appended, NewFeed, Outcome, append_feeds, slug, url_key};
-pub use values::{Schedule, parse_duration, parse_size};
+pub use values::{Schedule, format_duration, parse_duration, parse_size};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -31,7 +31,35 @@ pub struct Config {
     pub default_schedule: Schedule,
     /// Groups of names that mean the same (`[search] aliases`), added to the built-in ones.
     pub aliases: Vec<Vec<String>>,
+    pub daemon: DaemonConfig,
     pub feeds: Vec<FeedConfig>,
+}
+
+/// `[daemon]`: how the long-running process reports on itself.
+#[derive(Debug, Clone, Default)]
+pub struct DaemonConfig {
+    /// Where to serve `/healthz` and `/metrics`; off when absent.
+    pub listen: Option<std::net::SocketAddr>,
+    /// Log lines for people or for log collectors; the command line's `--log-format` wins.
+    pub log_format: Option<LogFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+impl LogFormat {
+    pub fn parse(s: &str) -> Result<LogFormat, String> {
+        match s.trim() {
+            "human" => Ok(LogFormat::Human),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!(
+                "{other:?} is not a log format; use \"human\" or \"json\""
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -257,6 +285,19 @@ impl Config {
             });
         }
 
+        let mut daemon = DaemonConfig::default();
+        if let Some(d) = raw.daemon {
+            if let Some(l) = d.listen {
+                daemon.listen = Some(parse_listen(l.get_ref()).map_err(|e| at(l.span(), e))?);
+            }
+            if let Some(f) = d.log_format {
+                daemon.log_format = Some(
+                    LogFormat::parse(f.get_ref())
+                        .map_err(|e| at(f.span(), format!("daemon.log_format: {e}")))?,
+                );
+            }
+        }
+
         let aliases = raw.search.and_then(|s| s.aliases).unwrap_or_default();
         Ok(Config {
             file: path.to_path_buf(),
@@ -264,6 +305,7 @@ impl Config {
             fetch,
             default_schedule,
             aliases,
+            daemon,
             feeds,
         })
     }
@@ -305,6 +347,16 @@ fn parse_feed_url(s: &str) -> Result<Url, String> {
         return Err(format!("{s:?} has no host"));
     }
     Ok(url)
+}
+
+/// An address and port to listen on (`127.0.0.1:9187`, `[::1]:9187`). A host name is
+/// refused: which address it resolves to would decide who can read the metrics.
+pub fn parse_listen(s: &str) -> Result<std::net::SocketAddr, String> {
+    s.trim().parse().map_err(|_| {
+        format!(
+            "daemon.listen {s:?} is not an address and port such as \"127.0.0.1:9187\" or \"[::1]:9187\""
+        )
+    })
 }
 
 fn resolve(base: &Path, p: &str) -> PathBuf {
@@ -457,6 +509,35 @@ mod tests {
         assert_eq!(c.fetch.max_body, 2 * 1024 * 1024);
         let e = parse("[fetch]\nmax_body = \"2 parsecs\"\n").unwrap_err().0;
         assert!(e.starts_with("conf/feeds.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn daemon_table_reads_listen_and_log_format() {
+        let c = parse(&format!(
+            "[daemon]\nlisten = \"127.0.0.1:9187\"\nlog_format = \"json\"\n{MINIMAL}"
+        ))
+        .unwrap();
+        assert_eq!(c.daemon.listen, Some("127.0.0.1:9187".parse().unwrap()));
+        assert_eq!(c.daemon.log_format, Some(LogFormat::Json));
+        let c = parse(MINIMAL).unwrap();
+        assert_eq!(c.daemon.listen, None);
+        assert_eq!(c.daemon.log_format, None);
+    }
+
+    #[test]
+    fn daemon_table_errors_name_the_line() {
+        let e = parse("[daemon]\nlisten = \"localhost\"\n").unwrap_err().0;
+        assert!(
+            e.starts_with("conf/feeds.toml:2:") && e.contains("localhost"),
+            "{e}"
+        );
+        let e = parse("[daemon]\n\nlog_format = \"xml\"\n").unwrap_err().0;
+        assert!(
+            e.starts_with("conf/feeds.toml:3:") && e.contains("xml"),
+            "{e}"
+        );
+        let e = parse("[daemon]\nlisen = \"127.0.0.1:1\"\n").unwrap_err().0;
+        assert!(e.contains("lisen") && e.contains("line 2"), "{e}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub struct RawConfig {
     pub fetch: Option<RawFetch>,
     pub schedule: Option<RawSchedule>,
     pub search: Option<RawSearch>,
+    pub daemon: Option<RawDaemon>,
     #[serde(default)]
     pub feed: Vec<RawFeed>,
 }
@@ -19,6 +20,13 @@ pub struct RawConfig {
 #[serde(deny_unknown_fields)]
 pub struct RawSearch {
     pub aliases: Option<Vec<Vec<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDaemon {
+    pub listen: Option<Spanned<String>>,
+    pub log_format: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -8,8 +8,17 @@
 //! together, never two polls of one feed at once, and on a signal stops taking work, gives running polls a few seconds to commit,
 //! then abandons the rest: a poll writes only in its final transaction, so an abandoned
 //! poll leaves nothing half-written.
+//!
+//! It reports on itself: each poll's report goes to `metrics` (served by `listen` when
+//! `[daemon] listen` or `--listen` is set), and `notify` tells systemd when it is ready,
+//! alive (the watchdog is fed from this loop, so a stuck loop is restarted) and stopping.
+
+mod listen;
+mod metrics;
+mod notify;
 
 use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,7 +38,18 @@ use crate::store::Store;
 /// contract allows, leaving time to close the scheduler and the database.
 const GRACE: Duration = Duration::from_secs(6);
 
-pub async fn run(config: Arc<Config>, db_flag: Option<PathBuf>) -> Result<(), Error> {
+/// What the command line adds to the config for this run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--listen`, else `[daemon] listen`.
+    pub listen: Option<SocketAddr>,
+}
+
+pub async fn run(
+    config: Arc<Config>,
+    db_flag: Option<PathBuf>,
+    options: Options,
+) -> Result<(), Error> {
     let db = db_flag.unwrap_or_else(|| config.archive.path.clone());
     let store = Store::open(&db)?;
     let ingest = Arc::new(Ingest::new(config.clone(), store, false).map_err(Error::failure)?);
@@ -44,11 +64,41 @@ pub async fn run(config: Arc<Config>, db_flag: Option<PathBuf>) -> Result<(), Er
         )));
     }
 
+    let started = Utc::now();
+    let metrics = Arc::new(metrics::Metrics::new(
+        config
+            .feeds
+            .iter()
+            .map(|f| (f.name.to_string(), f.enabled))
+            .collect(),
+        started,
+        metrics::stale_after(
+            enabled
+                .iter()
+                .map(|&i| schedule::interval(&config.feeds[i].schedule, started)),
+        ),
+    ));
+    let server = match options.listen.or(config.daemon.listen) {
+        Some(addr) => {
+            let listener = listen::Listener::bind(addr, metrics.clone(), db.clone()).await?;
+            let bound = listener.local_addr().unwrap_or(addr);
+            tracing::info!(addr = %bound, "serving /healthz and /metrics");
+            Some(listener.serve())
+        }
+        None => None,
+    };
+    let notifier = notify::Notifier::from_env();
+    let mut watchdog = notify::watchdog_interval().map(tokio::time::interval);
+    if notifier.is_active() {
+        tracing::debug!(watchdog = ?watchdog.as_ref().map(|w| w.period()), "notifying systemd");
+    }
+
     // Unbounded: every feed on one schedule fires in the same scheduler check, and a tick
     // dropped for want of room is a poll silently lost (measured: a quarter of 10,000).
     let (tx, mut rx) = mpsc::unbounded_channel::<usize>();
     let mut scheduler = schedule_feeds(&config, &enabled, &tx).await?;
     tracing::info!(feeds = enabled.len(), archive = %db.display(), "daemon started");
+    notifier.notify(&format!("READY=1\nSTATUS=polling {} feeds", enabled.len()));
 
     // When each feed may be polled again (publisher's ask, failure backoff), as the last
     // poll decided; from the archive at start, then from each poll's report.
@@ -88,10 +138,13 @@ pub async fn run(config: Arc<Config>, db_flag: Option<PathBuf>) -> Result<(), Er
             running.insert(i);
             let ingest = ingest.clone();
             let config = config.clone();
+            let metrics = metrics.clone();
             let id = ids.get(i).copied().unwrap_or_default();
             let handle = tasks.spawn(async move {
                 let feed = &config.feeds[i];
+                let clock = std::time::Instant::now();
                 let report = ingest.poll_feed(feed, id, Utc::now()).await;
+                metrics.record(&(&report).into(), clock.elapsed(), Utc::now());
                 match &report.status {
                     PollStatus::Failed(why) => {
                         tracing::warn!(feed = %feed.name, error = %why, "poll failed")
@@ -108,6 +161,7 @@ pub async fn run(config: Arc<Config>, db_flag: Option<PathBuf>) -> Result<(), Er
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
             _ = terminate.recv() => break,
+            _ = tick(&mut watchdog) => notifier.notify("WATCHDOG=1"),
             Some(i) = rx.recv() => {
                 let feed = &config.feeds[i];
                 let now = Utc::now();
@@ -148,6 +202,10 @@ pub async fn run(config: Arc<Config>, db_flag: Option<PathBuf>) -> Result<(), Er
     }
 
     tracing::info!(running = tasks.len(), "stopping");
+    notifier.notify("STOPPING=1");
+    if let Some(server) = server {
+        server.abort();
+    }
     // Stop the clock first so no new ticks arrive while polls finish.
     if let Err(e) = scheduler.shutdown().await {
         tracing::debug!(error = %e, "scheduler shutdown");
@@ -201,6 +259,16 @@ async fn schedule_feeds(
     }
     scheduler.start().await.map_err(sched_err)?;
     Ok(scheduler)
+}
+
+/// The watchdog's next beat; never, without a watchdog.
+async fn tick(watchdog: &mut Option<tokio::time::Interval>) {
+    match watchdog {
+        Some(interval) => {
+            interval.tick().await;
+        }
+        None => std::future::pending().await,
+    }
 }
 
 #[cfg(unix)]

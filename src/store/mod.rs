@@ -17,6 +17,7 @@
 
 mod export;
 mod feeds;
+mod maintenance;
 mod names;
 mod read;
 mod schema;
@@ -32,6 +33,10 @@ use rusqlite::Connection;
 
 pub use export::{ExportArticle, ExportCounts, ExportFilter, ExportPage, Extraction, Place};
 pub use feeds::FeedState;
+pub use maintenance::{
+    BackupReport, FeedHealth, Gauges, Inspection, VacuumReport, archive_bytes, backup, gauges,
+    inspect, known_schema_version, vacuum,
+};
 pub use read::{ArticleView, CopyView, FeedRow, Stats, VersionView};
 pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder};
 pub use vocab::{MAX_PREFIX_WORDS, PrefixWords};
@@ -56,6 +61,10 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    #[error("no archive at {path}; `warta fetch` or `warta daemon` creates it, or pass --db PATH")]
+    Missing { path: PathBuf },
+    #[error("archive {path}: {problem}")]
+    Unusable { path: PathBuf, problem: String },
     #[error(
         "archive {path} was written by a newer warta (schema {found}, this build knows {known}); upgrade warta"
     )]

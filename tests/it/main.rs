@@ -21,6 +21,7 @@ mod faults;
 mod fixtures;
 mod health;
 mod opml;
+mod ops;
 mod pages;
 mod search;
 mod search_id;

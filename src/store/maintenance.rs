@@ -1,0 +1,432 @@
+//! Housekeeping and inspection of an archive file from outside the writer: what `warta
+//! vacuum`, `warta backup`, `warta doctor` and the daemon's `/metrics` need.
+//!
+//! Each function opens its own connection to an existing file and never creates one, so
+//! a check cannot leave an empty archive behind, and never migrates, so a check cannot
+//! change the file it inspects. They run while a daemon writes:
+//! * the FTS index is merged in bounded steps, each its own short `IMMEDIATE` transaction,
+//!   so the daemon's poll transaction waits for one step at most (tens of milliseconds),
+//!   never for a whole `optimize`;
+//! * a backup is `VACUUM INTO`: one read transaction, so the copy is the archive as of one
+//!   commit, and in WAL mode a reader never blocks the writer. The online backup API was the
+//!   other choice; it restarts from the first page whenever another process commits between
+//!   its steps, so under a daemon that commits every poll a large archive might never finish.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+use super::{StoreError, schema, sql_err};
+
+/// Pages of merged index written per step: about 2 MiB at 4 KiB pages, a few tens of
+/// milliseconds of holding the write lock.
+const MERGE_PAGES_PER_STEP: i64 = 500;
+
+/// A bound on the steps, so that an index that keeps changing under us cannot keep the
+/// command running for ever; a later run carries on where this one stopped.
+const MAX_MERGE_STEPS: usize = 10_000;
+
+/// The schema version this build writes.
+pub fn known_schema_version() -> i64 {
+    schema::MIGRATIONS.len() as i64
+}
+
+/// The archive file and its write-ahead log, in bytes: what it takes on disk.
+pub fn archive_bytes(path: &Path) -> u64 {
+    let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    size(path) + size(&suffixed(path, "-wal"))
+}
+
+fn suffixed(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Opens an archive that must already exist; `write` for housekeeping, else read-only.
+fn open_existing(path: &Path, write: bool) -> Result<Connection, StoreError> {
+    if !path.is_file() {
+        return Err(StoreError::Missing {
+            path: path.to_path_buf(),
+        });
+    }
+    let flags = if write {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_err(path, e))?;
+    conn.busy_timeout(Duration::from_secs(30))
+        .map_err(|e| sql_err(path, e))?;
+    Ok(conn)
+}
+
+/// What `warta doctor` reports of an archive.
+#[derive(Debug, Clone)]
+pub struct Inspection {
+    /// `PRAGMA quick_check`'s lines: `["ok"]` when the file is sound.
+    pub quick_check: Vec<String>,
+    pub schema_version: i64,
+    pub feeds: Vec<FeedHealth>,
+}
+
+/// One feed's last known state in the archive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedHealth {
+    pub name: String,
+    pub state: String,
+    pub last_success: Option<String>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: i64,
+    pub moved_to: Option<String>,
+}
+
+/// Checks an archive without changing it.
+pub fn inspect(path: &Path) -> Result<Inspection, StoreError> {
+    let conn = open_existing(path, false)?;
+    let err = |e| sql_err(path, e);
+    let schema_version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(err)?;
+    // Bounded: a badly damaged file can have millions of problems.
+    let mut stmt = conn.prepare("PRAGMA quick_check(20)").map_err(err)?;
+    let quick_check = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .map_err(err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(err)?;
+    drop(stmt);
+    let feeds = if schema_version >= 1 {
+        feed_health(&conn).map_err(err)?
+    } else {
+        Vec::new()
+    };
+    Ok(Inspection {
+        quick_check,
+        schema_version,
+        feeds,
+    })
+}
+
+fn feed_health(conn: &Connection) -> rusqlite::Result<Vec<FeedHealth>> {
+    let mut stmt = conn.prepare(
+        "SELECT name, state, last_success, last_error, consecutive_failures, moved_to
+         FROM feeds ORDER BY name",
+    )?;
+    stmt.query_map([], |r| {
+        Ok(FeedHealth {
+            name: r.get(0)?,
+            state: r.get(1)?,
+            last_success: r.get(2)?,
+            last_error: r.get(3)?,
+            consecutive_failures: r.get(4)?,
+            moved_to: r.get(5)?,
+        })
+    })?
+    .collect()
+}
+
+/// The values `/metrics` reads from the archive at each scrape.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Gauges {
+    pub database_bytes: u64,
+    /// Articles archived from their feed's text whose page is still to be fetched.
+    pub pending_pages: i64,
+    /// Each feed in the archive with its state (`ok`, `failing`, `gone`, `moved`, `new`).
+    pub feed_states: Vec<(String, String)>,
+}
+
+pub fn gauges(path: &Path) -> Result<Gauges, StoreError> {
+    let conn = open_existing(path, false)?;
+    let err = |e| sql_err(path, e);
+    let pending_pages = conn
+        .query_row(
+            "SELECT count(*) FROM articles WHERE page_pending = 1",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(err)?;
+    let mut stmt = conn
+        .prepare("SELECT name, state FROM feeds ORDER BY name")
+        .map_err(err)?;
+    let feed_states = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(err)?;
+    Ok(Gauges {
+        database_bytes: archive_bytes(path),
+        pending_pages,
+        feed_states,
+    })
+}
+
+/// What `warta vacuum` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VacuumReport {
+    pub bytes_before: u64,
+    pub bytes_after: u64,
+    /// Merge steps that changed the index (0: it was already one segment).
+    pub merge_steps: usize,
+    /// The merge stopped at [`MAX_MERGE_STEPS`] with work left.
+    pub merge_unfinished: bool,
+    /// The log could not be emptied because a reader still used it (the daemon's own
+    /// connection between polls, a search); it is emptied by the writer later.
+    pub checkpoint_busy: bool,
+    pub full: bool,
+}
+
+/// Optimises the archive in place: merges the FTS index in bounded steps, runs `PRAGMA
+/// optimize`, with `full` rewrites the whole file (`VACUUM`, which blocks writers while it
+/// runs), then empties the write-ahead log.
+pub fn vacuum(path: &Path, full: bool) -> Result<VacuumReport, StoreError> {
+    let bytes_before = archive_bytes(path);
+    let conn = open_existing(path, true)?;
+    let err = |e| sql_err(path, e);
+    let mut merge_steps = 0;
+    let mut merge_unfinished = true;
+    for _ in 0..MAX_MERGE_STEPS {
+        let before = structure(&conn).map_err(err)?;
+        // A negative page count merges across levels: repeated, it is an `optimize` cut
+        // into pieces.
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE;
+             INSERT INTO articles_fts(articles_fts, rank) VALUES ('merge', -{MERGE_PAGES_PER_STEP});
+             COMMIT;"
+        ))
+        .map_err(|e| {
+            let _ = conn.execute_batch("ROLLBACK");
+            err(e)
+        })?;
+        if structure(&conn).map_err(err)? == before {
+            merge_unfinished = false;
+            break;
+        }
+        merge_steps += 1;
+    }
+    conn.execute_batch("PRAGMA optimize;").map_err(err)?;
+    if full {
+        conn.execute_batch("VACUUM;").map_err(err)?;
+    }
+    let checkpoint_busy = checkpoint(&conn).map_err(err)?;
+    drop(conn);
+    Ok(VacuumReport {
+        bytes_before,
+        bytes_after: archive_bytes(path),
+        merge_steps,
+        merge_unfinished,
+        checkpoint_busy,
+        full,
+    })
+}
+
+/// The index's structure record (FTS5 keeps it at rowid 10 of its `_data` table): it
+/// lists the segments, so a merge step that leaves it as it was had nothing left to do.
+/// (`total_changes` cannot tell: the merge command itself counts as a change.)
+fn structure(conn: &Connection) -> rusqlite::Result<Option<Vec<u8>>> {
+    conn.query_row(
+        "SELECT block FROM articles_fts_data WHERE id = 10",
+        [],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// `wal_checkpoint(TRUNCATE)`; true when a reader kept it from finishing.
+fn checkpoint(conn: &Connection) -> rusqlite::Result<bool> {
+    let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Ok(false);
+    }
+    let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+    Ok(busy != 0)
+}
+
+/// What `warta backup` wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupReport {
+    pub bytes: u64,
+    pub schema_version: i64,
+}
+
+/// Writes a consistent copy of the archive to `dest` (replacing a file there) and checks
+/// that the copy opens and passes `quick_check`. The copy is written beside `dest` under
+/// another name and renamed into place only once checked, so a failed backup never
+/// leaves a half-written file where the last good one was.
+pub fn backup(src: &Path, dest: &Path) -> Result<BackupReport, StoreError> {
+    let conn = open_existing(src, false)?;
+    let partial = suffixed(dest, &format!(".partial-{}", std::process::id()));
+    let _ = std::fs::remove_file(&partial);
+    let dest_err = |e| sql_err(dest, e);
+    let written = partial
+        .to_str()
+        .ok_or_else(|| StoreError::Unusable {
+            path: dest.to_path_buf(),
+            problem: "SQLite needs a backup name in UTF-8; choose another name".into(),
+        })
+        .and_then(|p| {
+            conn.execute("VACUUM INTO ?1", [p])
+                .map_err(|e| sql_err(src, e))
+        });
+    drop(conn);
+    let checked = written.and_then(|_| {
+        let copy = Connection::open_with_flags(&partial, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(dest_err)?;
+        let check: String = copy
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(dest_err)?;
+        if check != "ok" {
+            return Err(StoreError::Unusable {
+                path: partial.clone(),
+                problem: format!("the copy fails quick_check ({check}); nothing was replaced"),
+            });
+        }
+        let schema_version = copy
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(dest_err)?;
+        Ok(schema_version)
+    });
+    let schema_version = match checked {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&partial, dest).map_err(|e| {
+        let _ = std::fs::remove_file(&partial);
+        StoreError::Unusable {
+            path: dest.to_path_buf(),
+            problem: format!("cannot move the checked copy into place: {e}"),
+        }
+    })?;
+    Ok(BackupReport {
+        bytes: std::fs::metadata(dest).map_or(0, |m| m.len()),
+        schema_version,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn archive(dir: &Path, articles: usize) -> PathBuf {
+        let path = dir.join("a.db");
+        let store = Store::open(&path).unwrap();
+        drop(store);
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "INSERT INTO feeds (name, url, state, last_error, consecutive_failures)
+                 VALUES ('a', 'https://a.example/rss', 'failing', 'HTTP 500', 3);
+             INSERT INTO stories (id, created) VALUES (1, '2024-01-01T00:00:00Z');",
+        )
+        .unwrap();
+        for i in 0..articles {
+            // One transaction each: one FTS segment each, so there is something to merge.
+            conn.execute(
+                "INSERT INTO articles (story_id, feed_id, guid, url, title, fetched, fetched_ts,
+                     body, fingerprint, source, page_pending)
+                 VALUES (1, 1, ?1, ?1, 'judul', '2024-01-01T00:00:00Z', 0, ?2, ?1, 'feed', ?3)",
+                rusqlite::params![
+                    format!("g{i}"),
+                    format!("banjir samarinda kata{i} lagi"),
+                    i64::from(i % 2 == 0)
+                ],
+            )
+            .unwrap();
+        }
+        path
+    }
+
+    fn segments(path: &Path) -> i64 {
+        let conn = Connection::open(path).unwrap();
+        conn.query_row("SELECT count(*) FROM articles_fts_data", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn inspect_reports_quick_check_schema_and_feed_states() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = archive(dir.path(), 2);
+        let i = inspect(&path).unwrap();
+        assert_eq!(i.quick_check, vec!["ok".to_string()]);
+        assert_eq!(i.schema_version, known_schema_version());
+        assert_eq!(i.feeds.len(), 1);
+        assert_eq!(i.feeds[0].state, "failing");
+        assert_eq!(i.feeds[0].consecutive_failures, 3);
+    }
+
+    #[test]
+    fn inspect_never_creates_a_missing_archive() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("none.db");
+        assert!(matches!(inspect(&path), Err(StoreError::Missing { .. })));
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn gauges_count_pending_pages_and_states() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = archive(dir.path(), 5);
+        let g = gauges(&path).unwrap();
+        assert_eq!(g.pending_pages, 3);
+        assert_eq!(
+            g.feed_states,
+            vec![("a".to_string(), "failing".to_string())]
+        );
+        assert!(g.database_bytes > 0);
+    }
+
+    #[test]
+    fn vacuum_merges_the_index_and_keeps_search_working() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = archive(dir.path(), 40);
+        let before = segments(&path);
+        let r = vacuum(&path, false).unwrap();
+        assert!(r.merge_steps >= 1, "{r:?}");
+        assert!(!r.merge_unfinished);
+        assert!(segments(&path) < before);
+        let conn = Connection::open(&path).unwrap();
+        let hits: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'kata7'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(hits, 1);
+        // A second run finds nothing left to merge.
+        assert_eq!(vacuum(&path, true).unwrap().merge_steps, 0);
+    }
+
+    #[test]
+    fn backup_copies_a_checked_archive_and_leaves_no_partial_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = archive(dir.path(), 3);
+        let dest = dir.path().join("copy.db");
+        let r = backup(&path, &dest).unwrap();
+        assert_eq!(r.schema_version, known_schema_version());
+        assert!(r.bytes > 0);
+        let conn = Connection::open(&dest).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM articles", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 3);
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".partial-"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn backup_of_a_missing_archive_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = backup(&dir.path().join("none.db"), &dir.path().join("c.db")).unwrap_err();
+        assert!(e.to_string().contains("none.db"), "{e}");
+        assert!(!dir.path().join("c.db").exists());
+    }
+}
