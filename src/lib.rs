@@ -9,7 +9,8 @@
 //! `search` turns a user's query into a safe FTS5 expression that `store` runs.
 //!
 //! `feed`, `extract`, `dedup`, `dates` and `search::query` are pure: bytes, strings and `now`
-//! in, values out. Sockets live only in `fetch`; SQL only in `store`.
+//! in, values out. Outgoing connections live only in `fetch` (the daemon's
+//! own `/metrics` listener and systemd socket in `daemon`); SQL only in `store`.
 
 pub mod cli;
 pub mod config;
