@@ -84,7 +84,7 @@ pub fn run(ctx: &Context, args: &ExtractArgs) -> Result<u8> {
         Format::Json if pages.len() == 1 => render::json(&mut out, &pages[0]),
         Format::Json => render::json(&mut out, &pages),
         Format::Ndjson => render::ndjson(&mut out, &pages),
-        Format::Text => print_text(&mut out, &pages),
+        Format::Text => print_text(&mut render::printable(&mut out), &pages),
     })?;
     for p in &pages {
         if let Some(e) = &p.error {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use futures_util::StreamExt;
 
+use super::progress::Progress;
 use super::{Context, output, runtime};
 use crate::error::{Error, Result};
 use crate::ingest::{FeedReport, Ingest, PollStatus};
@@ -33,6 +34,8 @@ pub fn run(ctx: &Context, names: &[String], force: bool) -> Result<u8> {
                 Some((i, ids.get(i).copied()?))
             })
             .collect();
+        let progress = Progress::start(ctx.quiet, jobs.len() as u64, "feeds", "0 new");
+        let mut new_so_far = 0;
         let mut queue = schedule::HostQueues::default();
         for (i, id) in jobs {
             queue.push(crate::fetch::host_key(&config.feeds[i].url), (i, id));
@@ -53,8 +56,11 @@ pub fn run(ctx: &Context, names: &[String], force: bool) -> Result<u8> {
                 break;
             };
             queue.done(&host);
+            new_so_far += report.new;
+            progress.advance(format!("{new_so_far} new"));
             reports.push((i, report));
         }
+        drop(progress);
         // The summary lists feeds in the config's order, whatever order they finished in.
         reports.sort_by_key(|(i, _)| *i);
         Ok::<_, Error>(reports.into_iter().map(|(_, r)| r).collect::<Vec<_>>())

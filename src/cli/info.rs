@@ -33,7 +33,7 @@ pub fn show(ctx: &Context, id: &str, format: ShowFormat, versions: bool) -> Resu
                 .body_html
                 .clone()
                 .unwrap_or_else(|| paragraphs_to_html(&article.body));
-            writeln!(out, "{html}")
+            writeln!(render::printable(&mut out), "{html}")
         }
     })?;
     Ok(0)

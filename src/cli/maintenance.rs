@@ -23,7 +23,7 @@ pub struct VacuumArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  warta backup /srv/backup/warta-$(date +%F).db\n  warta backup copy.db --force    replace an earlier copy"
+    after_help = "Examples:\n  warta backup /srv/backup/warta-2024-11-20.db\n  warta backup copy.db --force    replace an earlier copy"
 )]
 pub struct BackupArgs {
     /// Where to write the copy (a new file).

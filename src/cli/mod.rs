@@ -1,6 +1,7 @@
 //! The command line: flags parsed once into typed values, one file per command, output only
 //! through `render`. Logs go to stderr; stdout carries results alone, so they can be piped.
 
+mod docs;
 mod doctor;
 mod export;
 mod extract;
@@ -8,15 +9,15 @@ mod feeds_io;
 mod fetch;
 mod info;
 mod maintenance;
+mod progress;
 mod reextract;
 mod render;
 mod search;
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::config::{Config, LogFormat};
 use crate::error::{Error, Result};
@@ -50,6 +51,9 @@ enum Command {
     /// Poll every enabled feed now, then on each feed's schedule, until SIGINT or SIGTERM.
     Daemon(DaemonArgs),
     /// One pass over the named feeds (all enabled feeds when none is named).
+    #[command(
+        after_help = "Examples:\n  warta fetch                                 poll every enabled feed once\n  warta fetch antara-kaltim prokal            only these feeds\n  warta fetch --force antara-kaltim           even if gone or asked to wait\n  warta -q fetch                              no progress bar, errors only"
+    )]
     Fetch {
         /// Feed names from the config.
         feeds: Vec<String>,
@@ -58,8 +62,14 @@ enum Command {
         force: bool,
     },
     /// Full-text search of the archive.
+    #[command(
+        after_help = "Examples:\n  warta search 'banjir samarinda' --since 7d\n  warta search banjir -tol --region 'Kalimantan Timur'\n  warta search '\"ibu kota nusantara\"' --sort newest --format json\n  warta search pilkada --count"
+    )]
     Search(search::SearchArgs),
     /// One archived article with its metadata, body and every other copy of the story.
+    #[command(
+        after_help = "Examples:\n  warta show 42\n  warta show 42 --format json\n  warta show 42 --versions                    with the texts before each revision"
+    )]
     Show {
         /// The article id (from `warta search`).
         id: String,
@@ -70,7 +80,10 @@ enum Command {
         versions: bool,
     },
     /// The configured feeds with their state; `feeds add` adds one.
-    #[command(args_conflicts_with_subcommands = true)]
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  warta feeds\n  warta feeds --format json\n  warta feeds add https://prokal.co/          find the site's feed and add it"
+    )]
     Feeds {
         #[arg(long, value_enum, default_value_t = TableFormat::Table)]
         format: TableFormat,
@@ -82,13 +95,20 @@ enum Command {
     /// Write the configured feeds as an OPML 2.0 subscription list.
     ExportOpml(feeds_io::ExportArgs),
     /// Archive totals.
+    #[command(after_help = "Examples:\n  warta stats\n  warta stats --format json")]
     Stats {
         #[arg(long, value_enum, default_value_t = TableFormat::Table)]
         format: TableFormat,
     },
     /// Run the extractor on saved pages (or standard input) without touching the archive.
+    #[command(
+        after_help = "Examples:\n  warta extract page.html --url https://kaltim.antaranews.com/berita/1\n  warta extract saved/*.html.gz --format ndjson\n  warta extract --format json < page.html"
+    )]
     Extract(extract::ExtractArgs),
     /// Run the current extractor again over the archived raw HTML.
+    #[command(
+        after_help = "Examples:\n  warta reextract\n  warta reextract --feed antara-kaltim --feed prokal"
+    )]
     Reextract {
         /// Only this feed's articles (repeatable).
         #[arg(long = "feed", value_name = "NAME")]
@@ -106,6 +126,16 @@ enum Command {
     Vacuum(maintenance::VacuumArgs),
     /// Write a consistent, checked copy of the archive, also while the daemon runs.
     Backup(maintenance::BackupArgs),
+    /// Print a completion script for a shell.
+    #[command(
+        after_help = "Examples:\n  warta completions bash > ~/.local/share/bash-completion/completions/warta\n  warta completions zsh > ~/.zfunc/_warta\n  warta completions fish > ~/.config/fish/completions/warta.fish"
+    )]
+    Completions(docs::CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command into a folder.
+    #[command(
+        after_help = "Examples:\n  warta man | man -l -                        read it now\n  warta man --dir man1                        warta.1, warta-fetch.1, … for packaging"
+    )]
+    Man(docs::ManArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -144,7 +174,11 @@ enum TableFormat {
 /// Runs the command line and returns the exit status.
 pub fn main() -> u8 {
     let args = search::reorder_args(std::env::args_os().collect());
-    let cli = match Cli::try_parse_from(args) {
+    let parsed = Cli::command()
+        .color(progress::clap_colour())
+        .try_get_matches_from(args)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             // --help and --version are not errors; clap knows which is which.
@@ -221,8 +255,8 @@ fn init_logging(cli: &Cli) -> bool {
     }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .with_writer(progress::LogWriter)
+        .with_ansi(progress::stderr_colour())
         .with_target(false)
         .try_init();
     false
@@ -280,6 +314,8 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Doctor(args) => doctor::run(&ctx, &args),
         Command::Vacuum(args) => maintenance::vacuum(&ctx, &args),
         Command::Backup(args) => maintenance::backup(&ctx, &args),
+        Command::Completions(args) => docs::completions(&args),
+        Command::Man(args) => docs::man(&args, ctx.quiet),
     }
 }
 

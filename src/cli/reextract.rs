@@ -5,6 +5,7 @@ use std::io::Write;
 use chrono::{DateTime, Utc};
 use url::Url;
 
+use super::progress::Progress;
 use super::{Context, output};
 use crate::dedup;
 use crate::error::{Error, Result};
@@ -26,6 +27,12 @@ pub fn run(ctx: &Context, feeds: &[String]) -> Result<u8> {
     let db = ctx.db_path(Some(&config))?;
     let mut store = Store::open(&db)?;
     let total = store.count_raw_articles(feeds)?;
+    let progress = Progress::start(
+        ctx.quiet,
+        u64::try_from(total).unwrap_or(0),
+        "articles",
+        "0 changed",
+    );
     let (mut seen, mut changed, mut after) = (0i64, 0usize, 0i64);
     loop {
         let articles = store.raw_articles(after, BATCH, feeds)?;
@@ -95,13 +102,11 @@ pub fn run(ctx: &Context, feeds: &[String]) -> Result<u8> {
         }
         changed += updates.len();
         store.update_extractions(&updates)?;
-        if total > BATCH as i64 {
-            eprint!("\rre-extracted {seen}/{total}, {changed} changed");
-        }
+        progress.advance_by(articles.len() as u64, format!("{changed} changed"));
+        // Where no bar is drawn (a service, a log file), -v still shows how far it got.
+        tracing::info!("re-extracted {seen}/{total}, {changed} changed");
     }
-    if total > BATCH as i64 {
-        eprintln!();
-    }
+    drop(progress);
     output(writeln!(
         std::io::stdout().lock(),
         "{changed} of {seen} articles changed"

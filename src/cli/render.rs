@@ -15,20 +15,80 @@ pub enum ListFormat {
     Csv,
 }
 
+/// The text formats are read on terminals, and their text comes from pages and feeds: a control
+/// character there (ESC starting a sequence that clears the screen or retitles the window, BEL,
+/// a lone CR that overwrites the line, the 8-bit CSI U+009B) is printed as U+FFFD instead of
+/// acted on. Newline and tab stay. JSON needs none of this: it escapes them itself.
+pub struct Printable<W: Write> {
+    inner: W,
+    /// 0xC2 ended the last write: it begins U+0080..U+00BF, of which U+0080..U+009F are C1
+    /// controls, so it waits for the next byte to say which.
+    held_c2: bool,
+}
+
+pub fn printable<W: Write>(inner: W) -> Printable<W> {
+    Printable {
+        inner,
+        held_c2: false,
+    }
+}
+
+const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
+
+impl<W: Write> Write for Printable<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        // C0 controls and DEL are single bytes in UTF-8, never inside another character.
+        let suspect = |b: &u8| matches!(b, 0x00..=0x08 | 0x0b..=0x1f | 0x7f | 0xc2);
+        if !self.held_c2 && !buf.iter().any(suspect) {
+            return self.inner.write_all(buf);
+        }
+        let mut clean = Vec::with_capacity(buf.len() + 8);
+        for &b in buf {
+            if std::mem::take(&mut self.held_c2) {
+                if (0x80..=0x9f).contains(&b) {
+                    clean.extend_from_slice(REPLACEMENT);
+                    continue;
+                }
+                clean.push(0xc2);
+            }
+            match b {
+                0xc2 => self.held_c2 = true,
+                b if suspect(&b) => clean.extend_from_slice(REPLACEMENT),
+                b => clean.push(b),
+            }
+        }
+        self.inner.write_all(&clean)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if std::mem::take(&mut self.held_c2) {
+            self.inner.write_all(&[0xc2])?;
+        }
+        self.inner.flush()
+    }
+}
+
 pub fn json<T: Serialize + ?Sized>(out: &mut impl Write, value: &T) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    // `from`, not `other`: a write error stays itself, so a closed pipe is still BrokenPipe.
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
     writeln!(out)
 }
 
 pub fn ndjson<T: Serialize>(out: &mut impl Write, values: &[T]) -> io::Result<()> {
     for v in values {
-        serde_json::to_writer(&mut *out, v).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut *out, v).map_err(io::Error::from)?;
         writeln!(out)?;
     }
     Ok(())
 }
 
 pub fn hits(out: &mut impl Write, hits: &[SearchHit], format: ListFormat) -> io::Result<()> {
+    let out = &mut printable(out);
     match format {
         ListFormat::Json => json(out, hits),
         ListFormat::Ndjson => ndjson(out, hits),
@@ -140,7 +200,7 @@ pub fn count(
 ) -> io::Result<()> {
     match format {
         ListFormat::Json | ListFormat::Ndjson => {
-            serde_json::to_writer(&mut *out, &c).map_err(io::Error::other)?;
+            serde_json::to_writer(&mut *out, &c).map_err(io::Error::from)?;
             writeln!(out)
         }
         ListFormat::Csv => writeln!(out, "stories,copies\n{},{}", c.stories, c.copies),
@@ -150,6 +210,7 @@ pub fn count(
 }
 
 pub fn article_text(out: &mut impl Write, a: &ArticleView) -> io::Result<()> {
+    let out = &mut printable(out);
     writeln!(out, "{}", a.title)?;
     writeln!(out)?;
     writeln!(out, "id:        {}", a.id)?;
@@ -223,6 +284,7 @@ pub fn article_text(out: &mut impl Write, a: &ArticleView) -> io::Result<()> {
 }
 
 pub fn feeds_table(out: &mut impl Write, rows: &[FeedRow]) -> io::Result<()> {
+    let out = &mut printable(out);
     let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
     writeln!(
         out,
@@ -302,6 +364,34 @@ fn truncate_chars(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn printed(chunks: &[&[u8]]) -> String {
+        let mut out = Vec::new();
+        let mut p = printable(&mut out);
+        for c in chunks {
+            p.write_all(c).unwrap();
+        }
+        p.flush().unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn control_characters_print_as_replacement_characters() {
+        assert_eq!(
+            printed(&["a\u{1b}[2Jb\u{7}c\rd\u{7f}".as_bytes()]),
+            "a\u{FFFD}[2Jb\u{FFFD}c\u{FFFD}d\u{FFFD}"
+        );
+        assert_eq!(
+            printed(&["line\n\tindented".as_bytes()]),
+            "line\n\tindented"
+        );
+        // The 8-bit CSI, even split between two writes; other U+0080.. characters stay.
+        let csi = "\u{9b}31m".as_bytes();
+        assert_eq!(printed(&[&csi[..1], &csi[1..]]), "\u{FFFD}31m");
+        assert_eq!(printed(&["¢ Â é ü — ⠁".as_bytes()]), "¢ Â é ü — ⠁");
+        let cent = "¢".as_bytes();
+        assert_eq!(printed(&[&cent[..1], &cent[1..]]), "¢");
+    }
 
     #[test]
     fn csv_quotes_only_when_needed() {

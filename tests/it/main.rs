@@ -9,6 +9,7 @@ mod support;
 
 mod archive;
 mod charset;
+mod cli;
 mod conditional;
 mod config;
 mod crash;
