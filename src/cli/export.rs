@@ -13,6 +13,7 @@ use clap::{Args, ValueEnum};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
+use super::progress::Progress;
 use super::{Context, output};
 use crate::error::{Error, Result};
 use crate::export::{self, warc::WarcWriter};
@@ -100,22 +101,39 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<u8> {
         .as_deref()
         .is_some_and(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")));
     let (sink, part) = open_output(args.output.as_deref())?;
+    // Counting costs a pass over the selection: only when a bar will show it.
+    let total = if super::progress::shown(ctx.quiet) {
+        store.export_count(&filter)?
+    } else {
+        0
+    };
+    let bar = Progress::start(ctx.quiet, total, "articles", "");
     let result = match args.format {
-        ExportFormat::Warc => warc(&store, &filter, sink, gzip, args.output.as_deref(), now),
+        ExportFormat::Warc => warc(
+            &store,
+            &filter,
+            sink,
+            gzip,
+            args.output.as_deref(),
+            now,
+            &bar,
+        ),
         ExportFormat::Jsonl | ExportFormat::Csv if gzip => {
             let gz = GzEncoder::new(sink, Compression::default());
-            articles(&store, &filter, gz, args.format).and_then(|(gz, counts)| {
+            articles(&store, &filter, gz, args.format, &bar).and_then(|(gz, counts)| {
                 let mut sink = gz.finish()?;
                 sink.flush()?;
                 Ok(((), counts))
             })
         }
-        ExportFormat::Jsonl | ExportFormat::Csv => articles(&store, &filter, sink, args.format)
-            .and_then(|(mut sink, counts)| {
+        ExportFormat::Jsonl | ExportFormat::Csv => {
+            articles(&store, &filter, sink, args.format, &bar).and_then(|(mut sink, counts)| {
                 sink.flush()?;
                 Ok(((), counts))
-            }),
+            })
+        }
     };
+    drop(bar);
     let counts = match result {
         Ok(((), counts)) => counts,
         Err(Stop::Store(e)) => {
@@ -188,6 +206,7 @@ fn articles<W: Write>(
     filter: &ExportFilter,
     mut out: W,
     format: ExportFormat,
+    bar: &Progress,
 ) -> std::result::Result<(W, ExportCounts), Stop> {
     if format == ExportFormat::Csv {
         export::csv::header(&mut out)?;
@@ -197,6 +216,7 @@ fn articles<W: Write>(
             ExportFormat::Csv => export::csv::row(&mut out, &a)?,
             _ => export::jsonl(&mut out, &a)?,
         }
+        bar.advance(String::new());
         Ok(())
     })?;
     Ok((out, counts))
@@ -209,6 +229,7 @@ fn warc<W: Write>(
     gzip: bool,
     file: Option<&Path>,
     now: DateTime<Utc>,
+    bar: &Progress,
 ) -> std::result::Result<((), ExportCounts), Stop> {
     let software = format!("warta/{}", env!("CARGO_PKG_VERSION"));
     let name = file
@@ -235,7 +256,11 @@ fn warc<W: Write>(
         ],
     )?;
     let mut unreadable = 0u64;
+    let mut last_article = None;
     let counts = store.export_pages(filter, |page| -> std::result::Result<(), Stop> {
+        if last_article.replace(page.article_id) != Some(page.article_id) {
+            bar.advance(String::new());
+        }
         let date = DateTime::parse_from_rfc3339(&page.fetched).map(|t| t.with_timezone(&Utc));
         let html = zstd::decode_all(page.html_zstd.as_slice());
         match (date, html) {

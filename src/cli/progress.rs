@@ -63,14 +63,18 @@ pub struct Progress {
     bar: ProgressBar,
 }
 
+/// Whether a bar would be drawn now (stderr a terminal, no `-q`, TERM not dumb).
+pub fn shown(quiet: bool) -> bool {
+    visible(
+        std::io::stderr().is_terminal(),
+        quiet,
+        std::env::var_os("TERM").as_deref(),
+    )
+}
+
 impl Progress {
     pub fn start(quiet: bool, total: u64, unit: &str, first: &str) -> Progress {
-        let shown = visible(
-            std::io::stderr().is_terminal(),
-            quiet,
-            std::env::var_os("TERM").as_deref(),
-        );
-        if !shown {
+        if !shown(quiet) {
             return Progress {
                 bar: ProgressBar::hidden(),
             };

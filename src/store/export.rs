@@ -186,6 +186,19 @@ impl Store {
         Ok(counts)
     }
 
+    /// How many articles the filter selects (for a progress bar: counted in its own
+    /// snapshot, so an export running alongside new writes may see a few more).
+    pub fn export_count(&self, filter: &ExportFilter) -> Result<u64, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT count(*) FROM articles a WHERE {SELECTED}"),
+                params![filter.since, filter.until, feeds_json(filter)],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| u64::try_from(n).unwrap_or(0))
+            .map_err(|e| self.err(e))
+    }
+
     /// A read transaction over the connection: every read until it is dropped sees one
     /// snapshot. DEFERRED takes no write lock, so a daemon's writes go on meanwhile.
     fn snapshot(&self) -> Result<rusqlite::Transaction<'_>, StoreError> {

@@ -429,6 +429,7 @@ fn nothing_is_drawn_on_piped_stderr() {
         &["-v", "fetch", "warta-uji"],
         &["reextract"],
         &["-v", "reextract"],
+        &["export", "--format", "jsonl"],
     ] {
         let run = ws.run(args);
         run.ok();
@@ -561,6 +562,13 @@ fn a_terminal_shows_the_bar_unless_quiet_or_dumb_and_colour_unless_no_color() {
         "no bar on a terminal:\n{reextract:?}"
     );
     assert!(reextract.contains("of 3 articles changed"), "{reextract:?}");
+    let out = ws.path().join("export.jsonl");
+    let export = on_terminal(&ws, &["export", "--format", "jsonl", "-o", &cmd::arg(&out)], &[]);
+    assert!(
+        export.contains("0/3 articles") || export.contains("3/3 articles"),
+        "no export bar on a terminal:\n{export:?}"
+    );
+    assert!(export.contains("exported 3 articles"), "{export:?}");
 
     // clap's own errors: coloured on a terminal, plain with NO_COLOR.
     let line = format!("'{}' --no-such-flag", env!("CARGO_BIN_EXE_warta"));
