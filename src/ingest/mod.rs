@@ -216,8 +216,15 @@ impl Ingest {
         {
             tracing::error!(error = %e, "cannot record hosts that asked us to wait");
         }
-        if let Some((from, to)) = &report.state_change {
-            tracing::warn!(feed = %feed.name, from = %from, to = %to, "feed changed state");
+        match &report.state_change {
+            // A feed's first good poll, or a recovery, is news but not a warning.
+            Some((from, to)) if to.as_str() == "ok" => {
+                tracing::info!(feed = %feed.name, from = %from, to = %to, "feed changed state")
+            }
+            Some((from, to)) => {
+                tracing::warn!(feed = %feed.name, from = %from, to = %to, "feed changed state")
+            }
+            None => {}
         }
         tracing::info!(
             feed = %feed.name,
