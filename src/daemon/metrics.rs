@@ -12,11 +12,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::fetch::FetchStats;
 use crate::ingest::{FeedReport, PollStatus};
 use crate::store::Gauges;
 
@@ -113,6 +114,8 @@ pub struct Metrics {
     feeds: Vec<(String, bool)>,
     started: DateTime<Utc>,
     stale_after: Duration,
+    /// Per-request latency, counted by the fetcher.
+    fetch: Option<Arc<FetchStats>>,
 }
 
 /// Why the archive cannot be used, as the listener found it at request time.
@@ -131,7 +134,14 @@ impl Metrics {
             feeds,
             started,
             stale_after,
+            fetch: None,
         }
+    }
+
+    /// Also serve the fetcher's request latency.
+    pub fn with_fetch_stats(mut self, stats: Arc<FetchStats>) -> Self {
+        self.fetch = Some(stats);
+        self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -289,6 +299,40 @@ impl Metrics {
         );
         let _ = writeln!(out, "warta_poll_duration_seconds_sum {}", h.sum);
         let _ = writeln!(out, "warta_poll_duration_seconds_count {}", h.count());
+
+        if let Some(f) = &self.fetch {
+            let r = f.snapshot();
+            header(
+                &mut out,
+                "warta_fetch_duration_seconds",
+                "histogram",
+                "Time one HTTP request took, from sending it to its last body byte (feeds, pages, robots.txt).",
+            );
+            for (bound, cumulative) in &r.buckets {
+                let le = bound.to_string();
+                sample(
+                    &mut out,
+                    "warta_fetch_duration_seconds_bucket",
+                    &[("le", &le)],
+                    *cumulative,
+                );
+            }
+            sample(
+                &mut out,
+                "warta_fetch_duration_seconds_bucket",
+                &[("le", "+Inf")],
+                r.count,
+            );
+            let _ = writeln!(out, "warta_fetch_duration_seconds_sum {}", r.sum_seconds);
+            let _ = writeln!(out, "warta_fetch_duration_seconds_count {}", r.count);
+            header(
+                &mut out,
+                "warta_fetch_failures_total",
+                "counter",
+                "HTTP requests that ended in an error: network, status, size or refusal.",
+            );
+            sample(&mut out, "warta_fetch_failures_total", &[], r.failures);
+        }
 
         header(
             &mut out,

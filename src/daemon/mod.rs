@@ -65,19 +65,22 @@ pub async fn run(
     }
 
     let started = Utc::now();
-    let metrics = Arc::new(metrics::Metrics::new(
-        config
-            .feeds
-            .iter()
-            .map(|f| (f.name.to_string(), f.enabled))
-            .collect(),
-        started,
-        metrics::stale_after(
-            enabled
+    let metrics = Arc::new(
+        metrics::Metrics::new(
+            config
+                .feeds
                 .iter()
-                .map(|&i| schedule::interval(&config.feeds[i].schedule, started)),
-        ),
-    ));
+                .map(|f| (f.name.to_string(), f.enabled))
+                .collect(),
+            started,
+            metrics::stale_after(
+                enabled
+                    .iter()
+                    .map(|&i| schedule::interval(&config.feeds[i].schedule, started)),
+            ),
+        )
+        .with_fetch_stats(ingest.fetcher.stats()),
+    );
     let server = match options.listen.or(config.daemon.listen) {
         Some(addr) => {
             let listener = listen::Listener::bind(addr, metrics.clone(), db.clone()).await?;

@@ -6,6 +6,7 @@
 
 mod charset;
 mod guard;
+mod stats;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,6 +20,7 @@ use url::Url;
 use crate::config::FetchConfig;
 pub use charset::decode_html;
 pub use guard::is_private_ip;
+pub use stats::{FetchStats, LATENCY_BUCKETS, LatencySnapshot};
 
 /// What a request is for: robots.txt is consulted for pages only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +104,7 @@ pub struct Fetcher {
     /// request per host is in flight at a time, so an entry is read by the request that
     /// wrote it.
     moves: Arc<Mutex<HashMap<String, Url>>>,
+    stats: Arc<FetchStats>,
 }
 
 /// Longest wait a Retry-After may impose: a broken header must not silence a host for
@@ -169,6 +172,7 @@ impl Fetcher {
             force: false,
             host_delays: HashMap::new(),
             moves,
+            stats: Arc::default(),
         })
     }
 
@@ -190,6 +194,12 @@ impl Fetcher {
         let mut d = self.deferred.lock().unwrap_or_else(|p| p.into_inner());
         let e = d.entry(host.to_string()).or_insert(until);
         *e = (*e).max(until);
+    }
+
+    /// Latency and failures of the requests made so far (shared: the daemon's `/metrics`
+    /// reads it while polls add to it).
+    pub fn stats(&self) -> Arc<FetchStats> {
+        self.stats.clone()
     }
 
     /// Hosts currently asking to wait, to persist across runs.
@@ -266,7 +276,12 @@ impl Fetcher {
             }
         }
         let result = match self.permits.acquire().await {
-            Ok(_permit) => self.send(url, validators).await,
+            Ok(_permit) => {
+                let sent = Instant::now();
+                let result = self.send(url, validators).await;
+                self.stats.observe(sent.elapsed(), result.is_ok());
+                result
+            }
             Err(_) => Err(FetchError::Network {
                 url: url.to_string(),
                 reason: "the fetcher is shutting down".into(),

@@ -563,7 +563,11 @@ fn a_terminal_shows_the_bar_unless_quiet_or_dumb_and_colour_unless_no_color() {
     );
     assert!(reextract.contains("of 3 articles changed"), "{reextract:?}");
     let out = ws.path().join("export.jsonl");
-    let export = on_terminal(&ws, &["export", "--format", "jsonl", "-o", &cmd::arg(&out)], &[]);
+    let export = on_terminal(
+        &ws,
+        &["export", "--format", "jsonl", "-o", &cmd::arg(&out)],
+        &[],
+    );
     assert!(
         export.contains("0/3 articles") || export.contains("3/3 articles"),
         "no export bar on a terminal:\n{export:?}"

@@ -191,6 +191,14 @@ fn daemon_serves_health_and_metrics_logs_json_and_talks_to_systemd() {
     assert!(sample(&metrics, "warta_database_bytes").unwrap_or(0.0) > 0.0);
     assert!(sample(&metrics, "warta_start_time_seconds").unwrap_or(0.0) > 1.7e9);
     assert!(metrics.contains("# TYPE warta_poll_duration_seconds histogram"));
+    // Every request counted: the feed and its three pages at least, the failed page too.
+    let requests = sample(&metrics, "warta_fetch_duration_seconds_count").unwrap_or(0.0);
+    assert!(requests >= 4.0, "{requests} requests\n{metrics}");
+    assert_eq!(
+        sample(&metrics, "warta_fetch_duration_seconds_bucket{le=\"+Inf\"}"),
+        Some(requests)
+    );
+    assert!(sample(&metrics, "warta_fetch_failures_total").unwrap_or(0.0) >= 1.0);
 
     // The rest of the tiny server's manners, over real TCP.
     assert_eq!(get(&addr, "/").0, 404);
