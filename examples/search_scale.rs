@@ -394,7 +394,11 @@ fn queries(store: &Store, g: &Generator, config: &Config, n: usize) -> Result<()
         for q in qs {
             let t = Instant::now();
             one(q)?;
-            times.push(t.elapsed().as_secs_f64() * 1e3);
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            if ms > 50.0 {
+                eprintln!("slow: {name}: `{q}` {ms:.1} ms");
+            }
+            times.push(ms);
             if class_start.elapsed() > CLASS_BUDGET {
                 break;
             }

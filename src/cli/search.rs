@@ -132,14 +132,13 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
     }
     let mut request = request;
     // Worked out here rather than inside `search`, to tell the user.
-    request.rank_cap = None;
-    if let Some(cutoff) = store.ranking_cutoff(&request, crate::store::RANK_CAP)? {
+    let cap = request.rank_cap.take().unwrap_or(crate::store::RANK_CAP);
+    if let Some(cutoff) = store.ranking_cutoff(&request, cap)? {
         request.min_rowid = Some(cutoff);
         if !ctx.quiet {
             eprintln!(
-                "note: more than {} articles match; ranked the newest of them \
-                 (narrow the query; --sort newest lists all, --count counts them)",
-                crate::store::RANK_CAP
+                "note: more than {cap} articles match; ranked the newest of them \
+                 (narrow the query; --sort newest lists all, --count counts them)"
             );
         }
     }

@@ -81,10 +81,15 @@ pub fn build_request(
     }
     let mut feeds = f.feeds.clone();
     feeds.extend(filters.feeds.iter().cloned());
+    let fts = q
+        .has_text()
+        .then(|| q.to_fts5_expanded(&|t| expand(t, aliases, prefix_words)));
     let request = SearchRequest {
-        fts: q
-            .has_text()
-            .then(|| q.to_fts5_expanded(&|t| expand(t, aliases, prefix_words))),
+        rank_cap: Some(
+            fts.as_deref()
+                .map_or(crate::store::RANK_CAP, crate::store::rank_cap_for),
+        ),
+        fts,
         feeds,
         region: f.region.clone(),
         tag: f.tag.clone(),
@@ -98,7 +103,6 @@ pub fn build_request(
         all: f.all,
         now: now.timestamp(),
         min_rowid: None,
-        rank_cap: Some(crate::store::RANK_CAP),
     };
     Ok((request, highlighter(&q, aliases)))
 }

@@ -38,7 +38,7 @@ pub use maintenance::{
     inspect, known_schema_version, vacuum,
 };
 pub use read::{ArticleView, CopyView, FeedRow, Stats, VersionView};
-pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder};
+pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder, rank_cap_for};
 pub use vocab::{MAX_PREFIX_WORDS, PrefixWords};
 pub use write::{
     Content, ItemOutcome, ItemWrite, PendingPage, PollOutcome, PollWrite, RawArticle, Reextracted,

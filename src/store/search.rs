@@ -49,11 +49,21 @@ pub struct SearchRequest {
     pub rank_cap: Option<i64>,
 }
 
-/// Matches ranked at most for a relevance sort. bm25 costs about half a microsecond per
-/// matching row, so a word in every other article of a million-article archive would take
-/// a quarter second to rank; the newest this-many matches rank in a few milliseconds, and
-/// the user is told.
+/// Matches ranked at most for a relevance sort of a query of up to four alternatives.
+/// bm25 costs about half a microsecond per matching row and alternative, so a word in
+/// every other article of a million-article archive would take a quarter second to rank;
+/// the newest this-many matches rank in a few milliseconds, and the user is told.
 pub const RANK_CAP: i64 = 20_000;
+
+/// The matches to rank for an FTS5 expression: [`RANK_CAP`], less for an expression of
+/// many alternatives (a prefix standing for 32 words, a name and its forms), so that the
+/// work, rows times alternatives, stays what four alternatives cost.
+pub fn rank_cap_for(fts: &str) -> i64 {
+    // Every alternative is one quoted string (`search::query` quotes all user text, and
+    // doubles a quote inside one, which counts twice: harmless here).
+    let alternatives = (fts.matches('"').count() / 2).max(1) as i64;
+    (RANK_CAP * 4 / alternatives.max(4)).max(RANK_CAP / 20)
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchHit {
