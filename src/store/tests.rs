@@ -741,7 +741,10 @@ fn a_prefix_of_many_words_is_capped_at_the_most_frequent() {
 #[test]
 fn many_alternatives_rank_fewer_matches() {
     assert_eq!(rank_cap_for("\"hari\""), RANK_CAP);
-    assert_eq!(rank_cap_for("(\"kutim\" OR \"kutai timur\") AND \"banjir\""), RANK_CAP);
+    assert_eq!(
+        rank_cap_for("(\"kutim\" OR \"kutai timur\") AND \"banjir\""),
+        RANK_CAP
+    );
     let words: Vec<String> = (0..32).map(|i| format!("\"kata{i}\"")).collect();
     assert_eq!(rank_cap_for(&words.join(" OR ")), RANK_CAP / 8);
     let many: Vec<String> = (0..500).map(|i| format!("\"kata{i}\"")).collect();

@@ -122,3 +122,33 @@ fn a_word_finds_its_inflected_forms_and_exact_matches_rank_first() {
     );
     assert!(ws.search("\"kunjungi rombongan\"", &[]).is_empty());
 }
+
+#[test]
+fn a_prefix_of_many_words_searches_the_most_frequent_and_says_so() {
+    // 40 different words starting with `zeta` in one article; `zetakota` in both.
+    let many: Vec<String> = (0..40).map(|i| format!("zeta{i:02}")).collect();
+    let marker = format!("Warga zetakota membaca {}.", many.join(" "));
+    let (_site, ws) = archive(
+        &[
+            ("Banyak kata", &marker),
+            ("Satu kata", "Hanya zetakota di sini."),
+        ],
+        "",
+    );
+    let run = ws.run(&["search", "zeta*", "--format", "json"]);
+    run.ok();
+    let hits: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(titles(&hits), ["Banyak kata", "Satu kata"]);
+    assert!(
+        run.stderr.contains("zeta* stands for more than 32 words"),
+        "{run:?}"
+    );
+    // A prefix of few words is searched whole and says nothing.
+    let narrow = ws.run(&["search", "zetak*", "--format", "json"]);
+    narrow.ok();
+    assert!(narrow.stderr.is_empty(), "{narrow:?}");
+    // One letter is a usage error naming the rule.
+    ws.run(&["search", "z*"])
+        .expect_code(2)
+        .stderr_names("at least 2 letters");
+}
