@@ -234,15 +234,11 @@ fn page_row(r: &Row<'_>) -> rusqlite::Result<(i64, Option<ExportPage>)> {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+    use chrono::{DateTime, FixedOffset, TimeZone};
 
     use super::*;
-    use crate::config::Config;
-    use crate::store::{Content, ItemWrite, PollWrite, Source, Timing};
-
-    fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2024, 11, 20, 3, 0, 0).unwrap()
-    }
+    use crate::store::ItemWrite;
+    use crate::store::tests::{content, poll, setup};
 
     fn day(d: u32) -> DateTime<FixedOffset> {
         FixedOffset::east_opt(8 * 3600)
@@ -251,47 +247,17 @@ mod tests {
             .unwrap()
     }
 
-    fn setup() -> (tempfile::TempDir, Store, Vec<i64>) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("archive.db")).unwrap();
-        let config = Config::parse(
-            "[[feed]]\nname = \"a\"\nurl = \"https://a.example/rss\"\n\
-             [[feed]]\nname = \"b\"\nurl = \"https://b.example/rss\"\n",
-            std::path::Path::new("feeds.toml"),
-        )
-        .unwrap();
-        let ids = store.sync_feeds(&config.feeds).unwrap();
-        (dir, store, ids)
-    }
-
     /// An article at `url` published on day `d`, with `pages` raw pages kept.
     fn item(url: &str, d: u32, body: &str, pages: usize) -> ItemWrite {
         let html = |n: usize| zstd::encode_all(format!("<p>{body} {n}</p>").as_bytes(), 3).unwrap();
+        let mut c = content(url, &format!("title of {url}"), body);
+        c.published = Some(day(d));
+        c.raw_pages = (1..=pages)
+            .map(|n| (format!("{url}?page={n}"), html(n)))
+            .collect();
         ItemWrite {
-            guid: url.into(),
-            link: url.into(),
-            keys: vec![crate::dedup::url_key(&url::Url::parse(url).unwrap())],
             published: Some(day(d)),
-            revision: None,
-            content: Some(Content {
-                url: url.into(),
-                title: format!("title of {url}"),
-                author: None,
-                published: Some(day(d)),
-                language: Some("id".into()),
-                body: body.into(),
-                body_html: None,
-                fingerprint: crate::dedup::fingerprint(body),
-                signature: crate::dedup::minhash::signature(body),
-                source: Source::Page,
-                note: None,
-                page_pending: false,
-                raw_pages: (1..=pages)
-                    .map(|n| (format!("{url}?page={n}"), html(n)))
-                    .collect(),
-                extractor_version: Some(1),
-                stems: String::new(),
-            }),
+            ..crate::store::tests::item(url, url, Some(c))
         }
     }
 
@@ -299,27 +265,7 @@ mod tests {
     fn seen_again(url: &str) -> ItemWrite {
         ItemWrite {
             guid: format!("{url}#again"),
-            link: url.into(),
-            keys: vec![crate::dedup::url_key(&url::Url::parse(url).unwrap())],
-            published: None,
-            revision: None,
-            content: None,
-        }
-    }
-
-    fn poll(feed_id: i64, items: Vec<ItemWrite>) -> PollWrite {
-        PollWrite {
-            feed_id,
-            now: now(),
-            validators: None,
-            items,
-            retries: vec![],
-            revisions: vec![],
-            timing: Timing {
-                not_before: now(),
-                next_poll: now(),
-            },
-            redirect: None,
+            ..crate::store::tests::item(url, url, None)
         }
     }
 
@@ -444,8 +390,8 @@ mod tests {
 
     #[test]
     fn an_export_is_a_snapshot_and_does_not_block_a_writer() {
-        let (dir, store) = three_articles();
-        let mut writer = Store::open(&dir.path().join("archive.db")).unwrap();
+        let (_dir, store) = three_articles();
+        let mut writer = Store::open(store.path()).unwrap();
         let feed_b: i64 = writer
             .conn
             .query_row("SELECT id FROM feeds WHERE name = 'b'", [], |r| r.get(0))

@@ -6,11 +6,11 @@ use super::*;
 use crate::config::Config;
 use crate::fetch::Validators;
 
-fn now() -> DateTime<Utc> {
+pub(super) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 11, 20, 3, 0, 0).unwrap()
 }
 
-fn setup() -> (tempfile::TempDir, Store, Vec<i64>) {
+pub(super) fn setup() -> (tempfile::TempDir, Store, Vec<i64>) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("sub/archive.db")).unwrap();
     let config = Config::parse(
@@ -23,7 +23,7 @@ fn setup() -> (tempfile::TempDir, Store, Vec<i64>) {
     (dir, store, ids)
 }
 
-fn content(url: &str, title: &str, body: &str) -> Content {
+pub(super) fn content(url: &str, title: &str, body: &str) -> Content {
     Content {
         url: url.into(),
         title: title.into(),
@@ -43,7 +43,7 @@ fn content(url: &str, title: &str, body: &str) -> Content {
     }
 }
 
-fn item(guid: &str, url: &str, c: Option<Content>) -> ItemWrite {
+pub(super) fn item(guid: &str, url: &str, c: Option<Content>) -> ItemWrite {
     ItemWrite {
         guid: guid.into(),
         link: url.into(),
@@ -54,7 +54,7 @@ fn item(guid: &str, url: &str, c: Option<Content>) -> ItemWrite {
     }
 }
 
-fn poll(feed_id: i64, items: Vec<ItemWrite>) -> PollWrite {
+pub(super) fn poll(feed_id: i64, items: Vec<ItemWrite>) -> PollWrite {
     PollWrite {
         feed_id,
         now: now(),
