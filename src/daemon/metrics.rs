@@ -274,57 +274,34 @@ impl Metrics {
         }
 
         let h = &inner.duration;
-        header(
+        let mut cumulative = 0;
+        let buckets: Vec<(f64, u64)> = BUCKETS
+            .iter()
+            .zip(h.counts.iter())
+            .map(|(bound, count)| {
+                cumulative += count;
+                (*bound, cumulative)
+            })
+            .collect();
+        histogram(
             &mut out,
             "warta_poll_duration_seconds",
-            "histogram",
             "Time one poll took: the feed fetch, its new article pages (spaced politely) and the archive write.",
-        );
-        let mut cumulative = 0;
-        for (bound, count) in BUCKETS.iter().zip(h.counts.iter()) {
-            cumulative += count;
-            let le = bound.to_string();
-            sample(
-                &mut out,
-                "warta_poll_duration_seconds_bucket",
-                &[("le", &le)],
-                cumulative,
-            );
-        }
-        sample(
-            &mut out,
-            "warta_poll_duration_seconds_bucket",
-            &[("le", "+Inf")],
+            &buckets,
             h.count(),
+            h.sum,
         );
-        let _ = writeln!(out, "warta_poll_duration_seconds_sum {}", h.sum);
-        let _ = writeln!(out, "warta_poll_duration_seconds_count {}", h.count());
 
         if let Some(f) = &self.fetch {
             let r = f.snapshot();
-            header(
+            histogram(
                 &mut out,
                 "warta_fetch_duration_seconds",
-                "histogram",
                 "Time one HTTP request took, from sending it to its last body byte (feeds, pages, robots.txt).",
-            );
-            for (bound, cumulative) in &r.buckets {
-                let le = bound.to_string();
-                sample(
-                    &mut out,
-                    "warta_fetch_duration_seconds_bucket",
-                    &[("le", &le)],
-                    *cumulative,
-                );
-            }
-            sample(
-                &mut out,
-                "warta_fetch_duration_seconds_bucket",
-                &[("le", "+Inf")],
+                &r.buckets,
                 r.count,
+                r.sum_seconds,
             );
-            let _ = writeln!(out, "warta_fetch_duration_seconds_sum {}", r.sum_seconds);
-            let _ = writeln!(out, "warta_fetch_duration_seconds_count {}", r.count);
             header(
                 &mut out,
                 "warta_fetch_failures_total",
@@ -399,6 +376,25 @@ impl Metrics {
         let _ = writeln!(out, "warta_start_time_seconds {}", self.started.timestamp());
         out
     }
+}
+
+/// A histogram from its cumulative `(bound, count)` buckets, total count and sum.
+fn histogram(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    buckets: &[(f64, u64)],
+    count: u64,
+    sum: f64,
+) {
+    header(out, name, "histogram", help);
+    let bucket = format!("{name}_bucket");
+    for (bound, cumulative) in buckets {
+        sample(out, &bucket, &[("le", &bound.to_string())], *cumulative);
+    }
+    sample(out, &bucket, &[("le", "+Inf")], count);
+    let _ = writeln!(out, "{name}_sum {sum}");
+    let _ = writeln!(out, "{name}_count {count}");
 }
 
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {
