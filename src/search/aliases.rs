@@ -177,41 +177,33 @@ impl Aliases {
     /// The other forms of the name written as `words` (a word or a phrase), each a token
     /// sequence; empty when it is in no group. What a highlighter marks.
     pub fn others(&self, words: &[String]) -> Vec<Vec<String>> {
-        let key: Vec<String> = words.iter().flat_map(|w| tokens(w)).collect();
-        if key.is_empty() {
-            return Vec::new();
-        }
-        let mut out: Vec<Vec<String>> = Vec::new();
-        for g in &self.groups {
-            if g.forms.contains(&key) {
-                for f in &g.forms {
-                    if *f != key && !out.contains(f) {
-                        out.push(f.clone());
-                    }
-                }
-            }
-        }
-        out
+        self.forms_of(words, |g| g.forms.clone())
     }
 
     /// What a query for `words` must also match to find every form of its name: the
     /// indexed key of a built-in group (which the index adds wherever another form is
     /// written), and the other forms of the user's groups.
     pub fn query_forms(&self, words: &[String]) -> Vec<Vec<String>> {
+        self.forms_of(words, |g| match &g.key {
+            Some(k) => vec![vec![k.clone()]],
+            None => g.forms.clone(),
+        })
+    }
+
+    /// `pick`'s forms of every group that has `words` as a form, each once, without
+    /// `words` itself.
+    fn forms_of(
+        &self,
+        words: &[String],
+        pick: impl Fn(&Group) -> Vec<Vec<String>>,
+    ) -> Vec<Vec<String>> {
         let typed: Vec<String> = words.iter().flat_map(|w| tokens(w)).collect();
-        if typed.is_empty() {
-            return Vec::new();
-        }
         let mut out: Vec<Vec<String>> = Vec::new();
-        for g in &self.groups {
-            if !g.forms.contains(&typed) {
-                continue;
-            }
-            let wanted: Vec<Vec<String>> = match &g.key {
-                Some(k) => vec![vec![k.clone()]],
-                None => g.forms.clone(),
-            };
-            for f in wanted {
+        if typed.is_empty() {
+            return out;
+        }
+        for g in self.groups.iter().filter(|g| g.forms.contains(&typed)) {
+            for f in pick(g) {
                 if f != typed && !out.contains(&f) {
                     out.push(f);
                 }
