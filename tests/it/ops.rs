@@ -99,6 +99,20 @@ fn listen_addr_from_json(stderr: &str) -> Option<String> {
     })
 }
 
+/// The address the daemon says it listens on, once it has said so.
+fn listening_addr(daemon: &Background) -> String {
+    let mut addr = None;
+    assert!(
+        wait_until(Duration::from_secs(10), || {
+            addr = listen_addr_from_json(&daemon.stderr());
+            addr.is_some()
+        }),
+        "the daemon did not log its listening address\n{}",
+        daemon.stderr()
+    );
+    addr.unwrap_or_default()
+}
+
 #[test]
 fn daemon_serves_health_and_metrics_logs_json_and_talks_to_systemd() {
     let site = site_with_feed();
@@ -152,16 +166,7 @@ fn daemon_serves_health_and_metrics_logs_json_and_talks_to_systemd() {
     assert!(heard("READY=1"), "no READY=1\n{}", daemon.stderr());
     assert!(heard("WATCHDOG=1"), "no WATCHDOG=1\n{}", daemon.stderr());
 
-    let mut addr = None;
-    assert!(
-        wait_until(Duration::from_secs(10), || {
-            addr = listen_addr_from_json(&daemon.stderr());
-            addr.is_some()
-        }),
-        "the daemon did not log its listening address\n{}",
-        daemon.stderr()
-    );
-    let addr = addr.unwrap_or_default();
+    let addr = listening_addr(&daemon);
 
     // Healthy once the first poll has finished.
     assert!(
@@ -248,16 +253,7 @@ fn healthz_gives_the_reason_when_every_poll_fails() {
     site.route("/feed.xml", Route::status(500));
     let ws = Workspace::with_feeds(&[Feed::new("rusak", &site.url("/feed.xml"))]);
     let mut daemon = ws.spawn(&["daemon", "--listen", "127.0.0.1:0", "--log-format", "json"]);
-    let mut addr = None;
-    assert!(
-        wait_until(Duration::from_secs(10), || {
-            addr = listen_addr_from_json(&daemon.stderr());
-            addr.is_some()
-        }),
-        "{}",
-        daemon.stderr()
-    );
-    let addr = addr.unwrap_or_default();
+    let addr = listening_addr(&daemon);
     let want = (
         503,
         "no poll has succeeded since start (1 finished, all failed)\n".to_string(),
