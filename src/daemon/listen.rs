@@ -310,6 +310,17 @@ mod tests {
         })
     }
 
+    /// A listener on a free loopback port, serving.
+    async fn start(dir: &std::path::Path) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let l = Listener {
+            listener,
+            state: state(dir),
+        };
+        let addr = l.local_addr().unwrap();
+        (addr, l.serve())
+    }
+
     async fn exchange(addr: SocketAddr, request: &[u8]) -> String {
         let mut s = TcpStream::connect(addr).await.unwrap();
         s.write_all(request).await.unwrap();
@@ -321,13 +332,7 @@ mod tests {
     #[tokio::test]
     async fn routes_methods_and_limits_over_loopback() {
         let dir = tempfile::tempdir().unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let l = Listener {
-            listener,
-            state: state(dir.path()),
-        };
-        let addr = l.local_addr().unwrap();
-        let server = l.serve();
+        let (addr, server) = start(dir.path()).await;
 
         let r = exchange(addr, b"GET /nothing HTTP/1.1\r\n\r\n").await;
         assert!(r.starts_with("HTTP/1.1 404 "), "{r}");
@@ -359,13 +364,7 @@ mod tests {
     #[tokio::test]
     async fn a_silent_client_is_answered_408_and_let_go() {
         let dir = tempfile::tempdir().unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let l = Listener {
-            listener,
-            state: state(dir.path()),
-        };
-        let addr = l.local_addr().unwrap();
-        let server = l.serve();
+        let (addr, server) = start(dir.path()).await;
         let mut s = TcpStream::connect(addr).await.unwrap();
         s.write_all(b"GET /metr").await.unwrap();
         let mut out = Vec::new();
