@@ -266,9 +266,6 @@ impl Store {
                 |r| r.get(0),
             )
             .map_err(|e| self.err(e))?;
-        let page_size = count("PRAGMA page_size")?;
-        let page_count = count("PRAGMA page_count")?;
-        let wal = std::fs::metadata(wal_path(&self.path)).map_or(0, |m| m.len() as i64);
         Ok(Stats {
             feeds,
             articles,
@@ -280,7 +277,9 @@ impl Store {
             articles_24h,
             from_feed_text: count("SELECT count(*) FROM articles WHERE source = 'feed'")?,
             pending_pages: count("SELECT count(*) FROM articles WHERE page_pending = 1")?,
-            database_bytes: page_size * page_count + wal,
+            // On disk, as /metrics reports it: the file and its write-ahead log.
+            database_bytes: i64::try_from(super::maintenance::archive_bytes(&self.path))
+                .unwrap_or(i64::MAX),
         })
     }
 
@@ -300,10 +299,4 @@ impl Store {
         let rows = stmt.query_map([], |r| r.get(0)).map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
-}
-
-fn wal_path(db: &std::path::Path) -> std::path::PathBuf {
-    let mut s = db.as_os_str().to_owned();
-    s.push("-wal");
-    std::path::PathBuf::from(s)
 }
