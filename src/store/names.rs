@@ -99,7 +99,10 @@ fn rekey(tx: &rusqlite::Transaction, old: &str, new: &str) -> rusqlite::Result<u
         let fresh = crate::stem::article_stems(language.as_deref(), &title, &body);
         if fresh != stems {
             update.execute(rusqlite::params![id, fresh])?;
-            super::vocab::note_words(tx, &[&fresh])?;
+            // Only the keys are new words; the roots were counted when the article was
+            // written, and counting them again would skew the prefix expansions.
+            let keys = crate::search::aliases::index_keys(&format!("{title}\n{body}")).join(" ");
+            super::vocab::note_words(tx, &[&keys])?;
             changed += 1;
         }
     }
