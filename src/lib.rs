@@ -26,6 +26,7 @@ pub mod extract;
 pub mod feed;
 pub mod fetch;
 pub mod ingest;
+pub mod lock;
 pub mod schedule;
 pub mod stem;
 pub mod model;

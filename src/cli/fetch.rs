@@ -22,6 +22,7 @@ pub fn run(ctx: &Context, names: &[String], force: bool) -> Result<u8> {
         .map(|f| f.name.to_string())
         .collect();
     let db = ctx.db_path(Some(&config))?;
+    let _lock = crate::lock::ArchiveLock::acquire(&db, "fetch", Some(&config.file))?;
     let store = Store::open(&db)?;
     let config = Arc::new(config);
     let ingest = Ingest::new(config.clone(), store, force).map_err(Error::failure)?;

@@ -25,6 +25,8 @@ pub fn run(ctx: &Context, feeds: &[String]) -> Result<u8> {
         }
     }
     let db = ctx.db_path(Some(&config))?;
+    // It rewrites bodies and the index in long batches: alone, not between a daemon's polls.
+    let _lock = crate::lock::ArchiveLock::acquire(&db, "reextract", Some(&config.file))?;
     let mut store = Store::open(&db)?;
     let total = store.count_raw_articles(feeds)?;
     let progress = Progress::start(

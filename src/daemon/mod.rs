@@ -51,6 +51,7 @@ pub async fn run(
     options: Options,
 ) -> Result<(), Error> {
     let db = db_flag.unwrap_or_else(|| config.archive.path.clone());
+    let _lock = crate::lock::ArchiveLock::acquire(&db, "daemon", Some(&config.file))?;
     let store = Store::open(&db)?;
     let ingest = Arc::new(Ingest::new(config.clone(), store, false).map_err(Error::failure)?);
     let ids = ingest.sync_feeds().await?;

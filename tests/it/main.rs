@@ -21,6 +21,7 @@ mod extract;
 mod faults;
 mod fixtures;
 mod health;
+mod lock;
 mod opml;
 mod ops;
 mod pages;

@@ -17,7 +17,7 @@ use crate::support::{
 
 /// A site with a feed of two items: one page that extracts, one that is missing (404), so a
 /// poll archives two articles and records one page failure.
-fn site_with_feed() -> Server {
+pub(crate) fn site_with_feed() -> Server {
     let site = Server::start("127.0.0.1");
     site.route(
         "/erau",
@@ -380,15 +380,13 @@ fn doctor_names_a_gone_feed_and_a_broken_config() {
     assert!(line.contains("feeds.toml:2"), "{run:?}");
 }
 
-#[test]
-fn vacuum_and_backup_work_while_the_daemon_holds_the_archive() {
-    let site = site_with_feed();
-    let ws = Workspace::new();
+/// A daemon over [`site_with_feed`] polled on `schedule`, once it has archived the feed.
+pub(crate) fn daemon_that_archived(site: &Server, ws: &Workspace, schedule: &str) -> Background {
     ws.write_config(&config_text(
         &[],
-        &[Feed::new("harian", &site.url("/feed.xml")).with("schedule = \"1s\"")],
+        &[Feed::new("harian", &site.url("/feed.xml")).with(&format!("schedule = \"{schedule}\""))],
     ));
-    let mut daemon = ws.spawn(&["daemon"]);
+    let daemon = ws.spawn(&["daemon"]);
     assert!(
         wait_until(Duration::from_secs(30), || {
             ws.db_path().exists() && {
@@ -399,6 +397,14 @@ fn vacuum_and_backup_work_while_the_daemon_holds_the_archive() {
         "the daemon did not archive\n{}",
         daemon.stderr()
     );
+    daemon
+}
+
+#[test]
+fn vacuum_and_backup_work_while_the_daemon_holds_the_archive() {
+    let site = site_with_feed();
+    let ws = Workspace::new();
+    let mut daemon = daemon_that_archived(&site, &ws, "1s");
 
     let run = ws.run(&["vacuum"]);
     run.ok();
