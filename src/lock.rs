@@ -154,6 +154,18 @@ fn held_message(db: &Path, holder: Option<Holder>) -> String {
     )
 }
 
+/// Asks the daemon `pid` to re-read its config (SIGHUP).
+#[cfg(unix)]
+pub fn ask_reload(pid: u32) -> std::io::Result<()> {
+    let pid = libc::pid_t::try_from(pid)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a pid"))?;
+    // SAFETY: kill(2) takes plain integers; a wrong pid is an error, not undefined behaviour.
+    match unsafe { libc::kill(pid, libc::SIGHUP) } {
+        0 => Ok(()),
+        _ => Err(std::io::Error::last_os_error()),
+    }
+}
+
 /// `flock` without waiting: Ok(false) when another process holds a conflicting lock.
 #[cfg(unix)]
 fn try_flock(file: &File, kind: libc::c_int) -> std::io::Result<bool> {

@@ -159,6 +159,9 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> Result<u8> {
         edit.skipped()
     ));
     output(std::io::stdout().write_all(out.as_bytes()))?;
+    if edit.added() > 0 {
+        tell_daemon(ctx, &path);
+    }
     Ok(0)
 }
 
@@ -294,7 +297,55 @@ fn add(ctx: &Context, args: &AddArgs) -> Result<u8> {
     }
     save(&path, &original, existed, &edit)?;
     output(std::io::stdout().write_all(format!("{outcome}\n").as_bytes()))?;
+    tell_daemon(ctx, &path);
     Ok(0)
+}
+
+/// Says on stderr whether a daemon will poll the feeds just added to `config_file`, and
+/// asks one that runs on its archive with this file to re-read it now (SIGHUP).
+fn tell_daemon(ctx: &Context, config_file: &Path) {
+    let Some(db) = Config::load(config_file)
+        .ok()
+        .and_then(|c| ctx.db_path(Some(&c)).ok())
+    else {
+        return;
+    };
+    let msg = match crate::lock::holder(&db) {
+        None => format!(
+            "no daemon is running on {}; `warta daemon` polls the new feeds when it starts",
+            db.display()
+        ),
+        Some(h) if h.command != "daemon" => format!(
+            "`warta {}` (pid {}) is writing {}; it does not re-read the config, the next run does",
+            h.command,
+            h.pid,
+            db.display()
+        ),
+        Some(h) => {
+            let ours = std::fs::canonicalize(config_file).unwrap_or_else(|_| config_file.into());
+            match &h.config {
+                Some(theirs) if *theirs != ours => format!(
+                    "the daemon on {} (pid {}) reads {}, not {}; it will not see this change",
+                    db.display(),
+                    h.pid,
+                    theirs.display(),
+                    config_file.display()
+                ),
+                _ => match crate::lock::ask_reload(h.pid) {
+                    Ok(()) => format!(
+                        "told the running daemon (pid {}) to re-read {}; it polls the new feeds now",
+                        h.pid,
+                        config_file.display()
+                    ),
+                    Err(e) => format!(
+                        "the running daemon (pid {pid}) picks this up within a minute (asking it now failed: {e}); `kill -HUP {pid}` applies it at once",
+                        pid = h.pid
+                    ),
+                },
+            }
+        }
+    };
+    eprintln!("warta: {msg}");
 }
 
 fn same_url(config: &Config, url: &Url) -> Option<String> {

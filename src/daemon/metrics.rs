@@ -103,6 +103,9 @@ struct Inner {
     last_success: Option<DateTime<Utc>>,
     /// Polls that finished (ok, not modified, or failed); skips are not polls that ran.
     finished: u64,
+    /// Configured feeds in config order, with whether each is enabled.
+    configured: Vec<(String, bool)>,
+    stale_after: Duration,
 }
 
 /// A per-feed counter: its name, its HELP text, and how to read it.
@@ -110,10 +113,7 @@ type PerFeed = (&'static str, &'static str, fn(&FeedCounters) -> u64);
 
 pub struct Metrics {
     inner: Mutex<Inner>,
-    /// Configured feeds in config order, with whether each is enabled.
-    feeds: Vec<(String, bool)>,
     started: DateTime<Utc>,
-    stale_after: Duration,
     /// Per-request latency, counted by the fetcher.
     fetch: Option<Arc<FetchStats>>,
 }
@@ -123,19 +123,29 @@ pub type DbProblem = Option<String>;
 
 impl Metrics {
     pub fn new(feeds: Vec<(String, bool)>, started: DateTime<Utc>, stale_after: Duration) -> Self {
-        let mut inner = Inner::default();
+        let metrics = Metrics {
+            inner: Mutex::new(Inner::default()),
+            started,
+            fetch: None,
+        };
+        metrics.set_feeds(feeds, stale_after);
+        metrics
+    }
+
+    /// The configured feeds (at start, and again after a reload): a feed no longer
+    /// configured loses its counters, so that a removed failing feed does not keep
+    /// `/healthz` unhealthy; the others keep theirs.
+    pub fn set_feeds(&self, feeds: Vec<(String, bool)>, stale_after: Duration) {
+        let mut inner = self.lock();
+        let mut counters = std::mem::take(&mut inner.feeds);
         for (name, enabled) in &feeds {
             if *enabled {
-                inner.feeds.insert(name.clone(), FeedCounters::default());
+                let kept = counters.remove(name).unwrap_or_default();
+                inner.feeds.insert(name.clone(), kept);
             }
         }
-        Metrics {
-            inner: Mutex::new(inner),
-            feeds,
-            started,
-            stale_after,
-            fetch: None,
-        }
+        inner.configured = feeds;
+        inner.stale_after = stale_after;
     }
 
     /// Also serve the fetcher's request latency.
@@ -192,9 +202,9 @@ impl Metrics {
         if inner.finished == 0 {
             return Err("starting: no poll has finished yet".into());
         }
-        let window = chrono::Duration::from_std(self.stale_after)
+        let window = chrono::Duration::from_std(inner.stale_after)
             .unwrap_or_else(|_| chrono::Duration::hours(2));
-        let hours = crate::config::format_duration(self.stale_after);
+        let hours = crate::config::format_duration(inner.stale_after);
         match inner.last_success {
             None => {
                 return Err(format!(
@@ -340,7 +350,7 @@ impl Metrics {
                 "Configured feeds by state (ok, failing, gone, moved, new, disabled).",
             );
             let mut by_state: BTreeMap<&str, u64> = STATES.iter().map(|s| (*s, 0)).collect();
-            for (name, enabled) in &self.feeds {
+            for (name, enabled) in &inner.configured {
                 let state = if *enabled {
                     g.feed_states
                         .iter()

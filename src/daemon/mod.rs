@@ -24,13 +24,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use tokio::signal::unix::{Signal, SignalKind};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
-use crate::config::{Config, Schedule};
+use crate::config::{Config, FeedConfig, Schedule};
 use crate::error::Error;
 use crate::ingest::{Ingest, PollStatus};
+use crate::model::FeedName;
 use crate::schedule;
 use crate::store::Store;
 
@@ -50,37 +52,22 @@ pub async fn run(
     db_flag: Option<PathBuf>,
     options: Options,
 ) -> Result<(), Error> {
-    let db = db_flag.unwrap_or_else(|| config.archive.path.clone());
+    // First: from here on neither signal ends the process abruptly, even during start-up.
+    let mut terminate = signal(SignalKind::terminate(), "SIGTERM")?;
+    let mut hangup = signal(SignalKind::hangup(), "SIGHUP")?;
+    let db = db_flag
+        .clone()
+        .unwrap_or_else(|| config.archive.path.clone());
     let _lock = crate::lock::ArchiveLock::acquire(&db, "daemon", Some(&config.file))?;
     let store = Store::open(&db)?;
+    no_enabled_feeds(&config).map_or(Ok(()), |e| Err(Error::usage(e)))?;
     let ingest = Arc::new(Ingest::new(config.clone(), store, false).map_err(Error::failure)?);
     let ids = ingest.sync_feeds().await?;
-    let enabled: Vec<usize> = (0..config.feeds.len())
-        .filter(|&i| config.feeds[i].enabled)
-        .collect();
-    if enabled.is_empty() {
-        return Err(Error::usage(format!(
-            "{} has no enabled feeds; add a [[feed]] with a name and url",
-            config.file.display()
-        )));
-    }
 
     let started = Utc::now();
     let metrics = Arc::new(
-        metrics::Metrics::new(
-            config
-                .feeds
-                .iter()
-                .map(|f| (f.name.to_string(), f.enabled))
-                .collect(),
-            started,
-            metrics::stale_after(
-                enabled
-                    .iter()
-                    .map(|&i| schedule::interval(&config.feeds[i].schedule, started)),
-            ),
-        )
-        .with_fetch_stats(ingest.fetcher.stats()),
+        metrics::Metrics::new(feed_list(&config), started, stale_window(&config, started))
+            .with_fetch_stats(ingest.fetcher.stats()),
     );
     let server = match options.listen.or(config.daemon.listen) {
         Some(addr) => {
@@ -99,133 +86,97 @@ pub async fn run(
 
     // Unbounded: every feed on one schedule fires in the same scheduler check, and a tick
     // dropped for want of room is a poll silently lost (measured: a quarter of 10,000).
-    let (tx, mut rx) = mpsc::unbounded_channel::<usize>();
-    let mut groups = group_by_schedule(&config, &enabled);
-    let mut scheduler = schedule_groups(&groups, &tx).await?;
+    let (tx, mut rx) = mpsc::unbounded_channel::<(u64, usize)>();
+    let mut plan = Plan::new(config, ingest, &ids, &tx, 0).await?;
     let mut lateness = tokio::time::interval(Duration::from_secs(30));
     lateness.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    tracing::info!(feeds = enabled.len(), archive = %db.display(), "daemon started");
-    notifier.notify(&format!("READY=1\nSTATUS=polling {} feeds", enabled.len()));
+    let mut housekeeping = tokio::time::interval(housekeeping_every());
+    housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut config_seen = fingerprint(&plan.config.file);
+    let fixed = Fixed {
+        db: db_flag.is_some(),
+        listen: options.listen.is_some(),
+    };
+    let enabled = plan.enabled().count();
+    tracing::info!(feeds = enabled, archive = %db.display(), "daemon started");
+    notifier.notify(&format!("READY=1\nSTATUS=polling {enabled} feeds"));
 
-    // When each feed may be polled again (publisher's ask, failure backoff), as the last
-    // poll decided; from the archive at start, then from each poll's report.
-    let mut not_before: HashMap<usize, DateTime<Utc>> = HashMap::new();
-    for &i in &enabled {
-        let id = ids.get(i).copied().unwrap_or_default();
-        match ingest.db_feed_state(id).await {
-            Ok(state) => {
-                if let Some(t) = state.not_before {
-                    not_before.insert(i, t);
-                }
-            }
-            Err(e) => {
-                tracing::warn!(feed = %config.feeds[i].name, error = %e, "cannot read feed state")
-            }
-        }
-    }
+    let mut polls = Polls {
+        not_before: plan.not_before(plan.enabled()).await,
+        ..Polls::default()
+    };
     // The contract's first pass: every enabled feed once at start. A host that asked us to
     // wait is skipped by the fetcher, and says so.
-    let host_of = |i: usize| crate::fetch::host_key(&config.feeds[i].url);
-    let mut queue: schedule::HostQueues<usize> = schedule::HostQueues::default();
-    let mut queued: HashSet<usize> = HashSet::new();
-    for &i in &enabled {
-        queue.push(host_of(i), i);
-        queued.insert(i);
+    let first: Vec<FeedName> = plan.enabled().map(|f| f.name.clone()).collect();
+    for name in first {
+        polls.enqueue(&plan, name);
     }
-    let mut running: HashSet<usize> = HashSet::new();
-    // Ticks delayed by their jitter, waiting to join the queue.
-    let mut waiting: JoinSet<usize> = JoinSet::new();
-    let mut tasks: JoinSet<Option<DateTime<Utc>>> = JoinSet::new();
-    let mut task_feed: HashMap<tokio::task::Id, (usize, String)> = HashMap::new();
-    let mut terminate = terminate_signal()?;
     loop {
-        while running.len() < schedule::POLLS_AT_ONCE {
-            let Some((host, i)) = queue.pop() else { break };
-            queued.remove(&i);
-            running.insert(i);
-            let ingest = ingest.clone();
-            let config = config.clone();
-            let metrics = metrics.clone();
-            let id = ids.get(i).copied().unwrap_or_default();
-            let handle = tasks.spawn(async move {
-                let feed = &config.feeds[i];
-                let clock = std::time::Instant::now();
-                let report = ingest.poll_feed(feed, id, Utc::now()).await;
-                metrics.record(&(&report).into(), clock.elapsed(), Utc::now());
-                match &report.status {
-                    PollStatus::Failed(why) => {
-                        tracing::warn!(feed = %feed.name, error = %why, "poll failed")
-                    }
-                    PollStatus::Skipped(why) => {
-                        tracing::info!(feed = %feed.name, reason = %why, "poll skipped")
-                    }
-                    _ => {}
-                }
-                report.not_before
-            });
-            task_feed.insert(handle.id(), (i, host));
-        }
+        polls.start(&plan, &metrics);
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
             _ = terminate.recv() => break,
             _ = tick(&mut watchdog) => notifier.notify("WATCHDOG=1"),
-            Some(g) = rx.recv() => {
-                if let Some(group) = groups.get_mut(g) {
+            _ = hangup.recv() => {
+                config_seen = fingerprint(&plan.config.file);
+                plan = plan.reload("SIGHUP", fixed, &mut polls, &metrics, &tx).await;
+            }
+            _ = housekeeping.tick() => {
+                let now_seen = fingerprint(&plan.config.file);
+                if now_seen != config_seen {
+                    config_seen = now_seen;
+                    plan = plan.reload("the file changed", fixed, &mut polls, &metrics, &tx).await;
+                }
+            }
+            Some((generation, g)) = rx.recv() => {
+                if generation == plan.generation
+                    && let Some(group) = plan.groups.get_mut(g)
+                {
                     group.last_tick = std::time::Instant::now();
-                    for &i in &group.feeds {
-                        tick_feed(i, &config, &running, &queued, &not_before, &mut waiting);
+                    let names = group.feeds.clone();
+                    for name in names {
+                        polls.tick(&plan, name);
                     }
                 }
             }
             _ = lateness.tick() => {
-                for g in late_groups(&groups, std::time::Instant::now(), Utc::now()) {
-                    let Some(group) = groups.get_mut(g) else { continue };
+                for g in late_groups(&plan.groups, std::time::Instant::now(), Utc::now()) {
+                    let Some(group) = plan.groups.get_mut(g) else { continue };
                     tracing::warn!(
                         schedule = %group.schedule,
                         feeds = group.feeds.len(),
                         "the scheduler missed this schedule's tick; polling its feeds anyway"
                     );
                     group.last_tick = std::time::Instant::now();
-                    for &i in &group.feeds {
-                        tick_feed(i, &config, &running, &queued, &not_before, &mut waiting);
+                    let names = group.feeds.clone();
+                    for name in names {
+                        polls.tick(&plan, name);
                     }
                 }
             }
-            Some(Ok(i)) = waiting.join_next(), if !waiting.is_empty() => {
-                if !running.contains(&i) && queued.insert(i) {
-                    queue.push(host_of(i), i);
+            Some(Ok(name)) = polls.waiting.join_next(), if !polls.waiting.is_empty() => {
+                if plan.feed(&name).is_some() {
+                    polls.enqueue(&plan, name);
                 }
             }
-            Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => {
-                let (id, next) = match done {
-                    Ok((id, next)) => (id, next),
-                    Err(e) => {
-                        tracing::error!(error = %e, "a poll task ended abnormally");
-                        (e.id(), None)
-                    }
-                };
-                if let Some((i, host)) = task_feed.remove(&id) {
-                    running.remove(&i);
-                    queue.done(&host);
-                    if let Some(t) = next {
-                        not_before.insert(i, t);
-                    }
-                }
+            Some(done) = polls.tasks.join_next_with_id(), if !polls.tasks.is_empty() => {
+                polls.finished(&plan, done);
             }
         }
     }
 
+    let mut tasks = std::mem::take(&mut polls.tasks);
     tracing::info!(running = tasks.len(), "stopping");
     notifier.notify("STOPPING=1");
     if let Some(server) = server {
         server.abort();
     }
     // Stop the clock first so no new ticks arrive while polls finish.
-    if let Err(e) = scheduler.shutdown().await {
+    if let Err(e) = plan.scheduler.shutdown().await {
         tracing::debug!(error = %e, "scheduler shutdown");
     }
     rx.close();
-    waiting.abort_all();
+    polls.waiting.abort_all();
     let drained =
         tokio::time::timeout(GRACE, async { while tasks.join_next().await.is_some() {} }).await;
     if drained.is_err() {
@@ -240,24 +191,382 @@ pub async fn run(
     Ok(())
 }
 
+/// How often the daemon looks whether feeds.toml changed. `WARTA_CHECK_INTERVAL` (a
+/// duration) shortens it for tests; it is not a setting users need.
+fn housekeeping_every() -> Duration {
+    std::env::var("WARTA_CHECK_INTERVAL")
+        .ok()
+        .and_then(|v| crate::config::parse_duration(&v).ok())
+        .filter(|d| !d.is_zero())
+        .unwrap_or(Duration::from_secs(60))
+}
+
+/// What the config file holds now, to notice a change: its bytes' hash (a rename over it,
+/// as `feeds add` does, or an edit in place alike), or None when it cannot be read.
+fn fingerprint(file: &std::path::Path) -> Option<blake3::Hash> {
+    std::fs::read(file).ok().map(|b| blake3::hash(&b))
+}
+
+/// Why a config cannot run a daemon: it has no enabled feed.
+fn no_enabled_feeds(config: &Config) -> Option<String> {
+    (!config.feeds.iter().any(|f| f.enabled)).then(|| {
+        format!(
+            "{} has no enabled feeds; add a [[feed]] with a name and url",
+            config.file.display()
+        )
+    })
+}
+
+fn feed_list(config: &Config) -> Vec<(String, bool)> {
+    config
+        .feeds
+        .iter()
+        .map(|f| (f.name.to_string(), f.enabled))
+        .collect()
+}
+
+fn stale_window(config: &Config, now: DateTime<Utc>) -> Duration {
+    metrics::stale_after(
+        config
+            .feeds
+            .iter()
+            .filter(|f| f.enabled)
+            .map(|f| schedule::interval(&f.schedule, now)),
+    )
+}
+
+/// Settings the command line fixed for this run, which the config file cannot change.
+#[derive(Debug, Clone, Copy)]
+struct Fixed {
+    db: bool,
+    listen: bool,
+}
+
+/// The config in force and what the loop derives from it; replaced whole by a reload.
+struct Plan {
+    config: Arc<Config>,
+    ingest: Arc<Ingest>,
+    /// Each configured feed's row in the archive.
+    ids: HashMap<FeedName, i64>,
+    groups: Vec<Group>,
+    scheduler: JobScheduler,
+    /// Ticks of an earlier plan's scheduler, still in the channel, carry an older number.
+    generation: u64,
+}
+
+impl Plan {
+    async fn new(
+        config: Arc<Config>,
+        ingest: Arc<Ingest>,
+        ids: &[i64],
+        tx: &mpsc::UnboundedSender<(u64, usize)>,
+        generation: u64,
+    ) -> Result<Plan, Error> {
+        let groups = group_by_schedule(&config);
+        let scheduler = schedule_groups(&groups, tx, generation).await?;
+        Ok(Plan {
+            ids: config
+                .feeds
+                .iter()
+                .map(|f| f.name.clone())
+                .zip(ids.iter().copied())
+                .collect(),
+            config,
+            ingest,
+            groups,
+            scheduler,
+            generation,
+        })
+    }
+
+    fn enabled(&self) -> impl Iterator<Item = &FeedConfig> {
+        self.config.feeds.iter().filter(|f| f.enabled)
+    }
+
+    /// The feed of this name, if the config in force has it enabled.
+    fn feed(&self, name: &FeedName) -> Option<&FeedConfig> {
+        self.config.feed(name.as_str()).filter(|f| f.enabled)
+    }
+
+    /// When each of `feeds` may be polled again (publisher's ask, failure backoff), as the
+    /// archive recorded it.
+    async fn not_before<'a>(
+        &self,
+        feeds: impl Iterator<Item = &'a FeedConfig>,
+    ) -> HashMap<FeedName, DateTime<Utc>> {
+        let mut out = HashMap::new();
+        for f in feeds {
+            let id = self.ids.get(&f.name).copied().unwrap_or_default();
+            match self.ingest.db_feed_state(id).await {
+                Ok(state) => {
+                    if let Some(t) = state.not_before {
+                        out.insert(f.name.clone(), t);
+                    }
+                }
+                Err(e) => tracing::warn!(feed = %f.name, error = %e, "cannot read feed state"),
+            }
+        }
+        out
+    }
+
+    /// Reads the config file again and puts it in force: feeds added (or given a new
+    /// address) are polled now, removed ones are no longer scheduled, everything else is
+    /// used from the next poll on. A file that does not load is refused with the error a
+    /// start would give, and this plan stays.
+    async fn reload(
+        self,
+        trigger: &str,
+        fixed: Fixed,
+        polls: &mut Polls,
+        metrics: &metrics::Metrics,
+        tx: &mpsc::UnboundedSender<(u64, usize)>,
+    ) -> Plan {
+        let file = self.config.file.clone();
+        let refuse = |why: String| {
+            tracing::error!(
+                file = %file.display(),
+                trigger,
+                error = %why,
+                "config not reloaded; the old config stays in force"
+            );
+        };
+        let config = match Config::load(&file) {
+            Ok(c) => Arc::new(c),
+            Err(e) => {
+                refuse(e.to_string());
+                return self;
+            }
+        };
+        if let Some(why) = no_enabled_feeds(&config) {
+            refuse(why);
+            return self;
+        }
+        let ingest = match self.ingest.reconfigured(config.clone()) {
+            Ok(i) => Arc::new(i),
+            Err(e) => {
+                refuse(e);
+                return self;
+            }
+        };
+        let ids = match ingest.sync_feeds().await {
+            Ok(ids) => ids,
+            Err(e) => {
+                refuse(e.to_string());
+                return self;
+            }
+        };
+        let mut next = match Plan::new(config, ingest, &ids, tx, self.generation + 1).await {
+            Ok(p) => p,
+            Err(e) => {
+                refuse(e.to_string());
+                return self;
+            }
+        };
+        let mut old = self;
+        if let Err(e) = old.scheduler.shutdown().await {
+            tracing::debug!(error = %e, "old scheduler shutdown");
+        }
+        needs_restart(&old.config, &next.config, fixed);
+
+        let (mut added, mut edited, mut moved) = (Vec::new(), 0, Vec::new());
+        for f in next.enabled() {
+            match old.feed(&f.name) {
+                None => added.push(f.name.clone()),
+                Some(before) if before.url != f.url => moved.push(f.name.clone()),
+                Some(before) if feed_settings(before) != feed_settings(f) => edited += 1,
+                Some(_) => {}
+            }
+        }
+        let removed = old
+            .enabled()
+            .filter(|f| next.feed(&f.name).is_none())
+            .count();
+        // A new address is a new feed to the archive (its backoff was reset with it).
+        for name in &moved {
+            polls.not_before.remove(name);
+        }
+        let fresh: Vec<&FeedConfig> = added.iter().filter_map(|n| next.feed(n)).collect();
+        let asked = next.not_before(fresh.into_iter()).await;
+        polls.not_before.extend(asked);
+        polls.not_before.retain(|name, _| next.feed(name).is_some());
+        for name in added.iter().chain(&moved) {
+            polls.enqueue(&next, name.clone());
+        }
+        metrics.set_feeds(
+            feed_list(&next.config),
+            stale_window(&next.config, Utc::now()),
+        );
+        next.groups.iter_mut().for_each(|g| {
+            g.last_tick = std::time::Instant::now();
+        });
+        tracing::info!(
+            file = %file.display(),
+            trigger,
+            feeds = next.enabled().count(),
+            added = added.len(),
+            removed,
+            edited,
+            new_address = moved.len(),
+            "config reloaded"
+        );
+        next
+    }
+}
+
+/// What of a feed's settings a reload may change, for counting edited feeds.
+fn feed_settings(f: &FeedConfig) -> String {
+    format!(
+        "{:?}",
+        (
+            &f.schedule,
+            &f.title,
+            &f.region,
+            &f.language,
+            &f.tags,
+            f.full_text,
+            f.per_host_delay,
+            &f.extract
+        )
+    )
+}
+
+/// Settings read once at start: a change is logged, and waits for a restart.
+fn needs_restart(old: &Config, new: &Config, fixed: Fixed) {
+    if !fixed.db && old.archive.path != new.archive.path {
+        tracing::warn!(
+            archive = %old.archive.path.display(),
+            new = %new.archive.path.display(),
+            "[archive] path changed; the daemon goes on writing the old archive until it is restarted"
+        );
+    }
+    if !fixed.listen && old.daemon.listen != new.daemon.listen {
+        tracing::warn!("[daemon] listen changed; it takes effect when the daemon is restarted");
+    }
+    if old.daemon.log_format != new.daemon.log_format {
+        tracing::warn!("[daemon] log_format changed; it takes effect when the daemon is restarted");
+    }
+}
+
+/// The polls of the loop: waiting per host, running, and what each feed's last poll asked.
+#[derive(Default)]
+struct Polls {
+    queue: schedule::HostQueues<FeedName>,
+    queued: HashSet<FeedName>,
+    running: HashSet<FeedName>,
+    /// When each feed may be polled again (publisher's ask, failure backoff), as the last
+    /// poll decided; from the archive at start, then from each poll's report.
+    not_before: HashMap<FeedName, DateTime<Utc>>,
+    /// Ticks delayed by their jitter, waiting to join the queue.
+    waiting: JoinSet<FeedName>,
+    tasks: JoinSet<Option<DateTime<Utc>>>,
+    task_feed: HashMap<tokio::task::Id, (FeedName, String)>,
+}
+
+impl Polls {
+    /// Queues a poll of `name` unless one is queued or running.
+    fn enqueue(&mut self, plan: &Plan, name: FeedName) {
+        let Some(feed) = plan.feed(&name) else { return };
+        if !self.running.contains(&name) && self.queued.insert(name.clone()) {
+            self.queue.push(crate::fetch::host_key(&feed.url), name);
+        }
+    }
+
+    /// Starts queued polls, up to [`schedule::POLLS_AT_ONCE`]; a feed removed while it
+    /// waited is dropped here.
+    fn start(&mut self, plan: &Plan, metrics: &Arc<metrics::Metrics>) {
+        while self.running.len() < schedule::POLLS_AT_ONCE {
+            let Some((host, name)) = self.queue.pop() else {
+                break;
+            };
+            self.queued.remove(&name);
+            let (Some(feed), Some(&id)) = (plan.feed(&name), plan.ids.get(&name)) else {
+                self.queue.done(&host);
+                continue;
+            };
+            self.running.insert(name.clone());
+            let ingest = plan.ingest.clone();
+            let feed = feed.clone();
+            let metrics = metrics.clone();
+            let handle = self.tasks.spawn(async move {
+                let clock = std::time::Instant::now();
+                let report = ingest.poll_feed(&feed, id, Utc::now()).await;
+                metrics.record(&(&report).into(), clock.elapsed(), Utc::now());
+                match &report.status {
+                    PollStatus::Failed(why) => {
+                        tracing::warn!(feed = %feed.name, error = %why, "poll failed")
+                    }
+                    PollStatus::Skipped(why) => {
+                        tracing::info!(feed = %feed.name, reason = %why, "poll skipped")
+                    }
+                    _ => {}
+                }
+                report.not_before
+            });
+            self.task_feed.insert(handle.id(), (name, host));
+        }
+    }
+
+    /// A poll task ended.
+    fn finished(
+        &mut self,
+        plan: &Plan,
+        done: Result<(tokio::task::Id, Option<DateTime<Utc>>), tokio::task::JoinError>,
+    ) {
+        let (id, next) = match done {
+            Ok((id, next)) => (id, next),
+            Err(e) => {
+                tracing::error!(error = %e, "a poll task ended abnormally");
+                (e.id(), None)
+            }
+        };
+        if let Some((name, host)) = self.task_feed.remove(&id) {
+            self.running.remove(&name);
+            self.queue.done(&host);
+            if let Some(t) = next
+                && plan.feed(&name).is_some()
+            {
+                self.not_before.insert(name, t);
+            }
+        }
+    }
+
+    /// A scheduled tick for `name`: skipped while it is polling or waiting to, or while its
+    /// last poll asked for a pause; else it joins the queue after its jitter.
+    fn tick(&mut self, plan: &Plan, name: FeedName) {
+        let Some(feed) = plan.feed(&name) else { return };
+        let now = Utc::now();
+        if self.running.contains(&name) || self.queued.contains(&name) {
+            tracing::debug!(feed = %name, "still polling; this tick is skipped");
+        } else if self.not_before.get(&name).is_some_and(|t| *t > now) {
+            tracing::debug!(feed = %name, "backing off or asked to wait; this tick is skipped");
+        } else {
+            let delay =
+                schedule::tick_delay(name.as_str(), schedule::interval(&feed.schedule, now));
+            self.waiting.spawn(async move {
+                tokio::time::sleep(delay).await;
+                name
+            });
+        }
+    }
+}
+
 /// Feeds sharing one schedule: one scheduler job ticks them all.
 struct Group {
     schedule: Schedule,
-    feeds: Vec<usize>,
+    feeds: Vec<FeedName>,
     /// When its job last ticked (or the daemon started).
     last_tick: std::time::Instant,
 }
 
 /// The enabled feeds grouped by schedule, in config order.
-fn group_by_schedule(config: &Config, enabled: &[usize]) -> Vec<Group> {
+fn group_by_schedule(config: &Config) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
-    for &i in enabled {
-        let schedule = &config.feeds[i].schedule;
-        match groups.iter_mut().find(|g| g.schedule == *schedule) {
-            Some(g) => g.feeds.push(i),
+    for f in config.feeds.iter().filter(|f| f.enabled) {
+        match groups.iter_mut().find(|g| g.schedule == f.schedule) {
+            Some(g) => g.feeds.push(f.name.clone()),
             None => groups.push(Group {
-                schedule: schedule.clone(),
-                feeds: vec![i],
+                schedule: f.schedule.clone(),
+                feeds: vec![f.name.clone()],
                 last_tick: std::time::Instant::now(),
             }),
         }
@@ -273,7 +582,8 @@ fn group_by_schedule(config: &Config, enabled: &[usize]) -> Vec<Group> {
 /// covers the rest.
 async fn schedule_groups(
     groups: &[Group],
-    tx: &mpsc::UnboundedSender<usize>,
+    tx: &mpsc::UnboundedSender<(u64, usize)>,
+    generation: u64,
 ) -> Result<JobScheduler, Error> {
     let sched_err = |e: tokio_cron_scheduler::JobSchedulerError| {
         Error::failure(format!("cannot start the scheduler: {e}"))
@@ -285,7 +595,7 @@ async fn schedule_groups(
             let tx = tx.clone();
             Box::pin(async move {
                 // Fails only once the daemon is shutting down and stopped listening.
-                let _ = tx.send(g);
+                let _ = tx.send((generation, g));
             }) as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
         };
         let job = match &group.schedule {
@@ -313,32 +623,6 @@ fn late_groups(groups: &[Group], now: std::time::Instant, wall: DateTime<Utc>) -
         .collect()
 }
 
-/// A scheduled tick for feed `i`: skipped while it is polling or waiting to, or while its
-/// last poll asked for a pause; else it joins the queue after its jitter.
-fn tick_feed(
-    i: usize,
-    config: &Config,
-    running: &HashSet<usize>,
-    queued: &HashSet<usize>,
-    not_before: &HashMap<usize, DateTime<Utc>>,
-    waiting: &mut JoinSet<usize>,
-) {
-    let feed = &config.feeds[i];
-    let now = Utc::now();
-    if running.contains(&i) || queued.contains(&i) {
-        tracing::debug!(feed = %feed.name, "still polling; this tick is skipped");
-    } else if not_before.get(&i).is_some_and(|t| *t > now) {
-        tracing::debug!(feed = %feed.name, "backing off or asked to wait; this tick is skipped");
-    } else {
-        let delay =
-            schedule::tick_delay(feed.name.as_str(), schedule::interval(&feed.schedule, now));
-        waiting.spawn(async move {
-            tokio::time::sleep(delay).await;
-            i
-        });
-    }
-}
-
 /// The watchdog's next beat; never, without a watchdog.
 async fn tick(watchdog: &mut Option<tokio::time::Interval>) {
     match watchdog {
@@ -349,10 +633,9 @@ async fn tick(watchdog: &mut Option<tokio::time::Interval>) {
     }
 }
 
-#[cfg(unix)]
-fn terminate_signal() -> Result<tokio::signal::unix::Signal, Error> {
-    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|e| Error::failure(format!("cannot listen for SIGTERM: {e}")))
+fn signal(kind: SignalKind, name: &str) -> Result<Signal, Error> {
+    tokio::signal::unix::signal(kind)
+        .map_err(|e| Error::failure(format!("cannot listen for {name}: {e}")))
 }
 
 #[cfg(test)]
@@ -373,16 +656,18 @@ mod tests {
     #[test]
     fn feeds_sharing_a_schedule_share_one_job() {
         let c = config();
-        let groups = group_by_schedule(&c, &[0, 1, 2]);
-        let feeds: Vec<Vec<usize>> = groups.iter().map(|g| g.feeds.clone()).collect();
-        assert_eq!(feeds, vec![vec![0, 2], vec![1]]);
-        assert_eq!(group_by_schedule(&c, &[1]).len(), 1, "only enabled feeds");
+        let groups = group_by_schedule(&c);
+        let feeds: Vec<Vec<&str>> = groups
+            .iter()
+            .map(|g| g.feeds.iter().map(FeedName::as_str).collect())
+            .collect();
+        assert_eq!(feeds, vec![vec!["a", "c"], vec!["b"]]);
     }
 
     #[test]
     fn a_group_is_late_after_twice_its_interval_and_a_minute() {
         let c = config();
-        let mut groups = group_by_schedule(&c, &[0, 1, 2]);
+        let mut groups = group_by_schedule(&c);
         let now = std::time::Instant::now();
         let wall = Utc::now();
         let ago = |secs| now.checked_sub(Duration::from_secs(secs)).unwrap();

@@ -196,6 +196,12 @@ impl Fetcher {
         *e = (*e).max(until);
     }
 
+    /// Counts into `stats` (a reloaded daemon's new fetcher goes on with the old counters).
+    pub fn with_stats(mut self, stats: Arc<FetchStats>) -> Self {
+        self.stats = stats;
+        self
+    }
+
     /// Latency and failures of the requests made so far (shared: the daemon's `/metrics`
     /// reads it while polls add to it).
     pub fn stats(&self) -> Arc<FetchStats> {

@@ -112,12 +112,7 @@ const MAX_PAGES_PER_ARTICLE: usize = 10;
 
 impl Ingest {
     pub fn new(config: Arc<Config>, store: Store, force: bool) -> Result<Ingest, String> {
-        let mut fetcher = Fetcher::new(&config.fetch)?.with_force(force);
-        for f in &config.feeds {
-            if let Some(d) = f.per_host_delay {
-                fetcher = fetcher.with_host_delay(&f.url, d);
-            }
-        }
+        let fetcher = fetcher_for(&config, force)?;
         // Hosts that asked an earlier run to wait are still owed that wait.
         match store.deferred_hosts(Utc::now()) {
             Ok(hosts) => {
@@ -132,6 +127,22 @@ impl Ingest {
             fetcher,
             store: Arc::new(Mutex::new(store)),
             force,
+        })
+    }
+
+    /// The same archive, request counters and hosts' asks under a changed config (the
+    /// daemon's reload). The new fetcher starts without the old one's per-host clocks; the
+    /// daemon runs one poll per host at a time, so at most one gap per host is cut short.
+    pub fn reconfigured(&self, config: Arc<Config>) -> Result<Ingest, String> {
+        let fetcher = fetcher_for(&config, self.force)?.with_stats(self.fetcher.stats());
+        for (host, until) in self.fetcher.deferred_hosts() {
+            fetcher.defer_host(&host, until);
+        }
+        Ok(Ingest {
+            config,
+            fetcher,
+            store: self.store.clone(),
+            force: self.force,
         })
     }
 
@@ -591,6 +602,16 @@ impl Ingest {
             }),
         }
     }
+}
+
+fn fetcher_for(config: &Config, force: bool) -> Result<Fetcher, String> {
+    let mut fetcher = Fetcher::new(&config.fetch)?.with_force(force);
+    for f in &config.feeds {
+        if let Some(d) = f.per_host_delay {
+            fetcher = fetcher.with_host_delay(&f.url, d);
+        }
+    }
+    Ok(fetcher)
 }
 
 /// Whether an item's revision time is later than the one recorded for it. An item with

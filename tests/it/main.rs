@@ -25,6 +25,7 @@ mod lock;
 mod opml;
 mod ops;
 mod pages;
+mod reload;
 mod search;
 mod search_id;
 mod status;

@@ -82,7 +82,7 @@ fn sample(metrics: &str, series: &str) -> Option<f64> {
 }
 
 /// The stderr lines as JSON objects; every line must be one.
-fn json_lines(stderr: &str) -> Vec<Value> {
+pub(crate) fn json_lines(stderr: &str) -> Vec<Value> {
     stderr
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -431,15 +431,7 @@ fn vacuum_and_backup_work_while_the_daemon_holds_the_archive() {
         .expect_code(2)
         .stderr_names("archive itself");
 
-    assert!(daemon.still_running(), "{}", daemon.stderr());
-    send_signal(daemon.pid(), "TERM");
-    let status = daemon.wait(Duration::from_secs(10));
-    assert_eq!(
-        status.and_then(|s| s.code()),
-        Some(0),
-        "{}",
-        daemon.stderr()
-    );
+    daemon.stop_cleanly();
     // The daemon's polls during the housekeeping did not fail.
     assert!(
         !daemon.stderr().contains("poll failed"),

@@ -222,6 +222,19 @@ impl Background {
         matches!(self.child.try_wait(), Ok(None))
     }
 
+    /// SIGTERM while it still runs, then the contract's clean stop: exit 0 within 10 s.
+    #[track_caller]
+    pub fn stop_cleanly(&mut self) {
+        assert!(
+            self.still_running(),
+            "it stopped by itself\n{}",
+            self.stderr()
+        );
+        send_signal(self.pid(), "TERM");
+        let status = self.wait(Duration::from_secs(10));
+        assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", self.stderr());
+    }
+
     /// Waits up to `limit` for the exit; returns its code (None: killed by a signal or timed out).
     pub fn wait(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
         wait_limit(&mut self.child, limit)
