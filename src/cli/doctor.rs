@@ -24,6 +24,8 @@ use crate::fetch::{Fetched, Fetcher, Purpose};
 /// for its write-ahead log and for a whole poll's transaction).
 const WARN_FREE: u64 = 1 << 30;
 const FAIL_FREE: u64 = 100 << 20;
+/// Less than a poll's smallest transaction and its log: the disk is full.
+const FULL_FREE: u64 = 1 << 20;
 
 #[derive(Debug, Args)]
 #[command(
@@ -270,7 +272,13 @@ fn folder_checks(db: &Path) -> Vec<Check> {
         Ok(free) => {
             let human = super::maintenance::human_bytes(free);
             let detail = format!("{human} free on {}", existing.display());
-            if free < FAIL_FREE {
+            if free < FULL_FREE {
+                Check::fail(
+                    "disk",
+                    format!("the disk is full: {detail}"),
+                    "free space now: until there is room every poll is abandoned (and retried; feeds are not marked failing)",
+                )
+            } else if free < FAIL_FREE {
                 Check::fail(
                     "disk",
                     detail,

@@ -71,10 +71,10 @@ pub fn run(ctx: &Context, names: &[String], force: bool) -> Result<u8> {
     output(print_summary(&mut out, &reports))?;
     let failed: Vec<&FeedReport> = reports
         .iter()
-        .filter(|r| matches!(r.status, PollStatus::Failed(_)))
+        .filter(|r| matches!(r.status, PollStatus::Failed(_)) || r.disk_full)
         .collect();
     for r in &failed {
-        if let PollStatus::Failed(why) = &r.status {
+        if let PollStatus::Failed(why) | PollStatus::Skipped(why) = &r.status {
             eprintln!("warta: feed {}: {why}", r.feed);
         }
     }

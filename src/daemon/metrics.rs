@@ -106,6 +106,8 @@ struct Inner {
     /// Configured feeds in config order, with whether each is enabled.
     configured: Vec<(String, bool)>,
     stale_after: Duration,
+    /// Why the last write failed for want of disk space, until a poll writes again.
+    disk_full: Option<String>,
 }
 
 /// A per-feed counter: its name, its HELP text, and how to read it.
@@ -174,7 +176,10 @@ impl Metrics {
                 feed.poll_failures += 1;
                 feed.failing = Some(true);
             }
-            PollStatus::Ok | PollStatus::NotModified => feed.failing = Some(false),
+            PollStatus::Ok | PollStatus::NotModified => {
+                feed.failing = Some(false);
+                inner.disk_full = None;
+            }
             PollStatus::Skipped(_) => {}
         }
         if ran {
@@ -186,8 +191,13 @@ impl Metrics {
         }
     }
 
+    /// A write failed for want of disk space: unhealthy with `why` until a poll writes.
+    pub fn disk_full(&self, why: String) {
+        self.lock().disk_full = Some(why);
+    }
+
     /// `Ok(())` when healthy, else the one-line reason. The rule, in order:
-    /// 1. the archive must be readable and writable (`db`);
+    /// 1. the archive must be readable and writable (`db`), its disk not full;
     /// 2. at least one poll must have finished since start ("starting" until then);
     /// 3. a poll must have succeeded (fetched, or answered "not modified") within the
     ///    stale window: [`MIN_STALE_AFTER`], or three intervals of the most frequent feed;
@@ -199,6 +209,9 @@ impl Metrics {
             return Err(problem);
         }
         let inner = self.lock();
+        if let Some(why) = &inner.disk_full {
+            return Err(why.clone());
+        }
         if inner.finished == 0 {
             return Err("starting: no poll has finished yet".into());
         }

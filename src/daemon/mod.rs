@@ -127,6 +127,9 @@ pub async fn run(
                     config_seen = now_seen;
                     plan = plan.reload("the file changed", fixed, &mut polls, &metrics, &tx).await;
                 }
+                if polls.wrote {
+                    polls.wrote = !checkpoint(&plan.ingest, &metrics).await;
+                }
             }
             Some((generation, g)) = rx.recv() => {
                 if generation == plan.generation
@@ -191,8 +194,8 @@ pub async fn run(
     Ok(())
 }
 
-/// How often the daemon looks whether feeds.toml changed. `WARTA_CHECK_INTERVAL` (a
-/// duration) shortens it for tests; it is not a setting users need.
+/// How often the daemon looks whether feeds.toml changed and empties the write-ahead log.
+/// `WARTA_CHECK_INTERVAL` (a duration) shortens it for tests; not a setting users need.
 fn housekeeping_every() -> Duration {
     std::env::var("WARTA_CHECK_INTERVAL")
         .ok()
@@ -205,6 +208,40 @@ fn housekeeping_every() -> Duration {
 /// as `feeds add` does, or an edit in place alike), or None when it cannot be read.
 fn fingerprint(file: &std::path::Path) -> Option<blake3::Hash> {
     std::fs::read(file).ok().map(|b| blake3::hash(&b))
+}
+
+/// Empties the write-ahead log once no reader needs it, so that a log that grew while a
+/// slow reader (a long export, a backup) held an old snapshot shrinks back soon after it
+/// ends; SQLite's own checkpoints copy pages back but never make the file smaller. Returns
+/// whether the log is empty now.
+async fn checkpoint(ingest: &Ingest, metrics: &metrics::Metrics) -> bool {
+    let store = ingest.store.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        store.lock().unwrap_or_else(|p| p.into_inner()).checkpoint()
+    })
+    .await;
+    match done {
+        Ok(Ok(busy)) => {
+            if busy {
+                tracing::debug!("a reader still uses the write-ahead log; it is emptied later");
+            }
+            !busy
+        }
+        Ok(Err(e)) if e.is_disk_full() => {
+            let why = format!("disk full: {e}; free some space on the archive's disk");
+            tracing::error!(error = %why, "the archive's disk is full");
+            metrics.disk_full(why);
+            false
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "cannot empty the write-ahead log");
+            false
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the checkpoint task ended abnormally");
+            false
+        }
+    }
 }
 
 /// Why a config cannot run a daemon: it has no enabled feed.
@@ -460,6 +497,8 @@ struct Polls {
     waiting: JoinSet<FeedName>,
     tasks: JoinSet<Option<DateTime<Utc>>>,
     task_feed: HashMap<tokio::task::Id, (FeedName, String)>,
+    /// A poll ended since the write-ahead log was last emptied.
+    wrote: bool,
 }
 
 impl Polls {
@@ -495,6 +534,10 @@ impl Polls {
                     PollStatus::Failed(why) => {
                         tracing::warn!(feed = %feed.name, error = %why, "poll failed")
                     }
+                    PollStatus::Skipped(why) if report.disk_full => {
+                        tracing::error!(feed = %feed.name, error = %why, "the archive's disk is full");
+                        metrics.disk_full(why.clone());
+                    }
                     PollStatus::Skipped(why) => {
                         tracing::info!(feed = %feed.name, reason = %why, "poll skipped")
                     }
@@ -519,6 +562,7 @@ impl Polls {
                 (e.id(), None)
             }
         };
+        self.wrote = true;
         if let Some((name, host)) = self.task_feed.remove(&id) {
             self.running.remove(&name);
             self.queue.done(&host);

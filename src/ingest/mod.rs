@@ -81,6 +81,8 @@ pub struct FeedReport {
     pub state_change: Option<(String, String)>,
     /// The earliest next poll, as the schedule module decided it.
     pub not_before: Option<DateTime<Utc>>,
+    /// The poll was abandoned because the archive's disk is full (status `Skipped`).
+    pub disk_full: bool,
     failures_before: u32,
 }
 
@@ -97,6 +99,7 @@ impl FeedReport {
             repairs: Vec::new(),
             state_change: None,
             not_before: None,
+            disk_full: false,
             failures_before: 0,
         }
     }
@@ -186,6 +189,13 @@ impl Ingest {
         match self.poll(feed, feed_id, now, &mut report).await {
             Ok(()) => {}
             Err(PollError::Skip(why)) => report.status = PollStatus::Skipped(why),
+            // Not the feed's fault: no failure counted, no backoff; the next tick retries.
+            Err(PollError::Store(e)) if e.is_disk_full() => {
+                report.disk_full = true;
+                report.status = PollStatus::Skipped(format!(
+                    "disk full: {e}; the poll is abandoned and retried on its next tick. Free some space on the archive's disk"
+                ));
+            }
             Err(e) => {
                 let gone = matches!(&e, PollError::Fetch(FetchError::Status { status: 410, .. }));
                 let retry_after = match &e {

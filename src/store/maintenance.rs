@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use super::{StoreError, schema, sql_err};
+use super::{Store, StoreError, schema, sql_err};
 
 /// Pages of merged index written per step: about 2 MiB at 4 KiB pages, a few tens of
 /// milliseconds of holding the write lock.
@@ -231,6 +231,21 @@ fn structure(conn: &Connection) -> rusqlite::Result<Option<Vec<u8>>> {
         |r| r.get(0),
     )
     .optional()
+}
+
+impl Store {
+    /// Copies the write-ahead log into the archive and empties it, unless a reader still
+    /// holds a snapshot that needs it: then it copies what it may and returns true, and a
+    /// later call finishes. It never waits (the busy handler is off for the call), so a
+    /// slow reader costs a retry, not a stalled writer.
+    pub fn checkpoint(&mut self) -> Result<bool, StoreError> {
+        let path = self.path.clone();
+        let err = |e| sql_err(&path, e);
+        self.conn.busy_timeout(Duration::ZERO).map_err(err)?;
+        let done = checkpoint(&self.conn);
+        self.conn.busy_timeout(super::BUSY_WAIT).map_err(err)?;
+        done.map_err(err)
+    }
 }
 
 /// `wal_checkpoint(TRUNCATE)`; true when a reader kept it from finishing.

@@ -75,6 +75,24 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// The disk holding the archive is full (SQLITE_FULL, which SQLite also reports when a
+    /// write fails with ENOSPC; or ENOSPC on a folder of its own): nothing is wrong with
+    /// the archive or the feed, and the same write succeeds once there is room.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::Sqlite { source, .. } => {
+                source.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull)
+            }
+            StoreError::Folder { source, .. } => source.raw_os_error() == Some(libc::ENOSPC),
+            _ => false,
+        }
+    }
+}
+
+/// How long a writer waits for another's lock before failing.
+const BUSY_WAIT: Duration = Duration::from_secs(30);
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -114,12 +132,15 @@ impl Store {
 
     fn configure(&mut self) -> Result<(), StoreError> {
         self.conn
-            .busy_timeout(Duration::from_secs(30))
+            .busy_timeout(BUSY_WAIT)
             .map_err(|e| sql_err(&self.path, e))?;
+        // journal_size_limit: a log that grew while a slow reader held an old snapshot is
+        // cut back to this when it restarts, instead of keeping its largest size for good.
         self.conn
             .execute_batch(
                 "PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = FULL;
+                 PRAGMA journal_size_limit = 33554432;
                  PRAGMA foreign_keys = ON;",
             )
             .map_err(|e| sql_err(&self.path, e))

@@ -8,6 +8,7 @@
 mod support;
 
 mod archive;
+mod bounded;
 mod charset;
 mod cli;
 mod conditional;

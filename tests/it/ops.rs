@@ -66,7 +66,7 @@ fn http(addr: &str, request: &str) -> (u16, String) {
     (status, body)
 }
 
-fn get(addr: &str, path: &str) -> (u16, String) {
+pub(crate) fn get(addr: &str, path: &str) -> (u16, String) {
     http(
         addr,
         &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n"),
@@ -100,7 +100,7 @@ fn listen_addr_from_json(stderr: &str) -> Option<String> {
 }
 
 /// The address the daemon says it listens on, once it has said so.
-fn listening_addr(daemon: &Background) -> String {
+pub(crate) fn listening_addr(daemon: &Background) -> String {
     let mut addr = None;
     assert!(
         wait_until(Duration::from_secs(10), || {
@@ -301,7 +301,7 @@ fn listen_and_log_format_mistakes_are_usage_errors_that_name_them() {
 }
 
 /// The doctor's line for `check` (the text after the level), with its level.
-fn doctor_line<'a>(stdout: &'a str, check: &str) -> (&'a str, &'a str) {
+pub(crate) fn doctor_line<'a>(stdout: &'a str, check: &str) -> (&'a str, &'a str) {
     stdout
         .lines()
         .find_map(|l| {
