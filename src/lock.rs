@@ -32,7 +32,7 @@ pub struct Holder {
 /// A held lock; released when dropped (or when the process ends, whatever the way).
 #[derive(Debug)]
 pub struct ArchiveLock {
-    file: File,
+    _file: File,
 }
 
 /// Tries before giving up: a `holder` probe or a holder that has locked but not yet
@@ -96,18 +96,17 @@ impl ArchiveLock {
             .map(|c| c.display().to_string())
             .unwrap_or_default();
         let record = format!("{}\n{command}\n{config}\n", std::process::id());
-        file.set_len(0).map_err(|e| io_err("write", e))?;
-        file.rewind().map_err(|e| io_err("write", e))?;
-        file.write_all(record.as_bytes())
-            .map_err(|e| io_err("write", e))?;
-        Ok(ArchiveLock { file })
-    }
-}
-
-impl Drop for ArchiveLock {
-    fn drop(&mut self) {
-        // An empty file says "nobody" to anyone who reads it before the kernel's unlock.
-        let _ = self.file.set_len(0);
+        // Written over the old record in place, so that a full disk (whose space the old
+        // record already holds) does not stop the start; and only a note for the next
+        // one: the lock is held whether it is written or not.
+        let written = file
+            .rewind()
+            .and_then(|()| file.write_all(record.as_bytes()))
+            .and_then(|()| file.set_len(record.len() as u64));
+        if let Err(e) = written {
+            tracing::warn!(lock = %path.display(), error = %e, "cannot write this process's pid into the lock file");
+        }
+        Ok(ArchiveLock { _file: file })
     }
 }
 
@@ -221,7 +220,7 @@ mod tests {
             "{msg}"
         );
         drop(first);
-        assert_eq!(holder(&db), None);
+        assert_eq!(holder(&db), None, "the pid left behind is not a holder");
         let again = ArchiveLock::acquire(&db, "fetch", None).unwrap();
         assert_eq!(holder(&db).map(|h| h.command), Some("fetch".to_string()));
         drop(again);

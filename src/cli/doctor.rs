@@ -4,9 +4,7 @@
 //!
 //! Nothing here changes the setup: the archive is opened read-only and never created, and
 //! the writable check makes and removes one empty file beside it. Free space comes from
-//! `statvfs(3)` through the `libc` crate, which the program already links (tokio, reqwest
-//! depend on it); `nix` or `fs2` would add a crate for one call, and parsing `df` would
-//! depend on its output format and on its being installed.
+//! [`crate::store::free_bytes`].
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -24,8 +22,6 @@ use crate::fetch::{Fetched, Fetcher, Purpose};
 /// for its write-ahead log and for a whole poll's transaction).
 const WARN_FREE: u64 = 1 << 30;
 const FAIL_FREE: u64 = 100 << 20;
-/// Less than a poll's smallest transaction and its log: the disk is full.
-const FULL_FREE: u64 = 1 << 20;
 
 #[derive(Debug, Args)]
 #[command(
@@ -268,11 +264,11 @@ fn folder_checks(db: &Path) -> Vec<Check> {
             "let the user that runs warta write there: SQLite keeps its write-ahead log beside the archive",
         )),
     }
-    checks.push(match free_bytes(&existing) {
+    checks.push(match crate::store::free_bytes(&existing) {
         Ok(free) => {
             let human = super::maintenance::human_bytes(free);
             let detail = format!("{human} free on {}", existing.display());
-            if free < FULL_FREE {
+            if free < crate::store::FULL_FREE {
                 Check::fail(
                     "disk",
                     format!("the disk is full: {detail}"),
@@ -301,36 +297,6 @@ fn folder_checks(db: &Path) -> Vec<Check> {
         ),
     });
     checks
-}
-
-#[cfg(unix)]
-fn free_bytes(dir: &Path) -> std::io::Result<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).map_err(|_| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "the path holds a NUL byte",
-        )
-    })?;
-    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::zeroed();
-    // SAFETY: `path` is a NUL-terminated string that outlives the call, and `stat` points
-    // to memory the size of a `statvfs`, which the call fills on success.
-    let rc = unsafe { libc::statvfs(path.as_ptr(), stat.as_mut_ptr()) };
-    if rc != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: statvfs returned 0, so it initialised the whole struct.
-    let stat = unsafe { stat.assume_init() };
-    #[allow(clippy::useless_conversion)] // the field types differ between platforms
-    Ok(u64::from(stat.f_bavail).saturating_mul(u64::from(stat.f_frsize)))
-}
-
-#[cfg(not(unix))]
-fn free_bytes(_: &Path) -> std::io::Result<u64> {
-    Err(std::io::Error::new(
-        std::io::ErrorKind::Unsupported,
-        "free space is read on Unix systems only",
-    ))
 }
 
 fn feed_checks(config: &Config, rows: Option<&[crate::store::FeedHealth]>) -> Vec<Check> {
@@ -472,8 +438,8 @@ mod tests {
     #[test]
     fn free_space_of_a_real_folder_is_positive() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(free_bytes(dir.path()).unwrap() > 0);
-        assert!(free_bytes(&dir.path().join("missing")).is_err());
+        assert!(crate::store::free_bytes(dir.path()).unwrap() > 0);
+        assert!(crate::store::free_bytes(&dir.path().join("missing")).is_err());
     }
 
     #[test]

@@ -48,7 +48,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Poll every enabled feed now, then on each feed's schedule, until SIGINT or SIGTERM.
+    /// Poll every enabled feed now, then on each feed's schedule, until SIGINT or SIGTERM;
+    /// SIGHUP (or a change to the file) re-reads the config.
     Daemon(DaemonArgs),
     /// One pass over the named feeds (all enabled feeds when none is named).
     #[command(

@@ -1,5 +1,5 @@
 //! `warta daemon`: a first pass over every enabled feed, then each feed on its own schedule,
-//! until SIGINT or SIGTERM.
+//! until SIGINT or SIGTERM, as the one writer of its archive (it holds the archive's lock).
 //!
 //! tokio-cron-scheduler decides *when*; its job bodies only put the feed's index on a
 //! channel (a job body that does real work can stall the scheduler). This loop owns every
@@ -8,6 +8,12 @@
 //! together, never two polls of one feed at once, and on a signal stops taking work, gives running polls a few seconds to commit,
 //! then abandons the rest: a poll writes only in its final transaction, so an abandoned
 //! poll leaves nothing half-written.
+//!
+//! It can be changed while it runs: SIGHUP, or a change of feeds.toml seen by the minutely
+//! housekeeping, puts a new config in force (see [`Plan::reload`]); the loop's state is
+//! keyed by feed name so that it carries over. The same housekeeping empties the
+//! write-ahead log once no reader needs it. A full disk abandons polls without counting
+//! against the feeds and keeps `/healthz` unhealthy until a poll writes again.
 //!
 //! It reports on itself: each poll's report goes to `metrics` (served by `listen` when
 //! `[daemon] listen` or `--listen` is set), and `notify` tells systemd when it is ready,
@@ -228,9 +234,8 @@ async fn checkpoint(ingest: &Ingest, metrics: &metrics::Metrics) -> bool {
             !busy
         }
         Ok(Err(e)) if e.is_disk_full() => {
-            let why = format!("disk full: {e}; free some space on the archive's disk");
-            tracing::error!(error = %why, "the archive's disk is full");
-            metrics.disk_full(why);
+            tracing::error!(error = %e, "the archive's disk is full");
+            metrics.disk_full(e.to_string());
             false
         }
         Ok(Err(e)) => {

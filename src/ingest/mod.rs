@@ -193,7 +193,7 @@ impl Ingest {
             Err(PollError::Store(e)) if e.is_disk_full() => {
                 report.disk_full = true;
                 report.status = PollStatus::Skipped(format!(
-                    "disk full: {e}; the poll is abandoned and retried on its next tick. Free some space on the archive's disk"
+                    "{e}; the poll is abandoned and retried on its next tick"
                 ));
             }
             Err(e) => {

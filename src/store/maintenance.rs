@@ -322,6 +322,42 @@ pub fn backup(src: &Path, dest: &Path) -> Result<BackupReport, StoreError> {
     })
 }
 
+/// Less free space than a poll's smallest transaction and its log: the disk is full.
+pub const FULL_FREE: u64 = 1 << 20;
+
+/// Bytes free for this user on the file system holding `dir`: `statvfs(3)` through the
+/// `libc` crate, which the program already links; `nix` or `fs2` would add a crate for one
+/// call, and parsing `df` would depend on its output format and on its being installed.
+#[cfg(unix)]
+pub fn free_bytes(dir: &Path) -> std::io::Result<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the path holds a NUL byte",
+        )
+    })?;
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::zeroed();
+    // SAFETY: `path` is a NUL-terminated string that outlives the call, and `stat` points
+    // to memory the size of a `statvfs`, which the call fills on success.
+    let rc = unsafe { libc::statvfs(path.as_ptr(), stat.as_mut_ptr()) };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: statvfs returned 0, so it initialised the whole struct.
+    let stat = unsafe { stat.assume_init() };
+    #[allow(clippy::useless_conversion)] // the field types differ between platforms
+    Ok(u64::from(stat.f_bavail).saturating_mul(u64::from(stat.f_frsize)))
+}
+
+#[cfg(not(unix))]
+pub fn free_bytes(_: &Path) -> std::io::Result<u64> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "free space is read on Unix systems only",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,8 +34,8 @@ use rusqlite::Connection;
 pub use export::{ExportArticle, ExportCounts, ExportFilter, ExportPage, Extraction, Place};
 pub use feeds::FeedState;
 pub use maintenance::{
-    BackupReport, FeedHealth, Gauges, Inspection, VacuumReport, archive_bytes, backup, gauges,
-    inspect, known_schema_version, vacuum,
+    BackupReport, FULL_FREE, FeedHealth, Gauges, Inspection, VacuumReport, archive_bytes, backup,
+    free_bytes, gauges, inspect, known_schema_version, vacuum,
 };
 pub use read::{ArticleView, CopyView, FeedRow, Stats, VersionView};
 pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder, rank_cap_for};
@@ -51,6 +51,12 @@ pub enum StoreError {
     Task(String),
     #[error("archive {path}: {source}")]
     Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("archive {path}: disk full ({source}); free some space on its disk")]
+    DiskFull {
         path: PathBuf,
         #[source]
         source: rusqlite::Error,
@@ -81,9 +87,7 @@ impl StoreError {
     /// the archive or the feed, and the same write succeeds once there is room.
     pub fn is_disk_full(&self) -> bool {
         match self {
-            StoreError::Sqlite { source, .. } => {
-                source.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull)
-            }
+            StoreError::DiskFull { .. } => true,
             StoreError::Folder { source, .. } => source.raw_os_error() == Some(libc::ENOSPC),
             _ => false,
         }
@@ -186,9 +190,26 @@ impl Store {
 }
 
 fn sql_err(path: &Path, source: rusqlite::Error) -> StoreError {
-    StoreError::Sqlite {
-        path: path.to_path_buf(),
-        source,
+    let path = path.to_path_buf();
+    if disk_full(&path, &source) {
+        return StoreError::DiskFull { path, source };
+    }
+    StoreError::Sqlite { path, source }
+}
+
+/// SQLITE_FULL is SQLite's word for ENOSPC on the database or its log; growing the shared
+/// memory file fails as a plain I/O error, so for that one the free space decides.
+fn disk_full(path: &Path, e: &rusqlite::Error) -> bool {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => true,
+        Some(rusqlite::ErrorCode::SystemIoFailure) => {
+            let dir = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            free_bytes(dir).is_ok_and(|free| free < FULL_FREE)
+        }
+        _ => false,
     }
 }
 

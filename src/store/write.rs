@@ -205,33 +205,27 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| sql(&path, e))?;
+            .map_err(|e| super::sql_err(&path, e))?;
         let now = rfc3339(&poll.now);
         let mut outcomes = Vec::with_capacity(poll.items.len());
         for item in &poll.items {
             outcomes.push(
-                write_item(&tx, poll.feed_id, &now, poll.now, item).map_err(|e| sql(&path, e))?,
+                write_item(&tx, poll.feed_id, &now, poll.now, item)
+                    .map_err(|e| super::sql_err(&path, e))?,
             );
         }
         for rev in &poll.revisions {
-            write_revision(&tx, poll.feed_id, &now, rev).map_err(|e| sql(&path, e))?;
+            write_revision(&tx, poll.feed_id, &now, rev).map_err(|e| super::sql_err(&path, e))?;
         }
         for retry in &poll.retries {
-            write_retry(&tx, &now, poll.now, retry).map_err(|e| sql(&path, e))?;
+            write_retry(&tx, &now, poll.now, retry).map_err(|e| super::sql_err(&path, e))?;
         }
-        let change = feeds::finish_poll(&tx, poll).map_err(|e| sql(&path, e))?;
-        tx.commit().map_err(|e| sql(&path, e))?;
+        let change = feeds::finish_poll(&tx, poll).map_err(|e| super::sql_err(&path, e))?;
+        tx.commit().map_err(|e| super::sql_err(&path, e))?;
         Ok(PollOutcome {
             items: outcomes,
             state: change,
         })
-    }
-}
-
-fn sql(path: &std::path::Path, source: rusqlite::Error) -> StoreError {
-    StoreError::Sqlite {
-        path: path.to_path_buf(),
-        source,
     }
 }
 
@@ -671,7 +665,10 @@ impl Store {
     /// Writes a batch of re-extracted bodies in one transaction (the FTS triggers follow).
     pub fn update_extractions(&mut self, batch: &[Reextracted]) -> Result<(), StoreError> {
         let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| super::sql_err(&path, e))?;
         for r in batch {
             tx.execute(
                 "UPDATE articles SET body = ?2, body_html = ?3, fingerprint = ?4,
@@ -692,12 +689,13 @@ impl Store {
                     r.stems,
                 ],
             )
-            .map_err(|e| sql(&path, e))?;
-            super::vocab::note_words(&tx, &[&r.body, &r.stems]).map_err(|e| sql(&path, e))?;
+            .map_err(|e| super::sql_err(&path, e))?;
+            super::vocab::note_words(&tx, &[&r.body, &r.stems])
+                .map_err(|e| super::sql_err(&path, e))?;
             if let Some(sig) = &r.signature {
-                add_bands(&tx, r.article_id, sig).map_err(|e| sql(&path, e))?;
+                add_bands(&tx, r.article_id, sig).map_err(|e| super::sql_err(&path, e))?;
             }
         }
-        tx.commit().map_err(|e| sql(&path, e))
+        tx.commit().map_err(|e| super::sql_err(&path, e))
     }
 }

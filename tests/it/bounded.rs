@@ -234,4 +234,17 @@ fn a_full_disk_is_reported_and_does_not_fail_the_feed() {
         get(&addr, "/healthz").0 == 200
     });
     daemon.stop_cleanly();
+
+    // `fetch` on a full disk: exit 1 naming it, and still no failure counted.
+    let filler = disk.fill();
+    serve(&site, &items(&site, 43, 40, 60));
+    let run = ws.run(&["fetch"]);
+    run.expect_code(1).stderr_names("disk full");
+    std::fs::remove_file(filler).expect("remove filler");
+    let feeds = ws.run(&["feeds", "--format", "json"]);
+    assert_eq!(
+        int(&feeds.json()[0], "consecutive_failures"),
+        0,
+        "{feeds:?}"
+    );
 }
