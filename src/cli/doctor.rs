@@ -384,7 +384,7 @@ fn feed_checks(config: &Config, rows: Option<&[crate::store::FeedHealth]>) -> Ve
         .collect()
 }
 
-fn plural(n: i64, one: &str, many: &str) -> String {
+pub(super) fn plural(n: i64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 

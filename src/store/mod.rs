@@ -42,7 +42,7 @@ pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder, ran
 pub use vocab::{MAX_PREFIX_WORDS, PrefixWords};
 pub use write::{
     Content, ItemOutcome, ItemWrite, PendingPage, PollOutcome, PollWrite, RawArticle, Reextracted,
-    RetryWrite, RevisionWrite, Source, Timing,
+    RetryWrite, RevisionWrite, Source, Timing, Work,
 };
 
 #[derive(Debug, thiserror::Error)]
