@@ -5,9 +5,12 @@
 //! channel (a job body that does real work can stall the scheduler). This loop owns every
 //! poll task: it queues polls per host and runs one poll per host at a time (every host
 //! with work busy, none waiting on another's politeness gap), at most [`schedule::POLLS_AT_ONCE`]
-//! together, never two polls of one feed at once, and on a signal stops taking work, gives running polls a few seconds to commit,
-//! then abandons the rest: a poll writes only in its final transaction, so an abandoned
-//! poll leaves nothing half-written.
+//! together, never two polls of one feed at once, and on a signal stops taking work, tells
+//! running polls to stop (they write the pages they have), gives them a few seconds, then
+//! abandons the rest: every write is a transaction and a feed's state advances only in a
+//! poll's last one, so an abandoned poll leaves nothing half-written and is polled again.
+//! When every feed fails the same way on the way to its host, the log says once that the
+//! network looks down, and once that it is back.
 //!
 //! It reports on itself: each poll's report goes to `metrics` (served by `listen` when
 //! `[daemon] listen` or `--listen` is set), and `notify` tells systemd when it is ready,
@@ -30,6 +33,7 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::config::{Config, Schedule};
 use crate::error::Error;
+use crate::fetch::NetworkChange;
 use crate::ingest::{Ingest, PollStatus};
 use crate::schedule;
 use crate::store::Store;
@@ -52,7 +56,13 @@ pub async fn run(
 ) -> Result<(), Error> {
     let db = db_flag.unwrap_or_else(|| config.archive.path.clone());
     let store = Store::open(&db)?;
-    let ingest = Arc::new(Ingest::new(config.clone(), store, false).map_err(Error::failure)?);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let ingest = Arc::new(
+        Ingest::new(config.clone(), store, false)
+            .map_err(Error::failure)?
+            .with_stop(stopped),
+    );
+    let network = Arc::new(std::sync::Mutex::new(crate::fetch::NetworkWatch::default()));
     let ids = ingest.sync_feeds().await?;
     let enabled: Vec<usize> = (0..config.feeds.len())
         .filter(|&i| config.feeds[i].enabled)
@@ -145,6 +155,7 @@ pub async fn run(
             let ingest = ingest.clone();
             let config = config.clone();
             let metrics = metrics.clone();
+            let network = network.clone();
             let id = ids.get(i).copied().unwrap_or_default();
             let handle = tasks.spawn(async move {
                 let feed = &config.feeds[i];
@@ -159,6 +170,20 @@ pub async fn run(
                         tracing::info!(feed = %feed.name, reason = %why, "poll skipped")
                     }
                     _ => {}
+                }
+                if report.status.polled() {
+                    let change = network.lock().unwrap_or_else(|p| p.into_inner()).record(
+                        feed.name.as_str(),
+                        &report.host,
+                        report.cause,
+                    );
+                    match change {
+                        Some(NetworkChange::Down(line)) => tracing::warn!("{line}"),
+                        Some(NetworkChange::Back) => tracing::info!(
+                            "the network looks back up: feeds no longer all fail the same way"
+                        ),
+                        None => {}
+                    }
                 }
                 report.not_before
             });
@@ -215,6 +240,7 @@ pub async fn run(
     }
 
     tracing::info!(running = tasks.len(), "stopping");
+    let _ = stop.send(true);
     notifier.notify("STOPPING=1");
     if let Some(server) = server {
         server.abort();
@@ -230,7 +256,7 @@ pub async fn run(
     if drained.is_err() {
         tracing::warn!(
             abandoned = tasks.len(),
-            "polls still running were abandoned; nothing of them was written"
+            "polls still running were abandoned; they are polled again on the next start"
         );
         tasks.abort_all();
         while tasks.join_next().await.is_some() {}

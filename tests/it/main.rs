@@ -8,6 +8,7 @@
 mod support;
 
 mod archive;
+mod causes;
 mod charset;
 mod cli;
 mod conditional;
@@ -21,6 +22,7 @@ mod extract;
 mod faults;
 mod fixtures;
 mod health;
+mod interrupt;
 mod opml;
 mod ops;
 mod pages;
