@@ -33,7 +33,7 @@ const FAIL_FREE: u64 = 100 << 20;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  warta doctor               config, archive, disk, each feed's last state\n  warta doctor --network     also fetch every enabled feed now"
+    after_help = "Examples:\n  warta doctor               config, archive, disk, each feed's last state\n  warta doctor --network     also fetch every enabled feed now\n\nExit 1 when a check FAILs: a broken config or archive, a full disk, no feed reachable (one failing feed among working ones is a warning)."
 )]
 pub struct DoctorArgs {
     /// Also fetch every enabled feed now (politely, through the usual fetcher) and report.

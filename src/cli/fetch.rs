@@ -168,15 +168,21 @@ async fn next_signal(terminate: &mut Option<tokio::signal::unix::Signal>) {
 fn interrupted(reports: &[FeedReport], unpolled: usize) -> String {
     let stored: usize = reports.iter().map(|r| r.new).sum();
     let left: usize = reports.iter().map(|r| r.left).sum();
+    // Cut short or never started: the next run polls these (again).
+    let again = unpolled
+        + reports
+            .iter()
+            .filter(|r| r.status == PollStatus::Interrupted)
+            .count();
     let mut line = format!(
         "interrupted: {} stored, {} left for the next run",
         plural(stored as i64, "article", "articles"),
         plural(left as i64, "page", "pages")
     );
-    if unpolled > 0 {
+    if again > 0 {
         line.push_str(&format!(
-            " ({} not polled)",
-            plural(unpolled as i64, "feed", "feeds")
+            " ({} to poll again)",
+            plural(again as i64, "feed", "feeds")
         ));
     }
     line
@@ -280,12 +286,12 @@ mod tests {
         a.left = 30;
         assert_eq!(
             interrupted(&[a], 0),
-            "interrupted: 12 articles stored, 30 pages left for the next run"
+            "interrupted: 12 articles stored, 30 pages left for the next run (1 feed to poll again)"
         );
         let one = report("b", PollStatus::Ok, 1, 0);
         assert_eq!(
             interrupted(&[one], 1),
-            "interrupted: 1 article stored, 0 pages left for the next run (1 feed not polled)"
+            "interrupted: 1 article stored, 0 pages left for the next run (1 feed to poll again)"
         );
     }
 }

@@ -248,6 +248,26 @@ impl Fetcher {
         purpose: Purpose,
         validators: Option<&Validators>,
     ) -> Result<Fetched, FetchError> {
+        self.get_timed(url, purpose, validators).await.0
+    }
+
+    /// [`Fetcher::get`], with how long the request itself took (from sending it to the last
+    /// byte of the answer; zero when it was refused before it was sent): the time spent
+    /// waiting for a turn at the host is politeness, not the site's speed.
+    pub async fn get_timed(
+        &self,
+        url: &Url,
+        purpose: Purpose,
+        validators: Option<&Validators>,
+    ) -> (Result<Fetched, FetchError>, Duration) {
+        match self.check(url, purpose).await {
+            Ok(()) => self.polite_get(url, validators).await,
+            Err(refused) => (Err(refused), Duration::ZERO),
+        }
+    }
+
+    /// The refusals made before any request: scheme, private address, a host's wait, robots.txt.
+    async fn check(&self, url: &Url, purpose: Purpose) -> Result<(), FetchError> {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(FetchError::Refused {
                 url: url.to_string(),
@@ -283,14 +303,14 @@ impl Fetcher {
                 host: host_key(url),
             });
         }
-        self.polite_get(url, validators).await
+        Ok(())
     }
 
     async fn polite_get(
         &self,
         url: &Url,
         validators: Option<&Validators>,
-    ) -> Result<Fetched, FetchError> {
+    ) -> (Result<Fetched, FetchError>, Duration) {
         let host = host_key(url);
         let slot = self.host_slot(&host);
         let gap = self.gap(&host);
@@ -303,18 +323,22 @@ impl Fetcher {
                 tokio::time::sleep(ready - now).await;
             }
         }
-        let result = match self.permits.acquire().await {
+        let (result, took) = match self.permits.acquire().await {
             Ok(_permit) => {
                 let sent = Instant::now();
                 let result = self.send(url, validators).await;
-                self.stats.observe(sent.elapsed(), result.is_ok());
-                result
+                let took = sent.elapsed();
+                self.stats.observe(took, result.is_ok());
+                (result, took)
             }
-            Err(_) => Err(FetchError::Network {
-                url: url.to_string(),
-                reason: "the fetcher is shutting down".into(),
-                cause: None,
-            }),
+            Err(_) => (
+                Err(FetchError::Network {
+                    url: url.to_string(),
+                    reason: "the fetcher is shutting down".into(),
+                    cause: None,
+                }),
+                Duration::ZERO,
+            ),
         };
         *last = Some(Instant::now());
         if let Err(FetchError::Status {
@@ -327,7 +351,7 @@ impl Fetcher {
             tracing::warn!(host = %host, until = %until, "host asked us to wait (Retry-After)");
             self.defer_host(&host, until);
         }
-        result
+        (result, took)
     }
 
     /// The gap between two requests to `host`: the configured one, a per-feed override, or
@@ -509,7 +533,7 @@ impl Fetcher {
                 robots_url.set_path("/robots.txt");
                 robots_url.set_query(None);
                 robots_url.set_fragment(None);
-                match self.polite_get(&robots_url, None).await {
+                match self.polite_get(&robots_url, None).await.0 {
                     Ok(Fetched::Body(r)) => {
                         texting_robots::Robot::new(&self.robots_agent, &r.body).ok()
                     }
