@@ -61,14 +61,16 @@ pub(super) fn classify(url: &Url, e: &reqwest::Error, chain: &str) -> Classified
     let port = url.port_or_known_default().unwrap_or(80);
     if e.is_dns() {
         return Classified {
-            reason: format!("the name {host} could not be resolved (DNS)"),
+            reason: format!("the name {host} could not be resolved (DNS); check the address"),
             cause: Some(Cause::Dns),
         };
     }
     match io_kind(e) {
         Some(ErrorKind::ConnectionRefused) => {
             return Classified {
-                reason: format!("connection refused by {host} port {port}: nothing listens there"),
+                reason: format!(
+                    "connection refused by {host} port {port}: nothing listens there (is the site down, or the port wrong?)"
+                ),
                 cause: Some(Cause::Connect),
             };
         }
@@ -76,7 +78,7 @@ pub(super) fn classify(url: &Url, e: &reqwest::Error, chain: &str) -> Classified
             ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable | ErrorKind::NetworkDown,
         ) => {
             return Classified {
-                reason: format!("{host} cannot be reached (no route to it)"),
+                reason: format!("{host} cannot be reached (no route to it); check the connection"),
                 cause: Some(Cause::Connect),
             };
         }

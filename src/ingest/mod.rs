@@ -428,7 +428,7 @@ impl Ingest {
         // Decide per item, in feed order, what it needs.
         let total = items.len();
         let mut plans = Plans::default();
-        let mut first_with_key: HashMap<String, usize> = HashMap::new();
+        let mut keys_this_poll: HashSet<String> = HashSet::new();
         for (n, item) in items.into_iter().enumerate() {
             let guid = item.guid.clone();
             if let Some((article_id, stored)) =
@@ -449,13 +449,13 @@ impl Ingest {
                 }
                 continue;
             }
+            // An item whose URL an earlier item of this poll has joins that one's article:
+            // items are written in feed order, so it is archived by then.
             let key = item.link.as_ref().map(dedup::url_key);
-            let earlier = key.as_ref().and_then(|k| first_with_key.get(k).copied());
-            let plan = if let Some(leader) = earlier {
-                plans.follow(leader);
+            let plan = if key.as_ref().is_some_and(|k| keys_this_poll.contains(k)) {
                 Plan::Known
             } else if let Some(k) = key {
-                first_with_key.insert(k.clone(), plans.slots.len());
+                keys_this_poll.insert(k.clone());
                 if self.db(move |s| s.article_by_key(&k)).await?.is_some() {
                     Plan::Known
                 } else if feed.full_text {
@@ -469,24 +469,21 @@ impl Ingest {
             plans.slots.push(Some((item, plan)));
         }
 
-        // Items that need no page are written first; pages are fetched for the rest.
-        let mut to_fetch: Vec<(usize, Url)> = Vec::new();
-        for i in 0..plans.slots.len() {
-            match plans.slots.get(i) {
-                Some(Some((item, Plan::Fetch))) => {
-                    if let Some(link) = &item.link {
-                        to_fetch.push((i, link.clone()));
-                    }
-                }
-                Some(Some(_)) if !plans.is_follower(i) => plans.take(i, None, feed, report, batch),
-                _ => {}
-            }
-        }
+        let to_fetch: Vec<(usize, Url)> = plans
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, slot)| match slot {
+                Some((item, Plan::Fetch)) => Some((i, item.link.clone()?)),
+                _ => None,
+            })
+            .collect();
+        plans.write_ready(feed, report, batch);
         self.flush_if_due(batch, report).await?;
 
         // The fetcher spaces requests per host and caps them globally, so every page can be
-        // handed to it at once; each is archived as soon as it is in.
-        let mut left = to_fetch.len();
+        // handed to it at once; items are written in feed order as their pages come in, so
+        // that article ids follow publication order.
         let mut pages = futures_util::stream::iter(
             to_fetch
                 .into_iter()
@@ -505,18 +502,20 @@ impl Ingest {
             match step {
                 Step::Page(None) => return Ok(()),
                 Step::Page(Some((i, page))) => {
-                    left -= 1;
-                    plans.take(i, Some(page), feed, report, batch);
+                    plans.pages.insert(i, page);
+                    plans.write_ready(feed, report, batch);
                     self.flush_if_due(batch, report).await?;
                 }
                 Step::Due => self.flush(batch, report).await?,
                 Step::Stop => {
-                    // Pages already in are kept; those still on the way are dropped.
+                    // Every page already in is kept, even out of feed order (ids then no
+                    // longer follow it; a stopped run breaks that order anyway); pages still
+                    // on the way are dropped, and left to the next poll.
                     while let Some(Some((i, page))) = pages.next().now_or_never() {
-                        left -= 1;
-                        plans.take(i, Some(page), feed, report, batch);
+                        plans.pages.insert(i, page);
                     }
-                    report.left += left;
+                    plans.write_ready(feed, report, batch);
+                    report.left += plans.write_fetched(feed, report, batch);
                     return Err(PollError::Interrupted);
                 }
             }
@@ -785,24 +784,47 @@ enum Plan {
 #[derive(Default)]
 struct Plans {
     slots: Vec<Option<(FeedItem, Plan)>>,
-    /// Items whose URL an earlier item of this poll has, by that item: written right after
-    /// it, which puts the article in the archive for them to join.
-    followers: HashMap<usize, Vec<usize>>,
+    /// Pages fetched and not yet written, by item.
+    pages: HashMap<usize, PageResult>,
+    /// The first item not yet written.
+    next: usize,
 }
 
 impl Plans {
-    /// The next item to be pushed follows item `leader`.
-    fn follow(&mut self, leader: usize) {
-        let next = self.slots.len();
-        self.followers.entry(leader).or_default().push(next);
+    /// Writes the items from the first unwritten one on, in feed order, up to one whose page
+    /// is still on its way.
+    fn write_ready(&mut self, feed: &FeedConfig, report: &mut FeedReport, batch: &mut Batch) {
+        while let Some(slot) = self.slots.get(self.next) {
+            if matches!(slot, Some((_, Plan::Fetch))) && !self.pages.contains_key(&self.next) {
+                return;
+            }
+            let page = self.pages.remove(&self.next);
+            self.take(self.next, page, feed, report, batch);
+            self.next += 1;
+        }
     }
 
-    fn is_follower(&self, i: usize) -> bool {
-        self.followers.values().flatten().any(|&f| f == i)
+    /// Writes every item whose page is in, out of feed order; returns how many items still
+    /// wait for their page.
+    fn write_fetched(
+        &mut self,
+        feed: &FeedConfig,
+        report: &mut FeedReport,
+        batch: &mut Batch,
+    ) -> usize {
+        let mut fetched: Vec<usize> = self.pages.keys().copied().collect();
+        fetched.sort_unstable();
+        for i in fetched {
+            let page = self.pages.remove(&i);
+            self.take(i, page, feed, report, batch);
+        }
+        self.slots
+            .iter()
+            .filter(|s| matches!(s, Some((_, Plan::Fetch))))
+            .count()
     }
 
-    /// Adds item `i` to the batch with its content (from `page` when it needed one), then
-    /// the items that follow it.
+    /// Adds item `i` to the batch with its content (from `page` when it needed one).
     fn take(
         &mut self,
         i: usize,
@@ -858,9 +880,6 @@ impl Plans {
             revision: item.updated.or(item.published),
             content,
         });
-        for f in self.followers.get(&i).cloned().unwrap_or_default() {
-            self.take(f, None, feed, report, batch);
-        }
     }
 }
 
