@@ -21,7 +21,7 @@ use std::time::Instant;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use warta::config::Config;
 use warta::export::{jsonl, warc::WarcWriter};
-use warta::store::{Content, ExportFilter, ItemWrite, PollWrite, Source, Store, Timing};
+use warta::store::{Content, ExportFilter, ItemWrite, PollWrite, Source, Store, Timing, Work};
 
 const FEEDS: usize = 20;
 const PER_POLL: usize = 500;
@@ -229,9 +229,10 @@ fn poll(feed_id: i64, items: Vec<ItemWrite>, now: DateTime<Utc>) -> PollWrite {
         feed_id,
         now,
         validators: None,
-        items,
-        retries: vec![],
-        revisions: vec![],
+        work: Work {
+            items,
+            ..Work::default()
+        },
         timing: Timing {
             not_before: now,
             next_poll: now,

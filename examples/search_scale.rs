@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use warta::config::Config;
 use warta::search::{self, Filters, aliases::Aliases};
-use warta::store::{Content, ItemWrite, PollWrite, SortOrder, Source, Store, Timing};
+use warta::store::{Content, ItemWrite, PollWrite, SortOrder, Source, Store, Timing, Work};
 
 const WINDOW: usize = 20_000;
 const FEEDS_ID: usize = 180;
@@ -745,9 +745,10 @@ impl Generator {
                 feed_id,
                 now: last,
                 validators: None,
-                items,
-                retries: Vec::new(),
-                revisions: Vec::new(),
+                work: Work {
+                    items,
+                    ..Work::default()
+                },
                 timing: Timing {
                     not_before: last,
                     next_poll: last,

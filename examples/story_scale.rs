@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeZone, Utc};
 use warta::config::Config;
 use warta::dedup::minhash::{self, HASHES, Signature};
-use warta::store::{Content, ItemWrite, PollWrite, Source, Store, Timing};
+use warta::store::{Content, ItemWrite, PollWrite, Source, Store, Timing, Work};
 
 // Only the pairs' texts are used here; the labels are story_eval's.
 #[allow(dead_code)]
@@ -149,9 +149,10 @@ fn poll(feed_id: i64, items: Vec<ItemWrite>) -> Result<PollWrite, String> {
         feed_id,
         now: now()?,
         validators: None,
-        items,
-        retries: vec![],
-        revisions: vec![],
+        work: Work {
+            items,
+            ..Work::default()
+        },
         timing: Timing {
             not_before: now()?,
             next_poll: now()?,

@@ -4,8 +4,9 @@
 //! `daemon` (or `warta fetch`) hands each feed to `ingest::Ingest::poll_feed`, which fetches
 //! the feed through the one polite HTTP client in `fetch`, turns its bytes into items with
 //! `feed`, skips what is already known using `dedup`'s URL keys, fetches and `extract`s each
-//! new page, and writes the poll's results to the SQLite archive in `store` in one
-//! transaction, where `dedup`'s body fingerprints make the final call on duplicates.
+//! new page, and writes the results to the SQLite archive in `store` a few pages per
+//! transaction as they come in, where `dedup`'s body fingerprints make the final call on
+//! duplicates.
 //! `search` turns a user's query into a safe FTS5 expression that `store` runs.
 //!
 //! `feed`, `extract`, `dedup`, `dates` and `search::query` are pure: bytes, strings and `now`

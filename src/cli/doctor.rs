@@ -2,6 +2,12 @@
 //! or `FAIL`, with what to do about anything that is not ok. Exit 0 when nothing failed, 1
 //! otherwise (warnings alone do not fail).
 //!
+//! Feeds: one feed that fails is the feed's problem (`warn`); no feed reachable at all is
+//! the setup's (`FAIL`, exit 1). Without `--network` that is judged from each feed's last
+//! poll (some polled, none succeeded); with it, from fetching every enabled feed now, and
+//! when they all fail the same way on the way to their hosts (names not resolved, no
+//! connection, timeouts), one `network` line says the network looks down.
+//!
 //! Nothing here changes the setup: the archive is opened read-only and never created, and
 //! the writable check makes and removes one empty file beside it. Free space comes from
 //! [`crate::store::free_bytes`].
@@ -25,7 +31,7 @@ const FAIL_FREE: u64 = 100 << 20;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  warta doctor               config, archive, disk, each feed's last state\n  warta doctor --network     also fetch every enabled feed now"
+    after_help = "Examples:\n  warta doctor               config, archive, disk, each feed's last state\n  warta doctor --network     also fetch every enabled feed now\n\nExit 1 when a check FAILs: a broken config or archive, a full disk, no feed reachable (one failing feed among working ones is a warning)."
 )]
 pub struct DoctorArgs {
     /// Also fetch every enabled feed now (politely, through the usual fetcher) and report.
@@ -155,6 +161,9 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> Result<u8> {
     emit(folder_checks(&db), &mut out)?;
     if let Some(config) = &config {
         emit(feed_checks(config, feeds.as_deref()), &mut out)?;
+        if !args.network {
+            emit(none_succeeded(config, feeds.as_deref()), &mut out)?;
+        }
         if args.network {
             emit(network_checks(config)?, &mut out)?;
         }
@@ -358,8 +367,40 @@ fn feed_checks(config: &Config, rows: Option<&[crate::store::FeedHealth]>) -> Ve
         .collect()
 }
 
-fn plural(n: i64, one: &str, many: &str) -> String {
+pub(super) fn plural(n: i64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A `FAIL` when feeds were polled and none succeeded on its last poll.
+fn none_succeeded(config: &Config, rows: Option<&[crate::store::FeedHealth]>) -> Vec<Check> {
+    let polled: Vec<&str> = config
+        .feeds
+        .iter()
+        .filter(|f| f.enabled)
+        .filter_map(|f| rows?.iter().find(|r| r.name == f.name.as_str()))
+        .map(|r| r.state.as_str())
+        .filter(|state| *state != "new")
+        .collect();
+    if polled.is_empty() || polled.iter().any(|s| matches!(*s, "ok" | "moved")) {
+        return Vec::new();
+    }
+    vec![Check::fail(
+        "feeds",
+        format!(
+            "none of the {} polled succeeded on its last poll",
+            plural(polled.len() as i64, "feed", "feeds")
+        ),
+        "`warta doctor --network` fetches them now and says whether the network is down",
+    )]
+}
+
+/// One enabled feed fetched now: its check, and what the fetch says about the network.
+struct Probe {
+    check: Check,
+    host: String,
+    /// Fetched and read as a feed.
+    reached: bool,
+    cause: Option<crate::fetch::Cause>,
 }
 
 fn network_checks(config: &Config) -> Result<Vec<Check>> {
@@ -372,13 +413,14 @@ fn network_checks(config: &Config) -> Result<Vec<Check>> {
     let fetcher = Arc::new(fetcher);
     let feeds: Vec<_> = config.feeds.iter().filter(|f| f.enabled).collect();
     let concurrency = config.fetch.concurrency.max(1);
-    let checks = runtime()?.block_on(async {
+    let probes = runtime()?.block_on(async {
         futures_util::stream::iter(feeds.iter().map(|f| {
             let fetcher = fetcher.clone();
             async move {
                 let what = format!("fetch {}", f.name);
                 let started = std::time::Instant::now();
-                match fetcher.get(&f.url, Purpose::Feed, None).await {
+                let mut cause = None;
+                let check = match fetcher.get(&f.url, Purpose::Feed, None).await {
                     Ok(Fetched::Body(resp)) => {
                         let ms = started.elapsed().as_millis();
                         match crate::feed::parse_feed(
@@ -403,19 +445,53 @@ fn network_checks(config: &Config) -> Result<Vec<Check>> {
                         }
                     }
                     Ok(Fetched::NotModified) => Check::ok(what, "HTTP 304 not modified"),
-                    Err(e) => Check::fail(
-                        what,
-                        e.to_string(),
-                        "check the URL, the network and DNS from this machine",
-                    ),
+                    Err(e) => {
+                        cause = e.cause();
+                        Check::fail(
+                            what,
+                            e.to_string(),
+                            "check the URL, the network and DNS from this machine",
+                        )
+                    }
+                };
+                Probe {
+                    reached: check.level == Level::Ok,
+                    check,
+                    host: crate::fetch::host_key(&f.url),
+                    cause,
                 }
             }
         }))
         .buffered(concurrency)
-        .collect::<Vec<Check>>()
+        .collect::<Vec<Probe>>()
         .await
     });
-    Ok(checks)
+    Ok(judge_network(probes))
+}
+
+/// Feeds that cannot be fetched fail the doctor only when no feed can; then, if they all
+/// failed the same way on the way to their hosts, one line says so.
+fn judge_network(probes: Vec<Probe>) -> Vec<Check> {
+    let any_reached = probes.iter().any(|p| p.reached);
+    let down = crate::fetch::network_down(probes.iter().map(|p| (p.host.as_str(), p.cause)));
+    let mut checks: Vec<Check> = probes
+        .into_iter()
+        .map(|p| match p.check.level {
+            Level::Fail if any_reached => Check {
+                level: Level::Warn,
+                ..p.check
+            },
+            _ => p.check,
+        })
+        .collect();
+    if let Some(line) = down {
+        checks.push(Check::fail(
+            "network",
+            line,
+            "fix the connection of this machine, then run `warta doctor --network` again",
+        ));
+    }
+    checks
 }
 
 #[cfg(test)]
@@ -440,6 +516,45 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert!(crate::store::free_bytes(dir.path()).unwrap() > 0);
         assert!(crate::store::free_bytes(&dir.path().join("missing")).is_err());
+    }
+
+    fn probe(host: &str, reached: bool, cause: Option<crate::fetch::Cause>) -> Probe {
+        let check = if reached {
+            Check::ok(format!("fetch {host}"), "HTTP 200")
+        } else {
+            Check::fail(format!("fetch {host}"), "cannot fetch", "check")
+        };
+        Probe {
+            check,
+            host: host.into(),
+            reached,
+            cause,
+        }
+    }
+
+    #[test]
+    fn one_unreachable_feed_warns_and_none_reachable_fails_once_for_the_network() {
+        use crate::fetch::Cause::Dns;
+        let levels = |checks: &[Check]| checks.iter().map(|c| c.level).collect::<Vec<_>>();
+        let some = judge_network(vec![probe("a", true, None), probe("b", false, Some(Dns))]);
+        assert_eq!(levels(&some), [Level::Ok, Level::Warn]);
+        let none = judge_network(vec![
+            probe("a", false, Some(Dns)),
+            probe("b", false, Some(Dns)),
+        ]);
+        assert_eq!(levels(&none), [Level::Fail, Level::Fail, Level::Fail]);
+        assert_eq!(none[2].what, "network");
+        assert!(
+            none[2].detail.contains("network looks down"),
+            "{:?}",
+            none[2]
+        );
+        let http = judge_network(vec![probe("a", false, None), probe("b", false, None)]);
+        assert_eq!(
+            levels(&http),
+            [Level::Fail, Level::Fail],
+            "dead feeds, live network"
+        );
     }
 
     #[test]

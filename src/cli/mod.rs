@@ -53,7 +53,7 @@ enum Command {
     Daemon(DaemonArgs),
     /// One pass over the named feeds (all enabled feeds when none is named).
     #[command(
-        after_help = "Examples:\n  warta fetch                                 poll every enabled feed once\n  warta fetch antara-kaltim prokal            only these feeds\n  warta fetch --force antara-kaltim           even if gone or asked to wait\n  warta -q fetch                              no progress bar, errors only"
+        after_help = "Examples:\n  warta fetch                                 poll every enabled feed once\n  warta fetch antara-kaltim prokal            only these feeds\n  warta fetch --force antara-kaltim           even if gone or asked to wait\n  warta -v fetch                              one log line per page (url, outcome, ms)\n\nOn a terminal a bar counts feeds, pages and new articles (-q: no bar, errors only). Ctrl-C or SIGTERM stops the pass within seconds, keeping every article already fetched, and exits 1; the next fetch takes up the rest."
     )]
     Fetch {
         /// Feed names from the config.

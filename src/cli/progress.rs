@@ -104,6 +104,17 @@ impl Progress {
         self.bar.inc(1);
     }
 
+    /// One more item done, the message unchanged.
+    pub fn advance_only(&self) {
+        self.bar.inc(1);
+    }
+
+    /// A handle that changes the message from elsewhere (another thread, a callback) while
+    /// this bar is drawn; it draws nothing once the bar is dropped.
+    pub fn ticker(&self) -> Ticker {
+        Ticker(self.bar.clone())
+    }
+
     /// Several items done at once.
     pub fn advance_by(&self, items: u64, message: String) {
         self.bar.set_message(message);
@@ -117,6 +128,16 @@ impl Drop for Progress {
         // One bar at a time: no command draws two.
         *ACTIVE.lock().unwrap_or_else(|e| e.into_inner()) = None;
         self.bar.finish_and_clear();
+    }
+}
+
+/// See [`Progress::ticker`].
+#[derive(Clone)]
+pub struct Ticker(ProgressBar);
+
+impl Ticker {
+    pub fn set_message(&self, message: String) {
+        self.0.set_message(message);
     }
 }
 

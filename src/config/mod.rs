@@ -235,6 +235,17 @@ impl Config {
             }
             let url = parse_feed_url(f.url.get_ref())
                 .map_err(|e| at(f.url.span(), format!("feed {name}: url: {e}")))?;
+            // Known before any request: a poll would only fail the same way every time.
+            if !fetch.allow_private_addresses
+                && let Some(why) = crate::fetch::literal_private(&url)
+            {
+                return Err(at(
+                    f.url.span(),
+                    format!(
+                        "feed {name}: url {url} is refused: {why}; set allow_private_addresses = true in [fetch] to archive a local or intranet site"
+                    ),
+                ));
+            }
             let schedule = match f.schedule {
                 Some(s) => Schedule::parse(s.get_ref())
                     .map_err(|e| at(s.span(), format!("feed {name}: schedule: {e}")))?,

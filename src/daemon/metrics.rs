@@ -165,7 +165,7 @@ impl Metrics {
     pub fn record(&self, report: &PollSample<'_>, elapsed: Duration, now: DateTime<Utc>) {
         let mut inner = self.lock();
         let status = report.status.as_str();
-        let ran = !matches!(report.status, PollStatus::Skipped(_));
+        let ran = report.status.polled();
         let feed = inner.feeds.entry(report.feed.to_string()).or_default();
         *feed.polls.entry(status).or_default() += 1;
         feed.articles += report.new as u64;
@@ -180,7 +180,7 @@ impl Metrics {
                 feed.failing = Some(false);
                 inner.disk_full = None;
             }
-            PollStatus::Skipped(_) => {}
+            PollStatus::Skipped(_) | PollStatus::Interrupted => {}
         }
         if ran {
             inner.finished += 1;

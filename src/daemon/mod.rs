@@ -5,9 +5,12 @@
 //! channel (a job body that does real work can stall the scheduler). This loop owns every
 //! poll task: it queues polls per host and runs one poll per host at a time (every host
 //! with work busy, none waiting on another's politeness gap), at most [`schedule::POLLS_AT_ONCE`]
-//! together, never two polls of one feed at once, and on a signal stops taking work, gives running polls a few seconds to commit,
-//! then abandons the rest: a poll writes only in its final transaction, so an abandoned
-//! poll leaves nothing half-written.
+//! together, never two polls of one feed at once, and on a signal stops taking work, tells
+//! running polls to stop (they write the pages they have), gives them a few seconds, then
+//! abandons the rest: every write is a transaction and a feed's state advances only in a
+//! poll's last one, so an abandoned poll leaves nothing half-written and is polled again.
+//! When every feed fails the same way on the way to its host, the log says once that the
+//! network looks down, and once that it is back.
 //!
 //! It can be changed while it runs: SIGHUP, or a change of feeds.toml seen by the minutely
 //! housekeeping, puts a new config in force (see [`Plan::reload`]); the loop's state is
@@ -37,6 +40,7 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::config::{Config, FeedConfig, Schedule};
 use crate::error::Error;
+use crate::fetch::NetworkChange;
 use crate::ingest::{Ingest, PollStatus};
 use crate::model::FeedName;
 use crate::schedule;
@@ -67,7 +71,12 @@ pub async fn run(
     let _lock = crate::lock::ArchiveLock::acquire(&db, "daemon", Some(&config.file))?;
     let store = Store::open(&db)?;
     no_enabled_feeds(&config).map_or(Ok(()), |e| Err(Error::usage(e)))?;
-    let ingest = Arc::new(Ingest::new(config.clone(), store, false).map_err(Error::failure)?);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let ingest = Arc::new(
+        Ingest::new(config.clone(), store, false)
+            .map_err(Error::failure)?
+            .with_stop(stopped),
+    );
     let ids = ingest.sync_feeds().await?;
 
     let started = Utc::now();
@@ -176,6 +185,7 @@ pub async fn run(
 
     let mut tasks = std::mem::take(&mut polls.tasks);
     tracing::info!(running = tasks.len(), "stopping");
+    let _ = stop.send(true);
     notifier.notify("STOPPING=1");
     if let Some(server) = server {
         server.abort();
@@ -191,7 +201,7 @@ pub async fn run(
     if drained.is_err() {
         tracing::warn!(
             abandoned = tasks.len(),
-            "polls still running were abandoned; nothing of them was written"
+            "polls still running were abandoned; they are polled again on the next start"
         );
         tasks.abort_all();
         while tasks.join_next().await.is_some() {}
@@ -512,6 +522,8 @@ struct Polls {
     task_feed: HashMap<tokio::task::Id, (FeedName, String)>,
     /// A poll ended since the write-ahead log was last emptied.
     wrote: bool,
+    /// Whether every feed fails the same way on the way to its host, said once.
+    network: Arc<std::sync::Mutex<crate::fetch::NetworkWatch>>,
 }
 
 impl Polls {
@@ -539,6 +551,7 @@ impl Polls {
             let ingest = plan.ingest.clone();
             let feed = feed.clone();
             let metrics = metrics.clone();
+            let network = self.network.clone();
             let handle = self.tasks.spawn(async move {
                 let clock = std::time::Instant::now();
                 let report = ingest.poll_feed(&feed, id, Utc::now()).await;
@@ -555,6 +568,20 @@ impl Polls {
                         tracing::info!(feed = %feed.name, reason = %why, "poll skipped")
                     }
                     _ => {}
+                }
+                if report.status.polled() {
+                    let change = network.lock().unwrap_or_else(|p| p.into_inner()).record(
+                        feed.name.as_str(),
+                        &report.host,
+                        report.cause,
+                    );
+                    match change {
+                        Some(NetworkChange::Down(line)) => tracing::warn!("{line}"),
+                        Some(NetworkChange::Back) => tracing::info!(
+                            "the network looks back up: feeds no longer all fail the same way"
+                        ),
+                        None => {}
+                    }
                 }
                 report.not_before
             });

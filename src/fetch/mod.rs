@@ -4,6 +4,7 @@
 //! guard (on the resolved address, redirects included) and the body cap, enforced while the
 //! body streams in so a huge or endless response never sits in memory whole.
 
+mod cause;
 mod charset;
 mod guard;
 mod stats;
@@ -18,8 +19,9 @@ use tokio::sync::{OnceCell, Semaphore};
 use url::Url;
 
 use crate::config::FetchConfig;
+pub use cause::{Cause, NetworkChange, NetworkWatch, network_down};
 pub use charset::decode_html;
-pub use guard::is_private_ip;
+pub use guard::{is_private_ip, literal_private};
 pub use stats::{FetchStats, LATENCY_BUCKETS, LatencySnapshot};
 
 /// What a request is for: robots.txt is consulted for pages only.
@@ -67,7 +69,7 @@ pub enum FetchError {
     Refused { url: String, reason: String },
     #[error("robots.txt of {host} disallows {url}")]
     Robots { url: String, host: String },
-    #[error("HTTP {status} from {url}{}", retry_after.map(|r| format!(" (asked to wait {}s)", r.as_secs())).unwrap_or_default())]
+    #[error("HTTP {status}{} from {url}{}", reason_phrase(*status), retry_after.map(|r| format!(" (asked to wait {}s)", r.as_secs())).unwrap_or_default())]
     Status {
         url: String,
         status: u16,
@@ -81,7 +83,33 @@ pub enum FetchError {
     #[error("timed out after {secs}s fetching {url}; the site may be down or slow (fetch.timeout)")]
     Timeout { url: String, secs: u64 },
     #[error("cannot fetch {url}: {reason}")]
-    Network { url: String, reason: String },
+    Network {
+        url: String,
+        reason: String,
+        /// Set when the failure is the network path's (DNS, connection, TLS), not the site's.
+        cause: Option<Cause>,
+    },
+}
+
+impl FetchError {
+    /// The network's part in this failure, if it was the network's: what tells a dead
+    /// connection from dead sites.
+    pub fn cause(&self) -> Option<Cause> {
+        match self {
+            FetchError::Timeout { .. } => Some(Cause::Timeout),
+            FetchError::Network { cause, .. } => *cause,
+            _ => None,
+        }
+    }
+}
+
+/// " Not Found" for 404: the status's standard name, which says more than the number.
+fn reason_phrase(status: u16) -> String {
+    reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .map(|r| format!(" {r}"))
+        .unwrap_or_default()
 }
 
 type HostSlot = Arc<tokio::sync::Mutex<Option<Instant>>>;
@@ -226,6 +254,26 @@ impl Fetcher {
         purpose: Purpose,
         validators: Option<&Validators>,
     ) -> Result<Fetched, FetchError> {
+        self.get_timed(url, purpose, validators).await.0
+    }
+
+    /// [`Fetcher::get`], with how long the request itself took (from sending it to the last
+    /// byte of the answer; zero when it was refused before it was sent): the time spent
+    /// waiting for a turn at the host is politeness, not the site's speed.
+    pub async fn get_timed(
+        &self,
+        url: &Url,
+        purpose: Purpose,
+        validators: Option<&Validators>,
+    ) -> (Result<Fetched, FetchError>, Duration) {
+        match self.check(url, purpose).await {
+            Ok(()) => self.polite_get(url, validators).await,
+            Err(refused) => (Err(refused), Duration::ZERO),
+        }
+    }
+
+    /// The refusals made before any request: scheme, private address, a host's wait, robots.txt.
+    async fn check(&self, url: &Url, purpose: Purpose) -> Result<(), FetchError> {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(FetchError::Refused {
                 url: url.to_string(),
@@ -261,14 +309,14 @@ impl Fetcher {
                 host: host_key(url),
             });
         }
-        self.polite_get(url, validators).await
+        Ok(())
     }
 
     async fn polite_get(
         &self,
         url: &Url,
         validators: Option<&Validators>,
-    ) -> Result<Fetched, FetchError> {
+    ) -> (Result<Fetched, FetchError>, Duration) {
         let host = host_key(url);
         let slot = self.host_slot(&host);
         let gap = self.gap(&host);
@@ -281,17 +329,22 @@ impl Fetcher {
                 tokio::time::sleep(ready - now).await;
             }
         }
-        let result = match self.permits.acquire().await {
+        let (result, took) = match self.permits.acquire().await {
             Ok(_permit) => {
                 let sent = Instant::now();
                 let result = self.send(url, validators).await;
-                self.stats.observe(sent.elapsed(), result.is_ok());
-                result
+                let took = sent.elapsed();
+                self.stats.observe(took, result.is_ok());
+                (result, took)
             }
-            Err(_) => Err(FetchError::Network {
-                url: url.to_string(),
-                reason: "the fetcher is shutting down".into(),
-            }),
+            Err(_) => (
+                Err(FetchError::Network {
+                    url: url.to_string(),
+                    reason: "the fetcher is shutting down".into(),
+                    cause: None,
+                }),
+                Duration::ZERO,
+            ),
         };
         *last = Some(Instant::now());
         if let Err(FetchError::Status {
@@ -304,7 +357,7 @@ impl Fetcher {
             tracing::warn!(host = %host, until = %until, "host asked us to wait (Retry-After)");
             self.defer_host(&host, until);
         }
-        result
+        (result, took)
     }
 
     /// The gap between two requests to `host`: the configured one, a per-feed override, or
@@ -441,33 +494,29 @@ impl Fetcher {
     }
 
     fn classify(&self, url: &Url, e: &reqwest::Error) -> FetchError {
+        let chain = error_chain(e);
+        // The few words go to the feeds table and the summary; the whole chain is for -v.
+        tracing::info!(url = %url, error = %chain, "request failed");
         if e.is_timeout() {
             return FetchError::Timeout {
                 url: url.to_string(),
                 secs: self.cfg.timeout.as_secs(),
             };
         }
-        let reason = error_chain(e);
-        if reason.contains(guard::REFUSED_MARK) {
+        if chain.contains(guard::REFUSED_MARK) {
             return FetchError::Refused {
                 url: url.to_string(),
                 reason: format!(
                     "{}; set allow_private_addresses = true in [fetch] to allow it",
-                    reason.replace(guard::REFUSED_MARK, "")
+                    chain.replace(guard::REFUSED_MARK, "")
                 ),
             };
         }
-        if url.scheme() == "https" && e.is_connect() && tls_failure(e) {
-            return FetchError::Network {
-                url: url.to_string(),
-                reason: format!(
-                    "TLS handshake failed ({reason}); check that the site serves https at this address, or use its http:// URL"
-                ),
-            };
-        }
+        let found = cause::classify(url, e, &chain);
         FetchError::Network {
             url: url.to_string(),
-            reason,
+            reason: found.reason,
+            cause: found.cause,
         }
     }
 
@@ -490,7 +539,7 @@ impl Fetcher {
                 robots_url.set_path("/robots.txt");
                 robots_url.set_query(None);
                 robots_url.set_fragment(None);
-                match self.polite_get(&robots_url, None).await {
+                match self.polite_get(&robots_url, None).await.0 {
                     Ok(Fetched::Body(r)) => {
                         texting_robots::Robot::new(&self.robots_agent, &r.body).ok()
                     }
@@ -562,21 +611,6 @@ fn split_content_type(ct: Option<&str>) -> (Option<String>, Option<String>) {
             .then(|| v.trim().trim_matches(['"', '\'']).to_string())
     });
     (media, charset)
-}
-
-/// rustls reports handshake failures through an io::Error with no OS error code; refused
-/// or reset sockets carry one.
-fn tls_failure(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cur = Some(e);
-    while let Some(err) = cur {
-        if let Some(io) = err.downcast_ref::<std::io::Error>()
-            && io.raw_os_error().is_none()
-        {
-            return true;
-        }
-        cur = err.source();
-    }
-    false
 }
 
 /// The innermost useful message of an error chain (reqwest's own Display is "error sending

@@ -7,7 +7,11 @@
 //! 4. fetch and extract the remaining pages (the fetcher keeps the politeness rules);
 //!    a page that fails leaves the item archived from the feed's own text, marked, and
 //!    its page is tried again on later polls;
-//! 5. write everything in one transaction; the store makes the final dedup decision;
+//! 5. write as pages come in, a few pages or a second at a time, each batch one
+//!    transaction (the store makes the final dedup decision inside it); the last one also
+//!    advances the feed's state (validators, schedule), so a poll cut short (Ctrl-C, a
+//!    kill) keeps its finished pages and is polled again in full next time: items already
+//!    written are recognised by their GUID and the rest are taken up;
 //! 6. report what happened.
 
 mod page;
@@ -16,18 +20,19 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
+use tokio::sync::watch;
 use url::Url;
 
 use crate::config::{Config, FeedConfig};
 use crate::dedup;
 use crate::feed::{self, FeedItem};
-use crate::fetch::{FetchError, Fetched, Fetcher, Purpose};
+use crate::fetch::{Cause, FetchError, Fetched, Fetcher, Purpose};
 use crate::model::ArticleId;
 use crate::model::FeedName;
 use crate::schedule;
 use crate::store::{
-    ItemOutcome, ItemWrite, PollWrite, RetryWrite, RevisionWrite, Store, StoreError, Timing,
+    ItemOutcome, ItemWrite, PollWrite, RetryWrite, RevisionWrite, Store, StoreError, Timing, Work,
 };
 
 pub use page::{PageFetch, PageResult, feed_text_content};
@@ -39,6 +44,22 @@ pub struct Ingest {
     pub store: Arc<Mutex<Store>>,
     /// Poll feeds that are gone and hosts that asked us to wait (`fetch --force`).
     force: bool,
+    /// Turns true when the run is to stop (Ctrl-C, SIGTERM): polls write what they have
+    /// and return [`PollStatus::Interrupted`].
+    stop: watch::Receiver<bool>,
+    observer: Option<Observer>,
+}
+
+/// Told of each page fetched and each batch of new articles written: what a progress bar
+/// shows.
+pub type Observer = Arc<dyn Fn(Event) + Send + Sync>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// An article page was fetched (and extracted, or found unusable).
+    Page,
+    /// This many new articles were committed.
+    Stored(usize),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +69,9 @@ pub enum PollStatus {
     Failed(String),
     /// Not polled this time, and why (a host asked us to wait, the feed is gone).
     Skipped(String),
+    /// Stopped by a signal before the end: finished pages are stored, the feed's state is
+    /// unchanged.
+    Interrupted,
 }
 
 impl PollStatus {
@@ -57,14 +81,24 @@ impl PollStatus {
             PollStatus::NotModified => "not-modified",
             PollStatus::Failed(_) => "failed",
             PollStatus::Skipped(_) => "skipped",
+            PollStatus::Interrupted => "interrupted",
         }
+    }
+
+    /// Whether the feed was polled to an end, good or bad.
+    pub fn polled(&self) -> bool {
+        !matches!(self, PollStatus::Skipped(_) | PollStatus::Interrupted)
     }
 }
 
 #[derive(Debug, Clone)]
 pub struct FeedReport {
     pub feed: FeedName,
+    /// The politeness key of the feed's host.
+    pub host: String,
     pub status: PollStatus,
+    /// When the poll failed on the way to the host (DNS, connection, timeout, TLS).
+    pub cause: Option<Cause>,
     /// Items in the feed.
     pub items: usize,
     /// New articles archived.
@@ -76,6 +110,8 @@ pub struct FeedReport {
     pub failed: usize,
     /// Earlier failed pages fetched successfully this time.
     pub recovered: usize,
+    /// Pages not fetched because the poll was interrupted: the next poll takes them up.
+    pub left: usize,
     pub repairs: Vec<String>,
     /// The feed's state before and after this poll, when it changed.
     pub state_change: Option<(String, String)>,
@@ -87,15 +123,19 @@ pub struct FeedReport {
 }
 
 impl FeedReport {
-    fn new(feed: &FeedName) -> Self {
+    /// A report of a poll that ended with `status`, nothing counted.
+    pub(crate) fn with_status(feed: FeedName, status: PollStatus) -> Self {
         FeedReport {
-            feed: feed.clone(),
-            status: PollStatus::Ok,
+            feed,
+            host: String::new(),
+            status,
+            cause: None,
             items: 0,
             new: 0,
             duplicate: 0,
             failed: 0,
             recovered: 0,
+            left: 0,
             repairs: Vec::new(),
             state_change: None,
             not_before: None,
@@ -103,11 +143,23 @@ impl FeedReport {
             failures_before: 0,
         }
     }
+
+    fn new(feed: &FeedConfig) -> Self {
+        FeedReport {
+            host: crate::fetch::host_key(&feed.url),
+            ..FeedReport::with_status(feed.name.clone(), PollStatus::Ok)
+        }
+    }
 }
 
 /// Pages of earlier polls retried per poll, so a feed with a long backlog of failures does
 /// not turn one poll into hundreds of requests.
 const RETRIES_PER_POLL: usize = 10;
+
+/// A batch is written when it holds this many pages, or [`BATCH_WAIT`] after the last
+/// write: few enough that a stop loses little, enough to spare a commit per page.
+const BATCH_PAGES: usize = 4;
+const BATCH_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Pages of one article followed at most ("Halaman 2", `?page=2`, …): long enough for
 /// any real article, short enough that a pager loop cannot run away.
@@ -130,6 +182,8 @@ impl Ingest {
             fetcher,
             store: Arc::new(Mutex::new(store)),
             force,
+            stop: watch::channel(false).1,
+            observer: None,
         })
     }
 
@@ -146,7 +200,20 @@ impl Ingest {
             fetcher,
             store: self.store.clone(),
             force: self.force,
+            stop: self.stop.clone(),
+            observer: self.observer.clone(),
         })
+    }
+
+    /// Polls stop (keeping what they finished) when `stop` turns true.
+    pub fn with_stop(mut self, stop: watch::Receiver<bool>) -> Self {
+        self.stop = stop;
+        self
+    }
+
+    pub fn with_observer(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// Runs `f` on the store off the async threads.
@@ -184,7 +251,7 @@ impl Ingest {
         now: DateTime<Utc>,
     ) -> FeedReport {
         let started = std::time::Instant::now();
-        let mut report = FeedReport::new(&feed.name);
+        let mut report = FeedReport::new(feed);
         let interval = schedule::interval(&feed.schedule, now);
         match self.poll(feed, feed_id, now, &mut report).await {
             Ok(()) => {}
@@ -196,7 +263,11 @@ impl Ingest {
                     "{e}; the poll is abandoned and retried on its next tick"
                 ));
             }
+            Err(PollError::Interrupted) => report.status = PollStatus::Interrupted,
             Err(e) => {
+                if let PollError::Fetch(fe) = &e {
+                    report.cause = fe.cause();
+                }
                 let gone = matches!(&e, PollError::Fetch(FetchError::Status { status: 410, .. }));
                 let retry_after = match &e {
                     PollError::Fetch(FetchError::Status { retry_after, .. }) => *retry_after,
@@ -280,9 +351,11 @@ impl Ingest {
             .and_then(|u| Url::parse(u).ok())
             .unwrap_or_else(|| feed.url.clone());
         let fetched = match self
-            .fetcher
-            .get(&url, Purpose::Feed, Some(&state.validators))
-            .await
+            .unless_stopped(
+                self.fetcher
+                    .get(&url, Purpose::Feed, Some(&state.validators)),
+            )
+            .await?
         {
             Err(FetchError::Deferred { host, until }) => {
                 return Err(PollError::Skip(format!(
@@ -324,10 +397,21 @@ impl Ingest {
         }
         report.items = items.len();
 
-        let (writes, revisions) = self
-            .items_to_writes(feed, feed_id, items, now, report)
-            .await?;
-        let retries = self.retry_pending(feed, feed_id, now, report).await?;
+        let mut batch = Batch::new(feed_id, now);
+        let work = async {
+            self.archive_items(feed, feed_id, items, now, report, &mut batch)
+                .await?;
+            self.retry_pending(feed, feed_id, now, report, &mut batch)
+                .await
+        };
+        if let Err(e) = work.await {
+            // What was finished before the stop is kept; the feed's state stays as it was,
+            // so the next poll sees the same items again and takes up the rest.
+            if matches!(e, PollError::Interrupted) {
+                self.flush(&mut batch, report).await?;
+            }
+            return Err(e);
+        }
         let not_before = schedule::not_before(
             now,
             schedule::Outcome::Success,
@@ -340,9 +424,7 @@ impl Ingest {
             feed_id,
             now,
             validators,
-            items: writes,
-            retries,
-            revisions,
+            work: std::mem::take(&mut batch.work),
             timing: Timing {
                 not_before,
                 next_poll: schedule::next_poll(&feed.schedule, now, not_before),
@@ -351,128 +433,116 @@ impl Ingest {
         };
         let outcome = self.db(move |s| s.apply_poll(&poll)).await?;
         report.state_change = outcome.state;
-        for o in outcome.items {
-            match o {
-                ItemOutcome::New(_) => report.new += 1,
-                ItemOutcome::Duplicate(_) => report.duplicate += 1,
-                ItemOutcome::Seen | ItemOutcome::Skipped => {}
-            }
-        }
+        self.count(&outcome.items, report);
         Ok(())
     }
 
-    async fn items_to_writes(
+    /// Archives a feed's items: those needing no page at once, the others as their pages
+    /// come in, in batches (see [`Batch`]).
+    async fn archive_items(
         &self,
         feed: &FeedConfig,
         feed_id: i64,
         items: Vec<FeedItem>,
         now: DateTime<Utc>,
         report: &mut FeedReport,
-    ) -> Result<(Vec<ItemWrite>, Vec<RevisionWrite>), PollError> {
+        batch: &mut Batch,
+    ) -> Result<(), PollError> {
         // Decide per item, in feed order, what it needs.
-        let mut plans: Vec<(FeedItem, Plan)> = Vec::with_capacity(items.len());
-        let mut revisions = Vec::new();
-        let mut keys_this_poll = HashSet::new();
-        for item in items {
+        let total = items.len();
+        let mut plans = Plans::default();
+        let mut keys_this_poll: HashSet<String> = HashSet::new();
+        for (n, item) in items.into_iter().enumerate() {
             let guid = item.guid.clone();
             if let Some((article_id, stored)) =
                 self.db(move |s| s.item_revision(feed_id, &guid)).await?
             {
                 if is_newer(item.updated.or(item.published), stored.as_deref()) {
-                    revisions.push(self.revise(feed, article_id, &item, now).await);
+                    match self
+                        .unless_stopped(self.revise(feed, article_id, &item, now))
+                        .await
+                    {
+                        Ok(revision) => batch.work.revisions.push(revision),
+                        Err(e) => {
+                            report.left += total - n;
+                            return Err(e);
+                        }
+                    }
+                    self.flush_if_due(batch, report).await?;
                 }
                 continue;
             }
+            // An item whose URL an earlier item of this poll has joins that one's article:
+            // items are written in feed order, so it is archived by then.
             let key = item.link.as_ref().map(dedup::url_key);
-            let known = match &key {
-                Some(k) if keys_this_poll.contains(k) => true,
-                Some(k) => {
-                    let k = k.clone();
-                    self.db(move |s| s.article_by_key(&k)).await?.is_some()
-                }
-                None => false,
-            };
-            if let Some(k) = key {
-                keys_this_poll.insert(k);
-            }
-            let plan = if known {
+            let plan = if key.as_ref().is_some_and(|k| keys_this_poll.contains(k)) {
                 Plan::Known
-            } else if feed.full_text && item.link.is_some() {
-                Plan::Fetch
+            } else if let Some(k) = key {
+                keys_this_poll.insert(k.clone());
+                if self.db(move |s| s.article_by_key(&k)).await?.is_some() {
+                    Plan::Known
+                } else if feed.full_text {
+                    Plan::Fetch
+                } else {
+                    Plan::FeedText
+                }
             } else {
                 Plan::FeedText
             };
-            plans.push((item, plan));
+            plans.slots.push(Some((item, plan)));
         }
 
-        // Fetch the pages; the fetcher spaces requests per host and caps them globally,
-        // so all of them can be handed to it at once.
-        let concurrency = self.config.fetch.concurrency.max(1);
         let to_fetch: Vec<(usize, Url)> = plans
+            .slots
             .iter()
             .enumerate()
-            .filter_map(|(i, (item, plan))| match (plan, &item.link) {
-                (Plan::Fetch, Some(link)) => Some((i, link.clone())),
+            .filter_map(|(i, slot)| match slot {
+                Some((item, Plan::Fetch)) => Some((i, item.link.clone()?)),
                 _ => None,
             })
             .collect();
-        let mut fetched: HashMap<usize, PageResult> = futures_util::stream::iter(
+        plans.write_ready(feed, report, batch);
+        self.flush_if_due(batch, report).await?;
+
+        // The fetcher spaces requests per host and caps them globally, so every page can be
+        // handed to it at once; items are written in feed order as their pages come in, so
+        // that article ids follow publication order.
+        let mut pages = futures_util::stream::iter(
             to_fetch
                 .into_iter()
-                .map(|(i, link)| async move { (i, self.fetch_page(feed, &link, now).await) }),
+                .map(|(i, link)| async move { (i, self.page(feed, &link, now).await) }),
         )
-        .buffer_unordered(concurrency)
-        .collect()
-        .await;
-
-        let mut writes = Vec::with_capacity(plans.len());
-        for (i, (item, plan)) in plans.into_iter().enumerate() {
-            let link_str = item
-                .link
-                .as_ref()
-                .map(|l| l.to_string())
-                .unwrap_or_else(|| feed.url.to_string());
-            let mut keys: Vec<String> = item.link.iter().map(dedup::url_key).collect();
-            let content = match plan {
-                Plan::Known => None,
-                Plan::FeedText => Some(feed_text_content(
-                    &item,
-                    feed,
-                    if feed.full_text {
-                        "the feed item has no link"
-                    } else {
-                        "full_text = false"
-                    },
-                    false,
-                )),
-                Plan::Fetch => match fetched.remove(&i) {
-                    Some(PageResult::Extracted {
-                        content,
-                        keys: more,
-                    }) => {
-                        keys.extend(more);
-                        Some(page::merge_feed_metadata(*content, &item, feed))
-                    }
-                    Some(PageResult::Unusable { reason, retry }) => {
-                        report.failed += 1;
-                        tracing::warn!(feed = %feed.name, url = %link_str, reason = %reason, "page not archived; keeping the feed's text");
-                        Some(feed_text_content(&item, feed, &reason, retry))
-                    }
-                    None => Some(feed_text_content(&item, feed, "page not fetched", true)),
-                },
+        .buffer_unordered(self.config.fetch.concurrency.max(1));
+        loop {
+            let due = batch.due_at();
+            let step = tokio::select! {
+                biased;
+                _ = self.stopped() => Step::Stop,
+                next = pages.next() => Step::Page(next),
+                _ = tokio::time::sleep_until(due.unwrap_or_else(tokio::time::Instant::now)),
+                    if due.is_some() => Step::Due,
             };
-            keys.sort();
-            keys.dedup();
-            writes.push(ItemWrite {
-                guid: item.guid.clone(),
-                link: link_str,
-                keys,
-                published: item.published.or(item.updated),
-                revision: item.updated.or(item.published),
-                content,
-            });
+            match step {
+                Step::Page(None) => return Ok(()),
+                Step::Page(Some((i, page))) => {
+                    plans.pages.insert(i, page);
+                    plans.write_ready(feed, report, batch);
+                    self.flush_if_due(batch, report).await?;
+                }
+                Step::Due => self.flush(batch, report).await?,
+                Step::Stop => {
+                    // Every page already in is kept, even out of feed order (ids then no
+                    // longer follow it; a stopped run breaks that order anyway); pages still
+                    // on the way are dropped, and left to the next poll.
+                    while let Some(Some((i, page))) = pages.next().now_or_never() {
+                        plans.pages.insert(i, page);
+                    }
+                    plans.write_ready(feed, report, batch);
+                    report.left += plans.write_fetched(feed, report, batch);
+                    return Err(PollError::Interrupted);
+                }
+            }
         }
-        Ok((writes, revisions))
     }
 
     /// The article's text as it is now, for an item the publisher revised.
@@ -485,14 +555,12 @@ impl Ingest {
     ) -> RevisionWrite {
         let revision = item.updated.or(item.published);
         let content = match (&item.link, feed.full_text) {
-            (Some(link), true) => match self.fetch_page(feed, link, now).await {
+            // An unusable page leaves the archived text as it is.
+            (Some(link), true) => match self.page(feed, link, now).await {
                 PageResult::Extracted { content, keys } => {
                     Some((keys, page::merge_feed_metadata(*content, item, feed)))
                 }
-                PageResult::Unusable { reason, .. } => {
-                    tracing::warn!(feed = %feed.name, url = %link, reason = %reason, "revised page not fetched; the archived text stays");
-                    None
-                }
+                PageResult::Unusable { .. } => None,
             },
             _ => Some((
                 Vec::new(),
@@ -513,37 +581,136 @@ impl Ingest {
         feed_id: i64,
         now: DateTime<Utc>,
         report: &mut FeedReport,
-    ) -> Result<Vec<RetryWrite>, PollError> {
+        batch: &mut Batch,
+    ) -> Result<(), PollError> {
         if !feed.full_text {
-            return Ok(Vec::new());
+            return Ok(());
         }
         let pending = self
             .db(move |s| s.pending_pages(feed_id, RETRIES_PER_POLL, now))
             .await?;
-        let mut retries = Vec::with_capacity(pending.len());
-        for p in pending {
+        let count = pending.len();
+        for (n, p) in pending.into_iter().enumerate() {
             let Ok(url) = Url::parse(&p.url) else {
                 continue;
             };
-            let result = match self.fetch_page(feed, &url, now).await {
-                PageResult::Extracted { content, keys } => {
+            let result = match self.unless_stopped(self.page(feed, &url, now)).await {
+                Ok(PageResult::Extracted { content, keys }) => {
                     report.recovered += 1;
                     Ok((keys, *content))
                 }
-                PageResult::Unusable { reason, .. } => Err(reason),
+                Ok(PageResult::Unusable { reason, .. }) => Err(reason),
+                Err(stopped) => {
+                    report.left += count - n;
+                    return Err(stopped);
+                }
             };
-            retries.push(RetryWrite {
+            batch.work.retries.push(RetryWrite {
                 article_id: p.article_id,
                 result,
             });
+            self.flush_if_due(batch, report).await?;
         }
-        Ok(retries)
+        Ok(())
+    }
+
+    /// Writes the batch now, whatever its size.
+    async fn flush(&self, batch: &mut Batch, report: &mut FeedReport) -> Result<(), PollError> {
+        batch.since = tokio::time::Instant::now();
+        if batch.work.is_empty() {
+            return Ok(());
+        }
+        let work = std::mem::take(&mut batch.work);
+        let (feed_id, now) = (batch.feed_id, batch.now);
+        let outcomes = self.db(move |s| s.apply_batch(feed_id, now, &work)).await?;
+        self.count(&outcomes, report);
+        Ok(())
+    }
+
+    /// Writes the batch if it is big enough or old enough.
+    async fn flush_if_due(
+        &self,
+        batch: &mut Batch,
+        report: &mut FeedReport,
+    ) -> Result<(), PollError> {
+        if batch
+            .due_at()
+            .is_some_and(|at| batch.work.len() >= BATCH_PAGES || at <= tokio::time::Instant::now())
+        {
+            self.flush(batch, report).await?;
+        }
+        Ok(())
+    }
+
+    /// Adds written items to the report, and tells the observer of new articles.
+    fn count(&self, outcomes: &[ItemOutcome], report: &mut FeedReport) {
+        let mut new = 0;
+        for o in outcomes {
+            match o {
+                ItemOutcome::New(_) => new += 1,
+                ItemOutcome::Duplicate(_) => report.duplicate += 1,
+                ItemOutcome::Seen | ItemOutcome::Skipped => {}
+            }
+        }
+        report.new += new;
+        if new > 0
+            && let Some(observe) = &self.observer
+        {
+            observe(Event::Stored(new));
+        }
+    }
+
+    /// Resolves once the run is asked to stop; never, if it is not.
+    async fn stopped(&self) {
+        let mut stop = self.stop.clone();
+        if stop.wait_for(|stop| *stop).await.is_err() {
+            // No one can ask any more.
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// `work`, unless the run is asked to stop first.
+    async fn unless_stopped<T>(
+        &self,
+        work: impl std::future::Future<Output = T>,
+    ) -> Result<T, PollError> {
+        tokio::select! {
+            biased;
+            _ = self.stopped() => Err(PollError::Interrupted),
+            out = work => Ok(out),
+        }
+    }
+
+    /// One article page, fetched, extracted and logged (one line per page at `-v`, with the
+    /// time its requests took, not the politeness wait before them).
+    async fn page(&self, feed: &FeedConfig, link: &Url, now: DateTime<Utc>) -> PageResult {
+        let mut took = std::time::Duration::ZERO;
+        let result = self.fetch_page(feed, link, now, &mut took).await;
+        let elapsed_ms = took.as_millis() as u64;
+        match &result {
+            PageResult::Extracted { .. } => {
+                tracing::info!(feed = %feed.name, url = %link, outcome = "extracted", elapsed_ms, "page")
+            }
+            PageResult::Unusable { reason, .. } => {
+                tracing::warn!(feed = %feed.name, url = %link, outcome = "unusable", reason = %reason, elapsed_ms, "page not usable; the feed's text stands for it")
+            }
+        }
+        if let Some(observe) = &self.observer {
+            observe(Event::Page);
+        }
+        result
     }
 
     /// Fetches an article's page, and the pages it continues on, through the polite
     /// fetcher, and assembles the article.
-    async fn fetch_page(&self, feed: &FeedConfig, link: &Url, now: DateTime<Utc>) -> PageResult {
-        let first = match self.fetch_one(feed, link, now).await {
+    async fn fetch_page(
+        &self,
+        feed: &FeedConfig,
+        link: &Url,
+        now: DateTime<Utc>,
+        took: &mut std::time::Duration,
+    ) -> PageResult {
+        let first = match self.fetch_one(feed, link, now, took).await {
             Ok(p) => p,
             Err(unusable) => return unusable,
         };
@@ -559,7 +726,7 @@ impl Ingest {
             else {
                 break;
             };
-            match self.fetch_one(feed, &next, now).await {
+            match self.fetch_one(feed, &next, now, took).await {
                 Ok(p) if !p.found.body_text.trim().is_empty() && p.found.not_article.is_none() => {
                     pages.push(p)
                 }
@@ -584,8 +751,11 @@ impl Ingest {
         feed: &FeedConfig,
         link: &Url,
         now: DateTime<Utc>,
+        took: &mut std::time::Duration,
     ) -> Result<PageFetch, PageResult> {
-        match self.fetcher.get(link, Purpose::Page, None).await {
+        let (fetched, request) = self.fetcher.get_timed(link, Purpose::Page, None).await;
+        *took += request;
+        match fetched {
             Ok(Fetched::Body(resp)) => {
                 let rules = feed.extract.clone();
                 let link = link.clone();
@@ -643,6 +813,141 @@ enum Plan {
     FeedText,
 }
 
+/// A poll's items and what each needs, taken out one by one as they are written.
+#[derive(Default)]
+struct Plans {
+    slots: Vec<Option<(FeedItem, Plan)>>,
+    /// Pages fetched and not yet written, by item.
+    pages: HashMap<usize, PageResult>,
+    /// The first item not yet written.
+    next: usize,
+}
+
+impl Plans {
+    /// Writes the items from the first unwritten one on, in feed order, up to one whose page
+    /// is still on its way.
+    fn write_ready(&mut self, feed: &FeedConfig, report: &mut FeedReport, batch: &mut Batch) {
+        while let Some(slot) = self.slots.get(self.next) {
+            if matches!(slot, Some((_, Plan::Fetch))) && !self.pages.contains_key(&self.next) {
+                return;
+            }
+            let page = self.pages.remove(&self.next);
+            self.take(self.next, page, feed, report, batch);
+            self.next += 1;
+        }
+    }
+
+    /// Writes every item whose page is in, out of feed order; returns how many items still
+    /// wait for their page.
+    fn write_fetched(
+        &mut self,
+        feed: &FeedConfig,
+        report: &mut FeedReport,
+        batch: &mut Batch,
+    ) -> usize {
+        let mut fetched: Vec<usize> = self.pages.keys().copied().collect();
+        fetched.sort_unstable();
+        for i in fetched {
+            let page = self.pages.remove(&i);
+            self.take(i, page, feed, report, batch);
+        }
+        self.slots
+            .iter()
+            .filter(|s| matches!(s, Some((_, Plan::Fetch))))
+            .count()
+    }
+
+    /// Adds item `i` to the batch with its content (from `page` when it needed one).
+    fn take(
+        &mut self,
+        i: usize,
+        page: Option<PageResult>,
+        feed: &FeedConfig,
+        report: &mut FeedReport,
+        batch: &mut Batch,
+    ) {
+        let Some((item, plan)) = self.slots.get_mut(i).and_then(Option::take) else {
+            return;
+        };
+        let link = item
+            .link
+            .as_ref()
+            .map(|l| l.to_string())
+            .unwrap_or_else(|| feed.url.to_string());
+        let mut keys: Vec<String> = item.link.iter().map(dedup::url_key).collect();
+        let content = match (plan, page) {
+            (Plan::Known, _) => None,
+            (Plan::FeedText, _) => Some(feed_text_content(
+                &item,
+                feed,
+                if feed.full_text {
+                    "the feed item has no link"
+                } else {
+                    "full_text = false"
+                },
+                false,
+            )),
+            (
+                Plan::Fetch,
+                Some(PageResult::Extracted {
+                    content,
+                    keys: more,
+                }),
+            ) => {
+                keys.extend(more);
+                Some(page::merge_feed_metadata(*content, &item, feed))
+            }
+            (Plan::Fetch, Some(PageResult::Unusable { reason, retry })) => {
+                report.failed += 1;
+                Some(feed_text_content(&item, feed, &reason, retry))
+            }
+            (Plan::Fetch, None) => Some(feed_text_content(&item, feed, "page not fetched", true)),
+        };
+        keys.sort();
+        keys.dedup();
+        batch.work.items.push(ItemWrite {
+            guid: item.guid.clone(),
+            link,
+            keys,
+            published: item.published.or(item.updated),
+            revision: item.updated.or(item.published),
+            content,
+        });
+    }
+}
+
+/// A poll's writes not yet committed.
+struct Batch {
+    feed_id: i64,
+    now: DateTime<Utc>,
+    work: Work,
+    /// When the last batch was written (or the poll began).
+    since: tokio::time::Instant,
+}
+
+impl Batch {
+    fn new(feed_id: i64, now: DateTime<Utc>) -> Batch {
+        Batch {
+            feed_id,
+            now,
+            work: Work::default(),
+            since: tokio::time::Instant::now(),
+        }
+    }
+
+    /// When the work held should be written at the latest; None when there is none.
+    fn due_at(&self) -> Option<tokio::time::Instant> {
+        (!self.work.is_empty()).then_some(self.since + BATCH_WAIT)
+    }
+}
+
+/// What the page loop of a poll does next.
+enum Step {
+    Stop,
+    Page(Option<(usize, PageResult)>),
+    Due,
+}
+
 #[derive(Debug, thiserror::Error)]
 enum PollError {
     #[error("{0}")]
@@ -654,4 +959,6 @@ enum PollError {
     /// Not an error of the feed: the poll was not made, for this reason.
     #[error("{0}")]
     Skip(String),
+    #[error("interrupted")]
+    Interrupted,
 }

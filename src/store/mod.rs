@@ -3,9 +3,11 @@
 //! Design notes:
 //! * **WAL, one writer.** The file runs in WAL mode so that `warta search` and friends read
 //!   from their own connections while the daemon writes. The daemon keeps a single writing
-//!   connection; every poll's results go in one transaction (`write.rs`), so a crash or
-//!   `kill -9` leaves either all of a poll or none of it. `synchronous = FULL` makes a
-//!   committed poll survive power loss too; at one commit per poll its cost is invisible.
+//!   connection; a poll's results go in a few small transactions as its pages come in
+//!   (`write.rs`), the last one advancing the feed's state, so a crash or `kill -9` keeps
+//!   every committed batch and leaves the feed to be polled again for the rest.
+//!   `synchronous = FULL` makes a committed batch survive power loss too; at one commit per
+//!   few pages (each a network round trip) its cost is invisible.
 //! * **Migrations** are an append-only list (`schema.rs`) keyed on `PRAGMA user_version`,
 //!   each applied in its own transaction.
 //! * **Search index.** FTS5 external-content table over title and body, maintained by
@@ -42,7 +44,7 @@ pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder, ran
 pub use vocab::{MAX_PREFIX_WORDS, PrefixWords};
 pub use write::{
     Content, ItemOutcome, ItemWrite, PendingPage, PollOutcome, PollWrite, RawArticle, Reextracted,
-    RetryWrite, RevisionWrite, Source, Timing,
+    RetryWrite, RevisionWrite, Source, Timing, Work,
 };
 
 #[derive(Debug, thiserror::Error)]

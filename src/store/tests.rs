@@ -62,9 +62,10 @@ pub(super) fn poll(feed_id: i64, items: Vec<ItemWrite>) -> PollWrite {
             etag: Some("\"v1\"".into()),
             last_modified: None,
         }),
-        items,
-        retries: vec![],
-        revisions: vec![],
+        work: Work {
+            items,
+            ..Work::default()
+        },
         timing: Timing {
             not_before: now(),
             next_poll: now(),
@@ -286,7 +287,7 @@ fn failed_pages_are_retried_then_given_up() {
             1
         );
         let mut w = poll(ids[0], vec![]);
-        w.retries = vec![RetryWrite {
+        w.work.retries = vec![RetryWrite {
             article_id: id,
             result: Err("HTTP 503".into()),
         }];
@@ -317,7 +318,7 @@ fn a_retry_that_succeeds_replaces_the_feed_text_and_reindexes() {
         panic!()
     };
     let mut w = poll(ids[0], vec![]);
-    w.retries = vec![RetryWrite {
+    w.work.retries = vec![RetryWrite {
         article_id: id,
         result: Ok((vec![], content("https://a.example/x", "Jembatan", BODY))),
     }];
@@ -518,7 +519,7 @@ fn a_revised_article_keeps_its_old_text_as_a_version_and_search_sees_the_new() {
         panic!()
     };
     let mut w = poll(ids[0], vec![]);
-    w.revisions = vec![RevisionWrite {
+    w.work.revisions = vec![RevisionWrite {
         guid: "g1".into(),
         article_id: id,
         revision: None,

@@ -1,6 +1,8 @@
-//! Writes: one transaction per feed poll. The dedup decision that counts is made here,
-//! inside the transaction: two feeds polled at once may both have fetched the same
-//! article, and only the writer can see what the other committed.
+//! Writes: a poll is written in small transactions as its pages are extracted (so a kill
+//! or Ctrl-C loses only pages in flight), the last one also advancing the feed's state.
+//! The dedup decision that counts is made here, inside the transaction: two feeds polled
+//! at once may both have fetched the same article, and only the writer can see what the
+//! other committed.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -89,16 +91,33 @@ pub struct RevisionWrite {
     pub content: Option<(Vec<String>, Content)>,
 }
 
-/// Work from one successful poll of a feed.
+/// Items, revisions and page retries of a poll, written together.
+#[derive(Debug, Clone, Default)]
+pub struct Work {
+    pub items: Vec<ItemWrite>,
+    pub retries: Vec<RetryWrite>,
+    pub revisions: Vec<RevisionWrite>,
+}
+
+impl Work {
+    /// Writes it holds.
+    pub fn len(&self) -> usize {
+        self.items.len() + self.retries.len() + self.revisions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The end of one successful poll of a feed: its last work and the feed's new state.
 #[derive(Debug, Clone)]
 pub struct PollWrite {
     pub feed_id: i64,
     pub now: DateTime<Utc>,
     /// None after a 304: the stored validators stay.
     pub validators: Option<Validators>,
-    pub items: Vec<ItemWrite>,
-    pub retries: Vec<RetryWrite>,
-    pub revisions: Vec<RevisionWrite>,
+    pub work: Work,
     /// When the feed may be polled again, and when it is expected to be.
     pub timing: Timing,
     /// Where a permanent redirect of the feed's URL pointed this time.
@@ -199,27 +218,35 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Records a successful poll (items, retries, feed state) in one transaction.
+    /// Records part of a poll's work (items, revisions, retries) in one transaction, so a
+    /// finished page is kept even if the rest of the poll never finishes. The feed's state
+    /// (validators, schedule) is left alone: only [`Store::apply_poll`] advances it.
+    pub fn apply_batch(
+        &mut self,
+        feed_id: i64,
+        now: DateTime<Utc>,
+        work: &Work,
+    ) -> Result<Vec<ItemOutcome>, StoreError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| super::sql_err(&path, e))?;
+        let outcomes = write_work(&tx, feed_id, now, work).map_err(|e| super::sql_err(&path, e))?;
+        tx.commit().map_err(|e| super::sql_err(&path, e))?;
+        Ok(outcomes)
+    }
+
+    /// Records the end of a successful poll (its last items, retries, the feed state) in
+    /// one transaction.
     pub fn apply_poll(&mut self, poll: &PollWrite) -> Result<PollOutcome, StoreError> {
         let path = self.path.clone();
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| super::sql_err(&path, e))?;
-        let now = rfc3339(&poll.now);
-        let mut outcomes = Vec::with_capacity(poll.items.len());
-        for item in &poll.items {
-            outcomes.push(
-                write_item(&tx, poll.feed_id, &now, poll.now, item)
-                    .map_err(|e| super::sql_err(&path, e))?,
-            );
-        }
-        for rev in &poll.revisions {
-            write_revision(&tx, poll.feed_id, &now, rev).map_err(|e| super::sql_err(&path, e))?;
-        }
-        for retry in &poll.retries {
-            write_retry(&tx, &now, poll.now, retry).map_err(|e| super::sql_err(&path, e))?;
-        }
+        let outcomes = write_work(&tx, poll.feed_id, poll.now, &poll.work)
+            .map_err(|e| super::sql_err(&path, e))?;
         let change = feeds::finish_poll(&tx, poll).map_err(|e| super::sql_err(&path, e))?;
         tx.commit().map_err(|e| super::sql_err(&path, e))?;
         Ok(PollOutcome {
@@ -227,6 +254,26 @@ impl Store {
             state: change,
         })
     }
+}
+
+fn write_work(
+    tx: &Transaction<'_>,
+    feed_id: i64,
+    now_utc: DateTime<Utc>,
+    work: &Work,
+) -> rusqlite::Result<Vec<ItemOutcome>> {
+    let now = rfc3339(&now_utc);
+    let mut outcomes = Vec::with_capacity(work.items.len());
+    for item in &work.items {
+        outcomes.push(write_item(tx, feed_id, &now, now_utc, item)?);
+    }
+    for rev in &work.revisions {
+        write_revision(tx, feed_id, &now, rev)?;
+    }
+    for retry in &work.retries {
+        write_retry(tx, &now, now_utc, retry)?;
+    }
+    Ok(outcomes)
 }
 
 fn write_item(

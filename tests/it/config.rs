@@ -79,28 +79,42 @@ fn feed_name_outside_lowercase_digits_and_dashes_is_a_usage_error() {
 }
 
 #[test]
-fn loopback_feed_is_refused_when_private_addresses_are_not_allowed() {
+fn private_feed_url_is_a_config_error_when_private_addresses_are_not_allowed() {
     let site = Server::start("127.0.0.1");
     site.route("/feed.xml", Route::rss(rss("Lokal", &site.base(), &[])));
-    let url = site.url("/feed.xml");
-    let ws = Workspace::new();
-    // The standard config minus allow_private_addresses, which stays at its default.
-    ws.write_config(
-        &config_text(&[], &[Feed::new("lokal", &url)])
-            .replace("allow_private_addresses = true\n", ""),
-    );
+    let port = site.addr().port();
+    for url in [
+        site.url("/feed.xml"),
+        format!("http://localhost:{port}/feed.xml"),
+        format!("http://[::1]:{port}/feed.xml"),
+        "http://169.254.169.254/latest/meta-data".to_string(),
+        "http://192.168.1.1/rss".to_string(),
+    ] {
+        let ws = Workspace::new();
+        // The standard config minus allow_private_addresses, which stays at its default.
+        let text = config_text(&[], &[good_feed_entry(), Feed::new("lokal", &url)])
+            .replace("allow_private_addresses = true\n", "");
+        ws.write_config(&text);
 
-    let run = ws.run(&["fetch"]);
+        let run = ws.run(&["fetch"]);
 
-    run.expect_code(1).stderr_names(&url);
+        // Known when the file is read: a usage error at the url's line, not a poll failure.
+        run.expect_code(2)
+            .stderr_names("lokal")
+            .stderr_names("allow_private_addresses = true");
+        assert_names_line(&run, "feeds.toml", &[line_of(&text, &url, 1)]);
+        assert!(!ws.db_path().exists(), "{url}: the archive was created");
+    }
     assert!(
         site.requests().is_empty(),
         "a request reached the private address: {:#?}",
         site.requests()
     );
-    let feeds = ws.feeds();
-    assert_eq!(feeds[0]["state"], "failing", "{feeds:#?}");
-    assert!(feeds[0]["last_error"].is_string(), "{feeds:#?}");
+}
+
+/// A public-looking feed that is never fetched: the config error comes first.
+fn good_feed_entry() -> Feed {
+    Feed::new("publik", "https://kaltim.antaranews.com/rss/terkini.xml")
 }
 
 fn one_article_site() -> Server {

@@ -4,33 +4,7 @@
 
 use std::time::Duration;
 
-use crate::support::{Feed, Item, Route, Server, Workspace, config_text, int, pages, rss};
-
-fn good_feed(site: &Server) -> Feed {
-    site.route(
-        "/baik/1",
-        Route::html(pages::article(
-            "Kabar baik",
-            "2024-03-12T08:00:00+08:00",
-            "id",
-            &pages::story("id", 61, &["Kabarbaik tetap diarsipkan."]),
-        )),
-    );
-    site.route(
-        "/baik.xml",
-        Route::rss(rss(
-            "Baik",
-            &site.base(),
-            &[Item::new(
-                "Kabar baik",
-                &site.url("/baik/1"),
-                "Tue, 12 Mar 2024 08:00:00 +0800",
-                "Baik.",
-            )],
-        )),
-    );
-    Feed::new("kanal-baik", &site.url("/baik.xml"))
-}
+use crate::support::{Feed, Route, Server, Workspace, config_text, good_feed, int, rss};
 
 #[track_caller]
 fn assert_failed_feed_others_archived(ws: &Workspace, failed: &str) {

@@ -15,7 +15,9 @@ use serde_json::Value;
 
 use crate::support::cmd::{self, Background, RUN_LIMIT, Run};
 use crate::support::evil::{self, Behavior, Evil};
-use crate::support::{Feed, Item, Route, Server, Workspace, config_text, int, pages, rss, string};
+use crate::support::{
+    Feed, Item, Route, Server, Workspace, config_text, good_feed, int, pages, rss, string,
+};
 
 /// The per-request deadline every fault workspace uses.
 const TIMEOUT: Duration = Duration::from_secs(2);
@@ -180,33 +182,6 @@ fn assert_ok(ws: &Workspace, name: &str, articles: i64) {
     assert_eq!(feed["state"], "ok", "{feed:#}");
     assert!(feed["last_error"].is_null(), "{feed:#}");
     assert_eq!(int(&feed, "articles"), articles, "{feed:#}");
-}
-
-/// A feed on the fixture server whose one article is archived whatever happens elsewhere.
-fn good_feed(site: &Server) -> Feed {
-    site.route(
-        "/baik/1",
-        Route::html(pages::article(
-            "Kabar baik tetap diarsipkan",
-            "2024-03-12T08:00:00+08:00",
-            "id",
-            &pages::story("id", 91, &["Kabarbaik tetap diarsipkan."]),
-        )),
-    );
-    site.route(
-        "/baik.xml",
-        Route::rss(rss(
-            "Baik",
-            &site.base(),
-            &[Item::new(
-                "Kabar baik tetap diarsipkan",
-                &site.url("/baik/1"),
-                PUBLISHED,
-                "Baik.",
-            )],
-        )),
-    );
-    Feed::new("kanal-baik", &site.url("/baik.xml"))
 }
 
 /// A well-formed RSS document with one item per (title, description), links on `base`.
@@ -661,41 +636,31 @@ fn redirect_to_a_name_that_resolves_to_loopback_is_refused() {
 
 #[test]
 fn feed_on_a_name_that_resolves_to_loopback_is_refused_before_any_request() {
+    // `localhost` is refused by its text when the config is read (config.rs tests it); a
+    // name only the resolver can judge fails the poll, before any request.
+    let Some(name) = evil::name_for_loopback() else {
+        eprintln!("note: no name but localhost maps to 127.0.0.1 here; skipped");
+        return;
+    };
     let inside = Server::start("127.0.0.1");
     inside.route(
         "/rahasia.xml",
         Route::rss(small_feed(&inside.base(), &[("Rahasia", "Rahasia dalam.")])),
     );
     let port = inside.addr().port();
-    let mut feeds = vec![Feed::new(
-        "kanal-localhost",
-        &format!("http://localhost:{port}/rahasia.xml"),
-    )];
-    let name = evil::name_for_loopback();
-    if let Some(name) = &name {
-        feeds.push(Feed::new(
-            "kanal-nama",
-            &format!("http://{name}:{port}/rahasia.xml"),
-        ));
-    }
-    let ws = guarded_workspace(&feeds);
+    let ws = guarded_workspace(&[Feed::new(
+        "kanal-nama",
+        &format!("http://{name}:{port}/rahasia.xml"),
+    )]);
 
     let run = fetch(&ws);
 
-    run.expect_code(1).stderr_names("kanal-localhost");
+    run.expect_code(1).stderr_names("kanal-nama");
     assert_failing(
         &ws,
-        "kanal-localhost",
-        &["localhost", "allow_private_addresses"],
+        "kanal-nama",
+        &[&name, "127.0.0.1", "allow_private_addresses"],
     );
-    if let Some(name) = &name {
-        run.stderr_names("kanal-nama");
-        assert_failing(
-            &ws,
-            "kanal-nama",
-            &[name, "127.0.0.1", "allow_private_addresses"],
-        );
-    }
     assert!(
         inside.requests().is_empty(),
         "the loopback server was reached"

@@ -9,6 +9,7 @@ mod support;
 
 mod archive;
 mod bounded;
+mod causes;
 mod charset;
 mod cli;
 mod conditional;
@@ -23,6 +24,7 @@ mod faults;
 mod fixtures;
 mod health;
 mod lock;
+mod interrupt;
 mod opml;
 mod ops;
 mod pages;

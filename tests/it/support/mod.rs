@@ -20,6 +20,34 @@ pub use workspace::{
     string, time,
 };
 
+/// A feed on the fixture server whose one article (found by `kabarbaik`) is archived whatever
+/// happens to the other feeds of a run.
+pub fn good_feed(site: &Server) -> Feed {
+    site.route(
+        "/baik/1",
+        Route::html(pages::article(
+            "Kabar baik tetap diarsipkan",
+            "2024-03-12T08:00:00+08:00",
+            "id",
+            &pages::story("id", 91, &["Kabarbaik tetap diarsipkan."]),
+        )),
+    );
+    site.route(
+        "/baik.xml",
+        Route::rss(rss(
+            "Baik",
+            &site.base(),
+            &[Item::new(
+                "Kabar baik tetap diarsipkan",
+                &site.url("/baik/1"),
+                "Tue, 12 Mar 2024 08:00:00 +0800",
+                "Baik.",
+            )],
+        )),
+    );
+    Feed::new("kanal-baik", &site.url("/baik.xml"))
+}
+
 /// Polls `check` every 100 ms until it is true or `limit` passes; returns whether it became true.
 pub fn wait_until(limit: std::time::Duration, mut check: impl FnMut() -> bool) -> bool {
     let start = std::time::Instant::now();
