@@ -18,7 +18,7 @@ use super::{Context, output};
 use crate::error::{Error, Result};
 use crate::export::{self, warc::WarcWriter};
 use crate::search::when::{self, Bound};
-use crate::store::{ExportCounts, ExportFilter, Store, StoreError};
+use crate::store::{ExportCounts, ExportFilter, OpenMode, Store, StoreError};
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -81,7 +81,11 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<u8> {
     }
     let config = ctx.optional_config()?;
     let db = ctx.db_path(config.as_ref())?;
-    let store = Store::open(&db)?;
+    if let Some(file) = &args.output {
+        super::maintenance::refuse_archive_file(&db, file)?;
+        super::maintenance::refuse_archive_file(&db, &part_path(file))?;
+    }
+    let store = Store::open_with(&db, OpenMode::Read)?;
     let mut known = store.feed_names()?;
     if let Some(c) = &config {
         known.extend(c.feeds.iter().map(|f| f.name.to_string()));
@@ -183,9 +187,7 @@ fn open_output(file: Option<&Path>) -> Result<(Box<dyn Write>, Option<PathBuf>)>
     let Some(file) = file else {
         return Ok((Box::new(BufWriter::new(io::stdout().lock())), None));
     };
-    let mut part = file.as_os_str().to_owned();
-    part.push(".part");
-    let part = PathBuf::from(part);
+    let part = part_path(file);
     let f = File::create(&part).map_err(|e| {
         Error::failure(format!(
             "cannot create {}: {e}; check that its folder exists and is writable",
@@ -193,6 +195,12 @@ fn open_output(file: Option<&Path>) -> Result<(Box<dyn Write>, Option<PathBuf>)>
         ))
     })?;
     Ok((Box::new(BufWriter::new(f)), Some(part)))
+}
+
+fn part_path(file: &Path) -> PathBuf {
+    let mut part = file.as_os_str().to_owned();
+    part.push(".part");
+    PathBuf::from(part)
 }
 
 fn discard(part: Option<&Path>) {

@@ -92,12 +92,7 @@ pub fn backup(ctx: &Context, args: &BackupArgs) -> Result<u8> {
             dest.join("archive.db").display()
         )));
     }
-    if same_file(&db, dest) {
-        return Err(Error::usage(format!(
-            "{} is the archive itself; name another file",
-            dest.display()
-        )));
-    }
+    refuse_archive_file(&db, dest)?;
     if dest.exists() && !args.force {
         return Err(Error::usage(format!(
             "{} exists; pass --force to replace it, or name a new file",
@@ -127,11 +122,18 @@ pub fn backup(ctx: &Context, args: &BackupArgs) -> Result<u8> {
     Ok(0)
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
+/// Refuses an output file that is the archive, its write-ahead log or shared memory, under
+/// any name: writing there would destroy the archive (and a running daemon would go on
+/// writing into the replaced file).
+pub(super) fn refuse_archive_file(db: &Path, dest: &Path) -> Result<()> {
+    if crate::store::is_archive_file(db, dest) {
+        return Err(Error::usage(format!(
+            "{} is the archive itself ({} or a file SQLite keeps beside it); nothing was written: name another file",
+            dest.display(),
+            db.display()
+        )));
     }
+    Ok(())
 }
 
 pub(super) fn human_bytes(n: u64) -> String {

@@ -12,11 +12,12 @@
 //!   other choice; it restarts from the first page whenever another process commits between
 //!   its steps, so under a daemon that commits every poll a large archive might never finish.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
+use super::open::{self, suffixed};
 use super::{StoreError, schema, sql_err};
 
 /// Pages of merged index written per step: about 2 MiB at 4 KiB pages, a few tens of
@@ -38,25 +39,21 @@ pub fn archive_bytes(path: &Path) -> u64 {
     size(path) + size(&suffixed(path, "-wal"))
 }
 
-fn suffixed(path: &Path, suffix: &str) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
-}
-
 /// Opens an archive that must already exist; `write` for housekeeping, else read-only.
+/// Another program's database is refused before anything touches it.
 fn open_existing(path: &Path, write: bool) -> Result<Connection, StoreError> {
-    if !path.is_file() {
-        return Err(StoreError::Missing {
+    let conn = if write {
+        open::must_exist(path)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        Connection::open_with_flags(path, flags).map_err(|e| open::open_err(path, e))?
+    } else {
+        open::read_only(path)?
+    };
+    if open::classify(&conn, path)? == open::Kind::Empty {
+        return Err(StoreError::Empty {
             path: path.to_path_buf(),
         });
     }
-    let flags = if write {
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
-    } else {
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
-    };
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_err(path, e))?;
     conn.busy_timeout(Duration::from_secs(30))
         .map_err(|e| sql_err(path, e))?;
     Ok(conn)
@@ -256,8 +253,11 @@ pub struct BackupReport {
 /// leaves a half-written file where the last good one was.
 pub fn backup(src: &Path, dest: &Path) -> Result<BackupReport, StoreError> {
     let conn = open_existing(src, false)?;
+    // VACUUM INTO counts as a write even though it writes only the copy.
+    conn.pragma_update(None, "query_only", false)
+        .map_err(|e| sql_err(src, e))?;
+    clear_stale_partials(dest);
     let partial = suffixed(dest, &format!(".partial-{}", std::process::id()));
-    let _ = std::fs::remove_file(&partial);
     let dest_err = |e| sql_err(dest, e);
     let written = partial
         .to_str()
@@ -307,8 +307,64 @@ pub fn backup(src: &Path, dest: &Path) -> Result<BackupReport, StoreError> {
     })
 }
 
+/// Removes the `DEST.partial-PID` copies that backups to the same DEST left when they were
+/// killed: those whose process is gone (or is this one). A backup still running keeps its own.
+fn clear_stale_partials(dest: &Path) {
+    let Some(name) = dest.file_name().and_then(|n| n.to_str()) else {
+        return;
+    };
+    let prefix = format!("{name}.partial-");
+    let dir = match dest.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(pid) = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == std::process::id() || !process_alive(pid) {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => tracing::info!(
+                    file = %entry.path().display(),
+                    "removed the partial copy of a backup that did not finish"
+                ),
+                Err(e) => tracing::warn!(
+                    file = %entry.path().display(),
+                    "cannot remove the partial copy of a backup that did not finish: {e}"
+                ),
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // Signal 0 only asks whether the process exists; EPERM means it does (another user's).
+    // SAFETY: kill with signal 0 sends nothing and touches no memory.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn process_alive(_: u32) -> bool {
+    false
+}
+
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
     use crate::store::Store;
 

@@ -19,6 +19,7 @@ mod export;
 mod feeds;
 mod maintenance;
 mod names;
+mod open;
 mod read;
 mod schema;
 mod search;
@@ -37,6 +38,7 @@ pub use maintenance::{
     BackupReport, FeedHealth, Gauges, Inspection, VacuumReport, archive_bytes, backup, gauges,
     inspect, known_schema_version, vacuum,
 };
+pub use open::{APPLICATION_ID, OpenMode, is_archive_file};
 pub use read::{ArticleView, CopyView, FeedRow, Stats, VersionView};
 pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder, rank_cap_for};
 pub use vocab::{MAX_PREFIX_WORDS, PrefixWords};
@@ -61,8 +63,26 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
-    #[error("no archive at {path}; `warta fetch` or `warta daemon` creates it, or pass --db PATH")]
+    #[error(
+        "no archive at {path}; `warta fetch` or `warta daemon` creates it, or pass --db PATH to name another"
+    )]
     Missing { path: PathBuf },
+    #[error(
+        "{path} is empty, not an archive yet; `warta fetch` or `warta daemon` makes it one, or pass --db PATH to name another"
+    )]
+    Empty { path: PathBuf },
+    #[error(
+        "{path} is an SQLite database but not a warta archive ({why}); it was left unchanged: pass --db PATH (or set [archive] path) to name the archive"
+    )]
+    Foreign { path: PathBuf, why: String },
+    #[error(
+        "{path} is not an SQLite database; if it was your archive it is damaged beyond reading: restore a copy made with `warta backup`; otherwise pass --db PATH to name the archive"
+    )]
+    NotSqlite { path: PathBuf },
+    #[error(
+        "archive {path} is damaged ({problems}); nothing was written to it. Save what is readable with `warta backup --salvage COPY` (a new archive) or `warta export --salvage --format jsonl -o FILE`, then replace the file with COPY or restore an earlier backup"
+    )]
+    Corrupt { path: PathBuf, problems: String },
     #[error("archive {path}: {problem}")]
     Unusable { path: PathBuf, problem: String },
     #[error(
@@ -73,6 +93,24 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error(
+        "archive {path} has schema {found} and this warta reads schema {known}; it is upgraded when a user who may write it runs `warta fetch` (this user cannot write it)"
+    )]
+    Outdated {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+}
+
+impl StoreError {
+    /// The caller named the wrong file (or none yet): a usage error, not a failure.
+    pub fn is_wrong_file(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Missing { .. } | StoreError::Empty { .. } | StoreError::Foreign { .. }
+        )
+    }
 }
 
 pub struct Store {
@@ -81,30 +119,112 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens the archive, creating the file and its folder when missing (as the contract
-    /// says of `[archive] path`) and bringing the schema up to date. Readers open it the
-    /// same way: WAL lets them read while another process writes.
+    /// Opens the archive for writing, creating the file and its folder when missing (as the
+    /// contract says of `[archive] path`): `open_with(path, OpenMode::Create)`.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(dir) = path.parent()
-            && !dir.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        }
-        let conn = Connection::open(path).map_err(|e| sql_err(path, e))?;
-        Store::ready(conn, path)
+        Store::open_with(path, OpenMode::Create)
     }
 
-    fn ready(conn: Connection, path: &Path) -> Result<Store, StoreError> {
+    /// Opens the archive as `mode` allows (see `open.rs`), bringing the schema up to date.
+    pub fn open_with(path: &Path, mode: OpenMode) -> Result<Store, StoreError> {
+        match mode {
+            OpenMode::Create => {
+                if let Some(dir) = path.parent()
+                    && !dir.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
+                        path: path.to_path_buf(),
+                        source,
+                    })?;
+                }
+                Store::writable(path, true, true)
+            }
+            OpenMode::Write => {
+                open::must_exist(path)?;
+                Store::writable(path, false, true)
+            }
+            OpenMode::Read => Store::readable(path),
+        }
+    }
+
+    /// A writing connection to a warta archive (or a new file when `create`), migrated and
+    /// stamped; `check` runs `quick_check` on an existing archive first.
+    fn writable(path: &Path, create: bool, check: bool) -> Result<Store, StoreError> {
+        let conn = Connection::open(path).map_err(|e| open::open_err(path, e))?;
+        let stamped = match open::classify(&conn, path)? {
+            open::Kind::Empty if !create => {
+                return Err(StoreError::Empty {
+                    path: path.to_path_buf(),
+                });
+            }
+            open::Kind::Empty => false,
+            open::Kind::Warta { stamped } => {
+                open::check_version(&conn, path)?;
+                if check {
+                    open::quick_check(&conn, path)?;
+                }
+                stamped
+            }
+        };
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
         };
         store.configure()?;
         store.migrate()?;
+        if !stamped {
+            store
+                .conn
+                .pragma_update(None, "application_id", open::APPLICATION_ID)
+                .map_err(|e| store.err(e))?;
+        }
         store.refresh_name_keys()?;
+        Ok(store)
+    }
+
+    /// A read-only connection. An archive from an older warta (or keyed with another table
+    /// of regional names) is first brought up to date through a writing connection when this
+    /// user may write it; otherwise an old schema is an error and old keys are read as they are.
+    fn readable(path: &Path) -> Result<Store, StoreError> {
+        let conn = open::read_only(path)?;
+        if open::classify(&conn, path)? == open::Kind::Empty {
+            return Err(StoreError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        let version = open::check_version(&conn, path)?;
+        let known = schema::MIGRATIONS.len() as i64;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        if version == known && !store.keys_outdated() {
+            store.read_settings()?;
+            return Ok(store);
+        }
+        drop(store);
+        match Store::writable(path, false, false) {
+            Ok(upgraded) => drop(upgraded),
+            Err(e) if open::is_read_only(&e) && version == known => {
+                tracing::info!(
+                    archive = %path.display(),
+                    "the archive's regional-name keys are from another warta; read as they are (this user cannot write it)"
+                );
+            }
+            Err(e) if open::is_read_only(&e) => {
+                return Err(StoreError::Outdated {
+                    path: path.to_path_buf(),
+                    found: version,
+                    known,
+                });
+            }
+            Err(e) => return Err(e),
+        }
+        let store = Store {
+            conn: open::read_only(path)?,
+            path: path.to_path_buf(),
+        };
+        store.read_settings()?;
         Ok(store)
     }
 
@@ -123,6 +243,12 @@ impl Store {
                  PRAGMA foreign_keys = ON;",
             )
             .map_err(|e| sql_err(&self.path, e))
+    }
+
+    fn read_settings(&self) -> Result<(), StoreError> {
+        self.conn
+            .busy_timeout(Duration::from_secs(30))
+            .map_err(|e| self.err(e))
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {

@@ -19,6 +19,7 @@ mod errors;
 mod export;
 mod extract;
 mod faults;
+mod files;
 mod fixtures;
 mod health;
 mod opml;
