@@ -23,7 +23,7 @@ pub struct VacuumArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  warta backup /srv/backup/warta-2024-11-20.db\n  warta backup copy.db --force    replace an earlier copy"
+    after_help = "Examples:\n  warta backup /srv/backup/warta-2024-11-20.db\n  warta backup copy.db --force    replace an earlier copy\n  warta backup --salvage saved.db  what a damaged archive still has, as a new archive"
 )]
 pub struct BackupArgs {
     /// Where to write the copy (a new file).
@@ -31,6 +31,10 @@ pub struct BackupArgs {
     /// Replace DEST when it exists (it is replaced only once the new copy is checked).
     #[arg(long)]
     force: bool,
+    /// The archive is damaged: copy every row that can still be read, skip the damaged
+    /// pages, and say per table what could not be read. The search index is rebuilt.
+    #[arg(long)]
+    salvage: bool,
 }
 
 fn archive(ctx: &Context) -> Result<PathBuf> {
@@ -108,7 +112,7 @@ pub fn backup(ctx: &Context, args: &BackupArgs) -> Result<u8> {
             parent.display()
         )));
     }
-    let r = crate::store::backup(&db, dest)?;
+    let r = crate::store::backup(&db, dest, args.salvage)?;
     let mut out = std::io::stdout().lock();
     output(writeln!(
         out,
@@ -119,6 +123,21 @@ pub fn backup(ctx: &Context, args: &BackupArgs) -> Result<u8> {
         human_bytes(r.bytes),
         r.schema_version
     ))?;
+    if let Some(tables) = &r.salvaged {
+        let line: Vec<String> = tables
+            .iter()
+            .map(|t| format!("{} {}{}", t.table, t.copied, lost(&t.lost)))
+            .collect();
+        output(writeln!(out, "salvaged: {}", line.join(", ")))?;
+        if tables.iter().any(|t| t.lost.any()) && !ctx.quiet {
+            eprintln!(
+                "warta: rows on damaged pages of {} could not be read and are not in {}; check it with `warta --db {} stats` before putting it in the archive's place",
+                db.display(),
+                dest.display(),
+                dest.display()
+            );
+        }
+    }
     Ok(0)
 }
 
@@ -134,6 +153,16 @@ pub(super) fn refuse_archive_file(db: &Path, dest: &Path) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// What a salvage could not read of one table, for its report.
+pub(super) fn lost(lost: &crate::store::Lost) -> String {
+    match (lost.rows, lost.more) {
+        (0, false) => String::new(),
+        (0, true) => " (some unreadable)".into(),
+        (n, false) => format!(" ({n} unreadable)"),
+        (n, true) => format!(" ({n} and more unreadable)"),
+    }
 }
 
 pub(super) fn human_bytes(n: u64) -> String {

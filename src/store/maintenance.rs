@@ -45,7 +45,7 @@ fn open_existing(path: &Path, write: bool) -> Result<Connection, StoreError> {
     let conn = if write {
         open::must_exist(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        Connection::open_with_flags(path, flags).map_err(|e| open::open_err(path, e))?
+        Connection::open_with_flags(path, flags).map_err(|e| sql_err(path, e))?
     } else {
         open::read_only(path)?
     };
@@ -245,13 +245,18 @@ fn checkpoint(conn: &Connection) -> rusqlite::Result<bool> {
 pub struct BackupReport {
     pub bytes: u64,
     pub schema_version: i64,
+    /// With `salvage`: each table, what was copied and what could not be read.
+    pub salvaged: Option<Vec<super::TableSalvage>>,
 }
 
 /// Writes a consistent copy of the archive to `dest` (replacing a file there) and checks
 /// that the copy opens and passes `quick_check`. The copy is written beside `dest` under
 /// another name and renamed into place only once checked, so a failed backup never
 /// leaves a half-written file where the last good one was.
-pub fn backup(src: &Path, dest: &Path) -> Result<BackupReport, StoreError> {
+///
+/// With `salvage` the copy is built row by row from what can be read of a damaged archive
+/// (`salvage.rs`) instead of `VACUUM INTO`, which stops at the first damaged page.
+pub fn backup(src: &Path, dest: &Path, salvage: bool) -> Result<BackupReport, StoreError> {
     let conn = open_existing(src, false)?;
     // VACUUM INTO counts as a write even though it writes only the copy.
     conn.pragma_update(None, "query_only", false)
@@ -259,18 +264,24 @@ pub fn backup(src: &Path, dest: &Path) -> Result<BackupReport, StoreError> {
     clear_stale_partials(dest);
     let partial = suffixed(dest, &format!(".partial-{}", std::process::id()));
     let dest_err = |e| sql_err(dest, e);
-    let written = partial
-        .to_str()
-        .ok_or_else(|| StoreError::Unusable {
-            path: dest.to_path_buf(),
-            problem: "SQLite needs a backup name in UTF-8; choose another name".into(),
-        })
-        .and_then(|p| {
-            conn.execute("VACUUM INTO ?1", [p])
-                .map_err(|e| sql_err(src, e))
-        });
-    drop(conn);
-    let checked = written.and_then(|_| {
+    let written = if salvage {
+        drop(conn);
+        super::salvage::copy(src, &partial).map(Some)
+    } else {
+        let written = partial
+            .to_str()
+            .ok_or_else(|| StoreError::Unusable {
+                path: dest.to_path_buf(),
+                problem: "SQLite needs a backup name in UTF-8; choose another name".into(),
+            })
+            .and_then(|p| {
+                conn.execute("VACUUM INTO ?1", [p])
+                    .map_err(|e| sql_err(src, e))
+            });
+        drop(conn);
+        written.map(|_| None)
+    };
+    let checked = written.and_then(|salvaged| {
         let copy = Connection::open_with_flags(&partial, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(dest_err)?;
         let check: String = copy
@@ -285,9 +296,9 @@ pub fn backup(src: &Path, dest: &Path) -> Result<BackupReport, StoreError> {
         let schema_version = copy
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(dest_err)?;
-        Ok(schema_version)
+        Ok((schema_version, salvaged))
     });
-    let schema_version = match checked {
+    let (schema_version, salvaged) = match checked {
         Ok(v) => v,
         Err(e) => {
             let _ = std::fs::remove_file(&partial);
@@ -304,6 +315,7 @@ pub fn backup(src: &Path, dest: &Path) -> Result<BackupReport, StoreError> {
     Ok(BackupReport {
         bytes: std::fs::metadata(dest).map_or(0, |m| m.len()),
         schema_version,
+        salvaged,
     })
 }
 
@@ -462,7 +474,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = archive(dir.path(), 3);
         let dest = dir.path().join("copy.db");
-        let r = backup(&path, &dest).unwrap();
+        let r = backup(&path, &dest, false).unwrap();
         assert_eq!(r.schema_version, known_schema_version());
         assert!(r.bytes > 0);
         let conn = Connection::open(&dest).unwrap();
@@ -481,7 +493,7 @@ mod tests {
     #[test]
     fn backup_of_a_missing_archive_names_it() {
         let dir = tempfile::tempdir().unwrap();
-        let e = backup(&dir.path().join("none.db"), &dir.path().join("c.db")).unwrap_err();
+        let e = backup(&dir.path().join("none.db"), &dir.path().join("c.db"), false).unwrap_err();
         assert!(e.to_string().contains("none.db"), "{e}");
         assert!(!dir.path().join("c.db").exists());
     }

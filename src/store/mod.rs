@@ -21,6 +21,7 @@ mod maintenance;
 mod names;
 mod open;
 mod read;
+mod salvage;
 mod schema;
 mod search;
 mod stories;
@@ -40,6 +41,7 @@ pub use maintenance::{
 };
 pub use open::{APPLICATION_ID, OpenMode, is_archive_file};
 pub use read::{ArticleView, CopyView, FeedRow, Stats, VersionView};
+pub use salvage::{Lost, TableSalvage};
 pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder, rank_cap_for};
 pub use vocab::{MAX_PREFIX_WORDS, PrefixWords};
 pub use write::{
@@ -80,7 +82,7 @@ pub enum StoreError {
     )]
     NotSqlite { path: PathBuf },
     #[error(
-        "archive {path} is damaged ({problems}); nothing was written to it. Save what is readable with `warta backup --salvage COPY` (a new archive) or `warta export --salvage --format jsonl -o FILE`, then replace the file with COPY or restore an earlier backup"
+        "archive {path} is damaged ({problems}). Stop warta's daemon; save what is readable into a new archive with `warta backup --salvage COPY` (or as JSON lines with `warta export --salvage --format jsonl -o FILE`), then put COPY in its place, or restore an earlier backup"
     )]
     Corrupt { path: PathBuf, problems: String },
     #[error("archive {path}: {problem}")]
@@ -150,7 +152,7 @@ impl Store {
     /// A writing connection to a warta archive (or a new file when `create`), migrated and
     /// stamped; `check` runs `quick_check` on an existing archive first.
     fn writable(path: &Path, create: bool, check: bool) -> Result<Store, StoreError> {
-        let conn = Connection::open(path).map_err(|e| open::open_err(path, e))?;
+        let conn = Connection::open(path).map_err(|e| sql_err(path, e))?;
         let stamped = match open::classify(&conn, path)? {
             open::Kind::Empty if !create => {
                 return Err(StoreError::Empty {
@@ -290,10 +292,21 @@ impl Store {
     }
 }
 
+/// An SQLite error with the archive's path; a file that is not SQLite at all and a damaged
+/// one get their own messages, which say what to do.
 fn sql_err(path: &Path, source: rusqlite::Error) -> StoreError {
-    StoreError::Sqlite {
-        path: path.to_path_buf(),
-        source,
+    match source.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotSqlite {
+            path: path.to_path_buf(),
+        },
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
+            path: path.to_path_buf(),
+            problems: source.to_string(),
+        },
+        _ => StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        },
     }
 }
 

@@ -53,7 +53,7 @@ pub(super) enum Kind {
 /// Tells a warta archive from an empty file and from anything else, reading only the header
 /// and the schema.
 pub(super) fn classify(conn: &Connection, path: &Path) -> Result<Kind, StoreError> {
-    let err = |e| open_err(path, e);
+    let err = |e| sql_err(path, e);
     let app_id: i32 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))
         .map_err(err)?;
@@ -103,27 +103,12 @@ fn foreign(path: &Path, why: String) -> StoreError {
     }
 }
 
-/// An SQLite error met while opening: a file that is not SQLite at all and a damaged one
-/// get their own messages.
-pub(super) fn open_err(path: &Path, e: rusqlite::Error) -> StoreError {
-    match e.sqlite_error_code() {
-        Some(ErrorCode::NotADatabase) => StoreError::NotSqlite {
-            path: path.to_path_buf(),
-        },
-        Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
-            path: path.to_path_buf(),
-            problems: e.to_string(),
-        },
-        _ => sql_err(path, e),
-    }
-}
-
 /// `PRAGMA quick_check`: an error naming the first problems when the file is damaged.
 pub(super) fn quick_check(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     let lines: Vec<String> = conn
         .prepare("PRAGMA quick_check(5)")
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .map_err(|e| open_err(path, e))?;
+        .map_err(|e| sql_err(path, e))?;
     if lines == ["ok"] {
         return Ok(());
     }
@@ -170,7 +155,7 @@ pub(super) fn read_only(path: &Path) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| open_err(path, e))?;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_err(path, e))?;
     let probe = |c: &Connection| {
         c.pragma_update(None, "query_only", true)?;
         c.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
@@ -184,7 +169,7 @@ pub(super) fn read_only(path: &Path) -> Result<Connection, StoreError> {
         Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen)
     );
     if !cannot_write {
-        return Err(open_err(path, e));
+        return Err(sql_err(path, e));
     }
     let shm = suffixed(path, "-shm");
     if shm.exists() {
@@ -200,9 +185,9 @@ pub(super) fn read_only(path: &Path) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn =
-        Connection::open_with_flags(immutable_uri(path)?, flags).map_err(|e| open_err(path, e))?;
-    probe(&conn).map_err(|e| open_err(path, e))?;
+    let conn = Connection::open_with_flags(uri(path, "immutable=1")?, flags)
+        .map_err(|e| sql_err(path, e))?;
+    probe(&conn).map_err(|e| sql_err(path, e))?;
     tracing::info!(
         archive = %path.display(),
         "cannot create {} (no write access to the folder); reading the archive as immutable, which is safe while no warta writes to it",
@@ -219,11 +204,11 @@ pub(super) fn read_only(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-/// `file:PATH?immutable=1`, with the characters a URI gives meaning to escaped.
-fn immutable_uri(path: &Path) -> Result<String, StoreError> {
+/// `file:PATH?QUERY`, with the characters a URI gives meaning to escaped.
+pub(super) fn uri(path: &Path, query: &str) -> Result<String, StoreError> {
     let text = path.to_str().ok_or_else(|| StoreError::Unusable {
         path: path.to_path_buf(),
-        problem: "reading it without write access needs a name in UTF-8; copy or rename it".into(),
+        problem: "this needs a name in UTF-8; copy or rename it".into(),
     })?;
     let mut uri = String::from("file:");
     for c in text.chars() {
@@ -234,7 +219,8 @@ fn immutable_uri(path: &Path) -> Result<String, StoreError> {
             c => uri.push(c),
         }
     }
-    uri.push_str("?immutable=1");
+    uri.push('?');
+    uri.push_str(query);
     Ok(uri)
 }
 
@@ -254,7 +240,7 @@ pub(super) fn is_read_only(e: &StoreError) -> bool {
 pub(super) fn check_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
-        .map_err(|e| open_err(path, e))?;
+        .map_err(|e| sql_err(path, e))?;
     let known = schema::MIGRATIONS.len() as i64;
     if version > known {
         return Err(StoreError::TooNew {
@@ -336,7 +322,7 @@ mod tests {
     #[test]
     fn uri_escapes_what_a_uri_reads_as_syntax() {
         assert_eq!(
-            immutable_uri(Path::new("/a b/x?y#z%.db")).unwrap(),
+            uri(Path::new("/a b/x?y#z%.db"), "immutable=1").unwrap(),
             "file:/a b/x%3fy%23z%25.db?immutable=1"
         );
     }

@@ -5,6 +5,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use crate::support::cmd::{self, RUN_LIMIT, Run, arg};
 use crate::support::{Feed, Item, Route, Server, Workspace, config_text, int, pages, rss};
@@ -371,4 +372,114 @@ fn an_archive_the_user_may_only_read_is_searched_shown_counted_and_exported() {
         .expect_code(1)
         .stderr_names("archive.db")
         .stderr_names("cannot read");
+}
+
+/// Overwrites two leaf pages in the middle of the archive's `articles` table with garbage, as
+/// a failing disk or a stray write would.
+fn damage(db: &Path) {
+    let (page_size, leaves) = {
+        let conn = rusqlite::Connection::open(db).expect("open the archive");
+        let size: i64 = conn
+            .pragma_query_value(None, "page_size", |r| r.get(0))
+            .expect("page size");
+        let leaves: Vec<i64> = conn
+            .prepare(
+                "SELECT pageno FROM dbstat WHERE name = 'articles' AND pagetype = 'leaf' ORDER BY pageno",
+            )
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .expect("list the leaf pages");
+        (size, leaves)
+    };
+    assert!(leaves.len() >= 6, "too few pages to damage: {leaves:?}");
+    let garbage: Vec<u8> = b"kerusakan disk "
+        .iter()
+        .copied()
+        .cycle()
+        .take(page_size as usize)
+        .collect();
+    let mut bytes = std::fs::read(db).expect("read the archive");
+    for page in &leaves[leaves.len() / 2..leaves.len() / 2 + 2] {
+        let start = (*page as usize - 1) * page_size as usize;
+        bytes[start..start + page_size as usize].copy_from_slice(&garbage);
+    }
+    std::fs::write(db, bytes).expect("write the damaged archive");
+}
+
+#[test]
+fn a_damaged_archive_stops_the_writers_and_what_is_readable_is_salvaged() {
+    let site = site(40);
+    let ws = archived(&site, 40);
+    damage(&ws.db_path());
+    site.clear_log();
+
+    ws.run(&["fetch"])
+        .expect_code(1)
+        .stderr_names("archive.db")
+        .stderr_names("is damaged")
+        .stderr_names("warta backup --salvage");
+    assert!(
+        site.requests_to("/feed.xml").is_empty(),
+        "fetch polled anyway"
+    );
+    let mut daemon = ws.spawn(&["daemon"]);
+    let status = daemon.wait(Duration::from_secs(60));
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(1),
+        "{}",
+        daemon.stderr()
+    );
+    assert!(
+        daemon.stderr().contains("is damaged"),
+        "{}",
+        daemon.stderr()
+    );
+
+    // A plain export stops at the damage, says how to salvage, and leaves no file.
+    ws.run(&["export", "--format", "jsonl", "-o", "plain.jsonl"])
+        .expect_code(1)
+        .stderr_names("--salvage");
+    assert!(!ws.path().join("plain.jsonl").exists());
+
+    let run = ws.run(&[
+        "export",
+        "--format",
+        "jsonl",
+        "--salvage",
+        "-o",
+        "saved.jsonl",
+    ]);
+    run.ok().stderr_names("left out");
+    let saved = std::fs::read_to_string(ws.path().join("saved.jsonl")).unwrap_or_default();
+    let exported = saved.lines().count();
+    assert!((20..40).contains(&exported), "{exported} articles\n{run:?}");
+
+    let run = ws.run(&["backup", "--salvage", "saved.db"]);
+    run.ok();
+    assert!(
+        run.stdout.contains("salvaged:") && run.stdout.contains("unreadable"),
+        "{run:?}"
+    );
+    let copy = ws.run(&["--db", "saved.db", "stats", "--format", "json"]);
+    copy.ok();
+    assert_eq!(int(&copy.json(), "articles"), exported as i64, "{copy:?}");
+    // The copy is an archive like any other: searchable, and a fetch into it brings the
+    // articles that were lost back from the feed.
+    let kept = saved.lines().next().and_then(|l| {
+        let v: serde_json::Value = serde_json::from_str(l).ok()?;
+        Some(v["title"].as_str()?.to_string())
+    });
+    let word = kept
+        .and_then(|t| t.split(' ').nth(2).map(|n| format!("katakunci{n}")))
+        .unwrap_or_default();
+    let run = ws.run(&["--db", "saved.db", "search", &word, "--format", "json"]);
+    run.ok();
+    assert_eq!(
+        run.json().as_array().map(Vec::len),
+        Some(1),
+        "{word}\n{run:?}"
+    );
+    ws.run(&["--db", "saved.db", "fetch"]).ok();
+    let copy = ws.run(&["--db", "saved.db", "stats", "--format", "json"]);
+    assert_eq!(int(&copy.json(), "articles"), 40, "{copy:?}");
 }
