@@ -112,6 +112,7 @@ pub fn backup(ctx: &Context, args: &BackupArgs) -> Result<u8> {
             parent.display()
         )));
     }
+    remove_partial_on_signal(dest.clone());
     let r = crate::store::backup(&db, dest, args.salvage)?;
     let mut out = std::io::stdout().lock();
     output(writeln!(
@@ -153,6 +154,40 @@ pub(super) fn refuse_archive_file(db: &Path, dest: &Path) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Ctrl-C or SIGTERM during a backup: remove the unfinished copy, then stop (130, as a
+/// shell reports an interrupted command). A kill -9 leaves it to the next backup to clear.
+fn remove_partial_on_signal(dest: PathBuf) {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    std::thread::spawn(move || {
+        rt.block_on(async {
+            #[cfg(unix)]
+            {
+                use tokio::signal::unix::{SignalKind, signal};
+                let Ok(mut term) = signal(SignalKind::terminate()) else {
+                    return;
+                };
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            #[cfg(not(unix))]
+            let _ = tokio::signal::ctrl_c().await;
+        });
+        crate::store::remove_partial(&dest);
+        eprintln!(
+            "warta: backup interrupted; {} was not written",
+            dest.display()
+        );
+        std::process::exit(130);
+    });
 }
 
 /// What a salvage could not read of one table, for its report.

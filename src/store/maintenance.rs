@@ -12,7 +12,7 @@
 //!   other choice; it restarts from the first page whenever another process commits between
 //!   its steps, so under a daemon that commits every poll a large archive might never finish.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -262,7 +262,7 @@ pub fn backup(src: &Path, dest: &Path, salvage: bool) -> Result<BackupReport, St
     conn.pragma_update(None, "query_only", false)
         .map_err(|e| sql_err(src, e))?;
     clear_stale_partials(dest);
-    let partial = suffixed(dest, &format!(".partial-{}", std::process::id()));
+    let partial = partial_path(dest);
     let dest_err = |e| sql_err(dest, e);
     let written = if salvage {
         drop(conn);
@@ -319,6 +319,20 @@ pub fn backup(src: &Path, dest: &Path, salvage: bool) -> Result<BackupReport, St
     })
 }
 
+/// Where this process writes its copy for `dest` until it is checked.
+fn partial_path(dest: &Path) -> PathBuf {
+    suffixed(dest, &format!(".partial-{}", std::process::id()))
+}
+
+/// Removes this process's unfinished copy for `dest` (with the files SQLite keeps beside
+/// it): for a backup stopped by a signal.
+pub fn remove_partial(dest: &Path) {
+    let partial = partial_path(dest);
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(suffixed(&partial, suffix));
+    }
+}
+
 /// Removes the `DEST.partial-PID` copies that backups to the same DEST left when they were
 /// killed: those whose process is gone (or is this one). A backup still running keeps its own.
 fn clear_stale_partials(dest: &Path) {
@@ -338,6 +352,8 @@ fn clear_stale_partials(dest: &Path) {
         let Some(pid) = file
             .to_str()
             .and_then(|f| f.strip_prefix(&prefix))
+            .map(|p| p.trim_end_matches("-wal").trim_end_matches("-shm"))
+            .map(|p| p.trim_end_matches("-journal"))
             .and_then(|p| p.parse::<u32>().ok())
         else {
             continue;
@@ -375,8 +391,6 @@ fn process_alive(_: u32) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
     use crate::store::Store;
 

@@ -37,7 +37,7 @@ pub use export::{ExportArticle, ExportCounts, ExportFilter, ExportPage, Extracti
 pub use feeds::FeedState;
 pub use maintenance::{
     BackupReport, FeedHealth, Gauges, Inspection, VacuumReport, archive_bytes, backup, gauges,
-    inspect, known_schema_version, vacuum,
+    inspect, known_schema_version, remove_partial, vacuum,
 };
 pub use open::{APPLICATION_ID, OpenMode, is_archive_file};
 pub use read::{ArticleView, CopyView, FeedRow, Stats, VersionView};
