@@ -82,7 +82,7 @@ pub enum StoreError {
     )]
     NotSqlite { path: PathBuf },
     #[error(
-        "archive {path} is damaged ({problems}). Stop warta's daemon; save what is readable into a new archive with `warta backup --salvage COPY` (or as JSON lines with `warta export --salvage --format jsonl -o FILE`), then put COPY in its place, or restore an earlier backup"
+        "archive {path} is damaged ({problems}). Keep warta from writing to it; save what is readable into a new archive with `warta backup --salvage COPY` (or as JSON lines with `warta export --salvage --format jsonl -o FILE`), then put COPY in its place, or restore an earlier backup"
     )]
     Corrupt { path: PathBuf, problems: String },
     #[error("archive {path}: {problem}")]

@@ -112,9 +112,16 @@ pub(super) fn quick_check(conn: &Connection, path: &Path) -> Result<(), StoreErr
     if lines == ["ok"] {
         return Ok(());
     }
+    // One line for the message: the first few problems, without SQLite's header line.
+    let problems: Vec<&str> = lines
+        .iter()
+        .flat_map(|l| l.lines())
+        .filter(|l| !l.starts_with("***") && !l.trim().is_empty())
+        .take(3)
+        .collect();
     Err(StoreError::Corrupt {
         path: path.to_path_buf(),
-        problems: lines.join("; "),
+        problems: format!("quick_check: {}", problems.join("; ")),
     })
 }
 
