@@ -335,6 +335,33 @@ mod tests {
     }
 
     #[test]
+    fn a_reader_brings_an_archive_of_an_older_warta_up_to_date_and_marks_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            // An archive as the first warta wrote it: schema 1, no header mark.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(schema::MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+        }
+        let store = super::super::Store::open_with(&path, OpenMode::Read).unwrap();
+        let (version, app_id): (i64, i32) = (
+            store
+                .conn
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .unwrap(),
+            store
+                .conn
+                .pragma_query_value(None, "application_id", |r| r.get(0))
+                .unwrap(),
+        );
+        assert_eq!(version, schema::MIGRATIONS.len() as i64);
+        assert_eq!(app_id, APPLICATION_ID);
+        // And it cannot write through its own connection.
+        assert!(store.conn.execute_batch("DELETE FROM feeds").is_err());
+    }
+
+    #[test]
     fn another_programs_database_is_named_as_such() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("other.db");

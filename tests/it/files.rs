@@ -440,6 +440,16 @@ fn a_damaged_archive_stops_the_writers_and_what_is_readable_is_salvaged() {
         .expect_code(1)
         .stderr_names("--salvage");
     assert!(!ws.path().join("plain.jsonl").exists());
+    ws.run(&["backup", "plain.db"])
+        .expect_code(1)
+        .stderr_names("--salvage");
+    assert!(
+        !files_in(ws.path())
+            .iter()
+            .any(|f| f.starts_with("plain.db")),
+        "{:?}",
+        files_in(ws.path())
+    );
 
     let run = ws.run(&[
         "export",
