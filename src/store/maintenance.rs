@@ -13,7 +13,6 @@
 //!   its steps, so under a daemon that commits every poll a large archive might never finish.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
@@ -45,7 +44,10 @@ fn open_existing(path: &Path, write: bool) -> Result<Connection, StoreError> {
     let conn = if write {
         open::must_exist(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        Connection::open_with_flags(path, flags).map_err(|e| sql_err(path, e))?
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_err(path, e))?;
+        conn.busy_timeout(open::BUSY_TIMEOUT)
+            .map_err(|e| sql_err(path, e))?;
+        conn
     } else {
         open::read_only(path)?
     };
@@ -54,8 +56,6 @@ fn open_existing(path: &Path, write: bool) -> Result<Connection, StoreError> {
             path: path.to_path_buf(),
         });
     }
-    conn.busy_timeout(Duration::from_secs(30))
-        .map_err(|e| sql_err(path, e))?;
     Ok(conn)
 }
 

@@ -153,6 +153,8 @@ impl Store {
     /// stamped; `check` runs `quick_check` on an existing archive first.
     fn writable(path: &Path, create: bool, check: bool) -> Result<Store, StoreError> {
         let conn = Connection::open(path).map_err(|e| sql_err(path, e))?;
+        conn.busy_timeout(open::BUSY_TIMEOUT)
+            .map_err(|e| sql_err(path, e))?;
         let stamped = match open::classify(&conn, path)? {
             open::Kind::Empty if !create => {
                 return Err(StoreError::Empty {
@@ -184,7 +186,7 @@ impl Store {
         Ok(store)
     }
 
-    /// A read-only connection. An archive from an older warta (or keyed with another table
+    /// A connection that cannot write. An archive from an older warta (or keyed with another table
     /// of regional names) is first brought up to date through a writing connection when this
     /// user may write it; otherwise an old schema is an error and old keys are read as they are.
     fn readable(path: &Path) -> Result<Store, StoreError> {
@@ -201,7 +203,6 @@ impl Store {
             path: path.to_path_buf(),
         };
         if version == known && !store.keys_outdated() {
-            store.read_settings()?;
             return Ok(store);
         }
         drop(store);
@@ -222,12 +223,10 @@ impl Store {
             }
             Err(e) => return Err(e),
         }
-        let store = Store {
+        Ok(Store {
             conn: open::read_only(path)?,
             path: path.to_path_buf(),
-        };
-        store.read_settings()?;
-        Ok(store)
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -245,12 +244,6 @@ impl Store {
                  PRAGMA foreign_keys = ON;",
             )
             .map_err(|e| sql_err(&self.path, e))
-    }
-
-    fn read_settings(&self) -> Result<(), StoreError> {
-        self.conn
-            .busy_timeout(Duration::from_secs(30))
-            .map_err(|e| self.err(e))
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {
