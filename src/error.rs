@@ -40,7 +40,11 @@ impl std::error::Error for Error {}
 
 impl From<crate::store::StoreError> for Error {
     fn from(e: crate::store::StoreError) -> Self {
-        Error::Failure(e.to_string())
+        if e.is_wrong_file() {
+            Error::Usage(e.to_string())
+        } else {
+            Error::Failure(e.to_string())
+        }
     }
 }
 

@@ -18,7 +18,7 @@ use super::{Context, output};
 use crate::error::{Error, Result};
 use crate::export::{self, warc::WarcWriter};
 use crate::search::when::{self, Bound};
-use crate::store::{ExportCounts, ExportFilter, Store, StoreError};
+use crate::store::{ExportCounts, ExportFilter, OpenMode, Store, StoreError};
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -39,6 +39,10 @@ pub struct ExportArgs {
     /// (for warc, one gzip member per record: a .warc.gz).
     #[arg(short, long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
+    /// The archive is damaged: export every article that can still be read, skip the
+    /// damaged pages, and say how many articles were left out (jsonl and csv).
+    #[arg(long)]
+    salvage: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -79,10 +83,23 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<u8> {
             u.to_rfc3339()
         )));
     }
+    if args.salvage && args.format == ExportFormat::Warc {
+        return Err(Error::usage(
+            "--salvage exports articles (jsonl, csv); `warta backup --salvage COPY` saves the raw pages of a damaged archive too",
+        ));
+    }
     let config = ctx.optional_config()?;
     let db = ctx.db_path(config.as_ref())?;
-    let store = Store::open(&db)?;
-    let mut known = store.feed_names()?;
+    if let Some(file) = &args.output {
+        super::maintenance::refuse_archive_file(&db, file)?;
+        super::maintenance::refuse_archive_file(&db, &part_path(file))?;
+    }
+    let store = Store::open_with(&db, OpenMode::Read)?;
+    let mut known = match store.feed_names() {
+        // A salvage does without the stored names when they cannot be read.
+        Err(_) if args.salvage => Vec::new(),
+        names => names?,
+    };
     if let Some(c) = &config {
         known.extend(c.feeds.iter().map(|f| f.name.to_string()));
     }
@@ -95,6 +112,7 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<u8> {
         since: since.map(|t| t.timestamp()),
         until: until.map(|t| t.timestamp()),
         feeds: args.feeds.clone(),
+        salvage: args.salvage,
     };
     let gzip = args
         .output
@@ -103,7 +121,10 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<u8> {
     let (sink, part) = open_output(args.output.as_deref())?;
     // Counting costs a pass over the selection: only when a bar will show it.
     let total = if super::progress::shown(ctx.quiet) {
-        store.export_count(&filter)?
+        match store.export_count(&filter) {
+            Err(_) if args.salvage => 0,
+            n => n?,
+        }
     } else {
         0
     };
@@ -164,6 +185,22 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<u8> {
     if !ctx.quiet {
         summary(args.format, counts);
     }
+    if counts.lost.any() {
+        eprintln!(
+            "warta: {}could not be read from the damaged archive {} and {} left out",
+            match (counts.lost.rows, counts.lost.more) {
+                (n, false) => format!("{} ", counted(n, "article")),
+                (0, true) => "some articles ".to_string(),
+                (n, true) => format!("{} and more ", counted(n, "article")),
+            },
+            db.display(),
+            if counts.lost.rows == 1 && !counts.lost.more {
+                "was"
+            } else {
+                "were"
+            }
+        );
+    }
     Ok(0)
 }
 
@@ -183,9 +220,7 @@ fn open_output(file: Option<&Path>) -> Result<(Box<dyn Write>, Option<PathBuf>)>
     let Some(file) = file else {
         return Ok((Box::new(BufWriter::new(io::stdout().lock())), None));
     };
-    let mut part = file.as_os_str().to_owned();
-    part.push(".part");
-    let part = PathBuf::from(part);
+    let part = part_path(file);
     let f = File::create(&part).map_err(|e| {
         Error::failure(format!(
             "cannot create {}: {e}; check that its folder exists and is writable",
@@ -193,6 +228,12 @@ fn open_output(file: Option<&Path>) -> Result<(Box<dyn Write>, Option<PathBuf>)>
         ))
     })?;
     Ok((Box::new(BufWriter::new(f)), Some(part)))
+}
+
+fn part_path(file: &Path) -> PathBuf {
+    let mut part = file.as_os_str().to_owned();
+    part.push(".part");
+    PathBuf::from(part)
 }
 
 fn discard(part: Option<&Path>) {

@@ -147,6 +147,7 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> Result<u8> {
         return Ok(0);
     }
     save(&path, &original, existed, &edit)?;
+    ensure_archive(ctx);
     let mut out = String::new();
     for outcome in &edit.outcomes {
         if matches!(outcome, Outcome::Added { .. }) {
@@ -296,6 +297,7 @@ fn add(ctx: &Context, args: &AddArgs) -> Result<u8> {
         return Ok(0);
     }
     save(&path, &original, existed, &edit)?;
+    ensure_archive(ctx);
     output(std::io::stdout().write_all(format!("{outcome}\n").as_bytes()))?;
     tell_daemon(ctx, &path);
     Ok(0)
@@ -431,6 +433,21 @@ async fn probe(fetcher: &Fetcher, url: &Url) -> std::result::Result<Sniffed, Str
         )),
         Ok(Fetched::NotModified) => Err(format!("{url}: HTTP 304 to a plain request")),
         Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Creates the archive the config names when it does not exist yet, as a first `warta fetch`
+/// would, so that `warta feeds` shows the new feeds at once (read commands need an archive).
+/// A problem with it is left to the commands that use it.
+fn ensure_archive(ctx: &Context) {
+    let Ok(config) = ctx.config() else { return };
+    let Ok(db) = ctx.db_path(Some(&config)) else {
+        return;
+    };
+    if !db.exists()
+        && let Err(e) = crate::store::Store::open(&db)
+    {
+        tracing::warn!("{e}");
     }
 }
 

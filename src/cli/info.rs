@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{Context, ShowFormat, TableFormat, output, render};
 use crate::error::{Error, Result};
-use crate::store::{FeedRow, Store};
+use crate::store::{FeedRow, OpenMode, Store};
 
 pub fn show(ctx: &Context, id: &str, format: ShowFormat, versions: bool) -> Result<u8> {
     let n: i64 = id.trim().trim_start_matches('#').parse().map_err(|_| {
@@ -17,7 +17,7 @@ pub fn show(ctx: &Context, id: &str, format: ShowFormat, versions: bool) -> Resu
     })?;
     let config = ctx.optional_config()?;
     let db = ctx.db_path(config.as_ref())?;
-    let store = Store::open(&db)?;
+    let store = Store::open_with(&db, OpenMode::Read)?;
     let mut article = store
         .article(n)?
         .ok_or_else(|| Error::usage(format!("no article with id {n} in {}", db.display())))?;
@@ -75,7 +75,7 @@ struct FeedOut {
 pub fn feeds(ctx: &Context, format: TableFormat) -> Result<u8> {
     let config = ctx.config()?;
     let db = ctx.db_path(Some(&config))?;
-    let rows: Vec<FeedRow> = Store::open(&db)?.feed_rows()?;
+    let rows: Vec<FeedRow> = Store::open_with(&db, OpenMode::Read)?.feed_rows()?;
     let list: Vec<FeedOut> = config
         .feeds
         .iter()
@@ -133,7 +133,7 @@ pub fn feeds(ctx: &Context, format: TableFormat) -> Result<u8> {
 pub fn stats(ctx: &Context, format: TableFormat) -> Result<u8> {
     let config = ctx.optional_config()?;
     let db = ctx.db_path(config.as_ref())?;
-    let store = Store::open(&db)?;
+    let store = Store::open_with(&db, OpenMode::Read)?;
     let feeds = match &config {
         Some(c) => c.feeds.len() as i64,
         None => store.feed_names()?.len() as i64,

@@ -23,7 +23,7 @@ pub struct VacuumArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  warta backup /srv/backup/warta-2024-11-20.db\n  warta backup copy.db --force    replace an earlier copy"
+    after_help = "Examples:\n  warta backup /srv/backup/warta-2024-11-20.db\n  warta backup copy.db --force    replace an earlier copy\n  warta backup --salvage saved.db  what a damaged archive still has, as a new archive"
 )]
 pub struct BackupArgs {
     /// Where to write the copy (a new file).
@@ -31,6 +31,10 @@ pub struct BackupArgs {
     /// Replace DEST when it exists (it is replaced only once the new copy is checked).
     #[arg(long)]
     force: bool,
+    /// The archive is damaged: copy every row that can still be read, skip the damaged
+    /// pages, and say per table what could not be read. The search index is rebuilt.
+    #[arg(long)]
+    salvage: bool,
 }
 
 fn archive(ctx: &Context) -> Result<PathBuf> {
@@ -92,12 +96,7 @@ pub fn backup(ctx: &Context, args: &BackupArgs) -> Result<u8> {
             dest.join("archive.db").display()
         )));
     }
-    if same_file(&db, dest) {
-        return Err(Error::usage(format!(
-            "{} is the archive itself; name another file",
-            dest.display()
-        )));
-    }
+    refuse_archive_file(&db, dest)?;
     if dest.exists() && !args.force {
         return Err(Error::usage(format!(
             "{} exists; pass --force to replace it, or name a new file",
@@ -113,7 +112,8 @@ pub fn backup(ctx: &Context, args: &BackupArgs) -> Result<u8> {
             parent.display()
         )));
     }
-    let r = crate::store::backup(&db, dest)?;
+    remove_partial_on_signal(dest.clone());
+    let r = crate::store::backup(&db, dest, args.salvage)?;
     let mut out = std::io::stdout().lock();
     output(writeln!(
         out,
@@ -124,13 +124,79 @@ pub fn backup(ctx: &Context, args: &BackupArgs) -> Result<u8> {
         human_bytes(r.bytes),
         r.schema_version
     ))?;
+    if let Some(tables) = &r.salvaged {
+        let line: Vec<String> = tables
+            .iter()
+            .map(|t| format!("{} {}{}", t.table, t.copied, lost(&t.lost)))
+            .collect();
+        output(writeln!(out, "salvaged: {}", line.join(", ")))?;
+        if tables.iter().any(|t| t.lost.any()) && !ctx.quiet {
+            eprintln!(
+                "warta: rows on damaged pages of {} could not be read and are not in {}; check it with `warta --db {} stats` before putting it in the archive's place",
+                db.display(),
+                dest.display(),
+                dest.display()
+            );
+        }
+    }
     Ok(0)
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
+/// Refuses an output file that is the archive, its write-ahead log or shared memory, under
+/// any name: writing there would destroy the archive (and a running daemon would go on
+/// writing into the replaced file).
+pub(super) fn refuse_archive_file(db: &Path, dest: &Path) -> Result<()> {
+    if crate::store::is_archive_file(db, dest) {
+        return Err(Error::usage(format!(
+            "{} is the archive itself ({} or a file SQLite keeps beside it); nothing was written: name another file",
+            dest.display(),
+            db.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM during a backup: remove the unfinished copy, then stop (130, as a
+/// shell reports an interrupted command). A kill -9 leaves it to the next backup to clear.
+fn remove_partial_on_signal(dest: PathBuf) {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    std::thread::spawn(move || {
+        rt.block_on(async {
+            #[cfg(unix)]
+            {
+                use tokio::signal::unix::{SignalKind, signal};
+                let Ok(mut term) = signal(SignalKind::terminate()) else {
+                    return;
+                };
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            #[cfg(not(unix))]
+            let _ = tokio::signal::ctrl_c().await;
+        });
+        crate::store::remove_partial(&dest);
+        eprintln!(
+            "warta: backup interrupted; {} was not written",
+            dest.display()
+        );
+        std::process::exit(130);
+    });
+}
+
+/// What a salvage could not read of one table, for its report.
+pub(super) fn lost(lost: &crate::store::Lost) -> String {
+    match (lost.rows, lost.more) {
+        (0, false) => String::new(),
+        (0, true) => " (some unreadable)".into(),
+        (n, false) => format!(" ({n} unreadable)"),
+        (n, true) => format!(" ({n} and more unreadable)"),
     }
 }
 

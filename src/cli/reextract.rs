@@ -10,7 +10,7 @@ use super::{Context, output};
 use crate::dedup;
 use crate::error::{Error, Result};
 use crate::extract;
-use crate::store::{Reextracted, Store};
+use crate::store::{OpenMode, Reextracted, Store};
 
 const BATCH: usize = 200;
 
@@ -25,9 +25,11 @@ pub fn run(ctx: &Context, feeds: &[String]) -> Result<u8> {
         }
     }
     let db = ctx.db_path(Some(&config))?;
+    // Before the lock, which would create the folder of an archive that is not there.
+    crate::store::must_exist(&db)?;
     // It rewrites bodies and the index in long batches: alone, not between a daemon's polls.
     let _lock = crate::lock::ArchiveLock::acquire(&db, "reextract", Some(&config.file))?;
-    let mut store = Store::open(&db)?;
+    let mut store = Store::open_with(&db, OpenMode::Write)?;
     let total = store.count_raw_articles(feeds)?;
     let progress = Progress::start(
         ctx.quiet,

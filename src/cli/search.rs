@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use super::{Context, output, render};
 use crate::error::{Error, Result};
 use crate::search::{self, Filters};
-use crate::store::{SortOrder, Store};
+use crate::store::{OpenMode, SortOrder, Store};
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
@@ -61,7 +61,7 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
     let text = args.query.join(" ");
     let config = ctx.optional_config()?;
     let db = ctx.db_path(config.as_ref())?;
-    let store = Store::open(&db)?;
+    let store = Store::open_with(&db, OpenMode::Read)?;
     let known: Vec<String> = {
         let mut names = store.feed_names()?;
         if let Some(c) = &config {

@@ -8,9 +8,10 @@
 //! running daemon keeps committing (its commits are simply not seen). The price of a long
 //! export is that the WAL cannot be checkpointed past that snapshot until it ends.
 
-use rusqlite::{Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
+use super::salvage::{self, Lost, Seek};
 use super::{ArticleView, Store, StoreError};
 
 /// Which articles an export takes. The same selection for every format.
@@ -23,6 +24,9 @@ pub struct ExportFilter {
     /// Articles seen in any of these feeds (any copy, as `warta search --feed`); all
     /// feeds when empty.
     pub feeds: Vec<String>,
+    /// The archive is damaged: skip the articles that cannot be read (`salvage.rs`) and
+    /// count them, instead of stopping at the first.
+    pub salvage: bool,
 }
 
 /// One place an article was seen.
@@ -80,7 +84,14 @@ pub struct ExportCounts {
     pub pages: u64,
     /// Selected articles that have no raw page kept (page exports only).
     pub without_pages: u64,
+    /// Articles a salvage could not read.
+    pub lost: Lost,
 }
+
+/// The columns of an article an export needs beside the article itself, over `articles a`.
+const EXTRACTION: &str = "SELECT a.id, a.extractor_version, a.page_pending,
+            (SELECT count(*) FROM pages p WHERE p.article_id = a.id)
+     FROM articles a";
 
 /// The filter as SQL over `articles a`, with parameters ?1 (since), ?2 (until) and ?3 (a
 /// JSON array of feed names). Built once, bound with values only.
@@ -100,50 +111,96 @@ impl Store {
     ) -> Result<ExportCounts, E> {
         let feeds = feeds_json(filter);
         let tx = self.snapshot()?;
+        let mut counts = ExportCounts::default();
+        if filter.salvage {
+            let next = format!("{EXTRACTION} WHERE a.id > ?4 AND {SELECTED} ORDER BY a.id LIMIT 1");
+            let at = format!("{EXTRACTION} WHERE a.id = ?4 AND {SELECTED}");
+            let last: Option<i64> = tx
+                .query_row("SELECT max(id) FROM articles", [], |r| r.get(0))
+                .ok()
+                .flatten();
+            let lost = salvage::walk(last, |seek| -> Result<_, E> {
+                let (sql, id) = match seek {
+                    Seek::After(after) => (&next, after),
+                    Seek::At(id) => (&at, id),
+                };
+                let row = tx.prepare_cached(sql).and_then(|mut s| {
+                    s.query_row(
+                        params![filter.since, filter.until, feeds, id],
+                        extraction_row,
+                    )
+                    .optional()
+                });
+                Ok(match row {
+                    Ok(Some(row)) => {
+                        let id = row.0;
+                        self.export_one(row, true, &mut counts, &mut f)?;
+                        Ok(Some(id))
+                    }
+                    other => other.map(|_| None),
+                })
+            })?;
+            counts.lost.rows += lost.rows;
+            counts.lost.more |= lost.more;
+            return Ok(counts);
+        }
         let mut stmt = tx
-            .prepare(&format!(
-                "SELECT a.id, a.extractor_version, a.page_pending,
-                        (SELECT count(*) FROM pages p WHERE p.article_id = a.id)
-                 FROM articles a WHERE {SELECTED} ORDER BY a.id"
-            ))
+            .prepare(&format!("{EXTRACTION} WHERE {SELECTED} ORDER BY a.id"))
             .map_err(|e| self.err(e))?;
         let mut rows = stmt
             .query(params![filter.since, filter.until, feeds])
             .map_err(|e| self.err(e))?;
-        let mut counts = ExportCounts::default();
         while let Some(row) = rows.next().map_err(|e| self.err(e))? {
-            let (id, extractor_version, page_pending, raw_pages) =
-                extraction_row(row).map_err(|e| self.err(e))?;
-            // Read inside the same transaction, so it is the same snapshot. An article
-            // that vanished cannot happen within one snapshot; skip rather than fail.
-            let Some(article) = self.article(id)? else {
-                continue;
-            };
-            let places = article
-                .story_copies
-                .iter()
-                .filter(|c| c.id == id)
-                .map(|c| Place {
-                    feed: c.feed.clone(),
-                    url: c.url.clone(),
-                    first_seen: c.first_seen.clone(),
-                    published: c.published.clone(),
-                })
-                .collect();
-            let extraction = Extraction {
-                source: article.source.clone(),
-                extractor_version,
-                page_pending,
-                raw_pages,
-            };
-            counts.articles += 1;
-            f(ExportArticle {
-                article,
-                places,
-                extraction,
-            })?;
+            let row = extraction_row(row).map_err(|e| self.err(e))?;
+            self.export_one(row, false, &mut counts, &mut f)?;
         }
         Ok(counts)
+    }
+
+    /// Reads one selected article (with its extraction columns) and hands it to `f`. In a
+    /// salvage an article that cannot be read is counted, not an error.
+    fn export_one<E: From<StoreError>>(
+        &self,
+        (id, extractor_version, page_pending, raw_pages): (i64, Option<i64>, bool, i64),
+        salvage: bool,
+        counts: &mut ExportCounts,
+        f: &mut impl FnMut(ExportArticle) -> Result<(), E>,
+    ) -> Result<(), E> {
+        // Read inside the export's transaction, so it is the same snapshot. An article
+        // that vanished cannot happen within one snapshot; skip rather than fail.
+        let article = match self.article(id) {
+            Ok(Some(article)) => article,
+            Ok(None) => return Ok(()),
+            Err(e) if salvage => {
+                tracing::debug!(article = id, "left out: {e}");
+                counts.lost.rows += 1;
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let places = article
+            .story_copies
+            .iter()
+            .filter(|c| c.id == id)
+            .map(|c| Place {
+                feed: c.feed.clone(),
+                url: c.url.clone(),
+                first_seen: c.first_seen.clone(),
+                published: c.published.clone(),
+            })
+            .collect();
+        let extraction = Extraction {
+            source: article.source.clone(),
+            extractor_version,
+            page_pending,
+            raw_pages,
+        };
+        counts.articles += 1;
+        f(ExportArticle {
+            article,
+            places,
+            extraction,
+        })
     }
 
     /// Hands every kept raw page of the selected articles to `f`, in article then page
@@ -353,6 +410,7 @@ mod tests {
             since: since.map(|d| day(d).timestamp()),
             until: until.map(|d| day(d).timestamp()),
             feeds: Vec::new(),
+            salvage: false,
         };
         assert_eq!(ids(&store, &range(Some(10), None)), [2, 3]);
         assert_eq!(ids(&store, &range(None, Some(10))), [1, 2]);
@@ -383,7 +441,8 @@ mod tests {
             ExportCounts {
                 articles: 3,
                 pages: 3,
-                without_pages: 1
+                without_pages: 1,
+                lost: Lost::default(),
             }
         );
     }

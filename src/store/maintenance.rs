@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
+use super::open::{self, suffixed};
 use super::{Store, StoreError, schema, sql_err};
 
 /// Pages of merged index written per step: about 2 MiB at 4 KiB pages, a few tens of
@@ -38,27 +39,24 @@ pub fn archive_bytes(path: &Path) -> u64 {
     size(path) + size(&suffixed(path, "-wal"))
 }
 
-fn suffixed(path: &Path, suffix: &str) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
-}
-
 /// Opens an archive that must already exist; `write` for housekeeping, else read-only.
+/// Another program's database is refused before anything touches it.
 fn open_existing(path: &Path, write: bool) -> Result<Connection, StoreError> {
-    if !path.is_file() {
-        return Err(StoreError::Missing {
+    let conn = if write {
+        open::must_exist(path)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_err(path, e))?;
+        conn.busy_timeout(open::BUSY_TIMEOUT)
+            .map_err(|e| sql_err(path, e))?;
+        conn
+    } else {
+        open::read_only(path)?
+    };
+    if open::classify(&conn, path)? == open::Kind::Empty {
+        return Err(StoreError::Empty {
             path: path.to_path_buf(),
         });
     }
-    let flags = if write {
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
-    } else {
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
-    };
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_err(path, e))?;
-    conn.busy_timeout(Duration::from_secs(30))
-        .map_err(|e| sql_err(path, e))?;
     Ok(conn)
 }
 
@@ -263,29 +261,43 @@ fn checkpoint(conn: &Connection) -> rusqlite::Result<bool> {
 pub struct BackupReport {
     pub bytes: u64,
     pub schema_version: i64,
+    /// With `salvage`: each table, what was copied and what could not be read.
+    pub salvaged: Option<Vec<super::TableSalvage>>,
 }
 
 /// Writes a consistent copy of the archive to `dest` (replacing a file there) and checks
 /// that the copy opens and passes `quick_check`. The copy is written beside `dest` under
 /// another name and renamed into place only once checked, so a failed backup never
 /// leaves a half-written file where the last good one was.
-pub fn backup(src: &Path, dest: &Path) -> Result<BackupReport, StoreError> {
+///
+/// With `salvage` the copy is built row by row from what can be read of a damaged archive
+/// (`salvage.rs`) instead of `VACUUM INTO`, which stops at the first damaged page.
+pub fn backup(src: &Path, dest: &Path, salvage: bool) -> Result<BackupReport, StoreError> {
     let conn = open_existing(src, false)?;
-    let partial = suffixed(dest, &format!(".partial-{}", std::process::id()));
-    let _ = std::fs::remove_file(&partial);
+    // VACUUM INTO counts as a write even though it writes only the copy.
+    conn.pragma_update(None, "query_only", false)
+        .map_err(|e| sql_err(src, e))?;
+    clear_stale_partials(dest);
+    let partial = partial_path(dest);
     let dest_err = |e| sql_err(dest, e);
-    let written = partial
-        .to_str()
-        .ok_or_else(|| StoreError::Unusable {
-            path: dest.to_path_buf(),
-            problem: "SQLite needs a backup name in UTF-8; choose another name".into(),
-        })
-        .and_then(|p| {
-            conn.execute("VACUUM INTO ?1", [p])
-                .map_err(|e| sql_err(src, e))
-        });
-    drop(conn);
-    let checked = written.and_then(|_| {
+    let written = if salvage {
+        drop(conn);
+        super::salvage::copy(src, &partial).map(Some)
+    } else {
+        let written = partial
+            .to_str()
+            .ok_or_else(|| StoreError::Unusable {
+                path: dest.to_path_buf(),
+                problem: "SQLite needs a backup name in UTF-8; choose another name".into(),
+            })
+            .and_then(|p| {
+                conn.execute("VACUUM INTO ?1", [p])
+                    .map_err(|e| sql_err(src, e))
+            });
+        drop(conn);
+        written.map(|_| None)
+    };
+    let checked = written.and_then(|salvaged| {
         let copy = Connection::open_with_flags(&partial, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(dest_err)?;
         let check: String = copy
@@ -300,9 +312,9 @@ pub fn backup(src: &Path, dest: &Path) -> Result<BackupReport, StoreError> {
         let schema_version = copy
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(dest_err)?;
-        Ok(schema_version)
+        Ok((schema_version, salvaged))
     });
-    let schema_version = match checked {
+    let (schema_version, salvaged) = match checked {
         Ok(v) => v,
         Err(e) => {
             let _ = std::fs::remove_file(&partial);
@@ -319,6 +331,7 @@ pub fn backup(src: &Path, dest: &Path) -> Result<BackupReport, StoreError> {
     Ok(BackupReport {
         bytes: std::fs::metadata(dest).map_or(0, |m| m.len()),
         schema_version,
+        salvaged,
     })
 }
 
@@ -356,6 +369,76 @@ pub fn free_bytes(_: &Path) -> std::io::Result<u64> {
         std::io::ErrorKind::Unsupported,
         "free space is read on Unix systems only",
     ))
+}
+
+/// Where this process writes its copy for `dest` until it is checked.
+fn partial_path(dest: &Path) -> PathBuf {
+    suffixed(dest, &format!(".partial-{}", std::process::id()))
+}
+
+/// Removes this process's unfinished copy for `dest` (with the files SQLite keeps beside
+/// it): for a backup stopped by a signal.
+pub fn remove_partial(dest: &Path) {
+    let partial = partial_path(dest);
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(suffixed(&partial, suffix));
+    }
+}
+
+/// Removes the `DEST.partial-PID` copies that backups to the same DEST left when they were
+/// killed: those whose process is gone (or is this one). A backup still running keeps its own.
+fn clear_stale_partials(dest: &Path) {
+    let Some(name) = dest.file_name().and_then(|n| n.to_str()) else {
+        return;
+    };
+    let prefix = format!("{name}.partial-");
+    let dir = match dest.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(pid) = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix))
+            .map(|p| p.trim_end_matches("-wal").trim_end_matches("-shm"))
+            .map(|p| p.trim_end_matches("-journal"))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == std::process::id() || !process_alive(pid) {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => tracing::info!(
+                    file = %entry.path().display(),
+                    "removed the partial copy of a backup that did not finish"
+                ),
+                Err(e) => tracing::warn!(
+                    file = %entry.path().display(),
+                    "cannot remove the partial copy of a backup that did not finish: {e}"
+                ),
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // Signal 0 only asks whether the process exists; EPERM means it does (another user's).
+    // SAFETY: kill with signal 0 sends nothing and touches no memory.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn process_alive(_: u32) -> bool {
+    false
 }
 
 #[cfg(test)]
@@ -457,7 +540,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = archive(dir.path(), 3);
         let dest = dir.path().join("copy.db");
-        let r = backup(&path, &dest).unwrap();
+        let r = backup(&path, &dest, false).unwrap();
         assert_eq!(r.schema_version, known_schema_version());
         assert!(r.bytes > 0);
         let conn = Connection::open(&dest).unwrap();
@@ -476,7 +559,7 @@ mod tests {
     #[test]
     fn backup_of_a_missing_archive_names_it() {
         let dir = tempfile::tempdir().unwrap();
-        let e = backup(&dir.path().join("none.db"), &dir.path().join("c.db")).unwrap_err();
+        let e = backup(&dir.path().join("none.db"), &dir.path().join("c.db"), false).unwrap_err();
         assert!(e.to_string().contains("none.db"), "{e}");
         assert!(!dir.path().join("c.db").exists());
     }

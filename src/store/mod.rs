@@ -21,7 +21,9 @@ mod export;
 mod feeds;
 mod maintenance;
 mod names;
+mod open;
 mod read;
+mod salvage;
 mod schema;
 mod search;
 mod stories;
@@ -37,9 +39,11 @@ pub use export::{ExportArticle, ExportCounts, ExportFilter, ExportPage, Extracti
 pub use feeds::FeedState;
 pub use maintenance::{
     BackupReport, FULL_FREE, FeedHealth, Gauges, Inspection, VacuumReport, archive_bytes, backup,
-    free_bytes, gauges, inspect, known_schema_version, vacuum,
+    free_bytes, gauges, inspect, known_schema_version, remove_partial, vacuum,
 };
+pub use open::{APPLICATION_ID, OpenMode, is_archive_file, must_exist};
 pub use read::{ArticleView, CopyView, FeedRow, Stats, VersionView};
+pub use salvage::{Lost, TableSalvage};
 pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder, rank_cap_for};
 pub use vocab::{MAX_PREFIX_WORDS, PrefixWords};
 pub use write::{
@@ -69,8 +73,26 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
-    #[error("no archive at {path}; `warta fetch` or `warta daemon` creates it, or pass --db PATH")]
+    #[error(
+        "no archive at {path}; `warta fetch` or `warta daemon` creates it, or pass --db PATH to name another"
+    )]
     Missing { path: PathBuf },
+    #[error(
+        "{path} is empty, not an archive yet; `warta fetch` or `warta daemon` makes it one, or pass --db PATH to name another"
+    )]
+    Empty { path: PathBuf },
+    #[error(
+        "{path} is an SQLite database but not a warta archive ({why}); it was left unchanged: pass --db PATH (or set [archive] path) to name the archive"
+    )]
+    Foreign { path: PathBuf, why: String },
+    #[error(
+        "{path} is not an SQLite database; if it was your archive it is damaged beyond reading: restore a copy made with `warta backup`; otherwise pass --db PATH to name the archive"
+    )]
+    NotSqlite { path: PathBuf },
+    #[error(
+        "archive {path} is damaged ({problems}). Keep warta from writing to it; save what is readable into a new archive with `warta backup --salvage COPY` (or as JSON lines with `warta export --salvage --format jsonl -o FILE`), then put COPY in its place, or restore an earlier backup"
+    )]
+    Corrupt { path: PathBuf, problems: String },
     #[error("archive {path}: {problem}")]
     Unusable { path: PathBuf, problem: String },
     #[error(
@@ -81,6 +103,24 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error(
+        "archive {path} has schema {found} and this warta reads schema {known}; it is upgraded when a user who may write it runs `warta fetch` (this user cannot write it)"
+    )]
+    Outdated {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+}
+
+impl StoreError {
+    /// The caller named the wrong file (or none yet): a usage error, not a failure.
+    pub fn is_wrong_file(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Missing { .. } | StoreError::Empty { .. } | StoreError::Foreign { .. }
+        )
+    }
 }
 
 impl StoreError {
@@ -105,31 +145,112 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens the archive, creating the file and its folder when missing (as the contract
-    /// says of `[archive] path`) and bringing the schema up to date. Readers open it the
-    /// same way: WAL lets them read while another process writes.
+    /// Opens the archive for writing, creating the file and its folder when missing (as the
+    /// contract says of `[archive] path`): `open_with(path, OpenMode::Create)`.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(dir) = path.parent()
-            && !dir.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        }
-        let conn = Connection::open(path).map_err(|e| sql_err(path, e))?;
-        Store::ready(conn, path)
+        Store::open_with(path, OpenMode::Create)
     }
 
-    fn ready(conn: Connection, path: &Path) -> Result<Store, StoreError> {
+    /// Opens the archive as `mode` allows (see `open.rs`), bringing the schema up to date.
+    pub fn open_with(path: &Path, mode: OpenMode) -> Result<Store, StoreError> {
+        match mode {
+            OpenMode::Create => {
+                if let Some(dir) = path.parent()
+                    && !dir.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
+                        path: path.to_path_buf(),
+                        source,
+                    })?;
+                }
+                Store::writable(path, true, true)
+            }
+            OpenMode::Write => {
+                open::must_exist(path)?;
+                Store::writable(path, false, true)
+            }
+            OpenMode::Read => Store::readable(path),
+        }
+    }
+
+    /// A writing connection to a warta archive (or a new file when `create`), migrated and
+    /// stamped; `check` runs `quick_check` on an existing archive first.
+    fn writable(path: &Path, create: bool, check: bool) -> Result<Store, StoreError> {
+        let conn = Connection::open(path).map_err(|e| sql_err(path, e))?;
+        conn.busy_timeout(open::BUSY_TIMEOUT)
+            .map_err(|e| sql_err(path, e))?;
+        let stamped = match open::classify(&conn, path)? {
+            open::Kind::Empty if !create => {
+                return Err(StoreError::Empty {
+                    path: path.to_path_buf(),
+                });
+            }
+            open::Kind::Empty => false,
+            open::Kind::Warta { stamped } => {
+                open::check_version(&conn, path)?;
+                if check {
+                    open::quick_check(&conn, path)?;
+                }
+                stamped
+            }
+        };
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
         };
         store.configure()?;
         store.migrate()?;
+        if !stamped {
+            store
+                .conn
+                .pragma_update(None, "application_id", open::APPLICATION_ID)
+                .map_err(|e| store.err(e))?;
+        }
         store.refresh_name_keys()?;
         Ok(store)
+    }
+
+    /// A connection that cannot write. An archive from an older warta (or keyed with another table
+    /// of regional names) is first brought up to date through a writing connection when this
+    /// user may write it; otherwise an old schema is an error and old keys are read as they are.
+    fn readable(path: &Path) -> Result<Store, StoreError> {
+        let conn = open::read_only(path)?;
+        if open::classify(&conn, path)? == open::Kind::Empty {
+            return Err(StoreError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        let version = open::check_version(&conn, path)?;
+        let known = schema::MIGRATIONS.len() as i64;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        if version == known && !store.keys_outdated() {
+            return Ok(store);
+        }
+        drop(store);
+        match Store::writable(path, false, false) {
+            Ok(upgraded) => drop(upgraded),
+            Err(e) if open::is_read_only(&e) && version == known => {
+                tracing::info!(
+                    archive = %path.display(),
+                    "the archive's regional-name keys are from another warta; read as they are (this user cannot write it)"
+                );
+            }
+            Err(e) if open::is_read_only(&e) => {
+                return Err(StoreError::Outdated {
+                    path: path.to_path_buf(),
+                    found: version,
+                    known,
+                });
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(Store {
+            conn: open::read_only(path)?,
+            path: path.to_path_buf(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -191,12 +312,21 @@ impl Store {
     }
 }
 
+/// An SQLite error with the archive's path; a file that is not SQLite at all and a damaged
+/// one get their own messages, which say what to do.
 fn sql_err(path: &Path, source: rusqlite::Error) -> StoreError {
     let path = path.to_path_buf();
     if disk_full(&path, &source) {
         return StoreError::DiskFull { path, source };
     }
-    StoreError::Sqlite { path, source }
+    match source.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotSqlite { path },
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
+            path,
+            problems: source.to_string(),
+        },
+        _ => StoreError::Sqlite { path, source },
+    }
 }
 
 /// SQLITE_FULL is SQLite's word for ENOSPC on the database or its log; growing the shared

@@ -53,6 +53,14 @@ impl Store {
         tx.commit().map_err(err)
     }
 
+    /// Whether the index was keyed with another table than this build's; an unreadable
+    /// record counts as current, so that a reader is never stopped by it.
+    pub(super) fn keys_outdated(&self) -> bool {
+        let want = crate::search::aliases::index_signature();
+        self.recorded_signature()
+            .is_ok_and(|have| have.as_deref() != Some(want.as_str()))
+    }
+
     fn recorded_signature(&self) -> Result<Option<String>, StoreError> {
         self.conn
             .query_row("SELECT value FROM meta WHERE key = ?1", [META_KEY], |r| {

@@ -21,6 +21,7 @@ mod errors;
 mod export;
 mod extract;
 mod faults;
+mod files;
 mod fixtures;
 mod health;
 mod lock;

@@ -261,6 +261,8 @@ fn export_then_import_gives_the_same_feeds() {
     run.ok();
     assert!(run.stdout.contains("3 added, 0 skipped"), "{run:?}");
 
+    // `warta feeds` reads the feeds' state from the archive, which the source has not made.
+    source.create_archive();
     let fields = |ws: &Workspace| -> Vec<Value> {
         let mut list: Vec<Value> = ws
             .feeds()
@@ -412,6 +414,8 @@ fn feeds_add_with_a_feed_url_adds_it_under_the_given_name() {
     ]);
     dry.ok();
     assert!(dry.stdout.contains("name = \"tribun\""), "{dry:?}");
+    assert!(!ws.db_path().exists(), "a dry run created the archive");
+    ws.create_archive();
     assert!(ws.feeds().is_empty(), "dry run wrote the config");
 
     let run = ws.run(&["feeds", "add", &server.url("/rss.xml"), "--name", "tribun"]);

@@ -46,6 +46,9 @@ fn feeds_json_reports_state_polls_errors_and_counts() {
         Feed::new("tiga", &site.url("/tiga.xml")).with("enabled = false"),
     ]);
 
+    // Before any fetch there is no archive to read the state from: said, with its path.
+    ws.run(&["feeds"]).expect_code(2).stderr_names("archive.db");
+    ws.create_archive();
     let before = ws.feeds();
     assert_eq!(before.len(), 3, "{before:#?}");
     for feed in &before {

@@ -103,6 +103,20 @@ impl Workspace {
         path
     }
 
+    /// Creates the empty archive, as a first `warta fetch` does, without polling anything:
+    /// for tests that read feed state before any poll (read commands need an archive).
+    pub fn create_archive(&self) {
+        let config = self.write("no-feeds.toml", b"[archive]\npath = \"archive.db\"\n");
+        let mut c = cmd::warta();
+        c.current_dir(self.path())
+            .arg("--config")
+            .arg(config)
+            .arg("--db")
+            .arg(self.db_path())
+            .arg("fetch");
+        cmd::run_command(c, None, RUN_LIMIT).ok();
+    }
+
     /// `warta --config <this feeds.toml> ARGS…`, run in the workspace folder.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = cmd::warta();
