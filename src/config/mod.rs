@@ -586,5 +586,6 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("feeds.toml");
         let c = Config::load(&path).unwrap();
         assert!(c.feeds.len() >= 10);
+        assert_eq!(c.daemon.log_format, Some(LogFormat::Human));
     }
 }
