@@ -3,8 +3,9 @@
 //! extraction only, pages already decompressed in memory) and the process's peak memory
 //! (Linux `VmHWM`; "unknown" elsewhere).
 //!
-//! Usage: `cargo run --release --example bench_extract -- DIR [--out PRED.json] [--meta]`,
-//! where DIR holds `ground-truth.json` and `html/<id>.html.gz`. `--meta` also prints each
+//! Usage: `cargo run --release --example bench_extract -- [DIR] [--out PRED.json] [--meta]`,
+//! where DIR holds `ground-truth.json` and `html/<id>.html.gz` (default: `article-extraction`
+//! under `WARTA_BENCH_DIR`, else under `../shared/bench`). `--meta` also prints each
 //! page's metadata, to check by eye (the benchmark's truth has none); timings then include
 //! the printing.
 
@@ -13,6 +14,9 @@ use std::io::Read;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
+
+#[path = "../tests/fixtures/bench_dir.rs"]
+mod bench_dir;
 
 fn main() {
     if let Err(e) = run() {
@@ -34,7 +38,13 @@ fn run() -> Result<(), String> {
             _ => return Err(format!("unexpected argument {a:?}")),
         }
     }
-    let dir = dir.ok_or("usage: bench_extract DIR [--out PRED.json] [--meta]")?;
+    let dir = match dir {
+        Some(d) => d,
+        None => bench_dir::folder("article-extraction", "bench_extract")
+            .ok_or("usage: bench_extract [DIR] [--out PRED.json] [--meta]")?
+            .display()
+            .to_string(),
+    };
     let truth_text = std::fs::read_to_string(format!("{dir}/ground-truth.json"))
         .map_err(|e| format!("{dir}/ground-truth.json: {e}"))?;
     let truth: HashMap<String, serde_json::Value> =

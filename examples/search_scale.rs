@@ -43,6 +43,9 @@ use warta::config::Config;
 use warta::search::{self, Filters, aliases::Aliases};
 use warta::store::{Content, ItemWrite, PollWrite, SortOrder, Source, Store, Timing, Work};
 
+#[path = "../tests/fixtures/bench_dir.rs"]
+mod bench_dir;
+
 const WINDOW: usize = 20_000;
 const FEEDS_ID: usize = 180;
 const FEEDS_EN: usize = 120;
@@ -793,7 +796,9 @@ fn real_text(root: &Path) -> Result<(String, String), String> {
             id.push_str(&t);
         }
     }
-    let truth = root.join("../shared/bench/article-extraction/ground-truth.json");
+    let bench = bench_dir::folder("article-extraction", "search_scale")
+        .ok_or("search_scale takes its English vocabulary from the benchmark's ground truth")?;
+    let truth = bench.join("ground-truth.json");
     let json: serde_json::Value = std::fs::read_to_string(&truth)
         .map_err(|e| format!("{}: {e}", truth.display()))
         .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))?;

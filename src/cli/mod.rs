@@ -36,7 +36,8 @@ pub struct Cli {
     /// The archive database (overrides [archive] path).
     #[arg(long, global = true, value_name = "PATH")]
     db: Option<PathBuf>,
-    /// More logging (-v info, -vv debug, -vvv trace).
+    /// More logging on stderr (-v info, -vv debug, -vvv trace). WARTA_LOG, a tracing filter
+    /// such as warta=debug or warta::fetch=trace,warta=info, overrides -v and -q.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
     /// Less logging (-q errors only, -qq nothing).
@@ -64,6 +65,7 @@ enum Command {
     },
     /// Full-text search of the archive.
     #[command(
+        long_about = search::LONG_ABOUT,
         after_help = "Examples:\n  warta search 'banjir samarinda' --since 7d\n  warta search banjir -tol --region 'Kalimantan Timur'\n  warta search '\"ibu kota nusantara\"' --sort newest --format json\n  warta search pilkada --count"
     )]
     Search(search::SearchArgs),

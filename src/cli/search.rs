@@ -8,9 +8,31 @@ use crate::error::{Error, Result};
 use crate::search::{self, Filters};
 use crate::store::{OpenMode, SortOrder, Store};
 
+/// `warta search --help` and the man page: the query language as `search::query` reads it.
+pub const LONG_ABOUT: &str = "\
+Full-text search of the archive. Each story is listed once, however many sites carried it.
+
+The query:
+  banjir samarinda         both words (words are ANDed); case and diacritics never matter
+  \"kutai timur\"            the words next to each other, in this order
+  banjir OR longsor        either word (OR in capitals; it binds tighter than a space)
+  banjir -jakarta          without that word (-\"jalan tol\": without the phrase)
+  pemkab*                  words starting with pemkab (two letters at least)
+  title:banjir             in the headline (title:\"banjir besar\" for a phrase)
+  author:rahman            the author's name contains the text
+  feed:tribun-kaltim       seen in that feed
+  site:kaltimpost.id       seen on that site, subdomains included
+  date:2024-11             published then: date:2024, date:2024-11, date:2024-11-20
+  date:2024-11-01..2024-11-30   in a range; one side may be open (date:2024-11..)
+
+Indonesian words match in any inflected form (exact forms rank first; a quoted phrase \
+stays exact), and regional names in either form (Kutim, Kutai Timur). A query of fields \
+alone lists what they select: site:kaltimpost.id date:2024-11.";
+
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// Words (ANDed), "a phrase", OR between terms, -word to exclude, word* for a prefix.
+    /// Words (ANDed), "a phrase", OR between terms, -word to exclude, word* for a prefix,
+    /// and the fields title:, author:, feed:, site:, date: (`--help` explains them).
     #[arg(required = true, num_args = 1..)]
     query: Vec<String>,
     /// Only articles seen in this feed (repeatable).

@@ -20,7 +20,15 @@ use url::Url;
 use crate::extract::SiteRules;
 use crate::model::FeedName;
 pub use edit::{Appended, NewFeed, Outcome, append_feeds, slug, url_key};
+use values::parse_duration_at_most;
 pub use values::{Schedule, format_duration, parse_duration, parse_size};
+
+/// The longest `fetch.timeout`.
+const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+/// The longest `per_host_delay`.
+const MAX_HOST_DELAY: Duration = Duration::from_secs(3600);
+/// The largest `fetch.max_body`.
+const MAX_BODY: u64 = 1 << 30;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -152,15 +160,19 @@ impl Config {
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
 
         let archive_raw = raw.archive.unwrap_or_default();
+        let archive_path = match &archive_raw.path {
+            // An empty path would open a fresh archive in some folder no one meant.
+            Some(p) if p.get_ref().trim().is_empty() => {
+                return Err(at(
+                    p.span(),
+                    "archive.path is empty; write the archive's file, such as \"data/archive.db\", or leave the key out for that default".into(),
+                ));
+            }
+            Some(p) => p.get_ref().as_str(),
+            None => "data/archive.db",
+        };
         let archive = ArchiveConfig {
-            path: resolve(
-                &base,
-                archive_raw
-                    .path
-                    .as_ref()
-                    .map(|p| p.get_ref().as_str())
-                    .unwrap_or("data/archive.db"),
-            ),
+            path: resolve(&base, archive_path),
             keep_raw_html: archive_raw.keep_raw_html.unwrap_or(true),
         };
 
@@ -170,18 +182,32 @@ impl Config {
                 if ua.get_ref().trim().is_empty() {
                     return Err(at(ua.span(), "fetch.user_agent cannot be empty".into()));
                 }
+                // A line break would end the header and start another one of the text's choosing.
+                if ua.get_ref().chars().any(char::is_control) {
+                    return Err(at(
+                        ua.span(),
+                        format!(
+                            "fetch.user_agent {:?} holds a control character (a line break?); write it on one line",
+                            ua.get_ref()
+                        ),
+                    ));
+                }
                 fetch.user_agent = ua.into_inner();
             }
             if let Some(t) = f.timeout {
-                fetch.timeout = parse_duration(t.get_ref())
-                    .and_then(|d| {
-                        if d.is_zero() {
-                            Err("a timeout of zero would fail every request".into())
-                        } else {
-                            Ok(d)
-                        }
-                    })
-                    .map_err(|e| at(t.span(), format!("fetch.timeout: {e}")))?;
+                fetch.timeout = parse_duration_at_most(
+                    t.get_ref(),
+                    MAX_TIMEOUT,
+                    "a request that takes longer is stuck",
+                )
+                .and_then(|d| {
+                    if d.is_zero() {
+                        Err("a timeout of zero would fail every request".into())
+                    } else {
+                        Ok(d)
+                    }
+                })
+                .map_err(|e| at(t.span(), format!("fetch.timeout: {e}")))?;
             }
             if let Some(c) = f.concurrency {
                 let n = *c.get_ref();
@@ -194,14 +220,19 @@ impl Config {
                 fetch.concurrency = n as usize;
             }
             if let Some(d) = f.per_host_delay {
-                fetch.per_host_delay = parse_duration(d.get_ref())
+                fetch.per_host_delay = parse_host_delay(d.get_ref())
                     .map_err(|e| at(d.span(), format!("fetch.per_host_delay: {e}")))?;
             }
             if let Some(s) = f.max_body {
                 fetch.max_body = parse_size(s.get_ref())
                     .and_then(|n| {
                         if n < 1024 {
-                            Err("fetch.max_body must be at least 1KiB".into())
+                            Err(format!("{:?} is less than 1KiB", s.get_ref()))
+                        } else if n > MAX_BODY {
+                            Err(format!(
+                                "{:?} is more than 1GiB; a response is held in memory while it is read, and SQLite stores no larger value",
+                                s.get_ref()
+                            ))
                         } else {
                             Ok(n)
                         }
@@ -276,7 +307,7 @@ impl Config {
             };
             let per_host_delay = match f.per_host_delay {
                 Some(d) => Some(
-                    parse_duration(d.get_ref())
+                    parse_host_delay(d.get_ref())
                         .map_err(|e| at(d.span(), format!("feed {name}: per_host_delay: {e}")))?,
                 ),
                 None => None,
@@ -342,6 +373,16 @@ impl Config {
             })
             .collect()
     }
+}
+
+/// A `per_host_delay`, global or per feed: one pass waits this long between two pages of a
+/// host, so a longer gap would keep a pass running for days.
+fn parse_host_delay(s: &str) -> Result<Duration, String> {
+    parse_duration_at_most(
+        s,
+        MAX_HOST_DELAY,
+        "a pass waits this long between two pages of one host",
+    )
 }
 
 fn parse_feed_url(s: &str) -> Result<Url, String> {
@@ -556,5 +597,6 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("feeds.toml");
         let c = Config::load(&path).unwrap();
         assert!(c.feeds.len() >= 10);
+        assert_eq!(c.daemon.log_format, Some(LogFormat::Human));
     }
 }

@@ -50,7 +50,19 @@ impl SiteRules {
     /// Err(message) names the bad selector and why, for config validation.
     pub fn new(body: &str, remove: &[String]) -> Result<SiteRules, String> {
         let parse = |s: &str, what: &str| {
-            Selector::parse(s).map_err(|e| format!("{what} selector {s:?} is not valid CSS: {e}"))
+            Selector::parse(s).map_err(|e| {
+                // scraper words its catch-all as a bug report to its developer; the kind of
+                // error after that preamble is the reason a user can act on.
+                let why = e.to_string();
+                let why = why
+                    .strip_prefix("Unexpected error occurred. Please report this to the developer")
+                    .map_or(why.clone(), |kind| {
+                        kind.split_whitespace().collect::<Vec<_>>().join(" ")
+                    });
+                format!(
+                    "{what} selector {s:?} is not valid CSS ({why}); write one such as \"div.post-content\""
+                )
+            })
         };
         Ok(SiteRules {
             body: parse(body, "body")?,
@@ -399,6 +411,11 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert!(err.contains("remove selector \"##\""), "{err}");
+        let err = SiteRules::new("", &[]).err().unwrap_or_default();
+        assert!(
+            err.contains("EmptySelector") && !err.contains("report this"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -18,16 +18,21 @@ fn path_of(url: &str) -> String {
 
 #[test]
 fn benchmark_pages_are_archived_found_by_body_words_and_shown_with_metadata() {
+    let Some(corpus) = bench::open(
+        "archive::benchmark_pages_are_archived_found_by_body_words_and_shown_with_metadata",
+    ) else {
+        return;
+    };
     let site = Server::start("127.0.0.1");
     let truths: Vec<bench::Truth> = bench::EASY_PAGES
         .iter()
-        .map(|id| bench::truth(id))
+        .map(|id| corpus.truth(id))
         .collect();
     let mut items = Vec::new();
     for (i, (id, truth)) in bench::EASY_PAGES.iter().zip(&truths).enumerate() {
         // Served under the path it had on its own site; every other page gzip-encoded.
         let path = path_of(&truth.url);
-        let mut route = Route::html(bench::html(id));
+        let mut route = Route::html(corpus.html(id));
         if i % 2 == 0 {
             route = route.gzip();
         }

@@ -213,6 +213,43 @@ fn man_prints_the_whole_tree_or_writes_a_page_per_command() {
         .stderr_names("--dir");
 }
 
+#[test]
+fn search_help_and_the_man_page_explain_the_query_and_warta_log() {
+    let help = run(&["search", "--help"]);
+    help.ok();
+    let man = run(&["man"]);
+    man.ok();
+    // roff escapes every minus.
+    let page = man.stdout.replace("\\-", "-");
+    for (what, text) in [("warta search --help", &help.stdout), ("warta man", &page)] {
+        for part in [
+            "\"kutai timur\"",
+            "banjir OR longsor",
+            "banjir -jakarta",
+            "pemkab*",
+            "title:banjir",
+            "author:rahman",
+            "feed:tribun-kaltim",
+            "site:kaltimpost.id",
+            "date:2024-11-20",
+            "date:2024-11-01..2024-11-30",
+        ] {
+            assert!(
+                text.contains(part),
+                "{what} does not explain {part}:\n{text}"
+            );
+        }
+    }
+    let top = run(&["--help"]);
+    top.ok();
+    for (what, text) in [("warta --help", &top.stdout), ("warta man", &page)] {
+        assert!(
+            text.contains("WARTA_LOG") && text.contains("warta=debug"),
+            "{what} does not explain WARTA_LOG:\n{text}"
+        );
+    }
+}
+
 /// An archive with a few articles all mentioning `banjir`, one of them far longer than a pipe
 /// holds, and a config with many feeds (only `warta-uji` is ever polled) so that `feeds` and
 /// `export-opml` print more than a pipe holds too.

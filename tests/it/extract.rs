@@ -2,6 +2,8 @@
 //! the archive, in text, json and ndjson; an unreadable file gives its line with `error` set and
 //! exit 1.
 
+use std::io::Write;
+
 use serde_json::Value;
 
 use crate::support::{Workspace, bench, cmd, opt_string, sites, string};
@@ -26,9 +28,12 @@ fn has_contract_fields(v: &Value) {
 
 #[test]
 fn single_gz_benchmark_page_as_json() {
+    let Some(corpus) = bench::open("extract::single_gz_benchmark_page_as_json") else {
+        return;
+    };
     let ws = Workspace::with_feeds(&[]);
     let id = bench::EASY_PAGES[0];
-    let path = cmd::arg(&bench::gz_path(id));
+    let path = cmd::arg(&corpus.gz_path(id));
 
     let run = ws.run(&["extract", &path, "--format", "json"]);
 
@@ -37,7 +42,7 @@ fn single_gz_benchmark_page_as_json() {
     has_contract_fields(&out);
     assert_eq!(string(&out, "file"), path);
     assert!(out["error"].is_null(), "{out:#}");
-    let truth = bench::truth(id);
+    let truth = corpus.truth(id);
     let recall = bench::word_recall(&truth.body, string(&out, "body"));
     assert!(recall >= 0.8, "recall {recall:.2}: {out:#}");
     assert_eq!(opt_string(&out, "language"), Some("en"));
@@ -98,12 +103,20 @@ fn ndjson_over_several_files_with_one_unreadable_keeps_order_and_exits_1() {
         "rusak.html.gz",
         b"\x1f\x8b\x08\x00 this is not really gzip data",
     ));
+    // Compressed here from the fixtures, so the test needs nothing outside the repository.
+    let gz = |page: &sites::Page| {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(sites::html(page).as_bytes())
+            .expect("gzip a fixture page");
+        let bytes = enc.finish().expect("gzip a fixture page");
+        cmd::arg(&ws.write(&format!("{}.html.gz", page.stem), &bytes))
+    };
     let files = [
-        cmd::arg(&bench::gz_path(bench::EASY_PAGES[1])),
+        gz(&sites::PAGES[0]),
         missing.clone(),
         cmd::arg(&sites::html_path(&sites::PAGES[2])),
         corrupt.clone(),
-        cmd::arg(&bench::gz_path(bench::EASY_PAGES[2])),
+        gz(&sites::PAGES[1]),
     ];
     let mut args = vec!["extract"];
     args.extend(files.iter().map(String::as_str));

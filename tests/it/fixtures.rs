@@ -92,10 +92,13 @@ fn golden_bodies_hold_no_boilerplate_and_pages_do() {
 
 #[test]
 fn benchmark_pages_and_truth_are_readable() {
+    let Some(corpus) = bench::open("fixtures::benchmark_pages_and_truth_are_readable") else {
+        return;
+    };
     for id in bench::EASY_PAGES {
-        let html = bench::html(id);
+        let html = corpus.html(id);
         assert!(html.len() > 10_000, "{id}: page too small");
-        let truth = bench::truth(id);
+        let truth = corpus.truth(id);
         assert!(truth.url.starts_with("http"), "{id}: no url");
         assert!(
             bench::words(&truth.body).len() > 300,

@@ -5,6 +5,10 @@
 //! `support` holds the fixture server, feed and page builders, and the command helpers; each
 //! other module is one topic of the contract (CONTRACT.md) or of the issue that asked for it.
 
+// The helpers in support/ are test code without #[test] on them: a fixture that cannot be
+// read or a server that cannot start should stop the test with its message, as in a test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 mod archive;

@@ -1,5 +1,6 @@
 //! Real article pages from the shared extraction benchmark, read in place (never copied into the
 //! repository): the gzip-compressed HTML and the hand-checked body with the page's original URL.
+//! Tests that need it start with [`open`] and return early, saying so, when it is absent.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -15,22 +16,18 @@ pub const EASY_PAGES: &[&str] = &[
     "0d46122928b6f468cc4bbc694051d0dbae5702bc75a16dab82a99b58daf150a0",
 ];
 
-pub fn dir() -> PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/article-extraction")
+#[path = "../../fixtures/bench_dir.rs"]
+mod bench_dir;
+
+/// The benchmark's article pages, read in place.
+pub struct Bench {
+    dir: PathBuf,
 }
 
-pub fn gz_path(id: &str) -> PathBuf {
-    dir().join("html").join(format!("{id}.html.gz"))
-}
-
-/// The page's HTML, decompressed.
-pub fn html(id: &str) -> Vec<u8> {
-    let gz = std::fs::read(gz_path(id)).expect("read a benchmark page");
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_end(&mut out)
-        .expect("gunzip a benchmark page");
-    out
+/// The benchmark when it is there; otherwise `None`, after one line saying that `test` was
+/// skipped and why (a fresh clone has no `../shared/bench`).
+pub fn open(test: &str) -> Option<Bench> {
+    bench_dir::folder("article-extraction", test).map(|dir| Bench { dir })
 }
 
 pub struct Truth {
@@ -38,16 +35,33 @@ pub struct Truth {
     pub body: String,
 }
 
-pub fn truth(id: &str) -> Truth {
-    let text = std::fs::read_to_string(dir().join("ground-truth.json")).expect("ground truth");
-    let all: Value = serde_json::from_str(&text).expect("ground truth is JSON");
-    let entry = &all[id];
-    Truth {
-        url: entry["url"].as_str().expect("url").to_string(),
-        body: entry["articleBody"]
-            .as_str()
-            .expect("articleBody")
-            .to_string(),
+impl Bench {
+    pub fn gz_path(&self, id: &str) -> PathBuf {
+        self.dir.join("html").join(format!("{id}.html.gz"))
+    }
+
+    /// The page's HTML, decompressed.
+    pub fn html(&self, id: &str) -> Vec<u8> {
+        let gz = std::fs::read(self.gz_path(id)).expect("read a benchmark page");
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut out)
+            .expect("gunzip a benchmark page");
+        out
+    }
+
+    pub fn truth(&self, id: &str) -> Truth {
+        let text =
+            std::fs::read_to_string(self.dir.join("ground-truth.json")).expect("ground truth");
+        let all: Value = serde_json::from_str(&text).expect("ground truth is JSON");
+        let entry = &all[id];
+        Truth {
+            url: entry["url"].as_str().expect("url").to_string(),
+            body: entry["articleBody"]
+                .as_str()
+                .expect("articleBody")
+                .to_string(),
+        }
     }
 }
 
