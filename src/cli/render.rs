@@ -15,21 +15,20 @@ pub enum ListFormat {
     Csv,
 }
 
-/// The text formats are read on terminals, and their text comes from pages and feeds: a control
-/// character there (ESC starting a sequence that clears the screen or retitles the window, BEL,
-/// a lone CR that overwrites the line, the 8-bit CSI U+009B) is printed as U+FFFD instead of
-/// acted on. Newline and tab stay. JSON needs none of this: it escapes them itself.
+/// The text formats are read on terminals, and their text comes from pages and feeds: what
+/// they print passes through [`crate::text::printable`], so a control character or a
+/// bidirectional override is shown as U+FFFD instead of acted on. JSON needs none of this: it
+/// escapes controls itself, and its readers are programs.
 pub struct Printable<W: Write> {
     inner: W,
-    /// 0xC2 ended the last write: it begins U+0080..U+00BF, of which U+0080..U+009F are C1
-    /// controls, so it waits for the next byte to say which.
-    held_c2: bool,
+    /// The start of a character the last write cut short, completed by the next one.
+    held: Vec<u8>,
 }
 
 pub fn printable<W: Write>(inner: W) -> Printable<W> {
     Printable {
         inner,
-        held_c2: false,
+        held: Vec::new(),
     }
 }
 
@@ -42,34 +41,47 @@ impl<W: Write> Write for Printable<W> {
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        // C0 controls and DEL are single bytes in UTF-8, never inside another character.
-        let suspect = |b: &u8| matches!(b, 0x00..=0x08 | 0x0b..=0x1f | 0x7f | 0xc2);
-        if !self.held_c2 && !buf.iter().any(suspect) {
-            return self.inner.write_all(buf);
-        }
-        let mut clean = Vec::with_capacity(buf.len() + 8);
-        for &b in buf {
-            if std::mem::take(&mut self.held_c2) {
-                if (0x80..=0x9f).contains(&b) {
-                    clean.extend_from_slice(REPLACEMENT);
-                    continue;
+        let joined;
+        let mut rest: &[u8] = if self.held.is_empty() {
+            buf
+        } else {
+            joined = [std::mem::take(&mut self.held).as_slice(), buf].concat();
+            &joined
+        };
+        loop {
+            let e = match std::str::from_utf8(rest) {
+                Ok(text) => return self.inner.write_all(crate::text::printable(text).as_bytes()),
+                Err(e) => e,
+            };
+            let (valid, after) = rest.split_at(e.valid_up_to());
+            let text = std::str::from_utf8(valid).unwrap_or_default();
+            self.inner
+                .write_all(crate::text::printable(text).as_bytes())?;
+            match e.error_len() {
+                // Cut short: the next write finishes the character.
+                None => {
+                    self.held = after.to_vec();
+                    return Ok(());
                 }
-                clean.push(0xc2);
-            }
-            match b {
-                0xc2 => self.held_c2 = true,
-                b if suspect(&b) => clean.extend_from_slice(REPLACEMENT),
-                b => clean.push(b),
+                Some(bad) => {
+                    self.inner.write_all(REPLACEMENT)?;
+                    rest = &after[bad..];
+                }
             }
         }
-        self.inner.write_all(&clean)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        if std::mem::take(&mut self.held_c2) {
-            self.inner.write_all(&[0xc2])?;
-        }
         self.inner.flush()
+    }
+}
+
+impl<W: Write> Drop for Printable<W> {
+    fn drop(&mut self) {
+        // A character never finished: shown as what it is, broken.
+        if !self.held.is_empty() {
+            let _ = self.inner.write_all(REPLACEMENT);
+        }
     }
 }
 
@@ -111,7 +123,7 @@ pub fn hits(out: &mut impl Write, hits: &[SearchHit], format: ListFormat) -> io:
                     h.story.to_string(),
                     h.copies.to_string(),
                 ];
-                let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+                let row: Vec<String> = fields.iter().map(|f| crate::export::csv::cell(f)).collect();
                 writeln!(out, "{}", row.join(","))?;
             }
             Ok(())
@@ -344,14 +356,6 @@ fn human_bytes(n: i64) -> String {
     }
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// At most `n` characters: longer text is cut to `n - 1` and ends in `…`.
 fn truncate_chars(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
@@ -372,6 +376,7 @@ mod tests {
             p.write_all(c).unwrap();
         }
         p.flush().unwrap();
+        drop(p);
         String::from_utf8(out).unwrap()
     }
 
@@ -385,18 +390,16 @@ mod tests {
             printed(&["line\n\tindented".as_bytes()]),
             "line\n\tindented"
         );
-        // The 8-bit CSI, even split between two writes; other U+0080.. characters stay.
+        // The 8-bit CSI and a right-to-left override, even split between two writes; other
+        // characters stay, split or not.
         let csi = "\u{9b}31m".as_bytes();
         assert_eq!(printed(&[&csi[..1], &csi[1..]]), "\u{FFFD}31m");
+        let rlo = "a\u{202E}b".as_bytes();
+        assert_eq!(printed(&[&rlo[..2], &rlo[2..]]), "a\u{FFFD}b");
         assert_eq!(printed(&["¢ Â é ü — ⠁".as_bytes()]), "¢ Â é ü — ⠁");
         let cent = "¢".as_bytes();
         assert_eq!(printed(&[&cent[..1], &cent[1..]]), "¢");
-    }
-
-    #[test]
-    fn csv_quotes_only_when_needed() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a, \"b\""), "\"a, \"\"b\"\"\"");
+        assert_eq!(printed(&[b"x\xffy"]), "x\u{FFFD}y");
     }
 
     #[test]

@@ -338,6 +338,8 @@ fn a_closed_pipe_ends_every_command_quietly() {
         (&["feeds", "--format", "json"], "["),
         (&["export-opml"], "<?xml"),
         (&["stats"], ""),
+        (&["export", "--format", "jsonl"], "{"),
+        (&["export", "--format", "csv"], "id,"),
         (&["completions", "bash"], ""),
         (&["completions", "zsh"], ""),
         (&["man"], ".ie"),

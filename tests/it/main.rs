@@ -23,6 +23,7 @@ mod fixtures;
 mod health;
 mod opml;
 mod ops;
+mod output;
 mod pages;
 mod search;
 mod search_id;

@@ -1,0 +1,98 @@
+//! Output for people and for their tools (issue 11, points 7, 9 and 15): what is new, in local
+//! time; counts and columns that read right; text that cannot attack its reader (a terminal
+//! or a spreadsheet).
+
+use crate::support::{Feed, Item, Route, Server, Workspace, int, pages, rss};
+
+/// One feed serving `articles` (title, published RFC 3339, paragraphs), archived.
+fn archived(articles: &[(&str, &str, Vec<String>)]) -> (Workspace, Server) {
+    let site = Server::start("127.0.0.1");
+    let mut items = Vec::new();
+    for (i, (title, published, paragraphs)) in articles.iter().enumerate() {
+        let path = format!("/berita/{i}");
+        site.route(
+            &path,
+            Route::html(pages::article(title, published, "id", paragraphs)),
+        );
+        let date = chrono::DateTime::parse_from_rfc3339(published)
+            .expect("test constant is RFC 3339")
+            .to_rfc2822();
+        items.push(Item::new(title, &site.url(&path), &date, "Ringkasan."));
+    }
+    site.route("/feed.xml", Route::rss(rss("Uji", &site.base(), &items)));
+    let ws = Workspace::with_feeds(&[Feed::new("uji", &site.url("/feed.xml"))]);
+    ws.fetch_ok();
+    (ws, site)
+}
+
+/// A title a spreadsheet would run, a body that opens with another formula, and text that
+/// reorders itself on screen (a right-to-left override, an isolate) or drives the terminal.
+fn hostile() -> (Workspace, Server) {
+    let mut paragraphs = pages::story("id", 15, &["Jahatuji pertama."]);
+    paragraphs.insert(0, "@SUM(1+1)*cmd|' /C calc'!A0 jahatuji".to_string());
+    paragraphs[2].push_str(" harga \u{202E}000.01 pR\u{202C} dan \u{2066}isolasi\u{2069} \u{1b}[2J selesai.");
+    archived(&[(
+        "=HYPERLINK(\"http://jahat.example\",\"Banjir\") \u{202E}txt.exe",
+        "2024-11-20T10:15:00+08:00",
+        paragraphs,
+    )])
+}
+
+#[test]
+fn csv_cells_that_a_spreadsheet_would_run_are_defused() {
+    let (ws, _site) = hostile();
+    let search = ws.run(&["search", "jahatuji", "--format", "csv"]);
+    search.ok();
+    let export = ws.run(&["export", "--format", "csv"]);
+    export.ok();
+    for (what, text) in [("search", &search.stdout), ("export", &export.stdout)] {
+        // The title cell (quoted, for its quotes) starts with the defusing quote mark.
+        assert!(
+            text.contains("\"'=HYPERLINK(\"\"http://jahat.example\"\""),
+            "{what} --format csv:\n{text}"
+        );
+        assert!(!text.contains(",=HYPERLINK"), "{what}:\n{text}");
+        assert!(
+            !text.contains(['\u{1b}', '\u{202E}', '\u{2066}']),
+            "{what} --format csv keeps controls:\n{text:?}"
+        );
+        assert!(text.contains('\u{FFFD}'), "{what}:\n{text}");
+    }
+    // The body cell (export's last column) starts with the defused formula.
+    assert!(
+        export.stdout.contains(",'@SUM(1+1)"),
+        "export body cell:\n{}",
+        export.stdout
+    );
+}
+
+#[test]
+fn bidirectional_overrides_are_shown_not_obeyed_in_text_output() {
+    let (ws, _site) = hostile();
+    let hits = ws.search("jahatuji", &[]);
+    assert_eq!(hits.len(), 1, "{hits:#?}");
+    // JSON keeps the text as stored, for programs.
+    let id = int(&hits[0], "id").to_string();
+    let json = ws.run(&["show", &id, "--format", "json"]);
+    json.ok();
+    assert!(json.stdout.contains('\u{202E}'), "{json:?}");
+    for args in [
+        &["show", id.as_str()][..],
+        &["search", "jahatuji"],
+        &["search", "jahatuji", "--all"],
+    ] {
+        let run = ws.run(args);
+        run.ok();
+        assert!(
+            !run.stdout.contains(['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}'])
+                && !run.stdout.contains(['\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']),
+            "warta {args:?} printed bidirectional controls:\n{:?}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("\u{FFFD}txt.exe"),
+            "warta {args:?}:\n{}",
+            run.stdout
+        );
+    }
+}
