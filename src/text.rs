@@ -102,7 +102,10 @@ mod tests {
             printable("a\u{1b}[2Jb\u{7}c\rd\u{7f}\u{9b}"),
             "a\u{FFFD}[2Jb\u{FFFD}c\u{FFFD}d\u{FFFD}\u{FFFD}"
         );
-        assert_eq!(printable("line\n\tindented ¢ é —"), "line\n\tindented ¢ é —");
+        assert_eq!(
+            printable("line\n\tindented ¢ é —"),
+            "line\n\tindented ¢ é —"
+        );
         assert_eq!(
             printable("abc\u{202E}fed\u{202C} \u{2066}x\u{2069}"),
             "abc\u{FFFD}fed\u{FFFD} \u{FFFD}x\u{FFFD}"

@@ -50,7 +50,11 @@ impl<W: Write> Write for Printable<W> {
         };
         loop {
             let e = match std::str::from_utf8(rest) {
-                Ok(text) => return self.inner.write_all(crate::text::printable(text).as_bytes()),
+                Ok(text) => {
+                    return self
+                        .inner
+                        .write_all(crate::text::printable(text).as_bytes());
+                }
                 Err(e) => e,
             };
             let (valid, after) = rest.split_at(e.valid_up_to());

@@ -30,7 +30,9 @@ fn archived(articles: &[(&str, &str, Vec<String>)]) -> (Workspace, Server) {
 fn hostile() -> (Workspace, Server) {
     let mut paragraphs = pages::story("id", 15, &["Jahatuji pertama."]);
     paragraphs.insert(0, "@SUM(1+1)*cmd|' /C calc'!A0 jahatuji".to_string());
-    paragraphs[2].push_str(" harga \u{202E}000.01 pR\u{202C} dan \u{2066}isolasi\u{2069} \u{1b}[2J selesai.");
+    paragraphs[2].push_str(
+        " harga \u{202E}000.01 pR\u{202C} dan \u{2066}isolasi\u{2069} \u{1b}[2J selesai.",
+    );
     archived(&[(
         "=HYPERLINK(\"http://jahat.example\",\"Banjir\") \u{202E}txt.exe",
         "2024-11-20T10:15:00+08:00",
@@ -84,8 +86,11 @@ fn bidirectional_overrides_are_shown_not_obeyed_in_text_output() {
         let run = ws.run(args);
         run.ok();
         assert!(
-            !run.stdout.contains(['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}'])
-                && !run.stdout.contains(['\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']),
+            !run.stdout
+                .contains(['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}'])
+                && !run
+                    .stdout
+                    .contains(['\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']),
             "warta {args:?} printed bidirectional controls:\n{:?}",
             run.stdout
         );
