@@ -62,7 +62,7 @@ fn csv_cells_that_a_spreadsheet_would_run_are_defused() {
     }
     // The body cell (export's last column) starts with the defused formula.
     assert!(
-        export.stdout.contains(",'@SUM(1+1)"),
+        export.stdout.contains(",\"'@SUM(1+1)"),
         "export body cell:\n{}",
         export.stdout
     );
