@@ -55,6 +55,19 @@ pub fn utf8_prefix(bytes: &[u8]) -> Option<&str> {
     }
 }
 
+/// `n` things, in English as people read it: "1 copy", "2 copies", "0 feeds".
+pub fn counted(n: impl std::fmt::Display, thing: &str) -> String {
+    let n = n.to_string();
+    if n == "1" {
+        return format!("1 {thing}");
+    }
+    // copy ─► copies, story ─► stories; day ─► days.
+    match thing.strip_suffix('y') {
+        Some(stem) if !stem.ends_with(['a', 'e', 'i', 'o', 'u']) => format!("{n} {stem}ies"),
+        _ => format!("{n} {thing}s"),
+    }
+}
+
 /// Text from pages and feeds as it may be shown to a reader (a terminal, a spreadsheet): a
 /// control character (ESC starting a sequence that clears the screen or retitles the window,
 /// BEL, a lone CR that overwrites the line, the 8-bit CSI U+009B) and a bidirectional
@@ -94,6 +107,17 @@ mod tests {
         assert_eq!(utf8_prefix(&s[..2]), Some("K"));
         assert_eq!(utf8_prefix(s), Some("Köln"));
         assert_eq!(utf8_prefix(b"caf\xe9 au lait"), None);
+    }
+
+    #[test]
+    fn counts_read_right() {
+        assert_eq!(counted(1u64, "copy"), "1 copy");
+        assert_eq!(counted(2i64, "copy"), "2 copies");
+        assert_eq!(counted(0usize, "feed"), "0 feeds");
+        assert_eq!(counted(1i64, "story"), "1 story");
+        assert_eq!(counted(3u32, "story"), "3 stories");
+        assert_eq!(counted(2u8, "day"), "2 days");
+        assert_eq!(counted(1u64, "article"), "1 article");
     }
 
     #[test]

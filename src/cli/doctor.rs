@@ -116,9 +116,9 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> Result<u8> {
                 Check::ok(
                     "config",
                     format!(
-                        "{}: valid, {} feeds ({enabled} enabled)",
+                        "{}: valid, {} ({enabled} enabled)",
                         config_path.display(),
-                        c.feeds.len()
+                        crate::text::counted(c.feeds.len(), "feed")
                     ),
                 )
             };
@@ -416,9 +416,9 @@ fn network_checks(config: &Config) -> Result<Vec<Check>> {
                             Ok(parsed) => Check::ok(
                                 what,
                                 format!(
-                                    "HTTP {}, {} items, {ms} ms",
+                                    "HTTP {}, {}, {ms} ms",
                                     resp.status,
-                                    parsed.items.len()
+                                    crate::text::counted(parsed.items.len(), "item")
                                 ),
                             ),
                             Err(e) => Check::fail(

@@ -6,6 +6,7 @@ use clap::ValueEnum;
 use serde::Serialize;
 
 use crate::store::{ArticleView, FeedRow, SearchHit, Stats};
+use crate::text::counted;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
@@ -160,7 +161,7 @@ fn hit_block(out: &mut impl Write, h: &SearchHit) -> io::Result<()> {
         .get(..10)
         .unwrap_or("");
     let copies = if h.copies > 1 {
-        format!("  ×{} copies", h.copies)
+        format!("  ×{}", counted(h.copies, "copy"))
     } else {
         String::new()
     };
@@ -220,7 +221,12 @@ pub fn count(
             writeln!(out)
         }
         ListFormat::Csv => writeln!(out, "stories,copies\n{},{}", c.stories, c.copies),
-        ListFormat::Table if all => writeln!(out, "{} stories, {} copies", c.stories, c.copies),
+        ListFormat::Table if all => writeln!(
+            out,
+            "{}, {}",
+            counted(c.stories, "story"),
+            counted(c.copies, "copy")
+        ),
         ListFormat::Table => writeln!(out, "{}", c.stories),
     }
 }
@@ -242,7 +248,12 @@ pub fn article_text(out: &mut impl Write, a: &ArticleView) -> io::Result<()> {
     if let Some(l) = &a.language {
         writeln!(out, "language:  {l}")?;
     }
-    writeln!(out, "story:     {} ({} copies)", a.story, a.copies)?;
+    writeln!(
+        out,
+        "story:     {} ({})",
+        a.story,
+        counted(a.copies, "copy")
+    )?;
     if a.version > 1 {
         writeln!(
             out,
@@ -278,7 +289,9 @@ pub fn article_text(out: &mut impl Write, a: &ArticleView) -> io::Result<()> {
             writeln!(
                 out,
                 "  #{}  {}  {}  {when}  ({how}){first}",
-                c.id, c.feed, c.url
+                c.id,
+                c.feeds.join(", "),
+                c.url
             )?;
         }
     }
@@ -320,7 +333,7 @@ pub fn feeds_table(out: &mut impl Write, rows: &[FeedRow]) -> io::Result<()> {
             short_time(r.next_poll.as_deref()),
             r.last_error
                 .as_deref()
-                .map(|e| truncate_chars(e, 60))
+                .map(|e| shorten_middle(e, ERROR_WIDTH))
                 .unwrap_or_default()
         )?;
     }
@@ -358,6 +371,23 @@ fn human_bytes(n: i64) -> String {
     } else {
         format!("{n} B")
     }
+}
+
+/// Room for a feed's last error in the feeds table; `warta feeds --format json` has it whole.
+const ERROR_WIDTH: usize = 72;
+
+/// At most `n` characters, cut in the middle: an error says what failed at its start (the
+/// URL) and why at its end ("… 404 Not Found", "… connection refused"), and both matter.
+fn shorten_middle(s: &str, n: usize) -> String {
+    let len = s.chars().count();
+    if len <= n {
+        return s.to_string();
+    }
+    let head = n.saturating_sub(1) / 2;
+    let tail = n.saturating_sub(1) - head;
+    let start: String = s.chars().take(head).collect();
+    let end: String = s.chars().skip(len - tail).collect();
+    format!("{}…{}", start.trim_end(), end.trim_start())
 }
 
 /// At most `n` characters: longer text is cut to `n - 1` and ends in `…`.
@@ -436,6 +466,19 @@ mod tests {
         assert_eq!(wrap("a bb ccc dddd", 6, 3), ["a bb", "ccc", "dddd"]);
         assert_eq!(wrap("a bb ccc dddd", 6, 2), ["a bb", "ccc…"]);
         assert!(wrap("", 6, 2).is_empty());
+    }
+
+    #[test]
+    fn long_errors_keep_their_start_and_their_end() {
+        let e = format!(
+            "https://kaltim.example/{}/feed.xml: HTTP 404 Not Found",
+            "x".repeat(100)
+        );
+        let short = shorten_middle(&e, 60);
+        assert!(short.chars().count() <= 60, "{short}");
+        assert!(short.starts_with("https://kaltim.example/"), "{short}");
+        assert!(short.ends_with("HTTP 404 Not Found"), "{short}");
+        assert_eq!(shorten_middle("timed out", 40), "timed out");
     }
 
     #[test]

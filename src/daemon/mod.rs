@@ -104,7 +104,10 @@ pub async fn run(
     let mut lateness = tokio::time::interval(Duration::from_secs(30));
     lateness.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tracing::info!(feeds = enabled.len(), archive = %db.display(), "daemon started");
-    notifier.notify(&format!("READY=1\nSTATUS=polling {} feeds", enabled.len()));
+    notifier.notify(&format!(
+        "READY=1\nSTATUS=polling {}",
+        crate::text::counted(enabled.len(), "feed")
+    ));
 
     // When each feed may be polled again (publisher's ask, failure backoff), as the last
     // poll decided; from the archive at start, then from each poll's report.

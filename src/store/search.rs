@@ -87,6 +87,11 @@ pub struct SearchCount {
     pub copies: i64,
 }
 
+/// For copy `c`: it is the first sighting of its place (article and URL), so that a page
+/// two feeds carried is one copy, not two.
+const FIRST_SIGHTING: &str = "c.id = (SELECT min(cf.id) FROM copies cf
+                                       WHERE cf.article_id = c.article_id AND cf.url = c.url)";
+
 /// Title matches count five times a body match: a word in the headline says more about
 /// what the article is about than the same word in its tenth paragraph. A match on a
 /// word's root (the stems column) counts half a body match, so exact matches rank first.
@@ -191,7 +196,7 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
     } else {
         format!(
             "EXISTS (SELECT 1 FROM copies pc JOIN feeds pf ON pf.id = pc.feed_id
-                     WHERE pc.id = c.id AND {})",
+                     WHERE pc.article_id = c.article_id AND pc.url = c.url AND {})",
             place.join(" AND ")
         )
     };
@@ -297,9 +302,10 @@ impl Store {
             i64::try_from(req.offset).unwrap_or(i64::MAX),
         ));
         let offset = args.len();
-        let copies_of_story =
-            "(SELECT count(*) FROM copies c2 JOIN articles a2 ON a2.id = c2.article_id
-                                WHERE a2.story_id = m.story_id)";
+        // A copy is a place (an article at a URL), however many feeds carried it there.
+        let copies_of_story = "(SELECT count(*) FROM (SELECT DISTINCT c2.article_id, c2.url
+                                FROM copies c2 JOIN articles a2 ON a2.id = c2.article_id
+                                WHERE a2.story_id = m.story_id))";
         let sql = if req.all {
             let place = if place_on_copy.is_empty() {
                 String::new()
@@ -312,7 +318,7 @@ impl Store {
                         m.rank, m.story_id, {copies_of_story}
                  FROM m JOIN articles a ON a.id = m.id
                       JOIN copies c ON c.article_id = m.id JOIN feeds f ON f.id = c.feed_id
-                 WHERE 1 {place}
+                 WHERE {FIRST_SIGHTING} {place}
                  ORDER BY {order}, c.id LIMIT ?{limit} OFFSET ?{offset}"
             )
         } else {
@@ -398,12 +404,13 @@ impl Store {
         let place = if place_on_copy.is_empty() {
             String::new()
         } else {
-            format!("WHERE {place_on_copy}")
+            format!("AND {place_on_copy}")
         };
         let sql = format!(
             "WITH {cte}
              SELECT (SELECT count(DISTINCT story_id) FROM m),
-                    (SELECT count(*) FROM m JOIN copies c ON c.article_id = m.id {place})"
+                    (SELECT count(*) FROM m JOIN copies c ON c.article_id = m.id
+                     WHERE {FIRST_SIGHTING} {place})"
         );
         self.conn
             .query_row(&sql, rusqlite::params_from_iter(args.iter()), |r| {

@@ -92,7 +92,7 @@ fn migrations_set_user_version_and_reopen() {
 }
 
 #[test]
-fn same_url_in_two_feeds_is_one_article_with_two_copies() {
+fn same_url_in_two_feeds_is_one_article_with_one_copy_seen_by_both() {
     let (_d, mut store, ids) = setup();
     let out = store
         .apply_poll(&poll(
@@ -116,10 +116,14 @@ fn same_url_in_two_feeds_is_one_article_with_two_copies() {
         .unwrap()
         .items;
     assert_eq!(out, vec![ItemOutcome::Duplicate(id)]);
+    // One place (the URL), two feeds: one copy, listed once with both.
     let view = store.article(id.0).unwrap().unwrap();
-    assert_eq!(view.copies, 2);
-    assert_eq!(view.other_copies.len(), 1);
-    assert_eq!(view.other_copies[0].feed, "b");
+    assert_eq!(view.copies, 1);
+    assert!(view.other_copies.is_empty(), "{:?}", view.other_copies);
+    assert_eq!(view.story_copies[0].feeds, ["a", "b"]);
+    assert_eq!(store.stats(2, now()).unwrap().copies, 1);
+    let rows = store.feed_rows().unwrap();
+    assert!(rows.iter().all(|r| r.articles == 1), "{rows:?}");
 }
 
 #[test]

@@ -101,3 +101,75 @@ fn bidirectional_overrides_are_shown_not_obeyed_in_text_output() {
         );
     }
 }
+
+#[test]
+fn a_page_two_feeds_of_one_site_carry_is_one_copy_and_counts_in_both_feeds() {
+    let site = Server::start("127.0.0.1");
+    site.route(
+        "/berita/banjir-loa-janan",
+        Route::html(pages::article(
+            "Banjir Loa Janan surut",
+            "2024-11-20T10:15:00+08:00",
+            "id",
+            &pages::story("id", 91, &["Loajanansurut sejak pagi."]),
+        )),
+    );
+    let item = Item::new(
+        "Banjir Loa Janan surut",
+        &site.url("/berita/banjir-loa-janan"),
+        "Wed, 20 Nov 2024 02:15:00 +0000",
+        "Banjir surut.",
+    );
+    site.route(
+        "/terkini.xml",
+        Route::rss(rss("Terkini", &site.base(), std::slice::from_ref(&item))),
+    );
+    // The same link, with the tracking a "daerah" feed adds.
+    let mut tracked = item.clone();
+    tracked.link = format!("{}?utm_source=rss&utm_medium=daerah", item.link);
+    site.route("/daerah.xml", Route::rss(rss("Daerah", &site.base(), &[tracked])));
+    let long_path = format!("/hilang/{}/feed.xml", "arsip-lama".repeat(12));
+    let ws = Workspace::with_feeds(&[
+        Feed::new("terkini", &site.url("/terkini.xml")),
+        Feed::new("daerah", &site.url("/daerah.xml")),
+        Feed::new("hilang", &site.url(&long_path)),
+    ]);
+    ws.run(&["fetch"]);
+
+    let hits = ws.search("loajanansurut", &[]);
+    assert_eq!(hits.len(), 1, "{hits:#?}");
+    assert_eq!(int(&hits[0], "copies"), 1, "{hits:#?}");
+    assert_eq!(ws.search("loajanansurut", &["--all"]).len(), 1);
+    let stats = ws.stats();
+    assert_eq!(int(&stats, "copies"), 1, "{stats:#}");
+    assert_eq!(int(&stats, "duplicates"), 0, "{stats:#}");
+    let id = int(&hits[0], "id").to_string();
+    let shown = ws.run(&["show", &id]);
+    shown.ok();
+    assert!(shown.stdout.contains("(1 copy)"), "{shown:?}");
+    let count = ws.run(&["search", "loajanansurut", "--all", "--count"]);
+    count.ok();
+    assert_eq!(count.stdout.trim(), "1 story, 1 copy", "{count:?}");
+
+    // Both feeds carried the article: each counts it.
+    for feed in ws.feeds() {
+        let expected = if feed["name"] == "hilang" { 0 } else { 1 };
+        assert_eq!(int(&feed, "articles"), expected, "{feed:#}");
+    }
+    let table = ws.run(&["feeds"]);
+    table.ok();
+    let row = |name: &str| {
+        table
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} row:\n{}", table.stdout))
+            .to_string()
+    };
+    let daerah: Vec<String> = row("daerah").split_whitespace().map(String::from).collect();
+    assert_eq!(daerah.get(2).map(String::as_str), Some("1"), "{}", table.stdout);
+    // A long error keeps its end, where the reason is.
+    let hilang = row("hilang");
+    assert!(hilang.contains("404"), "{}", table.stdout);
+    assert!(hilang.contains('…'), "{}", table.stdout);
+}
