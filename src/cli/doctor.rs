@@ -327,6 +327,7 @@ fn free_bytes(_: &Path) -> std::io::Result<u64> {
 
 fn feed_checks(config: &Config, rows: Option<&[crate::store::FeedHealth]>) -> Vec<Check> {
     let file = config.file.display();
+    let zone = super::zone::Zone::resolve(Some(config));
     config
         .feeds
         .iter()
@@ -342,7 +343,9 @@ fn feed_checks(config: &Config, rows: Option<&[crate::store::FeedHealth]>) -> Ve
                     what,
                     format!(
                         "ok, last success {}",
-                        row.last_success.as_deref().unwrap_or("unknown")
+                        row.last_success
+                            .as_deref()
+                            .map_or_else(|| "unknown".to_string(), |t| zone.time(t))
                     ),
                 ),
                 "new" => Check::ok(what, "not polled yet"),
@@ -350,7 +353,7 @@ fn feed_checks(config: &Config, rows: Option<&[crate::store::FeedHealth]>) -> Ve
                     what,
                     format!(
                         "failing ({} in a row): {}",
-                        plural(row.consecutive_failures, "failed poll", "failed polls"),
+                        crate::text::counted(row.consecutive_failures, "failed poll"),
                         row.last_error.as_deref().unwrap_or("no error recorded")
                     ),
                     format!(
@@ -382,10 +385,6 @@ fn feed_checks(config: &Config, rows: Option<&[crate::store::FeedHealth]>) -> Ve
             }
         })
         .collect()
-}
-
-fn plural(n: i64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn network_checks(config: &Config) -> Result<Vec<Check>> {

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use clap::ValueEnum;
 use serde::Serialize;
 
+use super::zone::Zone;
 use crate::store::{ArticleView, FeedRow, SearchHit, Stats};
 use crate::text::counted;
 
@@ -104,7 +105,12 @@ pub fn ndjson<T: Serialize>(out: &mut impl Write, values: &[T]) -> io::Result<()
     Ok(())
 }
 
-pub fn hits(out: &mut impl Write, hits: &[SearchHit], format: ListFormat) -> io::Result<()> {
+pub fn hits(
+    out: &mut impl Write,
+    hits: &[SearchHit],
+    format: ListFormat,
+    zone: &Zone,
+) -> io::Result<()> {
     let out = &mut printable(out);
     match format {
         ListFormat::Json => json(out, hits),
@@ -141,7 +147,7 @@ pub fn hits(out: &mut impl Write, hits: &[SearchHit], format: ListFormat) -> io:
                 if i > 0 {
                     writeln!(out)?;
                 }
-                hit_block(out, h)?;
+                hit_block(out, h, zone)?;
             }
             Ok(())
         }
@@ -151,15 +157,10 @@ pub fn hits(out: &mut impl Write, hits: &[SearchHit], format: ListFormat) -> io:
 /// Width of the table layout: an 80-column terminal, with no wrapping by the terminal.
 const WIDTH: usize = 80;
 
-/// One hit in four lines that fit 80 columns:
-/// `#12  2024-11-20  tribun-kaltim  ×2` / the title / the snippet (two lines) / the URL.
-fn hit_block(out: &mut impl Write, h: &SearchHit) -> io::Result<()> {
-    let date = h
-        .published
-        .as_deref()
-        .unwrap_or(&h.fetched)
-        .get(..10)
-        .unwrap_or("");
+/// One hit in four lines that fit 80 columns: `#12  2024-11-20 10:15 WITA  tribun-kaltim
+/// ×2 copies` / the title / the snippet (two lines) / the URL.
+fn hit_block(out: &mut impl Write, h: &SearchHit, zone: &Zone) -> io::Result<()> {
+    let date = zone.time(h.published.as_deref().unwrap_or(&h.fetched));
     let copies = if h.copies > 1 {
         format!("  ×{}", counted(h.copies, "copy"))
     } else {
@@ -231,7 +232,7 @@ pub fn count(
     }
 }
 
-pub fn article_text(out: &mut impl Write, a: &ArticleView) -> io::Result<()> {
+pub fn article_text(out: &mut impl Write, a: &ArticleView, zone: &Zone) -> io::Result<()> {
     let out = &mut printable(out);
     writeln!(out, "{}", a.title)?;
     writeln!(out)?;
@@ -239,9 +240,9 @@ pub fn article_text(out: &mut impl Write, a: &ArticleView) -> io::Result<()> {
     writeln!(out, "url:       {}", a.url)?;
     writeln!(out, "feed:      {}", a.feed)?;
     if let Some(p) = &a.published {
-        writeln!(out, "published: {p}")?;
+        writeln!(out, "published: {}", zone.time(p))?;
     }
-    writeln!(out, "fetched:   {}", a.fetched)?;
+    writeln!(out, "fetched:   {}", zone.time(&a.fetched))?;
     if let Some(au) = &a.author {
         writeln!(out, "author:    {au}")?;
     }
@@ -274,7 +275,7 @@ pub fn article_text(out: &mut impl Write, a: &ArticleView) -> io::Result<()> {
         writeln!(out)?;
         writeln!(out, "Copies of this story (earliest first):")?;
         for c in &a.story_copies {
-            let when = c.published.as_deref().unwrap_or(&c.first_seen);
+            let when = zone.time(c.published.as_deref().unwrap_or(&c.first_seen));
             let how = match (c.method.as_str(), c.similarity) {
                 ("minhash", Some(s)) => format!("near-duplicate, similarity {s:.2}"),
                 ("same-url", _) => "same URL".to_string(),
@@ -304,7 +305,9 @@ pub fn article_text(out: &mut impl Write, a: &ArticleView) -> io::Result<()> {
             writeln!(
                 out,
                 "--- version {} (fetched {}): {}",
-                v.version, v.fetched, v.title
+                v.version,
+                zone.time(&v.fetched),
+                v.title
             )?;
             writeln!(out, "{}", v.body)?;
         }
@@ -312,18 +315,27 @@ pub fn article_text(out: &mut impl Write, a: &ArticleView) -> io::Result<()> {
     Ok(())
 }
 
-pub fn feeds_table(out: &mut impl Write, rows: &[FeedRow]) -> io::Result<()> {
+pub fn feeds_table(out: &mut impl Write, rows: &[FeedRow], zone: &Zone) -> io::Result<()> {
     let out = &mut printable(out);
     let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+    let short_time = |t: Option<&str>| t.map_or_else(|| "-".to_string(), |t| zone.time(t));
+    // "2024-11-20 10:15 WITA": the zone's name is 3 to 5 characters.
+    let t = rows
+        .iter()
+        .flat_map(|r| [&r.last_success, &r.next_poll])
+        .map(|t| short_time(t.as_deref()).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(12);
     writeln!(
         out,
-        "{:<w$}  {:<8}  {:>8}  {:>7}  {:>5}  {:<16}  {:<16}  LAST ERROR",
+        "{:<w$}  {:<8}  {:>8}  {:>7}  {:>5}  {:<t$}  {:<t$}  LAST ERROR",
         "NAME", "STATE", "ARTICLES", "PENDING", "FAILS", "LAST SUCCESS", "NEXT POLL"
     )?;
     for r in rows {
         writeln!(
             out,
-            "{:<w$}  {:<8}  {:>8}  {:>7}  {:>5}  {:<16}  {:<16}  {}",
+            "{:<w$}  {:<8}  {:>8}  {:>7}  {:>5}  {:<t$}  {:<t$}  {}",
             r.name,
             r.state,
             r.articles,
@@ -338,14 +350,6 @@ pub fn feeds_table(out: &mut impl Write, rows: &[FeedRow]) -> io::Result<()> {
         )?;
     }
     Ok(())
-}
-
-/// `2024-11-20T03:15:00+00:00` as `2024-11-20 03:15`: a table column, not a record.
-fn short_time(t: Option<&str>) -> String {
-    match t {
-        Some(t) => t.get(..16).unwrap_or(t).replace('T', " "),
-        None => "-".to_string(),
-    }
 }
 
 pub fn stats_table(out: &mut impl Write, s: &Stats) -> io::Result<()> {
@@ -452,7 +456,8 @@ mod tests {
             copies: 3,
         };
         let mut out = Vec::new();
-        hits(&mut out, &[h], ListFormat::Table).unwrap();
+        let zone = Zone::resolve(None);
+        hits(&mut out, &[h], ListFormat::Table, &zone).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(text.lines().count(), 5, "{text}");
         for line in text.lines() {

@@ -3,6 +3,7 @@
 use chrono::Utc;
 use clap::{Args, ValueEnum};
 
+use super::zone::Zone;
 use super::{Context, output, render};
 use crate::error::{Error, Result};
 use crate::search::{self, Filters};
@@ -11,7 +12,8 @@ use crate::store::{SortOrder, Store};
 #[derive(Debug, Args)]
 pub struct SearchArgs {
     /// Words (ANDed), "a phrase", OR between terms, -word to exclude, word* for a prefix.
-    #[arg(required = true, num_args = 1..)]
+    /// None: the newest stories (as `warta latest`).
+    #[arg(num_args = 0..)]
     query: Vec<String>,
     /// Only articles seen in this feed (repeatable).
     #[arg(long = "feed", value_name = "NAME")]
@@ -147,6 +149,7 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
         &mut std::io::stdout().lock(),
         &hits,
         args.format,
+        &Zone::resolve(config.as_ref()),
     ))?;
     Ok(0)
 }
@@ -170,7 +173,7 @@ pub fn reorder_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
         match strs[i] {
             Some(a) if VALUE_OPTIONS.contains(&a) => i += 2,
             Some(a) if a.starts_with('-') => i += 1,
-            Some("search") => {
+            Some("search" | "latest") => {
                 sub = Some(i);
                 break;
             }
@@ -246,6 +249,15 @@ mod tests {
         assert_eq!(
             r(&["warta", "search", "--help"]),
             ["warta", "search", "--help"]
+        );
+        // `latest` is `search`; with no words, nothing is moved.
+        assert_eq!(
+            r(&["warta", "latest", "--since", "1d", "-tol"]),
+            ["warta", "latest", "--since", "1d", "--", "-tol"]
+        );
+        assert_eq!(
+            r(&["warta", "latest", "--all"]),
+            ["warta", "latest", "--all"]
         );
     }
 }

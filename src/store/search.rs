@@ -351,7 +351,8 @@ impl Store {
                     fetched: r.get(5)?,
                     language: r.get(6)?,
                     snippet: String::new(),
-                    score: -r.get::<_, f64>(7)?,
+                    // `0.0 -`, not `-`: without words the rank is 0, and -0 is not a score.
+                    score: 0.0 - r.get::<_, f64>(7)?,
                     story: r.get(8)?,
                     copies: r.get(9)?,
                 })

@@ -2,7 +2,8 @@
 //! time; counts and columns that read right; text that cannot attack its reader (a terminal
 //! or a spreadsheet).
 
-use crate::support::{Feed, Item, Route, Server, Workspace, int, pages, rss};
+use crate::support::cmd::{self, RUN_LIMIT, Run};
+use crate::support::{Feed, Item, Route, Server, Workspace, int, pages, rss, string};
 
 /// One feed serving `articles` (title, published RFC 3339, paragraphs), archived.
 fn archived(articles: &[(&str, &str, Vec<String>)]) -> (Workspace, Server) {
@@ -127,7 +128,10 @@ fn a_page_two_feeds_of_one_site_carry_is_one_copy_and_counts_in_both_feeds() {
     // The same link, with the tracking a "daerah" feed adds.
     let mut tracked = item.clone();
     tracked.link = format!("{}?utm_source=rss&utm_medium=daerah", item.link);
-    site.route("/daerah.xml", Route::rss(rss("Daerah", &site.base(), &[tracked])));
+    site.route(
+        "/daerah.xml",
+        Route::rss(rss("Daerah", &site.base(), &[tracked])),
+    );
     let long_path = format!("/hilang/{}/feed.xml", "arsip-lama".repeat(12));
     let ws = Workspace::with_feeds(&[
         Feed::new("terkini", &site.url("/terkini.xml")),
@@ -167,9 +171,236 @@ fn a_page_two_feeds_of_one_site_carry_is_one_copy_and_counts_in_both_feeds() {
             .to_string()
     };
     let daerah: Vec<String> = row("daerah").split_whitespace().map(String::from).collect();
-    assert_eq!(daerah.get(2).map(String::as_str), Some("1"), "{}", table.stdout);
+    assert_eq!(
+        daerah.get(2).map(String::as_str),
+        Some("1"),
+        "{}",
+        table.stdout
+    );
     // A long error keeps its end, where the reason is.
     let hilang = row("hilang");
     assert!(hilang.contains("404"), "{}", table.stdout);
     assert!(hilang.contains('…'), "{}", table.stdout);
+}
+
+/// `warta ARGS` with `TZ` set (None: unset, the system's zone).
+fn run_in_zone(ws: &Workspace, tz: Option<&str>, args: &[&str]) -> Run {
+    let mut command = ws.command(args);
+    match tz {
+        Some(tz) => command.env("TZ", tz),
+        None => command.env_remove("TZ"),
+    };
+    cmd::run_command(command, None, RUN_LIMIT)
+}
+
+/// Four stories over two feeds: one carried by both feeds (two copies, one row), one from
+/// two hours ago, two from November 2024.
+fn newest_archive() -> (Workspace, Server) {
+    let site = Server::start("127.0.0.1");
+    let recent = (chrono::Utc::now() - chrono::Duration::hours(2))
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("+08:00"));
+    let stories: &[(&str, &str, String, u64)] = &[
+        ("satu", "Terbaru dari Sangatta", recent.to_rfc3339(), 1),
+        (
+            "satu",
+            "Banjir Loa Kulu",
+            "2024-11-20T10:15:00+08:00".into(),
+            2,
+        ),
+        (
+            "dua",
+            "Jembatan Tenggarong",
+            "2024-11-18T08:00:00+08:00".into(),
+            3,
+        ),
+        ("dua", "Pasar Segiri", "2024-11-19T09:00:00+08:00".into(), 4),
+    ];
+    let mut feeds: std::collections::BTreeMap<&str, Vec<Item>> = Default::default();
+    for (feed, title, published, seed) in stories {
+        let path = format!("/{feed}/{seed}");
+        site.route(
+            &path,
+            Route::html(pages::article(
+                title,
+                published,
+                "id",
+                &pages::story("id", 700 + seed, &["Beritabaru."]),
+            )),
+        );
+        let date = chrono::DateTime::parse_from_rfc3339(published)
+            .expect("RFC 3339")
+            .to_rfc2822();
+        feeds.entry(feed).or_default().push(Item::new(
+            title,
+            &site.url(&path),
+            &date,
+            "Ringkasan.",
+        ));
+    }
+    // The November 20 story also reached feed dua, under its own URL there.
+    site.route(
+        "/dua/salinan",
+        Route::html(pages::article(
+            "Banjir Loa Kulu",
+            "2024-11-20T10:15:00+08:00",
+            "id",
+            &pages::story("id", 702, &["Beritabaru."]),
+        )),
+    );
+    if let Some(dua) = feeds.get_mut("dua") {
+        dua.push(Item::new(
+            "Banjir Loa Kulu",
+            &site.url("/dua/salinan"),
+            "Wed, 20 Nov 2024 03:00:00 +0000",
+            "Ringkasan.",
+        ));
+    }
+    for (feed, items) in &feeds {
+        site.route(
+            &format!("/{feed}.xml"),
+            Route::rss(rss(feed, &site.base(), items)),
+        );
+    }
+    let ws = Workspace::with_feeds(&[
+        Feed::new("satu", &site.url("/satu.xml")).with("region = \"Kutai Timur\""),
+        Feed::new("dua", &site.url("/dua.xml")).with("region = \"Kutai Kartanegara\""),
+    ]);
+    ws.fetch_ok();
+    (ws, site)
+}
+
+fn titles(hits: &[serde_json::Value]) -> Vec<&str> {
+    hits.iter().map(|h| string(h, "title")).collect()
+}
+
+#[test]
+fn search_with_no_words_lists_the_newest_stories_with_every_filter() {
+    let (ws, _site) = newest_archive();
+    let json = |args: &[&str]| -> Vec<serde_json::Value> {
+        let mut all = args.to_vec();
+        all.extend(["--format", "json"]);
+        let run = ws.run(&all);
+        run.ok();
+        match run.json() {
+            serde_json::Value::Array(hits) => hits,
+            other => panic!("not an array: {other}"),
+        }
+    };
+    let newest = [
+        "Terbaru dari Sangatta",
+        "Banjir Loa Kulu",
+        "Pasar Segiri",
+        "Jembatan Tenggarong",
+    ];
+    for args in [&["search"][..], &["latest"]] {
+        let hits = json(args);
+        assert_eq!(titles(&hits), newest, "warta {args:?}: {hits:#?}");
+        assert_eq!(int(&hits[1], "copies"), 2, "{hits:#?}");
+    }
+    assert_eq!(
+        titles(&json(&["latest", "--since", "1d"])),
+        ["Terbaru dari Sangatta"]
+    );
+    assert_eq!(
+        titles(&json(&["latest", "--feed", "dua"])),
+        ["Banjir Loa Kulu", "Pasar Segiri", "Jembatan Tenggarong"]
+    );
+    assert_eq!(
+        titles(&json(&[
+            "search",
+            "--region",
+            "Kutai Timur",
+            "--limit",
+            "2"
+        ])),
+        ["Terbaru dari Sangatta", "Banjir Loa Kulu"]
+    );
+    assert_eq!(
+        titles(&json(&["search", "date:2024-11-18..2024-11-19"])),
+        ["Pasar Segiri", "Jembatan Tenggarong"]
+    );
+    assert_eq!(
+        titles(&json(&["latest", "--lang", "en"])),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        titles(&json(&["latest", "--sort", "oldest", "--limit", "1"])),
+        ["Jembatan Tenggarong"]
+    );
+    let count = ws.run(&["latest", "--count"]);
+    count.ok();
+    assert_eq!(count.stdout.trim(), "4", "{count:?}");
+    // The table, for people.
+    let table = run_in_zone(&ws, Some("UTC"), &["latest", "--feed", "dua"]);
+    table.ok();
+    assert!(
+        table.stdout.starts_with("#") && table.stdout.contains("Banjir Loa Kulu"),
+        "{table:?}"
+    );
+}
+
+#[test]
+fn table_times_are_local_and_named_json_keeps_offsets() {
+    let (ws, _site) = newest_archive();
+    // Published 2024-11-20 10:15 +08:00, which is 02:15 UTC and 09:15 in Jakarta.
+    for (tz, shown) in [
+        (Some("Asia/Makassar"), "2024-11-20 10:15 WITA"),
+        (Some(":Asia/Jakarta"), "2024-11-20 09:15 WIB"),
+        (Some("Asia/Jayapura"), "2024-11-20 11:15 WIT"),
+        (Some("Europe/Berlin"), "2024-11-20 03:15 CET"),
+        (Some("Asia/Bangkok"), "2024-11-20 09:15 +07"),
+        (Some("UTC"), "2024-11-20 02:15 UTC"),
+    ] {
+        let run = run_in_zone(&ws, tz, &["latest", "--feed", "dua", "--limit", "1"]);
+        run.ok();
+        assert!(run.stdout.contains(shown), "TZ={tz:?}: {run:?}");
+        let id = run
+            .stdout
+            .split_whitespace()
+            .next()
+            .and_then(|w| w.strip_prefix('#'))
+            .unwrap_or_else(|| panic!("no id in {run:?}"))
+            .to_string();
+        let show = run_in_zone(&ws, tz, &["show", &id]);
+        show.ok();
+        assert!(
+            show.stdout.contains(&format!("published: {shown}")),
+            "TZ={tz:?}: {show:?}"
+        );
+    }
+    let feeds = run_in_zone(&ws, Some("Asia/Makassar"), &["feeds"]);
+    feeds.ok();
+    assert!(feeds.stdout.contains(" WITA "), "{feeds:?}");
+
+    // [display] timezone wins over TZ.
+    let text = std::fs::read_to_string(ws.config_path()).expect("config");
+    ws.write_config(&format!(
+        "[display]\ntimezone = \"Asia/Makassar\"\n\n{text}"
+    ));
+    let run = run_in_zone(
+        &ws,
+        Some("Europe/Berlin"),
+        &["latest", "--feed", "dua", "--limit", "1"],
+    );
+    run.ok();
+    assert!(run.stdout.contains("2024-11-20 10:15 WITA"), "{run:?}");
+    // JSON keeps RFC 3339 with the offset the page gave.
+    let hits = ws.search("", &["--feed", "dua", "--limit", "1"]);
+    assert_eq!(string(&hits[0], "published"), "2024-11-20T10:15:00+08:00");
+
+    // An unknown $TZ: a warning, and the system's zone.
+    ws.write_config(&text);
+    let run = run_in_zone(&ws, Some("Mars/Olympus_Mons"), &["latest", "--limit", "1"]);
+    run.ok();
+    assert!(run.stderr.contains("TZ=\"Mars/Olympus_Mons\""), "{run:?}");
+    // An unknown zone in the config: a config error naming the file and line.
+    ws.write_config(&format!(
+        "[display]\n\ntimezone = \"Asia/Makasar\"\n\n{text}"
+    ));
+    let run = run_in_zone(&ws, None, &["latest"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("feeds.toml:3") && run.stderr.contains("Asia/Makasar"),
+        "{run:?}"
+    );
 }
