@@ -103,6 +103,8 @@ struct Matches {
     args: Vec<Value>,
     /// A predicate on copy `c` (alias given) for the place filters, or empty.
     place_on_copy: String,
+    /// No words and no filters: every article matches.
+    everything: bool,
 }
 
 /// `top_k`: when set and nothing but the words filters, only the best `top_k` matches by
@@ -238,6 +240,7 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
         cte,
         args,
         place_on_copy,
+        everything: req.fts.is_none() && only_words,
     }
 }
 
@@ -274,6 +277,7 @@ impl Store {
             cte,
             mut args,
             place_on_copy,
+            everything,
         } = matches(req, top_k);
         // Without words there is nothing to rank by: newest first.
         let sort = match (req.sort, &req.fts) {
@@ -303,10 +307,34 @@ impl Store {
         ));
         let offset = args.len();
         // A copy is a place (an article at a URL), however many feeds carried it there.
-        let copies_of_story = "(SELECT count(*) FROM (SELECT DISTINCT c2.article_id, c2.url
-                                FROM copies c2 JOIN articles a2 ON a2.id = c2.article_id
-                                WHERE a2.story_id = m.story_id))";
-        let sql = if req.all {
+        let copies_of = |story: &str| {
+            format!(
+                "(SELECT count(*) FROM (SELECT DISTINCT c2.article_id, c2.url
+                  FROM copies c2 JOIN articles a2 ON a2.id = c2.article_id
+                  WHERE a2.story_id = {story}))"
+            )
+        };
+        let copies_of_story = copies_of("m.story_id");
+        let sql = if everything && !req.all {
+            // `warta latest`: every article matches, so each story's row is its
+            // representative, and walking the representatives by time (the articles_time
+            // index) gives the page at once, where collapsing all stories first would read
+            // the whole archive.
+            let dir = if sort == SortOrder::Oldest {
+                "ASC"
+            } else {
+                "DESC"
+            };
+            format!(
+                "SELECT a.id, a.title, a.url, f.name, a.published, a.fetched, a.language,
+                        0.0, a.story_id, {}
+                 FROM articles a JOIN feeds f ON f.id = a.feed_id
+                 WHERE a.id = (SELECT s.representative FROM stories s WHERE s.id = a.story_id)
+                 ORDER BY coalesce(a.published_ts, a.fetched_ts) {dir}, a.id {dir}
+                 LIMIT ?{limit} OFFSET ?{offset}",
+                copies_of("a.story_id")
+            )
+        } else if req.all {
             let place = if place_on_copy.is_empty() {
                 String::new()
             } else {
@@ -401,6 +429,7 @@ impl Store {
             cte,
             args,
             place_on_copy,
+            ..
         } = matches(req, None);
         let place = if place_on_copy.is_empty() {
             String::new()
