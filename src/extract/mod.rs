@@ -170,8 +170,6 @@ pub fn extract(
         }
     }
     drop_title(&mut blocks, page.title.as_deref());
-    // The headline above it kept a dateline from being the body's first block.
-    render::drop_datelines(&mut blocks);
 
     let body_text = render::text(&blocks);
     let not_article = verdict::judge(&dom, &pre.json_ld, &body_text);
@@ -380,6 +378,21 @@ mod tests {
             "<p>Samarinda, Rabu (20/11/2024) 10:15 WITA | Oleh Budi Santoso</p>",
             "<div class=\"date\">Rabu, 20/11/2024 10:15 WITA</div>",
         ] {
+            // Under a headline that is not the page's title, too.
+            let html = format!(
+                "<html><head><title>Banjir</title></head><body><article>\
+                 <h1>Banjir Rendam Samarinda Lagi</h1>{dateline}<p>{}</p><p>{}</p>\
+                 </article></body></html>",
+                PARAS[0], PARAS[1]
+            );
+            let got = extract(&html, None, None, now());
+            assert!(
+                got.body_text
+                    .ends_with(&format!("{}\n\n{}", PARAS[0], PARAS[1]))
+                    && !got.body_text.contains("2024"),
+                "{dateline}: {}",
+                got.body_text
+            );
             let html = format!(
                 "<html><head><title>Banjir Samarinda</title></head><body><article>\
                  <h1>Banjir Samarinda</h1>{dateline}<p>{}</p><p>{}</p></article></body></html>",

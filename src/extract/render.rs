@@ -322,12 +322,14 @@ pub(crate) fn filter(blocks: &mut Vec<Block>) -> Option<String> {
 }
 
 /// A dateline ("Selasa, 12 Maret 2024 09:30 WITA", "Samarinda, 20/11/2024 | Budi Santoso")
-/// standing alone at either end of the body is the page's metadata, which the extractor
-/// reads separately; left in, it would open every snippet. A lead-in that starts the first
-/// sentence ("SANGATTA - Pemkab …", "Samarinda (ANTARA) - …") is text and stays.
-pub(crate) fn drop_datelines(blocks: &mut Vec<Block>) {
-    while blocks.first().is_some_and(is_dateline) {
-        blocks.remove(0);
+/// standing alone at either end of the body, or right under its headline, is the page's
+/// metadata, which the extractor reads separately; left in, it would open every snippet. A
+/// lead-in that starts the first sentence ("SANGATTA - Pemkab …", "Samarinda (ANTARA) - …")
+/// is text and stays.
+fn drop_datelines(blocks: &mut Vec<Block>) {
+    let start = usize::from(blocks.first().is_some_and(|b| matches!(b.kind, Kind::H(_))));
+    while blocks.get(start).is_some_and(is_dateline) {
+        blocks.remove(start);
     }
     while blocks.last().is_some_and(is_dateline) {
         blocks.pop();
