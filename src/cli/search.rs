@@ -46,6 +46,8 @@ pub struct SearchArgs {
     /// List every copy instead of one row per story.
     #[arg(long)]
     all: bool,
+    /// table: for people, times in [display] timezone, else $TZ, else the system's zone;
+    /// json, ndjson, csv: RFC 3339 times with offsets.
     #[arg(long, value_enum, default_value_t = render::ListFormat::Table)]
     format: render::ListFormat,
 }
