@@ -111,47 +111,51 @@ pub fn hits(
     format: ListFormat,
     zone: &Zone,
 ) -> io::Result<()> {
-    let out = &mut printable(out);
     match format {
+        // JSON escapes controls itself and is read by programs: the text as stored.
         ListFormat::Json => json(out, hits),
         ListFormat::Ndjson => ndjson(out, hits),
-        ListFormat::Csv => {
-            writeln!(
-                out,
-                "id,title,url,feed,published,fetched,language,snippet,score,story,copies"
-            )?;
-            for h in hits {
-                let fields = [
-                    h.id.to_string(),
-                    h.title.clone(),
-                    h.url.clone(),
-                    h.feed.clone(),
-                    h.published.clone().unwrap_or_default(),
-                    h.fetched.clone(),
-                    h.language.clone().unwrap_or_default(),
-                    h.snippet.clone(),
-                    format!("{:.4}", h.score),
-                    h.story.to_string(),
-                    h.copies.to_string(),
-                ];
-                let row: Vec<String> = fields.iter().map(|f| crate::export::csv::cell(f)).collect();
-                writeln!(out, "{}", row.join(","))?;
-            }
-            Ok(())
-        }
-        ListFormat::Table => {
-            if hits.is_empty() {
-                return writeln!(out, "no matches");
-            }
-            for (i, h) in hits.iter().enumerate() {
-                if i > 0 {
-                    writeln!(out)?;
-                }
-                hit_block(out, h, zone)?;
-            }
-            Ok(())
-        }
+        ListFormat::Csv => hits_csv(&mut printable(out), hits),
+        ListFormat::Table => hits_table(&mut printable(out), hits, zone),
     }
+}
+
+fn hits_csv(out: &mut impl Write, hits: &[SearchHit]) -> io::Result<()> {
+    writeln!(
+        out,
+        "id,title,url,feed,published,fetched,language,snippet,score,story,copies"
+    )?;
+    for h in hits {
+        let fields = [
+            h.id.to_string(),
+            h.title.clone(),
+            h.url.clone(),
+            h.feed.clone(),
+            h.published.clone().unwrap_or_default(),
+            h.fetched.clone(),
+            h.language.clone().unwrap_or_default(),
+            h.snippet.clone(),
+            format!("{:.4}", h.score),
+            h.story.to_string(),
+            h.copies.to_string(),
+        ];
+        let row: Vec<String> = fields.iter().map(|f| crate::export::csv::cell(f)).collect();
+        writeln!(out, "{}", row.join(","))?;
+    }
+    Ok(())
+}
+
+fn hits_table(out: &mut impl Write, hits: &[SearchHit], zone: &Zone) -> io::Result<()> {
+    if hits.is_empty() {
+        return writeln!(out, "no matches");
+    }
+    for (i, h) in hits.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        hit_block(out, h, zone)?;
+    }
+    Ok(())
 }
 
 /// Width of the table layout: an 80-column terminal, with no wrapping by the terminal.

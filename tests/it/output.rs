@@ -75,6 +75,7 @@ fn bidirectional_overrides_are_shown_not_obeyed_in_text_output() {
     let hits = ws.search("jahatuji", &[]);
     assert_eq!(hits.len(), 1, "{hits:#?}");
     // JSON keeps the text as stored, for programs.
+    assert!(string(&hits[0], "title").contains('\u{202E}'), "{hits:#?}");
     let id = int(&hits[0], "id").to_string();
     let json = ws.run(&["show", &id, "--format", "json"]);
     json.ok();
