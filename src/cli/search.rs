@@ -147,11 +147,16 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
         }
     }
     let hits = store.search(&request, &|body| highlighter.snippet(body))?;
+    // Only the table shows local times; a script reading json need not hear about $TZ.
+    let zone = match args.format {
+        render::ListFormat::Table => Zone::resolve(config.as_ref()),
+        _ => Zone::UTC,
+    };
     output(render::hits(
         &mut std::io::stdout().lock(),
         &hits,
         args.format,
-        &Zone::resolve(config.as_ref()),
+        &zone,
     ))?;
     Ok(0)
 }

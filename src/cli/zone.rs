@@ -16,6 +16,8 @@ use crate::config::Config;
 pub struct Zone(Tz);
 
 impl Zone {
+    pub const UTC: Zone = Zone(Tz::UTC);
+
     /// The zone for this run. An unknown `$TZ` is not worth stopping for: it is said once on
     /// stderr, and the system's zone is used instead.
     pub fn resolve(config: Option<&Config>) -> Zone {

@@ -394,6 +394,13 @@ fn table_times_are_local_and_named_json_keeps_offsets() {
     let run = run_in_zone(&ws, Some("Mars/Olympus_Mons"), &["latest", "--limit", "1"]);
     run.ok();
     assert!(run.stderr.contains("TZ=\"Mars/Olympus_Mons\""), "{run:?}");
+    let json = run_in_zone(
+        &ws,
+        Some("Mars/Olympus_Mons"),
+        &["latest", "--format", "json"],
+    );
+    json.ok();
+    assert!(json.stderr.is_empty(), "{json:?}");
     // An unknown zone in the config: a config error naming the file and line.
     ws.write_config(&format!(
         "[display]\n\ntimezone = \"Asia/Makasar\"\n\n{text}"
