@@ -1,5 +1,5 @@
 //! Text facts shared by the stages: what the search index counts as a word character,
-//! and UTF-8 that was cut short.
+//! UTF-8 that was cut short, and text that is safe to show a reader.
 
 /// Whether FTS5's unicode61 tokenizer (with `remove_diacritics 2`) keeps `c` in a token.
 ///
@@ -55,6 +55,42 @@ pub fn utf8_prefix(bytes: &[u8]) -> Option<&str> {
     }
 }
 
+/// `n` things, in English as people read it: "1 copy", "2 copies", "0 feeds".
+pub fn counted(n: impl std::fmt::Display, thing: &str) -> String {
+    let n = n.to_string();
+    if n == "1" {
+        return format!("1 {thing}");
+    }
+    // copy ─► copies, story ─► stories; day ─► days.
+    match thing.strip_suffix('y') {
+        Some(stem) if !stem.ends_with(['a', 'e', 'i', 'o', 'u']) => format!("{n} {stem}ies"),
+        _ => format!("{n} {thing}s"),
+    }
+}
+
+/// Text from pages and feeds as it may be shown to a reader (a terminal, a spreadsheet): a
+/// control character (ESC starting a sequence that clears the screen or retitles the window,
+/// BEL, a lone CR that overwrites the line, the 8-bit CSI U+009B) and a bidirectional
+/// override or isolate (U+202A–U+202E, U+2066–U+2069, which reorder what follows them so
+/// that the text shown is not the text stored: "Trojan Source") print as U+FFFD, so the
+/// reader sees that something was there. Newline and tab stay. The bidirectional marks
+/// (U+200E, U+200F, U+061C) stay too: they only set the direction of the characters next
+/// to them, reverse nothing, and Arabic and Hebrew text needs them.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(unprintable) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    s.chars()
+        .map(|c| if unprintable(c) { '\u{FFFD}' } else { c })
+        .collect::<String>()
+        .into()
+}
+
+fn unprintable(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +107,33 @@ mod tests {
         assert_eq!(utf8_prefix(&s[..2]), Some("K"));
         assert_eq!(utf8_prefix(s), Some("Köln"));
         assert_eq!(utf8_prefix(b"caf\xe9 au lait"), None);
+    }
+
+    #[test]
+    fn counts_read_right() {
+        assert_eq!(counted(1u64, "copy"), "1 copy");
+        assert_eq!(counted(2i64, "copy"), "2 copies");
+        assert_eq!(counted(0usize, "feed"), "0 feeds");
+        assert_eq!(counted(1i64, "story"), "1 story");
+        assert_eq!(counted(3u32, "story"), "3 stories");
+        assert_eq!(counted(2u8, "day"), "2 days");
+        assert_eq!(counted(1u64, "article"), "1 article");
+    }
+
+    #[test]
+    fn controls_and_bidirectional_overrides_print_as_replacement_characters() {
+        assert_eq!(
+            printable("a\u{1b}[2Jb\u{7}c\rd\u{7f}\u{9b}"),
+            "a\u{FFFD}[2Jb\u{FFFD}c\u{FFFD}d\u{FFFD}\u{FFFD}"
+        );
+        assert_eq!(
+            printable("line\n\tindented ¢ é —"),
+            "line\n\tindented ¢ é —"
+        );
+        assert_eq!(
+            printable("abc\u{202E}fed\u{202C} \u{2066}x\u{2069}"),
+            "abc\u{FFFD}fed\u{FFFD} \u{FFFD}x\u{FFFD}"
+        );
+        assert_eq!(printable("\u{200F}مرحبا\u{061C}"), "\u{200F}مرحبا\u{061C}");
     }
 }

@@ -120,9 +120,9 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> Result<u8> {
                 Check::ok(
                     "config",
                     format!(
-                        "{}: valid, {} feeds ({enabled} enabled)",
+                        "{}: valid, {} ({enabled} enabled)",
                         config_path.display(),
-                        c.feeds.len()
+                        crate::text::counted(c.feeds.len(), "feed")
                     ),
                 )
             };
@@ -310,6 +310,7 @@ fn folder_checks(db: &Path) -> Vec<Check> {
 
 fn feed_checks(config: &Config, rows: Option<&[crate::store::FeedHealth]>) -> Vec<Check> {
     let file = config.file.display();
+    let zone = super::zone::Zone::resolve(Some(config));
     config
         .feeds
         .iter()
@@ -325,7 +326,9 @@ fn feed_checks(config: &Config, rows: Option<&[crate::store::FeedHealth]>) -> Ve
                     what,
                     format!(
                         "ok, last success {}",
-                        row.last_success.as_deref().unwrap_or("unknown")
+                        row.last_success
+                            .as_deref()
+                            .map_or_else(|| "unknown".to_string(), |t| zone.time(t))
                     ),
                 ),
                 "new" => Check::ok(what, "not polled yet"),
@@ -333,7 +336,7 @@ fn feed_checks(config: &Config, rows: Option<&[crate::store::FeedHealth]>) -> Ve
                     what,
                     format!(
                         "failing ({} in a row): {}",
-                        plural(row.consecutive_failures, "failed poll", "failed polls"),
+                        crate::text::counted(row.consecutive_failures, "failed poll"),
                         row.last_error.as_deref().unwrap_or("no error recorded")
                     ),
                     format!(
@@ -367,10 +370,6 @@ fn feed_checks(config: &Config, rows: Option<&[crate::store::FeedHealth]>) -> Ve
         .collect()
 }
 
-pub(super) fn plural(n: i64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// A `FAIL` when feeds were polled and none succeeded on its last poll.
 fn none_succeeded(config: &Config, rows: Option<&[crate::store::FeedHealth]>) -> Vec<Check> {
     let polled: Vec<&str> = config
@@ -388,7 +387,7 @@ fn none_succeeded(config: &Config, rows: Option<&[crate::store::FeedHealth]>) ->
         "feeds",
         format!(
             "none of the {} polled succeeded on its last poll",
-            plural(polled.len() as i64, "feed", "feeds")
+            crate::text::counted(polled.len(), "feed")
         ),
         "`warta doctor --network` fetches them now and says whether the network is down",
     )]
@@ -432,9 +431,9 @@ fn network_checks(config: &Config) -> Result<Vec<Check>> {
                             Ok(parsed) => Check::ok(
                                 what,
                                 format!(
-                                    "HTTP {}, {} items, {ms} ms",
+                                    "HTTP {}, {}, {ms} ms",
                                     resp.status,
-                                    parsed.items.len()
+                                    crate::text::counted(parsed.items.len(), "item")
                                 ),
                             ),
                             Err(e) => Check::fail(

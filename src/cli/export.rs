@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::export::{self, warc::WarcWriter};
 use crate::search::when::{self, Bound};
 use crate::store::{ExportCounts, ExportFilter, OpenMode, Store, StoreError};
+use crate::text::counted;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -323,7 +324,10 @@ fn warc<W: Write>(
     let mut counts = counts;
     counts.pages = counts.pages.saturating_sub(unreadable);
     if unreadable > 0 {
-        eprintln!("warta: {unreadable} kept pages could not be read and were left out");
+        eprintln!(
+            "warta: {} could not be read and left out",
+            counted(unreadable, "kept page")
+        );
     }
     Ok(((), counts))
 }
@@ -337,13 +341,5 @@ fn summary(format: ExportFormat, c: ExportCounts) {
             counted(c.without_pages, "article")
         ),
         _ => eprintln!("exported {}", counted(c.articles, "article")),
-    }
-}
-
-fn counted(n: u64, thing: &str) -> String {
-    if n == 1 {
-        format!("1 {thing}")
-    } else {
-        format!("{n} {thing}s")
     }
 }

@@ -191,7 +191,11 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<u8> {
     match &args.output {
         Some(file) => {
             write_atomic(file, xml.as_bytes())?;
-            eprintln!("warta: wrote {} feeds to {}", feeds.len(), file.display());
+            eprintln!(
+                "warta: wrote {} to {}",
+                crate::text::counted(feeds.len(), "feed"),
+                file.display()
+            );
         }
         None => output(std::io::stdout().write_all(xml.as_bytes()))?,
     }

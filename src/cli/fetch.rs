@@ -14,13 +14,13 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use tokio::sync::watch;
 
-use super::doctor::plural;
 use super::progress::{LogWriter, Progress};
 use super::{Context, output, runtime};
 use crate::error::{Error, Result};
 use crate::ingest::{Event, FeedReport, Ingest, PollStatus};
 use crate::schedule;
 use crate::store::Store;
+use crate::text::counted;
 
 pub fn run(ctx: &Context, names: &[String], force: bool) -> Result<u8> {
     let config = ctx.config()?;
@@ -123,7 +123,7 @@ fn page_counter(progress: &Progress) -> crate::ingest::Observer {
         };
         bar.set_message(format!(
             "{}, {} new",
-            plural(pages.load(Ordering::Relaxed) as i64, "page", "pages"),
+            counted(pages.load(Ordering::Relaxed), "page"),
             stored.load(Ordering::Relaxed)
         ));
     })
@@ -180,14 +180,11 @@ fn interrupted(reports: &[FeedReport], unpolled: usize) -> String {
             .count();
     let mut line = format!(
         "interrupted: {} stored, {} left for the next run",
-        plural(stored as i64, "article", "articles"),
-        plural(left as i64, "page", "pages")
+        counted(stored, "article"),
+        counted(left, "page")
     );
     if again > 0 {
-        line.push_str(&format!(
-            " ({} to poll again)",
-            plural(again as i64, "feed", "feeds")
-        ));
+        line.push_str(&format!(" ({} to poll again)", counted(again, "feed")));
     }
     line
 }
@@ -220,7 +217,7 @@ fn print_summary(out: &mut impl Write, reports: &[FeedReport]) -> std::io::Resul
             write!(out, "  ({} earlier pages recovered)", r.recovered)?;
         }
         if r.left > 0 {
-            write!(out, "  ({} left)", plural(r.left as i64, "page", "pages"))?;
+            write!(out, "  ({} left)", counted(r.left, "page"))?;
         }
         if let PollStatus::Failed(why) | PollStatus::Skipped(why) = &r.status {
             write!(out, "  {why}")?;
@@ -234,15 +231,11 @@ fn print_summary(out: &mut impl Write, reports: &[FeedReport]) -> std::io::Resul
     write!(
         out,
         "{}: {new} new, {dup} duplicate, {}",
-        plural(reports.len() as i64, "feed", "feeds"),
-        plural(failed as i64, "failed page", "failed pages")
+        counted(reports.len(), "feed"),
+        counted(failed, "failed page")
     )?;
     if failed_feeds > 0 {
-        write!(
-            out,
-            "; {} failed",
-            plural(failed_feeds as i64, "feed", "feeds")
-        )?;
+        write!(out, "; {} failed", counted(failed_feeds, "feed"))?;
     }
     writeln!(out)
 }

@@ -5,6 +5,7 @@ use std::io::Write;
 use chrono::Utc;
 use serde::Serialize;
 
+use super::zone::Zone;
 use super::{Context, ShowFormat, TableFormat, output, render};
 use crate::error::{Error, Result};
 use crate::store::{FeedRow, OpenMode, Store};
@@ -27,7 +28,9 @@ pub fn show(ctx: &Context, id: &str, format: ShowFormat, versions: bool) -> Resu
     let mut out = std::io::stdout().lock();
     output(match format {
         ShowFormat::Json => render::json(&mut out, &article),
-        ShowFormat::Text => render::article_text(&mut out, &article),
+        ShowFormat::Text => {
+            render::article_text(&mut out, &article, &Zone::resolve(config.as_ref()))
+        }
         ShowFormat::Html => {
             let html = article
                 .body_html
@@ -124,7 +127,7 @@ pub fn feeds(ctx: &Context, format: TableFormat) -> Result<u8> {
                     moved_to: f.moved_to.clone(),
                 })
                 .collect();
-            render::feeds_table(&mut out, &table)
+            render::feeds_table(&mut out, &table, &Zone::resolve(Some(&config)))
         }
     })?;
     Ok(0)

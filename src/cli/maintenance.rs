@@ -9,6 +9,7 @@ use clap::Args;
 
 use super::{Context, output};
 use crate::error::{Error, Result};
+use crate::text::counted;
 
 #[derive(Debug, Args)]
 #[command(
@@ -64,10 +65,11 @@ pub fn vacuum(ctx: &Context, args: &VacuumArgs) -> Result<u8> {
         )?;
         let merge = match (r.merge_steps, r.merge_unfinished) {
             (0, _) => "search index: already merged".to_string(),
-            (n, false) => format!("search index: merged in {n} steps"),
-            (n, true) => {
-                format!("search index: merged in {n} steps, more remains; run `warta vacuum` again")
-            }
+            (n, false) => format!("search index: merged in {}", counted(n, "step")),
+            (n, true) => format!(
+                "search index: merged in {}, more remains; run `warta vacuum` again",
+                counted(n, "step")
+            ),
         };
         writeln!(out, "{merge}")?;
         writeln!(out, "statistics: PRAGMA optimize done")?;

@@ -13,6 +13,7 @@ mod progress;
 mod reextract;
 mod render;
 mod search;
+mod zone;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -63,10 +64,11 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Full-text search of the archive.
+    /// Full-text search of the archive; with no words, the newest stories (`warta latest`).
     #[command(
         long_about = search::LONG_ABOUT,
-        after_help = "Examples:\n  warta search 'banjir samarinda' --since 7d\n  warta search banjir -tol --region 'Kalimantan Timur'\n  warta search '\"ibu kota nusantara\"' --sort newest --format json\n  warta search pilkada --count"
+        visible_alias = "latest",
+        after_help = "Examples:\n  warta search 'banjir samarinda' --since 7d\n  warta search banjir -tol --region 'Kalimantan Timur'\n  warta search '\"ibu kota nusantara\"' --sort newest --format json\n  warta latest --since 1d                     the newest stories (search, no words)"
     )]
     Search(search::SearchArgs),
     /// One archived article with its metadata, body and every other copy of the story.

@@ -113,7 +113,8 @@ pub fn run(ctx: &Context, feeds: &[String]) -> Result<u8> {
     drop(progress);
     output(writeln!(
         std::io::stdout().lock(),
-        "{changed} of {seen} articles changed"
+        "{changed} of {} changed",
+        crate::text::counted(seen, "article")
     ))?;
     Ok(0)
 }

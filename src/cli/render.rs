@@ -5,7 +5,9 @@ use std::io::{self, Write};
 use clap::ValueEnum;
 use serde::Serialize;
 
+use super::zone::Zone;
 use crate::store::{ArticleView, FeedRow, SearchHit, Stats};
+use crate::text::counted;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
@@ -15,21 +17,20 @@ pub enum ListFormat {
     Csv,
 }
 
-/// The text formats are read on terminals, and their text comes from pages and feeds: a control
-/// character there (ESC starting a sequence that clears the screen or retitles the window, BEL,
-/// a lone CR that overwrites the line, the 8-bit CSI U+009B) is printed as U+FFFD instead of
-/// acted on. Newline and tab stay. JSON needs none of this: it escapes them itself.
+/// The text formats are read on terminals, and their text comes from pages and feeds: what
+/// they print passes through [`crate::text::printable`], so a control character or a
+/// bidirectional override is shown as U+FFFD instead of acted on. JSON needs none of this: it
+/// escapes controls itself, and its readers are programs.
 pub struct Printable<W: Write> {
     inner: W,
-    /// 0xC2 ended the last write: it begins U+0080..U+00BF, of which U+0080..U+009F are C1
-    /// controls, so it waits for the next byte to say which.
-    held_c2: bool,
+    /// The start of a character the last write cut short, completed by the next one.
+    held: Vec<u8>,
 }
 
 pub fn printable<W: Write>(inner: W) -> Printable<W> {
     Printable {
         inner,
-        held_c2: false,
+        held: Vec::new(),
     }
 }
 
@@ -42,34 +43,51 @@ impl<W: Write> Write for Printable<W> {
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        // C0 controls and DEL are single bytes in UTF-8, never inside another character.
-        let suspect = |b: &u8| matches!(b, 0x00..=0x08 | 0x0b..=0x1f | 0x7f | 0xc2);
-        if !self.held_c2 && !buf.iter().any(suspect) {
-            return self.inner.write_all(buf);
-        }
-        let mut clean = Vec::with_capacity(buf.len() + 8);
-        for &b in buf {
-            if std::mem::take(&mut self.held_c2) {
-                if (0x80..=0x9f).contains(&b) {
-                    clean.extend_from_slice(REPLACEMENT);
-                    continue;
+        let joined;
+        let mut rest: &[u8] = if self.held.is_empty() {
+            buf
+        } else {
+            joined = [std::mem::take(&mut self.held).as_slice(), buf].concat();
+            &joined
+        };
+        loop {
+            let e = match std::str::from_utf8(rest) {
+                Ok(text) => {
+                    return self
+                        .inner
+                        .write_all(crate::text::printable(text).as_bytes());
                 }
-                clean.push(0xc2);
-            }
-            match b {
-                0xc2 => self.held_c2 = true,
-                b if suspect(&b) => clean.extend_from_slice(REPLACEMENT),
-                b => clean.push(b),
+                Err(e) => e,
+            };
+            let (valid, after) = rest.split_at(e.valid_up_to());
+            let text = std::str::from_utf8(valid).unwrap_or_default();
+            self.inner
+                .write_all(crate::text::printable(text).as_bytes())?;
+            match e.error_len() {
+                // Cut short: the next write finishes the character.
+                None => {
+                    self.held = after.to_vec();
+                    return Ok(());
+                }
+                Some(bad) => {
+                    self.inner.write_all(REPLACEMENT)?;
+                    rest = &after[bad..];
+                }
             }
         }
-        self.inner.write_all(&clean)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        if std::mem::take(&mut self.held_c2) {
-            self.inner.write_all(&[0xc2])?;
-        }
         self.inner.flush()
+    }
+}
+
+impl<W: Write> Drop for Printable<W> {
+    fn drop(&mut self) {
+        // A character never finished: shown as what it is, broken.
+        if !self.held.is_empty() {
+            let _ = self.inner.write_all(REPLACEMENT);
+        }
     }
 }
 
@@ -87,64 +105,68 @@ pub fn ndjson<T: Serialize>(out: &mut impl Write, values: &[T]) -> io::Result<()
     Ok(())
 }
 
-pub fn hits(out: &mut impl Write, hits: &[SearchHit], format: ListFormat) -> io::Result<()> {
-    let out = &mut printable(out);
+pub fn hits(
+    out: &mut impl Write,
+    hits: &[SearchHit],
+    format: ListFormat,
+    zone: &Zone,
+) -> io::Result<()> {
     match format {
+        // JSON escapes controls itself and is read by programs: the text as stored.
         ListFormat::Json => json(out, hits),
         ListFormat::Ndjson => ndjson(out, hits),
-        ListFormat::Csv => {
-            writeln!(
-                out,
-                "id,title,url,feed,published,fetched,language,snippet,score,story,copies"
-            )?;
-            for h in hits {
-                let fields = [
-                    h.id.to_string(),
-                    h.title.clone(),
-                    h.url.clone(),
-                    h.feed.clone(),
-                    h.published.clone().unwrap_or_default(),
-                    h.fetched.clone(),
-                    h.language.clone().unwrap_or_default(),
-                    h.snippet.clone(),
-                    format!("{:.4}", h.score),
-                    h.story.to_string(),
-                    h.copies.to_string(),
-                ];
-                let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-                writeln!(out, "{}", row.join(","))?;
-            }
-            Ok(())
-        }
-        ListFormat::Table => {
-            if hits.is_empty() {
-                return writeln!(out, "no matches");
-            }
-            for (i, h) in hits.iter().enumerate() {
-                if i > 0 {
-                    writeln!(out)?;
-                }
-                hit_block(out, h)?;
-            }
-            Ok(())
-        }
+        ListFormat::Csv => hits_csv(&mut printable(out), hits),
+        ListFormat::Table => hits_table(&mut printable(out), hits, zone),
     }
+}
+
+fn hits_csv(out: &mut impl Write, hits: &[SearchHit]) -> io::Result<()> {
+    writeln!(
+        out,
+        "id,title,url,feed,published,fetched,language,snippet,score,story,copies"
+    )?;
+    for h in hits {
+        let fields = [
+            h.id.to_string(),
+            h.title.clone(),
+            h.url.clone(),
+            h.feed.clone(),
+            h.published.clone().unwrap_or_default(),
+            h.fetched.clone(),
+            h.language.clone().unwrap_or_default(),
+            h.snippet.clone(),
+            format!("{:.4}", h.score),
+            h.story.to_string(),
+            h.copies.to_string(),
+        ];
+        let row: Vec<String> = fields.iter().map(|f| crate::export::csv::cell(f)).collect();
+        writeln!(out, "{}", row.join(","))?;
+    }
+    Ok(())
+}
+
+fn hits_table(out: &mut impl Write, hits: &[SearchHit], zone: &Zone) -> io::Result<()> {
+    if hits.is_empty() {
+        return writeln!(out, "no matches");
+    }
+    for (i, h) in hits.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        hit_block(out, h, zone)?;
+    }
+    Ok(())
 }
 
 /// Width of the table layout: an 80-column terminal, with no wrapping by the terminal.
 const WIDTH: usize = 80;
 
-/// One hit in four lines that fit 80 columns:
-/// `#12  2024-11-20  tribun-kaltim  ×2` / the title / the snippet (two lines) / the URL.
-fn hit_block(out: &mut impl Write, h: &SearchHit) -> io::Result<()> {
-    let date = h
-        .published
-        .as_deref()
-        .unwrap_or(&h.fetched)
-        .get(..10)
-        .unwrap_or("");
+/// One hit in four lines that fit 80 columns: `#12  2024-11-20 10:15 WITA  tribun-kaltim
+/// ×2 copies` / the title / the snippet (two lines) / the URL.
+fn hit_block(out: &mut impl Write, h: &SearchHit, zone: &Zone) -> io::Result<()> {
+    let date = zone.time(h.published.as_deref().unwrap_or(&h.fetched));
     let copies = if h.copies > 1 {
-        format!("  ×{} copies", h.copies)
+        format!("  ×{}", counted(h.copies, "copy"))
     } else {
         String::new()
     };
@@ -204,12 +226,17 @@ pub fn count(
             writeln!(out)
         }
         ListFormat::Csv => writeln!(out, "stories,copies\n{},{}", c.stories, c.copies),
-        ListFormat::Table if all => writeln!(out, "{} stories, {} copies", c.stories, c.copies),
+        ListFormat::Table if all => writeln!(
+            out,
+            "{}, {}",
+            counted(c.stories, "story"),
+            counted(c.copies, "copy")
+        ),
         ListFormat::Table => writeln!(out, "{}", c.stories),
     }
 }
 
-pub fn article_text(out: &mut impl Write, a: &ArticleView) -> io::Result<()> {
+pub fn article_text(out: &mut impl Write, a: &ArticleView, zone: &Zone) -> io::Result<()> {
     let out = &mut printable(out);
     writeln!(out, "{}", a.title)?;
     writeln!(out)?;
@@ -217,16 +244,21 @@ pub fn article_text(out: &mut impl Write, a: &ArticleView) -> io::Result<()> {
     writeln!(out, "url:       {}", a.url)?;
     writeln!(out, "feed:      {}", a.feed)?;
     if let Some(p) = &a.published {
-        writeln!(out, "published: {p}")?;
+        writeln!(out, "published: {}", zone.time(p))?;
     }
-    writeln!(out, "fetched:   {}", a.fetched)?;
+    writeln!(out, "fetched:   {}", zone.time(&a.fetched))?;
     if let Some(au) = &a.author {
         writeln!(out, "author:    {au}")?;
     }
     if let Some(l) = &a.language {
         writeln!(out, "language:  {l}")?;
     }
-    writeln!(out, "story:     {} ({} copies)", a.story, a.copies)?;
+    writeln!(
+        out,
+        "story:     {} ({})",
+        a.story,
+        counted(a.copies, "copy")
+    )?;
     if a.version > 1 {
         writeln!(
             out,
@@ -247,7 +279,7 @@ pub fn article_text(out: &mut impl Write, a: &ArticleView) -> io::Result<()> {
         writeln!(out)?;
         writeln!(out, "Copies of this story (earliest first):")?;
         for c in &a.story_copies {
-            let when = c.published.as_deref().unwrap_or(&c.first_seen);
+            let when = zone.time(c.published.as_deref().unwrap_or(&c.first_seen));
             let how = match (c.method.as_str(), c.similarity) {
                 ("minhash", Some(s)) => format!("near-duplicate, similarity {s:.2}"),
                 ("same-url", _) => "same URL".to_string(),
@@ -262,7 +294,9 @@ pub fn article_text(out: &mut impl Write, a: &ArticleView) -> io::Result<()> {
             writeln!(
                 out,
                 "  #{}  {}  {}  {when}  ({how}){first}",
-                c.id, c.feed, c.url
+                c.id,
+                c.feeds.join(", "),
+                c.url
             )?;
         }
     }
@@ -275,7 +309,9 @@ pub fn article_text(out: &mut impl Write, a: &ArticleView) -> io::Result<()> {
             writeln!(
                 out,
                 "--- version {} (fetched {}): {}",
-                v.version, v.fetched, v.title
+                v.version,
+                zone.time(&v.fetched),
+                v.title
             )?;
             writeln!(out, "{}", v.body)?;
         }
@@ -283,18 +319,27 @@ pub fn article_text(out: &mut impl Write, a: &ArticleView) -> io::Result<()> {
     Ok(())
 }
 
-pub fn feeds_table(out: &mut impl Write, rows: &[FeedRow]) -> io::Result<()> {
+pub fn feeds_table(out: &mut impl Write, rows: &[FeedRow], zone: &Zone) -> io::Result<()> {
     let out = &mut printable(out);
     let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+    let short_time = |t: Option<&str>| t.map_or_else(|| "-".to_string(), |t| zone.time(t));
+    // "2024-11-20 10:15 WITA": the zone's name is 3 to 5 characters.
+    let t = rows
+        .iter()
+        .flat_map(|r| [&r.last_success, &r.next_poll])
+        .map(|t| short_time(t.as_deref()).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(12);
     writeln!(
         out,
-        "{:<w$}  {:<8}  {:>8}  {:>7}  {:>5}  {:<16}  {:<16}  LAST ERROR",
+        "{:<w$}  {:<8}  {:>8}  {:>7}  {:>5}  {:<t$}  {:<t$}  LAST ERROR",
         "NAME", "STATE", "ARTICLES", "PENDING", "FAILS", "LAST SUCCESS", "NEXT POLL"
     )?;
     for r in rows {
         writeln!(
             out,
-            "{:<w$}  {:<8}  {:>8}  {:>7}  {:>5}  {:<16}  {:<16}  {}",
+            "{:<w$}  {:<8}  {:>8}  {:>7}  {:>5}  {:<t$}  {:<t$}  {}",
             r.name,
             r.state,
             r.articles,
@@ -304,19 +349,11 @@ pub fn feeds_table(out: &mut impl Write, rows: &[FeedRow]) -> io::Result<()> {
             short_time(r.next_poll.as_deref()),
             r.last_error
                 .as_deref()
-                .map(|e| truncate_chars(e, 60))
+                .map(|e| shorten_middle(e, ERROR_WIDTH))
                 .unwrap_or_default()
         )?;
     }
     Ok(())
-}
-
-/// `2024-11-20T03:15:00+00:00` as `2024-11-20 03:15`: a table column, not a record.
-fn short_time(t: Option<&str>) -> String {
-    match t {
-        Some(t) => t.get(..16).unwrap_or(t).replace('T', " "),
-        None => "-".to_string(),
-    }
 }
 
 pub fn stats_table(out: &mut impl Write, s: &Stats) -> io::Result<()> {
@@ -344,12 +381,21 @@ fn human_bytes(n: i64) -> String {
     }
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
+/// Room for a feed's last error in the feeds table; `warta feeds --format json` has it whole.
+const ERROR_WIDTH: usize = 72;
+
+/// At most `n` characters, cut in the middle: an error says what failed at its start (the
+/// URL) and why at its end ("… 404 Not Found", "… connection refused"), and both matter.
+fn shorten_middle(s: &str, n: usize) -> String {
+    let len = s.chars().count();
+    if len <= n {
+        return s.to_string();
     }
+    let head = n.saturating_sub(1) / 2;
+    let tail = n.saturating_sub(1) - head;
+    let start: String = s.chars().take(head).collect();
+    let end: String = s.chars().skip(len - tail).collect();
+    format!("{}…{}", start.trim_end(), end.trim_start())
 }
 
 /// At most `n` characters: longer text is cut to `n - 1` and ends in `…`.
@@ -372,6 +418,7 @@ mod tests {
             p.write_all(c).unwrap();
         }
         p.flush().unwrap();
+        drop(p);
         String::from_utf8(out).unwrap()
     }
 
@@ -385,18 +432,16 @@ mod tests {
             printed(&["line\n\tindented".as_bytes()]),
             "line\n\tindented"
         );
-        // The 8-bit CSI, even split between two writes; other U+0080.. characters stay.
+        // The 8-bit CSI and a right-to-left override, even split between two writes; other
+        // characters stay, split or not.
         let csi = "\u{9b}31m".as_bytes();
         assert_eq!(printed(&[&csi[..1], &csi[1..]]), "\u{FFFD}31m");
+        let rlo = "a\u{202E}b".as_bytes();
+        assert_eq!(printed(&[&rlo[..2], &rlo[2..]]), "a\u{FFFD}b");
         assert_eq!(printed(&["¢ Â é ü — ⠁".as_bytes()]), "¢ Â é ü — ⠁");
         let cent = "¢".as_bytes();
         assert_eq!(printed(&[&cent[..1], &cent[1..]]), "¢");
-    }
-
-    #[test]
-    fn csv_quotes_only_when_needed() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a, \"b\""), "\"a, \"\"b\"\"\"");
+        assert_eq!(printed(&[b"x\xffy"]), "x\u{FFFD}y");
     }
 
     #[test]
@@ -415,7 +460,8 @@ mod tests {
             copies: 3,
         };
         let mut out = Vec::new();
-        hits(&mut out, &[h], ListFormat::Table).unwrap();
+        let zone = Zone::resolve(None);
+        hits(&mut out, &[h], ListFormat::Table, &zone).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(text.lines().count(), 5, "{text}");
         for line in text.lines() {
@@ -429,6 +475,19 @@ mod tests {
         assert_eq!(wrap("a bb ccc dddd", 6, 3), ["a bb", "ccc", "dddd"]);
         assert_eq!(wrap("a bb ccc dddd", 6, 2), ["a bb", "ccc…"]);
         assert!(wrap("", 6, 2).is_empty());
+    }
+
+    #[test]
+    fn long_errors_keep_their_start_and_their_end() {
+        let e = format!(
+            "https://kaltim.example/{}/feed.xml: HTTP 404 Not Found",
+            "x".repeat(100)
+        );
+        let short = shorten_middle(&e, 60);
+        assert!(short.chars().count() <= 60, "{short}");
+        assert!(short.starts_with("https://kaltim.example/"), "{short}");
+        assert!(short.ends_with("HTTP 404 Not Found"), "{short}");
+        assert_eq!(shorten_middle("timed out", 40), "timed out");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use chrono::Utc;
 use clap::{Args, ValueEnum};
 
+use super::zone::Zone;
 use super::{Context, output, render};
 use crate::error::{Error, Result};
 use crate::search::{self, Filters};
@@ -27,13 +28,15 @@ The query:
 
 Indonesian words match in any inflected form (exact forms rank first; a quoted phrase \
 stays exact), and regional names in either form (Kutim, Kutai Timur). A query of fields \
-alone lists what they select: site:kaltimpost.id date:2024-11.";
+alone lists what they select: site:kaltimpost.id date:2024-11. No query at all (or \
+`warta latest`) lists the newest stories, with every filter: warta latest --since 1d.";
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
     /// Words (ANDed), "a phrase", OR between terms, -word to exclude, word* for a prefix,
     /// and the fields title:, author:, feed:, site:, date: (`--help` explains them).
-    #[arg(required = true, num_args = 1..)]
+    /// None: the newest stories (as `warta latest`).
+    #[arg(num_args = 0..)]
     query: Vec<String>,
     /// Only articles seen in this feed (repeatable).
     #[arg(long = "feed", value_name = "NAME")]
@@ -66,6 +69,8 @@ pub struct SearchArgs {
     /// List every copy instead of one row per story.
     #[arg(long)]
     all: bool,
+    /// table: for people, times in [display] timezone, else $TZ, else the system's zone;
+    /// json, ndjson, csv: RFC 3339 times with offsets.
     #[arg(long, value_enum, default_value_t = render::ListFormat::Table)]
     format: render::ListFormat,
 }
@@ -165,10 +170,16 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
         }
     }
     let hits = store.search(&request, &|body| highlighter.snippet(body))?;
+    // Only the table shows local times; a script reading json need not hear about $TZ.
+    let zone = match args.format {
+        render::ListFormat::Table => Zone::resolve(config.as_ref()),
+        _ => Zone::UTC,
+    };
     output(render::hits(
         &mut std::io::stdout().lock(),
         &hits,
         args.format,
+        &zone,
     ))?;
     Ok(0)
 }
@@ -192,7 +203,7 @@ pub fn reorder_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
         match strs[i] {
             Some(a) if VALUE_OPTIONS.contains(&a) => i += 2,
             Some(a) if a.starts_with('-') => i += 1,
-            Some("search") => {
+            Some("search" | "latest") => {
                 sub = Some(i);
                 break;
             }
@@ -268,6 +279,15 @@ mod tests {
         assert_eq!(
             r(&["warta", "search", "--help"]),
             ["warta", "search", "--help"]
+        );
+        // `latest` is `search`; with no words, nothing is moved.
+        assert_eq!(
+            r(&["warta", "latest", "--since", "1d", "-tol"]),
+            ["warta", "latest", "--since", "1d", "--", "-tol"]
+        );
+        assert_eq!(
+            r(&["warta", "latest", "--all"]),
+            ["warta", "latest", "--all"]
         );
     }
 }

@@ -40,6 +40,9 @@ pub struct Config {
     /// Groups of names that mean the same (`[search] aliases`), added to the built-in ones.
     pub aliases: Vec<Vec<String>>,
     pub daemon: DaemonConfig,
+    /// `[display] timezone`: the zone times are shown in for people; None leaves it to
+    /// `$TZ` and the system (see `cli::zone`).
+    pub display_zone: Option<chrono_tz::Tz>,
     pub feeds: Vec<FeedConfig>,
 }
 
@@ -340,6 +343,11 @@ impl Config {
             }
         }
 
+        let display_zone = match raw.display.and_then(|d| d.timezone) {
+            Some(z) => Some(parse_zone(z.get_ref()).map_err(|e| at(z.span(), e))?),
+            None => None,
+        };
+
         let aliases = raw.search.and_then(|s| s.aliases).unwrap_or_default();
         Ok(Config {
             file: path.to_path_buf(),
@@ -348,6 +356,7 @@ impl Config {
             default_schedule,
             aliases,
             daemon,
+            display_zone,
             feeds,
         })
     }
@@ -418,6 +427,17 @@ fn resolve(base: &Path, p: &str) -> PathBuf {
     } else {
         base.join(p)
     }
+}
+
+/// A time zone by its IANA name (`Asia/Makassar`), from the tz database built into warta, so
+/// that a machine without /usr/share/zoneinfo reads the same config the same way.
+pub fn parse_zone(name: &str) -> Result<chrono_tz::Tz, String> {
+    name.trim().parse().map_err(|_| {
+        format!(
+            "display.timezone {name:?} is not a time zone name; use an IANA name such as \
+             \"Asia/Makassar\" (WITA), \"Asia/Jakarta\" (WIB), \"Asia/Jayapura\" (WIT) or \"UTC\""
+        )
+    })
 }
 
 /// 1-based line of a byte offset.
@@ -574,6 +594,25 @@ mod tests {
         let c = parse(MINIMAL).unwrap();
         assert_eq!(c.daemon.listen, None);
         assert_eq!(c.daemon.log_format, None);
+    }
+
+    #[test]
+    fn display_timezone_is_a_zone_name_or_an_error_with_its_line() {
+        let c = parse(&format!(
+            "[display]\ntimezone = \"Asia/Makassar\"\n{MINIMAL}"
+        ))
+        .unwrap();
+        assert_eq!(c.display_zone, Some(chrono_tz::Asia::Makassar));
+        assert_eq!(parse(MINIMAL).unwrap().display_zone, None);
+        let e = parse("[display]\n\ntimezone = \"Asia/Makasar\"\n")
+            .unwrap_err()
+            .0;
+        assert!(
+            e.contains("feeds.toml:3:") && e.contains("Asia/Makasar"),
+            "{e}"
+        );
+        let e = parse("[display]\ntz = \"UTC\"\n").unwrap_err().0;
+        assert!(e.contains("tz") && e.contains("line 2"), "{e}");
     }
 
     #[test]

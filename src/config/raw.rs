@@ -12,6 +12,7 @@ pub struct RawConfig {
     pub schedule: Option<RawSchedule>,
     pub search: Option<RawSearch>,
     pub daemon: Option<RawDaemon>,
+    pub display: Option<RawDisplay>,
     #[serde(default)]
     pub feed: Vec<RawFeed>,
 }
@@ -27,6 +28,12 @@ pub struct RawSearch {
 pub struct RawDaemon {
     pub listen: Option<Spanned<String>>,
     pub log_format: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDisplay {
+    pub timezone: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -114,7 +114,10 @@ pub async fn run(
     };
     let enabled = plan.enabled().count();
     tracing::info!(feeds = enabled, archive = %db.display(), "daemon started");
-    notifier.notify(&format!("READY=1\nSTATUS=polling {enabled} feeds"));
+    notifier.notify(&format!(
+        "READY=1\nSTATUS=polling {}",
+        crate::text::counted(enabled, "feed")
+    ));
 
     let mut polls = Polls {
         not_before: plan.not_before(plan.enabled()).await,

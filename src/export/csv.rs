@@ -3,6 +3,11 @@
 //! a field is quoted when it holds a comma, a quote, CR or LF, with quotes doubled. Lists
 //! (other copies, places) are left to jsonl.
 //!
+//! A CSV file is opened in a spreadsheet, and its text comes from pages and feeds: a cell is
+//! made [`printable`](crate::text::printable) as the terminal formats are, and one that a
+//! spreadsheet would run as a formula is defused (see [`cell`]). `warta search --format csv`
+//! writes its cells through the same function.
+//!
 //! The quoting is a dozen lines, so it is written here rather than taken from a CSV crate:
 //! the writer needs nothing else a crate would bring (no reading, no serde mapping).
 
@@ -72,17 +77,43 @@ fn record<'a>(out: &mut impl Write, fields: impl Iterator<Item = &'a str>) -> io
 }
 
 fn field(out: &mut impl Write, s: &str) -> io::Result<()> {
-    if !s.contains([',', '"', '\r', '\n']) {
-        return out.write_all(s.as_bytes());
+    out.write_all(cell(s).as_bytes())
+}
+
+/// One field as it goes into a CSV file: control characters and bidirectional overrides
+/// shown as U+FFFD, a would-be formula defused, quoted when it must be.
+///
+/// A cell starting with `=`, `+`, `-`, `@` or tab is a formula to Excel, LibreOffice and
+/// Google Sheets (`=HYPERLINK(…)`, `@SUM(…)`, `-2+3`), so it gets a leading `'`, as OWASP's
+/// "CSV Injection" page advises; the spreadsheet shows the text, not its result. (CR is the
+/// other starter OWASP names; it is already a U+FFFD here.) A cell that is just a number,
+/// such as `-3` or `-0.5`, is left alone: no spreadsheet runs it, and a `'` would turn a
+/// number column into text.
+pub fn cell(s: &str) -> String {
+    let s = crate::text::printable(s);
+    let formula = s.starts_with(['=', '+', '-', '@', '\t']) && !is_number(&s);
+    let s = if formula {
+        format!("'{s}")
+    } else {
+        s.into_owned()
+    };
+    if s.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
     }
-    out.write_all(b"\"")?;
-    for (i, part) in s.split('"').enumerate() {
-        if i > 0 {
-            out.write_all(b"\"\"")?;
-        }
-        out.write_all(part.as_bytes())?;
-    }
-    out.write_all(b"\"")
+}
+
+/// `-12`, `-3.5`: a minus, digits, at most one decimal point with digits after it.
+fn is_number(s: &str) -> bool {
+    let Some(digits) = s.strip_prefix('-') else {
+        return false;
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    !whole.is_empty()
+        && !fraction.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -106,8 +137,33 @@ mod tests {
         assert_eq!(quoted("a, b"), "\"a, b\"");
         assert_eq!(quoted("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(quoted("one\n\ntwo"), "\"one\n\ntwo\"");
-        assert_eq!(quoted("cr\r"), "\"cr\r\"");
         assert_eq!(quoted("\""), "\"\"\"\"");
+    }
+
+    #[test]
+    fn formulas_are_defused_and_numbers_kept() {
+        assert_eq!(quoted("=1+1"), "'=1+1");
+        assert_eq!(
+            quoted("=HYPERLINK(\"http://x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""
+        );
+        assert_eq!(quoted("+62 812"), "'+62 812");
+        assert_eq!(quoted("-2+3"), "'-2+3");
+        assert_eq!(quoted("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(quoted("\tx"), "'\tx");
+        assert_eq!(quoted("-3"), "-3");
+        assert_eq!(quoted("-0.5000"), "-0.5000");
+        assert_eq!(quoted("+7"), "'+7");
+        assert_eq!(quoted("-"), "'-");
+        assert_eq!(quoted("-1."), "'-1.");
+        assert_eq!(quoted("a=b"), "a=b");
+    }
+
+    #[test]
+    fn controls_are_replaced_as_on_a_terminal() {
+        assert_eq!(quoted("cr\r"), "cr\u{FFFD}");
+        assert_eq!(quoted("\u{1b}[2J\u{202E}x"), "\u{FFFD}[2J\u{FFFD}x");
+        assert_eq!(quoted("\rsum"), "\u{FFFD}sum");
     }
 
     #[test]

@@ -18,6 +18,8 @@ use crate::store::ExportArticle;
 
 /// One article as one line of JSON.
 pub fn jsonl(out: &mut impl Write, article: &ExportArticle) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, article).map_err(io::Error::other)?;
+    // `from`, not `other`: a closed pipe stays BrokenPipe, which the command treats as the
+    // reader's choice (`warta export --format jsonl | head -1`).
+    serde_json::to_writer(&mut *out, article).map_err(io::Error::from)?;
     out.write_all(b"\n")
 }

@@ -34,7 +34,7 @@ use dom::Dom;
 use render::{Block, Kind};
 
 /// Bumped whenever a change to this module can change its output for the same page.
-pub const EXTRACTOR_VERSION: u32 = 2;
+pub const EXTRACTOR_VERSION: u32 = 3;
 
 /// Below this many characters a generic extraction is retried without class/id filtering.
 const RETRY_BELOW_CHARS: usize = 250;
@@ -381,6 +381,53 @@ mod tests {
         );
         let got = extract(&html, None, None, now());
         assert_eq!(got.body_text, format!("{}\n\n{}", PARAS[0], PARAS[1]));
+    }
+
+    #[test]
+    fn a_dateline_under_the_headline_is_metadata_but_a_sentence_with_a_date_is_text() {
+        for dateline in [
+            "<time datetime=\"2024-11-20T10:15:00+08:00\">2024-11-20T10:15:00+08:00</time>",
+            "<p>Samarinda, Rabu (20/11/2024) 10:15 WITA | Oleh Budi Santoso</p>",
+            "<div class=\"date\">Rabu, 20/11/2024 10:15 WITA</div>",
+        ] {
+            // Under a headline that is not the page's title, too.
+            let html = format!(
+                "<html><head><title>Banjir</title></head><body><article>\
+                 <h1>Banjir Rendam Samarinda Lagi</h1>{dateline}<p>{}</p><p>{}</p>\
+                 </article></body></html>",
+                PARAS[0], PARAS[1]
+            );
+            let got = extract(&html, None, None, now());
+            assert!(
+                got.body_text
+                    .ends_with(&format!("{}\n\n{}", PARAS[0], PARAS[1]))
+                    && !got.body_text.contains("2024"),
+                "{dateline}: {}",
+                got.body_text
+            );
+            let html = format!(
+                "<html><head><title>Banjir Samarinda</title></head><body><article>\
+                 <h1>Banjir Samarinda</h1>{dateline}<p>{}</p><p>{}</p></article></body></html>",
+                PARAS[0], PARAS[1]
+            );
+            let got = extract(&html, None, None, now());
+            assert_eq!(
+                got.body_text,
+                format!("{}\n\n{}", PARAS[0], PARAS[1]),
+                "{dateline}"
+            );
+        }
+        let html = format!(
+            "<html><body><article><p>{}</p><p>{}</p>\
+             <p>Pendaftaran dibuka hingga 20 Desember 2024.</p></article></body></html>",
+            PARAS[0], PARAS[1]
+        );
+        let got = extract(&html, None, None, now());
+        assert!(
+            got.body_text.ends_with("hingga 20 Desember 2024."),
+            "{}",
+            got.body_text
+        );
     }
 
     #[test]

@@ -317,15 +317,23 @@ pub(crate) fn filter(blocks: &mut Vec<Block>) -> Option<String> {
     }
     let mut it = keep.into_iter();
     blocks.retain(|_| it.next().unwrap_or(true));
-    // A dateline ("Selasa, 12 Maret 2024 09:30 WITA") standing alone at either end of the
-    // body is the page's metadata, which the extractor reads separately.
-    while blocks.first().is_some_and(is_dateline) {
-        blocks.remove(0);
+    drop_datelines(blocks);
+    author
+}
+
+/// A dateline ("Selasa, 12 Maret 2024 09:30 WITA", "Samarinda, 20/11/2024 | Budi Santoso")
+/// standing alone at either end of the body, or right under its headline, is the page's
+/// metadata, which the extractor reads separately; left in, it would open every snippet. A
+/// lead-in that starts the first sentence ("SANGATTA - Pemkab …", "Samarinda (ANTARA) - …")
+/// is text and stays.
+fn drop_datelines(blocks: &mut Vec<Block>) {
+    let start = usize::from(blocks.first().is_some_and(|b| matches!(b.kind, Kind::H(_))));
+    while blocks.get(start).is_some_and(is_dateline) {
+        blocks.remove(start);
     }
     while blocks.last().is_some_and(is_dateline) {
         blocks.pop();
     }
-    author
 }
 
 fn is_dateline(b: &Block) -> bool {
@@ -336,9 +344,29 @@ fn is_dateline(b: &Block) -> bool {
     matches!(b.kind, Kind::P)
         && text.chars().count() <= 60
         && text.chars().any(|c| c.is_ascii_digit())
+        && only_names_beside_the_date(text)
         && chrono::DateTime::from_timestamp(FAR, 0)
             .and_then(|now| crate::dates::parse_date(text, now))
             .is_some()
+}
+
+/// Whether the words of `text` other than the date's numbers are a few names: the day and
+/// month, the zone, a place, an author ("Oleh Budi Santoso"), all capitalised as names
+/// are. A sentence that mentions a date ("Kegiatan berlangsung hingga 20 Desember 2024.")
+/// has lower-case words, and is text.
+fn only_names_beside_the_date(text: &str) -> bool {
+    // Lower-case words a dateline may hold besides names.
+    const GLUE: &[&str] = &[
+        "jam", "on", "pada", "pukul", "tanggal", "updated", "wib", "wit", "wita",
+    ];
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().any(char::is_alphabetic) && !w.chars().any(|c| c.is_ascii_digit()))
+        .collect();
+    words.len() <= 7
+        && words
+            .iter()
+            .all(|w| w.chars().next().is_some_and(char::is_uppercase) || GLUE.contains(w))
 }
 
 pub(crate) fn text(blocks: &[Block]) -> String {

@@ -38,7 +38,11 @@ pub fn build_request(
     prefix_words: &dyn Fn(&str) -> Vec<String>,
     now: DateTime<Utc>,
 ) -> Result<(SearchRequest, snippet::Highlighter), String> {
-    let q = query::parse(text).map_err(|e| format!("cannot read the query: {e}"))?;
+    let q = if text.trim().is_empty() {
+        query::Query::everything()
+    } else {
+        query::parse(text).map_err(|e| format!("cannot read the query: {e}"))?
+    };
     let since = f
         .since
         .as_deref()

@@ -128,6 +128,18 @@ pub struct QueryError {
     pub column: usize,
 }
 
+impl Query {
+    /// No words and no filters: every article (`warta search` with no words, which lists
+    /// the newest stories).
+    pub fn everything() -> Query {
+        Query {
+            clauses: Vec::new(),
+            excluded: Vec::new(),
+            filters: Filters::default(),
+        }
+    }
+}
+
 /// Parses a search query. See the module documentation for the language.
 pub fn parse(input: &str) -> Result<Query, QueryError> {
     let chars: Vec<char> = input.chars().collect();

@@ -178,17 +178,15 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         };
-        let places = article
-            .story_copies
-            .iter()
-            .filter(|c| c.id == id)
-            .map(|c| Place {
-                feed: c.feed.clone(),
-                url: c.url.clone(),
-                first_seen: c.first_seen.clone(),
-                published: c.published.clone(),
-            })
-            .collect();
+        let places = match self.places(id) {
+            Ok(places) => places,
+            Err(e) if salvage => {
+                tracing::debug!(article = id, "left out: {e}");
+                counts.lost.rows += 1;
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        };
         let extraction = Extraction {
             source: article.source.clone(),
             extractor_version,
@@ -241,6 +239,30 @@ impl Store {
             }
         }
         Ok(counts)
+    }
+
+    /// Every feed and URL the article was seen at: provenance keeps each sighting, where
+    /// `copies` counts places.
+    fn places(&self, id: i64) -> Result<Vec<Place>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT f.name, c.url, c.first_seen, c.published
+                 FROM copies c JOIN feeds f ON f.id = c.feed_id
+                 WHERE c.article_id = ?1 ORDER BY c.first_seen, c.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok(Place {
+                    feed: r.get(0)?,
+                    url: r.get(1)?,
+                    first_seen: r.get(2)?,
+                    published: r.get(3)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
     /// How many articles the filter selects (for a progress bar: counted in its own

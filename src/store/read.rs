@@ -6,13 +6,16 @@ use serde::Serialize;
 
 use super::{Store, StoreError};
 
-/// One place a story was seen.
+/// One place (URL) a story was seen, however many feeds carried it there.
 #[derive(Debug, Clone, Serialize)]
 pub struct CopyView {
     /// The article this copy is of.
     pub id: i64,
     pub url: String,
+    /// The feed it was first seen in.
     pub feed: String,
+    /// Every feed it was seen in, the first one first.
+    pub feeds: Vec<String>,
     pub first_seen: String,
     pub published: Option<String>,
     /// The copy published first (seen first, where dates are missing).
@@ -148,6 +151,7 @@ impl Store {
                         id: r.get(0)?,
                         url: r.get(1)?,
                         feed: r.get(2)?,
+                        feeds: Vec::new(),
                         first_seen: r.get(3)?,
                         published: r.get(4)?,
                         earliest: false,
@@ -174,23 +178,39 @@ impl Store {
                     .unwrap_or(i64::MAX);
         }
         copies.sort_by(|a, b| (a.3, &a.0.first_seen, a.0.id).cmp(&(b.3, &b.0.first_seen, b.0.id)));
-        if let Some(first) = copies.first_mut() {
-            first.0.earliest = true;
-        }
-        view.copies = copies.len().max(1) as i64;
         // The article's own first place (its feed) is the one shown on top; every other
         // place the story was seen is an "other copy".
-        let own = copies
+        let own_url = copies
             .iter()
             .filter(|(c, f, _, _, _)| c.id == view.id && *f == feed_id)
             .min_by_key(|(_, _, _, _, row)| *row)
-            .map(|(_, _, _, _, row)| *row);
-        view.other_copies = copies
+            .map(|(c, _, _, _, _)| c.url.clone());
+        // A copy is a place: the same URL reached through two feeds (a site's "terkini" and
+        // "daerah" feeds) is one copy, listed once with both feeds.
+        let mut places: Vec<CopyView> = Vec::new();
+        for (mut c, _, _, _, _) in copies {
+            match places.iter_mut().find(|p| p.id == c.id && p.url == c.url) {
+                Some(place) => {
+                    if !place.feeds.contains(&c.feed) {
+                        place.feeds.push(c.feed);
+                    }
+                }
+                None => {
+                    c.feeds = vec![c.feed.clone()];
+                    places.push(c);
+                }
+            }
+        }
+        if let Some(first) = places.first_mut() {
+            first.earliest = true;
+        }
+        view.copies = places.len().max(1) as i64;
+        view.other_copies = places
             .iter()
-            .filter(|(_, _, _, _, row)| Some(*row) != own)
-            .map(|(c, _, _, _, _)| c.clone())
+            .filter(|p| !(p.id == view.id && Some(&p.url) == own_url.as_ref()))
+            .cloned()
             .collect();
-        view.story_copies = copies.into_iter().map(|(c, _, _, _, _)| c).collect();
+        view.story_copies = places;
         Ok(Some(view))
     }
 
@@ -216,14 +236,16 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Every feed row in the archive, by name, with its counts.
+    /// Every feed row in the archive, by name, with its counts. `articles` is every article
+    /// the feed carried, also those another feed brought in first; `pending_pages` those
+    /// whose page this feed is still to fetch.
     pub fn feed_rows(&self) -> Result<Vec<FeedRow>, StoreError> {
         let mut stmt = self
             .conn
             .prepare(
                 "SELECT f.name, f.url, f.state, f.last_poll, f.last_success, f.last_error,
                         f.consecutive_failures,
-                        (SELECT count(*) FROM articles a WHERE a.feed_id = f.id),
+                        (SELECT count(DISTINCT c.article_id) FROM copies c WHERE c.feed_id = f.id),
                         (SELECT count(*) FROM articles a WHERE a.feed_id = f.id AND a.page_pending = 1),
                         f.next_poll, f.moved_to
                  FROM feeds f ORDER BY f.name",
@@ -256,7 +278,8 @@ impl Store {
                 .map_err(|e| self.err(e))
         };
         let articles = count("SELECT count(*) FROM articles")?;
-        let copies = count("SELECT count(*) FROM copies")?;
+        // Places, not sightings: a URL two feeds carried is one copy.
+        let copies = count("SELECT count(*) FROM (SELECT DISTINCT article_id, url FROM copies)")?;
         let day_ago = (now - chrono::Duration::hours(24)).timestamp();
         let articles_24h = self
             .conn

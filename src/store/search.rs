@@ -87,6 +87,11 @@ pub struct SearchCount {
     pub copies: i64,
 }
 
+/// For copy `c`: it is the first sighting of its place (article and URL), so that a page
+/// two feeds carried is one copy, not two.
+const FIRST_SIGHTING: &str = "c.id = (SELECT min(cf.id) FROM copies cf
+                                       WHERE cf.article_id = c.article_id AND cf.url = c.url)";
+
 /// Title matches count five times a body match: a word in the headline says more about
 /// what the article is about than the same word in its tenth paragraph. A match on a
 /// word's root (the stems column) counts half a body match, so exact matches rank first.
@@ -98,6 +103,8 @@ struct Matches {
     args: Vec<Value>,
     /// A predicate on copy `c` (alias given) for the place filters, or empty.
     place_on_copy: String,
+    /// No words and no filters: every article matches.
+    everything: bool,
 }
 
 /// `top_k`: when set and nothing but the words filters, only the best `top_k` matches by
@@ -191,7 +198,7 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
     } else {
         format!(
             "EXISTS (SELECT 1 FROM copies pc JOIN feeds pf ON pf.id = pc.feed_id
-                     WHERE pc.id = c.id AND {})",
+                     WHERE pc.article_id = c.article_id AND pc.url = c.url AND {})",
             place.join(" AND ")
         )
     };
@@ -233,6 +240,7 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
         cte,
         args,
         place_on_copy,
+        everything: req.fts.is_none() && only_words,
     }
 }
 
@@ -269,6 +277,7 @@ impl Store {
             cte,
             mut args,
             place_on_copy,
+            everything,
         } = matches(req, top_k);
         // Without words there is nothing to rank by: newest first.
         let sort = match (req.sort, &req.fts) {
@@ -297,10 +306,35 @@ impl Store {
             i64::try_from(req.offset).unwrap_or(i64::MAX),
         ));
         let offset = args.len();
-        let copies_of_story =
-            "(SELECT count(*) FROM copies c2 JOIN articles a2 ON a2.id = c2.article_id
-                                WHERE a2.story_id = m.story_id)";
-        let sql = if req.all {
+        // A copy is a place (an article at a URL), however many feeds carried it there.
+        let copies_of = |story: &str| {
+            format!(
+                "(SELECT count(*) FROM (SELECT DISTINCT c2.article_id, c2.url
+                  FROM copies c2 JOIN articles a2 ON a2.id = c2.article_id
+                  WHERE a2.story_id = {story}))"
+            )
+        };
+        let copies_of_story = copies_of("m.story_id");
+        let sql = if everything && !req.all {
+            // `warta latest`: every article matches, so each story's row is its
+            // representative, and walking the representatives by time (the articles_time
+            // index) gives the page at once, where collapsing all stories first would read
+            // the whole archive.
+            let dir = if sort == SortOrder::Oldest {
+                "ASC"
+            } else {
+                "DESC"
+            };
+            format!(
+                "SELECT a.id, a.title, a.url, f.name, a.published, a.fetched, a.language,
+                        0.0, a.story_id, {}
+                 FROM articles a JOIN feeds f ON f.id = a.feed_id
+                 WHERE a.id = (SELECT s.representative FROM stories s WHERE s.id = a.story_id)
+                 ORDER BY coalesce(a.published_ts, a.fetched_ts) {dir}, a.id {dir}
+                 LIMIT ?{limit} OFFSET ?{offset}",
+                copies_of("a.story_id")
+            )
+        } else if req.all {
             let place = if place_on_copy.is_empty() {
                 String::new()
             } else {
@@ -312,7 +346,7 @@ impl Store {
                         m.rank, m.story_id, {copies_of_story}
                  FROM m JOIN articles a ON a.id = m.id
                       JOIN copies c ON c.article_id = m.id JOIN feeds f ON f.id = c.feed_id
-                 WHERE 1 {place}
+                 WHERE {FIRST_SIGHTING} {place}
                  ORDER BY {order}, c.id LIMIT ?{limit} OFFSET ?{offset}"
             )
         } else {
@@ -345,7 +379,8 @@ impl Store {
                     fetched: r.get(5)?,
                     language: r.get(6)?,
                     snippet: String::new(),
-                    score: -r.get::<_, f64>(7)?,
+                    // `0.0 -`, not `-`: without words the rank is 0, and -0 is not a score.
+                    score: 0.0 - r.get::<_, f64>(7)?,
                     story: r.get(8)?,
                     copies: r.get(9)?,
                 })
@@ -394,16 +429,18 @@ impl Store {
             cte,
             args,
             place_on_copy,
+            ..
         } = matches(req, None);
         let place = if place_on_copy.is_empty() {
             String::new()
         } else {
-            format!("WHERE {place_on_copy}")
+            format!("AND {place_on_copy}")
         };
         let sql = format!(
             "WITH {cte}
              SELECT (SELECT count(DISTINCT story_id) FROM m),
-                    (SELECT count(*) FROM m JOIN copies c ON c.article_id = m.id {place})"
+                    (SELECT count(*) FROM m JOIN copies c ON c.article_id = m.id
+                     WHERE {FIRST_SIGHTING} {place})"
         );
         self.conn
             .query_row(&sql, rusqlite::params_from_iter(args.iter()), |r| {

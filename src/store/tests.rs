@@ -93,7 +93,7 @@ fn migrations_set_user_version_and_reopen() {
 }
 
 #[test]
-fn same_url_in_two_feeds_is_one_article_with_two_copies() {
+fn same_url_in_two_feeds_is_one_article_with_one_copy_seen_by_both() {
     let (_d, mut store, ids) = setup();
     let out = store
         .apply_poll(&poll(
@@ -117,10 +117,14 @@ fn same_url_in_two_feeds_is_one_article_with_two_copies() {
         .unwrap()
         .items;
     assert_eq!(out, vec![ItemOutcome::Duplicate(id)]);
+    // One place (the URL), two feeds: one copy, listed once with both.
     let view = store.article(id.0).unwrap().unwrap();
-    assert_eq!(view.copies, 2);
-    assert_eq!(view.other_copies.len(), 1);
-    assert_eq!(view.other_copies[0].feed, "b");
+    assert_eq!(view.copies, 1);
+    assert!(view.other_copies.is_empty(), "{:?}", view.other_copies);
+    assert_eq!(view.story_copies[0].feeds, ["a", "b"]);
+    assert_eq!(store.stats(2, now()).unwrap().copies, 1);
+    let rows = store.feed_rows().unwrap();
+    assert!(rows.iter().all(|r| r.articles == 1), "{rows:?}");
 }
 
 #[test]
@@ -456,6 +460,60 @@ fn merges_are_recorded() {
         1,
         "{methods:?}"
     );
+}
+
+#[test]
+fn the_newest_stories_without_words_or_filters_are_those_a_filtered_search_gives() {
+    let (_d, mut store, ids) = setup();
+    let add = |store: &mut Store, i: usize, b: &str, day: u32| {
+        let url = format!("https://a.example/{i}");
+        let mut c = content(&url, &format!("copy {i}"), b);
+        c.published = Some(
+            chrono::FixedOffset::east_opt(8 * 3600)
+                .unwrap()
+                .with_ymd_and_hms(2024, 11, day, 10, 0, 0)
+                .unwrap(),
+        );
+        store
+            .apply_poll(&poll(ids[0], vec![item(&format!("g{i}"), &url, Some(c))]))
+            .unwrap();
+    };
+    // A story of two copies (the later one archived first), and three of one.
+    add(&mut store, 0, &body(&[1, 2, 3, 4]), 21);
+    add(&mut store, 1, &body(&[1, 2, 3, 4, 5]), 20);
+    add(&mut store, 2, &body(&[10, 11, 12]), 22);
+    add(&mut store, 3, &body(&[20, 21, 22]), 19);
+    add(&mut store, 4, &body(&[30, 31, 32]), 23);
+    for sort in [SortOrder::Newest, SortOrder::Oldest, SortOrder::Relevance] {
+        for (limit, offset) in [(10, 0), (2, 1)] {
+            let everything = SearchRequest {
+                limit,
+                offset,
+                sort,
+                ..SearchRequest::default()
+            };
+            // A filter every article passes takes the general way.
+            let filtered = SearchRequest {
+                ranges: vec![(Some(0), None)],
+                ..everything.clone()
+            };
+            let rows = |req: &SearchRequest| -> Vec<(i64, i64, String)> {
+                store
+                    .search(req, &|_| String::new())
+                    .unwrap()
+                    .into_iter()
+                    .map(|h| (h.id, h.copies, h.title))
+                    .collect()
+            };
+            let fast = rows(&everything);
+            assert_eq!(fast, rows(&filtered), "{sort:?} {limit} {offset}");
+            if (sort, offset) == (SortOrder::Newest, 0) {
+                let titles: Vec<&str> = fast.iter().map(|r| r.2.as_str()).collect();
+                assert_eq!(titles, ["copy 4", "copy 2", "copy 1", "copy 3"]);
+                assert_eq!(fast[2].1, 2);
+            }
+        }
+    }
 }
 
 #[test]

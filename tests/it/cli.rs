@@ -399,6 +399,16 @@ fn a_closed_pipe_ends_every_command_quietly() {
             }
         }
     }
+    // An export's first line may be the long article itself, after which the rest fits in
+    // the pipe; the closed pipe is met for sure when it closes before anything is read.
+    for args in [
+        &["export", "--format", "jsonl"][..],
+        &["export", "--format", "csv"],
+    ] {
+        let (_, code, err) = run_into_closed_pipe(ws, args, 0);
+        assert_eq!(code, Some(0), "warta {args:?}: stderr {err}");
+        assert!(err.is_empty(), "warta {args:?} wrote to stderr:\n{err}");
+    }
     // The long outputs are longer than a pipe holds (64 KiB on Linux) plus the reader's first
     // 8 KiB, so after one line the writes above did meet the closed pipe rather than all
     // fitting in before it closed.

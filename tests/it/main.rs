@@ -32,6 +32,7 @@ mod lock;
 mod interrupt;
 mod opml;
 mod ops;
+mod output;
 mod pages;
 mod reload;
 mod search;
