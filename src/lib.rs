@@ -13,6 +13,7 @@
 //! in, values out. Outgoing connections live only in `fetch` (the daemon's
 //! own `/metrics` listener and systemd socket in `daemon`); SQL only in `store`.
 
+pub mod addr;
 pub mod cli;
 pub mod config;
 pub mod daemon;

@@ -271,7 +271,7 @@ impl Config {
                 .map_err(|e| at(f.url.span(), format!("feed {name}: url: {e}")))?;
             // Known before any request: a poll would only fail the same way every time.
             if !fetch.allow_private_addresses
-                && let Some(why) = crate::fetch::literal_private(&url)
+                && let Some(why) = crate::addr::literal_private(&url)
             {
                 return Err(at(
                     f.url.span(),

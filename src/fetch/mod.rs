@@ -21,7 +21,6 @@ use url::Url;
 use crate::config::FetchConfig;
 pub use cause::{Cause, NetworkChange, NetworkWatch, network_down};
 pub use charset::decode_html;
-pub use guard::{is_private_ip, literal_private};
 pub use stats::{FetchStats, LATENCY_BUCKETS, LatencySnapshot};
 
 /// What a request is for: robots.txt is consulted for pages only.
@@ -80,8 +79,8 @@ pub enum FetchError {
         "{host} asked us to wait until {until} (HTTP 429/503 Retry-After); skipped, use --force to fetch anyway"
     )]
     Deferred { host: String, until: String },
-    #[error("timed out after {secs}s fetching {url}; the site may be down or slow (fetch.timeout)")]
-    Timeout { url: String, secs: u64 },
+    #[error("timed out after {} fetching {url}; the site may be down or slow (fetch.timeout)", crate::config::format_duration(*after))]
+    Timeout { url: String, after: Duration },
     #[error("cannot fetch {url}: {reason}")]
     Network {
         url: String,
@@ -161,7 +160,7 @@ impl Fetcher {
             if !matches!(url.scheme(), "http" | "https") {
                 return attempt.error(format!("redirect to a non-web address {url}"));
             }
-            if !allow_private && let Some(reason) = guard::literal_private(&url) {
+            if !allow_private && let Some(reason) = crate::addr::literal_private(&url) {
                 return attempt.error(format!(
                     "{}redirect to {url}: {reason}",
                     guard::REFUSED_MARK
@@ -281,7 +280,7 @@ impl Fetcher {
             });
         }
         if !self.cfg.allow_private_addresses
-            && let Some(reason) = guard::literal_private(url)
+            && let Some(reason) = crate::addr::literal_private(url)
         {
             return Err(FetchError::Refused {
                 url: url.to_string(),
@@ -500,7 +499,7 @@ impl Fetcher {
         if e.is_timeout() {
             return FetchError::Timeout {
                 url: url.to_string(),
-                secs: self.cfg.timeout.as_secs(),
+                after: self.cfg.timeout,
             };
         }
         if chain.contains(guard::REFUSED_MARK) {

@@ -536,7 +536,7 @@ fn redirect_chain_longer_than_ten_is_refused_and_ten_are_followed() {
 /// loopback ranges to serve a "public" first hop from: the refusal of a redirect cannot be
 /// shown without a first hop the guard lets through.
 fn public_first_hop() -> Option<IpAddr> {
-    let ip = evil::public_local_address(warta::fetch::is_private_ip);
+    let ip = evil::public_local_address(warta::addr::is_private_ip);
     if ip.is_none() {
         eprintln!(
             "note: no non-private local address here; the redirect-to-private check was not exercised"
