@@ -47,8 +47,8 @@ pub use salvage::{Lost, TableSalvage};
 pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder, rank_cap_for};
 pub use vocab::{MAX_PREFIX_WORDS, PrefixWords};
 pub use write::{
-    Content, ItemOutcome, ItemWrite, PendingPage, PollOutcome, PollWrite, RawArticle, Reextracted,
-    RetryWrite, RevisionWrite, Source, Timing, Work,
+    Content, ItemOutcome, ItemWrite, PendingPage, PollOutcome, PollWrite, RAW_ZSTD_LEVEL,
+    RawArticle, Reextracted, RetryWrite, RevisionWrite, Source, Timing, Work,
 };
 
 #[derive(Debug, thiserror::Error)]

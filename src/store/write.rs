@@ -30,6 +30,11 @@ impl Source {
     }
 }
 
+/// The zstd level of kept pages (`Content::raw_pages`). Level 9 cost 2–4 ms a page, nearly
+/// as much as extracting it; level 3 is 3× faster and keeps pages 10 % larger (see
+/// BENCHMARKS.md, "Where an article's time goes").
+pub const RAW_ZSTD_LEVEL: i32 = 3;
+
 /// An article's text and metadata as the ingest stage produced it.
 #[derive(Debug, Clone)]
 pub struct Content {
