@@ -47,8 +47,8 @@ pub use salvage::{Lost, TableSalvage};
 pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder, rank_cap_for};
 pub use vocab::{MAX_PREFIX_WORDS, PrefixWords};
 pub use write::{
-    Content, ItemOutcome, ItemWrite, PendingPage, PollOutcome, PollWrite, RawArticle, Reextracted,
-    RetryWrite, RevisionWrite, Source, Timing, Work,
+    Content, ItemOutcome, ItemWrite, PendingPage, PollOutcome, PollWrite, RAW_ZSTD_LEVEL,
+    RawArticle, Reextracted, RetryWrite, RevisionWrite, Source, Timing, Work,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -258,16 +258,28 @@ impl Store {
     }
 
     fn configure(&mut self) -> Result<(), StoreError> {
+        // Writing one article runs about twenty cached statements; rusqlite keeps 16 by
+        // default, so the least recently used were evicted and prepared again every time.
+        self.conn.set_prepared_statement_cache_capacity(64);
         self.conn
             .busy_timeout(BUSY_WAIT)
             .map_err(|e| sql_err(&self.path, e))?;
         // journal_size_limit: a log that grew while a slow reader held an old snapshot is
         // cut back to this when it restarts, instead of keeping its largest size for good.
+        // cache_size: a write transaction dirties pages all over the band index and the
+        // vocabulary (random keys); with SQLite's default 2 MiB cache they spilled to the
+        // log mid-transaction and were written again, several times per commit, once the
+        // archive was large. The cache only grows as far as pages are read.
+        // wal_autocheckpoint: one transaction of a few dozen articles dirties more than the
+        // default 1,000 pages, so every commit was followed by a checkpoint; every 8,192
+        // pages (32 MiB), a page rewritten by several commits is copied to the file once.
         self.conn
             .execute_batch(
                 "PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = FULL;
-                 PRAGMA journal_size_limit = 33554432;
+                 PRAGMA journal_size_limit = 67108864;
+                 PRAGMA wal_autocheckpoint = 8192;
+                 PRAGMA cache_size = -32768;
                  PRAGMA foreign_keys = ON;",
             )
             .map_err(|e| sql_err(&self.path, e))

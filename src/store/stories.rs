@@ -42,7 +42,8 @@ pub(super) fn place(
         None => Vec::new(),
     };
     let Some(&(target, best)) = matches.first() else {
-        tx.execute("INSERT INTO stories (created) VALUES (?1)", [now])?;
+        tx.prepare_cached("INSERT INTO stories (created) VALUES (?1)")?
+            .execute([now])?;
         return Ok(Placement {
             story: tx.last_insert_rowid(),
             method: "new",
@@ -154,9 +155,7 @@ pub(super) fn refresh_representative(tx: &Transaction<'_>, story: i64) -> rusqli
         (Some(e), _) => Some(e.0),
         _ => None,
     };
-    tx.execute(
-        "UPDATE stories SET representative = ?2 WHERE id = ?1",
-        params![story, representative],
-    )?;
+    tx.prepare_cached("UPDATE stories SET representative = ?2 WHERE id = ?1")?
+        .execute(params![story, representative])?;
     Ok(())
 }

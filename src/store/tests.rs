@@ -772,6 +772,54 @@ fn prefixes_expand_to_their_most_frequent_words() {
 }
 
 #[test]
+fn word_counts_add_up_over_a_batch_and_across_batches() {
+    let (_dir, mut store, ids) = setup();
+    let batch = |from: usize, texts: &[&str]| -> Vec<ItemWrite> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let url = format!("https://a.example/{}", from + i);
+                item(
+                    &format!("g{}", from + i),
+                    &url,
+                    Some(content(&url, "Berita", t)),
+                )
+            })
+            .collect()
+    };
+    store
+        .apply_poll(&poll(
+            ids[0],
+            batch(0, &["banjir banjir surut", "banjir lagi"]),
+        ))
+        .unwrap();
+    store
+        .apply_batch(
+            ids[0],
+            now(),
+            &Work {
+                items: batch(2, &["banjir dan longsor"]),
+                ..Work::default()
+            },
+        )
+        .unwrap();
+    let docs = |term: &str| -> i64 {
+        store
+            .conn
+            .query_row("SELECT docs FROM vocab WHERE term = ?1", [term], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+    // Articles holding the word, not occurrences; the title counts once per article.
+    assert_eq!(docs("banjir"), 3);
+    assert_eq!(docs("surut"), 1);
+    assert_eq!(docs("longsor"), 1);
+    assert_eq!(docs("berita"), 3);
+}
+
+#[test]
 fn a_prefix_of_many_words_is_capped_at_the_most_frequent() {
     let (_dir, mut store, ids) = setup();
     let mut items = Vec::new();

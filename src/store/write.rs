@@ -7,6 +7,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::vocab::Tally;
 use super::{Store, StoreError, feeds, stories};
 use crate::dedup::minhash::Signature;
 use crate::fetch::Validators;
@@ -29,6 +30,11 @@ impl Source {
         }
     }
 }
+
+/// The zstd level of kept pages (`Content::raw_pages`). Level 9 cost 2–4 ms a page, nearly
+/// as much as extracting it; level 3 is 3× faster and keeps pages 10 % larger (see
+/// BENCHMARKS.md, "Where an article's time goes").
+pub const RAW_ZSTD_LEVEL: i32 = 3;
 
 /// An article's text and metadata as the ingest stage produced it.
 #[derive(Debug, Clone)]
@@ -263,16 +269,18 @@ fn write_work(
     work: &Work,
 ) -> rusqlite::Result<Vec<ItemOutcome>> {
     let now = rfc3339(&now_utc);
+    let mut words = Tally::default();
     let mut outcomes = Vec::with_capacity(work.items.len());
     for item in &work.items {
-        outcomes.push(write_item(tx, feed_id, &now, now_utc, item)?);
+        outcomes.push(write_item(tx, feed_id, &now, now_utc, item, &mut words)?);
     }
     for rev in &work.revisions {
-        write_revision(tx, feed_id, &now, rev)?;
+        write_revision(tx, feed_id, &now, rev, &mut words)?;
     }
     for retry in &work.retries {
-        write_retry(tx, &now, now_utc, retry)?;
+        write_retry(tx, &now, now_utc, retry, &mut words)?;
     }
+    words.write(tx)?;
     Ok(outcomes)
 }
 
@@ -282,6 +290,7 @@ fn write_item(
     now: &str,
     now_utc: DateTime<Utc>,
     item: &ItemWrite,
+    words: &mut Tally,
 ) -> rusqlite::Result<ItemOutcome> {
     if tx
         .prepare_cached("SELECT 1 FROM items WHERE feed_id = ?1 AND guid = ?2")?
@@ -328,13 +337,14 @@ fn write_item(
     let placed = stories::place(tx, c.signature.as_ref(), &item.link, now)?;
     let (story, method, similarity) = (placed.story, placed.method, placed.similarity);
     let published = c.published.or(item.published);
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO articles (story_id, feed_id, guid, url, title, author, published, published_ts,
              fetched, fetched_ts, language, body, body_html, fingerprint, source, note,
              page_pending, page_attempts, extractor_version, minhash, shingles, story_method, story_similarity,
              stems)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-                 ?20, ?21, ?22, ?23, ?24)",
+                 ?20, ?21, ?22, ?23, ?24)")?
+    .execute(
         params![
             story,
             feed_id,
@@ -363,7 +373,7 @@ fn write_item(
         ],
     )?;
     let article = tx.last_insert_rowid();
-    super::vocab::note_words(tx, &[&c.title, &c.body, &c.stems])?;
+    words.note(&[&c.title, &c.body, &c.stems]);
     if let Some(sig) = &c.signature {
         add_bands(tx, article, sig)?;
     }
@@ -442,10 +452,12 @@ fn store_pages(
     if pages.is_empty() {
         return Ok(());
     }
-    tx.execute("DELETE FROM pages WHERE article_id = ?1", [article])?;
+    tx.prepare_cached("DELETE FROM pages WHERE article_id = ?1")?
+        .execute([article])?;
     for (n, (url, html)) in pages.iter().enumerate() {
-        tx.execute(
-            "INSERT INTO pages (article_id, page_no, url, fetched, html_zstd) VALUES (?1, ?2, ?3, ?4, ?5)",
+        tx.prepare_cached(
+            "INSERT INTO pages (article_id, page_no, url, fetched, html_zstd) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(
             params![article, n as i64 + 1, url, now, html],
         )?;
     }
@@ -459,6 +471,7 @@ fn write_revision(
     feed_id: i64,
     now: &str,
     rev: &RevisionWrite,
+    words: &mut Tally,
 ) -> rusqlite::Result<()> {
     tx.execute(
         "UPDATE items SET revision = ?3 WHERE feed_id = ?1 AND guid = ?2",
@@ -509,7 +522,7 @@ fn write_revision(
             c.stems,
         ],
     )?;
-    super::vocab::note_words(tx, &[&c.title, &c.body, &c.stems])?;
+    words.note(&[&c.title, &c.body, &c.stems]);
     if let Some(sig) = &c.signature {
         add_bands(tx, id, sig)?;
     }
@@ -547,6 +560,7 @@ fn write_retry(
     now: &str,
     now_utc: DateTime<Utc>,
     retry: &RetryWrite,
+    words: &mut Tally,
 ) -> rusqlite::Result<()> {
     let id = retry.article_id.0;
     match &retry.result {
@@ -579,7 +593,7 @@ fn write_retry(
                     c.stems,
                 ],
             )?;
-            super::vocab::note_words(tx, &[&c.title, &c.body, &c.stems])?;
+            words.note(&[&c.title, &c.body, &c.stems]);
             store_pages(tx, id, now, &c.raw_pages)?;
             if let Some(sig) = &c.signature {
                 add_bands(tx, id, sig)?;
@@ -716,6 +730,7 @@ impl Store {
             .conn
             .transaction()
             .map_err(|e| super::sql_err(&path, e))?;
+        let mut words = Tally::default();
         for r in batch {
             tx.execute(
                 "UPDATE articles SET body = ?2, body_html = ?3, fingerprint = ?4,
@@ -737,12 +752,12 @@ impl Store {
                 ],
             )
             .map_err(|e| super::sql_err(&path, e))?;
-            super::vocab::note_words(&tx, &[&r.body, &r.stems])
-                .map_err(|e| super::sql_err(&path, e))?;
+            words.note(&[&r.body, &r.stems]);
             if let Some(sig) = &r.signature {
                 add_bands(&tx, r.article_id, sig).map_err(|e| super::sql_err(&path, e))?;
             }
         }
+        words.write(&tx).map_err(|e| super::sql_err(&path, e))?;
         tx.commit().map_err(|e| super::sql_err(&path, e))
     }
 }
