@@ -38,3 +38,4 @@ mod search;
 mod search_id;
 mod status;
 mod stories;
+mod streaming;
