@@ -97,7 +97,7 @@ impl Pipeline {
         self.pages.available_permits() == 0
     }
 
-    /// Runs CPU-bound extraction work on the blocking pool, at most one task per core.
+    /// Runs CPU-bound parsing (a feed, a page) on the blocking pool, one task per core at most.
     async fn extract<T, F>(&self, work: F) -> Result<T, String>
     where
         T: Send + 'static,
@@ -453,12 +453,13 @@ impl Ingest {
                 let url = resp.url.clone();
                 let charset = resp.charset.clone();
                 let body = resp.body;
-                let parsed = tokio::task::spawn_blocking(move || {
-                    feed::parse_feed(&body, charset.as_deref(), &url, now)
-                })
-                .await
-                .map_err(|e| PollError::Parse(format!("parser task failed: {e}")))?
-                .map_err(|e| PollError::Parse(e.to_string()))?;
+                // The document's bytes go with the task: only its items outlive the parse.
+                let parsed = self
+                    .pipeline
+                    .extract(move || feed::parse_feed(&body, charset.as_deref(), &url, now))
+                    .await
+                    .map_err(|e| PollError::Parse(format!("parser task failed: {e}")))?
+                    .map_err(|e| PollError::Parse(e.to_string()))?;
                 for r in &parsed.repairs {
                     tracing::debug!(feed = %feed.name, repair = %r, "feed repaired");
                 }
@@ -588,7 +589,14 @@ impl Ingest {
         // pages in hand. Places are taken one after another in feed order, so the earliest
         // page not yet written always has one: holding later pages until it is in (items
         // are written in feed order, so that article ids follow publication order) cannot
-        // starve it, and holds at most the budget.
+        // starve it, and holds at most the budget. A host answers one request at a time, so
+        // a poll keeps one page per host of its pages on the way, and one more being
+        // extracted: more would only hold places other polls could use.
+        let hosts: HashSet<String> = to_fetch
+            .iter()
+            .map(|(_, link)| crate::fetch::host_key(link))
+            .collect();
+        let in_flight = (hosts.len() + 1).min(self.config.fetch.concurrency).max(1);
         let pipeline = self.pipeline.clone();
         let pages = futures_util::stream::iter(to_fetch)
             .then(move |(i, link)| {
@@ -599,7 +607,7 @@ impl Ingest {
                 let result = self.page(feed, &link, now).await;
                 (i, InHand { result, place })
             })
-            .buffer_unordered(self.config.fetch.concurrency.max(1));
+            .buffer_unordered(in_flight);
         let mut pages = std::pin::pin!(pages);
         loop {
             let due = batch.due_at();
