@@ -496,7 +496,7 @@ pub(crate) fn fetch_pass(
     let summary = stdout
         .lines()
         .rev()
-        .find(|l| l.contains(" feeds: "))
+        .find(|l| l.contains(" new, ") && l.contains(" duplicate, "))
         .unwrap_or("(no summary)")
         .to_string();
     let (mut peak_kib, mut cpu) = (hwm, 0.0);

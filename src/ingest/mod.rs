@@ -110,6 +110,22 @@ impl Pipeline {
     }
 }
 
+/// Makes the C allocator give page-sized buffers back. glibc keeps an arena per thread
+/// (up to eight per core) and, after a large block is freed, raises the size from which it
+/// maps blocks on their own; page bodies (hundreds of KiB) received on one thread and freed
+/// on another then stay resident as fragments in every arena. Measured on `ingest_memory`:
+/// peak RSS 190 → 58 MiB for one 2,000-page feed, 573 → under 150 MiB for 200 feeds.
+/// Called once at start, before any thread exists.
+pub fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; called before other threads start.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 64 * 1024);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 128 * 1024);
+    }
+}
+
 /// A page that was fetched elsewhere (an import: a WARC record), ready for the same
 /// extract → dedup → write path as a polled page.
 pub struct Captured {
