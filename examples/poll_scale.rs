@@ -119,7 +119,7 @@ fn parse_args() -> Result<Args, String> {
 fn run() -> Result<(), String> {
     let args = parse_args()?;
     let gap = parse_secs(&args.per_host_delay)?;
-    let warta = locate_warta(&args)?;
+    let warta = locate_warta(args.warta.as_deref(), args.build)?;
     let dir = std::env::temp_dir().join(format!("warta-poll-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
 
@@ -134,6 +134,7 @@ fn run() -> Result<(), String> {
         feeds: args.feeds,
         items: args.items,
         latency: args.latency,
+        page_kib: 0,
         port: 0,
     });
     let port = rt.block_on(start_server(site, stats.clone()))?;
@@ -151,7 +152,17 @@ fn run() -> Result<(), String> {
     println!("warta: {}\nfolder: {}\n", warta.display(), dir.display());
 
     let config = dir.join("feeds.toml");
-    write_config(&config, &args, port, "1h")?;
+    let configure = |schedule: &str| {
+        write_config(
+            &config,
+            args.feeds,
+            args.hosts,
+            &args.per_host_delay,
+            port,
+            schedule,
+        )
+    };
+    configure("1h")?;
 
     // Pass 1: every feed new, every article fetched.
     let p1 = fetch_pass(&warta, &config, &dir, "pass1", args.pass_limit)?;
@@ -270,7 +281,7 @@ fn run() -> Result<(), String> {
                 "2m".into()
             }
         });
-        write_config(&config, &args, port, &schedule)?;
+        configure(&schedule)?;
         let d = daemon_run(&warta, &config, &dir, &args)?;
         let sd = take_stats(&stats, args.hosts, args.feeds);
         let mut o = String::new();
@@ -364,12 +375,12 @@ fn parse_secs(s: &str) -> Result<f64, String> {
         .map_err(|e| format!("{s:?}: {e}"))
 }
 
-fn locate_warta(args: &Args) -> Result<PathBuf, String> {
-    if let Some(p) = &args.warta {
-        return Ok(p.clone());
+pub(crate) fn locate_warta(warta: Option<&Path>, build: bool) -> Result<PathBuf, String> {
+    if let Some(p) = warta {
+        return Ok(p.to_path_buf());
     }
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    if args.build {
+    if build {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
             .args(["build", "--release", "--bin", "warta", "-j", "1", "--quiet"])
@@ -401,15 +412,21 @@ fn host_ip(h: usize) -> Ipv4Addr {
     Ipv4Addr::new(127, 0, 0, 2 + h as u8)
 }
 
-fn write_config(path: &Path, args: &Args, port: u16, schedule: &str) -> Result<(), String> {
+pub(crate) fn write_config(
+    path: &Path,
+    feeds: usize,
+    hosts: usize,
+    per_host_delay: &str,
+    port: u16,
+    schedule: &str,
+) -> Result<(), String> {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "[archive]\npath = \"archive.db\"\nkeep_raw_html = true\n\n[fetch]\nconcurrency = 16\nper_host_delay = \"{}\"\ntimeout = \"30s\"\nallow_private_addresses = true\n\n[schedule]\ndefault = \"{schedule}\"\n",
-        args.per_host_delay
+        "[archive]\npath = \"archive.db\"\nkeep_raw_html = true\n\n[fetch]\nconcurrency = 16\nper_host_delay = \"{per_host_delay}\"\ntimeout = \"30s\"\nallow_private_addresses = true\n\n[schedule]\ndefault = \"{schedule}\"\n"
     );
-    for k in 0..args.feeds {
-        let ip = host_ip(k % args.hosts);
+    for k in 0..feeds {
+        let ip = host_ip(k % hosts);
         let _ = writeln!(
             s,
             "[[feed]]\nname = \"scale-{k:05}\"\nurl = \"http://{ip}:{port}/feed/{k}.xml\"\nschedule = \"{schedule}\"\n"
@@ -421,15 +438,15 @@ fn write_config(path: &Path, args: &Args, port: u16, schedule: &str) -> Result<(
 // ---------------------------------------------------------------------------------------
 // Running warta
 
-struct Pass {
-    status: String,
-    wall: f64,
-    summary: String,
-    peak_kib: u64,
-    cpu: f64,
+pub(crate) struct Pass {
+    pub(crate) status: String,
+    pub(crate) wall: f64,
+    pub(crate) summary: String,
+    pub(crate) peak_kib: u64,
+    pub(crate) cpu: f64,
 }
 
-fn fetch_pass(
+pub(crate) fn fetch_pass(
     warta: &Path,
     config: &Path,
     dir: &Path,
@@ -479,7 +496,7 @@ fn fetch_pass(
     let summary = stdout
         .lines()
         .rev()
-        .find(|l| l.contains(" feeds: "))
+        .find(|l| l.contains(" new, ") && l.contains(" duplicate, "))
         .unwrap_or("(no summary)")
         .to_string();
     let (mut peak_kib, mut cpu) = (hwm, 0.0);
@@ -644,12 +661,15 @@ fn proc_cpu_secs(pid: u32) -> Option<f64> {
 // ---------------------------------------------------------------------------------------
 // The loopback server
 
-struct Site {
-    hosts: usize,
-    feeds: usize,
-    items: usize,
-    latency: Duration,
-    port: u16,
+pub(crate) struct Site {
+    pub(crate) hosts: usize,
+    pub(crate) feeds: usize,
+    pub(crate) items: usize,
+    pub(crate) latency: Duration,
+    /// Article pages are padded to about this size with what real pages carry around the
+    /// article (scripts, menus, related links); 0 leaves them small.
+    pub(crate) page_kib: usize,
+    pub(crate) port: u16,
 }
 
 #[derive(Default, Clone)]
@@ -661,7 +681,7 @@ struct Host {
     min_gap: Option<Duration>,
 }
 
-struct Stats {
+pub(crate) struct Stats {
     epoch: Instant,
     hosts: Vec<Host>,
     busy: usize,
@@ -678,7 +698,7 @@ struct Stats {
 }
 
 impl Stats {
-    fn new(hosts: usize) -> Stats {
+    pub(crate) fn new(hosts: usize) -> Stats {
         Stats {
             epoch: Instant::now(),
             hosts: vec![Host::default(); hosts],
@@ -818,7 +838,7 @@ fn take_stats(stats: &Mutex<Stats>, hosts: usize, feeds: usize) -> Summary {
 
 /// Binds every host's address on one port (one the first bind picked), retrying with
 /// another port when some address already has it taken.
-async fn start_server(site: Arc<Site>, stats: Arc<Mutex<Stats>>) -> Result<u16, String> {
+pub(crate) async fn start_server(site: Arc<Site>, stats: Arc<Mutex<Stats>>) -> Result<u16, String> {
     let mut last_err = String::new();
     for _ in 0..20 {
         let first = match TcpListener::bind(SocketAddr::new(IpAddr::V4(host_ip(0)), 0)).await {
@@ -844,6 +864,7 @@ async fn start_server(site: Arc<Site>, stats: Arc<Mutex<Stats>>) -> Result<u16, 
             feeds: site.feeds,
             items: site.items,
             latency: site.latency,
+            page_kib: site.page_kib,
             port,
         });
         for (h, l) in listeners.into_iter().enumerate() {
@@ -977,7 +998,7 @@ fn respond(head: &str, h: usize, site: &Site, stats: &Mutex<Stats>) -> (Vec<u8>,
             "200 OK",
             "text/html; charset=utf-8",
             None,
-            article_html(k, j),
+            article_html(k, j, site.page_kib),
         )
     } else {
         (
@@ -1055,7 +1076,7 @@ fn title(k: usize, j: usize) -> String {
     format!("{t} ({k}-{j})")
 }
 
-fn article_html(k: usize, j: usize) -> String {
+fn article_html(k: usize, j: usize, page_kib: usize) -> String {
     let when = base_time() - chrono::Duration::minutes((k * ITEMS_DATE_STEP + j) as i64);
     let mut rng = Rng::new(k, j, 2);
     let mut body = String::new();
@@ -1067,10 +1088,33 @@ fn article_html(k: usize, j: usize) -> String {
         let _ = writeln!(body, "<p>{p}.</p>");
     }
     format!(
-        "<!DOCTYPE html>\n<html lang=\"id\"><head><meta charset=\"utf-8\"><title>{t}</title>\n<meta property=\"og:title\" content=\"{t}\">\n<meta property=\"article:published_time\" content=\"{}\">\n<meta name=\"author\" content=\"Redaksi\"></head>\n<body><header><nav><a href=\"/\">Beranda</a> <a href=\"/daerah\">Daerah</a> <a href=\"/olahraga\">Olahraga</a></nav></header>\n<main><article><h1>{t}</h1><div class=\"byline\">Redaksi</div>\n<div class=\"content\">\n{body}</div></article></main>\n<footer><p>Hak cipta kabar daerah.</p></footer></body></html>\n",
+        "<!DOCTYPE html>\n<html lang=\"id\"><head><meta charset=\"utf-8\"><title>{t}</title>\n<meta property=\"og:title\" content=\"{t}\">\n<meta property=\"article:published_time\" content=\"{}\">\n<meta name=\"author\" content=\"Redaksi\"></head>\n<body><header><nav><a href=\"/\">Beranda</a> <a href=\"/daerah\">Daerah</a> <a href=\"/olahraga\">Olahraga</a></nav></header>\n<main><article><h1>{t}</h1><div class=\"byline\">Redaksi</div>\n<div class=\"content\">\n{body}</div></article></main>\n<footer><p>Hak cipta kabar daerah.</p></footer>{}</body></html>\n",
         when.to_rfc3339(),
+        padding(&mut rng, page_kib * 1024),
         t = title(k, j),
     )
+}
+
+/// About `bytes` of what surrounds an article on a real news page: a list of related
+/// headlines and an inline script with the site's state, so the page is mostly not article.
+fn padding(rng: &mut Rng, bytes: usize) -> String {
+    if bytes == 0 {
+        return String::new();
+    }
+    let mut related = String::from("<aside class=\"terkait\"><ul>\n");
+    let mut script = String::from("<script>window.__STATE__={\"menu\":[");
+    while related.len() + script.len() < bytes {
+        let _ = writeln!(
+            related,
+            "<li><a href=\"/berita/{}\">{}</a></li>",
+            rng.next() % 1_000_000,
+            words(rng, 8)
+        );
+        let _ = write!(script, "\"{}\",", words(rng, 12));
+    }
+    related.push_str("</ul></aside>\n");
+    script.push_str("\"\"]};</script>\n");
+    related + &script
 }
 
 /// Words common in Indonesian regional news, to make pages that read like text to the

@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    warta::ingest::tune_allocator();
     let code = warta::cli::main();
     ExitCode::from(code)
 }

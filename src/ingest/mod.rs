@@ -7,6 +7,10 @@
 //! 4. fetch and extract the remaining pages (the fetcher keeps the politeness rules);
 //!    a page that fails leaves the item archived from the feed's own text, marked, and
 //!    its page is tried again on later polls;
+//!    the whole process holds at most [`page_budget`] pages at once, from before a page's
+//!    request until its commit, whatever the number or size of the feeds polled: a poll
+//!    waits for a place instead of buffering, and extraction runs on as many threads as
+//!    there are cores (see [`Pipeline`]);
 //! 5. write as pages come in, a few pages or a second at a time, each batch one
 //!    transaction (the store makes the final dedup decision inside it); the last one also
 //!    advances the feed's state (validators, schedule), so a poll cut short (Ctrl-C, a
@@ -21,7 +25,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use futures_util::{FutureExt, StreamExt};
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use url::Url;
 
 use crate::config::{Config, FeedConfig};
@@ -42,12 +46,97 @@ pub struct Ingest {
     pub config: Arc<Config>,
     pub fetcher: Fetcher,
     pub store: Arc<Mutex<Store>>,
+    pipeline: Pipeline,
     /// Poll feeds that are gone and hosts that asked us to wait (`fetch --force`).
     force: bool,
     /// Turns true when the run is to stop (Ctrl-C, SIGTERM): polls write what they have
     /// and return [`PollStatus::Interrupted`].
     stop: watch::Receiver<bool>,
     observer: Option<Observer>,
+}
+
+/// The process's bounds on page work, shared by every poll of a run (and kept across a
+/// daemon's reloads): memory stays flat in the number and size of feeds.
+#[derive(Clone)]
+struct Pipeline {
+    /// Places for pages in hand: one is taken before a page's request and given back when
+    /// the page is committed (or dropped), so raw HTML, extracted text and the batch that
+    /// waits for its commit all count.
+    pages: Arc<Semaphore>,
+    /// Extractions running at once: parsing is CPU work, and more threads than cores only
+    /// add parsed documents in memory, not speed.
+    extractors: Arc<Semaphore>,
+}
+
+/// Pages held at once by a process: the requests in flight, the pages waiting for an
+/// extraction thread or held for feed order, and the batches waiting for their commit.
+/// Enough for `concurrency` requests and a few batches besides; at pages of ~200 KB it is
+/// a few tens of MiB.
+pub fn page_budget(concurrency: usize) -> usize {
+    (concurrency.max(1) + 4 * cores()).max(48)
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+impl Pipeline {
+    fn new(concurrency: usize) -> Pipeline {
+        Pipeline {
+            pages: Arc::new(Semaphore::new(page_budget(concurrency))),
+            extractors: Arc::new(Semaphore::new(cores())),
+        }
+    }
+
+    /// A place for one more page; None only if the budget was closed, which it never is.
+    async fn place(&self) -> Option<OwnedSemaphorePermit> {
+        self.pages.clone().acquire_owned().await.ok()
+    }
+
+    fn starved(&self) -> bool {
+        self.pages.available_permits() == 0
+    }
+
+    /// Runs CPU-bound parsing (a feed, a page) on the blocking pool, one task per core at most.
+    async fn extract<T, F>(&self, work: F) -> Result<T, String>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let _slot = self.extractors.acquire().await.map_err(|e| e.to_string())?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Makes the C allocator give page-sized buffers back. glibc keeps an arena per thread
+/// (up to eight per core) and, after a large block is freed, raises the size from which it
+/// maps blocks on their own; page bodies (hundreds of KiB) received on one thread and freed
+/// on another then stay resident as fragments in every arena. Measured on `ingest_memory`:
+/// peak RSS 190 → 58 MiB for one 2,000-page feed, 573 → under 150 MiB for 200 feeds.
+/// Called once at start, before any thread exists.
+pub fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; called before other threads start.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 64 * 1024);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 128 * 1024);
+    }
+}
+
+/// A page that was fetched elsewhere (an import: a WARC record), ready for the same
+/// extract → dedup → write path as a polled page.
+pub struct Captured {
+    /// The page's address (for relative links, site rules, and as its GUID).
+    pub url: Url,
+    pub body: Vec<u8>,
+    /// The media type alone, lower-case (`text/html`), when known.
+    pub media_type: Option<String>,
+    pub charset: Option<String>,
+    /// When the page was captured: archived as first seen then.
+    pub captured: DateTime<Utc>,
 }
 
 /// Told of each page fetched and each batch of new articles written: what a progress bar
@@ -178,6 +267,7 @@ impl Ingest {
             Err(e) => tracing::warn!(error = %e, "cannot read hosts that asked us to wait"),
         }
         Ok(Ingest {
+            pipeline: Pipeline::new(config.fetch.concurrency),
             config,
             fetcher,
             store: Arc::new(Mutex::new(store)),
@@ -199,6 +289,8 @@ impl Ingest {
             config,
             fetcher,
             store: self.store.clone(),
+            // One budget for the process, whatever the new config says.
+            pipeline: self.pipeline.clone(),
             force: self.force,
             stop: self.stop.clone(),
             observer: self.observer.clone(),
@@ -377,12 +469,13 @@ impl Ingest {
                 let url = resp.url.clone();
                 let charset = resp.charset.clone();
                 let body = resp.body;
-                let parsed = tokio::task::spawn_blocking(move || {
-                    feed::parse_feed(&body, charset.as_deref(), &url, now)
-                })
-                .await
-                .map_err(|e| PollError::Parse(format!("parser task failed: {e}")))?
-                .map_err(|e| PollError::Parse(e.to_string()))?;
+                // The document's bytes go with the task: only its items outlive the parse.
+                let parsed = self
+                    .pipeline
+                    .extract(move || feed::parse_feed(&body, charset.as_deref(), &url, now))
+                    .await
+                    .map_err(|e| PollError::Parse(format!("parser task failed: {e}")))?
+                    .map_err(|e| PollError::Parse(e.to_string()))?;
                 for r in &parsed.repairs {
                     tracing::debug!(feed = %feed.name, repair = %r, "feed repaired");
                 }
@@ -458,11 +551,15 @@ impl Ingest {
                 self.db(move |s| s.item_revision(feed_id, &guid)).await?
             {
                 if is_newer(item.updated.or(item.published), stored.as_deref()) {
+                    let place = self.place(batch, report).await?;
                     match self
                         .unless_stopped(self.revise(feed, article_id, &item, now))
                         .await
                     {
-                        Ok(revision) => batch.work.revisions.push(revision),
+                        Ok(revision) => {
+                            batch.work.revisions.push(revision);
+                            batch.places.extend(place);
+                        }
                         Err(e) => {
                             report.left += total - n;
                             return Err(e);
@@ -504,15 +601,30 @@ impl Ingest {
         plans.write_ready(feed, report, batch);
         self.flush_if_due(batch, report).await?;
 
-        // The fetcher spaces requests per host and caps them globally, so every page can be
-        // handed to it at once; items are written in feed order as their pages come in, so
-        // that article ids follow publication order.
-        let mut pages = futures_util::stream::iter(
-            to_fetch
-                .into_iter()
-                .map(|(i, link)| async move { (i, self.page(feed, &link, now).await) }),
-        )
-        .buffer_unordered(self.config.fetch.concurrency.max(1));
+        // The fetcher spaces requests per host and caps them globally; the budget caps the
+        // pages in hand. Places are taken one after another in feed order, so the earliest
+        // page not yet written always has one: holding later pages until it is in (items
+        // are written in feed order, so that article ids follow publication order) cannot
+        // starve it, and holds at most the budget. A host answers one request at a time, so
+        // a poll keeps one page per host of its pages on the way, and one more being
+        // extracted: more would only hold places other polls could use.
+        let hosts: HashSet<String> = to_fetch
+            .iter()
+            .map(|(_, link)| crate::fetch::host_key(link))
+            .collect();
+        let in_flight = (hosts.len() + 1).min(self.config.fetch.concurrency).max(1);
+        let pipeline = self.pipeline.clone();
+        let pages = futures_util::stream::iter(to_fetch)
+            .then(move |(i, link)| {
+                let pipeline = pipeline.clone();
+                async move { (i, link, pipeline.place().await) }
+            })
+            .map(|(i, link, place)| async move {
+                let result = self.page(feed, &link, now).await;
+                (i, InHand { result, place })
+            })
+            .buffer_unordered(in_flight);
+        let mut pages = std::pin::pin!(pages);
         loop {
             let due = batch.due_at();
             let step = tokio::select! {
@@ -543,6 +655,71 @@ impl Ingest {
                 }
             }
         }
+    }
+
+    /// A page fetched elsewhere (an import) made ready to write: extracted on the same
+    /// pool as polled pages, its URL as its GUID (so a re-run recognises what is stored).
+    /// `Err` says why the page gives no article.
+    pub async fn extract_captured(
+        &self,
+        page: Captured,
+        rules: Option<Arc<crate::extract::SiteRules>>,
+    ) -> Result<ItemWrite, String> {
+        let keep_raw = self.config.archive.keep_raw_html;
+        let Captured {
+            url,
+            body,
+            media_type,
+            charset,
+            captured,
+        } = page;
+        let link = url.clone();
+        let resp = crate::fetch::Response {
+            url,
+            status: 200,
+            media_type,
+            charset,
+            body,
+            truncated: false,
+            validators: Default::default(),
+            fresh_for: None,
+            moved_to: None,
+        };
+        let result = self
+            .pipeline
+            .extract(
+                move || match page::read_page(resp, &link, rules.as_deref(), captured) {
+                    Ok(p) => page::assemble(vec![p], keep_raw),
+                    Err(unusable) => unusable,
+                },
+            )
+            .await?;
+        match result {
+            PageResult::Extracted { content, keys } => Ok(ItemWrite {
+                guid: content.url.clone(),
+                link: content.url.clone(),
+                keys,
+                published: content.published,
+                revision: content.published,
+                content: Some(*content),
+            }),
+            PageResult::Unusable { reason, .. } => Err(reason),
+        }
+    }
+
+    /// Writes items in one transaction as seen by `feed_id` at `now`, through the same
+    /// writer and dedup decision as a poll's batches.
+    pub async fn write_items(
+        &self,
+        feed_id: i64,
+        now: DateTime<Utc>,
+        items: Vec<ItemWrite>,
+    ) -> Result<Vec<ItemOutcome>, StoreError> {
+        let work = Work {
+            items,
+            ..Work::default()
+        };
+        self.db(move |s| s.apply_batch(feed_id, now, &work)).await
     }
 
     /// The article's text as it is now, for an item the publisher revised.
@@ -594,6 +771,7 @@ impl Ingest {
             let Ok(url) = Url::parse(&p.url) else {
                 continue;
             };
+            let place = self.place(batch, report).await?;
             let result = match self.unless_stopped(self.page(feed, &url, now)).await {
                 Ok(PageResult::Extracted { content, keys }) => {
                     report.recovered += 1;
@@ -609,6 +787,7 @@ impl Ingest {
                 article_id: p.article_id,
                 result,
             });
+            batch.places.extend(place);
             self.flush_if_due(batch, report).await?;
         }
         Ok(())
@@ -623,8 +802,24 @@ impl Ingest {
         let work = std::mem::take(&mut batch.work);
         let (feed_id, now) = (batch.feed_id, batch.now);
         let outcomes = self.db(move |s| s.apply_batch(feed_id, now, &work)).await?;
+        // Committed: their places go to pages still waiting.
+        batch.places.clear();
         self.count(&outcomes, report);
         Ok(())
+    }
+
+    /// A place in the page budget for a page fetched on its own (a revision, a retry).
+    /// When none is free the batch is written first, so that polls whose batches hold
+    /// every place do not wait on each other until their batches fall due.
+    async fn place(
+        &self,
+        batch: &mut Batch,
+        report: &mut FeedReport,
+    ) -> Result<Option<OwnedSemaphorePermit>, PollError> {
+        if self.pipeline.starved() {
+            self.flush(batch, report).await?;
+        }
+        self.unless_stopped(self.pipeline.place()).await
     }
 
     /// Writes the batch if it is big enough or old enough.
@@ -633,10 +828,12 @@ impl Ingest {
         batch: &mut Batch,
         report: &mut FeedReport,
     ) -> Result<(), PollError> {
-        if batch
-            .due_at()
-            .is_some_and(|at| batch.work.len() >= BATCH_PAGES || at <= tokio::time::Instant::now())
-        {
+        // Pages waiting for a place are served sooner by a smaller commit than by waiting.
+        if batch.due_at().is_some_and(|at| {
+            batch.work.len() >= BATCH_PAGES
+                || at <= tokio::time::Instant::now()
+                || self.pipeline.starved()
+        }) {
             self.flush(batch, report).await?;
         }
         Ok(())
@@ -738,7 +935,8 @@ impl Ingest {
             }
         }
         let keep_raw = self.config.archive.keep_raw_html;
-        tokio::task::spawn_blocking(move || page::assemble(pages, keep_raw))
+        self.pipeline
+            .extract(move || page::assemble(pages, keep_raw))
             .await
             .unwrap_or_else(|e| PageResult::Unusable {
                 reason: format!("extraction failed: {e}"),
@@ -759,16 +957,15 @@ impl Ingest {
             Ok(Fetched::Body(resp)) => {
                 let rules = feed.extract.clone();
                 let link = link.clone();
-                tokio::task::spawn_blocking(move || {
-                    page::read_page(*resp, &link, rules.as_deref(), now)
-                })
-                .await
-                .unwrap_or_else(|e| {
-                    Err(PageResult::Unusable {
-                        reason: format!("extraction failed: {e}"),
-                        retry: false,
+                self.pipeline
+                    .extract(move || page::read_page(*resp, &link, rules.as_deref(), now))
+                    .await
+                    .unwrap_or_else(|e| {
+                        Err(PageResult::Unusable {
+                            reason: format!("extraction failed: {e}"),
+                            retry: false,
+                        })
                     })
-                })
             }
             Ok(Fetched::NotModified) => Err(PageResult::Unusable {
                 reason: format!("{link} answered 304 to an unconditional request"),
@@ -818,7 +1015,7 @@ enum Plan {
 struct Plans {
     slots: Vec<Option<(FeedItem, Plan)>>,
     /// Pages fetched and not yet written, by item.
-    pages: HashMap<usize, PageResult>,
+    pages: HashMap<usize, InHand>,
     /// The first item not yet written.
     next: usize,
 }
@@ -861,7 +1058,7 @@ impl Plans {
     fn take(
         &mut self,
         i: usize,
-        page: Option<PageResult>,
+        page: Option<InHand>,
         feed: &FeedConfig,
         report: &mut FeedReport,
         batch: &mut Batch,
@@ -869,6 +1066,10 @@ impl Plans {
         let Some((item, plan)) = self.slots.get_mut(i).and_then(Option::take) else {
             return;
         };
+        let page = page.map(|p| {
+            batch.places.extend(p.place);
+            p.result
+        });
         let link = item
             .link
             .as_ref()
@@ -916,11 +1117,19 @@ impl Plans {
     }
 }
 
+/// A page's result, with its place in the budget until it is committed.
+struct InHand {
+    result: PageResult,
+    place: Option<OwnedSemaphorePermit>,
+}
+
 /// A poll's writes not yet committed.
 struct Batch {
     feed_id: i64,
     now: DateTime<Utc>,
     work: Work,
+    /// The budget places of the pages in `work`.
+    places: Vec<OwnedSemaphorePermit>,
     /// When the last batch was written (or the poll began).
     since: tokio::time::Instant,
 }
@@ -931,6 +1140,7 @@ impl Batch {
             feed_id,
             now,
             work: Work::default(),
+            places: Vec::new(),
             since: tokio::time::Instant::now(),
         }
     }
@@ -944,7 +1154,7 @@ impl Batch {
 /// What the page loop of a poll does next.
 enum Step {
     Stop,
-    Page(Option<(usize, PageResult)>),
+    Page(Option<(usize, InHand)>),
     Due,
 }
 

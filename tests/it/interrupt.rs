@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    Feed, Item, Route, Server, Workspace, int, pages, rss, send_signal, string, wait_until,
+    Feed, Item, Route, Server, Workspace, int, numbered_item, rss, send_signal, string, wait_until,
 };
 
 const PAGES: usize = 30;
@@ -15,35 +15,18 @@ const PAGES: usize = 30;
 /// One feed of [`PAGES`] articles whose pages each take `delay` to answer.
 fn slow_site(delay: Duration) -> (Server, Workspace) {
     let site = Server::start("127.0.0.1");
-    let mut items = Vec::new();
-    for n in 0..PAGES {
-        let title = format!("Kabar sela nomor {n:02}");
-        let path = format!("/berita/sela-{n:02}");
-        site.route(
-            &path,
-            Route::html(pages::article(
-                &title,
-                "2024-03-12T08:00:00+08:00",
-                "id",
-                &pages::story(
-                    "id",
-                    500 + n as u64,
-                    &[&format!("Arsipsela kabar{n:02} tercatat.")],
-                ),
-            ))
-            .delay(delay),
-        );
-        items.push(Item::new(
-            &title,
-            &site.url(&path),
-            &format!(
-                "Tue, 12 Mar 2024 {:02}:{:02}:00 +0800",
-                6 + n / 6,
-                (n % 6) * 10
-            ),
-            &format!("Kabar {n:02}."),
-        ));
-    }
+    let items: Vec<Item> = (0..PAGES)
+        .map(|n| {
+            numbered_item(
+                &site,
+                &format!("/berita/sela-{n:02}"),
+                &format!("Kabar sela nomor {n:02}"),
+                n,
+                &format!("Arsipsela kabar{n:02} tercatat."),
+                |r| r.delay(delay),
+            )
+        })
+        .collect();
     site.route("/feed.xml", Route::rss(rss("Sela", &site.base(), &items)));
     let ws = Workspace::with_feeds(&[Feed::new("kanal-sela", &site.url("/feed.xml"))]);
     (site, ws)

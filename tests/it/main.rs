@@ -39,3 +39,4 @@ mod search;
 mod search_id;
 mod status;
 mod stories;
+mod streaming;

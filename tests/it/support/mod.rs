@@ -61,3 +61,26 @@ pub fn wait_until(limit: std::time::Duration, mut check: impl FnMut() -> bool) -
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
+
+/// Item `n` of a numbered series: an Indonesian article titled `title` and found by `marker`,
+/// served at `path` on `site` (through `route`, e.g. to slow it down), and the feed item that
+/// links to it, dated `n` seconds into the day so that feed order is number order.
+pub fn numbered_item(
+    site: &Server,
+    path: &str,
+    title: &str,
+    n: usize,
+    marker: &str,
+    route: impl FnOnce(Route) -> Route,
+) -> Item {
+    let body = pages::story("id", 50_000 + n as u64, &[marker]);
+    let html = pages::article(title, "2024-03-12T08:00:00+08:00", "id", &body);
+    site.route(path, route(Route::html(html)));
+    let date = format!(
+        "Tue, 12 Mar 2024 {:02}:{:02}:{:02} +0800",
+        n / 3600,
+        n / 60 % 60,
+        n % 60
+    );
+    Item::new(title, &site.url(path), &date, &format!("Kabar {n}."))
+}
