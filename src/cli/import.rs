@@ -13,6 +13,7 @@ use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::SyncSender;
 
 use clap::Args;
 use tokio::sync::watch;
@@ -117,17 +118,43 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<u8> {
         read: Arc::new(AtomicU64::new(0)),
         shown: 0,
     };
-    let mut files_failed = 0;
-    for path in &args.files {
-        if *stopped.borrow() {
-            break;
-        }
-        if let Err(why) = run.file(path, &opts, &stopped) {
-            files_failed += 1;
-            eprintln!("warta: {why}");
+    // Reading and preparing records (parsing, extraction, stems, MinHash) runs on its own
+    // thread ahead of the writer, through a bounded channel: the two overlap, and memory
+    // stays bounded by the channel whatever the file size.
+    let (send, receive) = std::sync::mpsc::sync_channel::<Msg>(AHEAD);
+    let read = run.read.clone();
+    let files_failed = std::thread::scope(|s| -> Result<u64> {
+        let (opts, stopped) = (&opts, &stopped);
+        s.spawn(move || {
+            for path in &args.files {
+                if *stopped.borrow() {
+                    break;
+                }
+                if let Err(m) = read_file(path, opts, stopped, &read, &send)
+                    && send.send(m).is_err()
+                {
+                    break;
+                }
+            }
+        });
+        let mut files_failed = 0;
+        for msg in receive {
+            match msg {
+                Msg::Record(at, step) => run.step(at, step)?,
+                Msg::Broken(why) => {
+                    run.counts.records += 1;
+                    run.counts.failed += 1;
+                    eprintln!("warta: {why}");
+                }
+                Msg::Unreadable(why) => {
+                    files_failed += 1;
+                    eprintln!("warta: {why}");
+                }
+            }
         }
         run.flush()?;
-    }
+        Ok(files_failed)
+    })?;
     let c = run.counts;
     drop(bar);
     println!("{}", summary(&c));
@@ -143,69 +170,81 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<u8> {
     Ok(0)
 }
 
-impl Run<'_> {
-    /// Imports one file; `Err` says why the rest of it could not be read.
-    fn file(
-        &mut self,
-        path: &Path,
-        opts: &WarcOptions<'_>,
-        stopped: &watch::Receiver<bool>,
-    ) -> std::result::Result<(), String> {
-        let name = path.display();
-        let counter = Counting {
-            inner: std::fs::File::open(path).map_err(|e| format!("cannot read {name}: {e}"))?,
-            read: self.read.clone(),
-        };
-        let (mut stream, format) =
-            import::open(counter).map_err(|e| format!("cannot read {name}: {e}"))?;
-        match format {
-            None => Err(format!(
-                "{name} is neither a warta JSONL export nor a WARC file; `warta export --format jsonl` writes the one, web crawlers the other"
-            )),
-            Some(Format::Jsonl) => {
-                let mut line = Vec::new();
-                let mut n = 0u64;
-                while !*stopped.borrow() {
-                    line.clear();
-                    n += 1;
-                    match stream.read_until(b'\n', &mut line) {
-                        Ok(0) => return Ok(()),
-                        Ok(_) => {}
-                        Err(e) => return Err(format!("{name}:{n}: cannot read: {e}")),
-                    }
-                    let text = String::from_utf8_lossy(&line);
-                    if text.trim().is_empty() {
-                        continue;
-                    }
-                    self.step(format!("{name}:{n}"), import::jsonl_line(&text))
-                        .map_err(|e| e.to_string())?;
+/// What the reading thread hands the writer.
+enum Msg {
+    /// A record, named by file and line or byte offset, and what it comes to.
+    Record(String, Step),
+    /// A damaged record after which nothing more of its file can be read.
+    Broken(String),
+    /// A file that cannot be read at all.
+    Unreadable(String),
+}
+
+/// Records prepared ahead of the writer at most.
+const AHEAD: usize = 256;
+
+/// Reads one file into `send`; `Err` says why the rest of it could not be read. Returns
+/// early when the writer has stopped listening.
+fn read_file(
+    path: &Path,
+    opts: &WarcOptions<'_>,
+    stopped: &watch::Receiver<bool>,
+    read: &Arc<AtomicU64>,
+    send: &SyncSender<Msg>,
+) -> std::result::Result<(), Msg> {
+    let name = path.display();
+    let unreadable = |e: std::io::Error| Msg::Unreadable(format!("cannot read {name}: {e}"));
+    let counter = Counting {
+        inner: std::fs::File::open(path).map_err(unreadable)?,
+        read: read.clone(),
+    };
+    let (mut stream, format) = import::open(counter).map_err(unreadable)?;
+    let record = |at: String, step: Step| send.send(Msg::Record(at, step)).is_ok();
+    match format {
+        None => Err(Msg::Unreadable(format!(
+            "{name} is neither a warta JSONL export nor a WARC file; `warta export --format jsonl` writes the one, web crawlers the other"
+        ))),
+        Some(Format::Jsonl) => {
+            let mut line = Vec::new();
+            let mut n = 0u64;
+            while !*stopped.borrow() {
+                line.clear();
+                n += 1;
+                match stream.read_until(b'\n', &mut line) {
+                    Ok(0) => return Ok(()),
+                    Ok(_) => {}
+                    Err(e) => return Err(Msg::Broken(format!("{name}:{n}: cannot read: {e}"))),
                 }
-                Ok(())
+                let text = String::from_utf8_lossy(&line);
+                if !text.trim().is_empty()
+                    && !record(format!("{name}:{n}"), import::jsonl_line(&text))
+                {
+                    return Ok(());
+                }
             }
-            Some(Format::Warc) => {
-                let mut reader = warc::Reader::new(stream, opts.max_body);
-                while !*stopped.borrow() {
-                    match reader.next_record() {
-                        Ok(Some(r)) => {
-                            let at = format!("{name} byte {}", r.offset);
-                            self.step(at, import::warc_record(r, opts))
-                                .map_err(|e| e.to_string())?;
-                        }
-                        Ok(None) => return Ok(()),
-                        Err(e) => {
-                            // The damaged record counts as failed; nothing after it can be
-                            // found again in the stream.
-                            self.counts.records += 1;
-                            self.counts.failed += 1;
-                            return Err(format!("{name}: {e}"));
+            Ok(())
+        }
+        Some(Format::Warc) => {
+            let mut reader = warc::Reader::new(stream, opts.max_body);
+            while !*stopped.borrow() {
+                match reader.next_record() {
+                    Ok(Some(r)) => {
+                        let at = format!("{name} byte {}", r.offset);
+                        if !record(at, import::warc_record(r, opts)) {
+                            return Ok(());
                         }
                     }
+                    Ok(None) => return Ok(()),
+                    // Nothing after a damaged record can be found again in the stream.
+                    Err(e) => return Err(Msg::Broken(format!("{name}: {e}"))),
                 }
-                Ok(())
             }
+            Ok(())
         }
     }
+}
 
+impl Run<'_> {
     fn step(&mut self, at: String, step: Step) -> Result<()> {
         self.counts.records += 1;
         match step {

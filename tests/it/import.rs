@@ -448,3 +448,57 @@ fn warta_own_warc_export_imports_as_pages() {
     // The two copies of the market story are one story here too.
     assert_eq!(int(&hits[0], "story"), int(&hits[1], "story"));
 }
+
+#[test]
+fn ctrl_c_keeps_what_was_written_and_a_rerun_takes_up_the_rest() {
+    const N: i64 = 10_000;
+    let ws = bare();
+    let mut lines = String::new();
+    for i in 0..N {
+        let body = pages::filler("id", i as u64, 2, 40).join("\n\n");
+        let line = serde_json::json!({
+            "id": i + 1, "title": format!("Berita nomor {i}"),
+            "url": format!("https://kaltim.example/berita/{i}"), "feed": "kaltim",
+            "published": "2024-11-20T10:15:00+08:00", "fetched": "2024-11-20T02:20:00+00:00",
+            "language": "id", "author": null, "body": body,
+        });
+        lines.push_str(&line.to_string());
+        lines.push('\n');
+    }
+    ws.write("big.jsonl", lines.as_bytes());
+    let articles = || {
+        let run = ws.run(&["stats", "--format", "json"]);
+        if run.code == Some(0) {
+            int(&run.json(), "articles")
+        } else {
+            0
+        }
+    };
+    let mut import = ws.spawn(&["import", "big.jsonl"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while articles() == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    crate::support::send_signal(import.pid(), "INT");
+    let status = import.wait(std::time::Duration::from_secs(30));
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(1),
+        "{}",
+        import.stderr()
+    );
+    assert!(import.stderr().contains("stopped"), "{}", import.stderr());
+    let kept = articles();
+    assert!(kept > 0 && kept < N, "kept {kept}\n{}", import.stdout());
+
+    let rest = ws.run(&["import", "big.jsonl"]);
+    rest.ok();
+    // "10,000 records: 7,424 new, 2,576 duplicate, …": the counts, without their commas.
+    let counts: Vec<i64> = rest
+        .stdout
+        .split([' ', ':'])
+        .filter_map(|w| w.replace(',', "").parse().ok())
+        .collect();
+    assert_eq!(counts[..3], [N, N - kept, kept], "kept {kept}: {rest:?}");
+    assert_eq!(articles(), N);
+}
