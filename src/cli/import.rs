@@ -93,7 +93,7 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<u8> {
         "import",
         config.as_ref().map(|c| c.file.as_path()),
     )?;
-    let mut store = Store::open(&db)?;
+    let mut store = Store::open(&db)?.for_import()?;
     if let Some(c) = &config {
         store.sync_feeds(&c.feeds)?;
     }
