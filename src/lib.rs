@@ -27,6 +27,7 @@ pub mod text;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
+pub mod import;
 pub mod ingest;
 pub mod lock;
 pub mod schedule;

@@ -130,7 +130,7 @@ fn page_counter(progress: &Progress) -> crate::ingest::Observer {
 }
 
 /// Waits for SIGINT or SIGTERM and asks the pass to stop; a second one quits at once.
-async fn stop_on_signals(stop: watch::Sender<bool>) {
+pub(super) async fn stop_on_signals(stop: watch::Sender<bool>) {
     let mut terminate = match tokio::signal::unix::signal(
         tokio::signal::unix::SignalKind::terminate(),
     ) {

@@ -7,6 +7,7 @@ mod export;
 mod extract;
 mod feeds_io;
 mod fetch;
+mod import;
 mod info;
 mod maintenance;
 mod progress;
@@ -95,6 +96,11 @@ enum Command {
         #[command(subcommand)]
         action: Option<feeds_io::FeedsAction>,
     },
+    /// Load articles from warta JSONL exports and WARC files, without polling.
+    #[command(
+        after_help = "Examples:\n  warta import archive.jsonl                  a `warta export --format jsonl` file\n  warta import CC-NEWS-*.warc.gz              crawled pages: extracted, deduplicated\n  warta import --feed kaltim-crawl pages.warc  WARC pages under this feed name\n  warta -v import archive.jsonl.gz            one log line per record\n\nA re-run skips what is stored; Ctrl-C keeps every article already written."
+    )]
+    Import(import::ImportArgs),
     /// Add the feeds of an OPML file to the config file, keeping its comments and layout.
     ImportOpml(feeds_io::ImportArgs),
     /// Write the configured feeds as an OPML 2.0 subscription list.
@@ -310,6 +316,7 @@ fn run(cli: Cli) -> Result<u8> {
             action: Some(action),
             ..
         } => feeds_io::feeds_action(&ctx, &action),
+        Command::Import(args) => import::run(&ctx, &args),
         Command::ImportOpml(args) => feeds_io::import(&ctx, &args),
         Command::ExportOpml(args) => feeds_io::export(&ctx, &args),
         Command::Stats { format } => info::stats(&ctx, format),

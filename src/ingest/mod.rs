@@ -39,7 +39,9 @@ use crate::store::{
     ItemOutcome, ItemWrite, PollWrite, RetryWrite, RevisionWrite, Store, StoreError, Timing, Work,
 };
 
-pub use page::{PageFetch, PageResult, feed_text_content};
+pub use page::{
+    PageFetch, PageResult, assemble, body_fingerprint, feed_text_content, read_page, with_stems,
+};
 
 /// Everything a poll needs, shared by all polls of a run.
 pub struct Ingest {

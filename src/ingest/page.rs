@@ -171,7 +171,7 @@ pub fn assemble(mut pages: Vec<PageFetch>, keep_raw: bool) -> PageResult {
 }
 
 /// Fills the stemmed index column for Indonesian text (see `stem::index_stems_id`).
-fn with_stems(mut c: Content) -> Content {
+pub fn with_stems(mut c: Content) -> Content {
     c.stems = crate::stem::article_stems(c.language.as_deref(), &c.title, &c.body);
     c
 }
@@ -243,7 +243,7 @@ pub fn feed_text_content(item: &FeedItem, feed: &FeedConfig, reason: &str, retry
     })
 }
 
-fn body_fingerprint(body: &str, url: &Url) -> String {
+pub fn body_fingerprint(body: &str, url: &Url) -> String {
     if word_count(body) >= MIN_FINGERPRINT_WORDS {
         dedup::fingerprint(body)
     } else {

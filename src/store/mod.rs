@@ -19,6 +19,7 @@
 
 mod export;
 mod feeds;
+mod import;
 mod maintenance;
 mod names;
 mod open;
@@ -37,6 +38,7 @@ use rusqlite::Connection;
 
 pub use export::{ExportArticle, ExportCounts, ExportFilter, ExportPage, Extraction, Place};
 pub use feeds::FeedState;
+pub use import::{ImportPlace, ImportWrite};
 pub use maintenance::{
     BackupReport, FULL_FREE, FeedHealth, Gauges, Inspection, VacuumReport, archive_bytes, backup,
     free_bytes, gauges, inspect, known_schema_version, remove_partial, vacuum,

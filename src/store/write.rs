@@ -284,7 +284,7 @@ fn write_work(
     Ok(outcomes)
 }
 
-fn write_item(
+pub(super) fn write_item(
     tx: &Transaction<'_>,
     feed_id: i64,
     now: &str,
@@ -402,7 +402,7 @@ fn add_bands(tx: &Transaction<'_>, article: i64, sig: &Signature) -> rusqlite::R
 
 /// Records that `article` was seen as this feed's item: the item identity, its URL keys,
 /// and the copy (place and time, and why it counts as this article or story).
-fn add_place(
+pub(super) fn add_place(
     tx: &Transaction<'_>,
     article: i64,
     feed_id: i64,

@@ -17,6 +17,7 @@ const COMMANDS: &[&[&str]] = &[
     &["show"],
     &["feeds"],
     &["feeds", "add"],
+    &["import"],
     &["import-opml"],
     &["export-opml"],
     &["stats"],

@@ -26,6 +26,7 @@ mod export;
 mod extract;
 mod faults;
 mod files;
+mod import;
 mod fixtures;
 mod health;
 mod lock;
