@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::vocab::Tally;
 use super::write::{ItemOutcome, ItemWrite, add_place, write_item};
 use super::{Store, StoreError, stories};
 use crate::model::{ArticleId, rfc3339};
@@ -65,18 +66,24 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(err)?;
         let mut outcomes = Vec::with_capacity(batch.len());
+        let mut words = Tally::default();
         for w in batch {
-            outcomes.push(import_one(&tx, w).map_err(err)?);
+            outcomes.push(import_one(&tx, w, &mut words).map_err(err)?);
         }
+        words.write(&tx).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(outcomes)
     }
 }
 
-fn import_one(tx: &Transaction<'_>, w: &ImportWrite) -> rusqlite::Result<ItemOutcome> {
+fn import_one(
+    tx: &Transaction<'_>,
+    w: &ImportWrite,
+    words: &mut Tally,
+) -> rusqlite::Result<ItemOutcome> {
     let feed_id = feed_id(tx, &w.feed)?;
     let now = rfc3339(&w.seen);
-    let outcome = write_item(tx, feed_id, &now, w.seen, &w.item)?;
+    let outcome = write_item(tx, feed_id, &now, w.seen, &w.item, words)?;
     let article = match outcome {
         ItemOutcome::New(ArticleId(id)) => {
             join_story(tx, id, &w.story_keys)?;
