@@ -17,6 +17,7 @@
 //!
 //! SQL lives only in this module.
 
+mod bands;
 mod export;
 mod feeds;
 mod import;

@@ -129,6 +129,11 @@ pub(super) fn copy(src: &Path, dest: &Path) -> Result<Vec<TableSalvage>, StoreEr
         lost.push((table, copy_keyed_table(&from, &tx, table).map_err(err)?));
     }
     tx.execute_batch(REPAIR).map_err(err)?;
+    tx.execute(
+        "UPDATE story_bands_merged SET upto = ?1",
+        [merged_upto(&from, &tx).map_err(err)?],
+    )
+    .map_err(err)?;
     let report = lost
         .into_iter()
         .map(|(table, lost)| counted(&tx, table, lost))
@@ -162,6 +167,24 @@ const REPAIR: &str = "
     INSERT INTO vocab (term, docs) SELECT term, doc FROM temp.salvaged_words;
     DROP TABLE temp.salvaged_words;
 ";
+
+/// How far the copied `story_bands` is complete (`bands.rs`): the bands of later articles
+/// are derived from their signatures again. An archive from before the split had all its
+/// bands in the table; when the damaged file does not say, 0 derives them all again, which
+/// is slow on the first write but never misses one.
+fn merged_upto(from: &Connection, to: &Transaction) -> rusqlite::Result<i64> {
+    let version: i64 = from
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap_or(0);
+    if (1..4).contains(&version) {
+        return to.query_row("SELECT coalesce(max(id), 0) FROM articles", [], |r| {
+            r.get(0)
+        });
+    }
+    Ok(from
+        .query_row("SELECT upto FROM story_bands_merged", [], |r| r.get(0))
+        .unwrap_or(0))
+}
 
 fn counted(tx: &Transaction, table: &'static str, lost: Lost) -> rusqlite::Result<TableSalvage> {
     let copied: i64 = tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;

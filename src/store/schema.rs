@@ -185,4 +185,15 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT INTO vocab (term, docs) SELECT term, doc FROM temp.articles_fts_rows;
     DROP TABLE temp.articles_fts_rows;
     "#,
+    // 4: `story_bands` holds the bands of the articles up to `upto`; those of later
+    // articles are derived from their `minhash` by the writer and merged in key order in
+    // large steps (`bands.rs`), so that writing the index stays sequential. An archive
+    // that predates it has every band in `story_bands` already.
+    r#"
+    CREATE TABLE story_bands_merged (
+        id INTEGER PRIMARY KEY CHECK (id = 0),
+        upto INTEGER NOT NULL
+    );
+    INSERT INTO story_bands_merged (id, upto) SELECT 0, coalesce(max(id), 0) FROM articles;
+    "#,
 ];

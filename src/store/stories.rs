@@ -1,7 +1,7 @@
 //! Stories: which articles tell the same story, decided inside the writing transaction.
 //!
 //! A new article joins every story that holds a near duplicate of it (candidates from the
-//! `story_bands` LSH index, confirmed by `dedup::minhash::same_story`). When it is a near
+//! LSH band index (`bands.rs`), confirmed by `dedup::minhash::same_story`). When it is a near
 //! duplicate of articles in several stories, it bridges them: they are merged into the
 //! oldest, and the merge is recorded. Stories are therefore the connected components of
 //! the "same story" relation, whatever order the articles arrived in.
@@ -12,6 +12,7 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::bands;
 use crate::dedup::minhash::{self, Signature};
 
 /// How a new article found its story.
@@ -25,7 +26,6 @@ pub(super) struct Placement {
 /// Candidates examined at most: unrelated articles rarely share a band, so a band with
 /// more members than this is boilerplate shared by a template.
 const MAX_CANDIDATES: usize = 200;
-const PER_BAND: i64 = 64;
 
 /// A copy this much longer than the earliest one represents the story instead: a one-line
 /// teaser published first should not stand for the full report that followed.
@@ -64,13 +64,9 @@ pub(super) fn place(
 /// similarity (the larger of Jaccard and containment).
 fn matching_stories(tx: &Transaction<'_>, sig: &Signature) -> rusqlite::Result<Vec<(i64, f64)>> {
     let mut candidates: Vec<i64> = Vec::new();
-    let mut by_band = tx.prepare_cached(
-        "SELECT article_id FROM story_bands WHERE band = ?1 ORDER BY article_id LIMIT ?2",
-    )?;
+    bands::sync(tx)?;
     for band in sig.bands() {
-        for id in by_band.query_map(params![band, PER_BAND], |r| r.get::<_, i64>(0))? {
-            candidates.push(id?);
-        }
+        candidates.extend(bands::members(tx, band)?);
         if candidates.len() >= MAX_CANDIDATES {
             break;
         }
@@ -140,7 +136,8 @@ fn merge(
 /// Recomputes which article represents `story`.
 pub(super) fn refresh_representative(tx: &Transaction<'_>, story: i64) -> rusqlite::Result<()> {
     let mut stmt = tx.prepare_cached(
-        "SELECT id, published_ts, length(body) FROM articles WHERE story_id = ?1 ORDER BY id",
+        // `+?1`: see `bands::members` (a re-prepare for every story otherwise).
+        "SELECT id, published_ts, length(body) FROM articles WHERE story_id = +?1 ORDER BY id",
     )?;
     let rows: Vec<(i64, Option<i64>, i64)> = stmt
         .query_map([story], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?

@@ -355,14 +355,14 @@ fn request(fts: &str) -> SearchRequest {
 }
 
 /// A paragraph of 50 words that occur nowhere else.
-fn para(n: usize) -> String {
+pub(super) fn para(n: usize) -> String {
     (0..50)
         .map(|i| format!("p{n}w{i}"))
         .collect::<Vec<_>>()
         .join(" ")
 }
 
-fn body(paras: &[usize]) -> String {
+pub(super) fn body(paras: &[usize]) -> String {
     paras
         .iter()
         .map(|&p| para(p))
@@ -759,7 +759,10 @@ fn prefixes_expand_to_their_most_frequent_words() {
     // An archive from before the word counts gets them from its index on open.
     store
         .conn
-        .execute_batch("DELETE FROM vocab; DROP TABLE vocab; PRAGMA user_version = 2;")
+        .execute_batch(
+            "DELETE FROM vocab; DROP TABLE vocab; DROP TABLE story_bands_merged;
+             PRAGMA user_version = 2;",
+        )
         .unwrap();
     let path = store.path().to_path_buf();
     drop(store);

@@ -8,7 +8,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::vocab::Tally;
-use super::{Store, StoreError, feeds, stories};
+use super::{Store, StoreError, bands, feeds, stories};
 use crate::dedup::minhash::Signature;
 use crate::fetch::Validators;
 use crate::model::{ArticleId, rfc3339};
@@ -313,7 +313,7 @@ pub(super) fn write_item(
         && let Some(c) = &item.content
     {
         existing = tx
-            .prepare_cached("SELECT id FROM articles WHERE fingerprint = ?1 ORDER BY id LIMIT 1")?
+            .prepare_cached("SELECT id FROM articles WHERE fingerprint = +?1 ORDER BY id LIMIT 1")?
             .query_row([&c.fingerprint], |r| r.get::<_, i64>(0))
             .optional()?
             .map(|a| (a, "same-body"));
@@ -374,9 +374,7 @@ pub(super) fn write_item(
     )?;
     let article = tx.last_insert_rowid();
     words.note(&[&c.title, &c.body, &c.stems]);
-    if let Some(sig) = &c.signature {
-        add_bands(tx, article, sig)?;
-    }
+    // Its bands are indexed from its stored `minhash` by the next placement (`bands.rs`).
     store_pages(tx, article, now, &c.raw_pages)?;
     add_place(
         tx,
@@ -391,13 +389,9 @@ pub(super) fn write_item(
     Ok(ItemOutcome::New(ArticleId(article)))
 }
 
+/// Indexes the new signature of an article already archived.
 fn add_bands(tx: &Transaction<'_>, article: i64, sig: &Signature) -> rusqlite::Result<()> {
-    let mut stmt =
-        tx.prepare_cached("INSERT OR IGNORE INTO story_bands (band, article_id) VALUES (?1, ?2)")?;
-    for band in sig.bands() {
-        stmt.execute(params![band, article])?;
-    }
-    Ok(())
+    bands::add(tx, article, &sig.bands())
 }
 
 /// Records that `article` was seen as this feed's item: the item identity, its URL keys,
@@ -499,6 +493,7 @@ fn write_revision(
          SELECT id, version, title, body, body_html, fetched FROM articles WHERE id = ?1",
         [id],
     )?;
+    bands::keep(tx, id)?;
     tx.execute(
         "UPDATE articles SET version = version + 1, title = ?2, body = ?3, body_html = ?4,
              fingerprint = ?5, minhash = ?6, shingles = ?7, fetched = ?8,
@@ -565,6 +560,7 @@ fn write_retry(
     let id = retry.article_id.0;
     match &retry.result {
         Ok((keys, c)) => {
+            bands::keep(tx, id)?;
             tx.execute(
                 "UPDATE articles SET url = ?2, title = ?3, author = coalesce(?4, author),
                      published = coalesce(?5, published), published_ts = coalesce(?6, published_ts),
@@ -732,6 +728,7 @@ impl Store {
             .map_err(|e| super::sql_err(&path, e))?;
         let mut words = Tally::default();
         for r in batch {
+            bands::keep(&tx, r.article_id).map_err(|e| super::sql_err(&path, e))?;
             tx.execute(
                 "UPDATE articles SET body = ?2, body_html = ?3, fingerprint = ?4,
                      author = coalesce(author, ?5), language = coalesce(language, ?6),
