@@ -30,8 +30,11 @@
 //! A class stops early after 60 s and says how many queries it ran.
 //!
 //! Usage: `cargo run --release --example search_scale -- [--articles 1000000]
-//! [--dir DIR] [--seed 6]`. The archive is DIR/search-scale-N.db (default DIR: the
-//! system's temporary folder); an existing one is reused, queries only.
+//! [--dir DIR] [--seed 6] [--step K]`. The archive is DIR/search-scale-N.db (default DIR:
+//! the system's temporary folder); an existing one is reused, queries only. `--step K`
+//! writes at most K more articles (whole windows) and stops, so that a long build can run
+//! in parts between other work on a shared machine; each run goes on from where the last
+//! stopped (`search-scale-N.progress` beside the archive) and the last runs the queries.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -88,6 +91,7 @@ fn run() -> Result<(), String> {
     let mut n = 1_000_000usize;
     let mut dir = std::env::temp_dir();
     let mut seed = 6u64;
+    let mut step: Option<usize> = None;
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match a.as_str() {
@@ -97,6 +101,13 @@ fn run() -> Result<(), String> {
                     .map_err(|e| format!("--articles: {e}"))?
             }
             "--dir" => dir = PathBuf::from(value("--dir")?),
+            "--step" => {
+                step = Some(
+                    value("--step")?
+                        .parse()
+                        .map_err(|e| format!("--step: {e}"))?,
+                )
+            }
             "--seed" => {
                 seed = value("--seed")?
                     .parse()
@@ -116,11 +127,27 @@ fn run() -> Result<(), String> {
     );
     let db = dir.join(format!("search-scale-{n}.db"));
     let config = Config::parse(&feeds_toml(), &dir.join("feeds.toml")).map_err(|e| e.0)?;
-    let fresh = !db.exists();
+    let progress = dir.join(format!("search-scale-{n}.progress"));
+    let built: Option<usize> = if db.exists() {
+        std::fs::read_to_string(&progress)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+    } else {
+        Some(0)
+    };
     let mut store = Store::open(&db).map_err(|e| e.to_string())?;
     let ids = store.sync_feeds(&config.feeds).map_err(|e| e.to_string())?;
-    if fresh {
-        build(&mut store, &gen_, &ids)?;
+    if let Some(from) = built {
+        let step = step.map_or(n, |s| s.div_ceil(WINDOW).max(1) * WINDOW);
+        let upto = (from + step).min(n);
+        std::fs::write(&progress, from.to_string()).map_err(|e| e.to_string())?;
+        build(&mut store, &gen_, &ids, from, upto)?;
+        if upto < n {
+            std::fs::write(&progress, upto.to_string()).map_err(|e| e.to_string())?;
+            println!("built {upto} of {n} articles: run again to go on");
+            return Ok(());
+        }
+        std::fs::remove_file(&progress).map_err(|e| e.to_string())?;
     } else {
         println!(
             "{} exists: reusing it (delete it to build again)",
@@ -134,15 +161,21 @@ fn run() -> Result<(), String> {
 }
 
 /// Writes the archive and prints the ingest rates.
-fn build(store: &mut Store, g: &std::sync::Arc<Generator>, feed_ids: &[i64]) -> Result<(), String> {
+fn build(
+    store: &mut Store,
+    g: &std::sync::Arc<Generator>,
+    feed_ids: &[i64],
+    from: usize,
+    upto: usize,
+) -> Result<(), String> {
     let (tx, rx) = mpsc::sync_channel::<(Vec<PollWrite>, usize, usize)>(1);
     let producer = {
         let g = std::sync::Arc::clone(g);
         let feed_ids = feed_ids.to_vec();
         std::thread::spawn(move || {
-            let mut start = 0;
-            while start < g.n {
-                let end = (start + WINDOW).min(g.n);
+            let mut start = from;
+            while start < upto {
+                let end = (start + WINDOW).min(upto);
                 let mut text_bytes = 0;
                 let polls = g.window(start, end, &feed_ids, &mut text_bytes);
                 if tx.send((polls, end - start, text_bytes)).is_err() {
@@ -165,10 +198,11 @@ fn build(store: &mut Store, g: &std::sync::Arc<Generator>, feed_ids: &[i64]) -> 
         done += count;
         text_bytes += bytes;
         polls_written += polls.len();
-        if last_report.elapsed() > Duration::from_secs(30) || done == g.n {
+        if last_report.elapsed() > Duration::from_secs(30) || from + done == upto {
             last_report = Instant::now();
             println!(
-                "  {done:>9} articles, {:>6.0} s, {:>5.0} articles/s writing, {:>5.0} overall",
+                "  {:>9} articles, {:>6.0} s, {:>5.0} articles/s writing, {:>5.0} overall",
+                from + done,
                 began.elapsed().as_secs_f64(),
                 done as f64 / writing.as_secs_f64(),
                 done as f64 / began.elapsed().as_secs_f64()
