@@ -9,6 +9,19 @@
 
 use encoding_rs::{Encoding, UTF_8};
 
+/// [`decode_html`] of a body that is no longer needed as bytes: a UTF-8 page (nearly all
+/// of them) becomes the text without a copy, sparing a second page-sized buffer per page.
+pub fn decode_html_owned(bytes: Vec<u8>, http_charset: Option<&str>) -> String {
+    if pick_encoding(&bytes, http_charset) == UTF_8 && Encoding::for_bom(&bytes).is_none() {
+        match String::from_utf8(bytes) {
+            Ok(text) => return text,
+            // Cut inside a character (max_body): the valid prefix, as decode_html gives it.
+            Err(e) => return decode_html(e.as_bytes(), http_charset),
+        }
+    }
+    decode_html(&bytes, http_charset)
+}
+
 pub fn decode_html(bytes: &[u8], http_charset: Option<&str>) -> String {
     let encoding = pick_encoding(bytes, http_charset);
     if encoding == UTF_8
@@ -138,6 +151,7 @@ mod tests {
         let cut = &page[..page.len() - 1];
         for declared in [None, Some("utf-8"), Some("iso-8859-1")] {
             let text = decode_html(cut, declared);
+            assert_eq!(decode_html_owned(cut.to_vec(), declared), text);
             assert!(
                 text.contains("Café Müller di Köln — berita "),
                 "{declared:?}: {text}"
@@ -147,9 +161,27 @@ mod tests {
     }
 
     #[test]
+    fn owned_decoding_gives_the_same_text() {
+        let cases: [(&[u8], Option<&str>); 4] = [
+            ("<p>Bupati — Sangatta</p>".as_bytes(), None),
+            ("<p>Bupati — Sangatta</p>".as_bytes(), Some("iso-8859-1")),
+            (b"<p>Caf\xe9 \x96 M\xfcnchen</p>", Some("windows-1252")),
+            (b"<p>Le caf\xe9 est tr\xe8s bon, d\xe9j\xe0 vu.</p>", None),
+        ];
+        for (bytes, declared) in cases {
+            assert_eq!(
+                decode_html_owned(bytes.to_vec(), declared),
+                decode_html(bytes, declared),
+                "{declared:?}"
+            );
+        }
+    }
+
+    #[test]
     fn bom_wins() {
         let mut bytes = vec![0xEF, 0xBB, 0xBF];
         bytes.extend_from_slice("<p>é</p>".as_bytes());
         assert_eq!(decode_html(&bytes, Some("windows-1252")), "<p>é</p>");
+        assert_eq!(decode_html_owned(bytes, Some("windows-1252")), "<p>é</p>");
     }
 }

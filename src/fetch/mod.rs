@@ -20,7 +20,7 @@ use url::Url;
 
 use crate::config::FetchConfig;
 pub use cause::{Cause, NetworkChange, NetworkWatch, network_down};
-pub use charset::decode_html;
+pub use charset::{decode_html, decode_html_owned};
 pub use stats::{FetchStats, LATENCY_BUCKETS, LatencySnapshot};
 
 /// What a request is for: robots.txt is consulted for pages only.

@@ -68,6 +68,10 @@ struct Pipeline {
     /// Extractions running at once: parsing is CPU work, and more threads than cores only
     /// add parsed documents in memory, not speed.
     extractors: Arc<Semaphore>,
+    /// The store's turn, awaited before a blocking thread is taken: polls waiting for the
+    /// writer then hold no thread (there were ~90 threads at once, contending for the
+    /// allocator's two arenas), and extraction never queues behind them on the pool.
+    store_turn: Arc<Semaphore>,
 }
 
 /// Pages held at once by a process: the requests in flight, the pages waiting for an
@@ -87,6 +91,7 @@ impl Pipeline {
         Pipeline {
             pages: Arc::new(Semaphore::new(page_budget(concurrency))),
             extractors: Arc::new(Semaphore::new(cores())),
+            store_turn: Arc::new(Semaphore::new(1)),
         }
     }
 
@@ -117,12 +122,15 @@ impl Pipeline {
 /// maps blocks on their own; page bodies (hundreds of KiB) received on one thread and freed
 /// on another then stay resident as fragments in every arena. Measured on `ingest_memory`:
 /// peak RSS 190 → 58 MiB for one 2,000-page feed, 573 → under 150 MiB for 200 feeds.
+/// With page-sized blocks mapped on their own, arenas hold only small blocks, so they can
+/// be as many as the threads that allocate (async workers, the writer, the extractors):
+/// two arenas for them cost a tenth of `warta fetch`'s CPU in lock waits and wake-ups.
 /// Called once at start, before any thread exists.
 pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets allocator parameters; called before other threads start.
     unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_ARENA_MAX, 8);
         libc::mallopt(libc::M_MMAP_THRESHOLD, 64 * 1024);
         libc::mallopt(libc::M_TRIM_THRESHOLD, 128 * 1024);
     }
@@ -316,6 +324,12 @@ impl Ingest {
         T: Send + 'static,
         F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
     {
+        let _turn = self
+            .pipeline
+            .store_turn
+            .acquire()
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?;
         let store = self.store.clone();
         match tokio::task::spawn_blocking(move || {
             let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());

@@ -73,7 +73,7 @@ pub fn read_page(
             retry: false,
         });
     }
-    let html = fetch::decode_html(&resp.body, resp.charset.as_deref());
+    let html = fetch::decode_html_owned(resp.body, resp.charset.as_deref());
     let found = crate::isolate::isolated(|| extract::extract(&html, Some(&resp.url), rules, now))
         .map_err(|panic| PageResult::Unusable {
         reason: format!("the extractor failed on {}: {panic}", resp.url),
