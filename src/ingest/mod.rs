@@ -136,19 +136,6 @@ pub fn tune_allocator() {
     }
 }
 
-/// A page that was fetched elsewhere (an import: a WARC record), ready for the same
-/// extract → dedup → write path as a polled page.
-pub struct Captured {
-    /// The page's address (for relative links, site rules, and as its GUID).
-    pub url: Url,
-    pub body: Vec<u8>,
-    /// The media type alone, lower-case (`text/html`), when known.
-    pub media_type: Option<String>,
-    pub charset: Option<String>,
-    /// When the page was captured: archived as first seen then.
-    pub captured: DateTime<Utc>,
-}
-
 /// Told of each page fetched and each batch of new articles written: what a progress bar
 /// shows.
 pub type Observer = Arc<dyn Fn(Event) + Send + Sync>;
@@ -671,71 +658,6 @@ impl Ingest {
                 }
             }
         }
-    }
-
-    /// A page fetched elsewhere (an import) made ready to write: extracted on the same
-    /// pool as polled pages, its URL as its GUID (so a re-run recognises what is stored).
-    /// `Err` says why the page gives no article.
-    pub async fn extract_captured(
-        &self,
-        page: Captured,
-        rules: Option<Arc<crate::extract::SiteRules>>,
-    ) -> Result<ItemWrite, String> {
-        let keep_raw = self.config.archive.keep_raw_html;
-        let Captured {
-            url,
-            body,
-            media_type,
-            charset,
-            captured,
-        } = page;
-        let link = url.clone();
-        let resp = crate::fetch::Response {
-            url,
-            status: 200,
-            media_type,
-            charset,
-            body,
-            truncated: false,
-            validators: Default::default(),
-            fresh_for: None,
-            moved_to: None,
-        };
-        let result = self
-            .pipeline
-            .extract(
-                move || match page::read_page(resp, &link, rules.as_deref(), captured) {
-                    Ok(p) => page::assemble(vec![p], keep_raw),
-                    Err(unusable) => unusable,
-                },
-            )
-            .await?;
-        match result {
-            PageResult::Extracted { content, keys } => Ok(ItemWrite {
-                guid: content.url.clone(),
-                link: content.url.clone(),
-                keys,
-                published: content.published,
-                revision: content.published,
-                content: Some(*content),
-            }),
-            PageResult::Unusable { reason, .. } => Err(reason),
-        }
-    }
-
-    /// Writes items in one transaction as seen by `feed_id` at `now`, through the same
-    /// writer and dedup decision as a poll's batches.
-    pub async fn write_items(
-        &self,
-        feed_id: i64,
-        now: DateTime<Utc>,
-        items: Vec<ItemWrite>,
-    ) -> Result<Vec<ItemOutcome>, StoreError> {
-        let work = Work {
-            items,
-            ..Work::default()
-        };
-        self.db(move |s| s.apply_batch(feed_id, now, &work)).await
     }
 
     /// The article's text as it is now, for an item the publisher revised.
