@@ -43,6 +43,11 @@ const RETRY: Duration = Duration::from_millis(50);
 /// The lock file of the archive at `db`: beside the real file when `db` is a symlink, so
 /// that two spellings of one archive meet at one lock.
 pub fn lock_path(db: &Path) -> PathBuf {
+    beside(db, ".lock")
+}
+
+/// The archive's name with `suffix`, beside the real file (as [`lock_path`]).
+pub fn beside(db: &Path, suffix: &str) -> PathBuf {
     let real = std::fs::canonicalize(db).unwrap_or_else(|_| match (db.parent(), db.file_name()) {
         (Some(dir), Some(name)) => std::fs::canonicalize(dir)
             .map(|d| d.join(name))
@@ -50,7 +55,7 @@ pub fn lock_path(db: &Path) -> PathBuf {
         _ => db.to_path_buf(),
     });
     let mut name = real.into_os_string();
-    name.push(".lock");
+    name.push(suffix);
     PathBuf::from(name)
 }
 

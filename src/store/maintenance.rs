@@ -57,6 +57,9 @@ fn open_existing(path: &Path, write: bool) -> Result<Connection, StoreError> {
             path: path.to_path_buf(),
         });
     }
+    if write {
+        super::clean::forget(path)?;
+    }
     Ok(conn)
 }
 

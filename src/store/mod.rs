@@ -18,6 +18,7 @@
 //! SQL lives only in this module.
 
 mod bands;
+mod clean;
 mod export;
 mod feeds;
 mod import;
@@ -145,6 +146,9 @@ const BUSY_WAIT: Duration = Duration::from_secs(30);
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// A writer's record of its clean close; after `conn` so that it is dropped (and
+    /// written) once the connection has closed.
+    clean: Option<clean::CleanClose>,
 }
 
 impl Store {
@@ -182,24 +186,26 @@ impl Store {
         let conn = Connection::open(path).map_err(|e| sql_err(path, e))?;
         conn.busy_timeout(open::BUSY_TIMEOUT)
             .map_err(|e| sql_err(path, e))?;
-        let stamped = match open::classify(&conn, path)? {
+        let (stamped, checked) = match open::classify(&conn, path)? {
             open::Kind::Empty if !create => {
                 return Err(StoreError::Empty {
                     path: path.to_path_buf(),
                 });
             }
-            open::Kind::Empty => false,
+            // A new archive: nothing in it to be damaged.
+            open::Kind::Empty => (false, Some(clean::now())),
             open::Kind::Warta { stamped } => {
                 open::check_version(&conn, path)?;
-                if check {
-                    open::quick_check(&conn, path)?;
-                }
-                stamped
+                (stamped, open::integrity(&conn, path, check)?)
             }
         };
+        // Before the first write, so that whatever happens from here on, the next writer
+        // does not take this file for one closed cleanly.
+        clean::forget(path)?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            clean: None,
         };
         store.configure()?;
         store.migrate()?;
@@ -210,6 +216,15 @@ impl Store {
                 .map_err(|e| store.err(e))?;
         }
         store.refresh_name_keys()?;
+        // Outside WAL mode SQLite leaves no file that shows another connection open, and a
+        // clean close could not be told from one with others still writing.
+        let mode: String = store
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .map_err(|e| store.err(e))?;
+        if mode.eq_ignore_ascii_case("wal") {
+            store.clean = checked.map(|c| clean::CleanClose::new(path, c));
+        }
         Ok(store)
     }
 
@@ -228,6 +243,7 @@ impl Store {
         let store = Store {
             conn,
             path: path.to_path_buf(),
+            clean: None,
         };
         if version == known && !store.keys_outdated() {
             return Ok(store);
@@ -253,6 +269,7 @@ impl Store {
         Ok(Store {
             conn: open::read_only(path)?,
             path: path.to_path_buf(),
+            clean: None,
         })
     }
 
@@ -335,11 +352,17 @@ fn sql_err(path: &Path, source: rusqlite::Error) -> StoreError {
         return StoreError::DiskFull { path, source };
     }
     match source.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotSqlite { path },
-        Some(rusqlite::ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
-            path,
-            problems: source.to_string(),
-        },
+        Some(rusqlite::ErrorCode::NotADatabase) => {
+            clean::note_damage(&path);
+            StoreError::NotSqlite { path }
+        }
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) => {
+            clean::note_damage(&path);
+            StoreError::Corrupt {
+                path,
+                problems: source.to_string(),
+            }
+        }
         _ => StoreError::Sqlite { path, source },
     }
 }

@@ -2,6 +2,7 @@
 //! nothing an operator types writes over it, another program's database or a damaged file is
 //! named for what it is, and a user who may only read the archive can still search it.
 
+use std::io::{Seek, SeekFrom, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,7 +15,7 @@ use crate::support::{Feed, Item, Route, Server, Workspace, config_text, int, pag
 const WARTA_ID: i32 = 0x5752_5441;
 
 /// A site whose feed carries `n` articles, each page extractable, each with its own words.
-fn site(n: usize) -> Server {
+pub(crate) fn site(n: usize) -> Server {
     let site = Server::start("127.0.0.1");
     let items: Vec<Item> = (0..n)
         .map(|i| {
@@ -42,7 +43,7 @@ fn site(n: usize) -> Server {
 }
 
 /// A workspace whose archive holds the `n` articles of `site`.
-fn archived(site: &Server, n: usize) -> Workspace {
+pub(crate) fn archived(site: &Server, n: usize) -> Workspace {
     let ws = Workspace::with_feeds(&[Feed::new("harian", &site.url("/feed.xml"))]);
     ws.fetch_ok();
     assert_eq!(int(&ws.stats(), "articles"), n as i64);
@@ -375,8 +376,8 @@ fn an_archive_the_user_may_only_read_is_searched_shown_counted_and_exported() {
 }
 
 /// Overwrites two leaf pages in the middle of the archive's `articles` table with garbage, as
-/// a failing disk or a stray write would.
-fn damage(db: &Path) {
+/// a failing disk or a stray write would: in place, so the file keeps its size and inode.
+pub(crate) fn damage(db: &Path) {
     let (page_size, leaves) = {
         let conn = rusqlite::Connection::open(db).expect("open the archive");
         let size: i64 = conn
@@ -397,12 +398,16 @@ fn damage(db: &Path) {
         .cycle()
         .take(page_size as usize)
         .collect();
-    let mut bytes = std::fs::read(db).expect("read the archive");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(db)
+        .expect("open the archive for writing");
     for page in &leaves[leaves.len() / 2..leaves.len() / 2 + 2] {
-        let start = (*page as usize - 1) * page_size as usize;
-        bytes[start..start + page_size as usize].copy_from_slice(&garbage);
+        let start = (*page as u64 - 1) * page_size as u64;
+        file.seek(SeekFrom::Start(start))
+            .and_then(|_| file.write_all(&garbage))
+            .expect("write the damaged archive");
     }
-    std::fs::write(db, bytes).expect("write the damaged archive");
 }
 
 #[test]

@@ -30,6 +30,7 @@ mod import;
 mod fixtures;
 mod health;
 mod lock;
+mod integrity;
 mod interrupt;
 mod opml;
 mod ops;
