@@ -1188,6 +1188,8 @@ pub enum SkipReason {
     Old,
     /// It lists categories, tags, authors or static pages, not articles.
     NotArticles,
+    /// Its `lastmod` has not moved since the source last read it.
+    Unchanged,
     /// More children than [`IndexBounds::max_children`]; the newer ones were chosen.
     OverCount,
 }
@@ -1213,13 +1215,17 @@ pub fn order_children(children: &mut [Child]) {
 }
 
 /// Chooses which children of an index read at `depth` (1 for the first index) to read:
-/// none beyond `bounds.max_depth`; not those that list no articles or (by `lastmod` or
-/// name) nothing newer than `horizon`; of the rest the newest `bounds.max_children`.
+/// none beyond `bounds.max_depth`; not those that list no articles, nor those whose
+/// `lastmod` (or name) says they hold nothing newer than `horizon`, nor those whose
+/// `lastmod` is no later than the one `last_read` gives (the child's `lastmod` when the
+/// source last read it); of the rest the newest `bounds.max_children`. A child without a
+/// `lastmod` cannot be judged unchanged here; conditional GET is what spares it.
 pub fn select_children(
     mut children: Vec<Child>,
     depth: usize,
     horizon: Option<DateTime<Utc>>,
     bounds: &IndexBounds,
+    last_read: impl Fn(&Url) -> Option<DateTime<FixedOffset>>,
 ) -> Choice {
     if depth > bounds.max_depth {
         let skipped = children
@@ -1238,10 +1244,16 @@ pub fn select_children(
     };
     for child in children {
         let old = horizon.is_some_and(|h| recency(&child).until().is_some_and(|d| d < h));
+        let unchanged = child
+            .lastmod
+            .zip(last_read(&child.url))
+            .is_some_and(|(now, then)| now <= then);
         let reason = if lists_no_articles(&child.url) {
             Some(SkipReason::NotArticles)
         } else if old {
             Some(SkipReason::Old)
+        } else if unchanged {
+            Some(SkipReason::Unchanged)
         } else if choice.chosen.len() >= bounds.max_children {
             Some(SkipReason::OverCount)
         } else {

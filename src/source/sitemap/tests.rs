@@ -112,6 +112,7 @@ fn yoast_children_are_chosen_newest_first_without_taxonomies_or_old_ones() {
         1,
         horizon,
         &IndexBounds::default(),
+        |_| None,
     );
     assert_eq!(files(&choice.chosen), ["post-sitemap4.xml"]);
     let skipped: Vec<(String, SkipReason)> = choice
@@ -131,7 +132,7 @@ fn yoast_children_are_chosen_newest_first_without_taxonomies_or_old_ones() {
         max_depth: 2,
         max_children: 2,
     };
-    let choice = select_children(children(entries.clone()), 1, None, &bounds);
+    let choice = select_children(children(entries.clone()), 1, None, &bounds, |_| None);
     assert_eq!(
         files(&choice.chosen),
         ["post-sitemap4.xml", "post-sitemap3.xml"]
@@ -143,7 +144,7 @@ fn yoast_children_are_chosen_newest_first_without_taxonomies_or_old_ones() {
     );
 
     // Deeper than the bounds, nothing is read.
-    let choice = select_children(children(entries), 3, None, &bounds);
+    let choice = select_children(children(entries), 3, None, &bounds, |_| None);
     assert!(choice.chosen.is_empty());
     assert!(
         choice
@@ -257,6 +258,30 @@ fn video_extension_is_read() {
 }
 
 #[test]
+fn a_child_whose_lastmod_has_not_moved_is_not_read_again() {
+    let (entries, _) = read_all(
+        fixture!("yoast-sitemap-index.xml"),
+        "https://kabarsamarinda.example/sitemap_index.xml",
+    );
+    let kids = children(entries);
+    let newest = kids[3].clone();
+    let seen_lastmod = newest.lastmod;
+    let seen = |u: &Url| (*u == newest.url).then_some(seen_lastmod).flatten();
+    let choice = select_children(kids.clone(), 1, None, &IndexBounds::default(), seen);
+    assert!(
+        choice
+            .skipped
+            .contains(&(newest.clone(), SkipReason::Unchanged))
+    );
+    assert_eq!(files(&choice.chosen)[0], "post-sitemap3.xml");
+    // Once its lastmod moves on, it is read again.
+    let earlier = parse_w3c_date("2024-11-19T00:00:00Z", now());
+    let seen = |u: &Url| (*u == newest.url).then_some(earlier).flatten();
+    let choice = select_children(kids, 1, None, &IndexBounds::default(), seen);
+    assert_eq!(files(&choice.chosen)[0], "post-sitemap4.xml");
+}
+
+#[test]
 fn wordpress_core_children_go_highest_number_first() {
     let (entries, summary) = read_all(
         fixture!("wp-sitemap.xml"),
@@ -268,6 +293,7 @@ fn wordpress_core_children_go_highest_number_first() {
         1,
         Some(utc("2024-11-13T12:00:00Z")),
         &IndexBounds::default(),
+        |_| None,
     );
     assert_eq!(
         files(&choice.chosen),
@@ -294,7 +320,7 @@ fn blogger_pages_keep_the_index_order() {
     );
     let kids = children(entries);
     assert_eq!(recency(&kids[0]), Recency::Unknown);
-    let choice = select_children(kids, 1, None, &IndexBounds::default());
+    let choice = select_children(kids, 1, None, &IndexBounds::default(), |_| None);
     assert_eq!(
         files(&choice.chosen),
         [
@@ -328,6 +354,7 @@ fn dated_names_order_children_and_old_ones_are_skipped() {
         1,
         Some(utc("2024-11-13T12:00:00Z")),
         &IndexBounds::default(),
+        |_| None,
     );
     assert_eq!(
         files(&choice.chosen),
@@ -984,4 +1011,54 @@ fn w3c_dates_and_the_broken_forms_sites_emit() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every fixture cut at every byte: never a panic, never more entries than the whole
+/// file, and a cut inside the root element is always reported.
+#[test]
+fn every_truncation_keeps_a_prefix_and_says_it_is_broken() {
+    #[rustfmt::skip]
+    let xml_fixtures: &[(&str, &[u8], &str)] = &[
+        ("yoast-sitemap-index.xml", fixture!("yoast-sitemap-index.xml"), "https://kabarsamarinda.example/"),
+        ("yoast-post-sitemap.xml", fixture!("yoast-post-sitemap.xml"), "https://kabarsamarinda.example/"),
+        ("google-news-sitemap.xml", fixture!("google-news-sitemap.xml"), "https://kutimpost.example/"),
+        ("video-sitemap.xml", fixture!("video-sitemap.xml"), "https://tvbalikpapan.example/"),
+        ("wp-sitemap.xml", fixture!("wp-sitemap.xml"), "https://beritaberau.example/"),
+        ("blogger-sitemap-page.xml", fixture!("blogger-sitemap-page.xml"), "https://infopaser.blogspot.example/"),
+        ("dated-sitemap-index.xml", fixture!("dated-sitemap-index.xml"), "https://portalbontang.example/"),
+        ("cms-broken.xml", fixture!("cms-broken.xml"), "https://ppu-news.example/"),
+    ];
+    for (name, bytes, at) in xml_fixtures {
+        let whole = read_all(bytes, at).0.len();
+        assert!(whole > 0, "{name}");
+        let root_end = ["</urlset>", "</sitemapindex>"]
+            .iter()
+            .filter_map(|end| bytes.windows(end.len()).position(|w| w == end.as_bytes()))
+            .map(|p| p + 1)
+            .min()
+            .unwrap();
+        for cut in 0..bytes.len() {
+            let (entries, summary) = read_all(&bytes[..cut], at);
+            assert!(
+                entries.len() <= whole,
+                "{name} cut at {cut}: {} entries",
+                entries.len()
+            );
+            if cut < root_end {
+                assert!(summary.error.is_some(), "{name} cut at {cut}: no error");
+            }
+        }
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_bytes_never_panic(tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+        let mut xml = b"<urlset><url><loc>https://a.example/1</loc><news:news><news:title>".to_vec();
+        xml.extend_from_slice(&tail);
+        let (entries, _) = read_all(&xml, "https://a.example/sitemap.xml");
+        proptest::prop_assert!(entries.len() <= 1 + tail.len());
+        let (_, _) = read_all(&tail, "https://a.example/sitemap.xml");
+        let (_, _) = read_all(&gzip(&tail)[..], "https://a.example/sitemap.xml");
+    }
 }
