@@ -17,6 +17,10 @@
 //!   tags are read through. What cannot be read through (a broken tail, a cut-off file)
 //!   stops the reading: the entries before it have been handed over, and
 //!   [`Summary::error`] says what broke at which byte of the (uncompressed) text.
+//! - **Encoding.** Sitemaps are UTF-8; a byte that is not part of valid UTF-8 is read as
+//!   Windows-1252 (Latin-1 included), so a file declared ISO-8859-1 or one stray legacy
+//!   byte costs a letter, not the rest of the file. Byte offsets in errors count the text
+//!   after that repair (the same as the input when it is valid UTF-8).
 //! - **gzip** is recognised by its magic bytes, whatever the name or the response headers
 //!   said, and both its compressed and its uncompressed size are bounded (gzip bombs).
 //! - **Scope.** A listed URL must be http(s) on the site's host, a subdomain of it, or a
@@ -248,13 +252,15 @@ pub struct Summary {
 }
 
 /// Why a sitemap could not be read to its end. Offsets count bytes of the uncompressed
-/// text.
+/// (and UTF-8-repaired) text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
     #[error("the sitemap is empty")]
     Empty,
     #[error("not a sitemap: its root element is <{root}>")]
     NotSitemap { root: String },
+    #[error("not a sitemap: it is not XML, and no line of it is a URL")]
+    NotText,
     #[error("the sitemap breaks off at byte {offset}: {message}")]
     Malformed { offset: u64, message: String },
     #[error("the sitemap is larger than {limit} bytes{}; the rest is not read", if *.compressed { " compressed" } else { "" })]
@@ -304,7 +310,11 @@ pub fn read<R: BufRead>(
     };
     summary.gzip = gzip;
     let mut meter = Meter {
-        inner: text,
+        inner: Box::new(Utf8Repair {
+            inner: text,
+            out: Vec::new(),
+            pos: 0,
+        }),
         consumed: 0,
         max: limits.max_bytes,
         mark: 0,
@@ -488,6 +498,101 @@ impl<R: BufRead> BufRead for Capped<R> {
     }
 }
 
+/// The text with every byte that is not part of valid UTF-8 read as Windows-1252 (which
+/// includes Latin-1): sitemaps declared ISO-8859-1, or UTF-8 with a stray legacy byte,
+/// would otherwise stop the XML reader at their first accented letter.
+struct Utf8Repair<'a> {
+    inner: Text<'a>,
+    /// Repaired bytes not yet consumed, from `pos`; when empty, `inner`'s own buffer is
+    /// handed out directly.
+    out: Vec<u8>,
+    pos: usize,
+}
+
+impl Utf8Repair<'_> {
+    /// Moves the invalid or incomplete sequence at the start of `inner` into `out`,
+    /// repaired.
+    fn repair(&mut self) -> io::Result<()> {
+        let buf = self.inner.fill_buf()?;
+        let lead = buf.first().copied().unwrap_or_default();
+        let need = match lead {
+            0xc2..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf4 => 4,
+            _ => 1,
+        };
+        if need > 1 && buf.len() < need {
+            // A character split across reads: gather it, then judge it whole.
+            let mut pending: Vec<u8> = buf.to_vec();
+            let taken = pending.len();
+            self.inner.consume(taken);
+            while pending.len() < need {
+                let more = self.inner.fill_buf()?;
+                let Some(&b) = more.first() else { break };
+                pending.push(b);
+                self.inner.consume(1);
+            }
+            match std::str::from_utf8(&pending) {
+                Ok(_) => self.out.extend_from_slice(&pending),
+                Err(_) => pending.iter().for_each(|&b| push_cp1252(&mut self.out, b)),
+            }
+            return Ok(());
+        }
+        let bad = match std::str::from_utf8(&buf[..need.min(buf.len())]) {
+            Ok(_) => 0,
+            Err(e) => e.error_len().unwrap_or(1),
+        };
+        if bad == 0 {
+            self.out.extend_from_slice(&buf[..need]);
+            self.inner.consume(need);
+        } else {
+            push_cp1252(&mut self.out, lead);
+            self.inner.consume(1);
+        }
+        Ok(())
+    }
+}
+
+fn push_cp1252(out: &mut Vec<u8>, byte: u8) {
+    let one = [byte];
+    let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&one);
+    out.extend_from_slice(text.as_bytes());
+}
+
+impl Read for Utf8Repair<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        read_buffered(self, out)
+    }
+}
+
+impl BufRead for Utf8Repair<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos >= self.out.len() {
+            self.out.clear();
+            self.pos = 0;
+            let buf = self.inner.fill_buf()?;
+            let valid = match std::str::from_utf8(buf) {
+                Ok(_) => buf.len(),
+                Err(e) => e.valid_up_to(),
+            };
+            if valid == 0 && !buf.is_empty() {
+                self.repair()?;
+            } else {
+                return Ok(&self.inner.fill_buf()?[..valid]);
+            }
+        }
+        Ok(&self.out[self.pos..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        if self.pos < self.out.len() {
+            self.pos += n;
+        } else {
+            self.inner.consume(n);
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Trip {
     TooLarge,
@@ -611,7 +716,12 @@ fn read_text<F: FnMut(Entry) -> ControlFlow<()>>(meter: &mut Meter<'_>, ctx: &mu
         meter.mark();
         let offset = meter.consumed;
         match meter.read_until(b'\n', &mut line) {
-            Ok(0) => return,
+            Ok(0) => {
+                if ctx.summary.entries == 0 && ctx.summary.rejected.unreadable > 0 {
+                    ctx.fail(ReadError::NotText);
+                }
+                return;
+            }
             Ok(_) => {}
             Err(e) => {
                 let err = io_error(meter, ctx.summary.gzip, ctx.compressed_trip, ctx.limits, e);

@@ -23,9 +23,13 @@ fn utc(s: &str) -> DateTime<Utc> {
 
 /// Reads `bytes` as the sitemap at `at`, scoped to that site, with `limits`.
 fn read_with(bytes: &[u8], at: &str, limits: &Limits) -> (Vec<Entry>, Summary) {
+    read_from(bytes, at, limits)
+}
+
+fn read_from(input: impl BufRead, at: &str, limits: &Limits) -> (Vec<Entry>, Summary) {
     let base = url(at);
     let mut entries = Vec::new();
-    let summary = read(bytes, &base, &Scope::new(&base), limits, now(), |e| {
+    let summary = read(input, &base, &Scope::new(&base), limits, now(), |e| {
         entries.push(e);
         ControlFlow::Continue(())
     });
@@ -567,6 +571,16 @@ fn an_html_page_is_not_a_sitemap() {
 }
 
 #[test]
+fn a_text_without_urls_is_not_a_sitemap() {
+    let (entries, summary) = read_all(
+        br#"{"code":"rest_no_route","message":"Tidak ada rute"}"#,
+        "https://a.example/sitemap.xml",
+    );
+    assert!(entries.is_empty());
+    assert_eq!(summary.error, Some(ReadError::NotText));
+}
+
+#[test]
 fn an_empty_file_says_so() {
     let (_, summary) = read_all(b"\xef\xbb\xbf \n\n", "https://a.example/sitemap.xml");
     assert_eq!(summary.error, Some(ReadError::Empty));
@@ -1061,4 +1075,34 @@ proptest::proptest! {
         let (_, _) = read_all(&tail, "https://a.example/sitemap.xml");
         let (_, _) = read_all(&gzip(&tail)[..], "https://a.example/sitemap.xml");
     }
+}
+
+#[test]
+fn legacy_bytes_are_read_as_windows_1252_and_utf8_split_across_reads_survives() {
+    let xml = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><urlset><url><loc>https://a.example/1</loc><news:news><news:title>Caf\xe9 \x93Sangatta\x94</news:title></news:news></url><url><loc>https://a.example/caf\xe9</loc></url><url><loc>https://a.example/3</loc></url></urlset>";
+    let (entries, summary) = read_all(xml, "https://a.example/sitemap.xml");
+    assert_eq!(summary.error, None);
+    let found = pages(&entries);
+    assert_eq!(
+        found[0].news.as_ref().and_then(|n| n.title.as_deref()),
+        Some("Caf\u{e9} \u{201c}Sangatta\u{201d}")
+    );
+    assert_eq!(
+        urls_of(&found)[1..],
+        ["https://a.example/caf%C3%A9", "https://a.example/3"]
+    );
+
+    // Real UTF-8, handed over one byte at a time so every character is split.
+    let utf8 = "<urlset><url><loc>https://a.example/1</loc><news:news><news:title>Kota Tepian — Samarinda ✓ 🌧</news:title></news:news></url></urlset>";
+    let (entries, summary) = read_from(
+        BufReader::with_capacity(1, utf8.as_bytes()),
+        "https://a.example/sitemap.xml",
+        &Limits::default(),
+    );
+    assert_eq!(summary.error, None);
+    let titles: Vec<Option<String>> = pages(&entries)
+        .iter()
+        .map(|p| p.news.as_ref().and_then(|n| n.title.clone()))
+        .collect();
+    assert_eq!(titles, [Some("Kota Tepian — Samarinda ✓ 🌧".to_string())]);
 }
