@@ -314,6 +314,7 @@ pub fn read<R: BufRead>(
             inner: text,
             out: Vec::new(),
             pos: 0,
+            checked: 0,
         }),
         consumed: 0,
         max: limits.max_bytes,
@@ -507,6 +508,9 @@ struct Utf8Repair<'a> {
     /// handed out directly.
     out: Vec<u8>,
     pos: usize,
+    /// Bytes at the start of `inner`'s buffer already known to be valid, so a buffer is
+    /// checked once, not at every small read the XML reader makes.
+    checked: usize,
 }
 
 impl Utf8Repair<'_> {
@@ -571,10 +575,13 @@ impl BufRead for Utf8Repair<'_> {
             self.out.clear();
             self.pos = 0;
             let buf = self.inner.fill_buf()?;
-            let valid = match std::str::from_utf8(buf) {
-                Ok(_) => buf.len(),
-                Err(e) => e.valid_up_to(),
-            };
+            if self.checked == 0 {
+                self.checked = match std::str::from_utf8(buf) {
+                    Ok(_) => buf.len(),
+                    Err(e) => e.valid_up_to(),
+                };
+            }
+            let valid = self.checked.min(buf.len());
             if valid == 0 && !buf.is_empty() {
                 self.repair()?;
             } else {
@@ -588,6 +595,7 @@ impl BufRead for Utf8Repair<'_> {
         if self.pos < self.out.len() {
             self.pos += n;
         } else {
+            self.checked = self.checked.saturating_sub(n);
             self.inner.consume(n);
         }
     }
