@@ -3,7 +3,8 @@
 //! which listed pages to take.
 //!
 //! Pure: bytes, URLs and `now` in, values out. Fetching, conditional GET and remembering
-//! which child has changed belong to the caller.
+//! each child's `lastmod` belong to the caller ([`select_children`] is told what it
+//! remembered).
 //!
 //! Choices worth knowing:
 //! - **Streaming.** [`read`] hands each entry to a callback as soon as its closing tag is
@@ -23,8 +24,10 @@
 //!   after that repair (the same as the input when it is valid UTF-8).
 //! - **gzip** is recognised by its magic bytes, whatever the name or the response headers
 //!   said, and both its compressed and its uncompressed size are bounded (gzip bombs).
-//! - **Scope.** A listed URL must be http(s) on the site's host, a subdomain of it, or a
-//!   host the caller allows ([`Scope`]); `www.` is ignored. The sitemap protocol's path
+//! - **Scope.** A listed URL, page or child sitemap, must be http(s) on the site's host, a
+//!   subdomain of it, or a host the caller allows ([`Scope::allow_host`]; for child
+//!   sitemaps also [`Scope::allow_sitemap_host`], e.g. the host of a sitemap the site's
+//!   robots.txt names); `www.` is ignored. The sitemap protocol's path
 //!   rule (a sitemap under `/a/` lists only `/a/…`) is not enforced: WordPress and most
 //!   CMSs serve `/sitemaps/post.xml` listing `/2024/…`, and the host rule already keeps
 //!   another site's pages out. Cross-submission (robots.txt of the site naming a sitemap
@@ -76,11 +79,12 @@ impl Default for Limits {
     }
 }
 
-/// Which hosts a source's sitemaps may list pages of.
+/// Which hosts a source's sitemaps may list pages and child sitemaps of.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
     site_host: String,
     extra_hosts: Vec<String>,
+    sitemap_hosts: Vec<String>,
 }
 
 impl Scope {
@@ -89,7 +93,24 @@ impl Scope {
         Scope {
             site_host: bare_host(site.host_str().unwrap_or_default()),
             extra_hosts: Vec::new(),
+            sitemap_hosts: Vec::new(),
         }
+    }
+
+    /// Also child sitemaps (not pages) on `host`: the site's robots.txt names a sitemap
+    /// there, which the protocol takes as the site vouching for the sitemaps it serves.
+    pub fn allow_sitemap_host(mut self, host: &str) -> Self {
+        self.sitemap_hosts.push(bare_host(host));
+        self
+    }
+
+    /// Whether `url` may be read as one of this site's sitemaps.
+    pub fn allows_sitemap(&self, url: &Url) -> bool {
+        self.allows(url)
+            || (matches!(url.scheme(), "http" | "https")
+                && url
+                    .host_str()
+                    .is_some_and(|h| self.sitemap_hosts.contains(&bare_host(h))))
     }
 
     /// Also the pages of `host` (exactly that host, `www.` aside): the source's own
@@ -383,8 +404,8 @@ impl<F: FnMut(Entry) -> ControlFlow<()>> Ctx<'_, F> {
         self.summary.largest_buffer = self.summary.largest_buffer.max(bytes);
     }
 
-    /// A listed page or child URL, resolved and checked; a refusal is counted.
-    fn page_url(&mut self, raw: &str) -> Option<Url> {
+    /// A listed page or child sitemap URL, resolved and checked; a refusal is counted.
+    fn listed_url(&mut self, raw: &str, child: bool) -> Option<Url> {
         let raw = raw.trim();
         let rejected = &mut self.summary.rejected;
         if raw.is_empty() {
@@ -403,7 +424,12 @@ impl<F: FnMut(Entry) -> ControlFlow<()>> Ctx<'_, F> {
             rejected.not_http += 1;
             return None;
         }
-        if !self.scope.allows(&url) {
+        let allowed = if child {
+            self.scope.allows_sitemap(&url)
+        } else {
+            self.scope.allows(&url)
+        };
+        if !allowed {
             rejected.off_site += 1;
             return None;
         }
@@ -747,7 +773,7 @@ fn read_text<F: FnMut(Entry) -> ControlFlow<()>>(meter: &mut Meter<'_>, ctx: &mu
             ctx.summary.rejected.unreadable += 1;
             continue;
         }
-        let Some(url) = ctx.page_url(text) else {
+        let Some(url) = ctx.listed_url(text, false) else {
             continue;
         };
         let page = Page {
@@ -1060,7 +1086,10 @@ fn close<F: FnMut(Entry) -> ControlFlow<()>>(
         }
         Tag::Url | Tag::Sitemap => {
             let draft = std::mem::take(draft);
-            let Some(url) = ctx.page_url(draft.loc.as_deref().unwrap_or_default()) else {
+            let Some(url) = ctx.listed_url(
+                draft.loc.as_deref().unwrap_or_default(),
+                tag == Tag::Sitemap,
+            ) else {
                 return true;
             };
             let lastmod = draft.lastmod.and_then(|s| parse_w3c_date(&s, ctx.now));

@@ -882,6 +882,24 @@ fn scope_keeps_the_site_its_subdomains_and_allowed_hosts() {
 }
 
 #[test]
+fn a_sitemap_host_named_by_robots_may_serve_children_but_not_pages() {
+    let site = url("https://kabarsamarinda.example/");
+    let scope = Scope::new(&site).allow_sitemap_host("static.kabarsamarinda-cdn.example");
+    let xml = b"<sitemapindex><sitemap><loc>https://static.kabarsamarinda-cdn.example/sitemaps/post-1.xml.gz</loc></sitemap><sitemap><loc>https://lain.example/sitemap.xml</loc></sitemap></sitemapindex>";
+    let base = url("https://static.kabarsamarinda-cdn.example/sitemaps/kabarsamarinda.xml.gz");
+    let mut got = Vec::new();
+    let summary = read(&xml[..], &base, &scope, &Limits::default(), now(), |e| {
+        got.push(e);
+        ControlFlow::Continue(())
+    });
+    assert_eq!(files(&children(got)), ["post-1.xml.gz"]);
+    assert_eq!(summary.rejected.off_site, 1);
+    assert!(!scope.allows(&url(
+        "https://static.kabarsamarinda-cdn.example/2024/11/20/berita"
+    )));
+}
+
+#[test]
 fn candidates_come_from_robots_then_well_known_paths_without_repeats() {
     let robot = texting_robots::Robot::new("warta", fixture!("robots.txt")).unwrap();
     let got: Vec<String> = candidates(
