@@ -35,4 +35,5 @@ pub mod stem;
 pub mod model;
 pub mod opml;
 pub mod search;
+pub mod source;
 pub mod store;

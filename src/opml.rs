@@ -404,7 +404,7 @@ fn unescape(raw: &str) -> String {
     out.replace(['\t', '\n', '\r'], " ")
 }
 
-fn entity(name: &str) -> Option<char> {
+pub(crate) fn entity(name: &str) -> Option<char> {
     if let Some(num) = name.strip_prefix('#') {
         let code = match num.strip_prefix(['x', 'X']) {
             Some(hex) => u32::from_str_radix(hex, 16).ok()?,

@@ -1,0 +1,3 @@
+//! Sources that are not feeds: sites read through their sitemaps.
+
+pub mod sitemap;
