@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::vocab::Tally;
-use super::write::{ItemOutcome, ItemWrite, add_place, write_item};
-use super::{Store, StoreError, stories};
+use super::write::{ItemOutcome, ItemWrite, add_place, item_texts, note_new, write_item};
+use super::{Store, StoreError, stories, vocab};
 use crate::model::{ArticleId, rfc3339};
 
 /// One more place an imported article was seen.
@@ -65,25 +65,26 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(err)?;
-        let mut outcomes = Vec::with_capacity(batch.len());
         let mut words = Tally::default();
-        for w in batch {
-            outcomes.push(import_one(&tx, w, &mut words).map_err(err)?);
-        }
+        let texts = item_texts(batch.iter().map(|w| &w.item));
+        let (outcomes, item_words) = vocab::words_beside(&texts, || {
+            batch
+                .iter()
+                .map(|w| import_one(&tx, w))
+                .collect::<rusqlite::Result<Vec<_>>>()
+        });
+        let outcomes = outcomes.map_err(err)?;
+        note_new(&mut words, &outcomes, item_words);
         words.write(&tx).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(outcomes)
     }
 }
 
-fn import_one(
-    tx: &Transaction<'_>,
-    w: &ImportWrite,
-    words: &mut Tally,
-) -> rusqlite::Result<ItemOutcome> {
+fn import_one(tx: &Transaction<'_>, w: &ImportWrite) -> rusqlite::Result<ItemOutcome> {
     let feed_id = feed_id(tx, &w.feed)?;
     let now = rfc3339(&w.seen);
-    let outcome = write_item(tx, feed_id, &now, w.seen, &w.item, words)?;
+    let outcome = write_item(tx, feed_id, &now, w.seen, &w.item)?;
     let article = match outcome {
         ItemOutcome::New(ArticleId(id)) => {
             join_story(tx, id, &w.story_keys)?;

@@ -5,6 +5,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use super::*;
 use crate::config::Config;
 use crate::fetch::Validators;
+use rusqlite::OptionalExtension;
 
 pub(super) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 11, 20, 3, 0, 0).unwrap()
@@ -820,6 +821,51 @@ fn word_counts_add_up_over_a_batch_and_across_batches() {
     assert_eq!(docs("surut"), 1);
     assert_eq!(docs("longsor"), 1);
     assert_eq!(docs("berita"), 3);
+}
+
+#[test]
+fn only_new_articles_count_their_words_when_polls_share_a_transaction() {
+    let (_dir, mut store, ids) = setup();
+    // Enough articles that their words are worked out beside the writer.
+    let mut items: Vec<ItemWrite> = (0..12)
+        .map(|i| {
+            let url = format!("https://a.example/{i}");
+            let body = format!("banjir kata{i:02} surut");
+            item(&format!("g{i}"), &url, Some(content(&url, "Berita", &body)))
+        })
+        .collect();
+    // The same URL under another guid: a duplicate, whose text is not indexed again.
+    items.push(item(
+        "again",
+        "https://a.example/0",
+        Some(content("https://a.example/0", "Lain", "longsor")),
+    ));
+    let second = vec![item(
+        "g-b",
+        "https://b.example/1",
+        Some(content("https://b.example/1", "Berita", "banjir bandang")),
+    )];
+    let out = store
+        .apply_polls(&[poll(ids[0], items), poll(ids[1], second)])
+        .unwrap();
+    assert_eq!(out.len(), 2);
+    assert!(matches!(out[0].items[12], ItemOutcome::Duplicate(_)));
+    assert!(matches!(out[1].items[0], ItemOutcome::New(_)));
+    let docs = |term: &str| -> Option<i64> {
+        store
+            .conn
+            .query_row("SELECT docs FROM vocab WHERE term = ?1", [term], |r| {
+                r.get(0)
+            })
+            .optional()
+            .unwrap()
+    };
+    assert_eq!(docs("banjir"), Some(13));
+    assert_eq!(docs("berita"), Some(13));
+    assert_eq!(docs("kata07"), Some(1));
+    assert_eq!(docs("bandang"), Some(1));
+    assert_eq!(docs("longsor"), None);
+    assert_eq!(docs("lain"), None);
 }
 
 #[test]

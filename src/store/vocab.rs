@@ -42,13 +42,11 @@ pub(super) struct Tally {
 impl Tally {
     /// Counts the distinct words of one article's `texts` (as the index tokenises them).
     pub(super) fn note(&mut self, texts: &[&str]) {
-        let mut words: Vec<String> = texts
-            .iter()
-            .flat_map(|t| crate::stem::index_tokens(t))
-            .filter(|w| w.len() <= MAX_WORD_BYTES)
-            .collect();
-        words.sort_unstable();
-        words.dedup();
+        self.add(article_words(texts));
+    }
+
+    /// Counts one article's distinct words, as [`article_words`] gave them.
+    pub(super) fn add(&mut self, words: Vec<String>) {
         for w in words {
             *self.counts.entry(w).or_insert(0) += 1;
         }
@@ -67,6 +65,48 @@ impl Tally {
         }
         Ok(())
     }
+}
+
+/// The distinct words of one article's `texts`, as the index tokenises them.
+pub(super) fn article_words(texts: &[&str]) -> Vec<String> {
+    let mut words: Vec<String> = texts
+        .iter()
+        .flat_map(|t| crate::stem::index_tokens(t))
+        .filter(|w| w.len() <= MAX_WORD_BYTES)
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words
+}
+
+/// Fewer articles than this are tokenised on the writer itself: a thread costs more.
+const WORDS_BESIDE_MIN: usize = 8;
+
+/// Runs `write` while another thread works out the words of each article of `texts`
+/// (title, body, stems; None for an item without text). Re-tokenising every new article
+/// was an eighth of the writer's time at a million articles, and the writer is the one
+/// thread that bounds a build; the words are only needed once its rows are in.
+pub(super) fn words_beside<R>(
+    texts: &[Option<[&str; 3]>],
+    write: impl FnOnce() -> R,
+) -> (R, Vec<Option<Vec<String>>>) {
+    let work = || -> Vec<Option<Vec<String>>> {
+        texts
+            .iter()
+            .map(|t| t.as_ref().map(|t| article_words(t)))
+            .collect()
+    };
+    if texts.iter().flatten().count() < WORDS_BESIDE_MIN {
+        let written = write();
+        return (written, work());
+    }
+    std::thread::scope(|s| {
+        let helper = std::thread::Builder::new().spawn_scoped(s, work);
+        let written = write();
+        // A thread that could not start (or failed) leaves the work to this one.
+        let words = helper.ok().and_then(|h| h.join().ok());
+        (written, words.unwrap_or_else(work))
+    })
 }
 
 /// Counts the distinct words of `texts` once more, for a single text.

@@ -8,7 +8,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::vocab::Tally;
-use super::{Store, StoreError, bands, feeds, stories};
+use super::{Store, StoreError, bands, feeds, stories, vocab};
 use crate::dedup::minhash::Signature;
 use crate::fetch::Validators;
 use crate::model::{ArticleId, rfc3339};
@@ -246,19 +246,32 @@ impl Store {
     /// Records the end of a successful poll (its last items, retries, the feed state) in
     /// one transaction.
     pub fn apply_poll(&mut self, poll: &PollWrite) -> Result<PollOutcome, StoreError> {
+        let mut outcomes = self.apply_polls(std::slice::from_ref(poll))?;
+        outcomes
+            .pop()
+            .ok_or_else(|| StoreError::Task("a poll's write gave no outcome".into()))
+    }
+
+    /// Records the ends of several polls in one transaction, in order, as if each were
+    /// written by [`Store::apply_poll`] right after the one before: for a writer that finds
+    /// several polls waiting. Every commit flushes the search index's new entries as a
+    /// segment of its own and upserts the batch's vocabulary, so a few polls in one
+    /// transaction cost much less than each in its own.
+    pub fn apply_polls(&mut self, polls: &[PollWrite]) -> Result<Vec<PollOutcome>, StoreError> {
         let path = self.path.clone();
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| super::sql_err(&path, e))?;
-        let outcomes = write_work(&tx, poll.feed_id, poll.now, &poll.work)
-            .map_err(|e| super::sql_err(&path, e))?;
-        let change = feeds::finish_poll(&tx, poll).map_err(|e| super::sql_err(&path, e))?;
+        let mut outcomes = Vec::with_capacity(polls.len());
+        for poll in polls {
+            let items = write_work(&tx, poll.feed_id, poll.now, &poll.work)
+                .map_err(|e| super::sql_err(&path, e))?;
+            let state = feeds::finish_poll(&tx, poll).map_err(|e| super::sql_err(&path, e))?;
+            outcomes.push(PollOutcome { items, state });
+        }
         tx.commit().map_err(|e| super::sql_err(&path, e))?;
-        Ok(PollOutcome {
-            items: outcomes,
-            state: change,
-        })
+        Ok(outcomes)
     }
 }
 
@@ -270,10 +283,15 @@ fn write_work(
 ) -> rusqlite::Result<Vec<ItemOutcome>> {
     let now = rfc3339(&now_utc);
     let mut words = Tally::default();
-    let mut outcomes = Vec::with_capacity(work.items.len());
-    for item in &work.items {
-        outcomes.push(write_item(tx, feed_id, &now, now_utc, item, &mut words)?);
-    }
+    let texts = item_texts(work.items.iter());
+    let (outcomes, item_words) = vocab::words_beside(&texts, || {
+        work.items
+            .iter()
+            .map(|item| write_item(tx, feed_id, &now, now_utc, item))
+            .collect::<rusqlite::Result<Vec<_>>>()
+    });
+    let outcomes = outcomes?;
+    note_new(&mut words, &outcomes, item_words);
     for rev in &work.revisions {
         write_revision(tx, feed_id, &now, rev, &mut words)?;
     }
@@ -284,13 +302,39 @@ fn write_work(
     Ok(outcomes)
 }
 
+/// The texts of each item's article, for [`vocab::words_beside`].
+pub(super) fn item_texts<'a>(
+    items: impl Iterator<Item = &'a ItemWrite>,
+) -> Vec<Option<[&'a str; 3]>> {
+    items
+        .map(|i| {
+            i.content
+                .as_ref()
+                .map(|c| [c.title.as_str(), &c.body, &c.stems])
+        })
+        .collect()
+}
+
+/// Counts the words of the items that became new articles (only those were indexed).
+pub(super) fn note_new(
+    words: &mut Tally,
+    outcomes: &[ItemOutcome],
+    item_words: Vec<Option<Vec<String>>>,
+) {
+    for (outcome, item) in outcomes.iter().zip(item_words) {
+        if let (ItemOutcome::New(_), Some(item)) = (outcome, item) {
+            words.add(item);
+        }
+    }
+}
+
+/// Writes one item; the caller counts a new article's words (`note_new`).
 pub(super) fn write_item(
     tx: &Transaction<'_>,
     feed_id: i64,
     now: &str,
     now_utc: DateTime<Utc>,
     item: &ItemWrite,
-    words: &mut Tally,
 ) -> rusqlite::Result<ItemOutcome> {
     if tx
         .prepare_cached("SELECT 1 FROM items WHERE feed_id = ?1 AND guid = ?2")?
@@ -373,7 +417,6 @@ pub(super) fn write_item(
         ],
     )?;
     let article = tx.last_insert_rowid();
-    words.note(&[&c.title, &c.body, &c.stems]);
     // Its bands are indexed from its stored `minhash` by the next placement (`bands.rs`).
     store_pages(tx, article, now, &c.raw_pages)?;
     add_place(
