@@ -811,7 +811,9 @@ impl Generator {
                 raw_pages: Vec::new(),
                 extractor_version: Some(1),
                 stems,
-            };
+                words: None,
+            }
+            .with_words();
             by_feed.entry(feed_id).or_default().push(ItemWrite {
                 guid: link.clone(),
                 link,

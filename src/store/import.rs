@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::vocab::Tally;
-use super::write::{ItemOutcome, ItemWrite, add_place, item_texts, note_new, write_item};
-use super::{Store, StoreError, stories, vocab};
+use super::write::{ItemOutcome, ItemWrite, add_place, write_item};
+use super::{Store, StoreError, stories};
 use crate::model::{ArticleId, rfc3339};
 
 /// One more place an imported article was seen.
@@ -48,11 +48,25 @@ pub struct ImportWrite {
 /// took a quarter of the run in pread/pwrite. Bounded, so memory stays flat.
 const IMPORT_CACHE_KIB: i64 = 64 * 1024;
 
+/// FTS5's pending-entries bound for an importing connection: a batch of the import
+/// command (1,024 articles of a few KB) fits, so each commit writes one segment.
+const IMPORT_FTS_HASH_BYTES: i64 = 8 * 1024 * 1024;
+
 impl Store {
     /// Gives this connection a page cache fit for a long run of writes (`warta import`).
     pub fn for_import(self) -> Result<Store, StoreError> {
         self.conn
             .pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)
+            .map_err(|e| self.err(e))?;
+        // FTS5 flushes its in-memory entries as a new segment whenever they pass
+        // `hashsize` (1 MiB by default), not only at commit: a batch of `warta import`
+        // holds several MiB, so it was written as several small segments, each merged
+        // again later. Stored in the archive; a poll's write never holds this much.
+        self.conn
+            .execute(
+                "INSERT INTO articles_fts (articles_fts, rank) VALUES ('hashsize', ?1)",
+                [IMPORT_FTS_HASH_BYTES],
+            )
             .map_err(|e| self.err(e))?;
         Ok(self)
     }
@@ -65,26 +79,25 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(err)?;
+        let mut outcomes = Vec::with_capacity(batch.len());
         let mut words = Tally::default();
-        let texts = item_texts(batch.iter().map(|w| &w.item));
-        let (outcomes, item_words) = vocab::words_beside(&texts, || {
-            batch
-                .iter()
-                .map(|w| import_one(&tx, w))
-                .collect::<rusqlite::Result<Vec<_>>>()
-        });
-        let outcomes = outcomes.map_err(err)?;
-        note_new(&mut words, &outcomes, item_words);
+        for w in batch {
+            outcomes.push(import_one(&tx, w, &mut words).map_err(err)?);
+        }
         words.write(&tx).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(outcomes)
     }
 }
 
-fn import_one(tx: &Transaction<'_>, w: &ImportWrite) -> rusqlite::Result<ItemOutcome> {
+fn import_one(
+    tx: &Transaction<'_>,
+    w: &ImportWrite,
+    words: &mut Tally,
+) -> rusqlite::Result<ItemOutcome> {
     let feed_id = feed_id(tx, &w.feed)?;
     let now = rfc3339(&w.seen);
-    let outcome = write_item(tx, feed_id, &now, w.seen, &w.item)?;
+    let outcome = write_item(tx, feed_id, &now, w.seen, &w.item, words)?;
     let article = match outcome {
         ItemOutcome::New(ArticleId(id)) => {
             join_story(tx, id, &w.story_keys)?;

@@ -41,6 +41,7 @@ pub(super) fn content(url: &str, title: &str, body: &str) -> Content {
         raw_pages: Vec::new(),
         extractor_version: Some(1),
         stems: crate::stem::index_stems_id(body),
+        words: None,
     }
 }
 
@@ -823,6 +824,17 @@ fn word_counts_add_up_over_a_batch_and_across_batches() {
     assert_eq!(docs("berita"), 3);
 }
 
+/// How many articles the vocabulary says hold `term` (None: not a word of the index).
+fn vocab_docs(store: &Store, term: &str) -> Option<i64> {
+    store
+        .conn
+        .query_row("SELECT docs FROM vocab WHERE term = ?1", [term], |r| {
+            r.get(0)
+        })
+        .optional()
+        .unwrap()
+}
+
 #[test]
 fn only_new_articles_count_their_words_when_polls_share_a_transaction() {
     let (_dir, mut store, ids) = setup();
@@ -851,21 +863,40 @@ fn only_new_articles_count_their_words_when_polls_share_a_transaction() {
     assert_eq!(out.len(), 2);
     assert!(matches!(out[0].items[12], ItemOutcome::Duplicate(_)));
     assert!(matches!(out[1].items[0], ItemOutcome::New(_)));
-    let docs = |term: &str| -> Option<i64> {
-        store
-            .conn
-            .query_row("SELECT docs FROM vocab WHERE term = ?1", [term], |r| {
-                r.get(0)
-            })
-            .optional()
-            .unwrap()
-    };
+    let docs = |term: &str| vocab_docs(&store, term);
     assert_eq!(docs("banjir"), Some(13));
     assert_eq!(docs("berita"), Some(13));
     assert_eq!(docs("kata07"), Some(1));
     assert_eq!(docs("bandang"), Some(1));
     assert_eq!(docs("longsor"), None);
     assert_eq!(docs("lain"), None);
+}
+
+#[test]
+fn words_worked_out_before_the_write_are_those_of_the_final_text() {
+    let (_dir, mut store, ids) = setup();
+    let ready = content("https://a.example/1", "Banjir", "banjir surut").with_words();
+    // Title and body changed after the words were worked out (as a feed's headline
+    // replaces the page's): the writer counts the text it stores, not the stale words.
+    let mut changed = content("https://a.example/2", "Lama", "kata lama").with_words();
+    changed.title = "Baru".into();
+    changed.body = "longsor".into();
+    changed.stems = String::new();
+    store
+        .apply_poll(&poll(
+            ids[0],
+            vec![
+                item("g1", "https://a.example/1", Some(ready)),
+                item("g2", "https://a.example/2", Some(changed)),
+            ],
+        ))
+        .unwrap();
+    let docs = |term: &str| vocab_docs(&store, term);
+    assert_eq!(docs("banjir"), Some(1));
+    assert_eq!(docs("surut"), Some(1));
+    assert_eq!(docs("baru"), Some(1));
+    assert_eq!(docs("longsor"), Some(1));
+    assert_eq!(docs("lama"), None);
 }
 
 #[test]

@@ -7,8 +7,8 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::vocab::Tally;
-use super::{Store, StoreError, bands, feeds, stories, vocab};
+use super::vocab::{IndexWords, Tally};
+use super::{Store, StoreError, bands, feeds, stories};
 use crate::dedup::minhash::Signature;
 use crate::fetch::Validators;
 use crate::model::{ArticleId, rfc3339};
@@ -60,6 +60,18 @@ pub struct Content {
     pub extractor_version: Option<u32>,
     /// The stemmed search column (Indonesian text only; see `stem::index_stems_id`).
     pub stems: String,
+    /// The distinct words the index will hold of title, body and stems, when worked out
+    /// before the write ([`Content::with_words`]); the writer works them out otherwise.
+    pub words: Option<IndexWords>,
+}
+
+impl Content {
+    /// Works out the article's index words here rather than on the single writer. Call it
+    /// once title, body and stems are final: words of other texts are ignored.
+    pub fn with_words(mut self) -> Content {
+        self.words = Some(IndexWords::new([&self.title, &self.body, &self.stems]));
+        self
+    }
 }
 
 /// One feed item to record.
@@ -283,15 +295,10 @@ fn write_work(
 ) -> rusqlite::Result<Vec<ItemOutcome>> {
     let now = rfc3339(&now_utc);
     let mut words = Tally::default();
-    let texts = item_texts(work.items.iter());
-    let (outcomes, item_words) = vocab::words_beside(&texts, || {
-        work.items
-            .iter()
-            .map(|item| write_item(tx, feed_id, &now, now_utc, item))
-            .collect::<rusqlite::Result<Vec<_>>>()
-    });
-    let outcomes = outcomes?;
-    note_new(&mut words, &outcomes, item_words);
+    let mut outcomes = Vec::with_capacity(work.items.len());
+    for item in &work.items {
+        outcomes.push(write_item(tx, feed_id, &now, now_utc, item, &mut words)?);
+    }
     for rev in &work.revisions {
         write_revision(tx, feed_id, &now, rev, &mut words)?;
     }
@@ -302,39 +309,13 @@ fn write_work(
     Ok(outcomes)
 }
 
-/// The texts of each item's article, for [`vocab::words_beside`].
-pub(super) fn item_texts<'a>(
-    items: impl Iterator<Item = &'a ItemWrite>,
-) -> Vec<Option<[&'a str; 3]>> {
-    items
-        .map(|i| {
-            i.content
-                .as_ref()
-                .map(|c| [c.title.as_str(), &c.body, &c.stems])
-        })
-        .collect()
-}
-
-/// Counts the words of the items that became new articles (only those were indexed).
-pub(super) fn note_new(
-    words: &mut Tally,
-    outcomes: &[ItemOutcome],
-    item_words: Vec<Option<Vec<String>>>,
-) {
-    for (outcome, item) in outcomes.iter().zip(item_words) {
-        if let (ItemOutcome::New(_), Some(item)) = (outcome, item) {
-            words.add(item);
-        }
-    }
-}
-
-/// Writes one item; the caller counts a new article's words (`note_new`).
 pub(super) fn write_item(
     tx: &Transaction<'_>,
     feed_id: i64,
     now: &str,
     now_utc: DateTime<Utc>,
     item: &ItemWrite,
+    words: &mut Tally,
 ) -> rusqlite::Result<ItemOutcome> {
     if tx
         .prepare_cached("SELECT 1 FROM items WHERE feed_id = ?1 AND guid = ?2")?
@@ -417,6 +398,7 @@ pub(super) fn write_item(
         ],
     )?;
     let article = tx.last_insert_rowid();
+    words.note_article([&c.title, &c.body, &c.stems], c.words.as_ref());
     // Its bands are indexed from its stored `minhash` by the next placement (`bands.rs`).
     store_pages(tx, article, now, &c.raw_pages)?;
     add_place(
