@@ -189,6 +189,7 @@ fn one_page(
         page_pending: false,
         extractor_version: Some(warta::extract::EXTRACTOR_VERSION),
         stems,
+        words: None,
     })
 }
 

@@ -130,6 +130,7 @@ fn content(n: usize, body: &str, signature: Option<Signature>) -> Content {
         raw_pages: Vec::new(),
         extractor_version: Some(1),
         stems: warta::stem::index_stems_id(body),
+        words: None,
     }
 }
 

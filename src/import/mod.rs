@@ -173,7 +173,10 @@ fn jsonl_write(a: ExportLine) -> Result<ImportWrite, String> {
         raw_pages: Vec::new(),
         extractor_version: extraction.extractor_version,
         stems: String::new(),
-    });
+        words: None,
+    })
+    // Here, on the reading thread, not on the writer (`IndexWords`).
+    .with_words();
     let mut keys = vec![dedup::url_key(&url)];
     keys.extend(places.iter().map(|p| p.key.clone()));
     keys.dedup();
@@ -275,7 +278,7 @@ pub fn warc_record(r: warc::Record, opts: &WarcOptions<'_>) -> Step {
             keys,
             published: content.published,
             revision: None,
-            content: Some(*content),
+            content: Some(content.with_words()),
         },
         places: Vec::new(),
         story_keys: Vec::new(),

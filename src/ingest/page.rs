@@ -162,6 +162,7 @@ pub fn assemble(mut pages: Vec<PageFetch>, keep_raw: bool) -> PageResult {
         page_pending: false,
         raw_pages: raw,
         stems: String::new(),
+        words: None,
         extractor_version: Some(extract::EXTRACTOR_VERSION),
     };
     PageResult::Extracted {
@@ -239,6 +240,7 @@ pub fn feed_text_content(item: &FeedItem, feed: &FeedConfig, reason: &str, retry
         page_pending: retry,
         raw_pages: Vec::new(),
         stems: String::new(),
+        words: None,
         extractor_version: None,
     })
 }

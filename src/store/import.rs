@@ -48,11 +48,25 @@ pub struct ImportWrite {
 /// took a quarter of the run in pread/pwrite. Bounded, so memory stays flat.
 const IMPORT_CACHE_KIB: i64 = 64 * 1024;
 
+/// FTS5's pending-entries bound for an importing connection: a batch of the import
+/// command (1,024 articles of a few KB) fits, so each commit writes one segment.
+const IMPORT_FTS_HASH_BYTES: i64 = 8 * 1024 * 1024;
+
 impl Store {
     /// Gives this connection a page cache fit for a long run of writes (`warta import`).
     pub fn for_import(self) -> Result<Store, StoreError> {
         self.conn
             .pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)
+            .map_err(|e| self.err(e))?;
+        // FTS5 flushes its in-memory entries as a new segment whenever they pass
+        // `hashsize` (1 MiB by default), not only at commit: a batch of `warta import`
+        // holds several MiB, so it was written as several small segments, each merged
+        // again later. Stored in the archive; a poll's write never holds this much.
+        self.conn
+            .execute(
+                "INSERT INTO articles_fts (articles_fts, rank) VALUES ('hashsize', ?1)",
+                [IMPORT_FTS_HASH_BYTES],
+            )
             .map_err(|e| self.err(e))?;
         Ok(self)
     }

@@ -49,7 +49,7 @@ pub use open::{APPLICATION_ID, OpenMode, is_archive_file, must_exist};
 pub use read::{ArticleView, CopyView, FeedRow, Stats, VersionView};
 pub use salvage::{Lost, TableSalvage};
 pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder, rank_cap_for};
-pub use vocab::{MAX_PREFIX_WORDS, PrefixWords};
+pub use vocab::{IndexWords, MAX_PREFIX_WORDS, PrefixWords};
 pub use write::{
     Content, ItemOutcome, ItemWrite, PendingPage, PollOutcome, PollWrite, RAW_ZSTD_LEVEL,
     RawArticle, Reextracted, RetryWrite, RevisionWrite, Source, Timing, Work,

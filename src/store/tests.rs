@@ -5,6 +5,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use super::*;
 use crate::config::Config;
 use crate::fetch::Validators;
+use rusqlite::OptionalExtension;
 
 pub(super) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 11, 20, 3, 0, 0).unwrap()
@@ -40,6 +41,7 @@ pub(super) fn content(url: &str, title: &str, body: &str) -> Content {
         raw_pages: Vec::new(),
         extractor_version: Some(1),
         stems: crate::stem::index_stems_id(body),
+        words: None,
     }
 }
 
@@ -820,6 +822,81 @@ fn word_counts_add_up_over_a_batch_and_across_batches() {
     assert_eq!(docs("surut"), 1);
     assert_eq!(docs("longsor"), 1);
     assert_eq!(docs("berita"), 3);
+}
+
+/// How many articles the vocabulary says hold `term` (None: not a word of the index).
+fn vocab_docs(store: &Store, term: &str) -> Option<i64> {
+    store
+        .conn
+        .query_row("SELECT docs FROM vocab WHERE term = ?1", [term], |r| {
+            r.get(0)
+        })
+        .optional()
+        .unwrap()
+}
+
+#[test]
+fn only_new_articles_count_their_words_when_polls_share_a_transaction() {
+    let (_dir, mut store, ids) = setup();
+    // Enough articles that their words are worked out beside the writer.
+    let mut items: Vec<ItemWrite> = (0..12)
+        .map(|i| {
+            let url = format!("https://a.example/{i}");
+            let body = format!("banjir kata{i:02} surut");
+            item(&format!("g{i}"), &url, Some(content(&url, "Berita", &body)))
+        })
+        .collect();
+    // The same URL under another guid: a duplicate, whose text is not indexed again.
+    items.push(item(
+        "again",
+        "https://a.example/0",
+        Some(content("https://a.example/0", "Lain", "longsor")),
+    ));
+    let second = vec![item(
+        "g-b",
+        "https://b.example/1",
+        Some(content("https://b.example/1", "Berita", "banjir bandang")),
+    )];
+    let out = store
+        .apply_polls(&[poll(ids[0], items), poll(ids[1], second)])
+        .unwrap();
+    assert_eq!(out.len(), 2);
+    assert!(matches!(out[0].items[12], ItemOutcome::Duplicate(_)));
+    assert!(matches!(out[1].items[0], ItemOutcome::New(_)));
+    let docs = |term: &str| vocab_docs(&store, term);
+    assert_eq!(docs("banjir"), Some(13));
+    assert_eq!(docs("berita"), Some(13));
+    assert_eq!(docs("kata07"), Some(1));
+    assert_eq!(docs("bandang"), Some(1));
+    assert_eq!(docs("longsor"), None);
+    assert_eq!(docs("lain"), None);
+}
+
+#[test]
+fn words_worked_out_before_the_write_are_those_of_the_final_text() {
+    let (_dir, mut store, ids) = setup();
+    let ready = content("https://a.example/1", "Banjir", "banjir surut").with_words();
+    // Title and body changed after the words were worked out (as a feed's headline
+    // replaces the page's): the writer counts the text it stores, not the stale words.
+    let mut changed = content("https://a.example/2", "Lama", "kata lama").with_words();
+    changed.title = "Baru".into();
+    changed.body = "longsor".into();
+    changed.stems = String::new();
+    store
+        .apply_poll(&poll(
+            ids[0],
+            vec![
+                item("g1", "https://a.example/1", Some(ready)),
+                item("g2", "https://a.example/2", Some(changed)),
+            ],
+        ))
+        .unwrap();
+    let docs = |term: &str| vocab_docs(&store, term);
+    assert_eq!(docs("banjir"), Some(1));
+    assert_eq!(docs("surut"), Some(1));
+    assert_eq!(docs("baru"), Some(1));
+    assert_eq!(docs("longsor"), Some(1));
+    assert_eq!(docs("lama"), None);
 }
 
 #[test]

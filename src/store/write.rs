@@ -7,7 +7,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::vocab::Tally;
+use super::vocab::{IndexWords, Tally};
 use super::{Store, StoreError, bands, feeds, stories};
 use crate::dedup::minhash::Signature;
 use crate::fetch::Validators;
@@ -60,6 +60,18 @@ pub struct Content {
     pub extractor_version: Option<u32>,
     /// The stemmed search column (Indonesian text only; see `stem::index_stems_id`).
     pub stems: String,
+    /// The distinct words the index will hold of title, body and stems, when worked out
+    /// before the write ([`Content::with_words`]); the writer works them out otherwise.
+    pub words: Option<IndexWords>,
+}
+
+impl Content {
+    /// Works out the article's index words here rather than on the single writer. Call it
+    /// once title, body and stems are final: words of other texts are ignored.
+    pub fn with_words(mut self) -> Content {
+        self.words = Some(IndexWords::new([&self.title, &self.body, &self.stems]));
+        self
+    }
 }
 
 /// One feed item to record.
@@ -246,19 +258,32 @@ impl Store {
     /// Records the end of a successful poll (its last items, retries, the feed state) in
     /// one transaction.
     pub fn apply_poll(&mut self, poll: &PollWrite) -> Result<PollOutcome, StoreError> {
+        let mut outcomes = self.apply_polls(std::slice::from_ref(poll))?;
+        outcomes
+            .pop()
+            .ok_or_else(|| StoreError::Task("a poll's write gave no outcome".into()))
+    }
+
+    /// Records the ends of several polls in one transaction, in order, as if each were
+    /// written by [`Store::apply_poll`] right after the one before: for a writer that finds
+    /// several polls waiting. Every commit flushes the search index's new entries as a
+    /// segment of its own and upserts the batch's vocabulary, so a few polls in one
+    /// transaction cost much less than each in its own.
+    pub fn apply_polls(&mut self, polls: &[PollWrite]) -> Result<Vec<PollOutcome>, StoreError> {
         let path = self.path.clone();
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| super::sql_err(&path, e))?;
-        let outcomes = write_work(&tx, poll.feed_id, poll.now, &poll.work)
-            .map_err(|e| super::sql_err(&path, e))?;
-        let change = feeds::finish_poll(&tx, poll).map_err(|e| super::sql_err(&path, e))?;
+        let mut outcomes = Vec::with_capacity(polls.len());
+        for poll in polls {
+            let items = write_work(&tx, poll.feed_id, poll.now, &poll.work)
+                .map_err(|e| super::sql_err(&path, e))?;
+            let state = feeds::finish_poll(&tx, poll).map_err(|e| super::sql_err(&path, e))?;
+            outcomes.push(PollOutcome { items, state });
+        }
         tx.commit().map_err(|e| super::sql_err(&path, e))?;
-        Ok(PollOutcome {
-            items: outcomes,
-            state: change,
-        })
+        Ok(outcomes)
     }
 }
 
@@ -373,7 +398,7 @@ pub(super) fn write_item(
         ],
     )?;
     let article = tx.last_insert_rowid();
-    words.note(&[&c.title, &c.body, &c.stems]);
+    words.note_article([&c.title, &c.body, &c.stems], c.words.as_ref());
     // Its bands are indexed from its stored `minhash` by the next placement (`bands.rs`).
     store_pages(tx, article, now, &c.raw_pages)?;
     add_place(
