@@ -247,10 +247,7 @@ impl Dom {
         is_selected: impl Fn(&ElementRef) -> bool,
         is_cut: impl Fn(&ElementRef) -> bool,
     ) -> Dom {
-        let mut dom = Dom {
-            nodes: Vec::with_capacity(html.tree.nodes().len()),
-            text: String::new(),
-        };
+        let mut dom = Dom::with_capacity(html.tree.nodes().len());
         // Arena indices of the open elements, so that closing one can set its `end`.
         let mut open: Vec<u32> = Vec::new();
         let mut cur = Some(html.tree.root());
@@ -315,51 +312,13 @@ impl Dom {
         marks: impl FnOnce() -> (bool, bool),
         parent: u32,
     ) -> Opened {
-        let idx = self.nodes.len() as u32;
         match value {
             HtmlNode::Element(el) => {
-                let tag = Tag::from_name(el.name());
-                let mut attrs = Vec::new();
-                let mut hidden = false;
-                for (k, v) in el.attrs() {
-                    if let Some(name) = KEPT_ATTRS.iter().find(|n| **n == k) {
-                        attrs.push((*name, Box::from(v)));
-                    } else if k == "hidden" {
-                        hidden = true;
-                    } else if k == "aria-hidden" {
-                        hidden |= v.eq_ignore_ascii_case("true");
-                    } else if k == "style" {
-                        hidden |= style_hides(v);
-                    }
-                }
-                let (selected, cut) = marks();
-                self.nodes.push(Node {
-                    tag,
-                    parent,
-                    end: idx + 1,
-                    text: (0, 0),
-                    attrs,
-                    removed: false,
-                    hidden,
-                    selected,
-                    cut,
-                });
+                self.push_element(el.name(), el.attrs(), parent, marks());
                 Opened::Element
             }
             HtmlNode::Text(t) => {
-                let start = self.text.len() as u32;
-                self.text.push_str(t);
-                self.nodes.push(Node {
-                    tag: Tag::Text,
-                    parent,
-                    end: idx + 1,
-                    text: (start, self.text.len() as u32),
-                    attrs: Vec::new(),
-                    removed: false,
-                    hidden: false,
-                    selected: false,
-                    cut: false,
-                });
+                self.push_text(t, parent);
                 Opened::Leaf
             }
             // The document root: its children are copied, but it gets no node of its own.
@@ -368,7 +327,68 @@ impl Dom {
         }
     }
 
-    fn close(&mut self, idx: Option<u32>) {
+    pub(crate) fn with_capacity(nodes: usize) -> Dom {
+        Dom {
+            nodes: Vec::with_capacity(nodes),
+            text: String::new(),
+        }
+    }
+
+    /// Adds an element, keeping the attributes the extractor reads. `marks` says whether
+    /// site rules selected it and whether they cut it.
+    pub(crate) fn push_element<'a>(
+        &mut self,
+        name: &str,
+        all_attrs: impl Iterator<Item = (&'a str, &'a str)>,
+        parent: u32,
+        (selected, cut): (bool, bool),
+    ) {
+        let idx = self.nodes.len() as u32;
+        let mut attrs = Vec::new();
+        let mut hidden = false;
+        for (k, v) in all_attrs {
+            if let Some(name) = KEPT_ATTRS.iter().find(|n| **n == k) {
+                attrs.push((*name, Box::from(v)));
+            } else if k == "hidden" {
+                hidden = true;
+            } else if k == "aria-hidden" {
+                hidden |= v.eq_ignore_ascii_case("true");
+            } else if k == "style" {
+                hidden |= style_hides(v);
+            }
+        }
+        self.nodes.push(Node {
+            tag: Tag::from_name(name),
+            parent,
+            end: idx + 1,
+            text: (0, 0),
+            attrs,
+            removed: false,
+            hidden,
+            selected,
+            cut,
+        });
+    }
+
+    pub(crate) fn push_text(&mut self, t: &str, parent: u32) {
+        let idx = self.nodes.len() as u32;
+        let start = self.text.len() as u32;
+        self.text.push_str(t);
+        self.nodes.push(Node {
+            tag: Tag::Text,
+            parent,
+            end: idx + 1,
+            text: (start, self.text.len() as u32),
+            attrs: Vec::new(),
+            removed: false,
+            hidden: false,
+            selected: false,
+            cut: false,
+        });
+    }
+
+    /// Ends the element `idx` after the last node added so far.
+    pub(crate) fn close(&mut self, idx: Option<u32>) {
         let end = self.nodes.len() as u32;
         if let Some(n) = idx.and_then(|i| self.nodes.get_mut(i as usize)) {
             n.end = end;

@@ -22,6 +22,7 @@ mod pages;
 mod patterns;
 mod prescan;
 mod render;
+mod sink;
 mod verdict;
 
 use std::collections::HashSet;
@@ -137,9 +138,11 @@ pub fn extract(
     now: DateTime<Utc>,
 ) -> Extracted {
     let pre = prescan::prescan(html);
-    let doc = Html::parse_document(&pre.html);
     let mut dom = match rules {
+        // Site rules need scraper's tree for their CSS selectors; the generic extractor
+        // (most pages) parses straight into the arena.
         Some(r) => {
+            let doc = Html::parse_document(&pre.html);
             let body: HashSet<_> = doc.select(&r.body).map(|e| e.id()).collect();
             let cut: HashSet<_> = r
                 .remove
@@ -148,9 +151,8 @@ pub fn extract(
                 .collect();
             Dom::from_html(&doc, |e| body.contains(&e.id()), |e| cut.contains(&e.id()))
         }
-        None => Dom::from_html(&doc, |_| false, |_| false),
+        None => sink::parse(&pre.html),
     };
-    drop(doc);
     let page = meta::collect(&dom, &pre.json_ld, url, now);
 
     let mut blocks = Vec::new();
