@@ -178,6 +178,7 @@ impl Tag {
 }
 
 /// Attributes the extractor reads; all others are dropped when the page is copied.
+/// Sorted, for the binary search run on every attribute of the page.
 const KEPT_ATTRS: [&str; 20] = [
     "alt",
     "class",
@@ -347,7 +348,11 @@ impl Dom {
         let mut attrs = Vec::new();
         let mut hidden = false;
         for (k, v) in all_attrs {
-            if let Some(name) = KEPT_ATTRS.iter().find(|n| **n == k) {
+            if let Some(name) = KEPT_ATTRS
+                .binary_search(&k)
+                .ok()
+                .and_then(|i| KEPT_ATTRS.get(i))
+            {
                 attrs.push((*name, Box::from(v)));
             } else if k == "hidden" {
                 hidden = true;
@@ -432,6 +437,17 @@ impl Dom {
 }
 
 fn style_hides(style: &str) -> bool {
+    if style.is_ascii() {
+        // The same test on bytes: for ASCII, `char::is_whitespace` is these six bytes
+        // (vertical tab included) and lower-casing is per byte.
+        let s: Vec<u8> = style
+            .bytes()
+            .filter(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'))
+            .map(|b| b.to_ascii_lowercase())
+            .collect();
+        let has = |pat: &[u8]| s.windows(pat.len()).any(|w| w == pat);
+        return has(b"display:none") || has(b"visibility:hidden");
+    }
     let s: String = style
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -450,5 +466,15 @@ pub(crate) fn push_collapsed(out: &mut String, text: &str) {
         } else {
             out.push(c);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_attributes_are_sorted() {
+        assert!(KEPT_ATTRS.windows(2).all(|w| w[0] < w[1]));
     }
 }

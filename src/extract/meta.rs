@@ -180,10 +180,11 @@ pub(crate) fn collect(
         .or_else(|| ld.language.as_deref().and_then(normalize_lang));
     // A declaration that the text plainly contradicts is a template default (WordPress
     // themes ship `lang="en-US"` to Indonesian sites); the text is the better witness.
-    let language = match (declared_lang, detect_sample(&scan.sample)) {
-        (Some(d), Some(t)) if d != t => Some(t),
-        (declared, _) => declared,
-    };
+    // Without a declaration there is nothing to overrule, so whatlang is not run.
+    let language = declared_lang.map(|d| match detect_sample(&scan.sample) {
+        Some(t) if t != d => t,
+        _ => d,
+    });
 
     let title = pick_title(&ld, &scan, &meta, &site);
     let author = pick_author(&ld, &scan, &meta, &site);

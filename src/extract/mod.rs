@@ -167,18 +167,20 @@ pub fn extract(
     }
     if blocks.is_empty() {
         (blocks, credit_author) = generic(&mut dom, url, true);
-        if text_len(&blocks) < RETRY_BELOW_CHARS {
+        let mut len = text_len(&blocks);
+        if len < RETRY_BELOW_CHARS {
             for n in &mut dom.nodes {
                 n.removed = false;
             }
             let (again, author) = generic(&mut dom, url, false);
-            if text_len(&again) > text_len(&blocks) * 2 {
-                (blocks, credit_author) = (again, author);
+            let again_len = text_len(&again);
+            if again_len > len * 2 {
+                (blocks, credit_author, len) = (again, author, again_len);
             }
         }
         if let Some(ld) = page.ld_body.as_deref() {
             let ld_len = ld.chars().filter(|c| !c.is_whitespace()).count();
-            if ld_len >= 500 && ld_len > text_len(&blocks) * 2 {
+            if ld_len >= 500 && ld_len > len * 2 {
                 blocks = ld_blocks(ld);
             }
         }
