@@ -972,13 +972,12 @@ const WHOLE_PAGE: usize = 2000;
 /// elsewhere they belong to lists of other articles.
 fn visible_date(dom: &Dom, now: DateTime<Utc>) -> Option<Visible> {
     let h1 = dom.nodes.iter().position(|n| n.tag == Tag::H(1));
-    let texts = |from: usize| {
-        dom.nodes
-            .iter()
-            .enumerate()
-            .skip(from)
-            .filter(|(_, n)| n.tag == Tag::Text && !dom.text_of(n).trim().is_empty())
-    };
+    let texts =
+        |from: usize| {
+            dom.nodes.iter().enumerate().skip(from).filter(|(_, n)| {
+                n.tag == Tag::Text && !dom.text_of(n).chars().all(char::is_whitespace)
+            })
+        };
     let scan = |from: usize, limit: usize, relative: bool| -> Option<Visible> {
         let mut found: Option<Visible> = None;
         let mut nodes = texts(from).take(limit);
