@@ -157,12 +157,11 @@ pub(crate) fn stats(dom: &Dom) -> Stats {
             continue;
         }
         if node.tag == Tag::Text {
-            let text = dom.text_of(node);
-            let chars = text.chars().filter(|c| !c.is_whitespace()).count() as u32;
-            let commas = text
-                .chars()
-                .filter(|c| matches!(c, ',' | '،' | '、' | '，'))
-                .count() as u32;
+            let (mut chars, mut commas) = (0u32, 0u32);
+            for c in dom.text_of(node).chars() {
+                chars += u32::from(!c.is_whitespace());
+                commas += u32::from(matches!(c, ',' | '،' | '、' | '，'));
+            }
             if let Some(v) = s.text.get_mut(i) {
                 *v = chars;
             }

@@ -177,29 +177,34 @@ impl Tag {
     }
 }
 
-/// Attributes the extractor reads; all others are dropped when the page is copied.
-const KEPT_ATTRS: [&str; 20] = [
-    "alt",
-    "class",
-    "content",
-    "data-lazy-src",
-    "data-original",
-    "data-src",
-    "datetime",
-    "href",
-    "http-equiv",
-    "id",
-    "itemprop",
-    "itemtype",
-    "lang",
-    "name",
-    "property",
-    "rel",
-    "role",
-    "src",
-    "srcset",
-    "type",
-];
+/// The attributes the extractor reads, by name; all others are dropped when the page is
+/// copied. A `match`, which compares lengths before bytes, because it runs on every
+/// attribute of the page.
+fn kept_attr(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "alt" => "alt",
+        "class" => "class",
+        "content" => "content",
+        "data-lazy-src" => "data-lazy-src",
+        "data-original" => "data-original",
+        "data-src" => "data-src",
+        "datetime" => "datetime",
+        "href" => "href",
+        "http-equiv" => "http-equiv",
+        "id" => "id",
+        "itemprop" => "itemprop",
+        "itemtype" => "itemtype",
+        "lang" => "lang",
+        "name" => "name",
+        "property" => "property",
+        "rel" => "rel",
+        "role" => "role",
+        "src" => "src",
+        "srcset" => "srcset",
+        "type" => "type",
+        _ => return None,
+    })
+}
 
 pub(crate) struct Node {
     pub tag: Tag,
@@ -247,10 +252,7 @@ impl Dom {
         is_selected: impl Fn(&ElementRef) -> bool,
         is_cut: impl Fn(&ElementRef) -> bool,
     ) -> Dom {
-        let mut dom = Dom {
-            nodes: Vec::with_capacity(html.tree.nodes().len()),
-            text: String::new(),
-        };
+        let mut dom = Dom::with_capacity(html.tree.nodes().len());
         // Arena indices of the open elements, so that closing one can set its `end`.
         let mut open: Vec<u32> = Vec::new();
         let mut cur = Some(html.tree.root());
@@ -315,51 +317,13 @@ impl Dom {
         marks: impl FnOnce() -> (bool, bool),
         parent: u32,
     ) -> Opened {
-        let idx = self.nodes.len() as u32;
         match value {
             HtmlNode::Element(el) => {
-                let tag = Tag::from_name(el.name());
-                let mut attrs = Vec::new();
-                let mut hidden = false;
-                for (k, v) in el.attrs() {
-                    if let Some(name) = KEPT_ATTRS.iter().find(|n| **n == k) {
-                        attrs.push((*name, Box::from(v)));
-                    } else if k == "hidden" {
-                        hidden = true;
-                    } else if k == "aria-hidden" {
-                        hidden |= v.eq_ignore_ascii_case("true");
-                    } else if k == "style" {
-                        hidden |= style_hides(v);
-                    }
-                }
-                let (selected, cut) = marks();
-                self.nodes.push(Node {
-                    tag,
-                    parent,
-                    end: idx + 1,
-                    text: (0, 0),
-                    attrs,
-                    removed: false,
-                    hidden,
-                    selected,
-                    cut,
-                });
+                self.push_element(el.name(), el.attrs(), parent, marks());
                 Opened::Element
             }
             HtmlNode::Text(t) => {
-                let start = self.text.len() as u32;
-                self.text.push_str(t);
-                self.nodes.push(Node {
-                    tag: Tag::Text,
-                    parent,
-                    end: idx + 1,
-                    text: (start, self.text.len() as u32),
-                    attrs: Vec::new(),
-                    removed: false,
-                    hidden: false,
-                    selected: false,
-                    cut: false,
-                });
+                self.push_text(t, parent);
                 Opened::Leaf
             }
             // The document root: its children are copied, but it gets no node of its own.
@@ -368,7 +332,68 @@ impl Dom {
         }
     }
 
-    fn close(&mut self, idx: Option<u32>) {
+    pub(crate) fn with_capacity(nodes: usize) -> Dom {
+        Dom {
+            nodes: Vec::with_capacity(nodes),
+            text: String::new(),
+        }
+    }
+
+    /// Adds an element, keeping the attributes the extractor reads. `marks` says whether
+    /// site rules selected it and whether they cut it.
+    pub(crate) fn push_element<'a>(
+        &mut self,
+        name: &str,
+        all_attrs: impl Iterator<Item = (&'a str, &'a str)>,
+        parent: u32,
+        (selected, cut): (bool, bool),
+    ) {
+        let idx = self.nodes.len() as u32;
+        let mut attrs = Vec::new();
+        let mut hidden = false;
+        for (k, v) in all_attrs {
+            if let Some(name) = kept_attr(k) {
+                attrs.push((name, Box::from(v)));
+            } else if k == "hidden" {
+                hidden = true;
+            } else if k == "aria-hidden" {
+                hidden |= v.eq_ignore_ascii_case("true");
+            } else if k == "style" {
+                hidden |= style_hides(v);
+            }
+        }
+        self.nodes.push(Node {
+            tag: Tag::from_name(name),
+            parent,
+            end: idx + 1,
+            text: (0, 0),
+            attrs,
+            removed: false,
+            hidden,
+            selected,
+            cut,
+        });
+    }
+
+    pub(crate) fn push_text(&mut self, t: &str, parent: u32) {
+        let idx = self.nodes.len() as u32;
+        let start = self.text.len() as u32;
+        self.text.push_str(t);
+        self.nodes.push(Node {
+            tag: Tag::Text,
+            parent,
+            end: idx + 1,
+            text: (start, self.text.len() as u32),
+            attrs: Vec::new(),
+            removed: false,
+            hidden: false,
+            selected: false,
+            cut: false,
+        });
+    }
+
+    /// Ends the element `idx` after the last node added so far.
+    pub(crate) fn close(&mut self, idx: Option<u32>) {
         let end = self.nodes.len() as u32;
         if let Some(n) = idx.and_then(|i| self.nodes.get_mut(i as usize)) {
             n.end = end;
@@ -412,6 +437,17 @@ impl Dom {
 }
 
 fn style_hides(style: &str) -> bool {
+    if style.is_ascii() {
+        // The same test on bytes: for ASCII, `char::is_whitespace` is these six bytes
+        // (vertical tab included) and lower-casing is per byte.
+        let s: Vec<u8> = style
+            .bytes()
+            .filter(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'))
+            .map(|b| b.to_ascii_lowercase())
+            .collect();
+        let has = |pat: &[u8]| s.windows(pat.len()).any(|w| w == pat);
+        return has(b"display:none") || has(b"visibility:hidden");
+    }
     let s: String = style
         .chars()
         .filter(|c| !c.is_whitespace())

@@ -22,6 +22,7 @@ mod pages;
 mod patterns;
 mod prescan;
 mod render;
+mod sink;
 mod verdict;
 
 use std::collections::HashSet;
@@ -137,9 +138,11 @@ pub fn extract(
     now: DateTime<Utc>,
 ) -> Extracted {
     let pre = prescan::prescan(html);
-    let doc = Html::parse_document(&pre.html);
     let mut dom = match rules {
+        // Site rules need scraper's tree for their CSS selectors; the generic extractor
+        // (most pages) parses straight into the arena.
         Some(r) => {
+            let doc = Html::parse_document(&pre.html);
             let body: HashSet<_> = doc.select(&r.body).map(|e| e.id()).collect();
             let cut: HashSet<_> = r
                 .remove
@@ -148,9 +151,8 @@ pub fn extract(
                 .collect();
             Dom::from_html(&doc, |e| body.contains(&e.id()), |e| cut.contains(&e.id()))
         }
-        None => Dom::from_html(&doc, |_| false, |_| false),
+        None => sink::parse(&pre.html),
     };
-    drop(doc);
     let page = meta::collect(&dom, &pre.json_ld, url, now);
 
     let mut blocks = Vec::new();
@@ -165,18 +167,20 @@ pub fn extract(
     }
     if blocks.is_empty() {
         (blocks, credit_author) = generic(&mut dom, url, true);
-        if text_len(&blocks) < RETRY_BELOW_CHARS {
+        let mut len = text_len(&blocks);
+        if len < RETRY_BELOW_CHARS {
             for n in &mut dom.nodes {
                 n.removed = false;
             }
             let (again, author) = generic(&mut dom, url, false);
-            if text_len(&again) > text_len(&blocks) * 2 {
-                (blocks, credit_author) = (again, author);
+            let again_len = text_len(&again);
+            if again_len > len * 2 {
+                (blocks, credit_author, len) = (again, author, again_len);
             }
         }
         if let Some(ld) = page.ld_body.as_deref() {
             let ld_len = ld.chars().filter(|c| !c.is_whitespace()).count();
-            if ld_len >= 500 && ld_len > text_len(&blocks) * 2 {
+            if ld_len >= 500 && ld_len > len * 2 {
                 blocks = ld_blocks(ld);
             }
         }

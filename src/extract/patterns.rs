@@ -382,13 +382,11 @@ pub(crate) enum Verdict {
 pub(crate) fn judge_line(text: &str) -> Verdict {
     let t = text.trim();
     let lower = t.to_lowercase();
-    let bare = lower
-        .trim_matches(|c: char| !c.is_alphanumeric())
-        .to_string();
+    let bare = lower.trim_matches(|c: char| !c.is_alphanumeric());
     if bare.is_empty() {
         return Verdict::Keep;
     }
-    if EXACT.binary_search(&bare.as_str()).is_ok() {
+    if EXACT.binary_search(&bare).is_ok() {
         return Verdict::Drop;
     }
     let chars = t.chars().count();
@@ -418,7 +416,7 @@ pub(crate) fn judge_line(text: &str) -> Verdict {
                 return Verdict::Drop;
             }
         }
-        if is_photo_credit(t, &lower) || is_gallery_counter(&bare) {
+        if is_photo_credit(t, &lower) || is_gallery_counter(bare) {
             return Verdict::Drop;
         }
         if bare.starts_with("copyright")

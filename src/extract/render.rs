@@ -139,7 +139,25 @@ impl Builder<'_> {
             }
             return;
         }
-        for c in s.chars() {
+        let mut rest = s;
+        while let Some(c) = rest.chars().next() {
+            // A run of characters that are neither space nor escaped goes in as one slice.
+            let run = rest
+                .find(|c: char| c.is_whitespace() || matches!(c, '\u{200b}' | '&' | '<' | '>'))
+                .unwrap_or(rest.len());
+            if run > 0 {
+                let (plain, after) = rest.split_at(run);
+                self.cur.text.push_str(plain);
+                self.cur.html.push_str(plain);
+                let n = plain.chars().count();
+                self.cur.chars += n;
+                if self.links > 0 {
+                    self.cur.link_chars += n;
+                }
+                rest = after;
+                continue;
+            }
+            rest = &rest[c.len_utf8()..];
             if c.is_whitespace() || c == '\u{200b}' {
                 if !self.cur.text.is_empty() && !self.cur.text.ends_with(' ') {
                     self.cur.text.push(' ');
