@@ -36,6 +36,43 @@ impl Source {
 /// BENCHMARKS.md, "Where an article's time goes").
 pub const RAW_ZSTD_LEVEL: i32 = 3;
 
+/// A kept page's HTML compressed for `Content::raw_pages` at [`RAW_ZSTD_LEVEL`]: one zstd
+/// frame, as `zstd::decode_all` reads back (pages kept by older versions are such frames too).
+pub fn compress_raw(html: &[u8]) -> std::io::Result<Vec<u8>> {
+    compress_raw_at(html, RAW_ZSTD_LEVEL)
+}
+
+/// The scratch buffer of a thread's compressor is dropped after a page larger than this,
+/// so one huge page does not stay allocated on every thread.
+const RAW_SCRATCH_KEPT: usize = 1 << 20;
+
+thread_local! {
+    /// Each thread's compression context (by level) and output buffer. A fresh context per
+    /// page, as `zstd::encode_all` makes, costs its allocation and table set-up every time,
+    /// and a page-sized output buffer per page costs fresh memory the kernel has to fault in.
+    static RAW_COMPRESSOR: std::cell::RefCell<Option<(i32, zstd::bulk::Compressor<'static>, Vec<u8>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// [`compress_raw`] at another level (the profile example compares them).
+pub fn compress_raw_at(html: &[u8], level: i32) -> std::io::Result<Vec<u8>> {
+    RAW_COMPRESSOR.with_borrow_mut(|slot| {
+        let kept = match slot.take() {
+            Some(k) if k.0 == level => k,
+            _ => (level, zstd::bulk::Compressor::new(level)?, Vec::new()),
+        };
+        let (_, compressor, scratch) = slot.insert(kept);
+        scratch.clear();
+        scratch.reserve(zstd::compress_bound(html.len()));
+        let written = compressor.compress_to_buffer(html, scratch);
+        let out = scratch.as_slice().to_vec();
+        if scratch.capacity() > RAW_SCRATCH_KEPT {
+            *scratch = Vec::new();
+        }
+        written.map(|_| out)
+    })
+}
+
 /// An article's text and metadata as the ingest stage produced it.
 #[derive(Debug, Clone)]
 pub struct Content {
