@@ -862,8 +862,8 @@ fn many_alternatives_rank_fewer_matches() {
 }
 
 /// Kept pages read back whichever way they were compressed: as earlier versions did (a
-/// streaming frame from `zstd::encode_all`) or through the reused per-thread context, at
-/// every level, small and large, one after another on the same thread.
+/// streaming frame from `zstd::encode_all`) or through a pooled, reused context, at
+/// every level, small and large, one after another.
 #[test]
 fn kept_pages_compressed_before_and_now_read_back() {
     let page = |n: usize| {

@@ -42,35 +42,56 @@ pub fn compress_raw(html: &[u8]) -> std::io::Result<Vec<u8>> {
     compress_raw_at(html, RAW_ZSTD_LEVEL)
 }
 
-/// The scratch buffer of a thread's compressor is dropped after a page larger than this,
-/// so one huge page does not stay allocated on every thread.
+/// The scratch buffer of a pooled compressor is dropped after a page larger than this, so
+/// one huge page does not stay allocated.
 const RAW_SCRATCH_KEPT: usize = 1 << 20;
 
-thread_local! {
-    /// Each thread's compression context (by level) and output buffer. A fresh context per
-    /// page, as `zstd::encode_all` makes, costs its allocation and table set-up every time,
-    /// and a page-sized output buffer per page costs fresh memory the kernel has to fault in.
-    static RAW_COMPRESSOR: std::cell::RefCell<Option<(i32, zstd::bulk::Compressor<'static>, Vec<u8>)>> =
-        const { std::cell::RefCell::new(None) };
+/// Compressors kept for reuse: as many as have run at once (one per extracting core), not
+/// one per thread of the blocking pool, each of which would keep its context's megabytes.
+const RAW_COMPRESSORS_KEPT: usize = 8;
+
+/// A zstd compression context at a level, with its output buffer. A fresh context per page,
+/// as `zstd::encode_all` makes, costs its allocation and table set-up every time (page
+/// faults on fresh memory), and a page-sized output buffer per page more fresh memory.
+struct RawCompressor {
+    level: i32,
+    zstd: zstd::bulk::Compressor<'static>,
+    scratch: Vec<u8>,
 }
+
+static RAW_COMPRESSORS: std::sync::Mutex<Vec<RawCompressor>> = std::sync::Mutex::new(Vec::new());
 
 /// [`compress_raw`] at another level (the profile example compares them).
 pub fn compress_raw_at(html: &[u8], level: i32) -> std::io::Result<Vec<u8>> {
-    RAW_COMPRESSOR.with_borrow_mut(|slot| {
-        let kept = match slot.take() {
-            Some(k) if k.0 == level => k,
-            _ => (level, zstd::bulk::Compressor::new(level)?, Vec::new()),
-        };
-        let (_, compressor, scratch) = slot.insert(kept);
-        scratch.clear();
-        scratch.reserve(zstd::compress_bound(html.len()));
-        let written = compressor.compress_to_buffer(html, scratch);
-        let out = scratch.as_slice().to_vec();
-        if scratch.capacity() > RAW_SCRATCH_KEPT {
-            *scratch = Vec::new();
+    let pooled = {
+        let mut pool = RAW_COMPRESSORS.lock().unwrap_or_else(|p| p.into_inner());
+        pool.iter()
+            .position(|c| c.level == level)
+            .map(|i| pool.swap_remove(i))
+    };
+    let mut c = match pooled {
+        Some(c) => c,
+        None => RawCompressor {
+            level,
+            zstd: zstd::bulk::Compressor::new(level)?,
+            scratch: Vec::new(),
+        },
+    };
+    c.scratch.clear();
+    c.scratch.reserve(zstd::compress_bound(html.len()));
+    let written = c.zstd.compress_to_buffer(html, &mut c.scratch);
+    let out = c.scratch.as_slice().to_vec();
+    if c.scratch.capacity() > RAW_SCRATCH_KEPT {
+        c.scratch = Vec::new();
+    }
+    // A context that failed may hold a half-written frame; it is not reused.
+    if written.is_ok() {
+        let mut pool = RAW_COMPRESSORS.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < RAW_COMPRESSORS_KEPT {
+            pool.push(c);
         }
-        written.map(|_| out)
-    })
+    }
+    written.map(|_| out)
 }
 
 /// An article's text and metadata as the ingest stage produced it.
