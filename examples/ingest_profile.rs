@@ -163,7 +163,7 @@ fn one_page(
     lap(0);
     let found = warta::extract::extract(&html, p.url.as_ref(), None, now);
     lap(1);
-    let raw = zstd::encode_all(html.as_bytes(), level).ok()?;
+    let raw = warta::store::compress_raw_at(html.as_bytes(), level).ok()?;
     lap(2);
     let fingerprint = warta::dedup::fingerprint(&found.body_text);
     lap(3);

@@ -14,10 +14,12 @@ use encoding_rs::{Encoding, UTF_8};
 /// sparing a second page-sized buffer per page; a body cut inside a character (max_body)
 /// keeps its valid prefix.
 pub fn decode_html_owned(mut bytes: Vec<u8>, http_charset: Option<&str>) -> String {
-    let encoding = pick_encoding(&bytes, http_charset);
+    // The page is validated as UTF-8 once, for both the choice and the conversion.
+    let utf8_len = crate::text::utf8_prefix(&bytes).map(str::len);
+    let encoding = pick_encoding(&bytes, http_charset, utf8_len.is_some());
     if encoding == UTF_8
         && Encoding::for_bom(&bytes).is_none()
-        && let Some(len) = crate::text::utf8_prefix(&bytes).map(str::len)
+        && let Some(len) = utf8_len
     {
         bytes.truncate(len);
         return String::from_utf8(bytes)
@@ -32,14 +34,14 @@ pub fn decode_html(bytes: &[u8], http_charset: Option<&str>) -> String {
     decode_html_owned(bytes.to_vec(), http_charset)
 }
 
-fn pick_encoding(bytes: &[u8], http_charset: Option<&str>) -> &'static Encoding {
+/// `valid_utf8`: the bytes are UTF-8, but for a character cut at the end.
+fn pick_encoding(bytes: &[u8], http_charset: Option<&str>, valid_utf8: bool) -> &'static Encoding {
     if let Some((enc, _)) = Encoding::for_bom(bytes) {
         return enc;
     }
     let declared = http_charset
         .and_then(|l| Encoding::for_label(l.trim().as_bytes()))
         .or_else(|| meta_charset(bytes));
-    let valid_utf8 = crate::text::utf8_prefix(bytes).is_some();
     match declared {
         // UTF-16 declared in a meta tag without a BOM is always a lie (the tag itself was
         // readable as ASCII).

@@ -459,23 +459,31 @@ impl Fetcher {
             last_modified: header_str(header::LAST_MODIFIED),
         };
         let cap = self.cfg.max_body as usize;
-        let mut body = Vec::new();
+        // The chunks are kept as they come and joined once the length is known: a body grown
+        // chunk by chunk is copied at every doubling, and a compressed response gives no
+        // length up front (the decoder drops Content-Length).
+        let mut chunks = Vec::new();
+        let mut len = 0usize;
         let mut truncated = false;
         loop {
             match resp.chunk().await {
-                Ok(Some(chunk)) => {
-                    let room = cap.saturating_sub(body.len());
+                Ok(Some(mut chunk)) => {
+                    let room = cap.saturating_sub(len);
                     if chunk.len() > room {
-                        body.extend_from_slice(&chunk[..room]);
+                        chunk.truncate(room);
                         truncated = true;
+                    }
+                    len += chunk.len();
+                    chunks.push(chunk);
+                    if truncated {
                         break;
                     }
-                    body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
                 Err(e) => return Err(self.classify(url, &e)),
             }
         }
+        let body = join_chunks(chunks, len);
         if truncated {
             tracing::warn!(url = %url, max_body = cap, "response cut off at fetch.max_body");
         }
@@ -548,6 +556,23 @@ impl Fetcher {
             .await;
         robot.as_ref().is_none_or(|r| r.allowed(url.as_str()))
     }
+}
+
+/// The chunks of a body as one buffer of exactly `len` bytes; a body that came in one chunk
+/// keeps that chunk's buffer when nothing else holds it.
+fn join_chunks<C: AsRef<[u8]> + Into<Vec<u8>>>(chunks: Vec<C>, len: usize) -> Vec<u8> {
+    if chunks.len() == 1 {
+        return chunks
+            .into_iter()
+            .next()
+            .map(Into::into)
+            .unwrap_or_default();
+    }
+    let mut body = Vec::with_capacity(len);
+    for chunk in chunks {
+        body.extend_from_slice(chunk.as_ref());
+    }
+    body
 }
 
 /// Retry-After: delay-seconds or an HTTP date.
@@ -687,6 +712,16 @@ mod tests {
         assert_eq!(freshness(&h, now), None);
         h.remove(header::CACHE_CONTROL);
         assert_eq!(freshness(&h, now), Some(Duration::from_secs(3600)));
+    }
+
+    #[test]
+    fn chunks_join_into_the_body_in_order() {
+        let parts = ["<html>", "", "<p>Sangatta</p>", "</html>"];
+        let body = join_chunks(parts.to_vec(), parts.concat().len());
+        assert_eq!(body, parts.concat().as_bytes());
+        assert_eq!(body.capacity(), body.len());
+        assert_eq!(join_chunks(vec!["<p>x</p>"], 8), b"<p>x</p>");
+        assert!(join_chunks(Vec::<&str>::new(), 0).is_empty());
     }
 
     #[test]

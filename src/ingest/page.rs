@@ -116,7 +116,7 @@ pub fn assemble(mut pages: Vec<PageFetch>, keep_raw: bool) -> PageResult {
         pages
             .iter()
             .filter_map(|p| {
-                zstd::encode_all(p.html.as_bytes(), crate::store::RAW_ZSTD_LEVEL)
+                crate::store::compress_raw(p.html.as_bytes())
                     .ok()
                     .map(|z| (p.url.to_string(), z))
             })

@@ -66,16 +66,20 @@ fn key_of(group: &[&str]) -> String {
 /// a million-article archive, while the key is one short list. The user's own groups can
 /// change with feeds.toml, so they stay query-time expansions.
 pub fn index_keys(text: &str) -> Vec<&'static str> {
+    index_keys_of(&crate::stem::Folded::new(text).words())
+}
+
+/// [`index_keys`] of a text's index tokens (`stem::index_tokens`).
+pub(crate) fn index_keys_of(words: &[&str]) -> Vec<&'static str> {
     let index = key_index();
-    let words: Vec<String> = crate::stem::index_tokens(text).collect();
     let mut out = Vec::new();
     for (i, w) in words.iter().enumerate() {
-        let Some(candidates) = index.forms.get(w.as_str()) else {
+        let Some(candidates) = index.forms.get(*w) else {
             continue;
         };
         for (form, key) in candidates {
             let rest = words.get(i..i + form.len());
-            if rest.is_some_and(|r| r.iter().zip(form).all(|(a, b)| a == b)) {
+            if rest.is_some_and(|r| r.iter().zip(form).all(|(a, b)| *a == b)) {
                 out.push(key.as_str());
             }
         }
@@ -83,16 +87,23 @@ pub fn index_keys(text: &str) -> Vec<&'static str> {
     out
 }
 
+/// Forms by first token. Every word of every article is looked up here, and the keys are
+/// the fixed built-in table, so the fast non-keyed hash is safe.
+type Forms = std::collections::HashMap<
+    String,
+    Vec<(Vec<String>, String)>,
+    std::hash::BuildHasherDefault<crate::stem::FxHasher>,
+>;
+
 /// Every built-in form that is not its group's key, by first token: (form tokens, key).
 struct KeyIndex {
-    forms: std::collections::HashMap<String, Vec<(Vec<String>, String)>>,
+    forms: Forms,
 }
 
 fn key_index() -> &'static KeyIndex {
     static INDEX: std::sync::OnceLock<KeyIndex> = std::sync::OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut forms: std::collections::HashMap<String, Vec<(Vec<String>, String)>> =
-            std::collections::HashMap::new();
+        let mut forms = Forms::default();
         for group in BUILT_IN {
             let key = key_of(group);
             for form in group.iter() {

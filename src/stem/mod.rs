@@ -30,6 +30,8 @@
 mod dict;
 mod ecs;
 
+pub(crate) use dict::FxHasher;
+
 use std::borrow::Cow;
 
 use crate::text::{is_combining, is_token_char};
@@ -98,16 +100,21 @@ pub fn stem_text_id(text: &str) -> String {
 /// exact columns, and a query for an inflected form also asks for its root there, so
 /// leaving those out keeps the stemmed column (and the index) a fraction of the text.
 pub fn index_stems_id(text: &str) -> String {
+    index_stems_of(&Folded::new(text).words())
+}
+
+/// [`index_stems_id`] of a text's folded tokens.
+fn index_stems_of(words: &[&str]) -> String {
     let mut out = String::new();
-    for (start, end) in tokens(text) {
-        let token = fold(text.get(start..end).unwrap_or_default());
-        if let Some(root) = stem_plain(&token)
-            && root != token
+    for token in words {
+        if let Some(root) = stem_root(token)
+            && root.bytes() != token.as_bytes()
+            && let Ok(root) = std::str::from_utf8(root.bytes())
         {
             if !out.is_empty() {
                 out.push(' ');
             }
-            out.push_str(&root);
+            out.push_str(root);
         }
     }
     out
@@ -120,12 +127,15 @@ pub fn index_stems_id(text: &str) -> String {
 /// for a name is one token lookup rather than a phrase of common words.
 pub fn article_stems(language: Option<&str>, title: &str, body: &str) -> String {
     let text = format!("{title}\n{body}");
+    // One tokenisation serves both the roots and the name keys.
+    let folded = Folded::new(&text);
+    let words = folded.words();
     let mut out = if language == Some("id") {
-        index_stems_id(&text)
+        index_stems_of(&words)
     } else {
         String::new()
     };
-    for key in crate::search::aliases::index_keys(&text) {
+    for key in crate::search::aliases::index_keys_of(&words) {
         if !out.is_empty() {
             out.push(' ');
         }
@@ -140,16 +150,50 @@ pub(crate) fn index_tokens(text: &str) -> impl Iterator<Item = String> + '_ {
     tokens(text).map(|(start, end)| fold(text.get(start..end).unwrap_or_default()))
 }
 
+/// The tokens FTS5's unicode61 tokenizer would index for a text, folded (as
+/// [`index_tokens`]) into one buffer rather than a `String` each.
+pub(crate) struct Folded {
+    text: String,
+    spans: Vec<(usize, usize)>,
+}
+
+impl Folded {
+    pub(crate) fn new(text: &str) -> Folded {
+        let mut folded = String::with_capacity(text.len());
+        let mut spans = Vec::with_capacity(text.len() / 6);
+        for (start, end) in tokens(text) {
+            let from = folded.len();
+            fold_into(&mut folded, text.get(start..end).unwrap_or_default());
+            spans.push((from, folded.len()));
+        }
+        Folded {
+            text: folded,
+            spans,
+        }
+    }
+
+    pub(crate) fn words(&self) -> Vec<&str> {
+        self.spans
+            .iter()
+            .map(|&(start, end)| self.text.get(start..end).unwrap_or_default())
+            .collect()
+    }
+}
+
 /// The root of a lower-case, diacritic-free word, or `None` when it is not a plain word
 /// or no root was found (the word itself is a root: `Some(word)`).
 fn stem_plain(word: &str) -> Option<String> {
+    let root = stem_root(word)?;
+    // Roots are ASCII by construction.
+    std::str::from_utf8(root.bytes()).ok().map(str::to_owned)
+}
+
+/// [`stem_plain`] without allocating.
+fn stem_root(word: &str) -> Option<ecs::Word> {
     if word.len() <= 3 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
         return None;
     }
-    let w = ecs::Word::new(word.as_bytes())?;
-    let root = ecs::stem(&w)?;
-    // Roots are ASCII by construction.
-    std::str::from_utf8(root.bytes()).ok().map(str::to_owned)
+    ecs::stem(&ecs::Word::new(word.as_bytes())?)
 }
 
 /// Sastrawi's reading of `x-y` (Asian 2007, pp. 76–77): the root when both halves share
@@ -179,11 +223,20 @@ fn is_clitic(s: &str) -> bool {
 
 /// Byte ranges of the tokens FTS5's unicode61 tokenizer would find in `text`.
 fn tokens(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    // ASCII, most of any text, needs no Unicode table: no combining or private-use
+    // character is ASCII.
+    let token_char = |c: char| {
+        if c.is_ascii() {
+            c.is_ascii_alphanumeric()
+        } else {
+            is_token_char(c)
+        }
+    };
     let mut chars = text.char_indices().peekable();
     std::iter::from_fn(move || {
         let start = loop {
             let (i, c) = chars.next()?;
-            if is_token_char(c) {
+            if token_char(c) {
                 break i;
             }
         };
@@ -191,7 +244,7 @@ fn tokens(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
         while let Some(&(i, c)) = chars.peek() {
             // Inside a word a combining mark is part of it: FTS5 removes the diacritic
             // and keeps the word whole (`e` + U+0301 + `lan` is one token).
-            if !is_token_char(c) && !is_combining(c) {
+            if !token_char(c) && (c.is_ascii() || !is_combining(c)) {
                 end = i;
                 break;
             }
@@ -210,6 +263,12 @@ fn tokens(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 /// stays one token. Others scripts pass through; FTS5 folds them itself.
 fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    fold_into(&mut out, s);
+    out
+}
+
+/// [`fold`], appended to `out`.
+fn fold_into(out: &mut String, s: &str) {
     for c in s.chars() {
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
@@ -222,7 +281,6 @@ fn fold(s: &str) -> String {
             out.push(fold_latin(lower));
         }
     }
-    out
 }
 
 /// The base letter of a lower-case Latin letter with a diacritic (Latin-1 Supplement

@@ -52,7 +52,8 @@ pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder, ran
 pub use vocab::{IndexWords, MAX_PREFIX_WORDS, PrefixWords};
 pub use write::{
     Content, ItemOutcome, ItemWrite, PendingPage, PollOutcome, PollWrite, RAW_ZSTD_LEVEL,
-    RawArticle, Reextracted, RetryWrite, RevisionWrite, Source, Timing, Work,
+    RawArticle, Reextracted, RetryWrite, RevisionWrite, Source, Timing, Work, compress_raw,
+    compress_raw_at,
 };
 
 #[derive(Debug, thiserror::Error)]

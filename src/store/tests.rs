@@ -937,3 +937,31 @@ fn many_alternatives_rank_fewer_matches() {
     let many: Vec<String> = (0..500).map(|i| format!("\"kata{i}\"")).collect();
     assert_eq!(rank_cap_for(&many.join(" OR ")), RANK_CAP / 20, "a floor");
 }
+
+/// Kept pages read back whichever way they were compressed: as earlier versions did (a
+/// streaming frame from `zstd::encode_all`) or through a pooled, reused context, at
+/// every level, small and large, one after another.
+#[test]
+fn kept_pages_compressed_before_and_now_read_back() {
+    let page = |n: usize| {
+        format!(
+            "<html><body>{}</body></html>",
+            "<p>Bupati Kutai Timur menyalurkan bantuan. </p>".repeat(n)
+        )
+        .into_bytes()
+    };
+    let pages = [page(1), page(3000), page(40_000), Vec::new(), page(7)];
+    for html in &pages {
+        let before = zstd::encode_all(html.as_slice(), 3).unwrap();
+        assert_eq!(zstd::decode_all(before.as_slice()).unwrap(), *html);
+        for level in [RAW_ZSTD_LEVEL, 1, 2, 3, RAW_ZSTD_LEVEL] {
+            let now = crate::store::compress_raw_at(html, level).unwrap();
+            assert_eq!(zstd::decode_all(now.as_slice()).unwrap(), *html);
+            assert_eq!(now.capacity(), now.len());
+        }
+        assert_eq!(
+            crate::store::compress_raw(html).unwrap(),
+            crate::store::compress_raw_at(html, RAW_ZSTD_LEVEL).unwrap()
+        );
+    }
+}

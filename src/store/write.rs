@@ -32,9 +32,68 @@ impl Source {
 }
 
 /// The zstd level of kept pages (`Content::raw_pages`). Level 9 cost 2–4 ms a page, nearly
-/// as much as extracting it; level 3 is 3× faster and keeps pages 10 % larger (see
-/// BENCHMARKS.md, "Where an article's time goes").
-pub const RAW_ZSTD_LEVEL: i32 = 3;
+/// as much as extracting it; level 3 is 3× faster and keeps pages 10 % larger; level 2
+/// takes 11 % fewer instructions than 3 for 3 % more bytes, and level 1 19 % fewer for 7 %
+/// more (see BENCHMARKS.md, "Where an article's time goes"). Any level reads back alike.
+pub const RAW_ZSTD_LEVEL: i32 = 2;
+
+/// A kept page's HTML compressed for `Content::raw_pages` at [`RAW_ZSTD_LEVEL`]: one zstd
+/// frame, as `zstd::decode_all` reads back (pages kept by older versions are such frames too).
+pub fn compress_raw(html: &[u8]) -> std::io::Result<Vec<u8>> {
+    compress_raw_at(html, RAW_ZSTD_LEVEL)
+}
+
+/// The scratch buffer of a pooled compressor is dropped after a page larger than this, so
+/// one huge page does not stay allocated.
+const RAW_SCRATCH_KEPT: usize = 1 << 20;
+
+/// Compressors kept for reuse: as many as have run at once (one per extracting core), not
+/// one per thread of the blocking pool, each of which would keep its context's megabytes.
+const RAW_COMPRESSORS_KEPT: usize = 8;
+
+/// A zstd compression context at a level, with its output buffer. A fresh context per page,
+/// as `zstd::encode_all` makes, costs its allocation and table set-up every time (page
+/// faults on fresh memory), and a page-sized output buffer per page more fresh memory.
+struct RawCompressor {
+    level: i32,
+    zstd: zstd::bulk::Compressor<'static>,
+    scratch: Vec<u8>,
+}
+
+static RAW_COMPRESSORS: std::sync::Mutex<Vec<RawCompressor>> = std::sync::Mutex::new(Vec::new());
+
+/// [`compress_raw`] at another level (the profile example compares them).
+pub fn compress_raw_at(html: &[u8], level: i32) -> std::io::Result<Vec<u8>> {
+    let pooled = {
+        let mut pool = RAW_COMPRESSORS.lock().unwrap_or_else(|p| p.into_inner());
+        pool.iter()
+            .position(|c| c.level == level)
+            .map(|i| pool.swap_remove(i))
+    };
+    let mut c = match pooled {
+        Some(c) => c,
+        None => RawCompressor {
+            level,
+            zstd: zstd::bulk::Compressor::new(level)?,
+            scratch: Vec::new(),
+        },
+    };
+    c.scratch.clear();
+    c.scratch.reserve(zstd::compress_bound(html.len()));
+    let written = c.zstd.compress_to_buffer(html, &mut c.scratch);
+    let out = c.scratch.as_slice().to_vec();
+    if c.scratch.capacity() > RAW_SCRATCH_KEPT {
+        c.scratch = Vec::new();
+    }
+    // A context that failed may hold a half-written frame; it is not reused.
+    if written.is_ok() {
+        let mut pool = RAW_COMPRESSORS.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < RAW_COMPRESSORS_KEPT {
+            pool.push(c);
+        }
+    }
+    written.map(|_| out)
+}
 
 /// An article's text and metadata as the ingest stage produced it.
 #[derive(Debug, Clone)]
