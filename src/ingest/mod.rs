@@ -36,7 +36,8 @@ use crate::model::ArticleId;
 use crate::model::FeedName;
 use crate::schedule;
 use crate::store::{
-    ItemOutcome, ItemWrite, PollWrite, RetryWrite, RevisionWrite, Store, StoreError, Timing, Work,
+    Content, ItemOutcome, ItemWrite, PollWrite, RetryWrite, RevisionWrite, Store, StoreError,
+    Timing, Work,
 };
 
 pub use page::{
@@ -1050,7 +1051,9 @@ impl Plans {
             keys,
             published: item.published.or(item.updated),
             revision: item.updated.or(item.published),
-            content,
+            // The index words are worked out here, once the title is final, so that the
+            // one writer only inserts them.
+            content: content.map(Content::with_words),
         });
     }
 }
