@@ -186,8 +186,11 @@ enum Msg {
     Unreadable(String),
 }
 
-/// Records prepared ahead of the writer at most.
-const AHEAD: usize = 256;
+/// Records prepared ahead of the writer at most: a whole batch, so that the reading thread
+/// prepares the next one while the writer commits (with 256 ahead of 1,024-record batches
+/// it waited through most of each commit: 85 s for 100,000 records instead of 70 s, at
+/// ~35 MiB more peak memory).
+const AHEAD: usize = BATCH;
 
 /// Reads one file into `send`; `Err` says why the rest of it could not be read. Returns
 /// early when the writer has stopped listening.
