@@ -14,7 +14,6 @@
 //! Usage: `cargo run --release --example ingest_profile -- [--passes 3] [--batch 16]
 //! [--dir DIR] [--skip-write] [--zstd-level N]`. The archive is DIR/ingest-profile.db, deleted first.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -24,6 +23,8 @@ use warta::store::{Content, ItemWrite, Source, Store, Work};
 
 #[path = "../tests/fixtures/bench_dir.rs"]
 mod bench_dir;
+#[path = "common/bench_pages.rs"]
+mod bench_pages;
 
 const STAGES: [&str; 6] = [
     "decode",
@@ -64,7 +65,10 @@ fn run() -> Result<(), String> {
     let mut pages = Vec::new();
     for sub in ["article-extraction", "web-articles"] {
         if let Some(d) = bench_dir::folder(sub, "ingest_profile") {
-            load(&d, &mut pages)?;
+            bench_pages::each_page(&d, |_, url, bytes| {
+                pages.push(Page { url, bytes });
+                Ok(())
+            })?;
         }
     }
     if pages.is_empty() {
@@ -120,29 +124,6 @@ fn run() -> Result<(), String> {
     );
     if write {
         write_all(&dir.join("ingest-profile.db"), contents, batch, now)?;
-    }
-    Ok(())
-}
-
-fn load(dir: &Path, pages: &mut Vec<Page>) -> Result<(), String> {
-    let truth_path = dir.join("ground-truth.json");
-    let truth_text = std::fs::read_to_string(&truth_path)
-        .map_err(|e| format!("{}: {e}", truth_path.display()))?;
-    let truth: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(&truth_text).map_err(|e| format!("{}: {e}", truth_path.display()))?;
-    let mut ids: Vec<&String> = truth.keys().collect();
-    ids.sort();
-    for id in ids {
-        let path = dir.join("html").join(format!("{id}.html.gz"));
-        let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut bytes = Vec::new();
-        flate2::read::GzDecoder::new(file)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        let url = truth[id]["url"]
-            .as_str()
-            .and_then(|u| url::Url::parse(u).ok());
-        pages.push(Page { url, bytes });
     }
     Ok(())
 }
