@@ -13,6 +13,9 @@
 //! [--format jsonl|warc]`. The archive is DIR/export-scale-N.db (default DIR: the system's
 //! temporary folder); an existing one is reused.
 
+#[path = "common/peak.rs"]
+mod peak;
+
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -244,7 +247,7 @@ fn poll(feed_id: i64, items: Vec<ItemWrite>, now: DateTime<Utc>) -> PollWrite {
 
 fn export(db: &Path, format: &str) -> Result<(), String> {
     let store = Store::open(db).map_err(|e| e.to_string())?;
-    let before = peak_kib()?;
+    let before = peak::peak_kib()?;
     let began = Instant::now();
     let mut out = BufWriter::new(Counting(0));
     let fail = |e: io::Error| warta::error::Error::failure(e.to_string());
@@ -276,7 +279,7 @@ fn export(db: &Path, format: &str) -> Result<(), String> {
         bytes as f64 / 1e6,
         began.elapsed().as_secs_f64(),
         before,
-        peak_kib()?
+        peak::peak_kib()?
     );
     Ok(())
 }
@@ -292,14 +295,4 @@ impl Write for Counting {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
-}
-
-/// `VmHWM`: the process's peak resident set so far, in KiB.
-fn peak_kib() -> Result<u64, String> {
-    let status = std::fs::read_to_string("/proc/self/status").map_err(|e| e.to_string())?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| "no VmHWM in /proc/self/status".to_string())
 }

@@ -8,6 +8,9 @@
 //!
 //! Usage: `cargo run --release --example sitemap_memory -- [--runs 3] [--urls 50000]`.
 
+#[path = "common/peak.rs"]
+mod peak;
+
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Write};
 use std::ops::ControlFlow;
@@ -48,7 +51,7 @@ fn run() -> Result<(), String> {
     write_sitemap(&packed, urls, true).map_err(|e| format!("{}: {e}", packed.display()))?;
     for path in [&plain, &packed] {
         let size = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
-        let before = peak_kib()?;
+        let before = peak::peak_kib()?;
         let mut fastest = Duration::MAX;
         let mut last = None;
         for _ in 0..runs {
@@ -58,7 +61,7 @@ fn run() -> Result<(), String> {
             fastest = fastest.min(start.elapsed());
             last = Some((pages, summary));
         }
-        let after = peak_kib()?;
+        let after = peak::peak_kib()?;
         let Some((pages, summary)) = last else {
             return Err("no run".into());
         };
@@ -139,14 +142,4 @@ fn write_entries(out: &mut impl Write, urls: usize) -> io::Result<()> {
         )?;
     }
     writeln!(out, "</urlset>")
-}
-
-/// `VmHWM`: the process's peak resident set so far, in KiB.
-fn peak_kib() -> Result<u64, String> {
-    let status = std::fs::read_to_string("/proc/self/status").map_err(|e| e.to_string())?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| "no VmHWM in /proc/self/status".to_string())
 }
