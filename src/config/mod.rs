@@ -43,7 +43,57 @@ pub struct Config {
     /// `[display] timezone`: the zone times are shown in for people; None leaves it to
     /// `$TZ` and the system (see `cli::zone`).
     pub display_zone: Option<chrono_tz::Tz>,
+    /// `[sources]`: defaults of site sources and the news-search template.
+    pub sources: SourcesConfig,
+    /// Every source, `[[feed]]` and `[[site]]` alike: one name space, one schedule, one state.
     pub feeds: Vec<FeedConfig>,
+}
+
+/// `[sources]`.
+#[derive(Debug, Clone)]
+pub struct SourcesConfig {
+    /// A news-search feed address with `{query}` where the query goes, for `[[feed]] search`.
+    pub search_template: Option<String>,
+    pub horizon: Duration,
+    pub max_pages: usize,
+    pub listing_depth: usize,
+}
+
+impl Default for SourcesConfig {
+    fn default() -> Self {
+        SourcesConfig {
+            search_template: None,
+            horizon: Duration::from_secs(7 * 86_400),
+            max_pages: 50,
+            listing_depth: 2,
+        }
+    }
+}
+
+/// What a source is read as.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// An RSS, Atom or JSON feed; `search` is the query a news-search feed was built from.
+    Feed { search: Option<String> },
+    /// A site without a feed: article links come from its sitemaps and listing pages.
+    Site(Arc<SiteSource>),
+}
+
+#[derive(Debug, Clone)]
+pub struct SiteSource {
+    /// Sitemaps the config names; when none, they are looked for (robots.txt, then the usual
+    /// addresses).
+    pub sitemaps: Vec<Url>,
+    /// Home, section or index pages whose article links are taken.
+    pub pages: Vec<Url>,
+    /// Only links whose URL matches are articles; else the shape is learned per site.
+    pub article_pattern: Option<regex::Regex>,
+    /// A first poll takes only articles newer than this.
+    pub horizon: Duration,
+    /// The most article pages one poll fetches.
+    pub max_pages: usize,
+    /// How many "next page" links of a listing page are followed.
+    pub listing_depth: usize,
 }
 
 /// `[daemon]`: how the long-running process reports on itself.
@@ -121,6 +171,16 @@ pub struct FeedConfig {
     pub extract: Option<Arc<SiteRules>>,
     /// A gentler gap than `[fetch] per_host_delay` for this feed's host.
     pub per_host_delay: Option<Duration>,
+    pub source: Source,
+}
+
+impl FeedConfig {
+    pub fn site(&self) -> Option<&SiteSource> {
+        match &self.source {
+            Source::Site(s) => Some(s),
+            Source::Feed { .. } => None,
+        }
+    }
 }
 
 impl std::fmt::Debug for FeedConfig {
@@ -256,78 +316,20 @@ impl Config {
             None => Schedule::Every(Duration::from_secs(15 * 60)),
         };
 
-        let mut feeds = Vec::with_capacity(raw.feed.len());
-        let mut names = HashSet::new();
+        let sources = parse_sources(raw.sources, &at)?;
+        let mut reader = SourceReader {
+            at: &at,
+            sources: &sources,
+            schedule: &default_schedule,
+            allow_private: fetch.allow_private_addresses,
+            names: HashSet::new(),
+        };
+        let mut feeds = Vec::with_capacity(raw.feed.len() + raw.site.len());
         for f in raw.feed {
-            let name = FeedName::parse(f.name.get_ref())
-                .map_err(|e| at(f.name.span(), format!("feed.name: {e}")))?;
-            if !names.insert(name.clone()) {
-                return Err(at(
-                    f.name.span(),
-                    format!("feed name {name:?} is used twice; each feed needs its own name"),
-                ));
-            }
-            let url = parse_feed_url(f.url.get_ref())
-                .map_err(|e| at(f.url.span(), format!("feed {name}: url: {e}")))?;
-            // Known before any request: a poll would only fail the same way every time.
-            if !fetch.allow_private_addresses
-                && let Some(why) = crate::addr::literal_private(&url)
-            {
-                return Err(at(
-                    f.url.span(),
-                    format!(
-                        "feed {name}: url {url} is refused: {why}; set allow_private_addresses = true in [fetch] to archive a local or intranet site"
-                    ),
-                ));
-            }
-            let schedule = match f.schedule {
-                Some(s) => Schedule::parse(s.get_ref())
-                    .map_err(|e| at(s.span(), format!("feed {name}: schedule: {e}")))?,
-                None => default_schedule.clone(),
-            };
-            let language = match f.language {
-                Some(l) => {
-                    let code = l.get_ref().trim().to_ascii_lowercase();
-                    if code.len() != 2 || !code.chars().all(|c| c.is_ascii_lowercase()) {
-                        return Err(at(
-                            l.span(),
-                            format!(
-                                "feed {name}: language {:?} is not an ISO 639-1 code such as \"id\" or \"en\"",
-                                l.get_ref()
-                            ),
-                        ));
-                    }
-                    Some(code)
-                }
-                None => None,
-            };
-            let extract = match f.extract {
-                Some(x) => Some(Arc::new(
-                    SiteRules::new(x.body.get_ref(), &x.remove.unwrap_or_default())
-                        .map_err(|e| at(x.body.span(), format!("feed {name}: extract: {e}")))?,
-                )),
-                None => None,
-            };
-            let per_host_delay = match f.per_host_delay {
-                Some(d) => Some(
-                    parse_host_delay(d.get_ref())
-                        .map_err(|e| at(d.span(), format!("feed {name}: per_host_delay: {e}")))?,
-                ),
-                None => None,
-            };
-            feeds.push(FeedConfig {
-                name,
-                url,
-                title: f.title,
-                region: f.region,
-                language,
-                tags: f.tags.unwrap_or_default(),
-                schedule,
-                enabled: f.enabled.unwrap_or(true),
-                full_text: f.full_text.unwrap_or(true),
-                extract,
-                per_host_delay,
-            });
+            feeds.push(reader.feed(f)?);
+        }
+        for s in raw.site {
+            feeds.push(reader.site(s)?);
         }
 
         let mut daemon = DaemonConfig::default();
@@ -357,6 +359,7 @@ impl Config {
             aliases,
             daemon,
             display_zone,
+            sources,
             feeds,
         })
     }
@@ -381,6 +384,317 @@ impl Config {
                 })
             })
             .collect()
+    }
+}
+
+type At<'a> = dyn Fn(std::ops::Range<usize>, String) -> ConfigError + 'a;
+
+/// The most article pages one poll of a site may fetch.
+const MAX_SITE_PAGES: i64 = 10_000;
+/// The deepest "next page" chain of a listing page.
+const MAX_LISTING_DEPTH: i64 = 50;
+
+fn parse_sources(raw: Option<raw::RawSources>, at: &At) -> Result<SourcesConfig, ConfigError> {
+    let mut sources = SourcesConfig::default();
+    let Some(raw) = raw else {
+        return Ok(sources);
+    };
+    if let Some(t) = raw.search_template {
+        let template = t.get_ref().trim();
+        let example = template.replace("{query}", "x");
+        if !template.contains("{query}") {
+            return Err(at(
+                t.span(),
+                format!(
+                    "sources.search_template {template:?} has no {{query}}; write where the search words go, such as \"https://news.example/rss/search?q={{query}}\""
+                ),
+            ));
+        }
+        parse_feed_url(&example)
+            .map_err(|e| at(t.span(), format!("sources.search_template: {e}")))?;
+        sources.search_template = Some(template.to_string());
+    }
+    if let Some(h) = raw.horizon {
+        sources.horizon = parse_duration(h.get_ref())
+            .map_err(|e| at(h.span(), format!("sources.horizon: {e}")))?;
+    }
+    if let Some(m) = raw.max_pages {
+        sources.max_pages = bounded(&m, 1, MAX_SITE_PAGES, "sources.max_pages", at)?;
+    }
+    if let Some(d) = raw.listing_depth {
+        sources.listing_depth = bounded(&d, 0, MAX_LISTING_DEPTH, "sources.listing_depth", at)?;
+    }
+    Ok(sources)
+}
+
+fn bounded(
+    n: &toml::Spanned<i64>,
+    min: i64,
+    max: i64,
+    key: &str,
+    at: &At,
+) -> Result<usize, ConfigError> {
+    let v = *n.get_ref();
+    if !(min..=max).contains(&v) {
+        return Err(at(
+            n.span(),
+            format!("{key} is {v}; use a number from {min} to {max}"),
+        ));
+    }
+    usize::try_from(v).map_err(|_| at(n.span(), format!("{key} is {v}")))
+}
+
+/// The keys a `[[feed]]` and a `[[site]]` share.
+struct Common {
+    name: toml::Spanned<String>,
+    url: toml::Spanned<String>,
+    title: Option<String>,
+    region: Option<String>,
+    language: Option<toml::Spanned<String>>,
+    tags: Option<Vec<String>>,
+    schedule: Option<toml::Spanned<String>>,
+    enabled: Option<bool>,
+    per_host_delay: Option<toml::Spanned<String>>,
+    extract: Option<raw::RawExtract>,
+}
+
+/// Reads `[[feed]]` and `[[site]]` tables into sources, with the defaults they fall back on.
+struct SourceReader<'a> {
+    at: &'a At<'a>,
+    sources: &'a SourcesConfig,
+    schedule: &'a Schedule,
+    allow_private: bool,
+    names: HashSet<FeedName>,
+}
+
+impl SourceReader<'_> {
+    fn feed(&mut self, f: raw::RawFeed) -> Result<FeedConfig, ConfigError> {
+        let at = self.at;
+        let (url, search) = match (f.url, f.search) {
+            (Some(url), None) => (url, None),
+            (None, Some(q)) => {
+                let query = q.get_ref().trim().to_string();
+                let Some(template) = &self.sources.search_template else {
+                    return Err(at(
+                        q.span(),
+                        format!(
+                            "feed {}: search needs a template: set search_template in [sources] (a news-search feed address with {{query}})",
+                            f.name.get_ref()
+                        ),
+                    ));
+                };
+                if query.is_empty() {
+                    return Err(at(
+                        q.span(),
+                        format!("feed {}: search is empty", f.name.get_ref()),
+                    ));
+                }
+                let encoded: String =
+                    url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
+                let span = q.span();
+                (
+                    toml::Spanned::new(span, template.replace("{query}", &encoded)),
+                    Some(query),
+                )
+            }
+            (Some(url), Some(_)) => {
+                return Err(at(
+                    url.span(),
+                    format!(
+                        "feed {}: has both url and search; a search feed's address comes from [sources] search_template",
+                        f.name.get_ref()
+                    ),
+                ));
+            }
+            (None, None) => {
+                return Err(at(
+                    f.name.span(),
+                    format!("feed {}: missing url (or search)", f.name.get_ref()),
+                ));
+            }
+        };
+        let common = Common {
+            name: f.name,
+            url,
+            title: f.title,
+            region: f.region,
+            language: f.language,
+            tags: f.tags,
+            schedule: f.schedule,
+            enabled: f.enabled,
+            per_host_delay: f.per_host_delay,
+            extract: f.extract,
+        };
+        self.common(
+            common,
+            "feed",
+            f.full_text.unwrap_or(true),
+            Source::Feed { search },
+        )
+    }
+
+    fn site(&mut self, s: raw::RawSite) -> Result<FeedConfig, ConfigError> {
+        let at = self.at;
+        let name = s.name.get_ref().clone();
+        let urls = |key: &str, span: std::ops::Range<usize>, list: Vec<String>| {
+            list.iter()
+                .map(|u| {
+                    parse_feed_url(u)
+                        .map_err(|e| at(span.clone(), format!("site {name}: {key}: {e}")))
+                })
+                .collect::<Result<Vec<Url>, ConfigError>>()
+        };
+        let sitemaps = match s.sitemap {
+            Some(m) => {
+                let span = m.span();
+                urls("sitemap", span, m.into_inner().into_vec())?
+            }
+            None => Vec::new(),
+        };
+        let pages = match s.pages {
+            Some(p) => {
+                let span = p.span();
+                urls("pages", span, p.into_inner())?
+            }
+            None => Vec::new(),
+        };
+        let article_pattern = match s.article_pattern {
+            Some(p) => Some(regex::Regex::new(p.get_ref()).map_err(|e| {
+                at(
+                    p.span(),
+                    format!("site {name}: article_pattern is not a regular expression: {e}"),
+                )
+            })?),
+            None => None,
+        };
+        let horizon = match s.horizon {
+            Some(h) => parse_duration(h.get_ref())
+                .map_err(|e| at(h.span(), format!("site {name}: horizon: {e}")))?,
+            None => self.sources.horizon,
+        };
+        let max_pages = match s.max_pages {
+            Some(m) => bounded(
+                &m,
+                1,
+                MAX_SITE_PAGES,
+                &format!("site {name}: max_pages"),
+                at,
+            )?,
+            None => self.sources.max_pages,
+        };
+        let listing_depth = match s.listing_depth {
+            Some(d) => bounded(
+                &d,
+                0,
+                MAX_LISTING_DEPTH,
+                &format!("site {name}: listing_depth"),
+                at,
+            )?,
+            None => self.sources.listing_depth,
+        };
+        let site = SiteSource {
+            sitemaps,
+            pages,
+            article_pattern,
+            horizon,
+            max_pages,
+            listing_depth,
+        };
+        let common = Common {
+            name: s.name,
+            url: s.url,
+            title: s.title,
+            region: s.region,
+            language: s.language,
+            tags: s.tags,
+            schedule: s.schedule,
+            enabled: s.enabled,
+            per_host_delay: s.per_host_delay,
+            extract: s.extract,
+        };
+        self.common(common, "site", true, Source::Site(Arc::new(site)))
+    }
+
+    fn common(
+        &mut self,
+        f: Common,
+        table: &str,
+        full_text: bool,
+        source: Source,
+    ) -> Result<FeedConfig, ConfigError> {
+        let at = self.at;
+        let name = FeedName::parse(f.name.get_ref())
+            .map_err(|e| at(f.name.span(), format!("{table}.name: {e}")))?;
+        if !self.names.insert(name.clone()) {
+            return Err(at(
+                f.name.span(),
+                format!(
+                    "{table} name {name:?} is used twice; each feed and site needs its own name"
+                ),
+            ));
+        }
+        let url = parse_feed_url(f.url.get_ref())
+            .map_err(|e| at(f.url.span(), format!("{table} {name}: url: {e}")))?;
+        // Known before any request: a poll would only fail the same way every time.
+        if !self.allow_private
+            && let Some(why) = crate::addr::literal_private(&url)
+        {
+            return Err(at(
+                f.url.span(),
+                format!(
+                    "{table} {name}: url {url} is refused: {why}; set allow_private_addresses = true in [fetch] to archive a local or intranet site"
+                ),
+            ));
+        }
+        let schedule = match f.schedule {
+            Some(s) => Schedule::parse(s.get_ref())
+                .map_err(|e| at(s.span(), format!("{table} {name}: schedule: {e}")))?,
+            None => self.schedule.clone(),
+        };
+        let language = match f.language {
+            Some(l) => {
+                let code = l.get_ref().trim().to_ascii_lowercase();
+                if code.len() != 2 || !code.chars().all(|c| c.is_ascii_lowercase()) {
+                    return Err(at(
+                        l.span(),
+                        format!(
+                            "{table} {name}: language {:?} is not an ISO 639-1 code such as \"id\" or \"en\"",
+                            l.get_ref()
+                        ),
+                    ));
+                }
+                Some(code)
+            }
+            None => None,
+        };
+        let extract = match f.extract {
+            Some(x) => Some(Arc::new(
+                SiteRules::new(x.body.get_ref(), &x.remove.unwrap_or_default())
+                    .map_err(|e| at(x.body.span(), format!("{table} {name}: extract: {e}")))?,
+            )),
+            None => None,
+        };
+        let per_host_delay = match f.per_host_delay {
+            Some(d) => Some(
+                parse_host_delay(d.get_ref())
+                    .map_err(|e| at(d.span(), format!("{table} {name}: per_host_delay: {e}")))?,
+            ),
+            None => None,
+        };
+        Ok(FeedConfig {
+            name,
+            url,
+            title: f.title,
+            region: f.region,
+            language,
+            tags: f.tags.unwrap_or_default(),
+            schedule,
+            enabled: f.enabled.unwrap_or(true),
+            full_text,
+            extract,
+            per_host_delay,
+            source,
+        })
     }
 }
 
@@ -629,6 +943,113 @@ mod tests {
         );
         let e = parse("[daemon]\nlisen = \"127.0.0.1:1\"\n").unwrap_err().0;
         assert!(e.contains("lisen") && e.contains("line 2"), "{e}");
+    }
+
+    const SITE: &str = "[[site]]\nname = \"kaltimtoday\"\nurl = \"https://kaltimtoday.co/\"\n";
+
+    #[test]
+    fn a_site_is_a_source_with_defaults_from_sources() {
+        let c = parse(&format!(
+            "[sources]\nhorizon = \"3d\"\nmax_pages = 20\n{MINIMAL}{SITE}region = \"Kalimantan Timur\"\n\
+             sitemap = \"https://kaltimtoday.co/news-sitemap.xml\"\n\
+             pages = [\"https://kaltimtoday.co/kategori/kutai-timur\"]\n\
+             article_pattern = '^https://kaltimtoday\\.co/\\d{{4}}/'\nlisting_depth = 3\n\
+             [site.extract]\nbody = \"div.post-content\"\n"
+        ))
+        .unwrap();
+        assert!(c.feeds[0].site().is_none());
+        let site = c.feeds[1].site().expect("a site");
+        assert_eq!(c.feeds[1].region.as_deref(), Some("Kalimantan Timur"));
+        assert!(c.feeds[1].extract.is_some() && c.feeds[1].full_text);
+        assert_eq!(site.sitemaps.len(), 1);
+        assert_eq!(site.pages[0].path(), "/kategori/kutai-timur");
+        assert!(
+            site.article_pattern
+                .as_ref()
+                .unwrap()
+                .is_match("https://kaltimtoday.co/2024/x")
+        );
+        assert_eq!(site.horizon, Duration::from_secs(3 * 86_400));
+        assert_eq!((site.max_pages, site.listing_depth), (20, 3));
+        assert!(c.feed("kaltimtoday").is_some());
+
+        let c = parse(&format!(
+            "{SITE}sitemap = [\"https://kaltimtoday.co/a.xml\", \"https://kaltimtoday.co/b.xml\"]\n"
+        ))
+        .unwrap();
+        let site = c.feeds[0].site().unwrap();
+        assert_eq!(site.sitemaps.len(), 2);
+        assert_eq!((site.max_pages, site.listing_depth), (50, 2));
+        assert_eq!(site.horizon, Duration::from_secs(7 * 86_400));
+    }
+
+    #[test]
+    fn site_errors_name_the_site_and_line() {
+        let e = parse(&format!("{SITE}article_pattern = \"(unclosed\"\n"))
+            .unwrap_err()
+            .0;
+        assert!(
+            e.starts_with("conf/feeds.toml:4:") && e.contains("site kaltimtoday"),
+            "{e}"
+        );
+        let e = parse(&format!("{SITE}max_pages = 0\n")).unwrap_err().0;
+        assert!(
+            e.starts_with("conf/feeds.toml:4:") && e.contains("from 1"),
+            "{e}"
+        );
+        let e = parse(&format!("{SITE}pages = [\"kategori/x\"]\n"))
+            .unwrap_err()
+            .0;
+        assert!(
+            e.starts_with("conf/feeds.toml:4:") && e.contains("pages"),
+            "{e}"
+        );
+        let e = parse(&format!("{SITE}full_text = false\n")).unwrap_err().0;
+        assert!(e.contains("full_text"), "{e}");
+        let e = parse(&format!(
+            "{MINIMAL}[[site]]\nname = \"a\"\nurl = \"https://a.org/\"\n"
+        ))
+        .unwrap_err()
+        .0;
+        assert!(
+            e.starts_with("conf/feeds.toml:5:") && e.contains("twice"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_search_feed_takes_its_address_from_the_template() {
+        let text = "[sources]\nsearch_template = \"https://news.example/rss/search?q={query}&hl=id\"\n\
+                    [[feed]]\nname = \"sangatta\"\nsearch = 'Sangatta OR \"Kutai Timur\"'\n";
+        let c = parse(text).unwrap();
+        assert_eq!(
+            c.feeds[0].url.as_str(),
+            "https://news.example/rss/search?q=Sangatta+OR+%22Kutai+Timur%22&hl=id"
+        );
+        assert!(
+            matches!(&c.feeds[0].source, Source::Feed { search: Some(q) } if q == "Sangatta OR \"Kutai Timur\"")
+        );
+
+        let e = parse("[[feed]]\nname = \"s\"\nsearch = \"Sangatta\"\n")
+            .unwrap_err()
+            .0;
+        assert!(
+            e.starts_with("conf/feeds.toml:3:") && e.contains("search_template"),
+            "{e}"
+        );
+        let e = parse("[sources]\nsearch_template = \"https://news.example/rss\"\n")
+            .unwrap_err()
+            .0;
+        assert!(
+            e.starts_with("conf/feeds.toml:2:") && e.contains("{query}"),
+            "{e}"
+        );
+        let e = parse(
+            "[sources]\nsearch_template = \"https://n.example/?q={query}\"\n[[feed]]\nname = \"s\"\nurl = \"https://x.org/\"\nsearch = \"a\"\n",
+        )
+        .unwrap_err()
+        .0;
+        assert!(e.contains("both url and search"), "{e}");
     }
 
     #[test]

@@ -13,8 +13,21 @@ pub struct RawConfig {
     pub search: Option<RawSearch>,
     pub daemon: Option<RawDaemon>,
     pub display: Option<RawDisplay>,
+    pub sources: Option<RawSources>,
     #[serde(default)]
     pub feed: Vec<RawFeed>,
+    #[serde(default)]
+    pub site: Vec<RawSite>,
+}
+
+/// `[sources]`: defaults for site sources and the news-search feed template.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSources {
+    pub search_template: Option<Spanned<String>>,
+    pub horizon: Option<Spanned<String>>,
+    pub max_pages: Option<Spanned<i64>>,
+    pub listing_depth: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,7 +78,9 @@ pub struct RawSchedule {
 #[serde(deny_unknown_fields)]
 pub struct RawFeed {
     pub name: Spanned<String>,
-    pub url: Spanned<String>,
+    /// Required unless `search` builds it.
+    pub url: Option<Spanned<String>>,
+    pub search: Option<Spanned<String>>,
     pub title: Option<String>,
     pub region: Option<String>,
     pub language: Option<Spanned<String>>,
@@ -75,6 +90,46 @@ pub struct RawFeed {
     pub full_text: Option<bool>,
     pub per_host_delay: Option<Spanned<String>>,
     pub extract: Option<RawExtract>,
+}
+
+/// A `[[site]]`: the keys of a feed (but `full_text`: a site has only pages) and how its
+/// article links are found.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSite {
+    pub name: Spanned<String>,
+    pub url: Spanned<String>,
+    pub title: Option<String>,
+    pub region: Option<String>,
+    pub language: Option<Spanned<String>>,
+    pub tags: Option<Vec<String>>,
+    pub schedule: Option<Spanned<String>>,
+    pub enabled: Option<bool>,
+    pub per_host_delay: Option<Spanned<String>>,
+    pub extract: Option<RawExtract>,
+    pub sitemap: Option<Spanned<OneOrMany>>,
+    pub pages: Option<Spanned<Vec<String>>>,
+    pub article_pattern: Option<Spanned<String>>,
+    pub horizon: Option<Spanned<String>>,
+    pub max_pages: Option<Spanned<i64>>,
+    pub listing_depth: Option<Spanned<i64>>,
+}
+
+/// `sitemap = "…"` or `sitemap = ["…", "…"]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
