@@ -72,7 +72,7 @@ impl Default for SourcesConfig {
 
 /// What a source is read as.
 #[derive(Debug, Clone)]
-pub enum Source {
+pub enum SourceKind {
     /// An RSS, Atom or JSON feed; `search` is the query a news-search feed was built from.
     Feed { search: Option<String> },
     /// A site without a feed: article links come from its sitemaps and listing pages.
@@ -171,14 +171,14 @@ pub struct FeedConfig {
     pub extract: Option<Arc<SiteRules>>,
     /// A gentler gap than `[fetch] per_host_delay` for this feed's host.
     pub per_host_delay: Option<Duration>,
-    pub source: Source,
+    pub source: SourceKind,
 }
 
 impl FeedConfig {
     pub fn site(&self) -> Option<&SiteSource> {
         match &self.source {
-            Source::Site(s) => Some(s),
-            Source::Feed { .. } => None,
+            SourceKind::Site(s) => Some(s),
+            SourceKind::Feed { .. } => None,
         }
     }
 }
@@ -529,7 +529,7 @@ impl SourceReader<'_> {
             common,
             "feed",
             f.full_text.unwrap_or(true),
-            Source::Feed { search },
+            SourceKind::Feed { search },
         )
     }
 
@@ -612,7 +612,7 @@ impl SourceReader<'_> {
             per_host_delay: s.per_host_delay,
             extract: s.extract,
         };
-        self.common(common, "site", true, Source::Site(Arc::new(site)))
+        self.common(common, "site", true, SourceKind::Site(Arc::new(site)))
     }
 
     fn common(
@@ -620,7 +620,7 @@ impl SourceReader<'_> {
         f: Common,
         table: &str,
         full_text: bool,
-        source: Source,
+        source: SourceKind,
     ) -> Result<FeedConfig, ConfigError> {
         let at = self.at;
         let name = FeedName::parse(f.name.get_ref())
@@ -1027,7 +1027,7 @@ mod tests {
             "https://news.example/rss/search?q=Sangatta+OR+%22Kutai+Timur%22&hl=id"
         );
         assert!(
-            matches!(&c.feeds[0].source, Source::Feed { search: Some(q) } if q == "Sangatta OR \"Kutai Timur\"")
+            matches!(&c.feeds[0].source, SourceKind::Feed { search: Some(q) } if q == "Sangatta OR \"Kutai Timur\"")
         );
 
         let e = parse("[[feed]]\nname = \"s\"\nsearch = \"Sangatta\"\n")
