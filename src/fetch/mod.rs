@@ -31,7 +31,7 @@ pub enum Purpose {
 }
 
 /// Validators of an earlier response, for a conditional GET.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Validators {
     pub etag: Option<String>,
     pub last_modified: Option<String>,

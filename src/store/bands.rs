@@ -337,7 +337,7 @@ mod tests {
         }
         store
             .conn
-            .execute_batch("DROP TABLE story_bands_merged; PRAGMA user_version = 3;")
+            .execute_batch(&crate::store::schema::rewind_to(3))
             .unwrap();
         let path = store.path().to_path_buf();
         drop(store);

@@ -196,4 +196,58 @@ pub const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO story_bands_merged (id, upto) SELECT 0, coalesce(max(id), 0) FROM articles;
     "#,
+    // 5: sources that are sites, not feeds (issue 13): the validators of each sitemap
+    // file read (so an unchanged one is neither downloaded nor read again), the URLs a site
+    // listed that are not articles (so they are not fetched again every poll), and what was
+    // learned about the site (how it is best read, its article URL shape).
+    r#"
+    CREATE TABLE source_files (
+        feed_id INTEGER NOT NULL REFERENCES feeds(id),
+        url TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        -- The <lastmod> its parent index gave it when it was last read.
+        lastmod TEXT,
+        read_at TEXT NOT NULL,
+        PRIMARY KEY (feed_id, url)
+    ) WITHOUT ROWID;
+    CREATE TABLE site_urls (
+        feed_id INTEGER NOT NULL REFERENCES feeds(id),
+        key TEXT NOT NULL,
+        -- Why it is not archived: not-article, failed, refused.
+        verdict TEXT NOT NULL,
+        seen TEXT NOT NULL,
+        PRIMARY KEY (feed_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE site_memory (
+        feed_id INTEGER PRIMARY KEY REFERENCES feeds(id),
+        -- wordpress-api, news-sitemap, sitemap, listing
+        method TEXT NOT NULL,
+        -- JSON: the addresses found (sitemaps, API base, listing pages).
+        detail TEXT NOT NULL DEFAULT '{}',
+        -- The article URL pattern learned from links that led to articles.
+        pattern TEXT,
+        updated TEXT NOT NULL
+    );
+    "#,
 ];
+
+/// What undoes each migration (index i undoes migration i + 1), for tests that make an
+/// archive from before one.
+#[cfg(test)]
+const UNDO: &[&str] = &[
+    "",
+    "DROP TABLE meta;",
+    "DELETE FROM vocab; DROP TABLE vocab;",
+    "DROP TABLE story_bands_merged;",
+    "DROP TABLE source_files; DROP TABLE site_urls; DROP TABLE site_memory;",
+];
+
+/// SQL that takes a current archive back to schema `version`, newest migration first.
+#[cfg(test)]
+pub fn rewind_to(version: usize) -> String {
+    assert_eq!(UNDO.len(), MIGRATIONS.len(), "every migration has its undo");
+    let mut sql: Vec<&str> = UNDO[version..].to_vec();
+    sql.reverse();
+    format!("{} PRAGMA user_version = {version};", sql.join(" "))
+}

@@ -761,10 +761,7 @@ fn prefixes_expand_to_their_most_frequent_words() {
     // An archive from before the word counts gets them from its index on open.
     store
         .conn
-        .execute_batch(
-            "DELETE FROM vocab; DROP TABLE vocab; DROP TABLE story_bands_merged;
-             PRAGMA user_version = 2;",
-        )
+        .execute_batch(&super::schema::rewind_to(2))
         .unwrap();
     let path = store.path().to_path_buf();
     drop(store);

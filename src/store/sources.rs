@@ -1,0 +1,295 @@
+//! What the archive remembers about sources that are sites, not feeds (issue 13): each
+//! sitemap file's validators, the listed URLs that are not articles, and how a site is
+//! best read. Articles themselves go through the same write path as a feed's.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError};
+use crate::fetch::Validators;
+use crate::model::rfc3339;
+
+/// A sitemap file as last read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceFile {
+    pub validators: Validators,
+    /// The `<lastmod>` its index gave it then: the same again means it is not read again.
+    pub lastmod: Option<String>,
+}
+
+/// Why a URL a site listed is not archived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlVerdict {
+    /// The page was read and is not an article (a tag, author or section page).
+    NotArticle,
+    /// The page could not be fetched (gone, refused by robots.txt, too large).
+    Failed,
+}
+
+impl UrlVerdict {
+    fn as_str(self) -> &'static str {
+        match self {
+            UrlVerdict::NotArticle => "not-article",
+            UrlVerdict::Failed => "failed",
+        }
+    }
+}
+
+/// How a site is read, found once and remembered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteMemory {
+    /// `wordpress-api`, `news-sitemap`, `sitemap` or `listing`.
+    pub method: String,
+    /// JSON: the addresses found.
+    pub detail: String,
+    pub pattern: Option<String>,
+}
+
+/// How many keys one statement asks about (well under SQLite's bound on parameters).
+const KEYS_PER_QUERY: usize = 400;
+
+impl Store {
+    pub fn source_file(&self, feed_id: i64, url: &str) -> Result<Option<SourceFile>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT etag, last_modified, lastmod FROM source_files
+                 WHERE feed_id = ?1 AND url = ?2",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![feed_id, url], |r| {
+                    Ok(SourceFile {
+                        validators: Validators {
+                            etag: r.get(0)?,
+                            last_modified: r.get(1)?,
+                        },
+                        lastmod: r.get(2)?,
+                    })
+                })
+                .optional()
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn record_source_file(
+        &self,
+        feed_id: i64,
+        url: &str,
+        file: &SourceFile,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO source_files (feed_id, url, etag, last_modified, lastmod, read_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(feed_id, url) DO UPDATE SET etag = excluded.etag,
+                     last_modified = excluded.last_modified, lastmod = excluded.lastmod,
+                     read_at = excluded.read_at",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    feed_id,
+                    url,
+                    file.validators.etag,
+                    file.validators.last_modified,
+                    file.lastmod,
+                    rfc3339(&now),
+                ])
+            })
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Which of `keys` (URL keys, `dedup::url_key`) need no fetch: archived already, from
+    /// any source, or listed by this site before and found not to be an article.
+    pub fn known_keys(&self, feed_id: i64, keys: &[String]) -> Result<Vec<bool>, StoreError> {
+        let mut known = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(KEYS_PER_QUERY) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let sql = format!(
+                "SELECT key FROM url_keys WHERE key IN ({marks})
+                 UNION SELECT key FROM site_urls WHERE feed_id = ? AND key IN ({marks})"
+            );
+            let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+            let args = chunk
+                .iter()
+                .map(|k| k as &dyn rusqlite::ToSql)
+                .chain(std::iter::once(&feed_id as &dyn rusqlite::ToSql))
+                .chain(chunk.iter().map(|k| k as &dyn rusqlite::ToSql));
+            let found: std::collections::HashSet<String> = stmt
+                .query_map(rusqlite::params_from_iter(args), |r| r.get(0))
+                .and_then(|rows| rows.collect())
+                .map_err(|e| self.err(e))?;
+            known.extend(chunk.iter().map(|k| found.contains(k)));
+        }
+        Ok(known)
+    }
+
+    pub fn mark_site_url(
+        &self,
+        feed_id: i64,
+        key: &str,
+        verdict: UrlVerdict,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO site_urls (feed_id, key, verdict, seen) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(feed_id, key) DO UPDATE SET verdict = excluded.verdict,
+                     seen = excluded.seen",
+            )
+            .and_then(|mut s| s.execute(params![feed_id, key, verdict.as_str(), rfc3339(&now)]))
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn site_memory(&self, feed_id: i64) -> Result<Option<SiteMemory>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT method, detail, pattern FROM site_memory WHERE feed_id = ?1")
+            .and_then(|mut s| {
+                s.query_row([feed_id], |r| {
+                    Ok(SiteMemory {
+                        method: r.get(0)?,
+                        detail: r.get(1)?,
+                        pattern: r.get(2)?,
+                    })
+                })
+                .optional()
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn remember_site(
+        &self,
+        feed_id: i64,
+        memory: &SiteMemory,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO site_memory (feed_id, method, detail, pattern, updated)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(feed_id) DO UPDATE SET method = excluded.method,
+                     detail = excluded.detail, pattern = excluded.pattern,
+                     updated = excluded.updated",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    feed_id,
+                    memory.method,
+                    memory.detail,
+                    memory.pattern,
+                    rfc3339(&now)
+                ])
+            })
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a.db")).unwrap();
+        (dir, store)
+    }
+
+    fn feed(store: &Store, name: &str) -> i64 {
+        store
+            .conn
+            .execute(
+                "INSERT INTO feeds (name, url) VALUES (?1, 'https://site.example/')",
+                [name],
+            )
+            .unwrap();
+        store.conn.last_insert_rowid()
+    }
+
+    #[test]
+    fn a_sitemap_file_keeps_its_validators_and_lastmod() {
+        let (_d, store) = store();
+        let id = feed(&store, "s");
+        assert_eq!(
+            store
+                .source_file(id, "https://site.example/sitemap.xml")
+                .unwrap(),
+            None
+        );
+        let file = SourceFile {
+            validators: Validators {
+                etag: Some("\"v1\"".into()),
+                last_modified: None,
+            },
+            lastmod: Some("2024-11-20T10:15:00+08:00".into()),
+        };
+        store
+            .record_source_file(id, "https://site.example/sitemap.xml", &file, Utc::now())
+            .unwrap();
+        assert_eq!(
+            store
+                .source_file(id, "https://site.example/sitemap.xml")
+                .unwrap(),
+            Some(file.clone())
+        );
+        let newer = SourceFile {
+            lastmod: Some("2024-11-21T00:00:00+08:00".into()),
+            ..file
+        };
+        store
+            .record_source_file(id, "https://site.example/sitemap.xml", &newer, Utc::now())
+            .unwrap();
+        assert_eq!(
+            store
+                .source_file(id, "https://site.example/sitemap.xml")
+                .unwrap(),
+            Some(newer)
+        );
+    }
+
+    #[test]
+    fn known_keys_are_archived_ones_and_this_sites_non_articles() {
+        let (_d, store) = store();
+        let a = feed(&store, "a");
+        let b = feed(&store, "b");
+        store
+            .mark_site_url(
+                a,
+                "site.example/tag/banjir",
+                UrlVerdict::NotArticle,
+                Utc::now(),
+            )
+            .unwrap();
+        // More keys than one statement takes, so the chunks are joined in order.
+        let keys: Vec<String> = (0..1000)
+            .map(|i| format!("site.example/{i}"))
+            .chain(["site.example/tag/banjir".to_string()])
+            .collect();
+        let known = store.known_keys(a, &keys).unwrap();
+        assert_eq!(known.len(), keys.len());
+        assert!(known[..1000].iter().all(|k| !k));
+        assert!(known[1000]);
+        // Another site may still find an article there.
+        assert!(!store.known_keys(b, &keys[1000..]).unwrap()[0]);
+    }
+
+    #[test]
+    fn a_sites_memory_is_replaced_not_added_to() {
+        let (_d, store) = store();
+        let id = feed(&store, "s");
+        assert_eq!(store.site_memory(id).unwrap(), None);
+        let first = SiteMemory {
+            method: "sitemap".into(),
+            detail: r#"{"sitemaps":["https://site.example/sitemap.xml"]}"#.into(),
+            pattern: None,
+        };
+        store.remember_site(id, &first, Utc::now()).unwrap();
+        let learned = SiteMemory {
+            pattern: Some(r"^/\d{4}/\d{2}/".into()),
+            ..first
+        };
+        store.remember_site(id, &learned, Utc::now()).unwrap();
+        assert_eq!(store.site_memory(id).unwrap(), Some(learned));
+    }
+}
