@@ -242,6 +242,7 @@ fn poll(feed_id: i64, items: Vec<ItemWrite>, now: DateTime<Utc>) -> PollWrite {
             next_poll: now,
         },
         redirect: None,
+        source_files: Vec::new(),
     }
 }
 

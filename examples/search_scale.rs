@@ -840,6 +840,7 @@ impl Generator {
                     next_poll: last,
                 },
                 redirect: None,
+                source_files: Vec::new(),
             })
             .collect()
     }

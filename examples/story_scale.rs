@@ -159,6 +159,7 @@ fn poll(feed_id: i64, items: Vec<ItemWrite>) -> Result<PollWrite, String> {
             next_poll: now()?,
         },
         redirect: None,
+        source_files: Vec::new(),
     })
 }
 

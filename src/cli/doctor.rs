@@ -420,6 +420,16 @@ fn network_checks(config: &Config) -> Result<Vec<Check>> {
                 let started = std::time::Instant::now();
                 let mut cause = None;
                 let check = match fetcher.get(&f.url, Purpose::Feed, None).await {
+                    // A site is read through its sitemaps at each poll; reaching it is what
+                    // can be checked here.
+                    Ok(Fetched::Body(resp)) if f.site().is_some() => Check::ok(
+                        what,
+                        format!(
+                            "HTTP {}, the site answers ({} ms)",
+                            resp.status,
+                            started.elapsed().as_millis()
+                        ),
+                    ),
                     Ok(Fetched::Body(resp)) => {
                         let ms = started.elapsed().as_millis();
                         match crate::feed::parse_feed(

@@ -168,9 +168,17 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> Result<u8> {
 
 pub fn export(ctx: &Context, args: &ExportArgs) -> Result<u8> {
     let config = ctx.config()?;
+    // OPML lists feeds; a site without one would be taken by a reader as a broken feed.
+    let sites: Vec<&str> = config
+        .feeds
+        .iter()
+        .filter(|f| f.site().is_some())
+        .map(|f| f.name.as_str())
+        .collect();
     let feeds: Vec<OpmlFeed> = config
         .feeds
         .iter()
+        .filter(|f| f.site().is_none())
         .map(|f| OpmlFeed {
             xml_url: f.url.clone(),
             name: Some(f.name.to_string()),
@@ -198,6 +206,13 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<u8> {
             );
         }
         None => output(std::io::stdout().write_all(xml.as_bytes()))?,
+    }
+    if !sites.is_empty() {
+        eprintln!(
+            "warta: skipped {} ({}): OPML holds feeds only; they stay in {source}",
+            crate::text::counted(sites.len(), "site"),
+            sites.join(", ")
+        );
     }
     Ok(0)
 }

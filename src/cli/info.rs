@@ -60,6 +60,8 @@ fn escape(s: &str) -> String {
 #[derive(Serialize)]
 struct FeedOut {
     name: String,
+    /// `feed` or `site`.
+    kind: &'static str,
     url: String,
     state: String,
     last_poll: Option<String>,
@@ -91,6 +93,7 @@ pub fn feeds(ctx: &Context, format: TableFormat) -> Result<u8> {
             };
             FeedOut {
                 name: f.name.to_string(),
+                kind: if f.site().is_some() { "site" } else { "feed" },
                 url: f.url.to_string(),
                 state,
                 last_poll: row.and_then(|r| r.last_poll.clone()),

@@ -316,6 +316,17 @@ impl Fetcher {
         url: &Url,
         validators: Option<&Validators>,
     ) -> (Result<Fetched, FetchError>, Duration) {
+        self.polite(url, self.send(url, validators)).await
+    }
+
+    /// Runs `request` to `url`'s host in its turn: one request per host in flight, the gap
+    /// since the last one kept, the global cap on requests held; a Retry-After in the
+    /// answer defers the host. Returns how long the request itself took.
+    async fn polite<T>(
+        &self,
+        url: &Url,
+        request: impl std::future::Future<Output = Result<T, FetchError>>,
+    ) -> (Result<T, FetchError>, Duration) {
         let host = host_key(url);
         let slot = self.host_slot(&host);
         let gap = self.gap(&host);
@@ -331,7 +342,7 @@ impl Fetcher {
         let (result, took) = match self.permits.acquire().await {
             Ok(_permit) => {
                 let sent = Instant::now();
-                let result = self.send(url, validators).await;
+                let result = request.await;
                 let took = sent.elapsed();
                 self.stats.observe(took, result.is_ok());
                 (result, took)
@@ -383,6 +394,102 @@ impl Fetcher {
         url: &Url,
         validators: Option<&Validators>,
     ) -> Result<Fetched, FetchError> {
+        let (mut resp, head) = match self.send_head(url, validators).await? {
+            Some(started) => started,
+            None => return Ok(Fetched::NotModified),
+        };
+        let cap = self.cfg.max_body as usize;
+        // The chunks are kept as they come and joined once the length is known: a body grown
+        // chunk by chunk is copied at every doubling, and a compressed response gives no
+        // length up front (the decoder drops Content-Length).
+        let mut chunks = Vec::new();
+        let mut len = 0usize;
+        let mut truncated = false;
+        loop {
+            match resp.chunk().await {
+                Ok(Some(mut chunk)) => {
+                    let room = cap.saturating_sub(len);
+                    if chunk.len() > room {
+                        chunk.truncate(room);
+                        truncated = true;
+                    }
+                    len += chunk.len();
+                    chunks.push(chunk);
+                    if truncated {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => return Err(self.classify(url, &e)),
+            }
+        }
+        let body = join_chunks(chunks, len);
+        if truncated {
+            tracing::warn!(url = %url, max_body = cap, "response cut off at fetch.max_body");
+        }
+        Ok(Fetched::Body(Box::new(Response {
+            body,
+            truncated,
+            ..head
+        })))
+    }
+
+    /// GET `url` politely, as [`Fetcher::get`] does, handing the body to `sink` chunk by
+    /// chunk instead of holding it: for files far larger than `fetch.max_body` (a sitemap
+    /// of 50 MB) that are read as they arrive. At most `cap` bytes are sent; the answer's
+    /// `truncated` says whether the body was longer. A sink that hangs up ends the
+    /// download early (`truncated` too). The answer's `body` is empty.
+    pub async fn get_streamed(
+        &self,
+        url: &Url,
+        purpose: Purpose,
+        validators: Option<&Validators>,
+        cap: u64,
+        sink: tokio::sync::mpsc::Sender<bytes::Bytes>,
+    ) -> Result<Fetched, FetchError> {
+        self.check(url, purpose).await?;
+        let stream = |url: Url, validators: Option<Validators>| async move {
+            let (mut resp, head) = match self.send_head(&url, validators.as_ref()).await? {
+                Some(started) => started,
+                None => return Ok(Fetched::NotModified),
+            };
+            let mut sent = 0u64;
+            let mut truncated = false;
+            loop {
+                match resp.chunk().await {
+                    Ok(Some(mut chunk)) => {
+                        let room = cap.saturating_sub(sent);
+                        if chunk.len() as u64 > room {
+                            chunk.truncate(room as usize);
+                            truncated = true;
+                        }
+                        sent += chunk.len() as u64;
+                        if sink.send(chunk).await.is_err() {
+                            truncated = true;
+                        }
+                        if truncated {
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => return Err(self.classify(&url, &e)),
+                }
+            }
+            Ok(Fetched::Body(Box::new(Response { truncated, ..head })))
+        };
+        self.polite(url, stream(url.clone(), validators.cloned()))
+            .await
+            .0
+    }
+
+    /// Sends the request and reads the answer's head: None for a 304, an error for any
+    /// other status that is not a success, else the response to read the body from, with
+    /// everything but the body already filled in.
+    async fn send_head(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+    ) -> Result<Option<(reqwest::Response, Response)>, FetchError> {
         let mut headers = HeaderMap::new();
         headers.insert(
             header::ACCEPT,
@@ -410,7 +517,7 @@ impl Fetcher {
                 headers.insert(header::IF_MODIFIED_SINCE, lm);
             }
         }
-        let mut resp = self
+        let resp = self
             .client
             .get(url.clone())
             .headers(headers)
@@ -423,7 +530,7 @@ impl Fetcher {
         };
         let status = resp.status().as_u16();
         if status == 304 {
-            return Ok(Fetched::NotModified);
+            return Ok(None);
         }
         if !resp.status().is_success() {
             let retry_after = if matches!(status, 429 | 503) {
@@ -458,46 +565,18 @@ impl Fetcher {
             etag: header_str(header::ETAG),
             last_modified: header_str(header::LAST_MODIFIED),
         };
-        let cap = self.cfg.max_body as usize;
-        // The chunks are kept as they come and joined once the length is known: a body grown
-        // chunk by chunk is copied at every doubling, and a compressed response gives no
-        // length up front (the decoder drops Content-Length).
-        let mut chunks = Vec::new();
-        let mut len = 0usize;
-        let mut truncated = false;
-        loop {
-            match resp.chunk().await {
-                Ok(Some(mut chunk)) => {
-                    let room = cap.saturating_sub(len);
-                    if chunk.len() > room {
-                        chunk.truncate(room);
-                        truncated = true;
-                    }
-                    len += chunk.len();
-                    chunks.push(chunk);
-                    if truncated {
-                        break;
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => return Err(self.classify(url, &e)),
-            }
-        }
-        let body = join_chunks(chunks, len);
-        if truncated {
-            tracing::warn!(url = %url, max_body = cap, "response cut off at fetch.max_body");
-        }
-        Ok(Fetched::Body(Box::new(Response {
+        let head = Response {
             url: final_url,
             status,
             media_type,
             charset,
-            body,
-            truncated,
+            body: Vec::new(),
+            truncated: false,
             validators,
             fresh_for,
             moved_to,
-        })))
+        };
+        Ok(Some((resp, head)))
     }
 
     fn classify(&self, url: &Url, e: &reqwest::Error) -> FetchError {
@@ -535,26 +614,46 @@ impl Fetcher {
     /// robots.txt, fetched once per host per process. A missing or unreadable file allows
     /// everything, as crawlers conventionally treat it.
     async fn robots_allow(&self, url: &Url) -> bool {
+        self.robots(url)
+            .await
+            .get()
+            .and_then(Option::as_ref)
+            .is_none_or(|r| r.allowed(url.as_str()))
+    }
+
+    /// The `Sitemap:` lines of the robots.txt of `url`'s host (fetched once per host per
+    /// process, as for the rules).
+    pub async fn robots_sitemaps(&self, url: &Url) -> Vec<String> {
+        self.robots(url)
+            .await
+            .get()
+            .and_then(Option::as_ref)
+            .map(|r| r.sitemaps.clone())
+            .unwrap_or_default()
+    }
+
+    /// The host's robots.txt, read on first use; None inside when it is missing or
+    /// unreadable.
+    async fn robots(&self, url: &Url) -> RobotsCell {
         let host = host_key(url);
         let cell = {
             let mut map = self.robots.lock().unwrap_or_else(|p| p.into_inner());
             map.entry(host).or_default().clone()
         };
-        let robot = cell
-            .get_or_init(|| async {
-                let mut robots_url = url.clone();
-                robots_url.set_path("/robots.txt");
-                robots_url.set_query(None);
-                robots_url.set_fragment(None);
-                match self.polite_get(&robots_url, None).await.0 {
-                    Ok(Fetched::Body(r)) => {
-                        texting_robots::Robot::new(&self.robots_agent, &r.body).ok()
-                    }
-                    _ => None,
+        cell.get_or_init(|| async {
+            let mut robots_url = url.clone();
+            robots_url.set_path("/robots.txt");
+            robots_url.set_query(None);
+            robots_url.set_fragment(None);
+            match self.polite_get(&robots_url, None).await.0 {
+                Ok(Fetched::Body(r)) => {
+                    texting_robots::Robot::new(&self.robots_agent, &r.body).ok()
                 }
-            })
-            .await;
-        robot.as_ref().is_none_or(|r| r.allowed(url.as_str()))
+                _ => None,
+            }
+        })
+        .await;
+        cell
     }
 }
 

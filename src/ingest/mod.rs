@@ -19,6 +19,7 @@
 //! 6. report what happened.
 
 mod page;
+mod site;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -36,8 +37,8 @@ use crate::model::ArticleId;
 use crate::model::FeedName;
 use crate::schedule;
 use crate::store::{
-    Content, ItemOutcome, ItemWrite, PollWrite, RetryWrite, RevisionWrite, Store, StoreError,
-    Timing, Work,
+    Content, ItemOutcome, ItemWrite, PollWrite, RetryWrite, RevisionWrite, SiteUrlWrite, Store,
+    StoreError, Timing, UrlVerdict, Work,
 };
 
 pub use page::{
@@ -445,55 +446,16 @@ impl Ingest {
                 "the feed is gone (HTTP 410); remove it from the config, or fetch --force to try it again".into(),
             ));
         }
-        // A feed that moved for good is followed to its new address.
-        let url = state
-            .moved_to
-            .as_deref()
-            .and_then(|u| Url::parse(u).ok())
-            .unwrap_or_else(|| feed.url.clone());
-        let fetched = match self
-            .unless_stopped(
-                self.fetcher
-                    .get(&url, Purpose::Feed, Some(&state.validators)),
-            )
-            .await?
-        {
-            Err(FetchError::Deferred { host, until }) => {
-                return Err(PollError::Skip(format!(
-                    "{host} asked us to wait until {until}; use --force to fetch anyway"
-                )));
-            }
-            other => other?,
+        let (items, read) = match feed.site() {
+            Some(site) => self.site_listing(feed, site, feed_id, now, report).await?,
+            None => self.feed_items(feed, &state, now, report).await?,
         };
-        let mut publisher_ask = None;
-        let mut redirect = None;
-        let (items, validators) = match fetched {
-            Fetched::NotModified => (Vec::new(), None),
-            Fetched::Body(resp) => {
-                if resp.truncated {
-                    report
-                        .repairs
-                        .push("feed cut off at fetch.max_body".to_string());
-                }
-                let url = resp.url.clone();
-                let charset = resp.charset.clone();
-                let body = resp.body;
-                // The document's bytes go with the task: only its items outlive the parse.
-                let parsed = self
-                    .pipeline
-                    .extract(move || feed::parse_feed(&body, charset.as_deref(), &url, now))
-                    .await
-                    .map_err(|e| PollError::Parse(format!("parser task failed: {e}")))?
-                    .map_err(|e| PollError::Parse(e.to_string()))?;
-                for r in &parsed.repairs {
-                    tracing::debug!(feed = %feed.name, repair = %r, "feed repaired");
-                }
-                report.repairs.extend(parsed.repairs);
-                publisher_ask = parsed.poll_hint.max(resp.fresh_for);
-                redirect = resp.moved_to.map(|u| u.to_string());
-                (parsed.items, Some(resp.validators))
-            }
-        };
+        let FeedRead {
+            validators,
+            publisher_ask,
+            redirect,
+            source_files,
+        } = read;
         if validators.is_none() {
             report.status = PollStatus::NotModified;
         }
@@ -532,11 +494,73 @@ impl Ingest {
                 next_poll: schedule::next_poll(&feed.schedule, now, not_before),
             },
             redirect,
+            source_files,
         };
         let outcome = self.db(move |s| s.apply_poll(&poll)).await?;
         report.state_change = outcome.state;
         self.count(&outcome.items, report);
         Ok(())
+    }
+
+    /// A feed's items: a conditional GET with the stored validators (a 304 gives none),
+    /// then the parse, off the async threads.
+    async fn feed_items(
+        &self,
+        feed: &FeedConfig,
+        state: &crate::store::FeedState,
+        now: DateTime<Utc>,
+        report: &mut FeedReport,
+    ) -> Result<(Vec<FeedItem>, FeedRead), PollError> {
+        // A feed that moved for good is followed to its new address.
+        let url = state
+            .moved_to
+            .as_deref()
+            .and_then(|u| Url::parse(u).ok())
+            .unwrap_or_else(|| feed.url.clone());
+        let fetched = match self
+            .unless_stopped(
+                self.fetcher
+                    .get(&url, Purpose::Feed, Some(&state.validators)),
+            )
+            .await?
+        {
+            Err(FetchError::Deferred { host, until }) => {
+                return Err(PollError::Skip(format!(
+                    "{host} asked us to wait until {until}; use --force to fetch anyway"
+                )));
+            }
+            other => other?,
+        };
+        let mut read = FeedRead::default();
+        let items = match fetched {
+            Fetched::NotModified => Vec::new(),
+            Fetched::Body(resp) => {
+                if resp.truncated {
+                    report
+                        .repairs
+                        .push("feed cut off at fetch.max_body".to_string());
+                }
+                let url = resp.url.clone();
+                let charset = resp.charset.clone();
+                let body = resp.body;
+                // The document's bytes go with the task: only its items outlive the parse.
+                let parsed = self
+                    .pipeline
+                    .extract(move || feed::parse_feed(&body, charset.as_deref(), &url, now))
+                    .await
+                    .map_err(|e| PollError::Parse(format!("parser task failed: {e}")))?
+                    .map_err(|e| PollError::Parse(e.to_string()))?;
+                for r in &parsed.repairs {
+                    tracing::debug!(feed = %feed.name, repair = %r, "feed repaired");
+                }
+                report.repairs.extend(parsed.repairs);
+                read.publisher_ask = parsed.poll_hint.max(resp.fresh_for);
+                read.redirect = resp.moved_to.map(|u| u.to_string());
+                read.validators = Some(resp.validators);
+                parsed.items
+            }
+        };
+        Ok((items, read))
     }
 
     /// Archives a feed's items: those needing no page at once, the others as their pages
@@ -832,6 +856,9 @@ impl Ingest {
             PageResult::Extracted { .. } => {
                 tracing::info!(feed = %feed.name, url = %link, outcome = "extracted", elapsed_ms, "page")
             }
+            PageResult::Unusable { reason, .. } if feed.site().is_some() => {
+                tracing::info!(feed = %feed.name, url = %link, outcome = "unusable", reason = %reason, elapsed_ms, "listed page is not an article; passed by")
+            }
             PageResult::Unusable { reason, .. } => {
                 tracing::warn!(feed = %feed.name, url = %link, outcome = "unusable", reason = %reason, elapsed_ms, "page not usable; the feed's text stands for it")
             }
@@ -1019,6 +1046,27 @@ impl Plans {
             .as_ref()
             .map(|l| l.to_string())
             .unwrap_or_else(|| feed.url.to_string());
+        if feed.site().is_some()
+            && matches!(plan, Plan::Fetch)
+            && !matches!(page, Some(PageResult::Extracted { .. }))
+        {
+            // A page a site lists that gives no article is archived as nothing: there is no
+            // feed text to stand for it. It is remembered, so later polls pass it by (a
+            // failure for a while only); one not fetched at all is simply listed again.
+            if let (Some(PageResult::Unusable { retry, .. }), Some(link)) = (&page, &item.link) {
+                let verdict = if *retry {
+                    report.failed += 1;
+                    UrlVerdict::Failed
+                } else {
+                    UrlVerdict::NotArticle
+                };
+                batch.work.site_urls.push(SiteUrlWrite {
+                    key: dedup::url_key(link),
+                    verdict,
+                });
+            }
+            return;
+        }
         let mut keys: Vec<String> = item.link.iter().map(dedup::url_key).collect();
         let content = match (plan, page) {
             (Plan::Known, _) => None,
@@ -1067,6 +1115,19 @@ impl Plans {
 struct InHand {
     result: PageResult,
     place: Option<OwnedSemaphorePermit>,
+}
+
+/// What reading a source gave besides its items, for the poll's end.
+#[derive(Default)]
+struct FeedRead {
+    /// None when nothing changed (a 304): the stored validators stay.
+    validators: Option<crate::fetch::Validators>,
+    /// The publisher's ask not to poll sooner.
+    publisher_ask: Option<std::time::Duration>,
+    /// Where a permanent redirect of the feed's URL pointed.
+    redirect: Option<String>,
+    /// A site's sitemap files as read.
+    source_files: Vec<(String, crate::store::SourceFile)>,
 }
 
 /// A poll's writes not yet committed.

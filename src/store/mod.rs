@@ -54,8 +54,8 @@ pub use sources::{SiteMemory, SourceFile, UrlVerdict};
 pub use vocab::{IndexWords, MAX_PREFIX_WORDS, PrefixWords};
 pub use write::{
     Content, ItemOutcome, ItemWrite, PendingPage, PollOutcome, PollWrite, RAW_ZSTD_LEVEL,
-    RawArticle, Reextracted, RetryWrite, RevisionWrite, Source, Timing, Work, compress_raw,
-    compress_raw_at,
+    RawArticle, Reextracted, RetryWrite, RevisionWrite, SiteUrlWrite, Source, Timing, Work,
+    compress_raw, compress_raw_at,
 };
 
 #[derive(Debug, thiserror::Error)]

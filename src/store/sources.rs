@@ -2,8 +2,10 @@
 //! sitemap file's validators, the listed URLs that are not articles, and how a site is
 //! best read. Articles themselves go through the same write path as a feed's.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Store, StoreError};
 use crate::fetch::Validators;
@@ -49,73 +51,56 @@ pub struct SiteMemory {
 const KEYS_PER_QUERY: usize = 400;
 
 impl Store {
-    pub fn source_file(&self, feed_id: i64, url: &str) -> Result<Option<SourceFile>, StoreError> {
+    /// Every sitemap file of the source as last read, by URL.
+    pub fn source_files(&self, feed_id: i64) -> Result<HashMap<String, SourceFile>, StoreError> {
         self.conn
             .prepare_cached(
-                "SELECT etag, last_modified, lastmod FROM source_files
-                 WHERE feed_id = ?1 AND url = ?2",
+                "SELECT url, etag, last_modified, lastmod FROM source_files WHERE feed_id = ?1",
             )
             .and_then(|mut s| {
-                s.query_row(params![feed_id, url], |r| {
-                    Ok(SourceFile {
-                        validators: Validators {
-                            etag: r.get(0)?,
-                            last_modified: r.get(1)?,
+                s.query_map([feed_id], |r| {
+                    Ok((
+                        r.get(0)?,
+                        SourceFile {
+                            validators: Validators {
+                                etag: r.get(1)?,
+                                last_modified: r.get(2)?,
+                            },
+                            lastmod: r.get(3)?,
                         },
-                        lastmod: r.get(2)?,
-                    })
-                })
-                .optional()
+                    ))
+                })?
+                .collect()
             })
-            .map_err(|e| self.err(e))
-    }
-
-    pub fn record_source_file(
-        &self,
-        feed_id: i64,
-        url: &str,
-        file: &SourceFile,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO source_files (feed_id, url, etag, last_modified, lastmod, read_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT(feed_id, url) DO UPDATE SET etag = excluded.etag,
-                     last_modified = excluded.last_modified, lastmod = excluded.lastmod,
-                     read_at = excluded.read_at",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    feed_id,
-                    url,
-                    file.validators.etag,
-                    file.validators.last_modified,
-                    file.lastmod,
-                    rfc3339(&now),
-                ])
-            })
-            .map(|_| ())
             .map_err(|e| self.err(e))
     }
 
     /// Which of `keys` (URL keys, `dedup::url_key`) need no fetch: archived already, from
-    /// any source, or listed by this site before and found not to be an article.
-    pub fn known_keys(&self, feed_id: i64, keys: &[String]) -> Result<Vec<bool>, StoreError> {
+    /// any source, or listed by this site before and found not to be an article, or failed
+    /// since `retry_from` (a failure is tried again once it is older).
+    pub fn known_keys(
+        &self,
+        feed_id: i64,
+        keys: &[String],
+        retry_from: DateTime<Utc>,
+    ) -> Result<Vec<bool>, StoreError> {
+        let retry_from = rfc3339(&retry_from);
         let mut known = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(KEYS_PER_QUERY) {
             let marks = vec!["?"; chunk.len()].join(",");
             let sql = format!(
                 "SELECT key FROM url_keys WHERE key IN ({marks})
-                 UNION SELECT key FROM site_urls WHERE feed_id = ? AND key IN ({marks})"
+                 UNION SELECT key FROM site_urls WHERE feed_id = ? AND key IN ({marks})
+                     AND (verdict = 'not-article' OR seen >= ?)"
             );
             let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
             let args = chunk
                 .iter()
                 .map(|k| k as &dyn rusqlite::ToSql)
                 .chain(std::iter::once(&feed_id as &dyn rusqlite::ToSql))
-                .chain(chunk.iter().map(|k| k as &dyn rusqlite::ToSql));
-            let found: std::collections::HashSet<String> = stmt
+                .chain(chunk.iter().map(|k| k as &dyn rusqlite::ToSql))
+                .chain(std::iter::once(&retry_from as &dyn rusqlite::ToSql));
+            let found: HashSet<String> = stmt
                 .query_map(rusqlite::params_from_iter(args), |r| r.get(0))
                 .and_then(|rows| rows.collect())
                 .map_err(|e| self.err(e))?;
@@ -124,20 +109,11 @@ impl Store {
         Ok(known)
     }
 
-    pub fn mark_site_url(
-        &self,
-        feed_id: i64,
-        key: &str,
-        verdict: UrlVerdict,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    /// Forgets how the site is read, so the next poll looks again (what it remembered
+    /// stopped working).
+    pub fn forget_site(&self, feed_id: i64) -> Result<(), StoreError> {
         self.conn
-            .prepare_cached(
-                "INSERT INTO site_urls (feed_id, key, verdict, seen) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(feed_id, key) DO UPDATE SET verdict = excluded.verdict,
-                     seen = excluded.seen",
-            )
-            .and_then(|mut s| s.execute(params![feed_id, key, verdict.as_str(), rfc3339(&now)]))
+            .execute("DELETE FROM site_memory WHERE feed_id = ?1", [feed_id])
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
@@ -186,6 +162,49 @@ impl Store {
     }
 }
 
+/// Records a sitemap file as read (inside the poll's last transaction).
+pub(super) fn record_source_file(
+    conn: &Connection,
+    feed_id: i64,
+    url: &str,
+    file: &SourceFile,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO source_files (feed_id, url, etag, last_modified, lastmod, read_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT(feed_id, url) DO UPDATE SET etag = excluded.etag,
+             last_modified = excluded.last_modified, lastmod = excluded.lastmod,
+             read_at = excluded.read_at",
+    )?
+    .execute(params![
+        feed_id,
+        url,
+        file.validators.etag,
+        file.validators.last_modified,
+        file.lastmod,
+        rfc3339(&now),
+    ])
+    .map(|_| ())
+}
+
+/// Remembers why a listed page is not archived (inside the batch's transaction).
+pub(super) fn mark_site_url(
+    conn: &Connection,
+    feed_id: i64,
+    key: &str,
+    verdict: UrlVerdict,
+    now: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO site_urls (feed_id, key, verdict, seen) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(feed_id, key) DO UPDATE SET verdict = excluded.verdict,
+             seen = excluded.seen",
+    )?
+    .execute(params![feed_id, key, verdict.as_str(), now])
+    .map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,12 +230,8 @@ mod tests {
     fn a_sitemap_file_keeps_its_validators_and_lastmod() {
         let (_d, store) = store();
         let id = feed(&store, "s");
-        assert_eq!(
-            store
-                .source_file(id, "https://site.example/sitemap.xml")
-                .unwrap(),
-            None
-        );
+        let url = "https://site.example/sitemap.xml";
+        assert!(store.source_files(id).unwrap().is_empty());
         let file = SourceFile {
             validators: Validators {
                 etag: Some("\"v1\"".into()),
@@ -224,54 +239,51 @@ mod tests {
             },
             lastmod: Some("2024-11-20T10:15:00+08:00".into()),
         };
-        store
-            .record_source_file(id, "https://site.example/sitemap.xml", &file, Utc::now())
-            .unwrap();
-        assert_eq!(
-            store
-                .source_file(id, "https://site.example/sitemap.xml")
-                .unwrap(),
-            Some(file.clone())
-        );
+        record_source_file(&store.conn, id, url, &file, Utc::now()).unwrap();
+        assert_eq!(store.source_files(id).unwrap().get(url), Some(&file));
         let newer = SourceFile {
             lastmod: Some("2024-11-21T00:00:00+08:00".into()),
             ..file
         };
-        store
-            .record_source_file(id, "https://site.example/sitemap.xml", &newer, Utc::now())
-            .unwrap();
-        assert_eq!(
-            store
-                .source_file(id, "https://site.example/sitemap.xml")
-                .unwrap(),
-            Some(newer)
-        );
+        record_source_file(&store.conn, id, url, &newer, Utc::now()).unwrap();
+        let files = store.source_files(id).unwrap();
+        assert_eq!((files.len(), files.get(url)), (1, Some(&newer)));
     }
 
     #[test]
-    fn known_keys_are_archived_ones_and_this_sites_non_articles() {
+    fn known_keys_are_archived_ones_this_sites_non_articles_and_recent_failures() {
         let (_d, store) = store();
         let a = feed(&store, "a");
         let b = feed(&store, "b");
-        store
-            .mark_site_url(
-                a,
-                "site.example/tag/banjir",
-                UrlVerdict::NotArticle,
-                Utc::now(),
-            )
-            .unwrap();
+        let now = Utc::now();
+        let mark = |key: &str, verdict, at: DateTime<Utc>| {
+            mark_site_url(&store.conn, a, key, verdict, &rfc3339(&at)).unwrap()
+        };
+        mark(
+            "site.example/tag/banjir",
+            UrlVerdict::NotArticle,
+            now - chrono::Duration::days(30),
+        );
+        mark(
+            "site.example/old-failure",
+            UrlVerdict::Failed,
+            now - chrono::Duration::days(2),
+        );
+        mark("site.example/new-failure", UrlVerdict::Failed, now);
         // More keys than one statement takes, so the chunks are joined in order.
         let keys: Vec<String> = (0..1000)
             .map(|i| format!("site.example/{i}"))
-            .chain(["site.example/tag/banjir".to_string()])
+            .chain(
+                ["tag/banjir", "old-failure", "new-failure"].map(|k| format!("site.example/{k}")),
+            )
             .collect();
-        let known = store.known_keys(a, &keys).unwrap();
+        let retry_from = now - chrono::Duration::days(1);
+        let known = store.known_keys(a, &keys, retry_from).unwrap();
         assert_eq!(known.len(), keys.len());
         assert!(known[..1000].iter().all(|k| !k));
-        assert!(known[1000]);
+        assert_eq!(known[1000..], [true, false, true]);
         // Another site may still find an article there.
-        assert!(!store.known_keys(b, &keys[1000..]).unwrap()[0]);
+        assert!(!store.known_keys(b, &keys[1000..], retry_from).unwrap()[0]);
     }
 
     #[test]

@@ -73,6 +73,7 @@ pub(super) fn poll(feed_id: i64, items: Vec<ItemWrite>) -> PollWrite {
             next_poll: now(),
         },
         redirect: None,
+        source_files: Vec::new(),
     }
 }
 

@@ -7,6 +7,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::sources::{self, SourceFile, UrlVerdict};
 use super::vocab::{IndexWords, Tally};
 use super::{Store, StoreError, bands, feeds, stories};
 use crate::dedup::minhash::Signature;
@@ -174,12 +175,22 @@ pub struct Work {
     pub items: Vec<ItemWrite>,
     pub retries: Vec<RetryWrite>,
     pub revisions: Vec<RevisionWrite>,
+    /// Pages a site listed that are not archived, and why (sites only).
+    pub site_urls: Vec<SiteUrlWrite>,
+}
+
+/// A page a site listed that gave no article: remembered so later polls pass it by (a
+/// failure only for a while, see [`Store::known_keys`]).
+#[derive(Debug, Clone)]
+pub struct SiteUrlWrite {
+    pub key: String,
+    pub verdict: UrlVerdict,
 }
 
 impl Work {
     /// Writes it holds.
     pub fn len(&self) -> usize {
-        self.items.len() + self.retries.len() + self.revisions.len()
+        self.items.len() + self.retries.len() + self.revisions.len() + self.site_urls.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -199,6 +210,9 @@ pub struct PollWrite {
     pub timing: Timing,
     /// Where a permanent redirect of the feed's URL pointed this time.
     pub redirect: Option<String>,
+    /// A site's sitemap files as read by this poll: recorded with its end, so a poll cut
+    /// short reads them again rather than taking them as done.
+    pub source_files: Vec<(String, SourceFile)>,
 }
 
 /// The next poll of a feed, as the schedule module worked it out.
@@ -339,6 +353,10 @@ impl Store {
             let items = write_work(&tx, poll.feed_id, poll.now, &poll.work)
                 .map_err(|e| super::sql_err(&path, e))?;
             let state = feeds::finish_poll(&tx, poll).map_err(|e| super::sql_err(&path, e))?;
+            for (url, file) in &poll.source_files {
+                sources::record_source_file(&tx, poll.feed_id, url, file, poll.now)
+                    .map_err(|e| super::sql_err(&path, e))?;
+            }
             outcomes.push(PollOutcome { items, state });
         }
         tx.commit().map_err(|e| super::sql_err(&path, e))?;
@@ -363,6 +381,9 @@ fn write_work(
     }
     for retry in &work.retries {
         write_retry(tx, &now, now_utc, retry, &mut words)?;
+    }
+    for url in &work.site_urls {
+        sources::mark_site_url(tx, feed_id, &url.key, url.verdict, &now)?;
     }
     words.write(tx)?;
     Ok(outcomes)

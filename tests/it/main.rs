@@ -38,6 +38,7 @@ mod output;
 mod pages;
 mod reload;
 mod search;
+mod sources;
 mod search_id;
 mod status;
 mod stories;

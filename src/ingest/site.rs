@@ -1,0 +1,513 @@
+//! Where a site's article links come from when it has no feed: its sitemaps. What this
+//! finds becomes the poll's items, and from there on a site is polled exactly as a feed
+//! (politeness, batches, dedup and stories: see the module above).
+//!
+//! 1. The sitemaps to read: those the `[[site]]` names; else those an earlier poll found;
+//!    else the `Sitemap:` lines of robots.txt; else the usual addresses
+//!    ([`sitemap::WELL_KNOWN`]), each tried once. What answered is remembered.
+//! 2. Each file is fetched with its own validators (a 304 reads nothing) and read as it
+//!    downloads on a blocking thread: one entry in memory at a time, never the file.
+//! 3. Listed pages older than the horizon are dropped as they are read; the rest are
+//!    checked against the archive in chunks (archived from any source, or found earlier
+//!    not to be an article) and only unknown ones are kept, the newest `max_pages`.
+//! 4. An index's children are read newest first, to a bounded depth and count, skipping
+//!    those whose `lastmod` has not moved since they were read.
+//! 5. The files' validators are recorded with the poll's end, and only when nothing listed
+//!    was left for a later poll (over the budget): a file that still lists unfetched pages
+//!    is read again next time.
+
+use std::collections::{HashSet, VecDeque};
+use std::io::{BufReader, Read};
+use std::ops::ControlFlow;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+use url::Url;
+
+use super::{FeedRead, FeedReport, Ingest, PollError};
+use crate::config::{FeedConfig, SiteSource};
+use crate::dedup;
+use crate::feed::FeedItem;
+use crate::fetch::{FetchError, Fetched, Purpose};
+use crate::source::sitemap::{self, Child, Entry, IndexBounds, Kind, Limits, Newest, Scope};
+use crate::store::{SiteMemory, SourceFile, Store, StoreError};
+
+/// Listed pages checked against the archive at once.
+const CHUNK: usize = 400;
+
+/// Sitemap files read in one poll, roots and children together: with an index's newest
+/// few children per level this is never reached on a sane site, and it bounds the
+/// requests an absurd one costs.
+const MAX_FILES: usize = 32;
+
+/// Children of one index kept for choosing (an index may list 50,000).
+const MAX_CHILDREN_LISTED: usize = 5_000;
+
+/// How long a page that failed is left alone before it is tried again.
+const RETRY_FAILED_AFTER: chrono::Duration = chrono::Duration::hours(6);
+
+/// The method remembered for a site read through sitemaps.
+const METHOD_SITEMAP: &str = "sitemap";
+
+/// A sitemap file to read.
+struct File {
+    url: Url,
+    /// Index levels above it: 0 for a root.
+    depth: usize,
+    /// The `<lastmod>` its index gave it, as written there.
+    lastmod: Option<String>,
+    /// A guessed address: a failure only means the site has no sitemap there.
+    probe: bool,
+    /// The index that listed it.
+    parent: Option<String>,
+}
+
+impl Ingest {
+    /// The pages a site's sitemaps list that are worth fetching this poll, oldest first
+    /// (the order a feed's items are written in), and the files to record with its end.
+    pub(super) async fn site_listing(
+        &self,
+        feed: &FeedConfig,
+        site: &SiteSource,
+        feed_id: i64,
+        now: DateTime<Utc>,
+        report: &mut FeedReport,
+    ) -> Result<(Vec<FeedItem>, FeedRead), PollError> {
+        let horizon = now
+            - chrono::Duration::from_std(site.horizon)
+                .unwrap_or_else(|_| chrono::Duration::days(7));
+        let (roots, remembered) = self.sitemap_roots(feed, site, feed_id).await?;
+        let mut scope = Scope::new(&feed.url);
+        for root in &roots {
+            if let Some(host) = root.url.host_str() {
+                scope = scope.allow_sitemap_host(host);
+            }
+        }
+        let known_files = self.db(move |s| s.source_files(feed_id)).await?;
+        let store = self.store.clone();
+        let mut reading = Reading {
+            feed_id,
+            horizon,
+            retry_from: now - RETRY_FAILED_AFTER,
+            newest: Newest::new(Some(horizon), site.max_pages),
+            pending: Vec::new(),
+            children: Vec::new(),
+            unknown: 0,
+            store,
+            error: None,
+        };
+        let mut queue: VecDeque<File> = roots.into_iter().collect();
+        let mut found_roots: Vec<String> = Vec::new();
+        let mut files: Vec<(String, SourceFile)> = Vec::new();
+        let mut failed_parents: HashSet<String> = HashSet::new();
+        let mut first_error: Option<FetchError> = None;
+        let (mut read, mut changed) = (0usize, false);
+        let bounds = IndexBounds::default();
+        let limits = Limits::default();
+        while let Some(file) = queue.pop_front() {
+            if read >= MAX_FILES {
+                report.repairs.push(format!(
+                    "more sitemap files than the {MAX_FILES} one poll reads; the rest wait"
+                ));
+                break;
+            }
+            read += 1;
+            let validators = known_files
+                .get(file.url.as_str())
+                .map(|f| f.validators.clone());
+            let (fetched, back, summary) = self
+                .read_sitemap(&file.url, validators, reading, &scope, &limits, now)
+                .await?;
+            reading = back;
+            if let Some(e) = reading.error.take() {
+                return Err(PollError::Store(e));
+            }
+            let resp = match fetched {
+                Ok(Fetched::NotModified) => {
+                    tracing::debug!(feed = %feed.name, url = %file.url, "sitemap unchanged");
+                    if file.depth == 0 {
+                        found_roots.push(file.url.to_string());
+                    }
+                    continue;
+                }
+                Ok(Fetched::Body(resp)) if summary.kind != Kind::Unknown => resp,
+                Ok(Fetched::Body(_)) => {
+                    if !file.probe {
+                        report
+                            .repairs
+                            .push(format!("{} is not a sitemap", file.url));
+                    }
+                    continue;
+                }
+                Err(FetchError::Deferred { host, until }) => {
+                    return Err(PollError::Skip(format!(
+                        "{host} asked us to wait until {until}; use --force to fetch anyway"
+                    )));
+                }
+                Err(e) => {
+                    if !file.probe {
+                        tracing::warn!(feed = %feed.name, url = %file.url, error = %e, "sitemap not read");
+                        failed_parents.extend(file.parent.clone());
+                        first_error.get_or_insert(e);
+                    }
+                    continue;
+                }
+            };
+            changed = true;
+            if file.depth == 0 {
+                found_roots.push(file.url.to_string());
+            }
+            if let Some(e) = &summary.error {
+                report.repairs.push(format!("{}: {e}", file.url));
+            }
+            tracing::info!(
+                feed = %feed.name, url = %file.url, entries = summary.entries,
+                rejected = summary.rejected.total(), gzip = summary.gzip, "sitemap read"
+            );
+            let children = std::mem::take(&mut reading.children);
+            if !children.is_empty() {
+                let last_read = |url: &Url| {
+                    known_files
+                        .get(url.as_str())
+                        .and_then(|f| f.lastmod.as_deref())
+                        .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
+                };
+                let choice = sitemap::select_children(
+                    children,
+                    file.depth + 1,
+                    Some(horizon),
+                    &bounds,
+                    last_read,
+                );
+                for (child, why) in &choice.skipped {
+                    tracing::debug!(feed = %feed.name, url = %child.url, reason = ?why, "child sitemap skipped");
+                }
+                for child in choice.chosen {
+                    queue.push_back(File {
+                        url: child.url,
+                        depth: file.depth + 1,
+                        lastmod: child.lastmod.map(|d| d.to_rfc3339()),
+                        probe: false,
+                        parent: Some(file.url.to_string()),
+                    });
+                }
+            }
+            // A truncated or broken file is read again next time; so is one whose download
+            // was cut short.
+            if !resp.truncated && summary.error.is_none() {
+                files.push((
+                    file.url.to_string(),
+                    SourceFile {
+                        validators: resp.validators,
+                        lastmod: file.lastmod,
+                    },
+                ));
+            }
+        }
+        if reading.sift().is_break()
+            && let Some(e) = reading.error.take()
+        {
+            return Err(PollError::Store(e));
+        }
+        if found_roots.is_empty() {
+            if remembered {
+                // What worked before does not now: look again next time.
+                self.db(move |s| s.forget_site(feed_id)).await?;
+            }
+            return Err(match first_error {
+                Some(e) => PollError::Fetch(e),
+                None => PollError::Parse(format!(
+                    "no sitemap found for {}: its robots.txt names none and none of {} is one; \
+                     name it with sitemap = \"…\" in the [[site]]",
+                    feed.url,
+                    sitemap::WELL_KNOWN.join(", ")
+                )),
+            });
+        }
+        if !remembered && site.sitemaps.is_empty() {
+            let detail = serde_json::json!({ "sitemaps": found_roots }).to_string();
+            let memory = SiteMemory {
+                method: METHOD_SITEMAP.into(),
+                detail,
+                pattern: None,
+            };
+            self.db(move |s| s.remember_site(feed_id, &memory, now))
+                .await?;
+        }
+        let pages = reading.newest.finish();
+        if reading.unknown > pages.len() {
+            // Pages wait for later polls: every file is read again until they are taken.
+            tracing::info!(feed = %feed.name, listed = reading.unknown, taken = pages.len(), "more new pages than max_pages; the rest wait for the next polls");
+            files.clear();
+        }
+        files.retain(|(url, _)| !failed_parents.contains(url));
+        let items: Vec<FeedItem> = pages.into_iter().rev().map(item_of).collect();
+        let read = FeedRead {
+            // A site has no validators of its own (its files keep theirs): None says that
+            // nothing changed.
+            validators: (changed || !items.is_empty()).then(Default::default),
+            source_files: files,
+            ..FeedRead::default()
+        };
+        Ok((items, read))
+    }
+
+    /// The sitemaps to start from, and whether they are what an earlier poll found.
+    async fn sitemap_roots(
+        &self,
+        feed: &FeedConfig,
+        site: &SiteSource,
+        feed_id: i64,
+    ) -> Result<(Vec<File>, bool), PollError> {
+        let root = |url: Url, probe| File {
+            url,
+            depth: 0,
+            lastmod: None,
+            probe,
+            parent: None,
+        };
+        if !site.sitemaps.is_empty() {
+            let roots = site.sitemaps.iter().map(|u| root(u.clone(), false));
+            return Ok((roots.collect(), false));
+        }
+        if let Some(memory) = self.db(move |s| s.site_memory(feed_id)).await?
+            && memory.method == METHOD_SITEMAP
+        {
+            let urls: Vec<Url> = serde_json::from_str::<serde_json::Value>(&memory.detail)
+                .ok()
+                .and_then(|v| {
+                    v.get("sitemaps")?.as_array().map(|a| {
+                        a.iter()
+                            .filter_map(|u| Url::parse(u.as_str()?).ok())
+                            .collect()
+                    })
+                })
+                .unwrap_or_default();
+            if !urls.is_empty() {
+                return Ok((urls.into_iter().map(|u| root(u, false)).collect(), true));
+            }
+        }
+        let named = self.fetcher.robots_sitemaps(&feed.url).await;
+        let from_robots = !named.is_empty();
+        let roots = sitemap::candidates(&feed.url, &named)
+            .into_iter()
+            .enumerate()
+            // robots.txt's own lines are the site's word; the usual places are only tried
+            // when it says nothing.
+            .filter(|(i, _)| !from_robots || *i < named.len())
+            .map(|(_, u)| root(u, !from_robots))
+            .collect();
+        Ok((roots, false))
+    }
+
+    /// Fetches one sitemap file and reads it as it arrives; gives `reading` back.
+    async fn read_sitemap(
+        &self,
+        url: &Url,
+        validators: Option<crate::fetch::Validators>,
+        mut reading: Reading,
+        scope: &Scope,
+        limits: &Limits,
+        now: DateTime<Utc>,
+    ) -> Result<(Result<Fetched, FetchError>, Reading, sitemap::Summary), PollError> {
+        // A few chunks in the channel: the download waits for the reader, not the other
+        // way round, so memory is the reader's and these.
+        let (tx, rx) = mpsc::channel::<bytes::Bytes>(4);
+        let base = url.clone();
+        let (scope, read_limits) = (scope.clone(), limits.clone());
+        let reader = tokio::task::spawn_blocking(move || {
+            let input = BufReader::with_capacity(64 * 1024, Chunks::new(rx));
+            let summary = sitemap::read(input, &base, &scope, &read_limits, now, |entry| {
+                reading.take(entry)
+            });
+            (reading, summary)
+        });
+        let fetched = self
+            .unless_stopped(self.fetcher.get_streamed(
+                url,
+                Purpose::Feed,
+                validators.as_ref(),
+                limits.max_compressed_bytes,
+                tx,
+            ))
+            .await?;
+        let (reading, summary) = reader
+            .await
+            .map_err(|e| PollError::Parse(format!("sitemap reader failed: {e}")))?;
+        Ok((fetched, reading, summary))
+    }
+}
+
+/// What the reading of a site's sitemaps keeps between entries and files.
+struct Reading {
+    feed_id: i64,
+    horizon: DateTime<Utc>,
+    retry_from: DateTime<Utc>,
+    newest: Newest,
+    /// Listed pages in range, not yet checked against the archive.
+    pending: Vec<sitemap::Page>,
+    /// The current index's children.
+    children: Vec<Child>,
+    /// Pages in range that the archive does not know.
+    unknown: usize,
+    store: Arc<Mutex<Store>>,
+    error: Option<StoreError>,
+}
+
+impl Reading {
+    fn take(&mut self, entry: Entry) -> ControlFlow<()> {
+        match entry {
+            Entry::Sitemap(child) => {
+                if self.children.len() < MAX_CHILDREN_LISTED {
+                    self.children.push(child);
+                }
+            }
+            Entry::Page(page) => {
+                if page
+                    .date()
+                    .is_some_and(|d| d.with_timezone(&Utc) < self.horizon)
+                {
+                    return ControlFlow::Continue(());
+                }
+                self.pending.push(page);
+                if self.pending.len() >= CHUNK {
+                    return self.sift();
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Offers the pending pages the archive does not know to the newest kept.
+    fn sift(&mut self) -> ControlFlow<()> {
+        if self.pending.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        let pages = std::mem::take(&mut self.pending);
+        let keys: Vec<String> = pages.iter().map(|p| dedup::url_key(&p.url)).collect();
+        // This runs on a blocking thread, so it may wait for the writer's turn.
+        let known = {
+            let store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+            store.known_keys(self.feed_id, &keys, self.retry_from)
+        };
+        match known {
+            Ok(known) => {
+                for (page, known) in pages.into_iter().zip(known) {
+                    if !known {
+                        self.unknown += 1;
+                        self.newest.offer(page);
+                    }
+                }
+                ControlFlow::Continue(())
+            }
+            Err(e) => {
+                self.error = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    }
+}
+
+/// A listed page as a feed item: its address is its identity; the Google News title and
+/// publication date stand for a feed's, and the page's own say the rest.
+fn item_of(page: sitemap::Page) -> FeedItem {
+    let published = page
+        .news
+        .as_ref()
+        .and_then(|n| n.publication_date)
+        .or_else(|| page.videos.iter().find_map(|v| v.publication_date));
+    FeedItem {
+        guid: page.url.to_string(),
+        title: page.news.and_then(|n| n.title),
+        link: Some(page.url),
+        author: None,
+        published,
+        updated: None,
+        summary_text: None,
+        summary_html: None,
+    }
+}
+
+/// A body arriving in chunks over a channel, read on a blocking thread.
+struct Chunks {
+    rx: mpsc::Receiver<bytes::Bytes>,
+    current: bytes::Bytes,
+}
+
+impl Chunks {
+    fn new(rx: mpsc::Receiver<bytes::Bytes>) -> Chunks {
+        Chunks {
+            rx,
+            current: bytes::Bytes::new(),
+        }
+    }
+}
+
+impl Read for Chunks {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(chunk) => self.current = chunk,
+                // The sender is gone: the body ended (or the download failed, which the
+                // fetch's own result says).
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current.split_to(n));
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_read_as_one_stream_and_end_when_the_sender_goes() {
+        let (tx, rx) = mpsc::channel(4);
+        let sender = std::thread::spawn(move || {
+            for part in [
+                "<urlset>",
+                "<url><loc>",
+                "https://a.example/x</loc></url>",
+                "</urlset>",
+            ] {
+                tx.blocking_send(bytes::Bytes::from(part)).unwrap();
+            }
+        });
+        let mut text = String::new();
+        BufReader::new(Chunks::new(rx))
+            .read_to_string(&mut text)
+            .unwrap();
+        sender.join().unwrap();
+        assert_eq!(
+            text,
+            "<urlset><url><loc>https://a.example/x</loc></url></urlset>"
+        );
+    }
+
+    #[test]
+    fn a_listed_page_is_an_item_named_by_its_address_with_the_news_title_and_date() {
+        let url = Url::parse("https://kaltimtoday.co/2024/11/20/bimtek-kutim").unwrap();
+        let date = DateTime::parse_from_rfc3339("2024-11-20T10:15:00+08:00").unwrap();
+        let page = sitemap::Page {
+            url: url.clone(),
+            lastmod: Some(date + chrono::Duration::days(3)),
+            news: Some(sitemap::News {
+                title: Some("Bimtek aparatur Kutim".into()),
+                publication_date: Some(date),
+                ..Default::default()
+            }),
+            images: Vec::new(),
+            videos: Vec::new(),
+        };
+        let item = item_of(page);
+        assert_eq!(item.guid, url.as_str());
+        assert_eq!(item.link, Some(url));
+        assert_eq!(item.title.as_deref(), Some("Bimtek aparatur Kutim"));
+        // lastmod is an edit time, not when the story appeared: the page's own date decides.
+        assert_eq!((item.published, item.updated), (Some(date), None));
+    }
+}

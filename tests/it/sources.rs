@@ -1,0 +1,365 @@
+//! Sites without feeds (issue 13): a `[[site]]` is read through its sitemaps and archived
+//! with the same politeness, state, dedup and stories as a feed.
+
+use std::io::Write;
+
+use chrono::{Duration, Utc};
+
+use crate::support::{Route, Server, Workspace, config_text, int, pages, string};
+
+/// An RFC 3339 time `hours` ago.
+fn ago(hours: i64) -> String {
+    (Utc::now() - Duration::hours(hours)).to_rfc3339()
+}
+
+/// An article page published `hours` ago whose body holds `marker`.
+fn article(title: &str, hours: i64, seed: u64, marker: &str) -> Route {
+    Route::html(pages::article(
+        title,
+        &ago(hours),
+        "id",
+        &pages::story("id", seed, &[marker]),
+    ))
+}
+
+/// A section page: links and nothing to read.
+fn section() -> Route {
+    let links: String = (0..12)
+        .map(|i| format!("<li><a href=\"/berita/{i}\">Berita {i}</a></li>"))
+        .collect();
+    Route::html(format!(
+        "<!DOCTYPE html><html><head><title>Tag Kutim</title></head><body><ul>{links}</ul></body></html>"
+    ))
+}
+
+/// A Google News sitemap of `(path, title, hours ago)`.
+fn news_sitemap(site: &Server, pages: &[(&str, &str, i64)]) -> String {
+    let urls: String = pages
+        .iter()
+        .map(|(path, title, hours)| {
+            format!(
+                "<url><loc>{}</loc><news:news><news:publication><news:name>Uji</news:name>\
+                 <news:language>id</news:language></news:publication>\
+                 <news:publication_date>{}</news:publication_date><news:title>{title}</news:title>\
+                 </news:news></url>\n",
+                site.url(path),
+                ago(*hours)
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" \
+         xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\">\n{urls}</urlset>\n"
+    )
+}
+
+/// A plain sitemap of `(path, lastmod hours ago)`.
+fn urlset(site: &Server, pages: &[(&str, i64)]) -> String {
+    let urls: String = pages
+        .iter()
+        .map(|(path, hours)| {
+            format!(
+                "<url><loc>{}</loc><lastmod>{}</lastmod></url>\n",
+                site.url(path),
+                ago(*hours)
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n{urls}</urlset>\n"
+    )
+}
+
+fn gzip(text: &str) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).unwrap();
+    gz.finish().unwrap()
+}
+
+fn site_workspace(site_tables: &str) -> Workspace {
+    let ws = Workspace::new();
+    ws.write_config(&format!("{}\n{site_tables}", config_text(&[], &[])));
+    ws
+}
+
+fn requested(site: &Server, path: &str) -> usize {
+    site.requests_to(path).len()
+}
+
+#[test]
+fn a_news_sitemap_named_in_robots_txt_brings_each_new_article_once() {
+    let site = Server::start("127.0.0.1");
+    site.route(
+        "/robots.txt",
+        Route::bytes(
+            "text/plain",
+            format!(
+                "User-agent: *\nAllow: /\nSitemap: {}\n",
+                site.url("/news-sitemap.xml")
+            ),
+        ),
+    );
+    site.route(
+        "/berita/bimtek-aparatur-kutim",
+        article(
+            "Bimtek aparatur desa",
+            2,
+            1,
+            "Bimtekkutim digelar di Sangatta.",
+        ),
+    );
+    site.route(
+        "/berita/jembatan-sangatta",
+        article(
+            "Jembatan Sangatta dibuka",
+            5,
+            2,
+            "Jembatanbaru menghubungkan dua kecamatan.",
+        ),
+    );
+    site.route(
+        "/berita/arsip-lama",
+        article("Berita lama", 24 * 30, 3, "Arsiplama."),
+    );
+    site.route("/tag/kutim", section());
+    let listed = [
+        (
+            "/berita/bimtek-aparatur-kutim",
+            "Bimtek aparatur desa se-Kutai Timur",
+            2,
+        ),
+        ("/berita/jembatan-sangatta", "Jembatan Sangatta dibuka", 5),
+        ("/berita/arsip-lama", "Berita lama", 24 * 30),
+        ("/tag/kutim", "Kutim", 1),
+    ];
+    site.route(
+        "/news-sitemap.xml",
+        Route::bytes("application/xml", news_sitemap(&site, &listed)).etag("\"v1\""),
+    );
+    let ws = site_workspace(&format!(
+        "[[site]]\nname = \"kaltimtoday\"\nurl = \"{}\"\nregion = \"Kalimantan Timur\"\n",
+        site.url("/")
+    ));
+
+    ws.fetch_ok();
+
+    assert_eq!(int(&ws.stats(), "articles"), 2);
+    let hit = ws.search_one("Bimtekkutim");
+    assert_eq!(string(&hit, "feed"), "kaltimtoday");
+    // The news sitemap's title is the publisher's own headline.
+    assert_eq!(string(&hit, "title"), "Bimtek aparatur desa se-Kutai Timur");
+    ws.search_one("Jembatanbaru");
+    // Older than the horizon (7 days): never fetched. A section page: read once, not kept.
+    assert_eq!(requested(&site, "/berita/arsip-lama"), 0);
+    assert_eq!(requested(&site, "/tag/kutim"), 1);
+    let feeds = ws.feeds();
+    assert_eq!(feeds.len(), 1);
+    assert_eq!(string(&feeds[0], "kind"), "site");
+    assert_eq!(string(&feeds[0], "state"), "ok");
+    assert_eq!(int(&feeds[0], "articles"), 2);
+
+    // Unchanged: one conditional request for the sitemap, nothing else.
+    site.clear_log();
+    ws.fetch_ok();
+    let polls = site.requests_to("/news-sitemap.xml");
+    assert_eq!(polls.len(), 1);
+    assert_eq!(polls[0].header("if-none-match"), Some("\"v1\""));
+    assert_eq!(polls[0].status, 304);
+    let pages_fetched: Vec<String> = site
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/berita") || r.path.starts_with("/tag"))
+        .map(|r| r.path.clone())
+        .collect();
+    assert!(pages_fetched.is_empty(), "{pages_fetched:?}");
+
+    // A new story: only it is fetched; the section page is passed by.
+    site.route(
+        "/berita/banjir-sangatta",
+        article("Banjir di Sangatta", 1, 4, "Banjirsangatta surut."),
+    );
+    let mut more = listed.to_vec();
+    more.insert(0, ("/berita/banjir-sangatta", "Banjir di Sangatta", 1));
+    site.route(
+        "/news-sitemap.xml",
+        Route::bytes("application/xml", news_sitemap(&site, &more)).etag("\"v2\""),
+    );
+    site.clear_log();
+    ws.fetch_ok();
+    assert_eq!(int(&ws.stats(), "articles"), 3);
+    ws.search_one("Banjirsangatta");
+    assert_eq!(requested(&site, "/berita/banjir-sangatta"), 1);
+    for old in [
+        "/berita/bimtek-aparatur-kutim",
+        "/tag/kutim",
+        "/berita/arsip-lama",
+    ] {
+        assert_eq!(requested(&site, old), 0, "{old} fetched again");
+    }
+}
+
+#[test]
+fn a_sitemap_index_at_a_usual_address_is_read_newest_child_first_gzip_and_all() {
+    let site = Server::start("127.0.0.1");
+    site.route(
+        "/robots.txt",
+        Route::bytes("text/plain", "User-agent: *\nAllow: /\n"),
+    );
+    for (i, path) in ["/2026/12/pasar-baru", "/2026/12/sekolah-rakyat"]
+        .iter()
+        .enumerate()
+    {
+        site.route(
+            path,
+            article(
+                &format!("Kabar {i}"),
+                3 + i as i64,
+                10 + i as u64,
+                &format!("Kabarindeks{i} hari ini."),
+            ),
+        );
+    }
+    let newest = urlset(
+        &site,
+        &[("/2026/12/pasar-baru", 3), ("/2026/12/sekolah-rakyat", 4)],
+    );
+    site.route(
+        "/post-sitemap2.xml.gz",
+        Route::bytes("application/x-gzip", gzip(&newest)),
+    );
+    site.route(
+        "/post-sitemap1.xml.gz",
+        Route::bytes(
+            "application/x-gzip",
+            gzip(&urlset(&site, &[("/2020/01/lama", 24 * 365 * 6)])),
+        ),
+    );
+    site.route(
+        "/category-sitemap.xml",
+        Route::bytes("application/xml", urlset(&site, &[("/kategori/daerah", 1)])),
+    );
+    let child = |path: &str, hours: i64| {
+        format!(
+            "<sitemap><loc>{}</loc><lastmod>{}</lastmod></sitemap>",
+            site.url(path),
+            ago(hours)
+        )
+    };
+    site.route(
+        "/sitemap_index.xml",
+        Route::bytes(
+            "application/xml",
+            format!(
+                "<?xml version=\"1.0\"?><sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">{}{}{}</sitemapindex>",
+                child("/post-sitemap1.xml.gz", 24 * 365 * 5),
+                child("/category-sitemap.xml", 1),
+                child("/post-sitemap2.xml.gz", 3),
+            ),
+        ),
+    );
+    let ws = site_workspace(&format!(
+        "[[site]]\nname = \"kaltimkece\"\nurl = \"{}\"\n",
+        site.url("/")
+    ));
+
+    ws.fetch_ok();
+
+    assert_eq!(int(&ws.stats(), "articles"), 2);
+    ws.search_one("Kabarindeks0");
+    ws.search_one("Kabarindeks1");
+    assert_eq!(requested(&site, "/post-sitemap2.xml.gz"), 1);
+    // An old child and one of categories are not read at all.
+    assert_eq!(requested(&site, "/post-sitemap1.xml.gz"), 0);
+    assert_eq!(requested(&site, "/category-sitemap.xml"), 0);
+    // /sitemap.xml (404) was tried before the index was found.
+    assert_eq!(requested(&site, "/sitemap.xml"), 1);
+
+    // Found once, remembered: the next poll goes straight to the index.
+    site.clear_log();
+    ws.fetch_ok();
+    assert_eq!(requested(&site, "/sitemap.xml"), 0);
+    assert_eq!(requested(&site, "/sitemap_index.xml"), 1);
+    assert_eq!(int(&ws.stats(), "articles"), 2);
+}
+
+#[test]
+fn a_poll_takes_at_most_max_pages_newest_first_and_the_rest_on_later_polls() {
+    let site = Server::start("127.0.0.1");
+    let mut listed = Vec::new();
+    for i in 0..5u64 {
+        let path = format!("/berita/{i}");
+        site.route(
+            &path,
+            article(
+                &format!("Berita {i}"),
+                i as i64 + 1,
+                20 + i,
+                &format!("Anggaran{i} disahkan."),
+            ),
+        );
+        listed.push((path, i as i64 + 1));
+    }
+    let listed: Vec<(&str, i64)> = listed.iter().map(|(p, h)| (p.as_str(), *h)).collect();
+    site.route(
+        "/peta.xml",
+        Route::bytes("application/xml", urlset(&site, &listed)).etag("\"peta\""),
+    );
+    let ws = site_workspace(&format!(
+        "[[site]]\nname = \"niaga\"\nurl = \"{}\"\nsitemap = \"{}\"\nmax_pages = 2\n",
+        site.url("/"),
+        site.url("/peta.xml")
+    ));
+
+    ws.fetch_ok();
+    assert_eq!(int(&ws.stats(), "articles"), 2);
+    // The newest two: published 1 and 2 hours ago.
+    ws.search_one("Anggaran0");
+    ws.search_one("Anggaran1");
+
+    // A site is fetched by name like a feed.
+    ws.run(&["fetch", "niaga"]).ok();
+    assert_eq!(int(&ws.stats(), "articles"), 4);
+    ws.fetch_ok();
+    assert_eq!(int(&ws.stats(), "articles"), 5);
+    // All taken: now the sitemap's validators are kept and it is not read again.
+    site.clear_log();
+    ws.fetch_ok();
+    let polls = site.requests_to("/peta.xml");
+    assert_eq!(polls.len(), 1);
+    assert_eq!(polls[0].status, 304);
+    let page_requests = site
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/berita"))
+        .count();
+    assert_eq!(page_requests, 0);
+}
+
+#[test]
+fn a_site_with_no_sitemap_fails_with_what_to_do_and_opml_export_leaves_it_out() {
+    let site = Server::start("127.0.0.1");
+    site.route("/", section());
+    let ws = site_workspace(&format!(
+        "[[site]]\nname = \"tanpa-peta\"\nurl = \"{}\"\n",
+        site.url("/")
+    ));
+
+    let run = ws.run(&["fetch"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("no sitemap found") && run.stderr.contains("sitemap ="),
+        "{}",
+        run.stderr
+    );
+    let feeds = ws.feeds();
+    assert_eq!(string(&feeds[0], "state"), "failing");
+
+    let export = ws.run(&["export-opml"]);
+    export.ok();
+    assert!(!export.stdout.contains("tanpa-peta"), "{}", export.stdout);
+    assert!(
+        export.stderr.contains("skipped 1 site (tanpa-peta)"),
+        "{}",
+        export.stderr
+    );
+}
