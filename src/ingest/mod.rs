@@ -498,6 +498,8 @@ impl Ingest {
         };
         let outcome = self.db(move |s| s.apply_poll(&poll)).await?;
         report.state_change = outcome.state;
+        self.learn(feed_id, std::mem::take(&mut batch.seen), now)
+            .await?;
         self.count(&outcome.items, report);
         Ok(())
     }
@@ -1054,6 +1056,9 @@ impl Plans {
             // feed text to stand for it. It is remembered, so later polls pass it by (a
             // failure for a while only); one not fetched at all is simply listed again.
             if let (Some(PageResult::Unusable { retry, .. }), Some(link)) = (&page, &item.link) {
+                if !*retry {
+                    batch.seen.push((link.clone(), false));
+                }
                 let verdict = if *retry {
                     report.failed += 1;
                     UrlVerdict::Failed
@@ -1088,6 +1093,11 @@ impl Plans {
                 }),
             ) => {
                 keys.extend(more);
+                if feed.site().is_some()
+                    && let Some(link) = &item.link
+                {
+                    batch.seen.push((link.clone(), true));
+                }
                 Some(page::merge_feed_metadata(*content, &item, feed))
             }
             (Plan::Fetch, Some(PageResult::Unusable { reason, retry })) => {
@@ -1139,6 +1149,8 @@ struct Batch {
     places: Vec<OwnedSemaphorePermit>,
     /// When the last batch was written (or the poll began).
     since: tokio::time::Instant,
+    /// A site's listed addresses this poll, and whether each was an article.
+    seen: Vec<(Url, bool)>,
 }
 
 impl Batch {
@@ -1149,6 +1161,7 @@ impl Batch {
             work: Work::default(),
             places: Vec::new(),
             since: tokio::time::Instant::now(),
+            seen: Vec::new(),
         }
     }
 

@@ -30,6 +30,7 @@ use crate::config::{FeedConfig, SiteSource};
 use crate::dedup;
 use crate::feed::FeedItem;
 use crate::fetch::{FetchError, Fetched, Purpose};
+use crate::source::listing::{self, Learned};
 use crate::source::sitemap::{self, Child, Entry, IndexBounds, Kind, Limits, Newest, Scope};
 use crate::store::{SiteMemory, SourceFile, Store, StoreError};
 
@@ -49,6 +50,24 @@ const RETRY_FAILED_AFTER: chrono::Duration = chrono::Duration::hours(6);
 
 /// The method remembered for a site read through sitemaps.
 const METHOD_SITEMAP: &str = "sitemap";
+/// The method remembered for a site found to have no sitemap: its home page is read.
+const METHOD_LISTING: &str = "listing";
+/// The method of a site whose config says where to read it.
+const METHOD_CONFIGURED: &str = "configured";
+
+/// What a site's poll gathers besides the pages.
+struct Gathered {
+    /// The source's files as last read, by URL.
+    known_files: std::collections::HashMap<String, SourceFile>,
+    /// Files read this poll, to record with its end.
+    files: Vec<(String, SourceFile)>,
+    /// Whether any file had changed since it was last read.
+    changed: bool,
+    /// What earlier polls learned of the site's article addresses.
+    learned: Learned,
+    /// Article links seen on listing pages, archived or not.
+    article_links: usize,
+}
 
 /// A sitemap file to read.
 struct File {
@@ -64,8 +83,10 @@ struct File {
 }
 
 impl Ingest {
-    /// The pages a site's sitemaps list that are worth fetching this poll, oldest first
-    /// (the order a feed's items are written in), and the files to record with its end.
+    /// The pages a site lists that are worth fetching this poll, oldest first (the order a
+    /// feed's items are written in), and the files to record with its end: from its
+    /// sitemaps, from its listing pages when it names some, and from its home page when it
+    /// has no sitemap.
     pub(super) async fn site_listing(
         &self,
         feed: &FeedConfig,
@@ -77,15 +98,18 @@ impl Ingest {
         let horizon = now
             - chrono::Duration::from_std(site.horizon)
                 .unwrap_or_else(|_| chrono::Duration::days(7));
-        let (roots, remembered) = self.sitemap_roots(feed, site, feed_id).await?;
-        let mut scope = Scope::new(&feed.url);
-        for root in &roots {
-            if let Some(host) = root.url.host_str() {
-                scope = scope.allow_sitemap_host(host);
-            }
-        }
-        let known_files = self.db(move |s| s.source_files(feed_id)).await?;
-        let store = self.store.clone();
+        let memory = self.db(move |s| s.site_memory(feed_id)).await?;
+        let mut gathered = Gathered {
+            known_files: self.db(move |s| s.source_files(feed_id)).await?,
+            files: Vec::new(),
+            changed: false,
+            learned: memory
+                .as_ref()
+                .and_then(|m| m.pattern.as_deref())
+                .and_then(|p| serde_json::from_str(p).ok())
+                .unwrap_or_default(),
+            article_links: 0,
+        };
         let mut reading = Reading {
             feed_id,
             horizon,
@@ -94,15 +118,135 @@ impl Ingest {
             pending: Vec::new(),
             children: Vec::new(),
             unknown: 0,
-            store,
+            store: self.store.clone(),
             error: None,
         };
+        // A site that named listing pages and no sitemap is read through those alone; one
+        // found earlier to have no sitemap, through its home page.
+        let listed_only = site.sitemaps.is_empty() && !site.pages.is_empty();
+        let home_only = memory.as_ref().is_some_and(|m| m.method == METHOD_LISTING);
+        let mut listings = site.pages.clone();
+        let mut sitemaps_read = false;
+        if !listed_only && !home_only {
+            let found;
+            (reading, found) = self
+                .read_sitemaps(
+                    feed,
+                    site,
+                    feed_id,
+                    memory.as_ref(),
+                    now,
+                    report,
+                    reading,
+                    &mut gathered,
+                )
+                .await?;
+            sitemaps_read = found.is_ok();
+            if let Err(none) = found {
+                if !site.sitemaps.is_empty() || !site.pages.is_empty() {
+                    return Err(none);
+                }
+                tracing::info!(feed = %feed.name, why = %none, "no sitemap; the home page is read as a listing");
+                let memory = SiteMemory {
+                    method: METHOD_LISTING.into(),
+                    detail: "{}".into(),
+                    pattern: None,
+                };
+                self.db(move |s| s.remember_site(feed_id, &memory, now))
+                    .await?;
+                listings.push(feed.url.clone());
+            }
+        } else if home_only && listings.is_empty() {
+            listings.push(feed.url.clone());
+        }
+        if reading.sift().is_break()
+            && let Some(e) = reading.error.take()
+        {
+            return Err(PollError::Store(e));
+        }
+        let mut unread = Vec::new();
+        for page in &listings {
+            if let Some(e) = self
+                .read_listing(feed, site, page, &mut reading, &mut gathered)
+                .await?
+            {
+                unread.push(e);
+            }
+        }
+        // Listing pages that cannot be read fail the poll only when nothing else was read.
+        if !listings.is_empty() && unread.len() == listings.len() && !sitemaps_read {
+            if let Some(e) = unread.into_iter().next() {
+                return Err(PollError::Fetch(e));
+            }
+        } else {
+            for e in unread {
+                report.repairs.push(e.to_string());
+            }
+        }
+        // A home page read for want of a sitemap that shows nothing like an article link
+        // is a site this source cannot read as it stands: say so, rather than report
+        // a healthy source that never brings anything.
+        if !sitemaps_read
+            && site.pages.is_empty()
+            && gathered.changed
+            && gathered.article_links == 0
+        {
+            return Err(PollError::Parse(format!(
+                "{} has no sitemap warta can find, and its home page shows no links that look \
+                 like articles; name a sitemap with sitemap = \"…\", listing pages with \
+                 pages = [\"…\"] or the article addresses with article_pattern = \"…\" in \
+                 the [[site]]",
+                feed.url
+            )));
+        }
+        let Gathered {
+            mut files, changed, ..
+        } = gathered;
+        let pages = reading.newest.finish();
+        if reading.unknown > pages.len() {
+            // Pages wait for later polls: every file is read again until they are taken.
+            tracing::info!(feed = %feed.name, listed = reading.unknown, taken = pages.len(), "more new pages than max_pages; the rest wait for the next polls");
+            files.clear();
+        }
+        let items: Vec<FeedItem> = pages.into_iter().rev().map(item_of).collect();
+        let read = FeedRead {
+            // A site has no validators of its own (its files keep theirs): None says that
+            // nothing changed.
+            validators: (changed || !items.is_empty()).then(Default::default),
+            source_files: files,
+            ..FeedRead::default()
+        };
+        Ok((items, read))
+    }
+
+    /// Reads the site's sitemaps into `reading`. The inner result is Err when the site has
+    /// none that answers: the error to report if nothing else can stand in.
+    #[allow(clippy::too_many_arguments)]
+    async fn read_sitemaps(
+        &self,
+        feed: &FeedConfig,
+        site: &SiteSource,
+        feed_id: i64,
+        memory: Option<&SiteMemory>,
+        now: DateTime<Utc>,
+        report: &mut FeedReport,
+        mut reading: Reading,
+        gathered: &mut Gathered,
+    ) -> Result<(Reading, Result<(), PollError>), PollError> {
+        let horizon = reading.horizon;
+        let (roots, remembered) = self.sitemap_roots(feed, site, memory).await;
+        let mut scope = Scope::new(&feed.url);
+        for root in &roots {
+            if let Some(host) = root.url.host_str() {
+                scope = scope.allow_sitemap_host(host);
+            }
+        }
         let mut queue: VecDeque<File> = roots.into_iter().collect();
         let mut found_roots: Vec<String> = Vec::new();
         let mut files: Vec<(String, SourceFile)> = Vec::new();
         let mut failed_parents: HashSet<String> = HashSet::new();
         let mut first_error: Option<FetchError> = None;
-        let (mut read, mut changed) = (0usize, false);
+        let mut read = 0usize;
         let bounds = IndexBounds::default();
         let limits = Limits::default();
         while let Some(file) = queue.pop_front() {
@@ -113,7 +257,8 @@ impl Ingest {
                 break;
             }
             read += 1;
-            let validators = known_files
+            let validators = gathered
+                .known_files
                 .get(file.url.as_str())
                 .map(|f| f.validators.clone());
             let (fetched, back, summary) = self
@@ -154,7 +299,7 @@ impl Ingest {
                     continue;
                 }
             };
-            changed = true;
+            gathered.changed = true;
             if file.depth == 0 {
                 found_roots.push(file.url.to_string());
             }
@@ -168,7 +313,8 @@ impl Ingest {
             let children = std::mem::take(&mut reading.children);
             if !children.is_empty() {
                 let last_read = |url: &Url| {
-                    known_files
+                    gathered
+                        .known_files
                         .get(url.as_str())
                         .and_then(|f| f.lastmod.as_deref())
                         .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
@@ -205,52 +351,177 @@ impl Ingest {
                 ));
             }
         }
-        if reading.sift().is_break()
-            && let Some(e) = reading.error.take()
-        {
-            return Err(PollError::Store(e));
-        }
+        files.retain(|(url, _)| !failed_parents.contains(url));
+        gathered.files.extend(files);
         if found_roots.is_empty() {
             if remembered {
                 // What worked before does not now: look again next time.
                 self.db(move |s| s.forget_site(feed_id)).await?;
             }
-            return Err(match first_error {
+            let none = match first_error {
                 Some(e) => PollError::Fetch(e),
                 None => PollError::Parse(format!(
                     "no sitemap found for {}: its robots.txt names none and none of {} is one; \
-                     name it with sitemap = \"…\" in the [[site]]",
+                     name it with sitemap = \"…\" or give listing pages = [\"…\"] in the [[site]]",
                     feed.url,
                     sitemap::WELL_KNOWN.join(", ")
                 )),
-            });
+            };
+            return Ok((reading, Err(none)));
         }
         if !remembered && site.sitemaps.is_empty() {
             let detail = serde_json::json!({ "sitemaps": found_roots }).to_string();
             let memory = SiteMemory {
                 method: METHOD_SITEMAP.into(),
                 detail,
-                pattern: None,
+                pattern: memory.and_then(|m| m.pattern.clone()),
             };
             self.db(move |s| s.remember_site(feed_id, &memory, now))
                 .await?;
         }
-        let pages = reading.newest.finish();
-        if reading.unknown > pages.len() {
-            // Pages wait for later polls: every file is read again until they are taken.
-            tracing::info!(feed = %feed.name, listed = reading.unknown, taken = pages.len(), "more new pages than max_pages; the rest wait for the next polls");
-            files.clear();
+        Ok((reading, Ok(())))
+    }
+
+    /// Reads a listing page, and its next pages up to `listing_depth`, into `reading`: the
+    /// article links the archive does not know, in page order. Returns the error when the
+    /// first page could not be had.
+    async fn read_listing(
+        &self,
+        feed: &FeedConfig,
+        site: &SiteSource,
+        first: &Url,
+        reading: &mut Reading,
+        gathered: &mut Gathered,
+    ) -> Result<Option<FetchError>, PollError> {
+        let mut scope = Scope::new(&feed.url);
+        if let Some(host) = first.host_str() {
+            scope = scope.allow_host(host);
         }
-        files.retain(|(url, _)| !failed_parents.contains(url));
-        let items: Vec<FeedItem> = pages.into_iter().rev().map(item_of).collect();
-        let read = FeedRead {
-            // A site has no validators of its own (its files keep theirs): None says that
-            // nothing changed.
-            validators: (changed || !items.is_empty()).then(Default::default),
-            source_files: files,
-            ..FeedRead::default()
-        };
-        Ok((items, read))
+        let mut url = first.clone();
+        for depth in 0..=site.listing_depth {
+            // Only the first page is asked conditionally: an unchanged first page means
+            // nothing new further on.
+            let validators = (depth == 0)
+                .then(|| gathered.known_files.get(url.as_str()))
+                .flatten()
+                .map(|f| f.validators.clone());
+            let fetched = self
+                .unless_stopped(self.fetcher.get(&url, Purpose::Page, validators.as_ref()))
+                .await?;
+            let resp = match fetched {
+                Ok(Fetched::NotModified) => {
+                    tracing::debug!(feed = %feed.name, url = %url, "listing page unchanged");
+                    break;
+                }
+                Ok(Fetched::Body(resp)) => resp,
+                Err(FetchError::Deferred { host, until }) => {
+                    return Err(PollError::Skip(format!(
+                        "{host} asked us to wait until {until}; use --force to fetch anyway"
+                    )));
+                }
+                Err(e) if depth == 0 => return Ok(Some(e)),
+                Err(e) => {
+                    tracing::warn!(feed = %feed.name, url = %url, error = %e, "next page of a listing not read");
+                    break;
+                }
+            };
+            gathered.changed = true;
+            if depth == 0 {
+                gathered.files.push((
+                    url.to_string(),
+                    SourceFile {
+                        validators: resp.validators.clone(),
+                        lastmod: None,
+                    },
+                ));
+            }
+            let (page_url, charset, body) = (resp.url.clone(), resp.charset.clone(), resp.body);
+            let (scope, pattern, learned) = (
+                scope.clone(),
+                site.article_pattern.clone(),
+                gathered.learned.clone(),
+            );
+            let harvest = self
+                .pipeline
+                .extract(move || {
+                    let html = crate::fetch::decode_html_owned(body, charset.as_deref());
+                    listing::harvest(&html, &page_url, &scope, pattern.as_ref(), &learned)
+                })
+                .await
+                .map_err(|e| PollError::Parse(format!("listing reader failed: {e}")))?;
+            gathered.article_links += harvest.articles.len();
+            for j in &harvest.articles {
+                tracing::info!(feed = %feed.name, listing = %url, url = %j.url, score = j.score, why = %j.why, "listed link taken as an article");
+            }
+            for j in &harvest.others {
+                tracing::debug!(feed = %feed.name, listing = %url, url = %j.url, score = j.score, why = %j.why, "listed link passed by");
+            }
+            let keys: Vec<String> = harvest
+                .articles
+                .iter()
+                .map(|j| dedup::url_key(&j.url))
+                .collect();
+            let (feed_id, retry_from) = (reading.feed_id, reading.retry_from);
+            let known = self
+                .db(move |s| s.known_keys(feed_id, &keys, retry_from))
+                .await?;
+            let mut fresh = 0;
+            for (j, known) in harvest.articles.into_iter().zip(known) {
+                if !known {
+                    fresh += 1;
+                    reading.unknown += 1;
+                    reading.newest.offer(sitemap::Page {
+                        url: j.url,
+                        lastmod: None,
+                        news: None,
+                        images: Vec::new(),
+                        videos: Vec::new(),
+                    });
+                }
+            }
+            // A page whose articles are all archived is where earlier polls got to: the
+            // pages after it are older still.
+            if fresh == 0 {
+                break;
+            }
+            match harvest.next {
+                Some(next) if next != url => url = next,
+                _ => break,
+            }
+        }
+        Ok(None)
+    }
+
+    /// Adds what this poll's pages showed (which listed addresses were articles) to what
+    /// the source remembers, so the next poll judges links of the same shapes by it.
+    pub(super) async fn learn(
+        &self,
+        feed_id: i64,
+        seen: Vec<(Url, bool)>,
+        now: DateTime<Utc>,
+    ) -> Result<(), PollError> {
+        if seen.is_empty() {
+            return Ok(());
+        }
+        self.db(move |s| {
+            let mut memory = s.site_memory(feed_id)?.unwrap_or(SiteMemory {
+                method: METHOD_CONFIGURED.into(),
+                detail: "{}".into(),
+                pattern: None,
+            });
+            let mut learned: Learned = memory
+                .pattern
+                .as_deref()
+                .and_then(|p| serde_json::from_str(p).ok())
+                .unwrap_or_default();
+            for (url, article) in &seen {
+                learned.note(url, *article);
+            }
+            memory.pattern = serde_json::to_string(&learned).ok();
+            s.remember_site(feed_id, &memory, now)
+        })
+        .await?;
+        Ok(())
     }
 
     /// The sitemaps to start from, and whether they are what an earlier poll found.
@@ -258,8 +529,8 @@ impl Ingest {
         &self,
         feed: &FeedConfig,
         site: &SiteSource,
-        feed_id: i64,
-    ) -> Result<(Vec<File>, bool), PollError> {
+        memory: Option<&SiteMemory>,
+    ) -> (Vec<File>, bool) {
         let root = |url: Url, probe| File {
             url,
             depth: 0,
@@ -269,9 +540,9 @@ impl Ingest {
         };
         if !site.sitemaps.is_empty() {
             let roots = site.sitemaps.iter().map(|u| root(u.clone(), false));
-            return Ok((roots.collect(), false));
+            return (roots.collect(), false);
         }
-        if let Some(memory) = self.db(move |s| s.site_memory(feed_id)).await?
+        if let Some(memory) = memory
             && memory.method == METHOD_SITEMAP
         {
             let urls: Vec<Url> = serde_json::from_str::<serde_json::Value>(&memory.detail)
@@ -285,7 +556,7 @@ impl Ingest {
                 })
                 .unwrap_or_default();
             if !urls.is_empty() {
-                return Ok((urls.into_iter().map(|u| root(u, false)).collect(), true));
+                return (urls.into_iter().map(|u| root(u, false)).collect(), true);
             }
         }
         let named = self.fetcher.robots_sitemaps(&feed.url).await;
@@ -298,7 +569,7 @@ impl Ingest {
             .filter(|(i, _)| !from_robots || *i < named.len())
             .map(|(_, u)| root(u, !from_robots))
             .collect();
-        Ok((roots, false))
+        (roots, false)
     }
 
     /// Fetches one sitemap file and reads it as it arrives; gives `reading` back.

@@ -1,3 +1,4 @@
-//! Sources that are not feeds: sites read through their sitemaps.
+//! Sources that are not feeds: sites read through their sitemaps and listing pages.
 
+pub mod listing;
 pub mod sitemap;

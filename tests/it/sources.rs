@@ -347,7 +347,9 @@ fn a_site_with_no_sitemap_fails_with_what_to_do_and_opml_export_leaves_it_out() 
     let run = ws.run(&["fetch"]);
     run.expect_code(1);
     assert!(
-        run.stderr.contains("no sitemap found") && run.stderr.contains("sitemap ="),
+        run.stderr.contains("no sitemap")
+            && run.stderr.contains("sitemap = ")
+            && run.stderr.contains("no links that look like articles"),
         "{}",
         run.stderr
     );
@@ -362,4 +364,149 @@ fn a_site_with_no_sitemap_fails_with_what_to_do_and_opml_export_leaves_it_out() 
         "{}",
         export.stderr
     );
+}
+
+/// A WordPress-like listing page: menus, cards with headline links and category badges,
+/// tags, share links and paging.
+fn listing_page(site: &Server, articles: &[(&str, &str)], next: Option<&str>) -> String {
+    let cards: String = articles
+        .iter()
+        .map(|(path, title)| {
+            format!(
+                "<article class=\"jeg_post\"><div class=\"jeg_thumb\"><a href=\"{path}\"><img src=\"/wp-content/x.jpg\"></a></div>\
+                 <h3 class=\"jeg_post_title\"><a href=\"{path}\">{title}</a></h3>\
+                 <div class=\"jeg_post_category\"><a href=\"/kategori/kutai-timur/\">Kutai Timur</a></div>\
+                 <div class=\"jeg_meta_author\"><a href=\"/author/redaksi/\">Redaksi</a></div>\
+                 <div class=\"share\"><a href=\"https://www.facebook.com/sharer.php?u={}{path}\">Facebook</a></div></article>\n",
+                site.base()
+            )
+        })
+        .collect();
+    let paging = next
+        .map(|n| format!("<div class=\"jeg_navigation\"><a class=\"page_nav next\" href=\"{n}\">Selanjutnya</a></div>"))
+        .unwrap_or_default();
+    format!(
+        "<!DOCTYPE html><html lang=\"id\"><head><title>Berita Kutai Timur</title></head><body>\
+         <header><nav class=\"jeg_menu\"><ul><li><a href=\"/\">Beranda</a></li>\
+         <li><a href=\"/kategori/samarinda/\">Samarinda</a></li><li><a href=\"/kategori/kutai-timur/\">Kutai Timur</a></li>\
+         <li><a href=\"/pedoman-pemberitaan-media-siber/\">Pedoman Pemberitaan Media Siber</a></li></ul></nav></header>\
+         <main>{cards}{paging}</main>\
+         <aside><div class=\"tagcloud\"><a href=\"/tag/sangatta/\">Sangatta</a><a href=\"/tag/bupati/\">Bupati</a></div></aside>\
+         <footer><a href=\"/tentang-kami/\">Tentang Kami</a><a href=\"/redaksi/\">Redaksi</a></footer></body></html>"
+    )
+}
+
+#[test]
+fn a_site_without_sitemap_is_read_through_its_home_page_and_the_pages_after_it() {
+    let site = Server::start("127.0.0.1");
+    let first = [
+        (
+            "/pemkab-kutim-gelar-bimtek-aparatur-desa-di-sangatta/",
+            "Pemkab Kutim Gelar Bimtek Aparatur Desa di Sangatta",
+        ),
+        (
+            "/jembatan-baru-penghubung-dua-kecamatan-resmi-dibuka/",
+            "Jembatan Baru Penghubung Dua Kecamatan Resmi Dibuka",
+        ),
+    ];
+    let second = [(
+        "/harga-cabai-di-pasar-induk-sangatta-turun-tajam/",
+        "Harga Cabai di Pasar Induk Sangatta Turun Tajam",
+    )];
+    for (i, (path, title)) in first.iter().chain(&second).enumerate() {
+        site.route(
+            path,
+            article(
+                title,
+                2 + i as i64,
+                40 + i as u64,
+                &format!("Listingkabar{i} terkini."),
+            ),
+        );
+    }
+    site.route(
+        "/",
+        Route::html(listing_page(&site, &first, Some("/page/2/"))).etag("\"home-v1\""),
+    );
+    site.route("/page/2/", Route::html(listing_page(&site, &second, None)));
+    let ws = site_workspace(&format!(
+        "[[site]]\nname = \"lokal\"\nurl = \"{}\"\n",
+        site.url("/")
+    ));
+
+    let run = ws.run(&["-v", "fetch"]);
+    run.ok();
+
+    assert_eq!(int(&ws.stats(), "articles"), 3, "{}", run.stderr);
+    for i in 0..3 {
+        ws.search_one(&format!("Listingkabar{i}"));
+    }
+    // Menus, categories, tags, authors and the site's own pages are not fetched at all.
+    for path in [
+        "/kategori/kutai-timur/",
+        "/tag/sangatta/",
+        "/author/redaksi/",
+        "/pedoman-pemberitaan-media-siber/",
+        "/tentang-kami/",
+        "/redaksi/",
+    ] {
+        assert_eq!(requested(&site, path), 0, "{path} fetched");
+    }
+    // The source says which links it took and why.
+    assert!(
+        run.stderr.contains("listed link taken as an article") && run.stderr.contains("-word slug"),
+        "{}",
+        run.stderr
+    );
+
+    // Unchanged home page: one conditional request and nothing more.
+    site.clear_log();
+    ws.fetch_ok();
+    let home = site.requests_to("/");
+    assert_eq!(home.len(), 1);
+    assert_eq!(home[0].status, 304);
+    assert_eq!(requested(&site, "/page/2/"), 0);
+    // Found once to have no sitemap, it is not looked for again.
+    assert_eq!(requested(&site, "/sitemap.xml"), 0);
+}
+
+#[test]
+fn configured_listing_pages_with_an_article_pattern_take_only_matching_links() {
+    let site = Server::start("127.0.0.1");
+    site.route(
+        "/berita/2026/pemkab-kutim-bimtek",
+        article("Bimtek", 2, 60, "Polakutim pertama."),
+    );
+    site.route(
+        "/pengumuman/jadwal-pelayanan-kantor-selama-libur-panjang-akhir-tahun",
+        article("Jadwal", 3, 61, "Polapengumuman kedua."),
+    );
+    site.route(
+        "/kanal/berita",
+        Route::html(
+            "<html><body><ul>\
+             <li><a href=\"/berita/2026/pemkab-kutim-bimtek\">Bimtek</a></li>\
+             <li><a href=\"/pengumuman/jadwal-pelayanan-kantor-selama-libur-panjang-akhir-tahun\">Jadwal pelayanan kantor selama libur panjang akhir tahun</a></li>\
+             </ul></body></html>",
+        ),
+    );
+    let ws = site_workspace(&format!(
+        "[[site]]\nname = \"kutimkab\"\nurl = \"{}\"\npages = [\"{}\"]\narticle_pattern = \"/berita/\\\\d{{4}}/\"\n",
+        site.url("/"),
+        site.url("/kanal/berita")
+    ));
+
+    ws.fetch_ok();
+
+    assert_eq!(int(&ws.stats(), "articles"), 1);
+    ws.search_one("Polakutim");
+    assert_eq!(
+        requested(
+            &site,
+            "/pengumuman/jadwal-pelayanan-kantor-selama-libur-panjang-akhir-tahun"
+        ),
+        0
+    );
+    // Listing pages given, no sitemap looked for.
+    assert_eq!(requested(&site, "/sitemap.xml"), 0);
 }
