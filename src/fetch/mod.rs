@@ -10,6 +10,7 @@ mod guard;
 mod stats;
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -60,6 +61,45 @@ pub struct Response {
     pub fresh_for: Option<Duration>,
     /// Where a permanent redirect (301/308) on the first hop pointed.
     pub moved_to: Option<Url>,
+}
+
+/// One request's outcome when its redirect is not followed.
+#[derive(Debug)]
+pub enum Hop<T> {
+    Done(T),
+    /// A 301, 302, 303, 307 or 308 with a usable Location.
+    Redirect {
+        to: Url,
+        permanent: bool,
+    },
+}
+
+/// Redirects followed at most: the eleventh is refused.
+pub const MAX_REDIRECTS: usize = 10;
+
+/// An answer's head, before its body is read.
+enum Head {
+    NotModified,
+    Redirect { to: Url, permanent: bool },
+    Body(reqwest::Response, Box<Response>),
+}
+
+/// What a followed chain of redirects ends in: an answer that can say where it moved to.
+trait Moved {
+    fn not_modified() -> Self;
+    fn set_moved_to(&mut self, to: Option<Url>);
+}
+
+impl Moved for Fetched {
+    fn not_modified() -> Self {
+        Fetched::NotModified
+    }
+
+    fn set_moved_to(&mut self, to: Option<Url>) {
+        if let Fetched::Body(resp) = self {
+            resp.moved_to = to;
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -127,10 +167,6 @@ pub struct Fetcher {
     force: bool,
     /// Gentler gaps for some hosts (per-feed `per_host_delay`).
     host_delays: HashMap<String, Duration>,
-    /// First-hop permanent redirects seen by the redirect policy, by original URL. One
-    /// request per host is in flight at a time, so an entry is read by the request that
-    /// wrote it.
-    moves: Arc<Mutex<HashMap<String, Url>>>,
     stats: Arc<FetchStats>,
 }
 
@@ -141,40 +177,15 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 impl Fetcher {
     pub fn new(cfg: &FetchConfig) -> Result<Fetcher, String> {
         let allow_private = cfg.allow_private_addresses;
-        let moves: Arc<Mutex<HashMap<String, Url>>> = Arc::default();
-        let seen_moves = moves.clone();
-        let policy = reqwest::redirect::Policy::custom(move |attempt| {
-            // previous() holds the original URL and every hop so far: 10 redirects are
-            // followed, the 11th is refused.
-            if attempt.previous().len() > 10 {
-                return attempt.error("more than 10 redirects");
-            }
-            if attempt.previous().len() == 1
-                && matches!(attempt.status().as_u16(), 301 | 308)
-                && let Some(first) = attempt.previous().first()
-            {
-                let mut m = seen_moves.lock().unwrap_or_else(|p| p.into_inner());
-                m.insert(first.to_string(), attempt.url().clone());
-            }
-            let url = attempt.url().clone();
-            if !matches!(url.scheme(), "http" | "https") {
-                return attempt.error(format!("redirect to a non-web address {url}"));
-            }
-            if !allow_private && let Some(reason) = crate::addr::literal_private(&url) {
-                return attempt.error(format!(
-                    "{}redirect to {url}: {reason}",
-                    guard::REFUSED_MARK
-                ));
-            }
-            attempt.follow()
-        });
         let mut builder = reqwest::Client::builder()
             .user_agent(cfg.user_agent.clone())
             .timeout(cfg.timeout)
             .connect_timeout(cfg.timeout.min(Duration::from_secs(15)))
             // A system proxy would connect on our behalf and bypass the address guard.
             .no_proxy()
-            .redirect(policy)
+            // Redirects are followed by `follow`, one hop at a time, each in its host's turn
+            // and through the same checks as a first request.
+            .redirect(reqwest::redirect::Policy::none())
             .pool_idle_timeout(Duration::from_secs(30));
         if !allow_private {
             builder = builder.dns_resolver(Arc::new(guard::GuardedResolver));
@@ -198,7 +209,6 @@ impl Fetcher {
             deferred: Mutex::new(HashMap::new()),
             force: false,
             host_delays: HashMap::new(),
-            moves,
             stats: Arc::default(),
         })
     }
@@ -256,23 +266,119 @@ impl Fetcher {
         self.get_timed(url, purpose, validators).await.0
     }
 
-    /// [`Fetcher::get`], with how long the request itself took (from sending it to the last
-    /// byte of the answer; zero when it was refused before it was sent): the time spent
-    /// waiting for a turn at the host is politeness, not the site's speed.
+    /// [`Fetcher::get`], with how long the requests themselves took (from sending each to
+    /// the last byte of its answer; zero when refused before any was sent): the time spent
+    /// waiting for a turn at a host is politeness, not the site's speed.
     pub async fn get_timed(
         &self,
         url: &Url,
         purpose: Purpose,
         validators: Option<&Validators>,
     ) -> (Result<Fetched, FetchError>, Duration) {
-        match self.check(url, purpose).await {
-            Ok(()) => self.polite_get(url, validators).await,
-            Err(refused) => (Err(refused), Duration::ZERO),
+        let mut took = Duration::ZERO;
+        let result = self
+            .follow(url, purpose, validators, &mut took, |resp, head| {
+                self.collect(url, resp, head)
+            })
+            .await;
+        (result, took)
+    }
+
+    /// One request, its redirect not followed: for a caller that looks at each address of
+    /// a chain before going on (an aggregator's link resolved to the publisher's page).
+    pub async fn get_hop(
+        &self,
+        url: &Url,
+        purpose: Purpose,
+        validators: Option<&Validators>,
+    ) -> (Result<Hop<Fetched>, FetchError>, Duration) {
+        self.hop(url, purpose, validators, |resp, head| {
+            self.collect(url, resp, head)
+        })
+        .await
+    }
+
+    /// Follows `url`'s redirects (ten at most), each hop checked like a first request and
+    /// made in its host's turn; `read` reads the final answer's body.
+    async fn follow<T, F, Fut>(
+        &self,
+        url: &Url,
+        purpose: Purpose,
+        validators: Option<&Validators>,
+        took: &mut Duration,
+        read: F,
+    ) -> Result<T, FetchError>
+    where
+        F: Fn(reqwest::Response, Response) -> Fut,
+        Fut: Future<Output = Result<T, FetchError>>,
+        T: Moved,
+    {
+        let mut at = url.clone();
+        let mut moved_to = None;
+        for hop in 0..=MAX_REDIRECTS {
+            let (result, spent) = self.hop(&at, purpose, validators, &read).await;
+            *took += spent;
+            match result? {
+                Hop::Done(mut done) => {
+                    done.set_moved_to(moved_to);
+                    return Ok(done);
+                }
+                Hop::Redirect { to, permanent } => {
+                    // A feed that moved for good says so on its first hop.
+                    if hop == 0 && permanent {
+                        moved_to = Some(to.clone());
+                    }
+                    at = to;
+                }
+            }
         }
+        Err(FetchError::Network {
+            url: url.to_string(),
+            reason: format!("more than {MAX_REDIRECTS} redirects (the last to {at})"),
+            cause: None,
+        })
+    }
+
+    /// One request in its host's turn, after the checks; a redirect is handed back.
+    async fn hop<T, F, Fut>(
+        &self,
+        url: &Url,
+        purpose: Purpose,
+        validators: Option<&Validators>,
+        read: F,
+    ) -> (Result<Hop<T>, FetchError>, Duration)
+    where
+        F: FnOnce(reqwest::Response, Response) -> Fut,
+        Fut: Future<Output = Result<T, FetchError>>,
+        T: Moved,
+    {
+        if let Err(refused) = self.check(url, purpose).await {
+            return (Err(refused), Duration::ZERO);
+        }
+        self.polite(url, async {
+            match self.send_head(url, validators).await? {
+                Head::NotModified => Ok(Hop::Done(T::not_modified())),
+                Head::Redirect { to, permanent } => Ok(Hop::Redirect { to, permanent }),
+                Head::Body(resp, head) => read(resp, *head).await.map(Hop::Done),
+            }
+        })
+        .await
     }
 
     /// The refusals made before any request: scheme, private address, a host's wait, robots.txt.
     async fn check(&self, url: &Url, purpose: Purpose) -> Result<(), FetchError> {
+        self.check_address(url)?;
+        if purpose == Purpose::Page && self.cfg.respect_robots && !self.robots_allow(url).await {
+            return Err(FetchError::Robots {
+                url: url.to_string(),
+                host: host_key(url),
+            });
+        }
+        Ok(())
+    }
+
+    /// The refusals that need no request: scheme, private address, a host's wait.
+    fn check_address(&self, url: &Url) -> Result<(), FetchError> {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(FetchError::Refused {
                 url: url.to_string(),
@@ -302,21 +408,7 @@ impl Fetcher {
                 });
             }
         }
-        if purpose == Purpose::Page && self.cfg.respect_robots && !self.robots_allow(url).await {
-            return Err(FetchError::Robots {
-                url: url.to_string(),
-                host: host_key(url),
-            });
-        }
         Ok(())
-    }
-
-    async fn polite_get(
-        &self,
-        url: &Url,
-        validators: Option<&Validators>,
-    ) -> (Result<Fetched, FetchError>, Duration) {
-        self.polite(url, self.send(url, validators)).await
     }
 
     /// Runs `request` to `url`'s host in its turn: one request per host in flight, the gap
@@ -389,15 +481,13 @@ impl Fetcher {
         gap
     }
 
-    async fn send(
+    /// The body of `resp`, up to `fetch.max_body`, joined once.
+    async fn collect(
         &self,
         url: &Url,
-        validators: Option<&Validators>,
+        mut resp: reqwest::Response,
+        head: Response,
     ) -> Result<Fetched, FetchError> {
-        let (mut resp, head) = match self.send_head(url, validators).await? {
-            Some(started) => started,
-            None => return Ok(Fetched::NotModified),
-        };
         let cap = self.cfg.max_body as usize;
         // The chunks are kept as they come and joined once the length is known: a body grown
         // chunk by chunk is copied at every doubling, and a compressed response gives no
@@ -447,49 +537,47 @@ impl Fetcher {
         cap: u64,
         sink: tokio::sync::mpsc::Sender<bytes::Bytes>,
     ) -> Result<Fetched, FetchError> {
-        self.check(url, purpose).await?;
-        let stream = |url: Url, validators: Option<Validators>| async move {
-            let (mut resp, head) = match self.send_head(&url, validators.as_ref()).await? {
-                Some(started) => started,
-                None => return Ok(Fetched::NotModified),
-            };
-            let mut sent = 0u64;
-            let mut truncated = false;
-            loop {
-                match resp.chunk().await {
-                    Ok(Some(mut chunk)) => {
-                        let room = cap.saturating_sub(sent);
-                        if chunk.len() as u64 > room {
-                            chunk.truncate(room as usize);
-                            truncated = true;
+        let stream = |mut resp: reqwest::Response, head: Response| {
+            let sink = sink.clone();
+            async move {
+                let mut sent = 0u64;
+                let mut truncated = false;
+                loop {
+                    match resp.chunk().await {
+                        Ok(Some(mut chunk)) => {
+                            let room = cap.saturating_sub(sent);
+                            if chunk.len() as u64 > room {
+                                chunk.truncate(room as usize);
+                                truncated = true;
+                            }
+                            sent += chunk.len() as u64;
+                            if sink.send(chunk).await.is_err() {
+                                truncated = true;
+                            }
+                            if truncated {
+                                break;
+                            }
                         }
-                        sent += chunk.len() as u64;
-                        if sink.send(chunk).await.is_err() {
-                            truncated = true;
-                        }
-                        if truncated {
-                            break;
-                        }
+                        Ok(None) => break,
+                        Err(e) => return Err(self.classify(&head.url, &e)),
                     }
-                    Ok(None) => break,
-                    Err(e) => return Err(self.classify(&url, &e)),
                 }
+                Ok(Fetched::Body(Box::new(Response { truncated, ..head })))
             }
-            Ok(Fetched::Body(Box::new(Response { truncated, ..head })))
         };
-        self.polite(url, stream(url.clone(), validators.cloned()))
+        let mut took = Duration::ZERO;
+        self.follow(url, purpose, validators, &mut took, stream)
             .await
-            .0
     }
 
-    /// Sends the request and reads the answer's head: None for a 304, an error for any
+    /// Sends the request and reads the answer's head: a 304, a redirect, an error for any
     /// other status that is not a success, else the response to read the body from, with
     /// everything but the body already filled in.
     async fn send_head(
         &self,
         url: &Url,
         validators: Option<&Validators>,
-    ) -> Result<Option<(reqwest::Response, Response)>, FetchError> {
+    ) -> Result<Head, FetchError> {
         let mut headers = HeaderMap::new();
         headers.insert(
             header::ACCEPT,
@@ -524,13 +612,21 @@ impl Fetcher {
             .send()
             .await
             .map_err(|e| self.classify(url, &e))?;
-        let moved_to = {
-            let mut m = self.moves.lock().unwrap_or_else(|p| p.into_inner());
-            m.remove(url.as_str())
-        };
         let status = resp.status().as_u16();
         if status == 304 {
-            return Ok(None);
+            return Ok(Head::NotModified);
+        }
+        if matches!(status, 301 | 302 | 303 | 307 | 308)
+            && let Some(to) = resp
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| url.join(l.trim()).ok())
+        {
+            return Ok(Head::Redirect {
+                to,
+                permanent: matches!(status, 301 | 308),
+            });
         }
         if !resp.status().is_success() {
             let retry_after = if matches!(status, 429 | 503) {
@@ -574,9 +670,9 @@ impl Fetcher {
             truncated: false,
             validators,
             fresh_for,
-            moved_to,
+            moved_to: None,
         };
-        Ok(Some((resp, head)))
+        Ok(Head::Body(resp, Box::new(head)))
     }
 
     fn classify(&self, url: &Url, e: &reqwest::Error) -> FetchError {
@@ -645,15 +741,39 @@ impl Fetcher {
             robots_url.set_path("/robots.txt");
             robots_url.set_query(None);
             robots_url.set_fragment(None);
-            match self.polite_get(&robots_url, None).await.0 {
-                Ok(Fetched::Body(r)) => {
-                    texting_robots::Robot::new(&self.robots_agent, &r.body).ok()
-                }
-                _ => None,
+            match self.robots_txt(&robots_url).await {
+                Some(body) => texting_robots::Robot::new(&self.robots_agent, &body).ok(),
+                None => None,
             }
         })
         .await;
         cell
+    }
+
+    /// The body of a robots.txt, its redirects followed; None when there is none to read.
+    /// Its own small loop: the checks of [`Fetcher::get`] ask for robots.txt themselves.
+    async fn robots_txt(&self, url: &Url) -> Option<Vec<u8>> {
+        let mut at = url.clone();
+        for _ in 0..=MAX_REDIRECTS {
+            self.check_address(&at).ok()?;
+            let (head, _) = self
+                .polite(&at, async {
+                    match self.send_head(&at, None).await? {
+                        Head::Body(resp, head) => {
+                            self.collect(&at, resp, *head).await.map(Hop::Done)
+                        }
+                        Head::Redirect { to, permanent } => Ok(Hop::Redirect { to, permanent }),
+                        Head::NotModified => Ok(Hop::Done(Fetched::NotModified)),
+                    }
+                })
+                .await;
+            match head.ok()? {
+                Hop::Done(Fetched::Body(resp)) => return Some(resp.body),
+                Hop::Done(Fetched::NotModified) => return None,
+                Hop::Redirect { to, .. } => at = to,
+            }
+        }
+        None
     }
 }
 

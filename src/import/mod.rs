@@ -264,6 +264,10 @@ pub fn warc_record(r: warc::Record, opts: &WarcOptions<'_>) -> Step {
     let (content, more) = match page {
         PageResult::Extracted { content, keys } => (content, keys),
         PageResult::Unusable { reason, .. } => return Step::Skip("no article", reason),
+        // Only a fetch that follows redirects finds this; a record read from a file does not.
+        PageResult::Archived { .. } => {
+            return Step::Skip("no article", "already archived".into());
+        }
     };
     let mut keys = vec![dedup::url_key(&url)];
     keys.extend(more);

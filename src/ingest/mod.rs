@@ -18,10 +18,13 @@
 //!    written are recognised by their GUID and the rest are taken up;
 //! 6. report what happened.
 
+mod claims;
 mod page;
 mod site;
 
 use std::collections::{HashMap, HashSet};
+
+use claims::{Claim, Claims};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -32,7 +35,7 @@ use url::Url;
 use crate::config::{Config, FeedConfig};
 use crate::dedup;
 use crate::feed::{self, FeedItem};
-use crate::fetch::{Cause, FetchError, Fetched, Fetcher, Purpose};
+use crate::fetch::{Cause, FetchError, Fetched, Fetcher, Hop, MAX_REDIRECTS, Purpose};
 use crate::model::ArticleId;
 use crate::model::FeedName;
 use crate::schedule;
@@ -74,6 +77,8 @@ struct Pipeline {
     /// writer then hold no thread (there were ~90 threads at once, contending for the
     /// allocator's two arenas), and extraction never queues behind them on the pool.
     store_turn: Arc<Semaphore>,
+    /// Pages in hand by URL key, so that no two polls fetch one page at once.
+    claims: Claims,
 }
 
 /// Pages held at once by a process: the requests in flight, the pages waiting for an
@@ -99,6 +104,7 @@ impl Pipeline {
             // memory (the page budget bounds what is held, not this).
             extractors: Arc::new(Semaphore::new(cores() + 1)),
             store_turn: Arc::new(Semaphore::new(1)),
+            claims: Claims::default(),
         }
     }
 
@@ -655,8 +661,16 @@ impl Ingest {
                 async move { (i, link, pipeline.place().await) }
             })
             .map(|(i, link, place)| async move {
-                let result = self.page(feed, &link, now).await;
-                (i, InHand { result, place })
+                let mut claims = Vec::new();
+                let result = self.page(feed, &link, now, &mut claims).await;
+                (
+                    i,
+                    InHand {
+                        result,
+                        place,
+                        claims,
+                    },
+                )
             })
             .buffer_unordered(in_flight);
         let mut pages = std::pin::pin!(pages);
@@ -703,11 +717,12 @@ impl Ingest {
         let revision = item.updated.or(item.published);
         let content = match (&item.link, feed.full_text) {
             // An unusable page leaves the archived text as it is.
-            (Some(link), true) => match self.page(feed, link, now).await {
+            // A revision is fetched again on purpose; its claim goes with this call.
+            (Some(link), true) => match self.page(feed, link, now, &mut Vec::new()).await {
                 PageResult::Extracted { content, keys } => {
                     Some((keys, page::merge_feed_metadata(*content, item, feed)))
                 }
-                PageResult::Unusable { .. } => None,
+                PageResult::Unusable { .. } | PageResult::Archived { .. } => None,
             },
             _ => Some((
                 Vec::new(),
@@ -742,12 +757,17 @@ impl Ingest {
                 continue;
             };
             let place = self.place(batch, report).await?;
-            let result = match self.unless_stopped(self.page(feed, &url, now)).await {
+            let mut claims = Vec::new();
+            let page = self.page(feed, &url, now, &mut claims);
+            let result = match self.unless_stopped(page).await {
                 Ok(PageResult::Extracted { content, keys }) => {
                     report.recovered += 1;
                     Ok((keys, *content))
                 }
                 Ok(PageResult::Unusable { reason, .. }) => Err(reason),
+                Ok(PageResult::Archived { .. }) => Err(format!(
+                    "{url} now leads to an address archived as another article"
+                )),
                 Err(stopped) => {
                     report.left += count - n;
                     return Err(stopped);
@@ -772,8 +792,10 @@ impl Ingest {
         let work = std::mem::take(&mut batch.work);
         let (feed_id, now) = (batch.feed_id, batch.now);
         let outcomes = self.db(move |s| s.apply_batch(feed_id, now, &work)).await?;
-        // Committed: their places go to pages still waiting.
+        // Committed: their places go to pages still waiting, and polls waiting for them
+        // find them archived.
         batch.places.clear();
+        batch.claims.clear();
         self.count(&outcomes, report);
         Ok(())
     }
@@ -850,13 +872,22 @@ impl Ingest {
 
     /// One article page, fetched, extracted and logged (one line per page at `-v`, with the
     /// time its requests took, not the politeness wait before them).
-    async fn page(&self, feed: &FeedConfig, link: &Url, now: DateTime<Utc>) -> PageResult {
+    async fn page(
+        &self,
+        feed: &FeedConfig,
+        link: &Url,
+        now: DateTime<Utc>,
+        claims: &mut Vec<Claim>,
+    ) -> PageResult {
         let mut took = std::time::Duration::ZERO;
-        let result = self.fetch_page(feed, link, now, &mut took).await;
+        let result = self.fetch_page(feed, link, now, &mut took, claims).await;
         let elapsed_ms = took.as_millis() as u64;
         match &result {
             PageResult::Extracted { .. } => {
                 tracing::info!(feed = %feed.name, url = %link, outcome = "extracted", elapsed_ms, "page")
+            }
+            PageResult::Archived { .. } => {
+                tracing::info!(feed = %feed.name, url = %link, outcome = "archived", elapsed_ms, "page redirects to an archived article; another place of it")
             }
             PageResult::Unusable { reason, .. } if feed.site().is_some() => {
                 tracing::info!(feed = %feed.name, url = %link, outcome = "unusable", reason = %reason, elapsed_ms, "listed page is not an article; passed by")
@@ -879,8 +910,13 @@ impl Ingest {
         link: &Url,
         now: DateTime<Utc>,
         took: &mut std::time::Duration,
+        claims: &mut Vec<Claim>,
     ) -> PageResult {
-        let first = match self.fetch_one(feed, link, now, took).await {
+        let mut via = Vec::new();
+        let first = match self
+            .fetch_one(feed, link, now, took, &mut via, claims)
+            .await
+        {
             Ok(p) => p,
             Err(unusable) => return unusable,
         };
@@ -896,7 +932,10 @@ impl Ingest {
             else {
                 break;
             };
-            match self.fetch_one(feed, &next, now, took).await {
+            match self
+                .fetch_one(feed, &next, now, took, &mut Vec::new(), claims)
+                .await
+            {
                 Ok(p) if !p.found.body_text.trim().is_empty() && p.found.not_article.is_none() => {
                     pages.push(p)
                 }
@@ -908,13 +947,64 @@ impl Ingest {
             }
         }
         let keep_raw = self.config.archive.keep_raw_html;
-        self.pipeline
+        let mut result = self
+            .pipeline
             .extract(move || page::assemble(pages, keep_raw))
             .await
             .unwrap_or_else(|e| PageResult::Unusable {
                 reason: format!("extraction failed: {e}"),
                 retry: false,
-            })
+            });
+        // The addresses the link redirected through name this article too.
+        if let PageResult::Extracted { keys, .. } = &mut result {
+            keys.extend(via);
+        }
+        result
+    }
+
+    /// Follows a page's redirects one hop at a time, each in its host's turn: an address
+    /// on the way that is archived already (an aggregator's link to a publisher whose own
+    /// feed brought the story) ends the chain before the page is fetched again. `via`
+    /// gets the keys of the addresses passed through.
+    async fn follow_page(
+        &self,
+        link: &Url,
+        took: &mut std::time::Duration,
+        via: &mut Vec<String>,
+        claims: &mut Vec<Claim>,
+    ) -> Result<Option<Fetched>, FetchError> {
+        let mut at = link.clone();
+        for hop in 0..=MAX_REDIRECTS {
+            // Another poll may be fetching this very page: wait for its commit rather
+            // than fetch it again.
+            let key = dedup::url_key(&at);
+            let (claim, waited) = self.pipeline.claims.claim(&key).await;
+            claims.extend(claim);
+            if (waited || hop > 0)
+                && self
+                    .db(move |s| s.article_by_key(&key))
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some()
+            {
+                return Ok(None);
+            }
+            let (answer, spent) = self.fetcher.get_hop(&at, Purpose::Page, None).await;
+            *took += spent;
+            match answer? {
+                Hop::Done(fetched) => return Ok(Some(fetched)),
+                Hop::Redirect { to, .. } => {
+                    via.push(dedup::url_key(&to));
+                    at = to;
+                }
+            }
+        }
+        Err(FetchError::Network {
+            url: link.to_string(),
+            reason: format!("more than {MAX_REDIRECTS} redirects (the last to {at})"),
+            cause: None,
+        })
     }
 
     async fn fetch_one(
@@ -923,11 +1013,14 @@ impl Ingest {
         link: &Url,
         now: DateTime<Utc>,
         took: &mut std::time::Duration,
+        via: &mut Vec<String>,
+        claims: &mut Vec<Claim>,
     ) -> Result<PageFetch, PageResult> {
-        let (fetched, request) = self.fetcher.get_timed(link, Purpose::Page, None).await;
-        *took += request;
-        match fetched {
-            Ok(Fetched::Body(resp)) => {
+        match self.follow_page(link, took, via, claims).await {
+            Ok(None) => Err(PageResult::Archived {
+                keys: std::mem::take(via),
+            }),
+            Ok(Some(Fetched::Body(resp))) => {
                 let rules = feed.extract.clone();
                 let link = link.clone();
                 self.pipeline
@@ -940,7 +1033,7 @@ impl Ingest {
                         })
                     })
             }
-            Ok(Fetched::NotModified) => Err(PageResult::Unusable {
+            Ok(Some(Fetched::NotModified)) => Err(PageResult::Unusable {
                 reason: format!("{link} answered 304 to an unconditional request"),
                 retry: true,
             }),
@@ -1041,6 +1134,7 @@ impl Plans {
         };
         let page = page.map(|p| {
             batch.places.extend(p.place);
+            batch.claims.extend(p.claims);
             p.result
         });
         let link = item
@@ -1050,7 +1144,7 @@ impl Plans {
             .unwrap_or_else(|| feed.url.to_string());
         if feed.site().is_some()
             && matches!(plan, Plan::Fetch)
-            && !matches!(page, Some(PageResult::Extracted { .. }))
+            && matches!(page, Some(PageResult::Unusable { .. }) | None)
         {
             // A page a site lists that gives no article is archived as nothing: there is no
             // feed text to stand for it. It is remembered, so later polls pass it by (a
@@ -1100,6 +1194,10 @@ impl Plans {
                 }
                 Some(page::merge_feed_metadata(*content, &item, feed))
             }
+            (Plan::Fetch, Some(PageResult::Archived { keys: more })) => {
+                keys.extend(more);
+                None
+            }
             (Plan::Fetch, Some(PageResult::Unusable { reason, retry })) => {
                 report.failed += 1;
                 Some(feed_text_content(&item, feed, &reason, retry))
@@ -1121,10 +1219,11 @@ impl Plans {
     }
 }
 
-/// A page's result, with its place in the budget until it is committed.
+/// A page's result, with its place in the budget and its claims until it is committed.
 struct InHand {
     result: PageResult,
     place: Option<OwnedSemaphorePermit>,
+    claims: Vec<Claim>,
 }
 
 /// What reading a source gave besides its items, for the poll's end.
@@ -1147,6 +1246,8 @@ struct Batch {
     work: Work,
     /// The budget places of the pages in `work`.
     places: Vec<OwnedSemaphorePermit>,
+    /// The claims on the pages in `work`, let go once they are committed.
+    claims: Vec<Claim>,
     /// When the last batch was written (or the poll began).
     since: tokio::time::Instant,
     /// A site's listed addresses this poll, and whether each was an article.
@@ -1160,6 +1261,7 @@ impl Batch {
             now,
             work: Work::default(),
             places: Vec::new(),
+            claims: Vec::new(),
             since: tokio::time::Instant::now(),
             seen: Vec::new(),
         }

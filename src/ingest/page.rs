@@ -21,6 +21,12 @@ pub enum PageResult {
         /// Worth another try on a later poll.
         retry: bool,
     },
+    /// The link redirected to an address already archived: not fetched; the item is
+    /// another place of that article.
+    Archived {
+        /// The keys of the addresses it redirected through.
+        keys: Vec<String>,
+    },
 }
 
 /// Bodies shorter than this many words are not trusted to identify an article across

@@ -304,12 +304,26 @@ pub fn harvest(
                 if !place.meta {
                     at.meta = false;
                 }
+                if !place.social {
+                    at.social = false;
+                }
             }
             None => {
                 order.push(key.clone());
                 found.insert(key, (url, text, place));
             }
         }
+    }
+    // Paging with numbers only: the link to the page after this one.
+    if next.is_none() {
+        let want = page_number(page) + 1;
+        next = order
+            .iter()
+            .filter_map(|k| found.get(k))
+            .find(|(url, text, place)| {
+                place.meta && page_number(url) == want && text.trim() == want.to_string()
+            })
+            .map(|(url, _, _)| url.clone());
     }
     let mut counts: HashMap<String, usize> = HashMap::new();
     for (url, _, place) in found.values() {
@@ -402,8 +416,9 @@ fn judge(
     if segs.is_empty() && query.is_empty() {
         add(-10.0, "the site's home");
     }
+    // `index.php` is a script that serves articles too, not the `index/` of a list.
     if let Some(first) = segs.first()
-        && LIST_SEGMENTS.contains(&strip_ext(first))
+        && LIST_SEGMENTS.contains(&first.as_str())
     {
         add(-6.0, "a list's address");
     }
@@ -420,6 +435,9 @@ fn judge(
         && !has_id(last)
     {
         add(-4.0, "the site's own page");
+    }
+    if alternate_view(&query) {
+        add(-6.0, "a print, reply or share view");
     }
     if is_asset(last) {
         add(-10.0, "a file, not a page");
@@ -441,7 +459,15 @@ fn judge(
     {
         add(2.0, "an id in the address");
     }
-    let words = slug_words(last);
+    // A script's address (`index.php?…&id=2851:judul-berita`) carries its slug in the query.
+    let words = if is_script(segs.last().map_or("", String::as_str)) {
+        url.query_pairs()
+            .map(|(_, v)| slug_words(v.split_once(':').map_or(&*v, |(_, s)| s)))
+            .max()
+            .unwrap_or(0)
+    } else {
+        slug_words(last)
+    };
     if words >= 4 {
         add(2.0, &format!("{words}-word slug"));
         if words >= 7 {
@@ -456,8 +482,8 @@ fn judge(
         if text_words >= 8 {
             add(0.5, "a long headline");
         }
-    } else if (1..=2).contains(&text_words) {
-        add(-1.0, "a word or two of text");
+    } else if (1..=3).contains(&text_words) {
+        add(-1.0, "a few words of text");
     }
     if place.heading {
         add(1.0, "in a heading");
@@ -484,6 +510,23 @@ fn judge(
         score,
         why: why.join(", "),
     }
+}
+
+/// A query asking for another view of a page: print, PDF, a reply form, a share dialog.
+fn alternate_view(query: &str) -> bool {
+    query.split('&').any(|kv| {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        matches!(k, "print" | "replytocom" | "share")
+            || (k == "tmpl" && v == "component")
+            || (matches!(k, "format" | "output" | "view") && matches!(v, "pdf" | "print" | "feed"))
+    })
+}
+
+/// A server script rather than a document: its query says which page it serves.
+fn is_script(seg: &str) -> bool {
+    [".php", ".asp", ".aspx", ".jsp", ".cfm", ".cgi"]
+        .iter()
+        .any(|e| seg.ends_with(e))
 }
 
 fn is_year(s: &str) -> bool {
@@ -523,13 +566,20 @@ fn is_asset(last: &str) -> bool {
     .any(|e| l.ends_with(e))
 }
 
-/// Where `a` sits, from its ancestors' names, classes and ids.
+/// Element ancestors looked at: the link's own block and the few around it. Further up
+/// are the page's wrappers, whose classes describe the page (WordPress puts `category
+/// category-paser` on the body of a category page), not the link.
+const PLACE_DEPTH: usize = 6;
+
+/// Where `a` sits, from its nearest ancestors' names, classes and ids.
 fn place_of(a: &ElementRef<'_>) -> Place {
     let mut place = Place::default();
-    for node in a.ancestors() {
-        let Some(el) = node.value().as_element() else {
-            continue;
-        };
+    let ancestors = a
+        .ancestors()
+        .filter_map(|n| n.value().as_element())
+        .take_while(|el| !matches!(el.name(), "body" | "html" | "main"))
+        .take(PLACE_DEPTH);
+    for el in ancestors {
         match el.name() {
             "nav" | "header" | "footer" => place.chrome = true,
             "h1" | "h2" | "h3" | "h4" => place.heading = true,
@@ -606,10 +656,17 @@ fn is_next(a: &ElementRef<'_>, text: &str, url: &Url, page: &Url) -> bool {
     {
         return true;
     }
+    // An icon-only link says what it is in its label.
+    let label = [a.value().attr("aria-label"), a.value().attr("title")]
+        .into_iter()
+        .flatten()
+        .map(|l| l.to_lowercase().replace(['-', '_'], " "))
+        .collect::<Vec<_>>()
+        .join(" ");
     let t = text.to_lowercase();
     let named = NEXT_TEXTS
         .iter()
-        .any(|n| t == *n || t.starts_with(&format!("{n} ")));
+        .any(|n| t == *n || t.starts_with(&format!("{n} ")) || label.contains(n));
     let class_next = a.value().attr("class").is_some_and(|c| {
         c.split_whitespace()
             .any(|n| n.eq_ignore_ascii_case("next") || n.to_ascii_lowercase().contains("next"))
@@ -622,7 +679,7 @@ fn is_next(a: &ElementRef<'_>, text: &str, url: &Url, page: &Url) -> bool {
 pub fn page_number(url: &Url) -> u32 {
     let segs: Vec<&str> = url.path_segments().into_iter().flatten().collect();
     for w in segs.windows(2) {
-        if matches!(w[0], "page" | "halaman" | "hal")
+        if matches!(w[0], "page" | "halaman" | "hal" | "indeks" | "index" | "p")
             && let Ok(n) = w[1].parse()
         {
             return n;
@@ -633,6 +690,12 @@ pub fn page_number(url: &Url) -> u32 {
             && let Ok(n) = v.parse()
         {
             return n;
+        }
+        // An offset (Joomla's `limitstart`) orders pages as well as a number does.
+        if matches!(k.as_ref(), "limitstart" | "start" | "offset")
+            && let Ok(n) = v.parse::<u32>()
+        {
+            return n.saturating_add(1);
         }
     }
     1

@@ -29,6 +29,7 @@ mod files;
 mod import;
 mod fixtures;
 mod health;
+mod listing;
 mod lock;
 mod integrity;
 mod interrupt;

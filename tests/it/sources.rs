@@ -510,3 +510,99 @@ fn configured_listing_pages_with_an_article_pattern_take_only_matching_links() {
     // Listing pages given, no sitemap looked for.
     assert_eq!(requested(&site, "/sitemap.xml"), 0);
 }
+
+#[test]
+fn an_aggregators_redirecting_links_become_places_of_the_publishers_articles() {
+    let publisher = Server::start("127.0.0.3");
+    let aggregator = Server::start("127.0.0.2");
+    let own = "/2026/12/03/pemkab-kutim-gelar-bimtek-aparatur-desa";
+    let only_via = "/2026/12/03/banjir-rendam-tiga-desa-di-sangatta";
+    publisher.route(
+        own,
+        article("Bimtek aparatur", 2, 70, "Agregatbimtek dibuka."),
+    );
+    publisher.route(
+        only_via,
+        article("Banjir Sangatta", 3, 71, "Agregatbanjir surut."),
+    );
+    publisher.route(
+        "/feed.xml",
+        Route::rss(crate::support::rss(
+            "Penerbit",
+            &publisher.base(),
+            &[crate::support::Item::new(
+                "Bimtek aparatur",
+                &publisher.url(own),
+                "Thu, 03 Dec 2026 08:00:00 +0800",
+                "Bimtek.",
+            )],
+        )),
+    );
+    // The aggregator's items link to itself; each link redirects to the publisher.
+    for (i, path) in [own, only_via].iter().enumerate() {
+        aggregator.route(
+            &format!("/rss/articles/CBMi{i}"),
+            Route::new(302).header(
+                "Location",
+                &format!("{}?utm_source=agg", publisher.url(path)),
+            ),
+        );
+    }
+    let items: Vec<crate::support::Item> = (0..2)
+        .map(|i| {
+            crate::support::Item::new(
+                &format!("Kabar {i} - Penerbit"),
+                &aggregator.url(&format!("/rss/articles/CBMi{i}")),
+                "Thu, 03 Dec 2026 08:00:00 +0800",
+                "Ringkasan.",
+            )
+        })
+        .collect();
+    aggregator.route(
+        "/rss/search",
+        Route::rss(crate::support::rss("Cari", &aggregator.base(), &items)),
+    );
+    let ws = Workspace::new();
+    ws.write_config(&format!(
+        "{}\n[[feed]]\nname = \"penerbit\"\nurl = \"{}\"\nper_host_delay = \"300ms\"\n\n\
+         [[feed]]\nname = \"gn-kutim\"\nsearch = \"Sangatta OR \\\"Kutai Timur\\\"\"\n\n\
+         [sources]\nsearch_template = \"{}?q={{query}}\"\n",
+        config_text(&[], &[]),
+        publisher.url("/feed.xml"),
+        aggregator.url("/rss/search")
+    ));
+
+    ws.fetch_ok();
+
+    // Two stories, each one article, whichever feed was polled first.
+    assert_eq!(int(&ws.stats(), "articles"), 2);
+    let copies = ws.search_all_copies("Agregatbimtek");
+    assert_eq!(copies.len(), 2, "{copies:#?}");
+    assert_eq!(int(&copies[0], "id"), int(&copies[1], "id"));
+    let feeds: Vec<&str> = copies.iter().map(|c| string(c, "feed")).collect();
+    assert!(
+        feeds.contains(&"penerbit") && feeds.contains(&"gn-kutim"),
+        "{feeds:?}"
+    );
+    ws.search_one("Agregatbanjir");
+    // The search words went into the aggregator's address.
+    let searched = aggregator.requests_to("/rss/search");
+    assert!(searched[0].target.contains("q=Sangatta"), "{searched:?}");
+    // Each publisher page once, however it was reached, and the publisher's gap held
+    // across both feeds' requests.
+    assert_eq!(publisher.requests_to(own).len(), 1);
+    assert_eq!(publisher.requests_to(only_via).len(), 1);
+    let times: Vec<_> = publisher
+        .requests()
+        .iter()
+        .filter(|r| r.path != "/robots.txt")
+        .map(|r| r.at)
+        .collect();
+    for pair in times.windows(2) {
+        assert!(
+            pair[1].duration_since(pair[0]) >= std::time::Duration::from_millis(250),
+            "{:#?}",
+            publisher.requests()
+        );
+    }
+}
