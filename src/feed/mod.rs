@@ -21,6 +21,7 @@ mod charset;
 mod recover;
 mod repair;
 mod text;
+pub(crate) use text::html_to_text;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -461,6 +461,7 @@ impl Ingest {
             publisher_ask,
             redirect,
             source_files,
+            whole,
         } = read;
         if validators.is_none() {
             report.status = PollStatus::NotModified;
@@ -469,7 +470,7 @@ impl Ingest {
 
         let mut batch = Batch::new(feed_id, now);
         let work = async {
-            self.archive_items(feed, feed_id, items, now, report, &mut batch)
+            self.archive_items(feed, feed_id, (items, whole), now, report, &mut batch)
                 .await?;
             self.retry_pending(feed, feed_id, now, report, &mut batch)
                 .await
@@ -572,19 +573,23 @@ impl Ingest {
     }
 
     /// Archives a feed's items: those needing no page at once, the others as their pages
-    /// come in, in batches (see [`Batch`]).
+    /// come in, in batches (see [`Batch`]). `whole` says the items carry whole articles
+    /// (a site's own API): no page is fetched for them.
     async fn archive_items(
         &self,
         feed: &FeedConfig,
         feed_id: i64,
-        items: Vec<FeedItem>,
+        (items, whole): (Vec<FeedItem>, bool),
         now: DateTime<Utc>,
         report: &mut FeedReport,
         batch: &mut Batch,
     ) -> Result<(), PollError> {
         // Decide per item, in feed order, what it needs.
         let total = items.len();
-        let mut plans = Plans::default();
+        let mut plans = Plans {
+            whole,
+            ..Plans::default()
+        };
         let mut keys_this_poll: HashSet<String> = HashSet::new();
         for (n, item) in items.into_iter().enumerate() {
             let guid = item.guid.clone();
@@ -619,7 +624,7 @@ impl Ingest {
                 keys_this_poll.insert(k.clone());
                 if self.db(move |s| s.article_by_key(&k)).await?.is_some() {
                     Plan::Known
-                } else if feed.full_text {
+                } else if feed.full_text && !whole {
                     Plan::Fetch
                 } else {
                     Plan::FeedText
@@ -1084,6 +1089,8 @@ struct Plans {
     pages: HashMap<usize, InHand>,
     /// The first item not yet written.
     next: usize,
+    /// The items carry whole articles.
+    whole: bool,
 }
 
 impl Plans {
@@ -1172,7 +1179,9 @@ impl Plans {
             (Plan::FeedText, _) => Some(feed_text_content(
                 &item,
                 feed,
-                if feed.full_text {
+                if self.whole {
+                    "the whole article, from the site's own API"
+                } else if feed.full_text {
                     "the feed item has no link"
                 } else {
                     "full_text = false"
@@ -1237,6 +1246,8 @@ struct FeedRead {
     redirect: Option<String>,
     /// A site's sitemap files as read.
     source_files: Vec<(String, crate::store::SourceFile)>,
+    /// The items carry whole articles (a site's own API): no page is fetched for them.
+    whole: bool,
 }
 
 /// A poll's writes not yet committed.

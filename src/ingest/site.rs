@@ -32,6 +32,7 @@ use crate::feed::FeedItem;
 use crate::fetch::{FetchError, Fetched, Purpose};
 use crate::source::listing::{self, Learned};
 use crate::source::sitemap::{self, Child, Entry, IndexBounds, Kind, Limits, Newest, Scope};
+use crate::source::wordpress;
 use crate::store::{SiteMemory, SourceFile, Store, StoreError};
 
 /// Listed pages checked against the archive at once.
@@ -52,6 +53,8 @@ const RETRY_FAILED_AFTER: chrono::Duration = chrono::Duration::hours(6);
 const METHOD_SITEMAP: &str = "sitemap";
 /// The method remembered for a site found to have no sitemap: its home page is read.
 const METHOD_LISTING: &str = "listing";
+/// The method remembered for a WordPress site read through its REST API.
+const METHOD_WORDPRESS: &str = "wordpress-api";
 /// The method of a site whose config says where to read it.
 const METHOD_CONFIGURED: &str = "configured";
 
@@ -121,6 +124,13 @@ impl Ingest {
             store: self.store.clone(),
             error: None,
         };
+        // A WordPress site names its API: its posts come whole, with no page to fetch.
+        if let Some(read) = self
+            .wordpress(feed, site, feed_id, memory.as_ref(), now, report)
+            .await?
+        {
+            return Ok(read);
+        }
         // A site that named listing pages and no sitemap is read through those alone; one
         // found earlier to have no sitemap, through its home page.
         let listed_only = site.sitemaps.is_empty() && !site.pages.is_empty();
@@ -380,6 +390,113 @@ impl Ingest {
                 .await?;
         }
         Ok((reading, Ok(())))
+    }
+
+    /// A WordPress site's newest posts through its REST API, when it has one: remembered
+    /// from an earlier poll, or, on a site's first poll, named by its home page. None when
+    /// the site is to be read another way (and, when the API stopped answering, it is
+    /// looked at afresh next time).
+    async fn wordpress(
+        &self,
+        feed: &FeedConfig,
+        site: &SiteSource,
+        feed_id: i64,
+        memory: Option<&SiteMemory>,
+        now: DateTime<Utc>,
+        report: &mut FeedReport,
+    ) -> Result<Option<(Vec<FeedItem>, FeedRead)>, PollError> {
+        let remembered = memory
+            .filter(|m| m.method == METHOD_WORDPRESS)
+            .and_then(|m| serde_json::from_str::<serde_json::Value>(&m.detail).ok())
+            .and_then(|v| Url::parse(v.get("api")?.as_str()?).ok());
+        let first_poll = memory.is_none() && site.sitemaps.is_empty() && site.pages.is_empty();
+        let root = match remembered.clone() {
+            Some(root) => root,
+            None if first_poll => match self.api_root(feed).await? {
+                Some(root) => root,
+                None => return Ok(None),
+            },
+            None => return Ok(None),
+        };
+        let horizon = now
+            - chrono::Duration::from_std(site.horizon)
+                .unwrap_or_else(|_| chrono::Duration::days(7));
+        let Some(url) = wordpress::posts_url(&root, site.max_pages, horizon) else {
+            return Ok(None);
+        };
+        let answer = self
+            .unless_stopped(self.fetcher.get(&url, Purpose::Feed, None))
+            .await?;
+        let problem = match answer {
+            Ok(Fetched::Body(resp)) => {
+                let scope = Scope::new(&feed.url);
+                let (body, at) = (resp.body, resp.url.clone());
+                let posts = self
+                    .pipeline
+                    .extract(move || wordpress::items(&body, &at, |l| scope.allows(l)))
+                    .await
+                    .map_err(|e| PollError::Parse(format!("WordPress reader failed: {e}")))?;
+                match posts {
+                    Ok(items) => {
+                        tracing::info!(feed = %feed.name, api = %root, posts = items.len(), "read through the WordPress API");
+                        if remembered.is_none() {
+                            let memory = SiteMemory {
+                                method: METHOD_WORDPRESS.into(),
+                                detail: serde_json::json!({ "api": root.as_str() }).to_string(),
+                                pattern: memory.and_then(|m| m.pattern.clone()),
+                            };
+                            self.db(move |s| s.remember_site(feed_id, &memory, now))
+                                .await?;
+                        }
+                        let read = FeedRead {
+                            validators: Some(Default::default()),
+                            whole: true,
+                            ..FeedRead::default()
+                        };
+                        return Ok(Some((items, read)));
+                    }
+                    Err(e) => e.to_string(),
+                }
+            }
+            Ok(Fetched::NotModified) => format!("{url} answered 304 to an unconditional request"),
+            Err(FetchError::Deferred { host, until }) => {
+                return Err(PollError::Skip(format!(
+                    "{host} asked us to wait until {until}; use --force to fetch anyway"
+                )));
+            }
+            Err(e) => e.to_string(),
+        };
+        tracing::warn!(feed = %feed.name, api = %root, problem = %problem, "the WordPress API did not answer; the site is read another way");
+        report.repairs.push(problem);
+        if remembered.is_some() {
+            self.db(move |s| s.forget_site(feed_id)).await?;
+        }
+        Ok(None)
+    }
+
+    /// The REST API root the site's home page names, if it names one.
+    async fn api_root(&self, feed: &FeedConfig) -> Result<Option<Url>, PollError> {
+        let answer = self
+            .unless_stopped(self.fetcher.get(&feed.url, Purpose::Page, None))
+            .await?;
+        let resp = match answer {
+            Ok(Fetched::Body(resp)) => resp,
+            Err(FetchError::Deferred { host, until }) => {
+                return Err(PollError::Skip(format!(
+                    "{host} asked us to wait until {until}; use --force to fetch anyway"
+                )));
+            }
+            // No home page to look at: the sitemaps may still answer.
+            _ => return Ok(None),
+        };
+        let (page, charset, body) = (resp.url.clone(), resp.charset.clone(), resp.body);
+        self.pipeline
+            .extract(move || {
+                let html = crate::fetch::decode_html_owned(body, charset.as_deref());
+                wordpress::api_root(&html, &page)
+            })
+            .await
+            .map_err(|e| PollError::Parse(format!("home page reader failed: {e}")))
     }
 
     /// Reads a listing page, and its next pages up to `listing_depth`, into `reading`: the

@@ -606,3 +606,55 @@ fn an_aggregators_redirecting_links_become_places_of_the_publishers_articles() {
         );
     }
 }
+
+#[test]
+fn a_wordpress_site_is_read_through_its_api_whole_posts_and_no_page_fetched() {
+    let site = Server::start("127.0.0.1");
+    site.route(
+        "/",
+        Route::html(format!(
+            "<!DOCTYPE html><html><head><link rel=\"https://api.w.org/\" href=\"{}\"></head>\
+             <body><a href=\"/bimtek-aparatur-desa/\">Bimtek</a></body></html>",
+            site.url("/wp-json/")
+        )),
+    );
+    let gmt = |hours: i64| {
+        (Utc::now() - Duration::hours(hours))
+            .format("%Y-%m-%dT%H:%M:%S")
+            .to_string()
+    };
+    let body: String = pages::story("id", 80, &["Wpapibimtek dibuka Bupati."]).join("</p><p>");
+    let posts = serde_json::json!([
+        {"id": 12, "link": site.url("/bimtek-aparatur-desa/"), "date_gmt": gmt(2), "modified_gmt": gmt(1),
+         "title": {"rendered": "Bimtek Aparatur Desa &#8211; Kutim"},
+         "content": {"rendered": format!("<p>{body}</p>")}},
+        {"id": 11, "link": "https://elsewhere.example/copied/", "date_gmt": gmt(3),
+         "title": {"rendered": "Salinan"}, "content": {"rendered": "<p>Bukan milik situs ini.</p>"}}
+    ]);
+    site.route(
+        "/wp-json/wp/v2/posts",
+        Route::bytes("application/json", posts.to_string()),
+    );
+    let ws = site_workspace(&format!(
+        "[[site]]\nname = \"wp-lokal\"\nurl = \"{}\"\n",
+        site.url("/")
+    ));
+
+    ws.fetch_ok();
+
+    assert_eq!(int(&ws.stats(), "articles"), 1);
+    let hit = ws.search_one("Wpapibimtek");
+    assert_eq!(string(&hit, "title"), "Bimtek Aparatur Desa – Kutim");
+    // The post came whole from the API: its page was never asked for.
+    assert_eq!(requested(&site, "/bimtek-aparatur-desa/"), 0);
+    let api = site.requests_to("/wp-json/wp/v2/posts");
+    assert_eq!(api.len(), 1);
+    assert!(api[0].target.contains("per_page=50"), "{api:?}");
+
+    // Found once: the next poll asks the API straight away, and nothing twice.
+    site.clear_log();
+    ws.fetch_ok();
+    assert_eq!(requested(&site, "/"), 0);
+    assert_eq!(requested(&site, "/wp-json/wp/v2/posts"), 1);
+    assert_eq!(int(&ws.stats(), "articles"), 1);
+}
