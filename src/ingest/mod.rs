@@ -534,9 +534,7 @@ impl Ingest {
             .await?
         {
             Err(FetchError::Deferred { host, until }) => {
-                return Err(PollError::Skip(format!(
-                    "{host} asked us to wait until {until}; use --force to fetch anyway"
-                )));
+                return Err(PollError::deferred(&host, &until));
             }
             other => other?,
         };
@@ -1289,6 +1287,15 @@ enum Step {
     Stop,
     Page(Option<(usize, InHand)>),
     Due,
+}
+
+impl PollError {
+    /// Not polled: a host asked us to wait (HTTP 429/503 Retry-After).
+    fn deferred(host: &str, until: &str) -> PollError {
+        PollError::Skip(format!(
+            "{host} asked us to wait until {until}; use --force to fetch anyway"
+        ))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -58,6 +58,11 @@ const METHOD_WORDPRESS: &str = "wordpress-api";
 /// The method of a site whose config says where to read it.
 const METHOD_CONFIGURED: &str = "configured";
 
+/// The oldest a listed page may be: the source's horizon back from now.
+fn horizon_of(site: &SiteSource, now: DateTime<Utc>) -> DateTime<Utc> {
+    now - chrono::Duration::from_std(site.horizon).unwrap_or_else(|_| chrono::Duration::days(7))
+}
+
 /// What a site's poll gathers besides the pages.
 struct Gathered {
     /// The source's files as last read, by URL.
@@ -98,9 +103,7 @@ impl Ingest {
         now: DateTime<Utc>,
         report: &mut FeedReport,
     ) -> Result<(Vec<FeedItem>, FeedRead), PollError> {
-        let horizon = now
-            - chrono::Duration::from_std(site.horizon)
-                .unwrap_or_else(|_| chrono::Duration::days(7));
+        let horizon = horizon_of(site, now);
         let memory = self.db(move |s| s.site_memory(feed_id)).await?;
         let mut gathered = Gathered {
             known_files: self.db(move |s| s.source_files(feed_id)).await?,
@@ -296,9 +299,7 @@ impl Ingest {
                     continue;
                 }
                 Err(FetchError::Deferred { host, until }) => {
-                    return Err(PollError::Skip(format!(
-                        "{host} asked us to wait until {until}; use --force to fetch anyway"
-                    )));
+                    return Err(PollError::deferred(&host, &until));
                 }
                 Err(e) => {
                     if !file.probe {
@@ -418,9 +419,7 @@ impl Ingest {
             },
             None => return Ok(None),
         };
-        let horizon = now
-            - chrono::Duration::from_std(site.horizon)
-                .unwrap_or_else(|_| chrono::Duration::days(7));
+        let horizon = horizon_of(site, now);
         let Some(url) = wordpress::posts_url(&root, site.max_pages, horizon) else {
             return Ok(None);
         };
@@ -460,9 +459,7 @@ impl Ingest {
             }
             Ok(Fetched::NotModified) => format!("{url} answered 304 to an unconditional request"),
             Err(FetchError::Deferred { host, until }) => {
-                return Err(PollError::Skip(format!(
-                    "{host} asked us to wait until {until}; use --force to fetch anyway"
-                )));
+                return Err(PollError::deferred(&host, &until));
             }
             Err(e) => e.to_string(),
         };
@@ -482,9 +479,7 @@ impl Ingest {
         let resp = match answer {
             Ok(Fetched::Body(resp)) => resp,
             Err(FetchError::Deferred { host, until }) => {
-                return Err(PollError::Skip(format!(
-                    "{host} asked us to wait until {until}; use --force to fetch anyway"
-                )));
+                return Err(PollError::deferred(&host, &until));
             }
             // No home page to look at: the sitemaps may still answer.
             _ => return Ok(None),
@@ -532,9 +527,7 @@ impl Ingest {
                 }
                 Ok(Fetched::Body(resp)) => resp,
                 Err(FetchError::Deferred { host, until }) => {
-                    return Err(PollError::Skip(format!(
-                        "{host} asked us to wait until {until}; use --force to fetch anyway"
-                    )));
+                    return Err(PollError::deferred(&host, &until));
                 }
                 Err(e) if depth == 0 => return Ok(Some(e)),
                 Err(e) => {
