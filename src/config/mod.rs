@@ -629,7 +629,7 @@ impl SourceReader<'_> {
             return Err(at(
                 f.name.span(),
                 format!(
-                    "{table} name {name:?} is used twice; each feed and site needs its own name"
+                    "{table} name '{name}' is used twice; each feed and site needs its own name"
                 ),
             ));
         }
@@ -1057,6 +1057,12 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("feeds.toml");
         let c = Config::load(&path).unwrap();
         assert!(c.feeds.len() >= 10);
+        // The starter list's East Kalimantan outlets without a feed, and a place search.
+        assert!(c.feeds.iter().filter(|f| f.site().is_some()).count() >= 10);
+        assert!(c.feeds.iter().any(|f| matches!(
+            &f.source,
+            SourceKind::Feed { search: Some(q) } if q.contains("Sangatta")
+        )));
         assert_eq!(c.daemon.log_format, Some(LogFormat::Human));
     }
 }
