@@ -66,6 +66,10 @@ pub struct AddArgs {
     /// Print the TOML that would be appended, and change nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Write the [[site]] proposed for a site without a feed (without it, the proposal is
+    /// only printed).
+    #[arg(long)]
+    yes: bool,
 }
 
 pub fn feeds_action(ctx: &Context, action: &FeedsAction) -> Result<u8> {
@@ -118,6 +122,7 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> Result<u8> {
             language: f.language,
             tags: f.tags,
             enabled: f.enabled,
+            site: false,
         })
         .collect();
     let source = args
@@ -249,17 +254,25 @@ fn add(ctx: &Context, args: &AddArgs) -> Result<u8> {
         )));
     }
     let fetcher = Fetcher::new(&current.fetch).map_err(Error::failure)?;
-    let found = runtime()?
-        .block_on(find_feed(&fetcher, &url))
-        .map_err(|missed| match missed {
-            Missed::Unreachable(why) => Error::failure(format!(
+    let found = match runtime()?.block_on(find_feed(&fetcher, &url)) {
+        Ok(found) => found,
+        Err(Missed::Unreachable(why)) => {
+            return Err(Error::failure(format!(
                 "{why}; check the address and that the site is up, then try again"
-            )),
-            Missed::NoFeed(tried) => Error::failure(format!(
-                "no feed found for {url}. Tried:\n  {}\nGive the feed's own address (the page source's <link rel=\"alternate\">, or the site's RSS link).",
-                tried.join("\n  ")
-            )),
-        })?;
+            )));
+        }
+        // No feed: the site itself may still be a source.
+        Err(Missed::NoFeed(tried)) => {
+            return add_site(
+                ctx,
+                args,
+                &url,
+                (&path, &original, existed),
+                &current,
+                &tried,
+            );
+        }
+    };
     if !found.others.is_empty() {
         let list: Vec<String> = found.others.iter().map(Url::to_string).collect();
         eprintln!(
@@ -296,12 +309,24 @@ fn add(ctx: &Context, args: &AddArgs) -> Result<u8> {
             .filter(|t| !t.is_empty())
             .collect(),
         enabled: true,
+        site: false,
     };
     let note = format!(
         "Added by `warta feeds add` on {}",
         Utc::now().format("%Y-%m-%d")
     );
-    let edit = append_feeds(&original, &path, &[feed], Some(&note))
+    write_one(ctx, (&path, &original, existed), feed, &note, args.dry_run)
+}
+
+/// Appends one feed or site to the config (or, for a dry run, prints what would be).
+fn write_one(
+    ctx: &Context,
+    (path, original, existed): (&Path, &str, bool),
+    feed: NewFeed,
+    note: &str,
+    dry_run: bool,
+) -> Result<u8> {
+    let edit = append_feeds(original, path, &[feed], Some(note))
         .map_err(|e| Error::usage(e.to_string()))?;
     let Some(outcome) = edit.outcomes.first() else {
         return Err(Error::failure("no feed was added; this is a bug in warta"));
@@ -310,16 +335,129 @@ fn add(ctx: &Context, args: &AddArgs) -> Result<u8> {
         eprintln!("warta: {outcome}");
         return Ok(0);
     }
-    if args.dry_run {
+    if dry_run {
         output(std::io::stdout().write_all(edit.added_text.as_bytes()))?;
         eprintln!("warta: dry run: {} not changed", path.display());
         return Ok(0);
     }
-    save(&path, &original, existed, &edit)?;
+    save(path, original, existed, &edit)?;
     ensure_archive(ctx);
     output(std::io::stdout().write_all(format!("{outcome}\n").as_bytes()))?;
-    tell_daemon(ctx, &path);
+    tell_daemon(ctx, path);
     Ok(0)
+}
+
+/// For a site with no feed: reads it as a `[[site]]` would be read on a first poll (on a
+/// scratch archive, no article fetched), says how and what it would take, and adds it with
+/// `--yes`.
+fn add_site(
+    ctx: &Context,
+    args: &AddArgs,
+    url: &Url,
+    (path, original, existed): (&Path, &str, bool),
+    current: &Config,
+    tried: &[String],
+) -> Result<u8> {
+    let home = url.join("/").unwrap_or_else(|_| url.clone());
+    if let Some(existing) = same_url(current, &home) {
+        eprintln!(
+            "warta: {home} is already '{existing}' in {}; nothing changed",
+            path.display()
+        );
+        return Ok(0);
+    }
+    let preview = preview_site(original, path, &home).map_err(|e| {
+        Error::failure(format!(
+            "no feed found for {url}. Tried:\n  {}\nNor can {home} be read as a site: {e}",
+            tried.join("\n  ")
+        ))
+    })?;
+    let how = match preview.method.as_str() {
+        "wordpress-api" => "its WordPress API",
+        "sitemap" => "its sitemaps",
+        _ => "its home page as a listing",
+    };
+    eprintln!(
+        "warta: {url} has no feed; it can be read as a site, through {how}{}",
+        if preview.detail.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", preview.detail.join(", "))
+        }
+    );
+    if preview.articles.is_empty() {
+        eprintln!("warta: it lists no article newer than the horizon right now");
+    } else {
+        eprintln!("warta: the first articles it would take:");
+        for a in &preview.articles {
+            eprintln!("  {a}");
+        }
+    }
+    let site = NewFeed {
+        url: home,
+        name: args.name.clone(),
+        title: None,
+        region: args
+            .region
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string),
+        language: None,
+        tags: args
+            .tags
+            .iter()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        enabled: true,
+        site: true,
+    };
+    let note = format!(
+        "Added by `warta feeds add` on {}: no feed; read through {how}",
+        Utc::now().format("%Y-%m-%d")
+    );
+    // A guess is shown before it is written.
+    let dry_run = args.dry_run || !args.yes;
+    let code = write_one(ctx, (path, original, existed), site, &note, dry_run)?;
+    if dry_run && !args.dry_run {
+        eprintln!("warta: run again with --yes to add it");
+    }
+    Ok(code)
+}
+
+/// Reads `home` as a new `[[site]]` would be on its first poll, on a scratch archive that
+/// is removed afterwards.
+fn preview_site(
+    original: &str,
+    path: &Path,
+    home: &Url,
+) -> std::result::Result<crate::ingest::SitePreview, String> {
+    let name = "warta-preview";
+    let text = format!("{original}\n\n[[site]]\nname = \"{name}\"\nurl = \"{home}\"\n");
+    let mut config = Config::parse(&text, path).map_err(|e| e.to_string())?;
+    config.feeds.retain(|f| f.name.as_str() == name);
+    let feed = config
+        .feeds
+        .first()
+        .cloned()
+        .ok_or("the site could not be set up")?;
+    let dir = std::env::temp_dir().join(format!(
+        "warta-preview-{}-{}",
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    ));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let result = (|| {
+        let store =
+            crate::store::Store::open(&dir.join("preview.db")).map_err(|e| e.to_string())?;
+        let ingest = crate::ingest::Ingest::new(std::sync::Arc::new(config), store, false)?;
+        runtime()
+            .map_err(|e| e.to_string())?
+            .block_on(ingest.preview_site(&feed))
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }
 
 /// Says on stderr whether a daemon will poll the feeds just added to `config_file`, and

@@ -29,6 +29,8 @@ pub struct NewFeed {
     pub language: Option<String>,
     pub tags: Vec<String>,
     pub enabled: bool,
+    /// A `[[site]]` (a source without a feed) rather than a `[[feed]]`.
+    pub site: bool,
 }
 
 impl NewFeed {
@@ -41,6 +43,7 @@ impl NewFeed {
             language: None,
             tags: Vec::new(),
             enabled: true,
+            site: false,
         }
     }
 }
@@ -129,6 +132,7 @@ pub fn append_feeds(
     let mut next: HashMap<String, usize> = HashMap::new();
     let mut outcomes = Vec::with_capacity(feeds.len());
     let mut tables: Vec<Table> = Vec::new();
+    let mut site_tables: Vec<Table> = Vec::new();
     for feed in feeds {
         let key = url_key(&feed.url);
         if let Some(existing) = keys.get(&key) {
@@ -156,15 +160,21 @@ pub fn append_feeds(
         let name = unique(&base, &names, &mut next);
         names.insert(name.clone());
         keys.insert(key, name.clone());
-        tables.push(feed_table(&name, feed));
+        if feed.site {
+            site_tables.push(feed_table(&name, feed));
+        } else {
+            tables.push(feed_table(&name, feed));
+        }
         outcomes.push(Outcome::Added {
             name,
             url: feed.url.clone(),
         });
     }
 
-    let (text, added_text) = if tables.is_empty() {
+    let (text, added_text) = if tables.is_empty() && site_tables.is_empty() {
         (original.to_string(), String::new())
+    } else if tables.is_empty() {
+        append_text(original, "site", site_tables, note)
     } else {
         let doc: DocumentMut = original.parse().map_err(|e: toml_edit::TomlError| {
             ConfigError(format!("{}: {}", path.display(), e.to_string().trim_end()))
@@ -175,7 +185,7 @@ pub fn append_feeds(
         if inline {
             into_inline_array(doc, &tables, path)?
         } else {
-            append_text(original, tables, note)
+            append_text(original, "feed", tables, note)
         }
     };
 
@@ -204,8 +214,13 @@ pub fn append_feeds(
     })
 }
 
-/// The original text untouched, then the new tables.
-fn append_text(original: &str, tables: Vec<Table>, note: Option<&str>) -> (String, String) {
+/// The original text untouched, then the new `[[kind]]` tables.
+fn append_text(
+    original: &str,
+    kind: &str,
+    tables: Vec<Table>,
+    note: Option<&str>,
+) -> (String, String) {
     let mut aot = ArrayOfTables::new();
     for (i, mut table) in tables.into_iter().enumerate() {
         let mut prefix = String::from("\n");
@@ -220,7 +235,7 @@ fn append_text(original: &str, tables: Vec<Table>, note: Option<&str>) -> (Strin
         aot.push(table);
     }
     let mut doc = DocumentMut::new();
-    doc.insert("feed", Item::ArrayOfTables(aot));
+    doc.insert(kind, Item::ArrayOfTables(aot));
     let crlf = original.contains("\r\n");
     let mut added = doc.to_string();
     if crlf {

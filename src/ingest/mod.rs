@@ -44,6 +44,8 @@ use crate::store::{
     StoreError, Timing, UrlVerdict, Work,
 };
 
+pub use site::SitePreview;
+
 pub use page::{
     PageFetch, PageResult, assemble, body_fingerprint, feed_text_content, read_page, with_stems,
 };

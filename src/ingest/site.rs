@@ -90,7 +90,76 @@ struct File {
     parent: Option<String>,
 }
 
+/// How a site would be read, and what it would take first: what `feeds add` proposes for
+/// a site that has no feed.
+#[derive(Debug, Clone)]
+pub struct SitePreview {
+    /// `wordpress-api`, `sitemap` or `listing`.
+    pub method: String,
+    /// Where: the API root, the sitemaps, or the listing page.
+    pub detail: Vec<String>,
+    /// The article pages a first poll would take, newest first, ten at most.
+    pub articles: Vec<Url>,
+}
+
 impl Ingest {
+    /// Reads `feed` (a site) as its first poll would, on this ingest's archive, without
+    /// fetching any article: the method found and the first articles it would take.
+    pub async fn preview_site(&self, feed: &FeedConfig) -> Result<SitePreview, String> {
+        let site = feed
+            .site()
+            .ok_or_else(|| format!("{} is a feed, not a site", feed.name))?;
+        let ids = self.sync_feeds().await.map_err(|e| e.to_string())?;
+        let index = self
+            .config
+            .feeds
+            .iter()
+            .position(|f| f.name == feed.name)
+            .ok_or_else(|| format!("{} is not in the config", feed.name))?;
+        let feed_id = *ids.get(index).ok_or("the feed was not recorded")?;
+        let mut report = FeedReport::new(feed);
+        let (items, read) = self
+            .site_listing(feed, site, feed_id, Utc::now(), &mut report)
+            .await
+            .map_err(|e| e.to_string())?;
+        let memory = self
+            .db(move |s| s.site_memory(feed_id))
+            .await
+            .map_err(|e| e.to_string())?;
+        let (method, detail) = match memory {
+            Some(m) => {
+                let detail: serde_json::Value = serde_json::from_str(&m.detail).unwrap_or_default();
+                let list = ["api", "sitemaps"]
+                    .iter()
+                    .filter_map(|k| detail.get(*k))
+                    .flat_map(|v| match v {
+                        serde_json::Value::Array(a) => a.clone(),
+                        other => vec![other.clone()],
+                    })
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect();
+                (m.method, list)
+            }
+            None if read.whole => (METHOD_WORDPRESS.into(), Vec::new()),
+            None => (METHOD_CONFIGURED.into(), Vec::new()),
+        };
+        let detail = if method == METHOD_LISTING {
+            vec![feed.url.to_string()]
+        } else {
+            detail
+        };
+        Ok(SitePreview {
+            method,
+            detail,
+            articles: items
+                .into_iter()
+                .rev()
+                .filter_map(|i| i.link)
+                .take(10)
+                .collect(),
+        })
+    }
+
     /// The pages a site lists that are worth fetching this poll, oldest first (the order a
     /// feed's items are written in), and the files to record with its end: from its
     /// sitemaps, from its listing pages when it names some, and from its home page when it

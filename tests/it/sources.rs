@@ -658,3 +658,78 @@ fn a_wordpress_site_is_read_through_its_api_whole_posts_and_no_page_fetched() {
     assert_eq!(requested(&site, "/wp-json/wp/v2/posts"), 1);
     assert_eq!(int(&ws.stats(), "articles"), 1);
 }
+
+#[test]
+fn feeds_add_on_a_site_without_a_feed_proposes_it_as_a_site_and_writes_it_with_yes() {
+    let site = Server::start("127.0.0.1");
+    site.route("/", section());
+    site.route(
+        "/robots.txt",
+        Route::bytes(
+            "text/plain",
+            format!(
+                "User-agent: *\nAllow: /\nSitemap: {}\n",
+                site.url("/news-sitemap.xml")
+            ),
+        ),
+    );
+    site.route(
+        "/berita/bupati-resmikan-pasar",
+        article("Bupati resmikan pasar", 2, 90, "Usulanpasar diresmikan."),
+    );
+    site.route(
+        "/news-sitemap.xml",
+        Route::bytes(
+            "application/xml",
+            news_sitemap(
+                &site,
+                &[("/berita/bupati-resmikan-pasar", "Bupati resmikan pasar", 2)],
+            ),
+        ),
+    );
+    let ws = Workspace::new();
+    ws.write_config(&config_text(&[], &[]));
+    let before = std::fs::read_to_string(ws.config_path()).unwrap();
+
+    let guess = ws.run(&[
+        "feeds",
+        "add",
+        &site.url("/"),
+        "--region",
+        "Kalimantan Timur",
+    ]);
+
+    guess.ok();
+    assert!(
+        guess.stderr.contains("has no feed") && guess.stderr.contains("sitemaps"),
+        "{}",
+        guess.stderr
+    );
+    assert!(
+        guess
+            .stderr
+            .contains(&site.url("/berita/bupati-resmikan-pasar")),
+        "{}",
+        guess.stderr
+    );
+    assert!(guess.stderr.contains("--yes"), "{}", guess.stderr);
+    assert!(guess.stdout.contains("[[site]]"), "{}", guess.stdout);
+    // A guess writes nothing, and no article was fetched to make it.
+    assert_eq!(std::fs::read_to_string(ws.config_path()).unwrap(), before);
+    assert_eq!(requested(&site, "/berita/bupati-resmikan-pasar"), 0);
+
+    ws.run(&[
+        "feeds",
+        "add",
+        &site.url("/"),
+        "--region",
+        "Kalimantan Timur",
+        "--yes",
+    ])
+    .ok();
+    let feeds = ws.feeds();
+    assert_eq!(feeds.len(), 1);
+    assert_eq!(string(&feeds[0], "kind"), "site");
+    ws.fetch_ok();
+    ws.search_one("Usulanpasar");
+}
