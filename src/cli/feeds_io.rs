@@ -72,6 +72,32 @@ pub struct AddArgs {
     yes: bool,
 }
 
+impl AddArgs {
+    /// The entry to add for `url`, with the name, region and tags given.
+    fn entry(&self, url: Url, site: bool) -> NewFeed {
+        NewFeed {
+            url,
+            name: self.name.clone(),
+            title: None,
+            region: self
+                .region
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_string),
+            language: None,
+            tags: self
+                .tags
+                .iter()
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect(),
+            enabled: true,
+            site,
+        }
+    }
+}
+
 pub fn feeds_action(ctx: &Context, action: &FeedsAction) -> Result<u8> {
     match action {
         FeedsAction::Add(args) => add(ctx, args),
@@ -292,24 +318,8 @@ fn add(ctx: &Context, args: &AddArgs) -> Result<u8> {
         return Ok(0);
     }
     let feed = NewFeed {
-        url: found.url.clone(),
-        name: args.name.clone(),
         title: found.title,
-        region: args
-            .region
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .map(str::to_string),
-        language: None,
-        tags: args
-            .tags
-            .iter()
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .collect(),
-        enabled: true,
-        site: false,
+        ..args.entry(found.url.clone(), false)
     };
     let note = format!(
         "Added by `warta feeds add` on {}",
@@ -393,26 +403,7 @@ fn add_site(
             eprintln!("  {a}");
         }
     }
-    let site = NewFeed {
-        url: home,
-        name: args.name.clone(),
-        title: None,
-        region: args
-            .region
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .map(str::to_string),
-        language: None,
-        tags: args
-            .tags
-            .iter()
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .collect(),
-        enabled: true,
-        site: true,
-    };
+    let site = args.entry(home, true);
     let note = format!(
         "Added by `warta feeds add` on {}: no feed; read through {how}",
         Utc::now().format("%Y-%m-%d")
