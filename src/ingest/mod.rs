@@ -12,7 +12,8 @@
 //!    waits for a place instead of buffering, and extraction runs on as many threads as
 //!    there are cores (see [`Pipeline`]);
 //! 5. write as pages come in, a few pages or a second at a time, each batch one
-//!    transaction (the store makes the final dedup decision inside it); the last one also
+//!    transaction with whatever other polls' batches wait for the writer at that moment
+//!    (the store makes the final dedup decision inside it); the last one also
 //!    advances the feed's state (validators, schedule), so a poll cut short (Ctrl-C, a
 //!    kill) keeps its finished pages and is polled again in full next time: items already
 //!    written are recognised by their GUID and the rest are taken up;
@@ -73,6 +74,18 @@ struct Pipeline {
     /// writer then hold no thread (there were ~90 threads at once, contending for the
     /// allocator's two arenas), and extraction never queues behind them on the pool.
     store_turn: Arc<Semaphore>,
+    /// Batches handed to the writer and not yet written. Whichever poll gets the store's
+    /// turn writes every batch waiting here in one transaction (their pages keep their
+    /// places until then, so this holds no more than the page budget).
+    queued: Arc<Mutex<Vec<Queued>>>,
+}
+
+/// A poll's batch waiting for the writer, and where its outcome goes.
+struct Queued {
+    feed_id: i64,
+    now: DateTime<Utc>,
+    work: Work,
+    done: tokio::sync::oneshot::Sender<Result<Vec<ItemOutcome>, StoreError>>,
 }
 
 /// Pages held at once by a process: the requests in flight, the pages waiting for an
@@ -98,12 +111,21 @@ impl Pipeline {
             // memory (the page budget bounds what is held, not this).
             extractors: Arc::new(Semaphore::new(cores() + 1)),
             store_turn: Arc::new(Semaphore::new(1)),
+            queued: Arc::new(Mutex::new(Vec::new())),
         }
     }
 
     /// A place for one more page; None only if the budget was closed, which it never is.
     async fn place(&self) -> Option<OwnedSemaphorePermit> {
         self.pages.clone().acquire_owned().await.ok()
+    }
+
+    /// The store's turn (see `store_turn`), held while the permit lives.
+    async fn store_turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, StoreError> {
+        self.store_turn
+            .acquire()
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))
     }
 
     fn starved(&self) -> bool {
@@ -317,19 +339,9 @@ impl Ingest {
         T: Send + 'static,
         F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
     {
-        let _turn = self
-            .pipeline
-            .store_turn
-            .acquire()
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))?;
+        let _turn = self.pipeline.store_turn().await?;
         let store = self.store.clone();
-        match tokio::task::spawn_blocking(move || {
-            let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut guard)
-        })
-        .await
-        {
+        match tokio::task::spawn_blocking(move || f(&mut lock(&store))).await {
             Ok(r) => r,
             Err(e) => Err(StoreError::Task(e.to_string())),
         }
@@ -744,12 +756,46 @@ impl Ingest {
             return Ok(());
         }
         let work = std::mem::take(&mut batch.work);
-        let (feed_id, now) = (batch.feed_id, batch.now);
-        let outcomes = self.db(move |s| s.apply_batch(feed_id, now, &work)).await?;
+        let outcomes = self.write_batch(batch.feed_id, batch.now, work).await?;
         // Committed: their places go to pages still waiting.
         batch.places.clear();
         self.count(&outcomes, report);
         Ok(())
+    }
+
+    /// Writes a batch, together with every other poll's batch waiting at that moment:
+    /// with a poll's few pages a batch, most commits were a page or two, and a commit's
+    /// fixed cost (search index segment, vocabulary, the log's sync) was paid per page.
+    async fn write_batch(
+        &self,
+        feed_id: i64,
+        now: DateTime<Utc>,
+        work: Work,
+    ) -> Result<Vec<ItemOutcome>, StoreError> {
+        let (done, mut written) = tokio::sync::oneshot::channel();
+        lock(&self.pipeline.queued).push(Queued {
+            feed_id,
+            now,
+            work,
+            done,
+        });
+        let turn = self.pipeline.store_turn().await?;
+        // The turn's previous holder answers every batch it took before giving the turn
+        // up, so the batch is either written by now or still queued.
+        if let Ok(result) = written.try_recv() {
+            return result;
+        }
+        let jobs = std::mem::take(&mut *lock(&self.pipeline.queued));
+        if !jobs.is_empty() {
+            let store = self.store.clone();
+            tokio::task::spawn_blocking(move || write_queued(&mut lock(&store), jobs))
+                .await
+                .map_err(|e| StoreError::Task(e.to_string()))?;
+        }
+        drop(turn);
+        written
+            .await
+            .unwrap_or_else(|_| Err(StoreError::Task("the writer dropped a batch".into())))
     }
 
     /// A place in the page budget for a page fetched on its own (a revision, a retry).
@@ -944,6 +990,44 @@ fn is_newer(now_seen: Option<chrono::DateTime<chrono::FixedOffset>>, stored: Opt
     ) {
         (Some(new), Some(old)) => new > old,
         _ => false,
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Writes queued batches in one transaction and answers each. When that fails, each is
+/// written on its own, so that one poll's bad batch fails only that poll.
+fn write_queued(store: &mut Store, jobs: Vec<Queued>) {
+    let together = {
+        let batches: Vec<(i64, DateTime<Utc>, &Work)> =
+            jobs.iter().map(|j| (j.feed_id, j.now, &j.work)).collect();
+        store.apply_batches(&batches)
+    };
+    match together {
+        Ok(outcomes) => {
+            let mut outcomes = outcomes.into_iter();
+            for job in jobs {
+                let outcome = outcomes
+                    .next()
+                    .ok_or_else(|| StoreError::Task("a batch's write gave no outcome".into()));
+                // A poll that is gone no longer wants its outcome.
+                let _ = job.done.send(outcome);
+            }
+        }
+        Err(e) if jobs.len() == 1 => {
+            if let Some(job) = jobs.into_iter().next() {
+                let _ = job.done.send(Err(e));
+            }
+        }
+        Err(_) => {
+            for job in jobs {
+                let _ = job
+                    .done
+                    .send(store.apply_batch(job.feed_id, job.now, &job.work));
+            }
+        }
     }
 }
 
