@@ -85,8 +85,13 @@ struct Queued {
     feed_id: i64,
     now: DateTime<Utc>,
     work: Work,
+    /// The budget places of the batch's pages, held only to be given back (dropped) once
+    /// it is committed.
+    _places: Vec<OwnedSemaphorePermit>,
     done: tokio::sync::oneshot::Sender<Result<Vec<ItemOutcome>, StoreError>>,
 }
+
+type Written = tokio::sync::oneshot::Receiver<Result<Vec<ItemOutcome>, StoreError>>;
 
 /// Pages held at once by a process: the requests in flight, the pages waiting for an
 /// extraction thread or held for feed order, and the batches waiting for their commit.
@@ -523,9 +528,12 @@ impl Ingest {
             // so the next poll sees the same items again and takes up the rest.
             if matches!(e, PollError::Interrupted) {
                 self.flush(&mut batch, report).await?;
+                self.settle(&mut batch, report).await?;
             }
             return Err(e);
         }
+        // The feed's state advances only once everything before it is in.
+        self.settle(&mut batch, report).await?;
         let not_before = schedule::not_before(
             now,
             schedule::Outcome::Success,
@@ -749,58 +757,70 @@ impl Ingest {
         Ok(())
     }
 
-    /// Writes the batch now, whatever its size.
+    /// Hands the batch to the writer now, whatever its size, and counts the batches the
+    /// writer has committed since. The poll goes on with its pages meanwhile; the pages
+    /// keep their places in the budget until their commit.
     async fn flush(&self, batch: &mut Batch, report: &mut FeedReport) -> Result<(), PollError> {
         batch.since = tokio::time::Instant::now();
-        if batch.work.is_empty() {
-            return Ok(());
+        if !batch.work.is_empty() {
+            let (done, written) = tokio::sync::oneshot::channel();
+            lock(&self.pipeline.queued).push(Queued {
+                feed_id: batch.feed_id,
+                now: batch.now,
+                work: std::mem::take(&mut batch.work),
+                _places: std::mem::take(&mut batch.places),
+                done,
+            });
+            batch.written.push_back(written);
+            self.write_queued();
         }
-        let work = std::mem::take(&mut batch.work);
-        let outcomes = self.write_batch(batch.feed_id, batch.now, work).await?;
-        // Committed: their places go to pages still waiting.
-        batch.places.clear();
-        self.count(&outcomes, report);
+        while let Some(written) = batch.written.front_mut() {
+            let outcome = match written.try_recv() {
+                Ok(outcome) => outcome,
+                Err(tokio::sync::oneshot::error::TryRecvError::Empty) => break,
+                Err(tokio::sync::oneshot::error::TryRecvError::Closed) => {
+                    Err(StoreError::Task("the writer dropped a batch".into()))
+                }
+            };
+            batch.written.pop_front();
+            self.count(&outcome?, report);
+        }
         Ok(())
     }
 
-    /// Writes a batch, together with every other poll's batch waiting at that moment:
-    /// with a poll's few pages a batch, most commits were a page or two, and a commit's
-    /// fixed cost (search index segment, vocabulary, the log's sync) was paid per page.
-    async fn write_batch(
-        &self,
-        feed_id: i64,
-        now: DateTime<Utc>,
-        work: Work,
-    ) -> Result<Vec<ItemOutcome>, StoreError> {
-        let (done, mut written) = tokio::sync::oneshot::channel();
-        lock(&self.pipeline.queued).push(Queued {
-            feed_id,
-            now,
-            work,
-            done,
-        });
-        let turn = self.pipeline.store_turn().await?;
-        // The turn's previous holder answers every batch it took before giving the turn
-        // up, so the batch is either written by now or still queued.
-        if let Ok(result) = written.try_recv() {
-            return result;
-        }
-        let jobs = std::mem::take(&mut *lock(&self.pipeline.queued));
-        if !jobs.is_empty() {
-            let store = self.store.clone();
-            tokio::task::spawn_blocking(move || write_queued(&mut lock(&store), jobs))
+    /// Waits until every batch the poll handed over is committed, and counts them.
+    async fn settle(&self, batch: &mut Batch, report: &mut FeedReport) -> Result<(), PollError> {
+        while let Some(written) = batch.written.pop_front() {
+            let outcome = written
                 .await
-                .map_err(|e| StoreError::Task(e.to_string()))?;
+                .unwrap_or_else(|_| Err(StoreError::Task("the writer dropped a batch".into())));
+            self.count(&outcome?, report);
         }
-        drop(turn);
-        written
-            .await
-            .unwrap_or_else(|_| Err(StoreError::Task("the writer dropped a batch".into())))
+        Ok(())
+    }
+
+    /// Writes, once it is the store's turn, every batch queued by then in one transaction:
+    /// with a poll's few pages a batch, most commits were a page or two, and a commit's
+    /// fixed cost (search index segment, vocabulary, the log's sync) was paid per page. A
+    /// task per handed-over batch; those that find the queue emptied by another do nothing.
+    fn write_queued(&self) {
+        let (pipeline, store) = (self.pipeline.clone(), self.store.clone());
+        tokio::spawn(async move {
+            let Ok(_turn) = pipeline.store_turn().await else {
+                return;
+            };
+            let jobs = std::mem::take(&mut *lock(&pipeline.queued));
+            if !jobs.is_empty() {
+                // A failed task drops the batches' senders: their polls see the error.
+                let _ = tokio::task::spawn_blocking(move || write_queued(&mut lock(&store), jobs))
+                    .await;
+            }
+        });
     }
 
     /// A place in the page budget for a page fetched on its own (a revision, a retry).
-    /// When none is free the batch is written first, so that polls whose batches hold
-    /// every place do not wait on each other until their batches fall due.
+    /// When none is free the batch is handed to the writer first, so that polls whose
+    /// batches hold every place do not wait on each other until their batches fall due.
     async fn place(
         &self,
         batch: &mut Batch,
@@ -1160,6 +1180,8 @@ struct Batch {
     work: Work,
     /// The budget places of the pages in `work`.
     places: Vec<OwnedSemaphorePermit>,
+    /// Batches handed to the writer, oldest first, whose outcome is not counted yet.
+    written: std::collections::VecDeque<Written>,
     /// When the last batch was written (or the poll began).
     since: tokio::time::Instant,
 }
@@ -1171,6 +1193,7 @@ impl Batch {
             now,
             work: Work::default(),
             places: Vec::new(),
+            written: std::collections::VecDeque::new(),
             since: tokio::time::Instant::now(),
         }
     }
