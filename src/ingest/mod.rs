@@ -12,7 +12,8 @@
 //!    waits for a place instead of buffering, and extraction runs on as many threads as
 //!    there are cores (see [`Pipeline`]);
 //! 5. write as pages come in, a few pages or a second at a time, each batch one
-//!    transaction (the store makes the final dedup decision inside it); the last one also
+//!    transaction with whatever other polls' batches wait for the writer at that moment
+//!    (the store makes the final dedup decision inside it); the last one also
 //!    advances the feed's state (validators, schedule), so a poll cut short (Ctrl-C, a
 //!    kill) keeps its finished pages and is polled again in full next time: items already
 //!    written are recognised by their GUID and the rest are taken up;
@@ -81,7 +82,26 @@ struct Pipeline {
     store_turn: Arc<Semaphore>,
     /// Pages in hand by URL key, so that no two polls fetch one page at once.
     claims: Claims,
+    /// Batches handed to the writer and not yet written. Whichever poll gets the store's
+    /// turn writes every batch waiting here in one transaction (their pages keep their
+    /// places until then, so this holds no more than the page budget).
+    queued: Arc<Mutex<Vec<Queued>>>,
 }
+
+/// A poll's batch waiting for the writer, and where its outcome goes.
+struct Queued {
+    feed_id: i64,
+    now: DateTime<Utc>,
+    work: Work,
+    /// The budget places of the batch's pages, held only to be given back (dropped) once
+    /// it is committed.
+    _places: Vec<OwnedSemaphorePermit>,
+    /// The claims on its pages: polls waiting for them find them archived once they go.
+    _claims: Vec<Claim>,
+    done: tokio::sync::oneshot::Sender<Result<Vec<ItemOutcome>, StoreError>>,
+}
+
+type Written = tokio::sync::oneshot::Receiver<Result<Vec<ItemOutcome>, StoreError>>;
 
 /// Pages held at once by a process: the requests in flight, the pages waiting for an
 /// extraction thread or held for feed order, and the batches waiting for their commit.
@@ -107,12 +127,21 @@ impl Pipeline {
             extractors: Arc::new(Semaphore::new(cores() + 1)),
             store_turn: Arc::new(Semaphore::new(1)),
             claims: Claims::default(),
+            queued: Arc::new(Mutex::new(Vec::new())),
         }
     }
 
     /// A place for one more page; None only if the budget was closed, which it never is.
     async fn place(&self) -> Option<OwnedSemaphorePermit> {
         self.pages.clone().acquire_owned().await.ok()
+    }
+
+    /// The store's turn (see `store_turn`), held while the permit lives.
+    async fn store_turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, StoreError> {
+        self.store_turn
+            .acquire()
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))
     }
 
     fn starved(&self) -> bool {
@@ -326,19 +355,9 @@ impl Ingest {
         T: Send + 'static,
         F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
     {
-        let _turn = self
-            .pipeline
-            .store_turn
-            .acquire()
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))?;
+        let _turn = self.pipeline.store_turn().await?;
         let store = self.store.clone();
-        match tokio::task::spawn_blocking(move || {
-            let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut guard)
-        })
-        .await
-        {
+        match tokio::task::spawn_blocking(move || f(&mut lock(&store))).await {
             Ok(r) => r,
             Err(e) => Err(StoreError::Task(e.to_string())),
         }
@@ -482,9 +501,12 @@ impl Ingest {
             // so the next poll sees the same items again and takes up the rest.
             if matches!(e, PollError::Interrupted) {
                 self.flush(&mut batch, report).await?;
+                self.settle(&mut batch, report).await?;
             }
             return Err(e);
         }
+        // The feed's state advances only once everything before it is in.
+        self.settle(&mut batch, report).await?;
         let not_before = schedule::not_before(
             now,
             schedule::Outcome::Success,
@@ -788,26 +810,71 @@ impl Ingest {
         Ok(())
     }
 
-    /// Writes the batch now, whatever its size.
+    /// Hands the batch to the writer now, whatever its size, and counts the batches the
+    /// writer has committed since. The poll goes on with its pages meanwhile; the pages
+    /// keep their places in the budget until their commit.
     async fn flush(&self, batch: &mut Batch, report: &mut FeedReport) -> Result<(), PollError> {
         batch.since = tokio::time::Instant::now();
-        if batch.work.is_empty() {
-            return Ok(());
+        if !batch.work.is_empty() {
+            let (done, written) = tokio::sync::oneshot::channel();
+            lock(&self.pipeline.queued).push(Queued {
+                feed_id: batch.feed_id,
+                now: batch.now,
+                work: std::mem::take(&mut batch.work),
+                _places: std::mem::take(&mut batch.places),
+                _claims: std::mem::take(&mut batch.claims),
+                done,
+            });
+            batch.written.push_back(written);
+            self.write_queued();
         }
-        let work = std::mem::take(&mut batch.work);
-        let (feed_id, now) = (batch.feed_id, batch.now);
-        let outcomes = self.db(move |s| s.apply_batch(feed_id, now, &work)).await?;
-        // Committed: their places go to pages still waiting, and polls waiting for them
-        // find them archived.
-        batch.places.clear();
-        batch.claims.clear();
-        self.count(&outcomes, report);
+        while let Some(written) = batch.written.front_mut() {
+            let outcome = match written.try_recv() {
+                Ok(outcome) => outcome,
+                Err(tokio::sync::oneshot::error::TryRecvError::Empty) => break,
+                Err(tokio::sync::oneshot::error::TryRecvError::Closed) => {
+                    Err(StoreError::Task("the writer dropped a batch".into()))
+                }
+            };
+            batch.written.pop_front();
+            self.count(&outcome?, report);
+        }
         Ok(())
     }
 
+    /// Waits until every batch the poll handed over is committed, and counts them.
+    async fn settle(&self, batch: &mut Batch, report: &mut FeedReport) -> Result<(), PollError> {
+        while let Some(written) = batch.written.pop_front() {
+            let outcome = written
+                .await
+                .unwrap_or_else(|_| Err(StoreError::Task("the writer dropped a batch".into())));
+            self.count(&outcome?, report);
+        }
+        Ok(())
+    }
+
+    /// Writes, once it is the store's turn, every batch queued by then in one transaction:
+    /// with a poll's few pages a batch, most commits were a page or two, and a commit's
+    /// fixed cost (search index segment, vocabulary, the log's sync) was paid per page. A
+    /// task per handed-over batch; those that find the queue emptied by another do nothing.
+    fn write_queued(&self) {
+        let (pipeline, store) = (self.pipeline.clone(), self.store.clone());
+        tokio::spawn(async move {
+            let Ok(_turn) = pipeline.store_turn().await else {
+                return;
+            };
+            let jobs = std::mem::take(&mut *lock(&pipeline.queued));
+            if !jobs.is_empty() {
+                // A failed task drops the batches' senders: their polls see the error.
+                let _ = tokio::task::spawn_blocking(move || write_queued(&mut lock(&store), jobs))
+                    .await;
+            }
+        });
+    }
+
     /// A place in the page budget for a page fetched on its own (a revision, a retry).
-    /// When none is free the batch is written first, so that polls whose batches hold
-    /// every place do not wait on each other until their batches fall due.
+    /// When none is free the batch is handed to the writer first, so that polls whose
+    /// batches hold every place do not wait on each other until their batches fall due.
     async fn place(
         &self,
         batch: &mut Batch,
@@ -1074,6 +1141,44 @@ fn is_newer(now_seen: Option<chrono::DateTime<chrono::FixedOffset>>, stored: Opt
     }
 }
 
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Writes queued batches in one transaction and answers each. When that fails, each is
+/// written on its own, so that one poll's bad batch fails only that poll.
+fn write_queued(store: &mut Store, jobs: Vec<Queued>) {
+    let together = {
+        let batches: Vec<(i64, DateTime<Utc>, &Work)> =
+            jobs.iter().map(|j| (j.feed_id, j.now, &j.work)).collect();
+        store.apply_batches(&batches)
+    };
+    match together {
+        Ok(outcomes) => {
+            let mut outcomes = outcomes.into_iter();
+            for job in jobs {
+                let outcome = outcomes
+                    .next()
+                    .ok_or_else(|| StoreError::Task("a batch's write gave no outcome".into()));
+                // A poll that is gone no longer wants its outcome.
+                let _ = job.done.send(outcome);
+            }
+        }
+        Err(e) if jobs.len() == 1 => {
+            if let Some(job) = jobs.into_iter().next() {
+                let _ = job.done.send(Err(e));
+            }
+        }
+        Err(_) => {
+            for job in jobs {
+                let _ = job
+                    .done
+                    .send(store.apply_batch(job.feed_id, job.now, &job.work));
+            }
+        }
+    }
+}
+
 enum Plan {
     /// Already archived under this URL: record the place only.
     Known,
@@ -1259,6 +1364,8 @@ struct Batch {
     places: Vec<OwnedSemaphorePermit>,
     /// The claims on the pages in `work`, let go once they are committed.
     claims: Vec<Claim>,
+    /// Batches handed to the writer, oldest first, whose outcome is not counted yet.
+    written: std::collections::VecDeque<Written>,
     /// When the last batch was written (or the poll began).
     since: tokio::time::Instant,
     /// A site's listed addresses this poll, and whether each was an article.
@@ -1273,6 +1380,7 @@ impl Batch {
             work: Work::default(),
             places: Vec::new(),
             claims: Vec::new(),
+            written: std::collections::VecDeque::new(),
             since: tokio::time::Instant::now(),
             seen: Vec::new(),
         }

@@ -963,3 +963,55 @@ fn kept_pages_compressed_before_and_now_read_back() {
         );
     }
 }
+
+#[test]
+fn batches_of_several_polls_in_one_transaction_are_written_as_one_after_another() {
+    let (_dir, mut store, ids) = setup();
+    let first = Work {
+        items: vec![item(
+            "a1",
+            "https://a.example/1",
+            Some(content(
+                "https://a.example/1",
+                "Banjir",
+                "banjir di Sangatta surut",
+            )),
+        )],
+        ..Work::default()
+    };
+    // The other feed's copy of the same page, written later in the same transaction.
+    let second = Work {
+        items: vec![
+            item(
+                "b1",
+                "https://a.example/1",
+                Some(content(
+                    "https://a.example/1",
+                    "Banjir",
+                    "banjir di Sangatta surut",
+                )),
+            ),
+            item(
+                "b2",
+                "https://b.example/2",
+                Some(content(
+                    "https://b.example/2",
+                    "Longsor",
+                    "longsor di Samarinda",
+                )),
+            ),
+        ],
+        ..Work::default()
+    };
+    let out = store
+        .apply_batches(&[(ids[0], now(), &first), (ids[1], now(), &second)])
+        .unwrap();
+    assert_eq!(out.len(), 2);
+    assert!(matches!(out[0][..], [ItemOutcome::New(_)]));
+    assert!(matches!(
+        out[1][..],
+        [ItemOutcome::Duplicate(_), ItemOutcome::New(_)]
+    ));
+    assert_eq!(vocab_docs(&store, "banjir"), Some(1));
+    assert_eq!(vocab_docs(&store, "longsor"), Some(1));
+}

@@ -318,12 +318,30 @@ impl Store {
         now: DateTime<Utc>,
         work: &Work,
     ) -> Result<Vec<ItemOutcome>, StoreError> {
+        let mut outcomes = self.apply_batches(&[(feed_id, now, work)])?;
+        outcomes
+            .pop()
+            .ok_or_else(|| StoreError::Task("a batch's write gave no outcome".into()))
+    }
+
+    /// Records several polls' batches (feed, poll time, work) in one transaction, in order,
+    /// as if each were written by [`Store::apply_batch`] right after the one before: for a
+    /// writer that finds several polls' batches waiting. A commit's fixed cost (the search
+    /// index's new segment, the vocabulary upsert, the log's sync) is then paid once.
+    pub fn apply_batches(
+        &mut self,
+        batches: &[(i64, DateTime<Utc>, &Work)],
+    ) -> Result<Vec<Vec<ItemOutcome>>, StoreError> {
         let path = self.path.clone();
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| super::sql_err(&path, e))?;
-        let outcomes = write_work(&tx, feed_id, now, work).map_err(|e| super::sql_err(&path, e))?;
+        let mut outcomes = Vec::with_capacity(batches.len());
+        for (feed_id, now, work) in batches {
+            outcomes
+                .push(write_work(&tx, *feed_id, *now, work).map_err(|e| super::sql_err(&path, e))?);
+        }
         tx.commit().map_err(|e| super::sql_err(&path, e))?;
         Ok(outcomes)
     }
