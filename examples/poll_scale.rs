@@ -672,51 +672,34 @@ pub(crate) struct Site {
     pub(crate) port: u16,
 }
 
+/// One host's requests as the server saw them: how many, how many at once, and the
+/// smallest gap between an answer and the next request.
 #[derive(Default, Clone)]
-struct Host {
-    requests: u64,
+pub(crate) struct Host {
+    pub(crate) requests: u64,
     in_flight: u32,
-    max_in_flight: u32,
+    pub(crate) max_in_flight: u32,
     last_end: Option<Instant>,
-    min_gap: Option<Duration>,
+    pub(crate) min_gap: Option<Duration>,
 }
 
-pub(crate) struct Stats {
-    epoch: Instant,
-    hosts: Vec<Host>,
+/// The politeness every host was shown: per host, and the most hosts busy at once.
+pub(crate) struct Hosts {
+    pub(crate) hosts: Vec<Host>,
     busy: usize,
-    max_busy: usize,
-    /// (host, second since epoch) of each request's start.
-    starts: Vec<(u16, u32)>,
-    feed_200: u64,
-    feed_304: u64,
-    article: u64,
-    robots: u64,
-    other: u64,
-    /// Feed requests (200 or 304) by feed: a feed that is never polled again shows here.
-    feed_polls: HashMap<usize, u32>,
+    pub(crate) max_busy: usize,
 }
 
-impl Stats {
-    pub(crate) fn new(hosts: usize) -> Stats {
-        Stats {
-            epoch: Instant::now(),
+impl Hosts {
+    pub(crate) fn new(hosts: usize) -> Hosts {
+        Hosts {
             hosts: vec![Host::default(); hosts],
             busy: 0,
             max_busy: 0,
-            starts: Vec::new(),
-            feed_200: 0,
-            feed_304: 0,
-            article: 0,
-            robots: 0,
-            other: 0,
-            feed_polls: HashMap::new(),
         }
     }
 
-    fn begin(&mut self, h: usize, now: Instant) {
-        let second = now.duration_since(self.epoch).as_secs() as u32;
-        self.starts.push((h as u16, second));
+    pub(crate) fn begin(&mut self, h: usize, now: Instant) {
         let Some(host) = self.hosts.get_mut(h) else {
             return;
         };
@@ -734,7 +717,7 @@ impl Stats {
     }
 
     /// `answered`: when the answer started going out.
-    fn end(&mut self, h: usize, answered: Instant) {
+    pub(crate) fn end(&mut self, h: usize, answered: Instant) {
         let Some(host) = self.hosts.get_mut(h) else {
             return;
         };
@@ -743,6 +726,46 @@ impl Stats {
         if host.in_flight == 0 {
             self.busy = self.busy.saturating_sub(1);
         }
+    }
+}
+
+pub(crate) struct Stats {
+    epoch: Instant,
+    hosts: Hosts,
+    /// (host, second since epoch) of each request's start.
+    starts: Vec<(u16, u32)>,
+    feed_200: u64,
+    feed_304: u64,
+    article: u64,
+    robots: u64,
+    other: u64,
+    /// Feed requests (200 or 304) by feed: a feed that is never polled again shows here.
+    feed_polls: HashMap<usize, u32>,
+}
+
+impl Stats {
+    pub(crate) fn new(hosts: usize) -> Stats {
+        Stats {
+            epoch: Instant::now(),
+            hosts: Hosts::new(hosts),
+            starts: Vec::new(),
+            feed_200: 0,
+            feed_304: 0,
+            article: 0,
+            robots: 0,
+            other: 0,
+            feed_polls: HashMap::new(),
+        }
+    }
+
+    fn begin(&mut self, h: usize, now: Instant) {
+        let second = now.duration_since(self.epoch).as_secs() as u32;
+        self.starts.push((h as u16, second));
+        self.hosts.begin(h, now);
+    }
+
+    fn end(&mut self, h: usize, answered: Instant) {
+        self.hosts.end(h, answered);
     }
 }
 
@@ -820,17 +843,23 @@ fn take_stats(stats: &Mutex<Stats>, hosts: usize, feeds: usize) -> Summary {
     polls_per_feed.sort_unstable();
     Summary {
         polls_per_feed,
-        total: s.hosts.iter().map(|h| h.requests).sum(),
+        total: s.hosts.hosts.iter().map(|h| h.requests).sum(),
         feed_200: s.feed_200,
         feed_304: s.feed_304,
         article: s.article,
         robots: s.robots,
         other: s.other,
-        hosts_contacted: s.hosts.iter().filter(|h| h.requests > 0).count(),
-        busiest_host_requests: s.hosts.iter().map(|h| h.requests).max().unwrap_or(0),
-        max_in_flight_per_host: s.hosts.iter().map(|h| h.max_in_flight).max().unwrap_or(0),
-        min_gap: s.hosts.iter().filter_map(|h| h.min_gap).min(),
-        max_hosts_busy: s.max_busy,
+        hosts_contacted: s.hosts.hosts.iter().filter(|h| h.requests > 0).count(),
+        busiest_host_requests: s.hosts.hosts.iter().map(|h| h.requests).max().unwrap_or(0),
+        max_in_flight_per_host: s
+            .hosts
+            .hosts
+            .iter()
+            .map(|h| h.max_in_flight)
+            .max()
+            .unwrap_or(0),
+        min_gap: s.hosts.hosts.iter().filter_map(|h| h.min_gap).min(),
+        max_hosts_busy: s.hosts.max_busy,
         per_second_median: counts.get(counts.len() / 2).copied().unwrap_or(0),
         per_second_max: counts.last().copied().unwrap_or(0),
     }
@@ -839,45 +868,54 @@ fn take_stats(stats: &Mutex<Stats>, hosts: usize, feeds: usize) -> Summary {
 /// Binds every host's address on one port (one the first bind picked), retrying with
 /// another port when some address already has it taken.
 pub(crate) async fn start_server(site: Arc<Site>, stats: Arc<Mutex<Stats>>) -> Result<u16, String> {
+    let (port, listeners) = bind_hosts(site.hosts, host_ip).await?;
+    let site = Arc::new(Site {
+        hosts: site.hosts,
+        feeds: site.feeds,
+        items: site.items,
+        latency: site.latency,
+        page_kib: site.page_kib,
+        port,
+    });
+    for (h, l) in listeners.into_iter().enumerate() {
+        let site = site.clone();
+        let stats = stats.clone();
+        tokio::spawn(async move {
+            while let Ok((sock, _)) = l.accept().await {
+                let _ = sock.set_nodelay(true);
+                tokio::spawn(serve_conn(sock, h, site.clone(), stats.clone()));
+            }
+        });
+    }
+    Ok(port)
+}
+
+/// Listeners on `ip(0)` … `ip(hosts - 1)`, all on one port (one the first bind picked);
+/// another port is tried when some address already has it taken.
+pub(crate) async fn bind_hosts(
+    hosts: usize,
+    ip: fn(usize) -> Ipv4Addr,
+) -> Result<(u16, Vec<TcpListener>), String> {
     let mut last_err = String::new();
     for _ in 0..20 {
-        let first = match TcpListener::bind(SocketAddr::new(IpAddr::V4(host_ip(0)), 0)).await {
+        let first = match TcpListener::bind(SocketAddr::new(IpAddr::V4(ip(0)), 0)).await {
             Ok(l) => l,
-            Err(e) => return Err(format!("cannot listen on {}: {e}", host_ip(0))),
+            Err(e) => return Err(format!("cannot listen on {}: {e}", ip(0))),
         };
         let port = first.local_addr().map_err(|e| e.to_string())?.port();
         let mut listeners = vec![first];
-        for h in 1..site.hosts {
-            match TcpListener::bind(SocketAddr::new(IpAddr::V4(host_ip(h)), port)).await {
+        for h in 1..hosts {
+            match TcpListener::bind(SocketAddr::new(IpAddr::V4(ip(h)), port)).await {
                 Ok(l) => listeners.push(l),
                 Err(e) => {
-                    last_err = format!("{}:{port}: {e}", host_ip(h));
+                    last_err = format!("{}:{port}: {e}", ip(h));
                     break;
                 }
             }
         }
-        if listeners.len() < site.hosts {
-            continue;
+        if listeners.len() == hosts {
+            return Ok((port, listeners));
         }
-        let site = Arc::new(Site {
-            hosts: site.hosts,
-            feeds: site.feeds,
-            items: site.items,
-            latency: site.latency,
-            page_kib: site.page_kib,
-            port,
-        });
-        for (h, l) in listeners.into_iter().enumerate() {
-            let site = site.clone();
-            let stats = stats.clone();
-            tokio::spawn(async move {
-                while let Ok((sock, _)) = l.accept().await {
-                    let _ = sock.set_nodelay(true);
-                    tokio::spawn(serve_conn(sock, h, site.clone(), stats.clone()));
-                }
-            });
-        }
-        return Ok(port);
     }
     Err(format!("cannot bind all host addresses: {last_err}"))
 }
@@ -886,22 +924,10 @@ pub(crate) async fn start_server(site: Arc<Site>, stats: Arc<Mutex<Stats>>) -> R
 /// header block.
 async fn serve_conn(mut sock: TcpStream, h: usize, site: Arc<Site>, stats: Arc<Mutex<Stats>>) {
     let mut buf: Vec<u8> = Vec::with_capacity(2048);
-    let mut chunk = [0u8; 4096];
     loop {
-        let end = loop {
-            if let Some(p) = find(&buf, b"\r\n\r\n") {
-                break p + 4;
-            }
-            if buf.len() > 64 * 1024 {
-                return;
-            }
-            match sock.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(chunk.get(..n).unwrap_or_default()),
-            }
+        let Some(head) = read_head(&mut sock, &mut buf).await else {
+            return;
         };
-        let head = String::from_utf8_lossy(buf.get(..end).unwrap_or_default()).into_owned();
-        buf.drain(..end);
         {
             let mut s = stats.lock().unwrap_or_else(|p| p.into_inner());
             s.begin(h, Instant::now());
@@ -925,26 +951,67 @@ async fn serve_conn(mut sock: TcpStream, h: usize, site: Arc<Site>, stats: Arc<M
     }
 }
 
+/// The next request's header block on a keep-alive connection, `buf` keeping what came
+/// after it; None when the connection ends. Requests have no body (GET only), so a request
+/// is its header block.
+pub(crate) async fn read_head(sock: &mut TcpStream, buf: &mut Vec<u8>) -> Option<String> {
+    let mut chunk = [0u8; 4096];
+    let end = loop {
+        if let Some(p) = find(buf, b"\r\n\r\n") {
+            break p + 4;
+        }
+        if buf.len() > 64 * 1024 {
+            return None;
+        }
+        match sock.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+        }
+    };
+    let head = String::from_utf8_lossy(buf.get(..end).unwrap_or_default()).into_owned();
+    buf.drain(..end);
+    Some(head)
+}
+
+/// What the loopback servers read of a request.
+pub(crate) struct Head<'a> {
+    pub(crate) path: &'a str,
+    pub(crate) if_none_match: Option<&'a str>,
+    pub(crate) close: bool,
+}
+
+pub(crate) fn parse_head(head: &str) -> Head<'_> {
+    let mut lines = head.split("\r\n");
+    let request_line = lines.next().unwrap_or_default();
+    let mut h = Head {
+        path: request_line.split(' ').nth(1).unwrap_or("/"),
+        if_none_match: None,
+        close: false,
+    };
+    for l in lines {
+        if let Some((k, v)) = l.split_once(':') {
+            let k = k.trim();
+            if k.eq_ignore_ascii_case("if-none-match") {
+                h.if_none_match = Some(v.trim());
+            } else if k.eq_ignore_ascii_case("connection") && v.trim().eq_ignore_ascii_case("close")
+            {
+                h.close = true;
+            }
+        }
+    }
+    h
+}
+
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
 fn respond(head: &str, h: usize, site: &Site, stats: &Mutex<Stats>) -> (Vec<u8>, bool) {
-    let mut lines = head.split("\r\n");
-    let request_line = lines.next().unwrap_or_default();
-    let path = request_line.split(' ').nth(1).unwrap_or("/");
-    let mut if_none_match = None;
-    let mut close = false;
-    for l in lines {
-        if let Some((k, v)) = l.split_once(':') {
-            let k = k.trim().to_ascii_lowercase();
-            if k == "if-none-match" {
-                if_none_match = Some(v.trim().to_string());
-            } else if k == "connection" && v.trim().eq_ignore_ascii_case("close") {
-                close = true;
-            }
-        }
-    }
+    let Head {
+        path,
+        if_none_match,
+        close,
+    } = parse_head(head);
     enum Kind {
         Feed200,
         Feed304,
@@ -969,7 +1036,7 @@ fn respond(head: &str, h: usize, site: &Site, stats: &Mutex<Stats>) -> (Vec<u8>,
     {
         polled_feed = Some(k);
         let etag = format!("\"feed-{k}-v1\"");
-        if if_none_match.as_deref() == Some(etag.as_str()) {
+        if if_none_match == Some(etag.as_str()) {
             (
                 Kind::Feed304,
                 "304 Not Modified",
@@ -1203,13 +1270,13 @@ const WORDS: &[&str] = &[
 ];
 
 /// splitmix64, seeded by article: the same page every time it is asked for.
-struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    fn new(k: usize, j: usize, salt: u64) -> Rng {
+    pub(crate) fn new(k: usize, j: usize, salt: u64) -> Rng {
         Rng((k as u64) << 20 ^ (j as u64) << 8 ^ salt ^ 0x9e37_79b9_7f4a_7c15)
     }
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -1218,7 +1285,7 @@ impl Rng {
     }
 }
 
-fn words(rng: &mut Rng, n: usize) -> String {
+pub(crate) fn words(rng: &mut Rng, n: usize) -> String {
     let mut s = String::new();
     for i in 0..n {
         if i > 0 {
