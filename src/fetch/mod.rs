@@ -74,6 +74,9 @@ pub enum Hop<T> {
     },
 }
 
+/// The most a streamed body hands over at once (see [`Fetcher::get_streamed`]).
+const STREAM_PIECE: usize = 16 * 1024;
+
 /// Redirects followed at most: the eleventh is refused.
 pub const MAX_REDIRECTS: usize = 10;
 
@@ -551,8 +554,18 @@ impl Fetcher {
                                 truncated = true;
                             }
                             sent += chunk.len() as u64;
-                            if sink.send(chunk).await.is_err() {
-                                truncated = true;
+                            // Small copies, not the chunk itself: a chunk is a slice of the
+                            // connection's read buffer (hundreds of KiB on a fast link), which
+                            // the reader would otherwise keep alive while it works through it.
+                            for piece in chunk.chunks(STREAM_PIECE) {
+                                if sink
+                                    .send(bytes::Bytes::copy_from_slice(piece))
+                                    .await
+                                    .is_err()
+                                {
+                                    truncated = true;
+                                    break;
+                                }
                             }
                             if truncated {
                                 break;

@@ -58,6 +58,16 @@ const METHOD_WORDPRESS: &str = "wordpress-api";
 /// The method of a site whose config says where to read it.
 const METHOD_CONFIGURED: &str = "configured";
 
+/// A failure of the moment (the network, a timeout, an overloaded or failing server), not
+/// an answer about what the site has.
+fn transient(e: &FetchError) -> bool {
+    match e {
+        FetchError::Timeout { .. } | FetchError::Network { .. } => true,
+        FetchError::Status { status, .. } => *status == 429 || *status >= 500,
+        _ => false,
+    }
+}
+
 /// The oldest a listed page may be: the source's horizon back from now.
 fn horizon_of(site: &SiteSource, now: DateTime<Utc>) -> DateTime<Utc> {
     now - chrono::Duration::from_std(site.horizon).unwrap_or_else(|_| chrono::Duration::days(7))
@@ -192,7 +202,6 @@ impl Ingest {
             newest: Newest::new(Some(horizon), site.max_pages),
             pending: Vec::new(),
             children: Vec::new(),
-            unknown: 0,
             store: self.store.clone(),
             error: None,
         };
@@ -224,19 +233,25 @@ impl Ingest {
                 )
                 .await?;
             sitemaps_read = found.is_ok();
-            if let Err(none) = found {
-                if !site.sitemaps.is_empty() || !site.pages.is_empty() {
-                    return Err(none);
+            match found {
+                Ok(()) => {}
+                // Listing pages named beside the sitemaps still bring what they list.
+                Err(_) if !site.pages.is_empty() => {}
+                // Named sitemaps that fail fail the poll; so does an outage, which is no
+                // reason to read the site another way from now on.
+                Err(e) if !site.sitemaps.is_empty() => return Err(e),
+                Err(PollError::Fetch(e)) if transient(&e) => return Err(PollError::Fetch(e)),
+                Err(none) => {
+                    tracing::info!(feed = %feed.name, why = %none, "no sitemap; the home page is read as a listing");
+                    let memory = SiteMemory {
+                        method: METHOD_LISTING.into(),
+                        detail: "{}".into(),
+                        pattern: None,
+                    };
+                    self.db(move |s| s.remember_site(feed_id, &memory, now))
+                        .await?;
+                    listings.push(feed.url.clone());
                 }
-                tracing::info!(feed = %feed.name, why = %none, "no sitemap; the home page is read as a listing");
-                let memory = SiteMemory {
-                    method: METHOD_LISTING.into(),
-                    detail: "{}".into(),
-                    pattern: None,
-                };
-                self.db(move |s| s.remember_site(feed_id, &memory, now))
-                    .await?;
-                listings.push(feed.url.clone());
             }
         } else if home_only && listings.is_empty() {
             listings.push(feed.url.clone());
@@ -284,10 +299,11 @@ impl Ingest {
         let Gathered {
             mut files, changed, ..
         } = gathered;
+        let left_over = reading.newest.left_over();
         let pages = reading.newest.finish();
-        if reading.unknown > pages.len() {
+        if left_over {
             // Pages wait for later polls: every file is read again until they are taken.
-            tracing::info!(feed = %feed.name, listed = reading.unknown, taken = pages.len(), "more new pages than max_pages; the rest wait for the next polls");
+            tracing::info!(feed = %feed.name, taken = pages.len(), "more new pages than max_pages; the rest wait for the next polls");
             files.clear();
         }
         let items: Vec<FeedItem> = pages.into_iter().rev().map(item_of).collect();
@@ -434,8 +450,9 @@ impl Ingest {
         files.retain(|(url, _)| !failed_parents.contains(url));
         gathered.files.extend(files);
         if found_roots.is_empty() {
-            if remembered {
-                // What worked before does not now: look again next time.
+            // What worked before answers no more: look again next time. Not for an outage,
+            // which says nothing about where the sitemaps are.
+            if remembered && !first_error.as_ref().is_some_and(transient) {
                 self.db(move |s| s.forget_site(feed_id)).await?;
             }
             let none = match first_error {
@@ -648,7 +665,6 @@ impl Ingest {
             for (j, known) in harvest.articles.into_iter().zip(known) {
                 if !known {
                     fresh += 1;
-                    reading.unknown += 1;
                     reading.newest.offer(sitemap::Page {
                         url: j.url,
                         lastmod: None,
@@ -799,8 +815,6 @@ struct Reading {
     pending: Vec<sitemap::Page>,
     /// The current index's children.
     children: Vec<Child>,
-    /// Pages in range that the archive does not know.
-    unknown: usize,
     store: Arc<Mutex<Store>>,
     error: Option<StoreError>,
 }
@@ -845,7 +859,6 @@ impl Reading {
             Ok(known) => {
                 for (page, known) in pages.into_iter().zip(known) {
                     if !known {
-                        self.unknown += 1;
                         self.newest.offer(page);
                     }
                 }

@@ -1465,6 +1465,8 @@ pub struct Newest {
     dated: BinaryHeap<std::cmp::Reverse<Ranked>>,
     undated: Vec<Page>,
     urls: HashSet<Url>,
+    /// A page newer than the horizon was let go for want of room.
+    overflowed: bool,
 }
 
 /// A dated page in the heap: newer is greater, and of equal dates the earlier offered.
@@ -1506,6 +1508,7 @@ impl Newest {
             dated: BinaryHeap::new(),
             undated: Vec::new(),
             urls: HashSet::new(),
+            overflowed: false,
         }
     }
 
@@ -1518,6 +1521,8 @@ impl Newest {
             if self.undated.len() < self.max {
                 self.urls.insert(page.url.clone());
                 self.undated.push(page);
+            } else {
+                self.overflowed = true;
             }
             return;
         };
@@ -1530,6 +1535,7 @@ impl Newest {
                 .peek()
                 .is_some_and(|std::cmp::Reverse(oldest)| oldest.date >= date)
         {
+            self.overflowed = true;
             return;
         }
         self.urls.insert(page.url.clone());
@@ -1542,7 +1548,15 @@ impl Newest {
             && let Some(std::cmp::Reverse(dropped)) = self.dated.pop()
         {
             self.urls.remove(&dropped.page.url);
+            self.overflowed = true;
         }
+    }
+
+    /// Whether pages newer than the horizon did not fit in `max`: they wait for a later
+    /// turn. A page offered twice (a news sitemap and a post sitemap list it both) counts
+    /// once.
+    pub fn left_over(&self) -> bool {
+        self.overflowed || self.dated.len() + self.undated.len() > self.max
     }
 
     /// The kept pages: dated newest first, then undated, at most `max`.

@@ -733,3 +733,96 @@ fn feeds_add_on_a_site_without_a_feed_proposes_it_as_a_site_and_writes_it_with_y
     ws.fetch_ok();
     ws.search_one("Usulanpasar");
 }
+
+#[test]
+fn a_page_two_sitemaps_list_counts_once_and_an_unchanged_site_costs_only_304s() {
+    let site = Server::start("127.0.0.1");
+    site.route(
+        "/robots.txt",
+        Route::bytes(
+            "text/plain",
+            format!(
+                "User-agent: *\nSitemap: {}\nSitemap: {}\n",
+                site.url("/news-sitemap.xml"),
+                site.url("/post-sitemap.xml")
+            ),
+        ),
+    );
+    let listed = [
+        ("/berita/dua-kali-satu", "Dua kali satu", 2),
+        ("/berita/dua-kali-dua", "Dua kali dua", 3),
+    ];
+    for (i, (path, title, hours)) in listed.iter().enumerate() {
+        site.route(
+            path,
+            article(
+                title,
+                *hours,
+                100 + i as u64,
+                &format!("Duakali{i} terbit."),
+            ),
+        );
+    }
+    site.route(
+        "/news-sitemap.xml",
+        Route::bytes("application/xml", news_sitemap(&site, &listed)).etag("\"n1\""),
+    );
+    let plain: Vec<(&str, i64)> = listed.iter().map(|(p, _, h)| (*p, *h)).collect();
+    site.route(
+        "/post-sitemap.xml",
+        Route::bytes("application/xml", urlset(&site, &plain)).etag("\"p1\""),
+    );
+    let ws = site_workspace(&format!(
+        "[[site]]\nname = \"duakali\"\nurl = \"{}\"\nmax_pages = 2\n",
+        site.url("/")
+    ));
+
+    ws.fetch_ok();
+    assert_eq!(int(&ws.stats(), "articles"), 2);
+
+    // Both pages were taken: nothing waits, so both files are asked about conditionally.
+    site.clear_log();
+    ws.fetch_ok();
+    for file in ["/news-sitemap.xml", "/post-sitemap.xml"] {
+        let asked = site.requests_to(file);
+        assert_eq!(asked.len(), 1, "{file}");
+        assert_eq!(asked[0].status, 304, "{file}");
+    }
+}
+
+#[test]
+fn a_sitemap_site_that_is_down_for_a_poll_is_read_through_its_sitemaps_again_after() {
+    let site = Server::start("127.0.0.1");
+    site.route("/", section());
+    site.route(
+        "/berita/sebelum-padam",
+        article("Sebelum padam", 3, 110, "Sebelumpadam terbit."),
+    );
+    let sitemap = |pages: &[(&str, i64)]| Route::bytes("application/xml", urlset(&site, pages));
+    site.route("/sitemap.xml", sitemap(&[("/berita/sebelum-padam", 3)]));
+    let ws = site_workspace(&format!(
+        "[[site]]\nname = \"padam\"\nurl = \"{}\"\n",
+        site.url("/")
+    ));
+    ws.fetch_ok();
+    assert_eq!(int(&ws.stats(), "articles"), 1);
+
+    // An outage: the sitemap fails for one poll.
+    site.route("/sitemap.xml", Route::status(503));
+    ws.run(&["fetch"]).expect_code(1);
+
+    // Back: the sitemap is read as before, not the home page.
+    site.route(
+        "/berita/sesudah-padam",
+        article("Sesudah padam", 1, 111, "Sesudahpadam terbit."),
+    );
+    site.route(
+        "/sitemap.xml",
+        sitemap(&[("/berita/sebelum-padam", 3), ("/berita/sesudah-padam", 1)]),
+    );
+    site.clear_log();
+    ws.fetch_ok();
+    ws.search_one("Sesudahpadam");
+    assert_eq!(requested(&site, "/"), 0);
+    assert_eq!(requested(&site, "/sitemap.xml"), 1);
+}
