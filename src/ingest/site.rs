@@ -55,6 +55,8 @@ const METHOD_SITEMAP: &str = "sitemap";
 const METHOD_LISTING: &str = "listing";
 /// The method remembered for a WordPress site read through its REST API.
 const METHOD_WORDPRESS: &str = "wordpress-api";
+/// The method remembered for a site with no sitemap but a feed its home page names.
+const METHOD_FEED: &str = "feed";
 /// The method of a site whose config says where to read it.
 const METHOD_CONFIGURED: &str = "configured";
 
@@ -65,6 +67,19 @@ fn transient(e: &FetchError) -> bool {
         FetchError::Timeout { .. } | FetchError::Network { .. } => true,
         FetchError::Status { status, .. } => *status == 429 || *status >= 500,
         _ => false,
+    }
+}
+
+impl Gathered {
+    /// The poll's end for items read from a feed: its file recorded, a change or items
+    /// making it not a 304.
+    fn read(self, items: Vec<FeedItem>) -> (Vec<FeedItem>, FeedRead) {
+        let read = FeedRead {
+            validators: (self.changed || !items.is_empty()).then(Default::default),
+            source_files: self.files,
+            ..FeedRead::default()
+        };
+        (items, read)
     }
 }
 
@@ -206,11 +221,24 @@ impl Ingest {
             error: None,
         };
         // A WordPress site names its API: its posts come whole, with no page to fetch.
+        let mut home_feeds = Vec::new();
         if let Some(read) = self
-            .wordpress(feed, site, feed_id, memory.as_ref(), now, report)
+            .wordpress(feed, feed_id, memory.as_ref(), now, report, &mut home_feeds)
             .await?
         {
             return Ok(read);
+        }
+        // A site found to have no sitemap but a feed of its own is read through that.
+        if let Some(url) = memory
+            .as_ref()
+            .filter(|m| m.method == METHOD_FEED)
+            .and_then(|m| serde_json::from_str::<serde_json::Value>(&m.detail).ok())
+            .and_then(|v| Url::parse(v.get("feed")?.as_str()?).ok())
+        {
+            match self.site_feed(feed, site, &url, now, &mut gathered).await? {
+                Some(items) => return Ok(gathered.read(items)),
+                None => self.db(move |s| s.forget_site(feed_id)).await?,
+            }
         }
         // A site that named listing pages and no sitemap is read through those alone; one
         // found earlier to have no sitemap, through its home page.
@@ -242,6 +270,21 @@ impl Ingest {
                 Err(e) if !site.sitemaps.is_empty() => return Err(e),
                 Err(PollError::Fetch(e)) if transient(&e) => return Err(PollError::Fetch(e)),
                 Err(none) => {
+                    for url in home_feeds {
+                        if let Some(items) =
+                            self.site_feed(feed, site, &url, now, &mut gathered).await?
+                        {
+                            tracing::info!(feed = %feed.name, url = %url, "no sitemap; read through the feed its home page names");
+                            let memory = SiteMemory {
+                                method: METHOD_FEED.into(),
+                                detail: serde_json::json!({ "feed": url.as_str() }).to_string(),
+                                pattern: None,
+                            };
+                            self.db(move |s| s.remember_site(feed_id, &memory, now))
+                                .await?;
+                            return Ok(gathered.read(items));
+                        }
+                    }
                     tracing::info!(feed = %feed.name, why = %none, "no sitemap; the home page is read as a listing");
                     let memory = SiteMemory {
                         method: METHOD_LISTING.into(),
@@ -486,12 +529,15 @@ impl Ingest {
     async fn wordpress(
         &self,
         feed: &FeedConfig,
-        site: &SiteSource,
         feed_id: i64,
         memory: Option<&SiteMemory>,
         now: DateTime<Utc>,
         report: &mut FeedReport,
+        home_feeds: &mut Vec<Url>,
     ) -> Result<Option<(Vec<FeedItem>, FeedRead)>, PollError> {
+        let Some(site) = feed.site() else {
+            return Ok(None);
+        };
         let remembered = memory
             .filter(|m| m.method == METHOD_WORDPRESS)
             .and_then(|m| serde_json::from_str::<serde_json::Value>(&m.detail).ok())
@@ -499,10 +545,14 @@ impl Ingest {
         let first_poll = memory.is_none() && site.sitemaps.is_empty() && site.pages.is_empty();
         let root = match remembered.clone() {
             Some(root) => root,
-            None if first_poll => match self.api_root(feed).await? {
-                Some(root) => root,
-                None => return Ok(None),
-            },
+            None if first_poll => {
+                let (api, feeds) = self.home_signs(feed).await?;
+                *home_feeds = feeds;
+                match api {
+                    Some(root) => root,
+                    None => return Ok(None),
+                }
+            }
             None => return Ok(None),
         };
         let horizon = horizon_of(site, now);
@@ -557,8 +607,9 @@ impl Ingest {
         Ok(None)
     }
 
-    /// The REST API root the site's home page names, if it names one.
-    async fn api_root(&self, feed: &FeedConfig) -> Result<Option<Url>, PollError> {
+    /// The REST API root the site's home page names, if it names one, and the feeds it
+    /// names (`<link rel="alternate">`).
+    async fn home_signs(&self, feed: &FeedConfig) -> Result<(Option<Url>, Vec<Url>), PollError> {
         let answer = self
             .unless_stopped(self.fetcher.get(&feed.url, Purpose::Page, None))
             .await?;
@@ -568,16 +619,86 @@ impl Ingest {
                 return Err(PollError::deferred(&host, &until));
             }
             // No home page to look at: the sitemaps may still answer.
-            _ => return Ok(None),
+            _ => return Ok((None, Vec::new())),
         };
         let (page, charset, body) = (resp.url.clone(), resp.charset.clone(), resp.body);
         self.pipeline
             .extract(move || {
                 let html = crate::fetch::decode_html_owned(body, charset.as_deref());
-                wordpress::api_root(&html, &page)
+                (
+                    wordpress::api_root(&html, &page),
+                    crate::discover::alternate_links(&html, &page),
+                )
             })
             .await
             .map_err(|e| PollError::Parse(format!("home page reader failed: {e}")))
+    }
+
+    /// A site's own feed, asked conditionally: its items newer than the horizon, the newest
+    /// `max_pages`, oldest first; an empty list when it has not changed. None when it
+    /// cannot be read as a feed.
+    async fn site_feed(
+        &self,
+        feed: &FeedConfig,
+        site: &SiteSource,
+        url: &Url,
+        now: DateTime<Utc>,
+        gathered: &mut Gathered,
+    ) -> Result<Option<Vec<FeedItem>>, PollError> {
+        let validators = gathered
+            .known_files
+            .get(url.as_str())
+            .map(|f| f.validators.clone());
+        let answer = self
+            .unless_stopped(self.fetcher.get(url, Purpose::Feed, validators.as_ref()))
+            .await?;
+        let resp = match answer {
+            Ok(Fetched::NotModified) => return Ok(Some(Vec::new())),
+            Ok(Fetched::Body(resp)) => resp,
+            Err(FetchError::Deferred { host, until }) => {
+                return Err(PollError::deferred(&host, &until));
+            }
+            Err(e) => {
+                tracing::warn!(feed = %feed.name, url = %url, error = %e, "the site's feed not read");
+                return Ok(None);
+            }
+        };
+        let (at, charset, body, file_validators) = (
+            resp.url.clone(),
+            resp.charset.clone(),
+            resp.body,
+            resp.validators,
+        );
+        let parsed = self
+            .pipeline
+            .extract(move || crate::feed::parse_feed(&body, charset.as_deref(), &at, now))
+            .await
+            .map_err(|e| PollError::Parse(format!("feed reader failed: {e}")))?;
+        let Ok(parsed) = parsed else {
+            return Ok(None);
+        };
+        gathered.changed = true;
+        gathered.files.push((
+            url.to_string(),
+            SourceFile {
+                validators: file_validators,
+                lastmod: None,
+            },
+        ));
+        let horizon = horizon_of(site, now);
+        let mut items: Vec<FeedItem> = parsed
+            .items
+            .into_iter()
+            .filter(|i| {
+                i.published
+                    .or(i.updated)
+                    .is_none_or(|d| d.with_timezone(&Utc) >= horizon)
+            })
+            .collect();
+        // Oldest first, as a feed's items are written; the budget keeps the newest.
+        let extra = items.len().saturating_sub(site.max_pages);
+        items.drain(..extra);
+        Ok(Some(items))
     }
 
     /// Reads a listing page, and its next pages up to `listing_depth`, into `reading`: the

@@ -826,3 +826,57 @@ fn a_sitemap_site_that_is_down_for_a_poll_is_read_through_its_sitemaps_again_aft
     assert_eq!(requested(&site, "/"), 0);
     assert_eq!(requested(&site, "/sitemap.xml"), 1);
 }
+
+#[test]
+fn a_site_with_no_sitemap_whose_home_page_names_a_feed_is_read_through_the_feed() {
+    let site = Server::start("127.0.0.1");
+    site.route(
+        "/",
+        Route::html(format!(
+            "<!DOCTYPE html><html><head><link rel=\"alternate\" type=\"application/rss+xml\" \
+             href=\"{}\"></head><body><a href=\"/berita/x\">x</a></body></html>",
+            site.url("/feed/")
+        )),
+    );
+    let mut items = Vec::new();
+    for i in 0..2u64 {
+        let path = format!("/berita/umpan-{i}");
+        site.route(
+            &path,
+            article(
+                &format!("Umpan {i}"),
+                2,
+                120 + i,
+                &format!("Umpansitus{i} terbit."),
+            ),
+        );
+        let when = (Utc::now() - Duration::hours(2)).to_rfc2822();
+        items.push(crate::support::Item::new(
+            &format!("Umpan {i}"),
+            &site.url(&path),
+            &when,
+            "Ringkas.",
+        ));
+    }
+    site.route(
+        "/feed/",
+        Route::rss(crate::support::rss("Situs", &site.base(), &items)).etag("\"f1\""),
+    );
+    let ws = site_workspace(&format!(
+        "[[site]]\nname = \"berumpan\"\nurl = \"{}\"\n",
+        site.url("/")
+    ));
+
+    ws.fetch_ok();
+    assert_eq!(int(&ws.stats(), "articles"), 2);
+    ws.search_one("Umpansitus0");
+    ws.search_one("Umpansitus1");
+
+    // Remembered: the next poll asks the feed conditionally and nothing else.
+    site.clear_log();
+    ws.fetch_ok();
+    assert_eq!(requested(&site, "/"), 0);
+    let asked = site.requests_to("/feed/");
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].status, 304);
+}
