@@ -246,6 +246,8 @@ impl Ingest {
         let home_only = memory.as_ref().is_some_and(|m| m.method == METHOD_LISTING);
         let mut listings = site.pages.clone();
         let mut sitemaps_read = false;
+        // The home page read for want of anything better: remembered once it was read.
+        let mut home_fallback = false;
         if !listed_only && !home_only {
             let found;
             (reading, found) = self
@@ -286,14 +288,8 @@ impl Ingest {
                         }
                     }
                     tracing::info!(feed = %feed.name, why = %none, "no sitemap; the home page is read as a listing");
-                    let memory = SiteMemory {
-                        method: METHOD_LISTING.into(),
-                        detail: "{}".into(),
-                        pattern: None,
-                    };
-                    self.db(move |s| s.remember_site(feed_id, &memory, now))
-                        .await?;
                     listings.push(feed.url.clone());
+                    home_fallback = true;
                 }
             }
         } else if home_only && listings.is_empty() {
@@ -338,6 +334,15 @@ impl Ingest {
                  the [[site]]",
                 feed.url
             )));
+        }
+        if home_fallback {
+            let memory = SiteMemory {
+                method: METHOD_LISTING.into(),
+                detail: "{}".into(),
+                pattern: None,
+            };
+            self.db(move |s| s.remember_site(feed_id, &memory, now))
+                .await?;
         }
         let Gathered {
             mut files, changed, ..
@@ -429,12 +434,14 @@ impl Ingest {
                 Err(FetchError::Deferred { host, until }) => {
                     return Err(PollError::deferred(&host, &until));
                 }
+                // A guessed address that is not there says only that; one that cannot be
+                // reached (the network, the server) says nothing yet, and must not be
+                // taken for "no sitemap".
+                Err(e) if file.probe && !transient(&e) => continue,
                 Err(e) => {
-                    if !file.probe {
-                        tracing::warn!(feed = %feed.name, url = %file.url, error = %e, "sitemap not read");
-                        failed_parents.extend(file.parent.clone());
-                        first_error.get_or_insert(e);
-                    }
+                    tracing::warn!(feed = %feed.name, url = %file.url, error = %e, "sitemap not read");
+                    failed_parents.extend(file.parent.clone());
+                    first_error.get_or_insert(e);
                     continue;
                 }
             };

@@ -880,3 +880,45 @@ fn a_site_with_no_sitemap_whose_home_page_names_a_feed_is_read_through_the_feed(
     assert_eq!(asked.len(), 1);
     assert_eq!(asked[0].status, 304);
 }
+
+#[test]
+fn a_first_poll_during_an_outage_remembers_nothing_and_the_next_finds_the_sitemap() {
+    let site = Server::start("127.0.0.1");
+    let down = [
+        "/",
+        "/robots.txt",
+        "/sitemap.xml",
+        "/sitemap_index.xml",
+        "/news-sitemap.xml",
+        "/wp-sitemap.xml",
+    ];
+    for path in down {
+        site.route(path, Route::status(503));
+    }
+    let ws = site_workspace(&format!(
+        "[[site]]\nname = \"mati-dulu\"\nurl = \"{}\"\n",
+        site.url("/")
+    ));
+    ws.run(&["fetch"]).expect_code(1);
+
+    // Back up, with a sitemap: it is found, not passed over for the home page.
+    for path in down {
+        site.remove(path);
+    }
+    site.route("/", section());
+    site.route(
+        "/berita/setelah-pulih",
+        article("Setelah pulih", 2, 130, "Setelahpulih terbit."),
+    );
+    site.route(
+        "/sitemap.xml",
+        Route::bytes(
+            "application/xml",
+            urlset(&site, &[("/berita/setelah-pulih", 2)]),
+        ),
+    );
+    site.clear_log();
+    ws.fetch_ok();
+    ws.search_one("Setelahpulih");
+    assert_eq!(requested(&site, "/sitemap.xml"), 1);
+}
