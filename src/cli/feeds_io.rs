@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::fetch::{Fetched, Fetcher, Purpose};
 use crate::model::FeedName;
 use crate::opml::{self, OpmlFeed};
+use crate::store::SiteWay;
 
 #[derive(Debug, Args)]
 #[command(
@@ -382,19 +383,14 @@ fn add_site(
             tried.join("\n  ")
         ))
     })?;
-    let how = match preview.method.as_str() {
-        "wordpress-api" => "its WordPress API",
-        "sitemap" => "its sitemaps",
-        _ => "its home page as a listing",
+    let list = |urls: &[Url]| urls.iter().map(Url::as_str).collect::<Vec<_>>().join(", ");
+    let how = match &preview.way {
+        SiteWay::WordpressApi(root) => format!("its WordPress API ({root})"),
+        SiteWay::Sitemaps(urls) => format!("its sitemaps ({})", list(urls)),
+        SiteWay::Feed(feed) => format!("the feed its home page names ({feed})"),
+        SiteWay::HomePage | SiteWay::Configured => format!("its home page as a listing ({home})"),
     };
-    eprintln!(
-        "warta: {url} has no feed; it can be read as a site, through {how}{}",
-        if preview.detail.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", preview.detail.join(", "))
-        }
-    );
+    eprintln!("warta: {url} has no feed; it can be read as a site, through {how}");
     if preview.articles.is_empty() {
         eprintln!("warta: it lists no article newer than the horizon right now");
     } else {

@@ -33,7 +33,7 @@ use crate::fetch::{FetchError, Fetched, Purpose};
 use crate::source::listing::{self, Learned};
 use crate::source::sitemap::{self, Child, Entry, IndexBounds, Kind, Limits, Newest, Scope};
 use crate::source::wordpress;
-use crate::store::{SiteMemory, SourceFile, Store, StoreError};
+use crate::store::{SiteMemory, SiteWay, SourceFile, Store, StoreError};
 
 /// Listed pages checked against the archive at once.
 const CHUNK: usize = 400;
@@ -48,17 +48,6 @@ const MAX_CHILDREN_LISTED: usize = 5_000;
 
 /// How long a page that failed is left alone before it is tried again.
 const RETRY_FAILED_AFTER: chrono::Duration = chrono::Duration::hours(6);
-
-/// The method remembered for a site read through sitemaps.
-const METHOD_SITEMAP: &str = "sitemap";
-/// The method remembered for a site found to have no sitemap: its home page is read.
-const METHOD_LISTING: &str = "listing";
-/// The method remembered for a WordPress site read through its REST API.
-const METHOD_WORDPRESS: &str = "wordpress-api";
-/// The method remembered for a site with no sitemap but a feed its home page names.
-const METHOD_FEED: &str = "feed";
-/// The method of a site whose config says where to read it.
-const METHOD_CONFIGURED: &str = "configured";
 
 /// A failure of the moment (the network, a timeout, an overloaded or failing server), not
 /// an answer about what the site has.
@@ -119,10 +108,7 @@ struct File {
 /// a site that has no feed.
 #[derive(Debug, Clone)]
 pub struct SitePreview {
-    /// `wordpress-api`, `sitemap` or `listing`.
-    pub method: String,
-    /// Where: the API root, the sitemaps, or the listing page.
-    pub detail: Vec<String>,
+    pub way: SiteWay,
     /// The article pages a first poll would take, newest first, ten at most.
     pub articles: Vec<Url>,
 }
@@ -143,39 +129,17 @@ impl Ingest {
             .ok_or_else(|| format!("{} is not in the config", feed.name))?;
         let feed_id = *ids.get(index).ok_or("the feed was not recorded")?;
         let mut report = FeedReport::new(feed);
-        let (items, read) = self
+        let (items, _) = self
             .site_listing(feed, site, feed_id, Utc::now(), &mut report)
             .await
             .map_err(|e| e.to_string())?;
-        let memory = self
+        let way = self
             .db(move |s| s.site_memory(feed_id))
             .await
-            .map_err(|e| e.to_string())?;
-        let (method, detail) = match memory {
-            Some(m) => {
-                let detail: serde_json::Value = serde_json::from_str(&m.detail).unwrap_or_default();
-                let list = ["api", "sitemaps"]
-                    .iter()
-                    .filter_map(|k| detail.get(*k))
-                    .flat_map(|v| match v {
-                        serde_json::Value::Array(a) => a.clone(),
-                        other => vec![other.clone()],
-                    })
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect();
-                (m.method, list)
-            }
-            None if read.whole => (METHOD_WORDPRESS.into(), Vec::new()),
-            None => (METHOD_CONFIGURED.into(), Vec::new()),
-        };
-        let detail = if method == METHOD_LISTING {
-            vec![feed.url.to_string()]
-        } else {
-            detail
-        };
+            .map_err(|e| e.to_string())?
+            .map_or(SiteWay::Configured, |m| m.way);
         Ok(SitePreview {
-            method,
-            detail,
+            way,
             articles: items
                 .into_iter()
                 .rev()
@@ -229,13 +193,12 @@ impl Ingest {
             return Ok(read);
         }
         // A site found to have no sitemap but a feed of its own is read through that.
-        if let Some(url) = memory
-            .as_ref()
-            .filter(|m| m.method == METHOD_FEED)
-            .and_then(|m| serde_json::from_str::<serde_json::Value>(&m.detail).ok())
-            .and_then(|v| Url::parse(v.get("feed")?.as_str()?).ok())
+        if let Some(SiteMemory {
+            way: SiteWay::Feed(url),
+            ..
+        }) = &memory
         {
-            match self.site_feed(feed, site, &url, now, &mut gathered).await? {
+            match self.site_feed(feed, site, url, now, &mut gathered).await? {
                 Some(items) => return Ok(gathered.read(items)),
                 None => self.db(move |s| s.forget_site(feed_id)).await?,
             }
@@ -243,7 +206,7 @@ impl Ingest {
         // A site that named listing pages and no sitemap is read through those alone; one
         // found earlier to have no sitemap, through its home page.
         let listed_only = site.sitemaps.is_empty() && !site.pages.is_empty();
-        let home_only = memory.as_ref().is_some_and(|m| m.method == METHOD_LISTING);
+        let home_only = memory.as_ref().is_some_and(|m| m.way == SiteWay::HomePage);
         let mut listings = site.pages.clone();
         let mut sitemaps_read = false;
         // The home page read for want of anything better: remembered once it was read.
@@ -277,13 +240,8 @@ impl Ingest {
                             self.site_feed(feed, site, &url, now, &mut gathered).await?
                         {
                             tracing::info!(feed = %feed.name, url = %url, "no sitemap; read through the feed its home page names");
-                            let memory = SiteMemory {
-                                method: METHOD_FEED.into(),
-                                detail: serde_json::json!({ "feed": url.as_str() }).to_string(),
-                                pattern: None,
-                            };
-                            self.db(move |s| s.remember_site(feed_id, &memory, now))
-                                .await?;
+                            let way = SiteWay::Feed(url);
+                            self.db(move |s| s.remember_way(feed_id, &way, now)).await?;
                             return Ok(gathered.read(items));
                         }
                     }
@@ -336,12 +294,7 @@ impl Ingest {
             )));
         }
         if home_fallback {
-            let memory = SiteMemory {
-                method: METHOD_LISTING.into(),
-                detail: "{}".into(),
-                pattern: None,
-            };
-            self.db(move |s| s.remember_site(feed_id, &memory, now))
+            self.db(move |s| s.remember_way(feed_id, &SiteWay::HomePage, now))
                 .await?;
         }
         let Gathered {
@@ -388,7 +341,7 @@ impl Ingest {
             }
         }
         let mut queue: VecDeque<File> = roots.into_iter().collect();
-        let mut found_roots: Vec<String> = Vec::new();
+        let mut found_roots: Vec<Url> = Vec::new();
         let mut files: Vec<(String, SourceFile)> = Vec::new();
         let mut failed_parents: HashSet<String> = HashSet::new();
         let mut first_error: Option<FetchError> = None;
@@ -418,7 +371,7 @@ impl Ingest {
                 Ok(Fetched::NotModified) => {
                     tracing::debug!(feed = %feed.name, url = %file.url, "sitemap unchanged");
                     if file.depth == 0 {
-                        found_roots.push(file.url.to_string());
+                        found_roots.push(file.url.clone());
                     }
                     continue;
                 }
@@ -447,7 +400,7 @@ impl Ingest {
             };
             gathered.changed = true;
             if file.depth == 0 {
-                found_roots.push(file.url.to_string());
+                found_roots.push(file.url.clone());
             }
             if let Some(e) = &summary.error {
                 report.repairs.push(format!("{}: {e}", file.url));
@@ -517,14 +470,8 @@ impl Ingest {
             return Ok((reading, Err(none)));
         }
         if !remembered && site.sitemaps.is_empty() {
-            let detail = serde_json::json!({ "sitemaps": found_roots }).to_string();
-            let memory = SiteMemory {
-                method: METHOD_SITEMAP.into(),
-                detail,
-                pattern: memory.and_then(|m| m.pattern.clone()),
-            };
-            self.db(move |s| s.remember_site(feed_id, &memory, now))
-                .await?;
+            let way = SiteWay::Sitemaps(found_roots);
+            self.db(move |s| s.remember_way(feed_id, &way, now)).await?;
         }
         Ok((reading, Ok(())))
     }
@@ -545,10 +492,13 @@ impl Ingest {
         let Some(site) = feed.site() else {
             return Ok(None);
         };
-        let remembered = memory
-            .filter(|m| m.method == METHOD_WORDPRESS)
-            .and_then(|m| serde_json::from_str::<serde_json::Value>(&m.detail).ok())
-            .and_then(|v| Url::parse(v.get("api")?.as_str()?).ok());
+        let remembered = match memory {
+            Some(SiteMemory {
+                way: SiteWay::WordpressApi(root),
+                ..
+            }) => Some(root.clone()),
+            _ => None,
+        };
         let first_poll = memory.is_none() && site.sitemaps.is_empty() && site.pages.is_empty();
         let root = match remembered.clone() {
             Some(root) => root,
@@ -582,13 +532,8 @@ impl Ingest {
                     Ok(items) => {
                         tracing::info!(feed = %feed.name, api = %root, posts = items.len(), "read through the WordPress API");
                         if remembered.is_none() {
-                            let memory = SiteMemory {
-                                method: METHOD_WORDPRESS.into(),
-                                detail: serde_json::json!({ "api": root.as_str() }).to_string(),
-                                pattern: memory.and_then(|m| m.pattern.clone()),
-                            };
-                            self.db(move |s| s.remember_site(feed_id, &memory, now))
-                                .await?;
+                            let way = SiteWay::WordpressApi(root.clone());
+                            self.db(move |s| s.remember_way(feed_id, &way, now)).await?;
                         }
                         let read = FeedRead {
                             validators: Some(Default::default()),
@@ -827,21 +772,18 @@ impl Ingest {
             return Ok(());
         }
         self.db(move |s| {
-            let mut memory = s.site_memory(feed_id)?.unwrap_or(SiteMemory {
-                method: METHOD_CONFIGURED.into(),
-                detail: "{}".into(),
-                pattern: None,
-            });
-            let mut learned: Learned = memory
-                .pattern
-                .as_deref()
-                .and_then(|p| serde_json::from_str(p).ok())
+            let mut learned: Learned = s
+                .site_memory(feed_id)?
+                .and_then(|m| m.pattern)
+                .and_then(|p| serde_json::from_str(&p).ok())
                 .unwrap_or_default();
             for (url, article) in &seen {
                 learned.note(url, *article);
             }
-            memory.pattern = serde_json::to_string(&learned).ok();
-            s.remember_site(feed_id, &memory, now)
+            match serde_json::to_string(&learned) {
+                Ok(pattern) => s.remember_pattern(feed_id, &pattern, now),
+                Err(_) => Ok(()),
+            }
         })
         .await?;
         Ok(())
@@ -865,22 +807,12 @@ impl Ingest {
             let roots = site.sitemaps.iter().map(|u| root(u.clone(), false));
             return (roots.collect(), false);
         }
-        if let Some(memory) = memory
-            && memory.method == METHOD_SITEMAP
+        if let Some(SiteMemory {
+            way: SiteWay::Sitemaps(urls),
+            ..
+        }) = memory
         {
-            let urls: Vec<Url> = serde_json::from_str::<serde_json::Value>(&memory.detail)
-                .ok()
-                .and_then(|v| {
-                    v.get("sitemaps")?.as_array().map(|a| {
-                        a.iter()
-                            .filter_map(|u| Url::parse(u.as_str()?).ok())
-                            .collect()
-                    })
-                })
-                .unwrap_or_default();
-            if !urls.is_empty() {
-                return (urls.into_iter().map(|u| root(u, false)).collect(), true);
-            }
+            return (urls.iter().map(|u| root(u.clone(), false)).collect(), true);
         }
         let named = self.fetcher.robots_sitemaps(&feed.url).await;
         let from_robots = !named.is_empty();

@@ -50,7 +50,7 @@ pub use open::{APPLICATION_ID, OpenMode, is_archive_file, must_exist};
 pub use read::{ArticleView, CopyView, FeedRow, Stats, VersionView};
 pub use salvage::{Lost, TableSalvage};
 pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder, rank_cap_for};
-pub use sources::{SiteMemory, SourceFile, UrlVerdict};
+pub use sources::{SiteMemory, SiteWay, SourceFile, UrlVerdict};
 pub use vocab::{IndexWords, MAX_PREFIX_WORDS, PrefixWords};
 pub use write::{
     Content, ItemOutcome, ItemWrite, PendingPage, PollOutcome, PollWrite, RAW_ZSTD_LEVEL,

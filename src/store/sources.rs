@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
+use url::Url;
 
 use super::{Store, StoreError};
 use crate::fetch::Validators;
@@ -40,11 +41,73 @@ impl UrlVerdict {
 /// How a site is read, found once and remembered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiteMemory {
-    /// `wordpress-api`, `news-sitemap`, `sitemap` or `listing`.
-    pub method: String,
-    /// JSON: the addresses found.
-    pub detail: String,
+    pub way: SiteWay,
+    /// What polls learned of the site's article addresses (JSON, `source::listing::Learned`).
     pub pattern: Option<String>,
+}
+
+/// The way into a site that has no feed in the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SiteWay {
+    /// Its sitemaps, at these addresses.
+    Sitemaps(Vec<Url>),
+    /// Its WordPress REST API, with this root.
+    WordpressApi(Url),
+    /// The feed its home page names.
+    Feed(Url),
+    /// Its home page, read as a listing.
+    HomePage,
+    /// Where its config says: nothing was looked for.
+    Configured,
+}
+
+impl SiteWay {
+    /// The `method` and `detail` columns.
+    fn columns(&self) -> (&'static str, String) {
+        let urls = |list: &[Url]| list.iter().map(Url::to_string).collect::<Vec<_>>();
+        match self {
+            SiteWay::Sitemaps(list) => (
+                "sitemap",
+                serde_json::json!({ "sitemaps": urls(list) }).to_string(),
+            ),
+            SiteWay::WordpressApi(root) => (
+                "wordpress-api",
+                serde_json::json!({ "api": root.as_str() }).to_string(),
+            ),
+            SiteWay::Feed(url) => (
+                "feed",
+                serde_json::json!({ "feed": url.as_str() }).to_string(),
+            ),
+            SiteWay::HomePage => ("listing", "{}".into()),
+            SiteWay::Configured => ("configured", "{}".into()),
+        }
+    }
+
+    /// From the columns; None when they do not make sense (the site is then looked at
+    /// afresh).
+    fn from_columns(method: &str, detail: &str) -> Option<SiteWay> {
+        let detail: serde_json::Value = serde_json::from_str(detail).ok()?;
+        let url = |key: &str| Url::parse(detail.get(key)?.as_str()?).ok();
+        Some(match method {
+            "sitemap" => {
+                let list: Vec<Url> = detail
+                    .get("sitemaps")?
+                    .as_array()?
+                    .iter()
+                    .filter_map(|u| Url::parse(u.as_str()?).ok())
+                    .collect();
+                if list.is_empty() {
+                    return None;
+                }
+                SiteWay::Sitemaps(list)
+            }
+            "wordpress-api" => SiteWay::WordpressApi(url("api")?),
+            "feed" => SiteWay::Feed(url("feed")?),
+            "listing" => SiteWay::HomePage,
+            "configured" => SiteWay::Configured,
+            _ => return None,
+        })
+    }
 }
 
 /// How many keys one statement asks about (well under SQLite's bound on parameters).
@@ -123,40 +186,56 @@ impl Store {
             .prepare_cached("SELECT method, detail, pattern FROM site_memory WHERE feed_id = ?1")
             .and_then(|mut s| {
                 s.query_row([feed_id], |r| {
-                    Ok(SiteMemory {
-                        method: r.get(0)?,
-                        detail: r.get(1)?,
-                        pattern: r.get(2)?,
-                    })
+                    let (method, detail): (String, String) = (r.get(0)?, r.get(1)?);
+                    Ok(
+                        SiteWay::from_columns(&method, &detail).map(|way| SiteMemory {
+                            way,
+                            pattern: r.get(2).ok().flatten(),
+                        }),
+                    )
                 })
                 .optional()
             })
+            .map(Option::flatten)
             .map_err(|e| self.err(e))
     }
 
-    pub fn remember_site(
+    /// Remembers how the site is read; what was learned of its addresses stays.
+    pub fn remember_way(
         &self,
         feed_id: i64,
-        memory: &SiteMemory,
+        way: &SiteWay,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let (method, detail) = way.columns();
+        self.conn
+            .prepare_cached(
+                "INSERT INTO site_memory (feed_id, method, detail, updated) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(feed_id) DO UPDATE SET method = excluded.method,
+                     detail = excluded.detail, updated = excluded.updated",
+            )
+            .and_then(|mut s| s.execute(params![feed_id, method, detail, rfc3339(&now)]))
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Remembers what was learned of the site's article addresses; how it is read stays
+    /// (a site with none yet is read as its config says).
+    pub fn remember_pattern(
+        &self,
+        feed_id: i64,
+        pattern: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (method, detail) = SiteWay::Configured.columns();
         self.conn
             .prepare_cached(
                 "INSERT INTO site_memory (feed_id, method, detail, pattern, updated)
                  VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(feed_id) DO UPDATE SET method = excluded.method,
-                     detail = excluded.detail, pattern = excluded.pattern,
+                 ON CONFLICT(feed_id) DO UPDATE SET pattern = excluded.pattern,
                      updated = excluded.updated",
             )
-            .and_then(|mut s| {
-                s.execute(params![
-                    feed_id,
-                    memory.method,
-                    memory.detail,
-                    memory.pattern,
-                    rfc3339(&now)
-                ])
-            })
+            .and_then(|mut s| s.execute(params![feed_id, method, detail, pattern, rfc3339(&now)]))
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
@@ -287,21 +366,45 @@ mod tests {
     }
 
     #[test]
-    fn a_sites_memory_is_replaced_not_added_to() {
+    fn a_sites_way_and_what_was_learned_are_kept_apart() {
         let (_d, store) = store();
         let id = feed(&store, "s");
         assert_eq!(store.site_memory(id).unwrap(), None);
-        let first = SiteMemory {
-            method: "sitemap".into(),
-            detail: r#"{"sitemaps":["https://site.example/sitemap.xml"]}"#.into(),
-            pattern: None,
-        };
-        store.remember_site(id, &first, Utc::now()).unwrap();
-        let learned = SiteMemory {
-            pattern: Some(r"^/\d{4}/\d{2}/".into()),
-            ..first
-        };
-        store.remember_site(id, &learned, Utc::now()).unwrap();
-        assert_eq!(store.site_memory(id).unwrap(), Some(learned));
+        // Learned before any way was found: the site is read as configured.
+        store.remember_pattern(id, "{}", Utc::now()).unwrap();
+        assert_eq!(
+            store.site_memory(id).unwrap(),
+            Some(SiteMemory {
+                way: SiteWay::Configured,
+                pattern: Some("{}".into())
+            })
+        );
+        for way in [
+            SiteWay::Sitemaps(vec![
+                Url::parse("https://site.example/sitemap.xml").unwrap(),
+            ]),
+            SiteWay::WordpressApi(Url::parse("https://site.example/wp-json/").unwrap()),
+            SiteWay::Feed(Url::parse("https://site.example/feed/").unwrap()),
+            SiteWay::HomePage,
+        ] {
+            // A new way keeps what was learned, and is replaced, not added to.
+            store.remember_way(id, &way, Utc::now()).unwrap();
+            assert_eq!(
+                store.site_memory(id).unwrap(),
+                Some(SiteMemory {
+                    way,
+                    pattern: Some("{}".into())
+                })
+            );
+        }
+        // A row that makes no sense is no memory: the site is looked at afresh.
+        store
+            .conn
+            .execute(
+                "UPDATE site_memory SET method = 'sitemap', detail = '{}'",
+                [],
+            )
+            .unwrap();
+        assert_eq!(store.site_memory(id).unwrap(), None);
     }
 }
