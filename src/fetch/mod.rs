@@ -134,6 +134,15 @@ pub enum FetchError {
 }
 
 impl FetchError {
+    /// A chain of redirects from `url` longer than [`MAX_REDIRECTS`], `last` where it got to.
+    pub fn too_many_redirects(url: &Url, last: &Url) -> FetchError {
+        FetchError::Network {
+            url: url.to_string(),
+            reason: format!("more than {MAX_REDIRECTS} redirects (the last to {last})"),
+            cause: None,
+        }
+    }
+
     /// The network's part in this failure, if it was the network's: what tells a dead
     /// connection from dead sites.
     pub fn cause(&self) -> Option<Cause> {
@@ -335,11 +344,7 @@ impl Fetcher {
                 }
             }
         }
-        Err(FetchError::Network {
-            url: url.to_string(),
-            reason: format!("more than {MAX_REDIRECTS} redirects (the last to {at})"),
-            cause: None,
-        })
+        Err(FetchError::too_many_redirects(url, &at))
     }
 
     /// One request in its host's turn, after the checks; a redirect is handed back.
@@ -491,32 +496,21 @@ impl Fetcher {
         mut resp: reqwest::Response,
         head: Response,
     ) -> Result<Fetched, FetchError> {
-        let cap = self.cfg.max_body as usize;
+        let cap = self.cfg.max_body;
         // The chunks are kept as they come and joined once the length is known: a body grown
         // chunk by chunk is copied at every doubling, and a compressed response gives no
         // length up front (the decoder drops Content-Length).
         let mut chunks = Vec::new();
-        let mut len = 0usize;
-        let mut truncated = false;
-        loop {
-            match resp.chunk().await {
-                Ok(Some(mut chunk)) => {
-                    let room = cap.saturating_sub(len);
-                    if chunk.len() > room {
-                        chunk.truncate(room);
-                        truncated = true;
-                    }
-                    len += chunk.len();
-                    chunks.push(chunk);
-                    if truncated {
-                        break;
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => return Err(self.classify(url, &e)),
-            }
+        let mut capped = Capped::new(cap);
+        while let Some(chunk) = capped
+            .next(&mut resp)
+            .await
+            .map_err(|e| self.classify(url, &e))?
+        {
+            chunks.push(chunk);
         }
-        let body = join_chunks(chunks, len);
+        let truncated = capped.cut;
+        let body = join_chunks(chunks, capped.read as usize);
         if truncated {
             tracing::warn!(url = %url, max_body = cap, "response cut off at fetch.max_body");
         }
@@ -543,38 +537,28 @@ impl Fetcher {
         let stream = |mut resp: reqwest::Response, head: Response| {
             let sink = sink.clone();
             async move {
-                let mut sent = 0u64;
-                let mut truncated = false;
-                loop {
-                    match resp.chunk().await {
-                        Ok(Some(mut chunk)) => {
-                            let room = cap.saturating_sub(sent);
-                            if chunk.len() as u64 > room {
-                                chunk.truncate(room as usize);
-                                truncated = true;
-                            }
-                            sent += chunk.len() as u64;
-                            // Small copies, not the chunk itself: a chunk is a slice of the
-                            // connection's read buffer (hundreds of KiB on a fast link), which
-                            // the reader would otherwise keep alive while it works through it.
-                            for piece in chunk.chunks(STREAM_PIECE) {
-                                if sink
-                                    .send(bytes::Bytes::copy_from_slice(piece))
-                                    .await
-                                    .is_err()
-                                {
-                                    truncated = true;
-                                    break;
-                                }
-                            }
-                            if truncated {
-                                break;
-                            }
+                let mut capped = Capped::new(cap);
+                while let Some(chunk) = capped
+                    .next(&mut resp)
+                    .await
+                    .map_err(|e| self.classify(&head.url, &e))?
+                {
+                    // Small copies, not the chunk itself: a chunk is a slice of the
+                    // connection's read buffer (hundreds of KiB on a fast link), which the
+                    // reader would otherwise keep alive while it works through it.
+                    for piece in chunk.chunks(STREAM_PIECE) {
+                        if sink
+                            .send(bytes::Bytes::copy_from_slice(piece))
+                            .await
+                            .is_err()
+                        {
+                            // The reader hung up: it has what it wanted.
+                            let truncated = true;
+                            return Ok(Fetched::Body(Box::new(Response { truncated, ..head })));
                         }
-                        Ok(None) => break,
-                        Err(e) => return Err(self.classify(&head.url, &e)),
                     }
                 }
+                let truncated = capped.cut;
                 Ok(Fetched::Body(Box::new(Response { truncated, ..head })))
             }
         };
@@ -787,6 +771,43 @@ impl Fetcher {
             }
         }
         None
+    }
+}
+
+/// A body read chunk by chunk up to a cap: the chunk that crosses it is cut and is the last.
+struct Capped {
+    cap: u64,
+    read: u64,
+    /// The body was longer than the cap.
+    cut: bool,
+}
+
+impl Capped {
+    fn new(cap: u64) -> Capped {
+        Capped {
+            cap,
+            read: 0,
+            cut: false,
+        }
+    }
+
+    async fn next(
+        &mut self,
+        resp: &mut reqwest::Response,
+    ) -> Result<Option<bytes::Bytes>, reqwest::Error> {
+        if self.cut {
+            return Ok(None);
+        }
+        let Some(mut chunk) = resp.chunk().await? else {
+            return Ok(None);
+        };
+        let room = self.cap.saturating_sub(self.read);
+        if chunk.len() as u64 > room {
+            chunk.truncate(room as usize);
+            self.cut = true;
+        }
+        self.read += chunk.len() as u64;
+        Ok(Some(chunk))
     }
 }
 

@@ -1072,11 +1072,7 @@ impl Ingest {
                 }
             }
         }
-        Err(FetchError::Network {
-            url: link.to_string(),
-            reason: format!("more than {MAX_REDIRECTS} redirects (the last to {at})"),
-            cause: None,
-        })
+        Err(FetchError::too_many_redirects(link, &at))
     }
 
     async fn fetch_one(
