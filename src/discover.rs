@@ -7,7 +7,7 @@
 //! common Indonesian news portals put theirs.
 
 use chrono::{DateTime, Utc};
-use scraper::{Html, Selector};
+use scraper::Selector;
 use url::Url;
 
 use crate::feed::{FeedError, ParsedFeed, parse_feed};
@@ -88,7 +88,7 @@ fn looks_like_html(text: &str) -> bool {
 
 /// The feeds a page names, in document order, resolved and without repeats.
 pub fn alternate_links(html: &str, page_url: &Url) -> Vec<Url> {
-    let doc = Html::parse_document(html);
+    let doc = crate::extract::parse_html(html);
     let base = Selector::parse("base[href]")
         .ok()
         .and_then(|s| {

@@ -23,12 +23,15 @@ mod patterns;
 mod prescan;
 mod render;
 mod sink;
+mod tokenize;
+
+pub(crate) use tokenize::parse_html;
 mod verdict;
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use scraper::{Html, Selector};
+use scraper::Selector;
 use url::Url;
 
 use dom::Dom;
@@ -142,7 +145,7 @@ pub fn extract(
         // Site rules need scraper's tree for their CSS selectors; the generic extractor
         // (most pages) parses straight into the arena.
         Some(r) => {
-            let doc = Html::parse_document(&pre.html);
+            let doc = tokenize::parse_html(&pre.html);
             let body: HashSet<_> = doc.select(&r.body).map(|e| e.id()).collect();
             let cut: HashSet<_> = r
                 .remove

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::cell::{Ref, RefCell};
 
-use html5ever::tendril::{StrTendril, TendrilSink};
+use html5ever::tendril::StrTendril;
 use html5ever::tree_builder::{ElementFlags, NodeOrText, QuirksMode, TreeSink};
 use html5ever::{Attribute, QualName};
 
@@ -178,7 +178,7 @@ pub(crate) fn parse(html: &str) -> Dom {
             no_name: QualName::new(None, HTML_NS.into(), "".into()),
         }),
     };
-    html5ever::parse_document(sink, Default::default()).one(html)
+    super::tokenize::parse_document(sink, html)
 }
 
 impl TreeSink for Sink {

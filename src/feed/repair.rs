@@ -386,7 +386,7 @@ pub(crate) fn looks_like_html(text: &str) -> bool {
 
 /// The feed an HTML page advertises with `<link rel="alternate" type="…rss/atom/json…">`.
 pub(crate) fn alternate_feed(html: &str, base: &url::Url) -> Option<url::Url> {
-    let page = Html::parse_document(html);
+    let page = crate::extract::parse_html(html);
     let selector = Selector::parse("link[rel~=alternate][href]").ok()?;
     page.select(&selector)
         .filter(|link| {

@@ -253,7 +253,7 @@ pub fn harvest(
     pattern: Option<&Regex>,
     learned: &Learned,
 ) -> Harvest {
-    let doc = Html::parse_document(html);
+    let doc = crate::extract::parse_html(html);
     let Ok(anchors) = Selector::parse("a[href]") else {
         return Harvest::default();
     };

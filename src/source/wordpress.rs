@@ -3,7 +3,7 @@
 //! addresses and items out; the caller fetches.
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
-use scraper::{Html, Selector};
+use scraper::Selector;
 use serde::Deserialize;
 use url::Url;
 
@@ -15,7 +15,7 @@ pub const MAX_PER_PAGE: usize = 100;
 /// The REST API root a WordPress page names (`<link rel="https://api.w.org/" href>`), or
 /// None when the page names none.
 pub fn api_root(html: &str, page: &Url) -> Option<Url> {
-    let doc = Html::parse_document(html);
+    let doc = crate::extract::parse_html(html);
     let link = Selector::parse("link[rel][href]").ok()?;
     doc.select(&link)
         .find(|l| {
