@@ -338,10 +338,14 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| super::sql_err(&path, e))?;
         let mut outcomes = Vec::with_capacity(batches.len());
+        let mut words = Tally::default();
         for (feed_id, now, work) in batches {
-            outcomes
-                .push(write_work(&tx, *feed_id, *now, work).map_err(|e| super::sql_err(&path, e))?);
+            outcomes.push(
+                write_work(&tx, *feed_id, *now, work, &mut words)
+                    .map_err(|e| super::sql_err(&path, e))?,
+            );
         }
+        words.write(&tx).map_err(|e| super::sql_err(&path, e))?;
         tx.commit().map_err(|e| super::sql_err(&path, e))?;
         Ok(outcomes)
     }
@@ -367,8 +371,9 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| super::sql_err(&path, e))?;
         let mut outcomes = Vec::with_capacity(polls.len());
+        let mut words = Tally::default();
         for poll in polls {
-            let items = write_work(&tx, poll.feed_id, poll.now, &poll.work)
+            let items = write_work(&tx, poll.feed_id, poll.now, &poll.work, &mut words)
                 .map_err(|e| super::sql_err(&path, e))?;
             let state = feeds::finish_poll(&tx, poll).map_err(|e| super::sql_err(&path, e))?;
             for (url, file) in &poll.source_files {
@@ -377,33 +382,35 @@ impl Store {
             }
             outcomes.push(PollOutcome { items, state });
         }
+        words.write(&tx).map_err(|e| super::sql_err(&path, e))?;
         tx.commit().map_err(|e| super::sql_err(&path, e))?;
         Ok(outcomes)
     }
 }
 
+/// Writes one batch; its words are counted into `words`, which the caller adds to the
+/// vocabulary once for the whole transaction (batches share most of their words).
 fn write_work(
     tx: &Transaction<'_>,
     feed_id: i64,
     now_utc: DateTime<Utc>,
     work: &Work,
+    words: &mut Tally,
 ) -> rusqlite::Result<Vec<ItemOutcome>> {
     let now = rfc3339(&now_utc);
-    let mut words = Tally::default();
     let mut outcomes = Vec::with_capacity(work.items.len());
     for item in &work.items {
-        outcomes.push(write_item(tx, feed_id, &now, now_utc, item, &mut words)?);
+        outcomes.push(write_item(tx, feed_id, &now, now_utc, item, words)?);
     }
     for rev in &work.revisions {
-        write_revision(tx, feed_id, &now, rev, &mut words)?;
+        write_revision(tx, feed_id, &now, rev, words)?;
     }
     for retry in &work.retries {
-        write_retry(tx, &now, now_utc, retry, &mut words)?;
+        write_retry(tx, &now, now_utc, retry, words)?;
     }
     for url in &work.site_urls {
         sources::mark_site_url(tx, feed_id, &url.key, url.verdict, &now)?;
     }
-    words.write(tx)?;
     Ok(outcomes)
 }
 
