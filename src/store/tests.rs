@@ -979,7 +979,10 @@ fn kept_pages_read_back_from_zstd_or_gzip_within_a_cap() {
     let gz = gz.finish().unwrap();
     let zst = crate::store::compress_raw(html).unwrap();
     for kept in [&gz, &zst] {
-        assert_eq!(crate::store::raw_html(kept, html.len() as u64).unwrap(), html);
+        assert_eq!(
+            crate::store::raw_html(kept, html.len() as u64).unwrap(),
+            html
+        );
         let e = crate::store::raw_html(kept, html.len() as u64 - 1).unwrap_err();
         assert!(e.contains("larger than fetch.max_body"), "{e}");
         let short = &kept[..kept.len() - 9];
