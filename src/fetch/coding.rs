@@ -134,17 +134,24 @@ pub fn gunzip(gz: &[u8], cap: u64) -> Inflated {
 }
 
 /// HTTP's "deflate" is meant to be zlib-wrapped, but some servers send raw deflate: read as
-/// zlib when the first two bytes are a zlib header, as browsers do, else as raw deflate.
+/// zlib when the first two bytes are a zlib header, as browsers do, else (or when that
+/// fails: raw deflate can start with bytes that look like one) as raw deflate.
 fn inflate_deflate(body: &[u8], cap: u64) -> Inflated {
     let zlib = match body {
         [cmf, flg, ..] => cmf & 0x0f == 8 && (u16::from(*cmf) * 256 + u16::from(*flg)) % 31 == 0,
         _ => false,
     };
     let hint = body.len().saturating_mul(4);
-    if zlib {
-        read_capped(flate2::bufread::ZlibDecoder::new(body), cap, hint)
-    } else {
-        read_capped(flate2::bufread::DeflateDecoder::new(body), cap, hint)
+    let raw = || read_capped(flate2::bufread::DeflateDecoder::new(body), cap, hint);
+    if !zlib {
+        return raw();
+    }
+    match read_capped(flate2::bufread::ZlibDecoder::new(body), cap, hint) {
+        Inflated::Broken(out, e) => match raw() {
+            Inflated::Broken(..) => Inflated::Broken(out, e),
+            fine => fine,
+        },
+        fine => fine,
     }
 }
 
