@@ -263,7 +263,8 @@ fn export(db: &Path, format: &str) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             store
                 .export_pages(&ExportFilter::default(), |p| {
-                    let html = zstd::decode_all(p.html_zstd.as_slice()).map_err(fail)?;
+                    let html = warta::store::raw_html(&p.html_zstd, 64 << 20)
+                        .map_err(warta::error::Error::failure)?;
                     w.resource(&p.url, Utc::now(), "text/html; charset=utf-8", &html)
                         .map_err(fail)
                 })

@@ -15,6 +15,7 @@ use flate2::write::GzEncoder;
 
 use super::progress::Progress;
 use super::{Context, output};
+use crate::config::FetchConfig;
 use crate::error::{Error, Result};
 use crate::export::{self, warc::WarcWriter};
 use crate::search::when::{self, Bound};
@@ -115,10 +116,7 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<u8> {
         feeds: args.feeds.clone(),
         salvage: args.salvage,
     };
-    let gzip = args
-        .output
-        .as_deref()
-        .is_some_and(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")));
+    let gzip = gz_name(args.output.as_deref());
     let (sink, part) = open_output(args.output.as_deref())?;
     // Counting costs a pass over the selection: only when a bar will show it.
     let total = if super::progress::shown(ctx.quiet) {
@@ -135,8 +133,10 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<u8> {
             &store,
             &filter,
             sink,
-            gzip,
             args.output.as_deref(),
+            config
+                .as_ref()
+                .map_or_else(|| FetchConfig::default().max_body, |c| c.fetch.max_body),
             now,
             &bar,
         ),
@@ -264,12 +264,18 @@ fn articles<W: Write>(
     Ok((out, counts))
 }
 
+/// A file named *.gz is written gzip-compressed.
+fn gz_name(file: Option<&Path>) -> bool {
+    file.is_some_and(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")))
+}
+
+/// The kept pages as WARC resource records; a page is read back at most `max_body` long.
 fn warc<W: Write>(
     store: &Store,
     filter: &ExportFilter,
     out: W,
-    gzip: bool,
     file: Option<&Path>,
+    max_body: u64,
     now: DateTime<Utc>,
     bar: &Progress,
 ) -> std::result::Result<((), ExportCounts), Stop> {
@@ -279,7 +285,7 @@ fn warc<W: Write>(
         .map(|n| n.to_string_lossy().into_owned());
     let mut w = WarcWriter::start(
         out,
-        gzip,
+        gz_name(file),
         now,
         name.as_deref(),
         &[
@@ -304,17 +310,21 @@ fn warc<W: Write>(
             bar.advance(String::new());
         }
         let date = DateTime::parse_from_rfc3339(&page.fetched).map(|t| t.with_timezone(&Utc));
-        let html = zstd::decode_all(page.html_zstd.as_slice());
+        let html = crate::store::raw_html(&page.html_zstd, max_body);
         match (date, html) {
             (Ok(date), Ok(html)) => {
                 w.resource(&page.url, date, "text/html; charset=utf-8", &html)?;
             }
-            _ => {
+            (date, html) => {
                 unreadable += 1;
+                let why = match (date, html) {
+                    (_, Err(why)) => why,
+                    _ => "it has no valid fetch time".to_string(),
+                };
                 tracing::warn!(
                     article = page.article_id,
                     page = page.page_no,
-                    "a kept page does not decompress or has no valid fetch time; left out"
+                    "a kept page cannot be exported ({why}); left out"
                 );
             }
         }

@@ -50,14 +50,14 @@ pub fn run(ctx: &Context, feeds: &[String]) -> Result<u8> {
                 .map(|t| t.with_timezone(&Utc))
                 .unwrap_or_else(|_| Utc::now());
             let mut found = Vec::with_capacity(a.pages.len());
-            for (url, html_zstd) in &a.pages {
-                let Ok(html) = zstd::decode_all(html_zstd.as_slice()) else {
-                    tracing::warn!(
-                        article = a.article_id,
-                        "a kept page does not decompress; article skipped"
-                    );
-                    found.clear();
-                    break;
+            for (url, kept) in &a.pages {
+                let html = match crate::store::raw_html(kept, config.fetch.max_body) {
+                    Ok(html) => html,
+                    Err(why) => {
+                        tracing::warn!(article = a.article_id, "{why}; article skipped");
+                        found.clear();
+                        break;
+                    }
                 };
                 let html = String::from_utf8_lossy(&html);
                 let url = Url::parse(url).ok();

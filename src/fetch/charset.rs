@@ -13,7 +13,14 @@ use encoding_rs::{Encoding, UTF_8};
 /// them, then a guess). A UTF-8 page (nearly all of them) becomes the text without a copy,
 /// sparing a second page-sized buffer per page; a body cut inside a character (max_body)
 /// keeps its valid prefix.
-pub fn decode_html_owned(mut bytes: Vec<u8>, http_charset: Option<&str>) -> String {
+pub fn decode_html_owned(bytes: Vec<u8>, http_charset: Option<&str>) -> String {
+    decode_html_kept(bytes, http_charset).0
+}
+
+/// [`decode_html_owned`], and whether the text is the bytes exactly (no charset converted,
+/// no byte-order mark or cut character dropped): then a compressed copy of the bytes is
+/// one of the text too.
+pub fn decode_html_kept(mut bytes: Vec<u8>, http_charset: Option<&str>) -> (String, bool) {
     // The page is validated as UTF-8 once, for both the choice and the conversion.
     let utf8_len = crate::text::utf8_prefix(&bytes).map(str::len);
     let encoding = pick_encoding(&bytes, http_charset, utf8_len.is_some());
@@ -21,12 +28,17 @@ pub fn decode_html_owned(mut bytes: Vec<u8>, http_charset: Option<&str>) -> Stri
         && Encoding::for_bom(&bytes).is_none()
         && let Some(len) = utf8_len
     {
+        let whole = len == bytes.len();
         bytes.truncate(len);
-        return String::from_utf8(bytes)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        return match String::from_utf8(bytes) {
+            Ok(text) => (text, whole),
+            Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), false),
+        };
     }
     let (text, _, _) = encoding.decode(&bytes);
-    text.into_owned()
+    // A borrowed text is a slice of the bytes; as long as they, it is all of them.
+    let same = matches!(&text, std::borrow::Cow::Borrowed(t) if t.len() == bytes.len());
+    (text.into_owned(), same)
 }
 
 /// [`decode_html_owned`] of a body the caller keeps.
@@ -113,6 +125,27 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_text_that_is_its_bytes_exactly_says_so() {
+        let utf8 = "<p>Kopi dari Köln</p>".as_bytes().to_vec();
+        assert_eq!(
+            decode_html_kept(utf8.clone(), None),
+            ("<p>Kopi dari Köln</p>".to_string(), true)
+        );
+        let ascii = b"<p>Samarinda</p>".to_vec();
+        assert!(decode_html_kept(ascii, Some("windows-1252")).1);
+        let latin = b"<p>K\xf6ln</p>".to_vec();
+        assert_eq!(
+            decode_html_kept(latin, Some("windows-1252")),
+            ("<p>Köln</p>".to_string(), false)
+        );
+        let mut bom = b"\xef\xbb\xbf".to_vec();
+        bom.extend_from_slice(&utf8);
+        assert!(!decode_html_kept(bom, None).1);
+        let cut = utf8[..utf8.len() - 7].to_vec();
+        assert!(!decode_html_kept(cut, None).1);
+    }
 
     #[test]
     fn header_charset_decodes_windows_1252() {

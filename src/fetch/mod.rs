@@ -6,6 +6,7 @@
 
 mod cause;
 mod charset;
+mod coding;
 mod guard;
 mod stats;
 
@@ -21,7 +22,8 @@ use url::Url;
 
 use crate::config::FetchConfig;
 pub use cause::{Cause, NetworkChange, NetworkWatch, network_down};
-pub use charset::{decode_html, decode_html_owned};
+pub use charset::{decode_html, decode_html_kept, decode_html_owned};
+pub use coding::{Coding, Decoded, Inflated, decode as decode_body, gunzip, is_gzip, read_capped};
 pub use stats::{FetchStats, LATENCY_BUCKETS, LatencySnapshot};
 
 /// What a request is for: robots.txt is consulted for pages only.
@@ -53,7 +55,10 @@ pub struct Response {
     pub media_type: Option<String>,
     pub charset: Option<String>,
     pub body: Vec<u8>,
-    /// The body was cut at `max_body`.
+    /// The Content-Encoding `body` is still in: Identity but for article pages
+    /// ([`Fetcher::get_page_hop`]), whose reader undoes it ([`decode_body`]).
+    pub coding: Coding,
+    /// The body was cut at `max_body` (on the wire, for a body still encoded).
     pub truncated: bool,
     pub validators: Validators,
     /// How long the response may be reused (Cache-Control max-age, else Expires): the
@@ -79,6 +84,15 @@ const STREAM_PIECE: usize = 16 * 1024;
 
 /// Redirects followed at most: the eleventh is refused.
 pub const MAX_REDIRECTS: usize = 10;
+
+/// How a body comes off the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wire {
+    /// Its content coding undone by the client as it streams in.
+    Decoded,
+    /// As sent ([`Fetcher::get_page_hop`]).
+    Encoded,
+}
 
 /// An answer's head, before its body is read.
 enum Head {
@@ -168,6 +182,10 @@ type RobotsCell = Arc<OnceCell<Option<texting_robots::Robot>>>;
 
 pub struct Fetcher {
     client: reqwest::Client,
+    /// The same, but handing bodies over as they came, still gzip-, deflate- or
+    /// brotli-encoded: for article pages, whose gzip body is kept as the page's compressed
+    /// copy rather than inflated here and compressed again for the archive.
+    encoded_client: reqwest::Client,
     cfg: FetchConfig,
     permits: Semaphore,
     hosts: Mutex<HashMap<String, HostSlot>>,
@@ -188,21 +206,14 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 impl Fetcher {
     pub fn new(cfg: &FetchConfig) -> Result<Fetcher, String> {
-        let allow_private = cfg.allow_private_addresses;
-        let mut builder = reqwest::Client::builder()
-            .user_agent(cfg.user_agent.clone())
-            .timeout(cfg.timeout)
-            .connect_timeout(cfg.timeout.min(Duration::from_secs(15)))
-            // A system proxy would connect on our behalf and bypass the address guard.
-            .no_proxy()
-            // Redirects are followed by `follow`, one hop at a time, each in its host's turn
-            // and through the same checks as a first request.
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_idle_timeout(Duration::from_secs(30));
-        if !allow_private {
-            builder = builder.dns_resolver(Arc::new(guard::GuardedResolver));
-        }
-        let client = builder
+        let client = Self::client(cfg)
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        // Without its decoders reqwest sends no Accept-Encoding: `send_head` does.
+        let encoded_client = Self::client(cfg)
+            .no_gzip()
+            .no_brotli()
+            .no_deflate()
             .build()
             .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
         let robots_agent = cfg
@@ -213,6 +224,7 @@ impl Fetcher {
             .to_string();
         Ok(Fetcher {
             client,
+            encoded_client,
             cfg: cfg.clone(),
             permits: Semaphore::new(cfg.concurrency.max(1)),
             hosts: Mutex::new(HashMap::new()),
@@ -223,6 +235,24 @@ impl Fetcher {
             host_delays: HashMap::new(),
             stats: Arc::default(),
         })
+    }
+
+    /// The settings both clients share.
+    fn client(cfg: &FetchConfig) -> reqwest::ClientBuilder {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(cfg.user_agent.clone())
+            .timeout(cfg.timeout)
+            .connect_timeout(cfg.timeout.min(Duration::from_secs(15)))
+            // A system proxy would connect on our behalf and bypass the address guard.
+            .no_proxy()
+            // Redirects are followed by `follow`, one hop at a time, each in its host's turn
+            // and through the same checks as a first request.
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(Duration::from_secs(30));
+        if !cfg.allow_private_addresses {
+            builder = builder.dns_resolver(Arc::new(guard::GuardedResolver));
+        }
+        builder
     }
 
     /// Fetch from hosts even while they asked us to wait.
@@ -296,15 +326,13 @@ impl Fetcher {
         (result, took)
     }
 
-    /// One request, its redirect not followed: for a caller that looks at each address of
-    /// a chain before going on (an aggregator's link resolved to the publisher's page).
-    pub async fn get_hop(
-        &self,
-        url: &Url,
-        purpose: Purpose,
-        validators: Option<&Validators>,
-    ) -> (Result<Hop<Fetched>, FetchError>, Duration) {
-        self.hop(url, purpose, validators, |resp, head| {
+    /// One request for an article page, its redirect not followed: for a caller that looks
+    /// at each address of a chain before going on (an aggregator's link resolved to the
+    /// publisher's page). The body comes as it was sent, still in its `coding`, cut on the
+    /// wire at `fetch.max_body`; [`decode_body`] undoes the coding (on a blocking thread, as
+    /// the page's extraction runs).
+    pub async fn get_page_hop(&self, url: &Url) -> (Result<Hop<Fetched>, FetchError>, Duration) {
+        self.hop(url, Purpose::Page, None, Wire::Encoded, |resp, head| {
             self.collect(url, resp, head)
         })
         .await
@@ -328,7 +356,9 @@ impl Fetcher {
         let mut at = url.clone();
         let mut moved_to = None;
         for hop in 0..=MAX_REDIRECTS {
-            let (result, spent) = self.hop(&at, purpose, validators, &read).await;
+            let (result, spent) = self
+                .hop(&at, purpose, validators, Wire::Decoded, &read)
+                .await;
             *took += spent;
             match result? {
                 Hop::Done(mut done) => {
@@ -353,6 +383,7 @@ impl Fetcher {
         url: &Url,
         purpose: Purpose,
         validators: Option<&Validators>,
+        wire: Wire,
         read: F,
     ) -> (Result<Hop<T>, FetchError>, Duration)
     where
@@ -364,7 +395,7 @@ impl Fetcher {
             return (Err(refused), Duration::ZERO);
         }
         self.polite(url, async {
-            match self.send_head(url, validators).await? {
+            match self.send_head(url, validators, wire).await? {
                 Head::NotModified => Ok(Hop::Done(T::not_modified())),
                 Head::Redirect { to, permanent } => Ok(Hop::Redirect { to, permanent }),
                 Head::Body(resp, head) => read(resp, *head).await.map(Hop::Done),
@@ -574,6 +605,7 @@ impl Fetcher {
         &self,
         url: &Url,
         validators: Option<&Validators>,
+        wire: Wire,
     ) -> Result<Head, FetchError> {
         let mut headers = HeaderMap::new();
         headers.insert(
@@ -586,6 +618,16 @@ impl Fetcher {
             header::ACCEPT_LANGUAGE,
             HeaderValue::from_static("id,en;q=0.8,*;q=0.5"),
         );
+        let client = match wire {
+            Wire::Decoded => &self.client,
+            Wire::Encoded => {
+                headers.insert(
+                    header::ACCEPT_ENCODING,
+                    HeaderValue::from_static(Coding::ACCEPTED),
+                );
+                &self.encoded_client
+            }
+        };
         if let Some(v) = validators {
             if let Some(etag) = v
                 .etag
@@ -602,8 +644,7 @@ impl Fetcher {
                 headers.insert(header::IF_MODIFIED_SINCE, lm);
             }
         }
-        let resp = self
-            .client
+        let resp = client
             .get(url.clone())
             .headers(headers)
             .send()
@@ -658,12 +699,17 @@ impl Fetcher {
             etag: header_str(header::ETAG),
             last_modified: header_str(header::LAST_MODIFIED),
         };
+        let coding = match wire {
+            Wire::Decoded => Coding::Identity,
+            Wire::Encoded => Coding::from_header(header_str(header::CONTENT_ENCODING).as_deref()),
+        };
         let head = Response {
             url: final_url,
             status,
             media_type,
             charset,
             body: Vec::new(),
+            coding,
             truncated: false,
             validators,
             fresh_for,
@@ -755,7 +801,7 @@ impl Fetcher {
             self.check_address(&at).ok()?;
             let (head, _) = self
                 .polite(&at, async {
-                    match self.send_head(&at, None).await? {
+                    match self.send_head(&at, None, Wire::Decoded).await? {
                         Head::Body(resp, head) => {
                             self.collect(&at, resp, *head).await.map(Hop::Done)
                         }

@@ -252,12 +252,14 @@ pub fn warc_record(r: warc::Record, opts: &WarcOptions<'_>) -> Step {
         media_type,
         charset,
         body,
+        // `parse_http` undid the record's content coding.
+        coding: crate::fetch::Coding::Identity,
         truncated: r.cut,
         validators: Default::default(),
         fresh_for: None,
         moved_to: None,
     };
-    let page = match ingest::read_page(resp, &url, opts.rules, seen) {
+    let page = match ingest::read_page(resp, &url, opts.rules, seen, opts.max_body) {
         Ok(p) => ingest::assemble(vec![p], opts.keep_raw),
         Err(unusable) => unusable,
     };

@@ -1062,7 +1062,7 @@ impl Ingest {
             {
                 return Ok(None);
             }
-            let (answer, spent) = self.fetcher.get_hop(&at, Purpose::Page, None).await;
+            let (answer, spent) = self.fetcher.get_page_hop(&at).await;
             *took += spent;
             match answer? {
                 Hop::Done(fetched) => return Ok(Some(fetched)),
@@ -1091,8 +1091,9 @@ impl Ingest {
             Ok(Some(Fetched::Body(resp))) => {
                 let rules = feed.extract.clone();
                 let link = link.clone();
+                let max_body = self.config.fetch.max_body;
                 self.pipeline
-                    .extract(move || page::read_page(*resp, &link, rules.as_deref(), now))
+                    .extract(move || page::read_page(*resp, &link, rules.as_deref(), now, max_body))
                     .await
                     .unwrap_or_else(|e| {
                         Err(PageResult::Unusable {

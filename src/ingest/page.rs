@@ -53,16 +53,21 @@ pub fn is_html_media(media: Option<&str>) -> bool {
 pub struct PageFetch {
     pub url: Url,
     pub html: String,
+    /// The page as it came, gzip-encoded, when that inflates to `html` exactly: kept as the
+    /// page's compressed copy instead of compressing `html` again.
+    pub gzip: Option<Vec<u8>>,
     pub truncated: bool,
     pub found: Extracted,
 }
 
-/// Checks, decodes and extracts one fetched page. `Err` is why it cannot be used.
+/// Checks, decodes and extracts one fetched page, its content coding undone here (at most
+/// `max_body` bytes of it). `Err` is why it cannot be used.
 pub fn read_page(
     resp: Response,
     link: &Url,
     rules: Option<&SiteRules>,
     now: DateTime<Utc>,
+    max_body: u64,
 ) -> Result<PageFetch, PageResult> {
     if !is_html_media(resp.media_type.as_deref()) {
         return Err(PageResult::Unusable {
@@ -73,13 +78,27 @@ pub fn read_page(
             retry: false,
         });
     }
-    if looks_binary(&resp.body) {
+    let decoded =
+        fetch::decode_body(resp.body, &resp.coding, resp.truncated, max_body).map_err(|why| {
+            PageResult::Unusable {
+                reason: format!("cannot read {}: {why}", resp.url),
+                // A body damaged in transfer may come whole next time.
+                retry: true,
+            }
+        })?;
+    if decoded.truncated && !resp.truncated {
+        tracing::warn!(url = %resp.url, max_body, "page cut off at fetch.max_body once decompressed");
+    }
+    if looks_binary(&decoded.body) {
         return Err(PageResult::Unusable {
             reason: format!("{link} is not an HTML page (binary content)"),
             retry: false,
         });
     }
-    let html = fetch::decode_html_owned(resp.body, resp.charset.as_deref());
+    let (html, unchanged) = fetch::decode_html_kept(decoded.body, resp.charset.as_deref());
+    // The kept copy must read back as the text extracted, which a page in another charset
+    // (or with a byte-order mark) is not: such a page is kept as its text, compressed.
+    let gzip = decoded.gzip.filter(|_| unchanged);
     let found = crate::isolate::isolated(|| extract::extract(&html, Some(&resp.url), rules, now))
         .map_err(|panic| PageResult::Unusable {
         reason: format!("the extractor failed on {}: {panic}", resp.url),
@@ -88,7 +107,8 @@ pub fn read_page(
     Ok(PageFetch {
         url: resp.url,
         html,
-        truncated: resp.truncated,
+        gzip,
+        truncated: decoded.truncated,
         found,
     })
 }
@@ -120,11 +140,13 @@ pub fn assemble(mut pages: Vec<PageFetch>, keep_raw: bool) -> PageResult {
     let truncated = pages.iter().any(|p| p.truncated);
     let raw: Vec<(String, Vec<u8>)> = if keep_raw {
         pages
-            .iter()
+            .iter_mut()
             .filter_map(|p| {
-                crate::store::compress_raw(p.html.as_bytes())
-                    .ok()
-                    .map(|z| (p.url.to_string(), z))
+                let kept = match p.gzip.take() {
+                    Some(gz) => gz,
+                    None => crate::store::compress_raw(p.html.as_bytes()).ok()?,
+                };
+                Some((p.url.to_string(), kept))
             })
             .collect()
     } else {

@@ -71,7 +71,8 @@ pub struct ExportPage {
     pub url: String,
     /// RFC 3339: when the page was fetched.
     pub fetched: String,
-    /// The page's HTML as decoded to UTF-8 at fetch time, zstd-compressed.
+    /// The page's HTML as decoded to UTF-8 at fetch time, compressed: a zstd frame or the
+    /// gzip body as received ([`super::raw_html`] reads both).
     pub html_zstd: Vec<u8>,
 }
 

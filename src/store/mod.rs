@@ -55,7 +55,7 @@ pub use vocab::{IndexWords, MAX_PREFIX_WORDS, PrefixWords};
 pub use write::{
     Content, ItemOutcome, ItemWrite, PendingPage, PollOutcome, PollWrite, RAW_ZSTD_LEVEL,
     RawArticle, Reextracted, RetryWrite, RevisionWrite, SiteUrlWrite, Source, Timing, Work,
-    compress_raw, compress_raw_at,
+    compress_raw, compress_raw_at, raw_html,
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -8,8 +8,10 @@ pub const MIGRATIONS: &[&str] = &[
     // article was seen, with when (provenance); `url_keys` the folded URLs that identify an
     // article before its page is fetched; `items` each feed's item identities (GUIDs), so
     // an item seen again is not fetched again. `stories` group articles that tell the
-    // same story. `pages` keeps the raw HTML (zstd) apart so that scans of `articles`
-    // stay small. The FTS5 index is an external-content table kept in sync by triggers,
+    // same story. `pages` keeps the raw HTML apart so that scans of `articles` stay small.
+    // Despite its name, `pages.html_zstd` holds either a zstd frame of the HTML as decoded to
+    // UTF-8 or, for a UTF-8 page that came gzip-encoded, the gzip body exactly as received;
+    // `store::raw_html` tells them apart by their magic bytes and reads both. The FTS5 index is an external-content table kept in sync by triggers,
     // so it can never disagree with the rows inside a committed transaction.
     r#"
     CREATE TABLE feeds (

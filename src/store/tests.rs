@@ -952,9 +952,11 @@ fn kept_pages_compressed_before_and_now_read_back() {
     for html in &pages {
         let before = zstd::encode_all(html.as_slice(), 3).unwrap();
         assert_eq!(zstd::decode_all(before.as_slice()).unwrap(), *html);
+        assert_eq!(crate::store::raw_html(&before, 1 << 22).unwrap(), *html);
         for level in [RAW_ZSTD_LEVEL, 1, 2, 3, RAW_ZSTD_LEVEL] {
             let now = crate::store::compress_raw_at(html, level).unwrap();
             assert_eq!(zstd::decode_all(now.as_slice()).unwrap(), *html);
+            assert_eq!(crate::store::raw_html(&now, 1 << 22).unwrap(), *html);
             assert_eq!(now.capacity(), now.len());
         }
         assert_eq!(
@@ -962,6 +964,43 @@ fn kept_pages_compressed_before_and_now_read_back() {
             crate::store::compress_raw_at(html, RAW_ZSTD_LEVEL).unwrap()
         );
     }
+}
+
+/// A page kept as the gzip body it came in reads back as a zstd-kept one does; anything
+/// that is neither, is damaged, or inflates past the cap is an error, never a panic or an
+/// unbounded allocation.
+#[test]
+fn kept_pages_read_back_from_zstd_or_gzip_within_a_cap() {
+    use std::io::Write;
+    let html = "<html><body><p>Banjir di Sangatta, Köln.</p></body></html>".repeat(50);
+    let html = html.as_bytes();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    gz.write_all(html).unwrap();
+    let gz = gz.finish().unwrap();
+    let zst = crate::store::compress_raw(html).unwrap();
+    for kept in [&gz, &zst] {
+        assert_eq!(
+            crate::store::raw_html(kept, html.len() as u64).unwrap(),
+            html
+        );
+        let e = crate::store::raw_html(kept, html.len() as u64 - 1).unwrap_err();
+        assert!(e.contains("larger than fetch.max_body"), "{e}");
+        let short = &kept[..kept.len() - 9];
+        let e = crate::store::raw_html(short, 1 << 20).unwrap_err();
+        assert!(e.contains("does not decompress"), "{e}");
+    }
+    // Two gzip members are one page, as when it was fetched.
+    let mut two = gz.clone();
+    two.extend_from_slice(&gz);
+    assert_eq!(
+        crate::store::raw_html(&two, 1 << 20).unwrap(),
+        [html, html].concat()
+    );
+    let e = crate::store::raw_html(b"<html>plain</html>", 1 << 20).unwrap_err();
+    assert!(e.contains("neither zstd nor gzip"), "{e}");
+    assert!(crate::store::raw_html(b"", 1 << 20).is_err());
+    assert!(crate::store::raw_html(b"\x1f\x8b", 1 << 20).is_err());
+    assert!(crate::store::raw_html(b"\x28\xb5\x2f\xfd\x00", 1 << 20).is_err());
 }
 
 #[test]

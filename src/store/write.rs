@@ -39,10 +39,44 @@ impl Source {
 pub const RAW_ZSTD_LEVEL: i32 = 2;
 
 /// A kept page's HTML compressed for `Content::raw_pages` at [`RAW_ZSTD_LEVEL`]: one zstd
-/// frame, as `zstd::decode_all` reads back (pages kept by older versions are such frames too).
+/// frame. A page that came gzip-encoded is kept as it came instead (see
+/// `ingest::PageFetch::gzip`); [`raw_html`] reads back both.
 pub fn compress_raw(html: &[u8]) -> std::io::Result<Vec<u8>> {
     compress_raw_at(html, RAW_ZSTD_LEVEL)
 }
+
+/// A kept page's HTML (UTF-8, as extracted when it was fetched), from its compressed copy:
+/// a zstd frame, or a gzip stream as the site sent it, told apart by their magic bytes.
+/// The one reader of kept pages. At most `cap` bytes (the fetcher's `fetch.max_body`: no
+/// page was kept larger), so a damaged or planted blob cannot inflate without bound.
+pub fn raw_html(kept: &[u8], cap: u64) -> Result<Vec<u8>, String> {
+    let inflated = if crate::fetch::is_gzip(kept) {
+        crate::fetch::gunzip(kept, cap)
+    } else if kept.starts_with(&ZSTD_MAGIC) {
+        // As `zstd::decode_all`, which read them before: concatenated frames are read on.
+        let zstd = zstd::stream::read::Decoder::with_buffer(kept)
+            .map_err(|e| format!("the kept page does not decompress: {e}"))?;
+        let hint = zstd::zstd_safe::get_frame_content_size(kept)
+            .ok()
+            .flatten()
+            .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        crate::fetch::read_capped(zstd, cap, hint)
+    } else {
+        return Err("the kept page is neither zstd nor gzip".to_string());
+    };
+    match inflated {
+        crate::fetch::Inflated::Whole(html) => Ok(html),
+        crate::fetch::Inflated::OverCap(_) => Err(format!(
+            "the kept page is larger than fetch.max_body ({cap} bytes) once decompressed; raise it to read the page"
+        )),
+        crate::fetch::Inflated::Broken(_, e) => {
+            Err(format!("the kept page does not decompress: {e}"))
+        }
+    }
+}
+
+/// The magic number that starts a zstd frame.
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
 /// The scratch buffer of a pooled compressor is dropped after a page larger than this, so
 /// one huge page does not stay allocated.
@@ -115,7 +149,7 @@ pub struct Content {
     /// Try the page again on a later poll.
     pub page_pending: bool,
     /// The article's pages (one, or several for a paginated article) as fetched: URL and
-    /// HTML, zstd-compressed.
+    /// compressed HTML, as [`raw_html`] reads it.
     pub raw_pages: Vec<(String, Vec<u8>)>,
     pub extractor_version: Option<u32>,
     /// The stemmed search column (Indonesian text only; see `stem::index_stems_id`).
@@ -768,7 +802,7 @@ pub struct RawArticle {
     pub title: String,
     pub language: Option<String>,
     pub body: String,
-    /// URL and zstd-compressed HTML of each page, in order.
+    /// URL and compressed HTML of each page ([`raw_html`] reads it), in order.
     pub pages: Vec<(String, Vec<u8>)>,
 }
 

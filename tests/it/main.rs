@@ -27,6 +27,7 @@ mod extract;
 mod faults;
 mod files;
 mod import;
+mod kept;
 mod fixtures;
 mod health;
 mod listing;
