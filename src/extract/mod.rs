@@ -140,12 +140,15 @@ pub fn extract(
     rules: Option<&SiteRules>,
     now: DateTime<Utc>,
 ) -> Extracted {
-    let pre = prescan::prescan(html);
+    let prescan::Prescanned {
+        html: page,
+        json_ld,
+    } = prescan::prescan(html);
     let mut dom = match rules {
         // Site rules need scraper's tree for their CSS selectors; the generic extractor
         // (most pages) parses straight into the arena.
         Some(r) => {
-            let doc = tokenize::parse_html(&pre.html);
+            let doc = tokenize::parse_html(&page);
             let body: HashSet<_> = doc.select(&r.body).map(|e| e.id()).collect();
             let cut: HashSet<_> = r
                 .remove
@@ -154,9 +157,9 @@ pub fn extract(
                 .collect();
             Dom::from_html(&doc, |e| body.contains(&e.id()), |e| cut.contains(&e.id()))
         }
-        None => sink::parse(&pre.html),
+        None => sink::parse(page),
     };
-    let page = meta::collect(&dom, &pre.json_ld, url, now);
+    let page = meta::collect(&dom, &json_ld, url, now);
 
     let mut blocks = Vec::new();
     let mut credit_author = None;
@@ -191,7 +194,7 @@ pub fn extract(
     drop_title(&mut blocks, page.title.as_deref());
 
     let body_text = render::text(&blocks);
-    let not_article = verdict::judge(&dom, &pre.json_ld, &body_text);
+    let not_article = verdict::judge(&dom, &json_ld, &body_text);
     // A page that is not the article has no continuation worth fetching.
     let next_page = not_article
         .is_none()

@@ -6,19 +6,28 @@
 //! own metadata.
 
 /// The page with the contents of `<script>` and `<style>` elements cut out, and the text of
-/// every `<script type="application/ld+json">`.
+/// every `<script type="application/ld+json">`. The page is a tendril so that the tokenizer
+/// hands out its text as slices of this very buffer, without copying the page once more.
 pub(crate) struct Prescanned {
-    pub html: String,
+    pub html: StrTendril,
     pub json_ld: Vec<String>,
 }
+
+use html5ever::tendril::StrTendril;
 
 /// Raw-text elements whose content is dropped. html5ever would treat their content as
 /// raw text too, so ending them at the first matching close tag is what it does as well.
 const RAW_TAGS: [&[u8]; 2] = [b"script", b"style"];
 
 pub(crate) fn prescan(html: &str) -> Prescanned {
+    // A tendril's length is 32 bits; every caller caps pages far below this.
+    let mut end = html.len().min(super::tokenize::MAX_INPUT);
+    while !html.is_char_boundary(end) {
+        end -= 1;
+    }
+    let html = html.get(..end).unwrap_or("");
     let bytes = html.as_bytes();
-    let mut out = String::with_capacity(html.len());
+    let mut out = StrTendril::with_capacity(u32::try_from(html.len()).unwrap_or(u32::MAX));
     let mut json_ld = Vec::new();
     let mut copied = 0; // bytes of `html` already copied to `out` (or deliberately skipped)
     let mut pos = 0;
@@ -46,16 +55,16 @@ pub(crate) fn prescan(html: &str) -> Prescanned {
         // Keep the open and close tags (so the element still exists for the parser) and drop
         // what lies between them.
         if let Some(s) = html.get(copied..content_start) {
-            out.push_str(s);
+            out.push_slice(s);
         }
         if let Some(s) = html.get(content_end..after) {
-            out.push_str(s);
+            out.push_slice(s);
         }
         copied = after;
         pos = after;
     }
     if let Some(s) = html.get(copied..) {
-        out.push_str(s);
+        out.push_slice(s);
     }
     Prescanned { html: out, json_ld }
 }
@@ -118,7 +127,7 @@ mod tests {
              <script type=\"application/ld+json\">{\"headline\":\"H\"}</script><p>b</p>",
         );
         assert_eq!(
-            p.html,
+            &*p.html,
             "<p>a</p><SCRIPT></script><style></style><script type=\"application/ld+json\"></script><p>b</p>"
         );
         assert_eq!(p.json_ld, vec!["{\"headline\":\"H\"}".to_string()]);
@@ -127,13 +136,13 @@ mod tests {
     #[test]
     fn unclosed_script_and_lookalike_tags() {
         assert_eq!(
-            prescan("<p>x</p><script>never closed").html,
+            &*prescan("<p>x</p><script>never closed").html,
             "<p>x</p><script>"
         );
         assert_eq!(
-            prescan("<scripts>kept</scripts>").html,
+            &*prescan("<scripts>kept</scripts>").html,
             "<scripts>kept</scripts>"
         );
-        assert_eq!(prescan("<script").html, "<script");
+        assert_eq!(&*prescan("<script").html, "<script");
     }
 }

@@ -164,7 +164,7 @@ pub(crate) struct Sink {
 }
 
 /// Parses `html` into the extractor's arena.
-pub(crate) fn parse(html: &str) -> Dom {
+pub(crate) fn parse(html: StrTendril) -> Dom {
     let sink = Sink {
         tree: RefCell::new(Tree {
             nodes: vec![PNode {
@@ -178,7 +178,7 @@ pub(crate) fn parse(html: &str) -> Dom {
             no_name: QualName::new(None, HTML_NS.into(), "".into()),
         }),
     };
-    super::tokenize::parse_document(sink, html)
+    super::tokenize::parse_tendril(sink, html)
 }
 
 impl TreeSink for Sink {

@@ -21,7 +21,7 @@ use memchr::{memchr, memchr2, memchr3};
 
 /// Inputs this long do not fit a tendril's 32-bit lengths; they go to html5ever's own
 /// tokenizer, which splits its input.
-const MAX_INPUT: usize = u32::MAX as usize / 2;
+pub(crate) const MAX_INPUT: usize = u32::MAX as usize / 2;
 
 /// Parses `html` as a whole document into `sink`, as `html5ever::parse_document` does.
 pub(crate) fn parse_document<S: TreeSink>(sink: S, html: &str) -> S::Output {
@@ -29,10 +29,20 @@ pub(crate) fn parse_document<S: TreeSink>(sink: S, html: &str) -> S::Output {
         use html5ever::tendril::TendrilSink;
         return html5ever::parse_document(sink, Default::default()).one(html);
     }
-    let text = normalize_newlines(html.strip_prefix('\u{feff}').unwrap_or(html));
+    parse_tendril(sink, StrTendril::from_slice(html))
+}
+
+/// [`parse_document`] on a page already in a tendril, whose buffer the tokens share.
+pub(crate) fn parse_tendril<S: TreeSink>(sink: S, mut input: StrTendril) -> S::Output {
+    if input.starts_with('\u{feff}') {
+        input.pop_front('\u{feff}'.len_utf8() as u32);
+    }
+    if let Cow::Owned(normalized) = normalize_newlines(&input) {
+        input = StrTendril::from_slice(&normalized);
+    }
     let mut t = Tokenizer {
-        src: &text,
-        input: StrTendril::from_slice(&text),
+        src: &input,
+        input: &input,
         pos: 0,
         tb: TreeBuilder::new(sink, TreeBuilderOpts::default()),
         last_start: None,
@@ -96,7 +106,7 @@ fn is_space(b: u8) -> bool {
 struct Tokenizer<'a, S: TreeSink> {
     src: &'a str,
     /// `src` again, as the buffer every token's text is a slice of.
-    input: StrTendril,
+    input: &'a StrTendril,
     pos: usize,
     tb: TreeBuilder<S::Handle, S>,
     /// For the end tag that closes RCDATA, RAWTEXT and script data.
