@@ -139,19 +139,8 @@ impl<S: TreeSink> Tokenizer<'_, S> {
 
     /// Emits `src[from..to]` as text; a NUL in it becomes U+FFFD.
     fn text(&self, from: usize, to: usize) {
-        if from >= to {
-            return;
-        }
-        let part = &self.bytes()[from..to];
-        if memchr(0, part).is_none() {
-            let _ = self.emit(Token::CharacterTokens(self.slice(from, to)));
-        } else {
-            let s = self
-                .src
-                .get(from..to)
-                .unwrap_or("")
-                .replace('\0', "\u{fffd}");
-            let _ = self.emit(Token::CharacterTokens(StrTendril::from_slice(&s)));
+        if from < to {
+            let _ = self.emit(Token::CharacterTokens(self.text_of(from, to)));
         }
     }
 
@@ -669,12 +658,11 @@ impl<S: TreeSink> Tokenizer<'_, S> {
         let _ = self.emit(Token::CommentToken(text));
     }
 
-    /// `src[from..to]` with NUL replaced, as comments and identifiers keep it.
+    /// `src[from..to]` with NUL replaced by U+FFFD, as text, comments and identifiers keep it.
     fn text_of(&self, from: usize, to: usize) -> StrTendril {
-        if memchr(0, &self.bytes()[from..to]).is_none() {
-            self.slice(from, to)
-        } else {
-            nul_replaced(&self.src[from..to])
+        match memchr(0, &self.bytes()[from..to]) {
+            None => self.slice(from, to),
+            Some(_) => StrTendril::from_slice(&self.src[from..to].replace('\0', "\u{fffd}")),
         }
     }
 
@@ -801,7 +789,7 @@ impl<S: TreeSink> Tokenizer<'_, S> {
         let b = self.bytes();
         let start = self.pos;
         let end = memchr2(q, b'>', &b[start..]).map_or(b.len(), |i| start + i);
-        let id = Some(nul_replaced(&self.src[start..end]));
+        let id = Some(self.text_of(start, end));
         match kind {
             IdKind::Public => d.public_id = id,
             IdKind::System => d.system_id = id,
@@ -954,14 +942,6 @@ fn lower_with_nul(s: &str) -> StrTendril {
         });
     }
     out
-}
-
-fn nul_replaced(s: &str) -> StrTendril {
-    if s.contains('\0') {
-        StrTendril::from_slice(&s.replace('\0', "\u{fffd}"))
-    } else {
-        StrTendril::from_slice(s)
-    }
 }
 
 // The story evaluation loads this file too, inside a fixture module shared with an example,

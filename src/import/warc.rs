@@ -213,25 +213,14 @@ pub fn parse_http(block: &[u8], max_body: u64) -> Result<HttpResponse, String> {
     }
     let raw = &block[end.1..];
     let body = if chunked { dechunk(raw) } else { raw.to_vec() };
-    let body = match encoding.as_deref() {
-        Some("gzip" | "x-gzip") => inflate(flate2::read::MultiGzDecoder::new(&body[..]), max_body),
-        Some("deflate") => inflate(flate2::read::ZlibDecoder::new(&body[..]), max_body),
-        Some("identity") | None => Ok(body),
-        Some(other) => Err(format!("content encoding {other} is not supported")),
-    }?;
+    // The fetcher's decoder: the same codings, the same cap, the same errors.
+    let coding = crate::fetch::Coding::from_header(encoding.as_deref());
+    let body = crate::fetch::decode_body(body, &coding, false, max_body)?.body;
     Ok(HttpResponse {
         status,
         content_type,
         body,
     })
-}
-
-fn inflate(r: impl Read, max: u64) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    r.take(max)
-        .read_to_end(&mut out)
-        .map_err(|e| format!("the compressed body does not decompress: {e}"))?;
-    Ok(out)
 }
 
 /// The body of a chunked transfer; a damaged chunk ends it (what came before is kept).
