@@ -173,10 +173,13 @@ impl Folded {
     }
 
     pub(crate) fn words(&self) -> Vec<&str> {
+        self.iter().collect()
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> + '_ {
         self.spans
             .iter()
             .map(|&(start, end)| self.text.get(start..end).unwrap_or_default())
-            .collect()
     }
 }
 

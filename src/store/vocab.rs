@@ -36,7 +36,7 @@ pub struct PrefixWords {
 /// every article, which at a million articles was most of the write's time.
 #[derive(Debug, Default)]
 pub(super) struct Tally {
-    counts: std::collections::HashMap<String, i64>,
+    counts: std::collections::HashMap<String, i64, foldhash::fast::RandomState>,
 }
 
 impl Tally {
@@ -81,16 +81,20 @@ impl Tally {
     }
 }
 
-/// The distinct words of one article's `texts`, as the index tokenises them.
+/// The distinct words of one article's `texts`, as the index tokenises them. Folded into
+/// one buffer per text and deduplicated as slices of it, so only distinct words are
+/// allocated: a `String` per token was a twentieth of `warta fetch`'s CPU.
 pub(super) fn article_words(texts: &[&str]) -> Vec<String> {
-    let mut words: Vec<String> = texts
+    let folded: Vec<crate::stem::Folded> =
+        texts.iter().map(|t| crate::stem::Folded::new(t)).collect();
+    let mut words: Vec<&str> = folded
         .iter()
-        .flat_map(|t| crate::stem::index_tokens(t))
+        .flat_map(crate::stem::Folded::iter)
         .filter(|w| w.len() <= MAX_WORD_BYTES)
         .collect();
     words.sort_unstable();
     words.dedup();
-    words
+    words.into_iter().map(str::to_owned).collect()
 }
 
 /// An article's distinct index words, worked out where the article is assembled (the
