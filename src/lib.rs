@@ -14,6 +14,8 @@
 //! own `/metrics` listener and systemd socket in `daemon`); SQL only in `store`.
 
 pub mod addr;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub mod alloc;
 pub mod cli;
 pub mod config;
 pub mod daemon;

@@ -3,6 +3,10 @@
 
 use std::process::ExitCode;
 
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[global_allocator]
+static ALLOC: warta::alloc::KeepLarge = warta::alloc::KeepLarge::new();
+
 fn main() -> ExitCode {
     warta::ingest::tune_allocator();
     let code = warta::cli::main();

@@ -31,6 +31,14 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use futures_util::{FutureExt, StreamExt};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+
+/// Extraction threads keep their page-sized blocks for the next page (`crate::alloc`).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+use crate::alloc::recycling;
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn recycling<T>(f: impl FnOnce() -> T) -> T {
+    f()
+}
 use url::Url;
 
 use crate::config::{Config, FeedConfig};
@@ -155,7 +163,7 @@ impl Pipeline {
         F: FnOnce() -> T + Send + 'static,
     {
         let _slot = self.extractors.acquire().await.map_err(|e| e.to_string())?;
-        tokio::task::spawn_blocking(work)
+        tokio::task::spawn_blocking(move || recycling(work))
             .await
             .map_err(|e| e.to_string())
     }
@@ -169,7 +177,8 @@ impl Pipeline {
 /// With page-sized blocks mapped on their own, arenas hold only small blocks, so they can
 /// be as many as the threads that allocate (async workers, the writer, the extractors):
 /// two arenas for them cost a tenth of `warta fetch`'s CPU in lock waits and wake-ups.
-/// Called once at start, before any thread exists.
+/// The extraction threads keep some of their mapped blocks for the next page instead
+/// (`crate::alloc`). Called once at start, before any thread exists.
 pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets allocator parameters; called before other threads start.
