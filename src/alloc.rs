@@ -28,6 +28,9 @@ const LARGE: usize = 64 * 1024;
 const MAX_KEPT: usize = 1 << 20;
 /// Bytes kept at most over all classes: a few pages' buffers for each extraction thread.
 pub const BUDGET: usize = 8 << 20;
+/// A request may get a kept block up to this many classes larger (at most ~1.5 times its
+/// size): page sizes vary, and an exact class was often empty.
+const LARGER: usize = 2;
 /// Blocks kept at most per class.
 const SLOTS: usize = 8;
 /// Four classes for each power of two from 64 KiB to [`MAX_KEPT`].
@@ -76,33 +79,41 @@ impl KeepLarge {
         self.kept.load(Ordering::Relaxed)
     }
 
-    /// A kept block of `class`, or null.
+    /// A kept block of `class` or of one of the next [`LARGER`] classes, or null.
     fn take(&self, class: usize) -> *mut u8 {
         if !recycles() {
             return ptr::null_mut();
         }
-        let Some(row) = self.slots.get(class) else {
-            return ptr::null_mut();
-        };
-        for slot in row {
-            if slot.load(Ordering::Relaxed).is_null() {
-                continue;
-            }
-            let p = slot.swap(ptr::null_mut(), Ordering::Acquire);
-            if !p.is_null() {
-                self.kept.fetch_sub(class_size(class), Ordering::Relaxed);
-                return p;
+        for c in class..(class + 1 + LARGER).min(CLASSES) {
+            let Some(row) = self.slots.get(c) else {
+                break;
+            };
+            for slot in row {
+                if slot.load(Ordering::Relaxed).is_null() {
+                    continue;
+                }
+                let p = slot.swap(ptr::null_mut(), Ordering::Acquire);
+                if !p.is_null() {
+                    self.kept.fetch_sub(class_size(c), Ordering::Relaxed);
+                    return p;
+                }
             }
         }
         ptr::null_mut()
     }
 
-    /// Keeps `p`, a block of at least `class_size(class)` bytes; false when it is not kept
-    /// (not an extraction thread, the class or the budget full).
-    fn keep(&self, class: usize, p: *mut u8) -> bool {
+    /// Keeps `p`, a malloc block, in the largest class it holds (by its real size, so a
+    /// block handed to a smaller class is never counted smaller than it is); false when
+    /// it is not kept (not a recycling thread, the class or the budget full).
+    fn keep(&self, p: *mut u8) -> bool {
         if !recycles() {
             return false;
         }
+        // SAFETY: p is a live malloc block.
+        let usable = unsafe { libc::malloc_usable_size(p.cast()) };
+        let Some(class) = class_held(usable) else {
+            return false;
+        };
         let Some(row) = self.slots.get(class) else {
             return false;
         };
@@ -157,6 +168,17 @@ fn class_of(size: usize) -> Option<usize> {
     Some((k - 16) * 4 + quarter)
 }
 
+/// The largest class a block of `usable` bytes can serve.
+fn class_held(usable: usize) -> Option<usize> {
+    let class = match class_of(usable) {
+        Some(c) if class_size(c) == usable => c,
+        Some(c) => c.checked_sub(1)?,
+        None if usable > MAX_KEPT => CLASSES - 1,
+        None => return None,
+    };
+    Some(class)
+}
+
 /// The bytes a block of `class` holds: the most of any size in the class.
 fn class_size(class: usize) -> usize {
     let k = class / 4 + 16;
@@ -172,10 +194,11 @@ fn class_for(layout: &Layout) -> Option<usize> {
 
 // SAFETY: a block is either the system allocator's, handled by it alone (small,
 // over-aligned or over `MAX_KEPT`), or a malloc block of `class_size(class_for(layout))`
-// bytes or more: allocated at that size on every thread, kept and reused only by the class
-// of the layout it is freed with, and moved by `realloc` whenever the new size is of
-// another class (glibc's realloc never sees it). So a block handed out holds the layout
-// asked for, and every block is freed with `free` exactly once, or kept and reused.
+// bytes or more: allocated at that size on every thread, kept by the class its real size
+// (`malloc_usable_size`) serves, handed out only to that class or smaller ones, and moved by
+// `realloc` whenever the new size is of another class (glibc's realloc never sees it). So
+// a block handed out holds the layout asked for, and every block is freed with `free`
+// exactly once, or kept and reused.
 unsafe impl GlobalAlloc for KeepLarge {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let Some(class) = class_for(&layout) else {
@@ -209,8 +232,8 @@ unsafe impl GlobalAlloc for KeepLarge {
 
     unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
         match class_for(&layout) {
-            Some(class) => {
-                if !self.keep(class, p) {
+            Some(_) => {
+                if !self.keep(p) {
                     // SAFETY: p came from malloc or calloc (see alloc).
                     unsafe { libc::free(p.cast()) }
                 }
@@ -274,6 +297,13 @@ mod tests {
         }
         assert_eq!(class_of(LARGE), None);
         assert_eq!(class_of(MAX_KEPT + 1), None);
+        for class in 0..CLASSES {
+            let size = class_size(class);
+            assert_eq!(class_held(size), Some(class));
+            assert_eq!(class_held(size + 4080), Some(class));
+            assert_eq!(class_held(size - 1), class.checked_sub(1));
+        }
+        assert_eq!(class_held(4 * MAX_KEPT), Some(CLASSES - 1));
         assert_eq!(class_size(0), 80 * 1024);
         assert_eq!(class_size(CLASSES - 1), MAX_KEPT);
     }
@@ -317,6 +347,24 @@ mod tests {
         assert_eq!(a.kept(), kept);
         // SAFETY: freed once, with its layout.
         unsafe { a.dealloc(s, small) };
+    }
+
+    #[test]
+    fn a_larger_kept_block_serves_a_smaller_class_and_is_kept_by_its_real_size() {
+        let a = KeepLarge::new();
+        let big = Layout::from_size_align(MAX_KEPT, 8).unwrap();
+        let smaller = Layout::from_size_align(700 * 1024, 8).unwrap();
+        recycling(|| {
+            let p = filled(&a, big, 1);
+            // SAFETY: each block freed once, with the layout it was handed out for.
+            unsafe {
+                a.dealloc(p, big);
+                let q = a.alloc(smaller);
+                assert_eq!(q, p);
+                a.dealloc(q, smaller);
+            }
+            assert_eq!(a.kept(), MAX_KEPT);
+        });
     }
 
     #[test]
