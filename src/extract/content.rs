@@ -26,6 +26,7 @@ fn always_removed(tag: Tag) -> bool {
             | Tag::Noscript
             | Tag::Object
             | Tag::Option
+            | Tag::RubyText
             | Tag::Script
             | Tag::Select
             | Tag::Style
@@ -101,9 +102,13 @@ pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
             || always_removed(tag)
             || (matches!(tag, Tag::Header | Tag::Footer | Tag::Form) && !protected)
             || (strict && !protected && {
-                let ci = class_id(node.attr("class"), node.attr("id"));
+                // A heading's id is an anchor for links into the page, made from its
+                // words ("nav_tips", "ad-spending-2024"), not a name for its part of the
+                // page: only its class says what it is.
+                let id = node.attr("id").filter(|_| !matches!(tag, Tag::H(_)));
+                let ci = class_id(node.attr("class"), id);
                 is_unlikely(&ci)
-                    || is_furniture_id(node.attr("id"))
+                    || is_furniture_id(id)
                     || node
                         .attr("role")
                         .is_some_and(|r| UNLIKELY_ROLES.binary_search(&r).is_ok())

@@ -76,6 +76,12 @@ pub(crate) enum Tag {
     Ul,
     /// An inline element without meaning of its own here (span, font, small, …).
     Inline,
+    /// A ruby annotation (`rt`, `rp`): a reading aid, not words of the text.
+    RubyText,
+    /// An element of no known name (a custom element, a misspelling) while the page is
+    /// copied: browsers show such elements inline, so it becomes [`Tag::Inline`] when it
+    /// closes holding no block, else [`Tag::Other`] (a container, like a `div`).
+    Unknown,
     /// Any other element.
     Other,
 }
@@ -153,8 +159,17 @@ impl Tag {
             "ul" => Tag::Ul,
             "abbr" | "bdi" | "bdo" | "cite" | "code" | "data" | "del" | "dfn" | "font" | "ins"
             | "kbd" | "label" | "mark" | "q" | "s" | "samp" | "small" | "span" | "strike"
-            | "sub" | "sup" | "tt" | "u" | "var" | "wbr" => Tag::Inline,
-            _ => Tag::Other,
+            | "sub" | "sup" | "tt" | "u" | "var" | "wbr" | "acronym" | "big" | "blink" | "nobr"
+            | "rb" | "rtc" | "ruby" => Tag::Inline,
+            "rt" | "rp" => Tag::RubyText,
+            // Known elements that hold blocks or are not text (their text, if any, is a
+            // block of its own).
+            "applet" | "area" | "audio" | "caption" | "col" | "colgroup" | "datalist"
+            | "fieldset" | "frame" | "frameset" | "hgroup" | "legend" | "listing" | "map"
+            | "marquee" | "math" | "meter" | "noembed" | "noframes" | "optgroup" | "output"
+            | "param" | "plaintext" | "progress" | "search" | "slot" | "summary" | "tfoot"
+            | "track" | "video" | "xmp" => Tag::Other,
+            _ => Tag::Unknown,
         }
     }
 
@@ -169,6 +184,8 @@ impl Tag {
                 | Tag::I
                 | Tag::Strong
                 | Tag::Inline
+                | Tag::RubyText
+                | Tag::Unknown
                 | Tag::Time
                 | Tag::Img
                 | Tag::Picture
@@ -395,8 +412,26 @@ impl Dom {
     /// Ends the element `idx` after the last node added so far.
     pub(crate) fn close(&mut self, idx: Option<u32>) {
         let end = self.nodes.len() as u32;
-        if let Some(n) = idx.and_then(|i| self.nodes.get_mut(i as usize)) {
+        let Some(i) = idx else { return };
+        let unknown = self.node(i).is_some_and(|n| n.tag == Tag::Unknown);
+        // Its children are closed already, so their own tags are settled.
+        let holds_block = unknown && {
+            let mut c = i + 1;
+            let mut found = false;
+            while let Some(child) = self.node(c).filter(|_| c < end) {
+                if child.tag.is_block() {
+                    found = true;
+                    break;
+                }
+                c = child.end.max(c + 1);
+            }
+            found
+        };
+        if let Some(n) = self.nodes.get_mut(i as usize) {
             n.end = end;
+            if unknown {
+                n.tag = if holds_block { Tag::Other } else { Tag::Inline };
+            }
         }
     }
 

@@ -38,7 +38,7 @@ use dom::Dom;
 use render::{Block, Kind};
 
 /// Bumped whenever a change to this module can change its output for the same page.
-pub const EXTRACTOR_VERSION: u32 = 3;
+pub const EXTRACTOR_VERSION: u32 = 4;
 
 /// Below this many characters a generic extraction is retried without class/id filtering.
 const RETRY_BELOW_CHARS: usize = 250;
@@ -597,5 +597,43 @@ mod tests {
         assert_eq!(got.body_text, PARAS[0]);
         let inline = "<b>".repeat(depth) + PARAS[1];
         let _ = extract(&inline, None, None, now());
+    }
+
+    /// Issue 14, mechanism 2: text in inline tags outside the known list (legacy `big`,
+    /// `nobr`, `acronym`, `ruby`, custom elements) stays in its sentence, a custom element
+    /// that holds paragraphs stays a container, and a heading whose anchor id contains
+    /// "nav" is kept.
+    #[test]
+    fn text_in_unlisted_inline_tags_and_anchored_headings_is_kept() {
+        let html = format!(
+            r#"<html><head><title>Banjir</title></head><body><nav>Beranda Berita</nav><article>
+<h1>Banjir Samarinda</h1>
+<p>{} Warga di <big>kawasan Sempaja</big> mengungsi.</p>
+<p>{} Petugas <nobr>BPBD Kota Samarinda</nobr> dan <acronym title="x">Basarnas</acronym> berjaga.</p>
+<h2 id="nav_1">Bantuan untuk warga</h2>
+<news-body><p>{}</p><p>{} Ada <my-note>posko kesehatan darurat</my-note> dan <ruby>bantuan<rt>ban-tu-an</rt></ruby> pangan.</p></news-body>
+</article></body></html>"#,
+            PARAS[0], PARAS[1], PARAS[2], PARAS[3]
+        );
+        let got = extract(&html, None, None, now());
+        for kept in [
+            "Warga di kawasan Sempaja mengungsi.",
+            "Petugas BPBD Kota Samarinda dan Basarnas berjaga.",
+            "Bantuan untuk warga",
+            "Ada posko kesehatan darurat dan bantuan pangan.",
+            PARAS[2],
+        ] {
+            assert!(
+                got.body_text.contains(kept),
+                "{kept:?} missing from {:?}",
+                got.body_text
+            );
+        }
+        assert!(!got.body_text.contains("ban-tu-an"), "{:?}", got.body_text);
+        // The custom element holding paragraphs is a container: its paragraphs stay apart.
+        assert!(
+            got.body_text
+                .contains(&format!("{}\n\n{}", PARAS[2], PARAS[3]))
+        );
     }
 }
