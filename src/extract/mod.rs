@@ -636,4 +636,21 @@ mod tests {
                 .contains(&format!("{}\n\n{}", PARAS[2], PARAS[3]))
         );
     }
+
+    /// Issue 14, mechanism 5: soft hyphens (U+00AD) are hyphenation points, not text.
+    #[test]
+    fn soft_hyphens_leave_the_words_whole() {
+        let html = format!(
+            "<html><body><article><h1>Banjir</h1><p>{}</p><p>Banjir di Kali&shy;mantan Ti{}mur meluas.</p><p>{}</p><pre>Kali&shy;mantan</pre></article></body></html>",
+            PARAS[0], '\u{ad}', PARAS[1]
+        );
+        let got = extract(&html, None, None, now());
+        assert!(
+            got.body_text.contains("Banjir di Kalimantan Timur meluas."),
+            "{:?}",
+            got.body_text
+        );
+        assert!(!got.body_text.contains('\u{ad}'), "{:?}", got.body_text);
+        assert!(!got.body_html.contains('\u{ad}'));
+    }
 }

@@ -6,6 +6,10 @@ use url::Url;
 use super::dom::{Dom, NONE, Tag};
 use super::patterns::{Verdict, judge_line};
 
+/// A hyphenation point, invisible unless a line breaks there: not part of the words
+/// ("Kalimantan" with one inside would not match a search for it).
+const SOFT_HYPHEN: char = '\u{ad}';
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     P,
@@ -127,7 +131,7 @@ impl Builder<'_> {
 
     fn push_text(&mut self, s: &str) {
         if self.pre > 0 {
-            for c in s.chars() {
+            for c in s.chars().filter(|&c| c != SOFT_HYPHEN) {
                 self.cur.text.push(c);
                 push_escaped(&mut self.cur.html, c);
                 if !c.is_whitespace() {
@@ -143,7 +147,9 @@ impl Builder<'_> {
         while let Some(c) = rest.chars().next() {
             // A run of characters that are neither space nor escaped goes in as one slice.
             let run = rest
-                .find(|c: char| c.is_whitespace() || matches!(c, '\u{200b}' | '&' | '<' | '>'))
+                .find(|c: char| {
+                    c.is_whitespace() || matches!(c, '\u{200b}' | SOFT_HYPHEN | '&' | '<' | '>')
+                })
                 .unwrap_or(rest.len());
             if run > 0 {
                 let (plain, after) = rest.split_at(run);
@@ -158,6 +164,9 @@ impl Builder<'_> {
                 continue;
             }
             rest = &rest[c.len_utf8()..];
+            if c == SOFT_HYPHEN {
+                continue;
+            }
             if c.is_whitespace() || c == '\u{200b}' {
                 if !self.cur.text.is_empty() && !self.cur.text.ends_with(' ') {
                     self.cur.text.push(' ');
