@@ -12,7 +12,7 @@
 //! the rest, only ever measured.
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -181,12 +181,15 @@ fn run() -> Result<(), String> {
     let n = preds.len();
     times.sort_by(f64::total_cmp);
     let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
-    println!(
+    // A closed pipe (`| head -1`) is not an error worth a panic.
+    let mut stdout = std::io::stdout();
+    let _ = writeln!(
+        stdout,
         "{} (warta extract, one process a page; {failed} exited non-zero; median {median:.1} ms a process)",
         ours.line("warta", n)
     );
     if let Some((name, tally)) = &theirs {
-        println!("{}", tally.line(name, n));
+        let _ = writeln!(stdout, "{}", tally.line(name, n));
     }
     if let Some(out) = out {
         let json = serde_json::to_string_pretty(&serde_json::Value::Object(preds))
