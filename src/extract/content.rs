@@ -99,7 +99,7 @@ pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
             || holds_article.get(i).copied().unwrap_or(false);
         let remove = node.cut
             || node.hidden
-            || always_removed(tag)
+            || (always_removed(tag) && !misused_container(tag, &holds_article, i, strict))
             || (matches!(tag, Tag::Header | Tag::Footer | Tag::Form) && !protected)
             || (strict && !protected && {
                 // A heading's id is an anchor for links into the page, made from its
@@ -123,6 +123,15 @@ pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
             i += 1;
         }
     }
+}
+
+/// A container that is furniture by its tag but wraps the article here: an `<aside>`,
+/// `<nav>`, `<menu>` or `<dialog>` holding the page's `<article>` or `<main>` (an unclosed
+/// `<aside>` banner at the top of the body swallows the whole page), or, on the retry after
+/// the strict pass found too little, any `<aside>`.
+fn misused_container(tag: Tag, holds_article: &[bool], i: usize, strict: bool) -> bool {
+    matches!(tag, Tag::Aside | Tag::Nav | Tag::Menu | Tag::Dialog)
+        && (holds_article.get(i).copied().unwrap_or(false) || (!strict && tag == Tag::Aside))
 }
 
 /// Nearest ancestor-or-self that is a block (inline wrappers are looked through).

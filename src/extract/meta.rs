@@ -538,8 +538,23 @@ fn clean_author(raw: &str, site: &Site) -> Option<String> {
         && !name.contains('/')
         && !name.contains('@')
         && !name.to_ascii_lowercase().starts_with("www.")
+        && !is_template_field(&name)
         && !site.matches(&name);
     plausible.then_some(name)
+}
+
+/// A template's field left unfilled in the page (`page.head.extra.author`,
+/// `{{ author.name }}`, `%AUTHOR%`): one dotted or bracketed identifier, no name.
+pub(crate) fn is_template_field(s: &str) -> bool {
+    let s = s.trim();
+    if s.contains("{{") || s.contains("}}") || (s.starts_with('%') && s.ends_with('%')) {
+        return true;
+    }
+    !s.contains(' ')
+        && s.split('.').count() >= 3
+        && s.split('.').all(|part| {
+            !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
 }
 
 fn pick_author<'a>(

@@ -653,4 +653,35 @@ mod tests {
         assert!(!got.body_text.contains('\u{ad}'), "{:?}", got.body_text);
         assert!(!got.body_html.contains('\u{ad}'));
     }
+
+    /// Issue 14, mechanism 1: an unclosed `<aside>` banner at the top of the body swallows
+    /// the whole page, article included; the article is still found. And an unfilled
+    /// template field is not an author.
+    #[test]
+    fn an_article_inside_an_unclosed_aside_is_found_and_template_fields_are_no_authors() {
+        let html = format!(
+            r#"<html><head><title>Banjir</title><meta name="author" content="page.head.extra.author"></head><body>
+<aside class="announcement-banner"><div><a href="/news">Pengumuman: kantor pindah</a></div>
+<main><article><h1>Banjir Samarinda</h1><p>{}</p><p>{}</p><p>{}</p></article></main>
+<footer>Hak cipta</footer></body></html>"#,
+            PARAS[0], PARAS[1], PARAS[2]
+        );
+        let got = extract(&html, None, None, now());
+        assert!(got.not_article.is_none(), "{:?}", got.not_article);
+        for p in &PARAS[..3] {
+            assert!(
+                got.body_text.contains(p),
+                "{p:?} missing from {:?}",
+                got.body_text
+            );
+        }
+        assert!(!got.body_text.contains("Pengumuman"), "{:?}", got.body_text);
+        assert_eq!(got.author, None);
+        for name in ["page.head.extra.author", "{{ author.name }}", "%AUTHOR%"] {
+            assert!(meta::is_template_field(name), "{name}");
+        }
+        for name in ["Tim Enwall", "A. B. Santoso", "dr. Siti"] {
+            assert!(!meta::is_template_field(name), "{name}");
+        }
+    }
 }
