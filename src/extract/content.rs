@@ -87,6 +87,21 @@ pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
             *h = true;
         }
     }
+    // Whether a node lies inside an <article> or <main>: a <header> there opens the
+    // content (its title, byline, lead), or is a page builder's name for a section of it,
+    // and is no site header.
+    let mut in_content = vec![false; n];
+    for i in 0..n {
+        let Some(node) = dom.nodes.get(i) else { break };
+        let parent = node.parent as usize;
+        let inside = dom.nodes.get(parent).is_some_and(|p| {
+            matches!(p.tag, Tag::Article | Tag::Main)
+                || in_content.get(parent).copied().unwrap_or(false)
+        });
+        if let Some(f) = in_content.get_mut(i) {
+            *f = inside;
+        }
+    }
     let mut i = 0usize;
     while i < n {
         let Some(node) = dom.nodes.get(i) else { break };
@@ -100,7 +115,9 @@ pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
         let remove = node.cut
             || node.hidden
             || (always_removed(tag) && !misused_container(tag, &holds_article, i, strict))
-            || (matches!(tag, Tag::Header | Tag::Footer | Tag::Form) && !protected)
+            || (matches!(tag, Tag::Header | Tag::Footer | Tag::Form)
+                && !protected
+                && !(tag == Tag::Header && in_content.get(i).copied().unwrap_or(false)))
             || (strict && !protected && {
                 // A heading's id is an anchor for links into the page, made from its
                 // words ("nav_tips", "ad-spending-2024"), not a name for its part of the

@@ -684,4 +684,47 @@ mod tests {
             assert!(!meta::is_template_field(name), "{name}");
         }
     }
+
+    /// Issue 14, mechanism 1: a `<header>` inside `<main>` or `<article>` is part of the
+    /// content (a lead under the title; a page builder's name for the text's section), not
+    /// the site's header; the site's own header still goes.
+    #[test]
+    fn a_header_inside_the_content_keeps_its_lead_and_text() {
+        let html = format!(
+            r#"<html><head><title>Banjir</title></head><body>
+<header class="site"><a href="/">Kaltim Today</a> <a href="/daerah">Daerah</a></header>
+<main><article><header><h1>Banjir Samarinda</h1><p class="lead">{}</p></header><p>{}</p><p>{}</p></article></main>
+</body></html>"#,
+            PARAS[0], PARAS[1], PARAS[2]
+        );
+        let got = extract(&html, None, None, now());
+        for p in &PARAS[..3] {
+            assert!(
+                got.body_text.contains(p),
+                "{p:?} missing from {:?}",
+                got.body_text
+            );
+        }
+        assert!(
+            !got.body_text.contains("Kaltim Today"),
+            "{:?}",
+            got.body_text
+        );
+
+        let builder = format!(
+            r#"<html><head><title>Banjir</title></head><body><div class="page-wrapper"><main class="main-wrapper">
+<header class="section_blog-post-content"><div class="container"><div class="text-rich-text"><p>{}</p><p>{}</p><p>{}</p><p>{}</p></div></div></header>
+<section class="section_cta"><p>Coba aplikasi kami gratis hari ini.</p></section>
+</main></div></body></html>"#,
+            PARAS[0], PARAS[1], PARAS[2], PARAS[3]
+        );
+        let got = extract(&builder, None, None, now());
+        for p in &PARAS {
+            assert!(
+                got.body_text.contains(p),
+                "{p:?} missing from {:?}",
+                got.body_text
+            );
+        }
+    }
 }
