@@ -102,6 +102,32 @@ pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
             *f = inside;
         }
     }
+    // Text bytes before each node in document order: a subtree's text is the difference
+    // across its range.
+    let mut text_before = Vec::with_capacity(n + 1);
+    let mut total = 0usize;
+    for node in &dom.nodes {
+        text_before.push(total);
+        let shown = node.tag == Tag::Text
+            && dom.node(node.parent).is_none_or(|p| {
+                !matches!(
+                    p.tag,
+                    Tag::Script | Tag::Style | Tag::Template | Tag::Title | Tag::Noscript
+                )
+            });
+        if shown {
+            total += dom.text_of(node).trim().len();
+        }
+    }
+    text_before.push(total);
+    // Furniture is never most of a page: a container whose class or id reads like a
+    // sidebar or a menu but holds most of the page's text is the page's text
+    // ("inline-and-sidebar-container" around the whole article).
+    let most_text = |i: usize, end: usize| {
+        let own = text_before.get(end.min(n)).copied().unwrap_or(total)
+            - text_before.get(i).copied().unwrap_or(0);
+        own * 2 > total
+    };
     let mut i = 0usize;
     while i < n {
         let Some(node) = dom.nodes.get(i) else { break };
@@ -118,7 +144,7 @@ pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
             || (matches!(tag, Tag::Header | Tag::Footer | Tag::Form)
                 && !protected
                 && !(tag == Tag::Header && in_content.get(i).copied().unwrap_or(false)))
-            || (strict && !protected && {
+            || (strict && !protected && !most_text(i, node.end as usize) && {
                 // A heading's id is an anchor for links into the page, made from its
                 // words ("nav_tips", "ad-spending-2024"), not a name for its part of the
                 // page: only its class says what it is.

@@ -727,4 +727,35 @@ mod tests {
             );
         }
     }
+
+    /// Issue 14, mechanism 1: a container whose class reads like furniture
+    /// ("inline-and-sidebar-container") but holds most of the page's text is the text,
+    /// even when enough other text is left without it.
+    #[test]
+    fn a_furniture_named_container_holding_most_of_the_text_is_kept() {
+        let html = format!(
+            r#"<html><head><title>Menu hemat</title><script>var big = "{}";</script></head><body>
+<nav><a href="/">Beranda</a> <a href="/gizi">Gizi</a></nav>
+<section class="inline-and-sidebar-container"><div class="row"><h1>Menu hemat</h1><p>{}</p><p>{}</p><p>{}</p></div></section>
+<div class="sidebar"><p>Donasi sekarang untuk riset jantung.</p></div>
+<div class="info"><p>{}</p><p>{}</p></div>
+</body></html>"#,
+            "x".repeat(5000),
+            PARAS[0],
+            PARAS[1],
+            PARAS[2],
+            // Enough text elsewhere that finding only it would not look like too little.
+            PARAS[3],
+            "Informasi lebih lanjut tentang menu sehat dapat diperoleh melalui perawat jantung kami setiap hari kerja pukul delapan sampai empat sore."
+        );
+        let got = extract(&html, None, None, now());
+        for p in &PARAS[..3] {
+            assert!(
+                got.body_text.contains(p),
+                "{p:?} missing from {:?}",
+                got.body_text
+            );
+        }
+        assert!(!got.body_text.contains("Donasi"), "{:?}", got.body_text);
+    }
 }
