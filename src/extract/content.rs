@@ -121,8 +121,8 @@ pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
     }
     text_before.push(total);
     // Furniture is never most of a page: a container whose class or id reads like a
-    // sidebar or a menu but holds most of the page's text is the page's text
-    // ("inline-and-sidebar-container" around the whole article).
+    // sidebar or a menu ("inline-and-sidebar-container" around the whole article), or a
+    // `<form>` or `<footer>` by its tag, that holds most of the page's text is the page.
     let most_text = |i: usize, end: usize| {
         let own = text_before.get(end.min(n)).copied().unwrap_or(total)
             - text_before.get(i).copied().unwrap_or(0);
@@ -138,12 +138,15 @@ pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
         }
         let protected = matches!(tag, Tag::Html | Tag::Body | Tag::Article | Tag::Main)
             || holds_article.get(i).copied().unwrap_or(false);
+        // A header, footer or form that is part of the page's text, not furniture around
+        // it: the article's own header, or a `<form>` around the whole page (ASP.NET).
+        let page_part = protected
+            || (tag == Tag::Header && in_content.get(i).copied().unwrap_or(false))
+            || most_text(i, node.end as usize);
         let remove = node.cut
             || node.hidden
             || (always_removed(tag) && !misused_container(tag, &holds_article, i, strict))
-            || (matches!(tag, Tag::Header | Tag::Footer | Tag::Form)
-                && !protected
-                && !(tag == Tag::Header && in_content.get(i).copied().unwrap_or(false)))
+            || (matches!(tag, Tag::Header | Tag::Footer | Tag::Form) && !page_part)
             || (strict && !protected && !most_text(i, node.end as usize) && {
                 // A heading's id is an anchor for links into the page, made from its
                 // words ("nav_tips", "ad-spending-2024"), not a name for its part of the

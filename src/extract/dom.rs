@@ -366,19 +366,30 @@ impl Dom {
         (selected, cut): (bool, bool),
     ) {
         let idx = self.nodes.len() as u32;
-        let mut attrs = Vec::new();
-        let mut hidden = false;
+        let mut attrs: Vec<(&'static str, Box<str>)> = Vec::new();
+        let (mut hidden, mut hidden_attr) = (false, false);
         for (k, v) in all_attrs {
             if let Some(name) = kept_attr(k) {
                 attrs.push((name, Box::from(v)));
             } else if k == "hidden" {
-                hidden = true;
+                hidden_attr = true;
             } else if k == "aria-hidden" {
                 hidden |= v.eq_ignore_ascii_case("true");
             } else if k == "style" {
                 hidden |= style_hides(v);
             }
         }
+        // React's streaming renderer sends a suspended part of the page (often the whole
+        // article) last, in a `<div hidden id="S:N">` that its script moves into place on
+        // load: what a reader sees, not hidden text.
+        let streamed = || {
+            attrs.iter().any(|(k, v)| {
+                *k == "id"
+                    && v.strip_prefix("S:")
+                        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            })
+        };
+        hidden |= hidden_attr && !streamed();
         self.nodes.push(Node {
             tag: Tag::from_name(name),
             parent,

@@ -758,4 +758,56 @@ mod tests {
         }
         assert!(!got.body_text.contains("Donasi"), "{:?}", got.body_text);
     }
+
+    #[test]
+    fn an_article_streamed_by_react_into_a_hidden_segment_is_found() {
+        // React's streaming renderer sends the suspended article last, hidden, with a
+        // script that moves it into the placeholder; any other hidden text stays out.
+        let html = format!(
+            r#"<html><head><title>Banjir</title></head><body>
+<header><a href="/">Beranda</a></header>
+<main><template id="B:0"></template><p>Memuat…</p></main>
+<div hidden id="modal"><p>{}</p></div>
+<div hidden id="S:0"><article><h1>Banjir</h1><p>{}</p><p>{}</p><p>{}</p></article></div>
+<script>$RC("B:0","S:0")</script>
+</body></html>"#,
+            "Masuk ke akun Anda untuk menyimpan artikel dan membaca tanpa iklan setiap hari di semua perangkat.",
+            PARAS[0],
+            PARAS[1],
+            PARAS[2]
+        );
+        let got = extract(&html, None, None, now());
+        for p in &PARAS[..3] {
+            assert!(
+                got.body_text.contains(p),
+                "{p:?} missing from {:?}",
+                got.body_text
+            );
+        }
+        assert!(
+            !got.body_text.contains("Masuk ke akun"),
+            "{:?}",
+            got.body_text
+        );
+    }
+
+    #[test]
+    fn a_form_around_the_whole_page_is_the_page() {
+        // ASP.NET templates wrap everything in one <form>.
+        let html = format!(
+            r#"<html><head><title>Banjir</title></head><body><form id="form" method="post" action="/">
+<div class="top"><a href="/">Beranda</a></div>
+<div class="content"><h1>Banjir</h1><p>{}</p><p>{}</p><p>{}</p><p>{}</p></div>
+</form></body></html>"#,
+            PARAS[0], PARAS[1], PARAS[2], PARAS[3]
+        );
+        let got = extract(&html, None, None, now());
+        for p in &PARAS {
+            assert!(
+                got.body_text.contains(p),
+                "{p:?} missing from {:?}",
+                got.body_text
+            );
+        }
+    }
 }
