@@ -224,6 +224,7 @@ fn article(k: usize, start: DateTime<Utc>) -> ItemWrite {
             extractor_version: Some(1),
             stems: String::new(),
             words: None,
+            partial: None,
         }),
     }
 }

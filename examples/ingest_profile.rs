@@ -171,6 +171,7 @@ fn one_page(
         extractor_version: Some(warta::extract::EXTRACTOR_VERSION),
         stems,
         words: None,
+        partial: None,
     })
 }
 

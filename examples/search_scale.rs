@@ -812,6 +812,7 @@ impl Generator {
                 extractor_version: Some(1),
                 stems,
                 words: None,
+                partial: None,
             }
             .with_words();
             by_feed.entry(feed_id).or_default().push(ItemWrite {

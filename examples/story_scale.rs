@@ -131,6 +131,7 @@ fn content(n: usize, body: &str, signature: Option<Signature>) -> Content {
         extractor_version: Some(1),
         stems: warta::stem::index_stems_id(body),
         words: None,
+        partial: None,
     }
 }
 

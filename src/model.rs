@@ -42,6 +42,27 @@ impl fmt::Display for ArticleId {
     }
 }
 
+/// Why only part of an article was on its page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Partial {
+    /// The rest is behind a subscription.
+    Paywall,
+}
+
+impl Partial {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Partial::Paywall => "paywall",
+        }
+    }
+
+    /// The stored name back; None for a name this version does not know.
+    pub fn parse(s: &str) -> Option<Partial> {
+        (s == "paywall").then_some(Partial::Paywall)
+    }
+}
+
 /// RFC 3339 with an explicit offset (`+00:00`, never `Z`), as the contract's outputs want.
 pub fn rfc3339<Tz: chrono::TimeZone>(t: &chrono::DateTime<Tz>) -> String
 where

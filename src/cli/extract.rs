@@ -12,7 +12,7 @@ use super::{Context, output, render};
 use crate::dedup;
 use crate::error::{Error, Result};
 use crate::extract::{self, SiteRules};
-use crate::model::rfc3339;
+use crate::model::{Partial, rfc3339};
 
 #[derive(Debug, Args)]
 pub struct ExtractArgs {
@@ -41,6 +41,8 @@ struct PageOut {
     published: Option<String>,
     language: Option<String>,
     body: Option<String>,
+    /// Why the body is only part of the article (`paywall`), or null.
+    partial: Option<&'static str>,
     error: Option<String>,
 }
 
@@ -87,6 +89,12 @@ pub fn run(ctx: &Context, args: &ExtractArgs) -> Result<u8> {
         Format::Text => print_text(&mut render::printable(&mut out), &pages),
     })?;
     for p in &pages {
+        if p.partial == Some(Partial::Paywall.as_str()) {
+            eprintln!(
+                "warta: {}: only the part of the article before the paywall is on the page",
+                p.file.as_deref().unwrap_or("standard input")
+            );
+        }
         if let Some(e) = &p.error {
             eprintln!(
                 "warta: {}: {e}",
@@ -129,6 +137,7 @@ fn extract_one(
         published: None,
         language: None,
         body: None,
+        partial: None,
         error: Some(error),
     };
     let bytes = match read_input(input) {
@@ -159,6 +168,7 @@ fn extract_one(
         published: found.published.map(|p| rfc3339(&p)),
         language: found.language,
         body: Some(body),
+        partial: found.partial.map(Partial::as_str),
         error,
     }
 }

@@ -102,6 +102,7 @@ pub fn run(ctx: &Context, feeds: &[String]) -> Result<u8> {
                 author: joined.author,
                 language: joined.language,
                 extractor_version: extract::EXTRACTOR_VERSION,
+                partial: joined.partial,
             });
         }
         changed += updates.len();

@@ -266,6 +266,14 @@ pub fn article_text(out: &mut impl Write, a: &ArticleView, zone: &Zone) -> io::R
             a.version
         )?;
     }
+    if a.partial.as_deref() == Some("paywall") {
+        writeln!(
+            out,
+            "partial:   paywall (only the part shown before the subscription prompt)"
+        )?;
+    } else if let Some(p) = &a.partial {
+        writeln!(out, "partial:   {p}")?;
+    }
     if a.source == "feed" {
         writeln!(
             out,

@@ -35,8 +35,6 @@ fn not_article_pages_are_recognised_in_both_languages() {
     let cases = [
         (fixture!("consent-id.html"), NotAnArticle::ConsentWall),
         (fixture!("consent-en.html"), NotAnArticle::ConsentWall),
-        (fixture!("paywall-id.html"), NotAnArticle::Paywall),
-        (fixture!("paywall-en.html"), NotAnArticle::Paywall),
         (fixture!("listing-id.html"), NotAnArticle::Listing),
         (fixture!("listing-en.html"), NotAnArticle::Listing),
         (fixture!("error-id.html"), NotAnArticle::ErrorPage),
@@ -47,6 +45,38 @@ fn not_article_pages_are_recognised_in_both_languages() {
         assert_eq!(got.not_article, Some(want), "case {i}: {:?}", got.body_text);
         assert_eq!(got.next_page, None, "case {i}");
     }
+}
+
+#[test]
+fn a_paywall_teaser_keeps_its_visible_text_marked_partial() {
+    for (html, lead) in [
+        (
+            fixture!("paywall-id.html"),
+            "TENGGARONG - Aktivitas tambang",
+        ),
+        (fixture!("paywall-en.html"), "The city council on Tuesday"),
+    ] {
+        let got = run(html, "https://wartaborneo.example/2024/11/20/halaman");
+        assert_eq!(got.not_article, None, "{lead}");
+        assert_eq!(got.partial, Some(super::Partial::Paywall), "{lead}");
+        assert!(got.body_text.starts_with(lead), "{:?}", got.body_text);
+        // The prompt where the teaser stops is not the article's text.
+        let lower = got.body_text.to_lowercase();
+        assert!(
+            !lower.contains("berlangganan") && !lower.contains("subscribe"),
+            "{:?}",
+            got.body_text
+        );
+    }
+    // Only a prompt and no article text at all: that page is not the article.
+    let bare = run(
+        r#"<html><head><title>Premium</title></head><body><article><h1>Premium</h1>
+<div class="premium-box"><p>Artikel ini khusus pelanggan. Berlangganan untuk membaca artikel selengkapnya.</p></div>
+</article></body></html>"#,
+        "https://wartaborneo.example/2024/11/20/premium",
+    );
+    assert_eq!(bare.not_article, Some(NotAnArticle::Paywall));
+    assert_eq!(bare.partial, None);
 }
 
 #[test]

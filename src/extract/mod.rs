@@ -34,6 +34,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use scraper::Selector;
 use url::Url;
 
+pub use crate::model::Partial;
 use dom::Dom;
 use render::{Block, Kind};
 
@@ -93,9 +94,13 @@ pub struct Extracted {
     /// Sanitized HTML of the body (p, h2–h6, lists, blockquote, pre, figure, img, a,
     /// em/strong/b/i); absolute URLs only; no scripts, styles, event handlers or classes.
     pub body_html: String,
-    /// Set when the page is not the article itself (a consent wall, a paywall teaser, a
-    /// listing or an error page): the body must not be archived as the article's text.
+    /// Set when the page is not the article itself (a consent wall, a listing, an error
+    /// page, or a paywall with no article text at all): the body must not be archived as
+    /// the article's text.
     pub not_article: Option<NotAnArticle>,
+    /// Set when the body is only part of the article (a paywall teaser): the visible text
+    /// is kept, and said to be partial.
+    pub partial: Option<Partial>,
     /// The next page of an article split over several pages (`rel="next"`, "Halaman
     /// selanjutnya", `?page=2`), absolute; the caller fetches it and joins the bodies.
     pub next_page: Option<String>,
@@ -192,9 +197,17 @@ pub fn extract(
         }
     }
     drop_title(&mut blocks, page.title.as_deref());
+    // The subscription prompt where a teaser ends is not the article's text.
+    blocks.retain(|b| b.kind == Kind::Img || !verdict::is_paywall_prompt(&b.text));
 
     let body_text = render::text(&blocks);
-    let not_article = verdict::judge(&dom, &json_ld, &body_text);
+    let (not_article, partial) = match verdict::judge(&dom, &json_ld, &body_text) {
+        // A teaser's visible text is what the page gives of the article: kept, and marked.
+        Some(NotAnArticle::Paywall) if !body_text.trim().is_empty() => {
+            (None, Some(Partial::Paywall))
+        }
+        v => (v, None),
+    };
     // A page that is not the article has no continuation worth fetching.
     let next_page = not_article
         .is_none()
@@ -210,6 +223,7 @@ pub fn extract(
         body_html: render::html(&blocks),
         body_text,
         not_article,
+        partial,
         next_page,
     }
 }

@@ -21,6 +21,7 @@ use url::Url;
 use crate::dedup;
 use crate::extract::SiteRules;
 use crate::ingest::{self, PageResult};
+use crate::model::Partial;
 use crate::store::{Content, ImportPlace, ImportWrite, ItemWrite, Source};
 
 /// What a file holds, told by its first bytes (after gzip, when it is gzipped).
@@ -80,6 +81,8 @@ struct ExportLine {
     source: Option<String>,
     #[serde(default)]
     note: Option<String>,
+    #[serde(default)]
+    partial: Option<String>,
     #[serde(default)]
     story_copies: Vec<ExportCopy>,
     #[serde(default)]
@@ -174,6 +177,7 @@ fn jsonl_write(a: ExportLine) -> Result<ImportWrite, String> {
         extractor_version: extraction.extractor_version,
         stems: String::new(),
         words: None,
+        partial: a.partial.as_deref().and_then(Partial::parse),
     })
     // Here, on the reading thread, not on the writer (`IndexWords`).
     .with_words();

@@ -191,6 +191,7 @@ pub fn assemble(mut pages: Vec<PageFetch>, keep_raw: bool) -> PageResult {
         raw_pages: raw,
         stems: String::new(),
         words: None,
+        partial: found.partial,
         extractor_version: Some(extract::EXTRACTOR_VERSION),
     };
     PageResult::Extracted {
@@ -269,6 +270,7 @@ pub fn feed_text_content(item: &FeedItem, feed: &FeedConfig, reason: &str, retry
         raw_pages: Vec::new(),
         stems: String::new(),
         words: None,
+        partial: None,
         extractor_version: None,
     })
 }

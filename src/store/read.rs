@@ -51,6 +51,8 @@ pub struct ArticleView {
     /// Where the body came from: `page` (extracted) or `feed` (the feed's own text).
     pub source: String,
     pub note: Option<String>,
+    /// Why only part of the article was on its page (`paywall`), or null.
+    pub partial: Option<String>,
     /// The text's version: 1, or more after the publisher revised it.
     pub version: i64,
     /// Every place the story was seen, this article's own included, in order of
@@ -100,7 +102,7 @@ impl Store {
             .query_row(
                 "SELECT a.id, a.title, a.url, f.name, a.published, a.fetched, a.language,
                         a.story_id, a.author, a.body, a.source, a.note, a.body_html, a.feed_id,
-                        a.version
+                        a.version, a.partial
                  FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id = ?1",
                 [id],
                 |r| {
@@ -119,6 +121,7 @@ impl Store {
                             body: r.get(9)?,
                             source: r.get(10)?,
                             note: r.get(11)?,
+                            partial: r.get(15)?,
                             version: r.get(14)?,
                             story_copies: Vec::new(),
                             other_copies: Vec::new(),

@@ -232,6 +232,8 @@ pub const MIGRATIONS: &[&str] = &[
         updated TEXT NOT NULL
     );
     "#,
+    // 6: why only part of an article was on its page (`paywall`), NULL when it was whole.
+    "ALTER TABLE articles ADD COLUMN partial TEXT;",
 ];
 
 /// What undoes each migration (index i undoes migration i + 1), for tests that make an
@@ -243,6 +245,7 @@ const UNDO: &[&str] = &[
     "DELETE FROM vocab; DROP TABLE vocab;",
     "DROP TABLE story_bands_merged;",
     "DROP TABLE source_files; DROP TABLE site_urls; DROP TABLE site_memory;",
+    "ALTER TABLE articles DROP COLUMN partial;",
 ];
 
 /// SQL that takes a current archive back to schema `version`, newest migration first.

@@ -42,6 +42,7 @@ pub(super) fn content(url: &str, title: &str, body: &str) -> Content {
         extractor_version: Some(1),
         stems: crate::stem::index_stems_id(body),
         words: None,
+        partial: None,
     }
 }
 

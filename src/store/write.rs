@@ -12,7 +12,7 @@ use super::vocab::{IndexWords, Tally};
 use super::{Store, StoreError, bands, feeds, stories};
 use crate::dedup::minhash::Signature;
 use crate::fetch::Validators;
-use crate::model::{ArticleId, rfc3339};
+use crate::model::{ArticleId, Partial, rfc3339};
 
 /// Where an article's body came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,6 +152,8 @@ pub struct Content {
     /// compressed HTML, as [`raw_html`] reads it.
     pub raw_pages: Vec<(String, Vec<u8>)>,
     pub extractor_version: Option<u32>,
+    /// Why the body is only part of the article (a paywall teaser), when it is.
+    pub partial: Option<Partial>,
     /// The stemmed search column (Indonesian text only; see `stem::index_stems_id`).
     pub stems: String,
     /// The distinct words the index will hold of title, body and stems, when worked out
@@ -505,9 +507,9 @@ pub(super) fn write_item(
         "INSERT INTO articles (story_id, feed_id, guid, url, title, author, published, published_ts,
              fetched, fetched_ts, language, body, body_html, fingerprint, source, note,
              page_pending, page_attempts, extractor_version, minhash, shingles, story_method, story_similarity,
-             stems)
+             stems, partial)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-                 ?20, ?21, ?22, ?23, ?24)")?
+                 ?20, ?21, ?22, ?23, ?24, ?25)")?
     .execute(
         params![
             story,
@@ -534,6 +536,7 @@ pub(super) fn write_item(
             method,
             similarity,
             c.stems,
+            c.partial.map(Partial::as_str),
         ],
     )?;
     let article = tx.last_insert_rowid();
@@ -662,7 +665,7 @@ fn write_revision(
         "UPDATE articles SET version = version + 1, title = ?2, body = ?3, body_html = ?4,
              fingerprint = ?5, minhash = ?6, shingles = ?7, fetched = ?8,
              author = coalesce(?9, author), published = coalesce(published, ?10),
-             source = ?11, note = ?12, extractor_version = ?13, stems = ?14
+             source = ?11, note = ?12, extractor_version = ?13, stems = ?14, partial = ?15
          WHERE id = ?1",
         params![
             id,
@@ -679,6 +682,7 @@ fn write_revision(
             c.note,
             c.extractor_version,
             c.stems,
+            c.partial.map(Partial::as_str),
         ],
     )?;
     words.note(&[&c.title, &c.body, &c.stems]);
@@ -731,7 +735,7 @@ fn write_retry(
                      language = coalesce(?7, language), body = ?8, body_html = ?9, fingerprint = ?10,
                      source = ?11, note = ?12, page_pending = ?13,
                      page_attempts = page_attempts + 1, extractor_version = ?14, minhash = ?15,
-                     shingles = ?16, stems = ?17
+                     shingles = ?16, stems = ?17, partial = ?18
                  WHERE id = ?1",
                 params![
                     id,
@@ -751,6 +755,7 @@ fn write_retry(
                     c.signature.as_ref().map(Signature::to_bytes),
                     c.signature.as_ref().map(|s| s.shingles as i64),
                     c.stems,
+                    c.partial.map(Partial::as_str),
                 ],
             )?;
             words.note(&[&c.title, &c.body, &c.stems]);
@@ -818,6 +823,7 @@ pub struct Reextracted {
     pub language: Option<String>,
     pub extractor_version: u32,
     pub stems: String,
+    pub partial: Option<Partial>,
 }
 
 impl Store {
@@ -897,7 +903,7 @@ impl Store {
                 "UPDATE articles SET body = ?2, body_html = ?3, fingerprint = ?4,
                      author = coalesce(author, ?5), language = coalesce(language, ?6),
                      extractor_version = ?7, source = 'page', note = NULL, page_pending = 0,
-                     minhash = ?8, shingles = ?9, stems = ?10
+                     minhash = ?8, shingles = ?9, stems = ?10, partial = ?11
                  WHERE id = ?1",
                 params![
                     r.article_id,
@@ -910,6 +916,7 @@ impl Store {
                     r.signature.as_ref().map(Signature::to_bytes),
                     r.signature.as_ref().map(|s| s.shingles as i64),
                     r.stems,
+                    r.partial.map(Partial::as_str),
                 ],
             )
             .map_err(|e| super::sql_err(&path, e))?;

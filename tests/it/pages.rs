@@ -69,6 +69,45 @@ fn an_article_over_three_pages_is_archived_whole() {
 }
 
 #[test]
+fn a_paywall_teaser_is_archived_with_its_visible_text_marked_partial() {
+    let site = Server::start("127.0.0.1");
+    site.route(
+        "/premium",
+        page("paywall-id.html", "https://example.invalid", &site),
+    );
+    site.route(
+        "/rss",
+        Route::rss(rss(
+            "S",
+            &site.base(),
+            &[Item::new(
+                "Tambang batu bara ilegal",
+                &site.url("/premium"),
+                "Wed, 20 Nov 2024 10:15:00 +0800",
+                "Ringkas.",
+            )],
+        )),
+    );
+    let ws = Workspace::with_feeds(&[Feed::new("s", &site.url("/rss"))]);
+    ws.fetch_ok();
+    let hit = ws.search_one("tenggarong");
+    let shown = ws.show(int(&hit, "id"));
+    assert_eq!(string(&shown, "source"), "page", "{shown:#}");
+    assert_eq!(string(&shown, "partial"), "paywall", "{shown:#}");
+    assert!(
+        string(&shown, "body").starts_with("TENGGARONG - Aktivitas tambang"),
+        "{shown:#}"
+    );
+    assert!(
+        !string(&shown, "body").contains("Berlangganan"),
+        "{shown:#}"
+    );
+    let run = ws.run(&["show", &int(&hit, "id").to_string()]);
+    run.ok();
+    assert!(run.stdout.contains("partial:   paywall"), "{run:?}");
+}
+
+#[test]
 fn a_consent_wall_or_error_page_keeps_the_feed_text_with_the_reason() {
     let site = Server::start("127.0.0.1");
     site.route(
