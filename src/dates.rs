@@ -29,7 +29,7 @@ use chrono::{
     DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset,
     TimeZone, Utc,
 };
-use regex::Regex;
+use regex_lite::Regex;
 
 /// Parses a date as news sites and feeds write it. None when it cannot be read.
 pub fn parse_date(s: &str, now: DateTime<Utc>) -> Option<DateTime<FixedOffset>> {
@@ -184,6 +184,8 @@ fn parse_loose(
 ) -> Option<DateTime<FixedOffset>> {
     let mut s = original
         .to_lowercase()
+        // The patterns' `\s` is ASCII: a no-break space between day and month is a space.
+        .replace(|c: char| c.is_whitespace() && !c.is_ascii(), " ")
         .replace(['\u{2019}', '\u{2018}', '`'], "'")
         .replace("jum'at", "jumat");
     let mut indonesian = words(&s).any(|w| INDONESIAN_WORDS.binary_search(&w).is_ok());
@@ -227,7 +229,7 @@ fn take_date(s: &str) -> Option<(DateSpec, String, bool)> {
     static DAY_MONTH: OnceLock<Regex> = OnceLock::new();
     static MONTH_DAY: OnceLock<Regex> = OnceLock::new();
 
-    let cut = |m: regex::Match<'_>| {
+    let cut = |m: regex_lite::Match<'_>| {
         let mut rest = String::with_capacity(s.len());
         rest.push_str(s.get(..m.start()).unwrap_or(""));
         rest.push(' ');
@@ -235,15 +237,25 @@ fn take_date(s: &str) -> Option<(DateSpec, String, bool)> {
         rest
     };
     let num =
-        |c: &regex::Captures<'_>, i: usize| -> Option<u32> { c.get(i)?.as_str().parse().ok() };
+        |c: &regex_lite::Captures<'_>, i: usize| -> Option<u32> { c.get(i)?.as_str().parse().ok() };
 
     // 2024-11-20, 2024/11/20, 2024-11-20T10:15
-    if let Some(c) = re(&ISO, r"\b(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:t|\b)")?.captures(s) {
+    if let Some(c) = re(
+        &ISO,
+        r"\b([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})(?:t|\b)",
+    )?
+    .captures(s)
+    {
         let d = NaiveDate::from_ymd_opt(num(&c, 1)? as i32, num(&c, 2)?, num(&c, 3)?)?;
         return Some((DateSpec::Absolute(d), cut(c.get(0)?), false));
     }
     // 20/11/2024, 20-11-2024, 20.11.2024, 20/11/24
-    if let Some(c) = re(&NUMERIC, r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})\b")?.captures(s) {
+    if let Some(c) = re(
+        &NUMERIC,
+        r"\b([0-9]{1,2})[-/.]([0-9]{1,2})[-/.]([0-9]{4}|[0-9]{2})\b",
+    )?
+    .captures(s)
+    {
         let (a, b) = (num(&c, 1)?, num(&c, 2)?);
         let year = full_year(num(&c, 3)?);
         let (day, month) = if b > 12 && a <= 12 { (b, a) } else { (a, b) };
@@ -253,7 +265,7 @@ fn take_date(s: &str) -> Option<(DateSpec, String, bool)> {
     // 20 November 2024, 20-Nov-2024, 1st of may 2024 is not a news-site form; skip it.
     let day_month = re(
         &DAY_MONTH,
-        r"\b(\d{1,2})(?:st|nd|rd|th)?[\s,./-]*([a-z]{3,9})\.?[\s,./-]*(\d{4})\b",
+        r"\b([0-9]{1,2})(?:st|nd|rd|th)?[\s,./-]*([a-z]{3,9})\.?[\s,./-]*([0-9]{4})\b",
     )?;
     for c in day_month.captures_iter(s) {
         if let Some(month) = c.get(2).and_then(|m| lookup(MONTHS, m.as_str())) {
@@ -264,7 +276,7 @@ fn take_date(s: &str) -> Option<(DateSpec, String, bool)> {
     // November 20, 2024 (English sites)
     let month_day = re(
         &MONTH_DAY,
-        r"\b([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b",
+        r"\b([a-z]{3,9})\.?\s+([0-9]{1,2})(?:st|nd|rd|th)?,?\s+([0-9]{4})\b",
     )?;
     for c in month_day.captures_iter(s) {
         if let Some(month) = c.get(1).and_then(|m| lookup(MONTHS, m.as_str())) {
@@ -304,7 +316,7 @@ fn take_time(s: &str) -> (Option<(NaiveTime, bool)>, String) {
     static TIME: OnceLock<Regex> = OnceLock::new();
     let Some(time_re) = re(
         &TIME,
-        r"(?:^|[^\d+\-])(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,](\d{1,9}))?)?\s*(am|pm|a\.m\.|p\.m\.)?",
+        r"(?:^|[^0-9+\-])([0-9]{1,2})[:.]([0-9]{2})(?:[:.]([0-9]{2})(?:[.,]([0-9]{1,9}))?)?\s*(am|pm|a\.m\.|p\.m\.)?",
     ) else {
         return (None, s.to_string());
     };
@@ -368,7 +380,7 @@ fn take_zone(s: &str) -> Option<FixedOffset> {
     };
     if let Some(c) = re(
         &NAMED_NUMERIC,
-        r"\b(?:gmt|utc|ut)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\b",
+        r"\b(?:gmt|utc|ut)\s*([+-])\s*([0-9]{1,2})(?::?([0-9]{2}))?\b",
     )?
     .captures(s)
     {
@@ -376,7 +388,7 @@ fn take_zone(s: &str) -> Option<FixedOffset> {
         let m = c.get(3).map_or(Some(0), |m| m.as_str().parse().ok())?;
         return to_offset(c.get(1)?.as_str(), h, m);
     }
-    if let Some(c) = re(&NUMERIC, r"([+-])(\d{2}):?(\d{2})\b")?.captures(s) {
+    if let Some(c) = re(&NUMERIC, r"([+-])([0-9]{2}):?([0-9]{2})\b")?.captures(s) {
         let h = c.get(2)?.as_str().parse().ok()?;
         let m = c.get(3)?.as_str().parse().ok()?;
         return to_offset(c.get(1)?.as_str(), h, m);
@@ -394,11 +406,11 @@ fn parse_relative(s: &str, now: DateTime<Utc>) -> Option<DateTime<FixedOffset>> 
     }
     let id = re(
         &ID,
-        r"^(?:sekitar\s+)?(\d{1,4}|se|satu)\s*(detik|menit|jam|hari|minggu|pekan|bulan|tahun)\s+(?:yang\s+)?lalu$",
+        r"^(?:sekitar\s+)?([0-9]{1,4}|se|satu)\s*(detik|menit|jam|hari|minggu|pekan|bulan|tahun)\s+(?:yang\s+)?lalu$",
     )?;
     let en = re(
         &EN,
-        r"^(?:about\s+)?(\d{1,4}|an?|one)\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago$",
+        r"^(?:about\s+)?([0-9]{1,4}|an?|one)\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago$",
     )?;
     let (c, offset) = match id.captures(s) {
         Some(c) => (c, wib()),

@@ -9,7 +9,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use aho_corasick::AhoCorasick;
 
 /// Class/id fragments of elements that are almost never article text.
 const UNLIKELY: &[&str] = &[
@@ -143,20 +143,19 @@ pub(crate) const UNLIKELY_ROLES: &[&str] = &[
     "search",
 ];
 
-/// One regex matching any of `words` literally (escaped, so it always compiles).
-fn any_of(words: &[&str]) -> Option<Regex> {
-    let alt: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
-    Regex::new(&alt.join("|")).ok()
+/// One automaton finding any of `words` (lower case) in a lower-cased string.
+fn any_of(words: &[&str]) -> Option<AhoCorasick> {
+    AhoCorasick::new(words).ok()
 }
 
-fn matches(re: &LazyLock<Option<Regex>>, s: &str) -> bool {
-    re.as_ref().is_some_and(|r| r.is_match(s))
+fn matches(set: &LazyLock<Option<AhoCorasick>>, s: &str) -> bool {
+    set.as_ref().is_some_and(|a| a.is_match(s))
 }
 
-static UNLIKELY_RE: LazyLock<Option<Regex>> = LazyLock::new(|| any_of(UNLIKELY));
-static MAYBE_RE: LazyLock<Option<Regex>> = LazyLock::new(|| any_of(MAYBE));
-static POSITIVE_RE: LazyLock<Option<Regex>> = LazyLock::new(|| any_of(POSITIVE));
-static NEGATIVE_RE: LazyLock<Option<Regex>> = LazyLock::new(|| any_of(NEGATIVE));
+static UNLIKELY_RE: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| any_of(UNLIKELY));
+static MAYBE_RE: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| any_of(MAYBE));
+static POSITIVE_RE: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| any_of(POSITIVE));
+static NEGATIVE_RE: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| any_of(NEGATIVE));
 
 /// `class` and `id` lowercased and joined, the string the patterns are matched against.
 pub(crate) fn class_id(class: Option<&str>, id: Option<&str>) -> String {
@@ -219,7 +218,6 @@ pub(crate) fn class_weight(class_id: &str) -> f32 {
     w
 }
 
-/// Lines that open a related-article link or a call to action; the whole block goes.
 /// Lines that open a related-article link or a call to action; the whole block goes.
 /// Indonesian from regional and national news pages; the English, Italian, Portuguese,
 /// Russian and Spanish ones are the usual "read also" / "follow us" labels of news sites.
