@@ -485,7 +485,7 @@ static EMAIL: LazyLock<Option<Regex>> =
 /// Indonesian and English news sites.
 static AUTHOR_LABEL: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^[^0-9A-Za-z]*(?:laporan\s+wartawan\s+[^,]{1,40},|(?:written\s+by|posted\s+by|penulis|reporter|pewarta|wartawan|kontributor|author|oleh|by)\b)\s*[:\-–]?\s*",
+        r"(?i)^[^0-9A-Za-z]*(?:laporan\s+wartawan\s+[^,]{1,40},|(?:written\s+by|posted\s+by|post\s+author|ditulis\s+oleh|dilaporkan\s+oleh|penulis|reporter|pewarta|wartawan|kontributor|author|oleh|by|von|door|par|por)\b)\s*[:\-–]?\s*",
     )
     .ok()
 });
@@ -520,6 +520,10 @@ fn clean_author(raw: &str, site: &Site) -> Option<String> {
     {
         s = re.replace(&s, "").into_owned();
     }
+    // "Posted on 16 February 2016 by Budi": the name is after the "by".
+    if let Some(at) = name_after_by(&s) {
+        s = s.split_off(at);
+    }
     if let Some(re) = AUTHOR_LABEL.as_ref() {
         s = re.replace(&s, "").into_owned();
     }
@@ -547,8 +551,48 @@ fn clean_author(raw: &str, site: &Site) -> Option<String> {
         && !name.contains('@')
         && !name.to_ascii_lowercase().starts_with("www.")
         && !is_template_field(&name)
+        && !NOT_NAMES.contains(&name.to_lowercase().as_str())
         && !site.matches(&name);
     plausible.then_some(name)
+}
+
+/// What is left of a byline that holds a date and no name ("Posted on 16 Feb 2016").
+const NOT_NAMES: &[&str] = &[
+    "by",
+    "diperbarui",
+    "dipublikasikan",
+    "diterbitkan",
+    "oleh",
+    "on",
+    "posted",
+    "posted on",
+    "published",
+    "published on",
+    "updated",
+    "updated on",
+];
+
+/// Where the name starts in a byline that opens with a date or a "posted" label before
+/// "by"/"oleh" ("Posted on 16 February 2016 by Budi Santoso", "20/11/2024 oleh Andi").
+fn name_after_by(s: &str) -> Option<usize> {
+    let lower = s.to_ascii_lowercase();
+    let (at, word) = [" by ", " oleh "]
+        .iter()
+        .filter_map(|w| lower.find(w).map(|i| (i, *w)))
+        .min_by_key(|(i, _)| *i)?;
+    let before = lower.get(..at)?;
+    let dated_or_labelled = before.bytes().any(|b| b.is_ascii_digit())
+        || [
+            "posted",
+            "published",
+            "diposting",
+            "dipublikasikan",
+            "diterbitkan",
+            "updated",
+        ]
+        .iter()
+        .any(|p| before.trim_start().starts_with(p));
+    dated_or_labelled.then_some(at + word.len())
 }
 
 /// A template's field left unfilled in the page (`page.head.extra.author`,
@@ -995,6 +1039,22 @@ static NUMERIC_DATE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     .ok()
 });
 
+/// "February 16, 2016", "Nov. 20 2024 10:15" (English sites): month first.
+static MONTH_FIRST: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)\b({MONTH_WORDS})\.?\s+([0-9]{{1,2}})(?:st|nd|rd|th)?,?\s+([0-9]{{4}}){TIME_TAIL}"
+    ))
+    .ok()
+});
+
+/// The order a visible date writes day, month and year in.
+#[derive(Clone, Copy)]
+enum Form {
+    DayMonth,
+    Numeric,
+    MonthDay,
+}
+
 /// "2 jam lalu", "5 menit yang lalu", "3 hours ago".
 static RELATIVE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
@@ -1077,14 +1137,18 @@ fn date_in(text: &str, now: DateTime<Utc>, relative: bool) -> Option<Visible> {
             timed: true,
         });
     }
-    for (re, numeric) in [(&DATELINE, false), (&NUMERIC_DATE, true)] {
+    for (re, form) in [
+        (&DATELINE, Form::DayMonth),
+        (&NUMERIC_DATE, Form::Numeric),
+        (&MONTH_FIRST, Form::MonthDay),
+    ] {
         let Some(re) = re.as_ref() else { continue };
         let Some(c) = re.captures(text) else { continue };
         let part = |k: usize| c.get(k).map_or("", |m| m.as_str());
-        let mut s = if numeric {
-            format!("{}/{}/{}", part(1), part(2), part(3))
-        } else {
-            format!("{} {} {}", part(1), part(2), part(3))
+        let mut s = match form {
+            Form::Numeric => format!("{}/{}/{}", part(1), part(2), part(3)),
+            Form::DayMonth => format!("{} {} {}", part(1), part(2), part(3)),
+            Form::MonthDay => format!("{} {} {}", part(2), part(1), part(3)),
         };
         let timed = !part(4).is_empty();
         if timed {
@@ -1242,6 +1306,15 @@ mod tests {
             ("Byron Smith", Some("Byron Smith")),
             ("Associated Press November 19, 2019, 9:02 AM", Some("Associated Press")),
             ("20 Nov 2019 08:00 GMT", None),
+            ("Post author: Budi Santoso", Some("Budi Santoso")),
+            ("Ditulis oleh Siti Aminah", Some("Siti Aminah")),
+            ("von Hans Müller", Some("Hans Müller")),
+            ("Par Alexandre Hervaud", Some("Alexandre Hervaud")),
+            ("por César Salza", Some("César Salza")),
+            ("Posted on February 16, 2016 by Jane Doe", Some("Jane Doe")),
+            ("20/11/2024 oleh Andi Wijaya", Some("Andi Wijaya")),
+            ("Posted on", None),
+            ("Parker Lewis", Some("Parker Lewis")),
         ];
         for (raw, want) in cases {
             assert_eq!(clean_author(raw, &s).as_deref(), *want, "{raw:?}");
@@ -1266,6 +1339,8 @@ mod tests {
             ("Kompas.com - 20/11/2024, 10:15:30 WIB", "2024-11-20T10:15:00+07:00"),
             ("2 jam lalu", "2024-11-21T08:00:00+07:00"),
             ("Diperbarui 5 menit yang lalu", "2024-11-21T09:55:00+07:00"),
+            ("Posted on February 16, 2016", "2016-02-16T00:00:00+00:00"),
+            ("Updated Nov. 20 2024 10:15", "2024-11-20T10:15:00+00:00"),
             // No-break spaces, as `&nbsp;` in the markup gives them.
             ("Rabu, 20\u{a0}November\u{a0}2024 |\u{a0}10:15\u{a0}WITA", "2024-11-20T10:15:00+08:00"),
         ];

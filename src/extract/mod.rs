@@ -824,4 +824,17 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn staff_credits_split_over_lines_are_read_and_dropped() {
+        let html = format!(
+            r#"<html lang="id"><head><title>Banjir</title></head><body><h1>Banjir</h1>
+<div class="content"><p>{}</p><p>{}</p><p>{}</p><p>Penulis</p><p>: Budi Santoso</p><p>Editor:</p><p>Rita Noor</p><p>Sumber</p><p>: Humas Pemkot</p></div>
+</body></html>"#,
+            PARAS[0], PARAS[1], PARAS[2]
+        );
+        let got = extract(&html, None, None, now());
+        assert_eq!(got.author.as_deref(), Some("Budi Santoso"));
+        assert!(got.body_text.ends_with(PARAS[2]), "{:?}", got.body_text);
+    }
 }

@@ -255,6 +255,7 @@ const LEAD_INS: &[&str] = &[
 
 /// Labels of staff-credit and tag lines ("Editor: Budi").
 const CREDIT_LABELS: &[&str] = &[
+    "author",
     "credit",
     "editor",
     "foto",
@@ -287,7 +288,21 @@ const CREDIT_PREFIXES: &[&str] = &[
 ];
 
 /// Credit labels whose value names the article's writer.
-const AUTHOR_LABELS: &[&str] = &["kontributor", "penulis", "pewarta", "reporter", "wartawan"];
+const AUTHOR_LABELS: &[&str] = &[
+    "author",
+    "kontributor",
+    "penulis",
+    "pewarta",
+    "reporter",
+    "wartawan",
+];
+
+/// A line that is only a credit label ("Penulis", "Editor:"), its value on the next line.
+pub(crate) fn is_bare_credit_label(text: &str) -> bool {
+    let lower = text.trim().to_lowercase();
+    let bare = lower.trim_end_matches([':', ' ']).trim();
+    bare.len() < 20 && CREDIT_LABELS.binary_search(&bare).is_ok()
+}
 
 /// Whole lines that are widget or ad labels.
 const EXACT: &[&str] = &[

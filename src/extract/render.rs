@@ -311,6 +311,7 @@ pub(crate) fn blocks(dom: &Dom, roots: &[u32], base: Option<&Url>) -> Vec<Block>
 /// Drops boilerplate paragraphs. Returns the author named by a credit line, if any.
 pub(crate) fn filter(blocks: &mut Vec<Block>) -> Option<String> {
     let mut author = None;
+    join_split_credits(blocks);
     blocks.retain(|b| {
         if b.kind == Kind::Img {
             return true;
@@ -346,6 +347,37 @@ pub(crate) fn filter(blocks: &mut Vec<Block>) -> Option<String> {
     blocks.retain(|_| it.next().unwrap_or(true));
     drop_datelines(blocks);
     author
+}
+
+/// Staff credits laid out as a table of lines ("Penulis" / ": Budi Santoso" / "Editor" /
+/// ": Andi"): each label is joined to its value, so the pair is read (and dropped) as one
+/// credit line.
+fn join_split_credits(blocks: &mut Vec<Block>) {
+    let mut k = 0;
+    while k + 1 < blocks.len() {
+        let joined = match (blocks.get(k), blocks.get(k + 1)) {
+            (Some(label), Some(value))
+                if label.kind == Kind::P
+                    && value.kind == Kind::P
+                    && value.text.chars().count() < 80
+                    && super::patterns::is_bare_credit_label(&label.text)
+                    && (label.text.trim_end().ends_with(':')
+                        || value.text.trim_start().starts_with(':')) =>
+            {
+                let name = label.text.trim().trim_end_matches([':', ' ']);
+                let rest = value.text.trim().trim_start_matches([':', ' ']);
+                Some(format!("{name}: {rest}"))
+            }
+            _ => None,
+        };
+        if let Some(text) = joined {
+            if let Some(b) = blocks.get_mut(k) {
+                *b = Block::paragraph(&text);
+            }
+            blocks.remove(k + 1);
+        }
+        k += 1;
+    }
 }
 
 /// A dateline ("Selasa, 12 Maret 2024 09:30 WITA", "Samarinda, 20/11/2024 | Budi Santoso")
