@@ -180,6 +180,25 @@ fn misused_container(tag: Tag, holds_article: &[bool], i: usize, strict: bool) -
         && (holds_article.get(i).copied().unwrap_or(false) || (!strict && tag == Tag::Aside))
 }
 
+/// Whether an element is one of several siblings of its kind and class (an article written
+/// as a run of `<section class="blog-section">`), whose text belongs together.
+fn repeated_section(dom: &Dom, i: usize) -> bool {
+    let Some(node) = dom.nodes.get(i) else {
+        return false;
+    };
+    let Some(class) = node.attr("class").filter(|c| !c.trim().is_empty()) else {
+        return false;
+    };
+    let parent = node.parent as usize;
+    element_children(dom, parent)
+        .filter(|&c| c != i)
+        .filter_map(|c| dom.nodes.get(c))
+        .filter(|c| c.tag == node.tag && c.attr("class") == Some(class))
+        .take(2)
+        .count()
+        >= 2
+}
+
 /// Nearest ancestor-or-self that is a block (inline wrappers are looked through).
 fn block_of(dom: &Dom) -> Vec<u32> {
     let mut out = Vec::with_capacity(dom.nodes.len());
@@ -462,13 +481,19 @@ pub(crate) fn pick(dom: &Dom, st: &Stats) -> Vec<u32> {
         last = ps;
         p = parent_of(pu);
     }
-    // An only child says nothing its parent does not.
+    // An only child says nothing its parent does not; nor does a wrapper that adds little
+    // text to it (a section's heading around the section's paragraphs), and the wrapper is
+    // what its sibling sections look like.
+    let text_of = |i: usize| st.text.get(i).copied().unwrap_or(0) as u64;
     loop {
         let p = parent_of(top);
         if p == NONE || is_body(p) {
             break;
         }
-        if element_children(dom, p as usize).count() != 1 {
+        let thin = text_of(p as usize) * 100 <= text_of(top) * 115
+            && st.link_density(p as usize) <= st.link_density(top) + 0.1
+            && repeated_section(dom, p as usize);
+        if element_children(dom, p as usize).count() != 1 && !thin {
             break;
         }
         top = p as usize;

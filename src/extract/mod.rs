@@ -837,4 +837,38 @@ mod tests {
         assert_eq!(got.author.as_deref(), Some("Budi Santoso"));
         assert!(got.body_text.ends_with(PARAS[2]), "{:?}", got.body_text);
     }
+
+    #[test]
+    fn an_article_written_as_a_run_of_sections_is_taken_whole() {
+        // Each section holds a box with its heading and a box with its paragraphs (a page
+        // builder's blog template); the longest section's box alone used to be taken for
+        // the article.
+        let boxed = |inner: &str| {
+            format!(r#"<div class="container"><div class="wrapper">{inner}</div></div>"#)
+        };
+        let section = |id: &str, heading: &str, body: &str| {
+            format!(
+                r#"<section class="blog-section" id="{id}">{}{}</section>"#,
+                boxed(&format!("<h2>{heading}</h2>")),
+                boxed(&format!(r#"<div class="rich-text">{body}</div>"#))
+            )
+        };
+        let long = format!("<p>{}</p><p>{}</p><p>{}</p>", PARAS[1], PARAS[2], PARAS[3]);
+        let last = "Pemerintah kota berjanji memperbaiki drainase sebelum musim hujan berikutnya tiba, kata wali kota kepada wartawan.";
+        let html = format!(
+            r#"<html><head><title>Banjir</title></head><body><nav><a href="/">Beranda</a></nav>
+<div class="main-content">{}{}{}</div></body></html>"#,
+            section("a", "Awal", &format!("<p>{}</p>", PARAS[0])),
+            section("b", "Penanganan", &long),
+            section("c", "Harapan", &format!("<p>{last}</p>")),
+        );
+        let got = extract(&html, None, None, now());
+        for p in PARAS.iter().chain([&last]) {
+            assert!(
+                got.body_text.contains(p),
+                "{p:?} missing from {:?}",
+                got.body_text
+            );
+        }
+    }
 }
