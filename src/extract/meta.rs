@@ -193,7 +193,8 @@ pub(crate) fn collect(
         || base
             .and_then(Url::host_str)
             .is_some_and(|h| h.ends_with(".id"));
-    let published = pick_published(dom, &ld, &scan, &meta, indonesian, now);
+    let home = home_zone(language.as_deref(), base.and_then(Url::host_str));
+    let published = pick_published(dom, &ld, &scan, &meta, (indonesian, home), now);
 
     let canonical_url = scan
         .canonical
@@ -640,6 +641,101 @@ struct Visible {
     at: DateTime<FixedOffset>,
     zoned: bool,
     timed: bool,
+    /// "2 jam lalu": an instant counted back from now, not a wall-clock time.
+    relative: bool,
+}
+
+/// Where a page's wall-clock times are, when it does not say.
+#[derive(Clone, Copy)]
+enum Home {
+    /// The site's country or the page's language has one time zone (an Indonesian page is
+    /// WIB unless its dateline says WITA or WIT).
+    Zone(chrono_tz::Tz),
+    /// A language that is not Indonesian and names no one zone: a day-first date is no
+    /// sign of Indonesia here, so the time is left as written, in UTC.
+    Elsewhere,
+    /// Nothing known.
+    Unknown,
+}
+
+/// The page's home zone from its host's country domain, else its language.
+fn home_zone(language: Option<&str>, host: Option<&str>) -> Home {
+    use chrono_tz::{Asia, Europe, Pacific};
+    let tld = host.and_then(|h| h.rsplit('.').next()).unwrap_or("");
+    let by_tld = match tld {
+        "id" => Some(Asia::Jakarta),
+        "my" => Some(Asia::Kuala_Lumpur),
+        "sg" => Some(Asia::Singapore),
+        "ph" => Some(Asia::Manila),
+        "th" => Some(Asia::Bangkok),
+        "vn" => Some(Asia::Ho_Chi_Minh),
+        "jp" => Some(Asia::Tokyo),
+        "kr" => Some(Asia::Seoul),
+        "in" => Some(Asia::Kolkata),
+        "uk" => Some(Europe::London),
+        "ie" => Some(Europe::Dublin),
+        "de" => Some(Europe::Berlin),
+        "at" => Some(Europe::Vienna),
+        "ch" => Some(Europe::Zurich),
+        "fr" => Some(Europe::Paris),
+        "be" => Some(Europe::Brussels),
+        "nl" => Some(Europe::Amsterdam),
+        "it" => Some(Europe::Rome),
+        "es" => Some(Europe::Madrid),
+        "pl" => Some(Europe::Warsaw),
+        "cz" => Some(Europe::Prague),
+        "se" => Some(Europe::Stockholm),
+        "no" => Some(Europe::Oslo),
+        "dk" => Some(Europe::Copenhagen),
+        "fi" => Some(Europe::Helsinki),
+        "nz" => Some(Pacific::Auckland),
+        _ => None,
+    };
+    let by_language = || match language? {
+        "id" => Some(Asia::Jakarta),
+        "ms" => Some(Asia::Kuala_Lumpur),
+        "th" => Some(Asia::Bangkok),
+        "vi" => Some(Asia::Ho_Chi_Minh),
+        "ja" => Some(Asia::Tokyo),
+        "ko" => Some(Asia::Seoul),
+        "de" => Some(Europe::Berlin),
+        "fr" => Some(Europe::Paris),
+        "it" => Some(Europe::Rome),
+        "nl" => Some(Europe::Amsterdam),
+        "pl" => Some(Europe::Warsaw),
+        "cs" => Some(Europe::Prague),
+        "sv" => Some(Europe::Stockholm),
+        "da" => Some(Europe::Copenhagen),
+        "fi" => Some(Europe::Helsinki),
+        _ => None,
+    };
+    match by_tld.or_else(by_language) {
+        Some(tz) => Home::Zone(tz),
+        None if language.is_some() => Home::Elsewhere,
+        None => Home::Unknown,
+    }
+}
+
+/// A visible time the page wrote without a zone, read in the page's home zone.
+fn at_home(v: Visible, home: Home) -> Visible {
+    use chrono::TimeZone;
+    if v.zoned {
+        return v;
+    }
+    let at = match home {
+        Home::Unknown => return v,
+        Home::Zone(tz) if v.relative => v.at.with_timezone(&tz).fixed_offset(),
+        Home::Elsewhere if v.relative => v.at.with_timezone(&Utc).fixed_offset(),
+        Home::Zone(tz) => match tz.from_local_datetime(&v.at.naive_local()).earliest() {
+            Some(t) => t.fixed_offset(),
+            None => return v,
+        },
+        Home::Elsewhere => match Utc.from_local_datetime(&v.at.naive_local()).earliest() {
+            Some(t) => t.fixed_offset(),
+            None => return v,
+        },
+    };
+    Visible { at, ..v }
 }
 
 fn pick_published<'a>(
@@ -647,11 +743,11 @@ fn pick_published<'a>(
     ld: &Ld,
     scan: &Scan<'a>,
     meta: &impl Fn(&str) -> Option<&'a str>,
-    indonesian: bool,
+    (indonesian, home): (bool, Home),
     now: DateTime<Utc>,
 ) -> Option<DateTime<FixedOffset>> {
     let visible: OnceCell<Option<Visible>> = OnceCell::new();
-    let visible = || *visible.get_or_init(|| visible_date(dom, now));
+    let visible = || *visible.get_or_init(|| visible_date(dom, now).map(|v| at_home(v, home)));
     // A time the metadata writes without a zone is in the zone the page shows its
     // dateline in, else the site's country's.
     let page_zone = || {
@@ -1135,6 +1231,7 @@ fn date_in(text: &str, now: DateTime<Utc>, relative: bool) -> Option<Visible> {
             at,
             zoned: false,
             timed: true,
+            relative: true,
         });
     }
     for (re, form) in [
@@ -1163,6 +1260,7 @@ fn date_in(text: &str, now: DateTime<Utc>, relative: bool) -> Option<Visible> {
                 at,
                 zoned: !part(6).is_empty(),
                 timed,
+                relative: false,
             });
         }
     }

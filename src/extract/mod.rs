@@ -871,4 +871,39 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn a_dateline_without_a_zone_is_read_in_the_pages_home_zone() {
+        let page = |lang: &str| {
+            format!(
+                r#"<html lang="{lang}"><head><title>Banjir</title></head><body><article><h1>Banjir</h1>
+<p class="date">16.02.2016 14:38</p><p>{}</p><p>{}</p></article></body></html>"#,
+                PARAS[0], PARAS[1]
+            )
+        };
+        let published = |lang: &str, url: &str| {
+            let url = Url::parse(url).ok();
+            extract(&page(lang), url.as_ref(), None, now())
+                .published
+                .map(|p| p.to_rfc3339())
+        };
+        // A day-first date is no sign of Indonesia on a German site.
+        assert_eq!(
+            published("de", "https://zeitung.example/a").as_deref(),
+            Some("2016-02-16T14:38:00+01:00")
+        );
+        assert_eq!(
+            published("id", "https://warta.example/a").as_deref(),
+            Some("2016-02-16T14:38:00+07:00")
+        );
+        // The country's domain says where the site is, whatever the language.
+        assert_eq!(
+            published("en", "https://news.example.sg/a").as_deref(),
+            Some("2016-02-16T14:38:00+08:00")
+        );
+        assert_eq!(
+            published("en", "https://news.example.com/a").as_deref(),
+            Some("2016-02-16T14:38:00+00:00")
+        );
+    }
 }
