@@ -2,9 +2,12 @@
 //! friends, and many declare a charset that is not what they send.
 //!
 //! Order of evidence: a byte-order mark; then the HTTP header and the page's own `<meta>`;
-//! but when the declaration names a single-byte legacy charset and the bytes are valid UTF-8
-//! with non-ASCII text in them, the bytes win (a common CMS misconfiguration: valid UTF-8
-//! multi-byte sequences are vanishingly unlikely in real windows-1252 text). With no
+//! but when the declaration names a legacy charset and the bytes are valid UTF-8 with
+//! non-ASCII text in them, the bytes win (a common CMS misconfiguration, and pages saved
+//! again as UTF-8 keep their old `<meta>`: valid UTF-8 multi-byte sequences are vanishingly
+//! unlikely in real windows-1252, GBK or Shift_JIS text). A page declared UTF-8 with a few
+//! bad bytes in otherwise valid UTF-8 is UTF-8, the bad bytes replaced; one whose non-ASCII
+//! bytes are mostly not UTF-8 (a Latin-1 page labelled UTF-8) is guessed. With no
 //! declaration: UTF-8 if valid, else chardetng's guess.
 
 use encoding_rs::{Encoding, UTF_8};
@@ -59,17 +62,28 @@ fn pick_encoding(bytes: &[u8], http_charset: Option<&str>, valid_utf8: bool) -> 
         // readable as ASCII).
         Some(enc) if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE => UTF_8,
         Some(enc) if enc == UTF_8 => {
-            if valid_utf8 {
+            if valid_utf8 || mostly_utf8(bytes) {
                 UTF_8
             } else {
                 guess(bytes)
             }
         }
-        Some(enc) if enc.is_single_byte() && valid_utf8 && !bytes.is_ascii() => UTF_8,
+        Some(_) if valid_utf8 && !bytes.is_ascii() => UTF_8,
         Some(enc) => enc,
         None if valid_utf8 => UTF_8,
         None => guess(bytes),
     }
+}
+
+/// Whether bytes that are not all valid UTF-8 are UTF-8 text with a few bad bytes in it:
+/// at least four valid non-ASCII characters for each invalid sequence.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let (mut good, mut bad) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        good += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        bad += usize::from(!chunk.invalid().is_empty());
+    }
+    good >= 4 * bad.max(1)
 }
 
 fn guess(bytes: &[u8]) -> &'static Encoding {
@@ -168,6 +182,32 @@ mod tests {
     fn utf8_bytes_win_over_a_legacy_declaration() {
         let page = "<meta charset=\"iso-8859-1\"><p>Bupati Kutai Timur — Sangatta</p>";
         assert!(decode_html(page.as_bytes(), Some("ISO-8859-1")).contains("Timur — Sangatta"));
+    }
+
+    #[test]
+    fn utf8_bytes_win_over_a_multibyte_legacy_declaration() {
+        let page = "<meta charset=\"gb2312\"><p>谷歌在2014年收购的人工智能公司</p>";
+        assert!(decode_html(page.as_bytes(), None).contains("谷歌在2014年收购的人工智能公司"));
+        // Real GB2312 bytes are still read as GB2312.
+        let (gbk, _, _) = encoding_rs::GBK.encode("<meta charset=\"gb2312\"><p>谷歌收购</p>");
+        assert!(decode_html(&gbk, None).contains("谷歌收购"));
+    }
+
+    #[test]
+    fn one_bad_byte_in_a_utf8_page_stays_one_bad_character() {
+        let mut bytes = "<meta charset=\"utf-8\"><p>Café Müller di Köln — berita é "
+            .as_bytes()
+            .to_vec();
+        bytes.push(0xff);
+        bytes.extend_from_slice("selanjutnya.</p>".as_bytes());
+        let text = decode_html(&bytes, None);
+        assert!(
+            text.contains("Café Müller di Köln — berita é \u{FFFD}selanjutnya."),
+            "{text}"
+        );
+        // A Latin-1 page labelled UTF-8 is not UTF-8 with bad bytes: it is guessed.
+        let latin = b"<meta charset=\"utf-8\"><p>Le caf\xe9 est tr\xe8s bon, d\xe9j\xe0 vu, \xe9l\xe8ve.</p>";
+        assert!(decode_html(latin, None).contains("café"));
     }
 
     #[test]
