@@ -138,16 +138,17 @@ pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
         }
         let protected = matches!(tag, Tag::Html | Tag::Body | Tag::Article | Tag::Main)
             || holds_article.get(i).copied().unwrap_or(false);
+        let holds_most = most_text(i, node.end as usize);
         // A header, footer or form that is part of the page's text, not furniture around
         // it: the article's own header, or a `<form>` around the whole page (ASP.NET).
         let page_part = protected
             || (tag == Tag::Header && in_content.get(i).copied().unwrap_or(false))
-            || most_text(i, node.end as usize);
+            || holds_most;
         let remove = node.cut
             || node.hidden
             || (always_removed(tag) && !misused_container(tag, &holds_article, i, strict))
             || (matches!(tag, Tag::Header | Tag::Footer | Tag::Form) && !page_part)
-            || (strict && !protected && !most_text(i, node.end as usize) && {
+            || (strict && !protected && !holds_most && {
                 // A heading's id is an anchor for links into the page, made from its
                 // words ("nav_tips", "ad-spending-2024"), not a name for its part of the
                 // page: only its class says what it is.

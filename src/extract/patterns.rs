@@ -403,7 +403,11 @@ pub(crate) fn judge_line(text: &str) -> Verdict {
         return Verdict::Drop;
     }
     let chars = t.chars().count();
-    if chars < 300 && LEAD_INS.iter().any(|p| bare.starts_with(p)) {
+    // A lead-in to another page, or the subscription prompt where a teaser ends.
+    if chars < 300
+        && (LEAD_INS.iter().any(|p| bare.starts_with(p))
+            || super::verdict::is_paywall_prompt(&lower))
+    {
         return Verdict::Drop;
     }
     if chars < 160 {

@@ -72,12 +72,10 @@ const PAYWALL_PHRASES: &[&str] = &[
     "untuk melanjutkan membaca",
 ];
 
-/// A block this long is a paragraph of the article, whatever words it uses.
-const PROMPT_CHARS: usize = 300;
-
-/// A short block that asks the reader to subscribe ("Subscribe to continue reading").
-pub(crate) fn is_paywall_prompt(text: &str) -> bool {
-    text.len() < PROMPT_CHARS && count_in(&text.to_lowercase(), PAYWALL_PHRASES) >= 1
+/// Whether a short line (lower case) asks the reader to subscribe ("Subscribe to continue
+/// reading"): the prompt where a teaser ends, not the article's text.
+pub(crate) fn is_paywall_prompt(lower: &str) -> bool {
+    count_in(lower, PAYWALL_PHRASES) >= 1
 }
 
 /// Anchors with this much text read as headlines: a listing is made of them.
