@@ -42,7 +42,7 @@ struct PageOut {
     language: Option<String>,
     body: Option<String>,
     /// Why the body is only part of the article (`paywall`), or null.
-    partial: Option<&'static str>,
+    partial: Option<Partial>,
     error: Option<String>,
 }
 
@@ -89,7 +89,7 @@ pub fn run(ctx: &Context, args: &ExtractArgs) -> Result<u8> {
         Format::Text => print_text(&mut render::printable(&mut out), &pages),
     })?;
     for p in &pages {
-        if p.partial == Some(Partial::Paywall.as_str()) {
+        if p.partial == Some(Partial::Paywall) {
             eprintln!(
                 "warta: {}: only the part of the article before the paywall is on the page",
                 p.file.as_deref().unwrap_or("standard input")
@@ -168,7 +168,7 @@ fn extract_one(
         published: found.published.map(|p| rfc3339(&p)),
         language: found.language,
         body: Some(body),
-        partial: found.partial.map(Partial::as_str),
+        partial: found.partial,
         error,
     }
 }

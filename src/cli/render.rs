@@ -6,6 +6,7 @@ use clap::ValueEnum;
 use serde::Serialize;
 
 use super::zone::Zone;
+use crate::model::Partial;
 use crate::store::{ArticleView, FeedRow, SearchHit, Stats};
 use crate::text::counted;
 
@@ -266,13 +267,11 @@ pub fn article_text(out: &mut impl Write, a: &ArticleView, zone: &Zone) -> io::R
             a.version
         )?;
     }
-    if a.partial.as_deref() == Some("paywall") {
+    if a.partial == Some(Partial::Paywall) {
         writeln!(
             out,
             "partial:   paywall (only the part shown before the subscription prompt)"
         )?;
-    } else if let Some(p) = &a.partial {
-        writeln!(out, "partial:   {p}")?;
     }
     if a.source == "feed" {
         writeln!(

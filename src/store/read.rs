@@ -5,6 +5,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::{Store, StoreError};
+use crate::model::Partial;
 
 /// One place (URL) a story was seen, however many feeds carried it there.
 #[derive(Debug, Clone, Serialize)]
@@ -52,7 +53,7 @@ pub struct ArticleView {
     pub source: String,
     pub note: Option<String>,
     /// Why only part of the article was on its page (`paywall`), or null.
-    pub partial: Option<String>,
+    pub partial: Option<Partial>,
     /// The text's version: 1, or more after the publisher revised it.
     pub version: i64,
     /// Every place the story was seen, this article's own included, in order of
@@ -121,7 +122,10 @@ impl Store {
                             body: r.get(9)?,
                             source: r.get(10)?,
                             note: r.get(11)?,
-                            partial: r.get(15)?,
+                            partial: r
+                                .get::<_, Option<String>>(15)?
+                                .as_deref()
+                                .and_then(Partial::parse),
                             version: r.get(14)?,
                             story_copies: Vec::new(),
                             other_copies: Vec::new(),
