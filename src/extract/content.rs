@@ -643,8 +643,12 @@ pub(crate) fn is_teaser_grid(dom: &Dom, st: &Stats, i: usize) -> bool {
         }
         total += 1;
         // List items that open with a linked phrase are how prose lists cite sources,
-        // so in a list only pictured items count as teasers.
-        let linked = link > 0 && (images > 0 || (link * 4 >= text && cn.tag != Tag::Li));
+        // so in a list only pictured items count as teasers. A pictured card is a teaser
+        // when its words are mostly the link or an excerpt of meta-description length; a
+        // card with a paragraph of its own (a product the article reviews, with a "buy"
+        // button) is content.
+        let pictured_teaser = images > 0 && (link * 10 >= text || text - link < 250);
+        let linked = link > 0 && (pictured_teaser || (link * 4 >= text && cn.tag != Tag::Li));
         // A pictured teaser may carry a longer excerpt than a bare headline.
         let short = text < if images > 0 { 600 } else { 300 };
         let teaser = u32::from(linked && short && cn.tag != Tag::P);

@@ -835,6 +835,44 @@ mod tests {
     }
 
     #[test]
+    fn product_cards_in_an_article_are_text_but_a_grid_of_teasers_is_not() {
+        // A product card holds a paragraph of its own; a teaser, a headline and an excerpt
+        // no longer than a meta description.
+        let card = |name: &str, text: &str| {
+            format!(
+                r#"<div class="card"><div class="detail"><img src="/{name}.jpg" alt=""><h2>{name}</h2>
+<p>Rp 450.000</p><div class="desc"><div class="desc-text"><p>{text}</p></div></div>
+<a class="btn" href="/go/{name}">Beli di toko</a></div></div>"#
+            )
+        };
+        let teaser = |n: u32| {
+            format!(
+                r#"<div class="card"><img src="/t{n}.jpg" alt=""><h3>Berita lain {n}</h3>
+<div>Ringkasan singkat berita lain nomor {n} tentang kota.</div><a href="/berita-{n}">Selengkapnya</a></div>"#
+            )
+        };
+        let html = format!(
+            r#"<html><body><article><h1>Lampu pintar terbaik</h1><p>{}</p><p>{}</p>
+<div class="grid">{}{}{}</div><p>{}</p><p>{}</p></article>
+<section class="grid">{}{}{}{}</section></body></html>"#,
+            PARAS[0],
+            PARAS[1],
+            card("Lampu A", &PARAS[1..].join(" ")),
+            card("Lampu B", &PARAS[..3].join(" ")),
+            card("Lampu C", &PARAS[1..].join(" ")),
+            PARAS[2],
+            PARAS[3],
+            teaser(1),
+            teaser(2),
+            teaser(3),
+            teaser(4),
+        );
+        let got = extract(&html, None, None, now());
+        assert_holds(&got.body_text, PARAS.iter().chain(&["Lampu B"]));
+        assert!(!got.body_text.contains("Berita lain"), "{}", got.body_text);
+    }
+
+    #[test]
     fn a_dateline_without_a_zone_is_read_in_the_pages_home_zone() {
         let page = |lang: &str| {
             format!(
