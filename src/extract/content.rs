@@ -666,3 +666,59 @@ pub(crate) fn is_teaser_grid(dom: &Dom, st: &Stats, i: usize) -> bool {
         .iter()
         .any(|&(_, n, teasers)| teasers >= 3 && teasers == n && n + 2 >= total)
 }
+
+/// The article's own container, when the picked blocks are only part of it: the nearest
+/// `<article>`, `<main>` or `articleBody` element around all of them, if it holds at least
+/// twice their text and is not mostly links. Pages built from boxes of one shape each
+/// (a listicle's entries, a guide's sections, a ranking's rows) score one box far above
+/// the rest; the page's own markup says where the article ends.
+pub(crate) fn semantic_container(dom: &Dom, st: &Stats, roots: &[u32]) -> Option<u32> {
+    let text_of = |i: usize| st.text.get(i).copied().unwrap_or(0) as u64;
+    let (&first, &last) = (roots.first()?, roots.last()?);
+    let mut a = dom.node(first)?.parent;
+    let container = loop {
+        let n = dom.node(a)?;
+        if matches!(n.tag, Tag::Body | Tag::Html) {
+            return None;
+        }
+        let semantic = matches!(n.tag, Tag::Article | Tag::Main)
+            || n.attr("role")
+                .is_some_and(|r| r.eq_ignore_ascii_case("main"))
+            || n.attr("itemprop")
+                .is_some_and(|p| p.eq_ignore_ascii_case("articleBody"));
+        if semantic && n.end > last && !n.removed {
+            break a as usize;
+        }
+        a = n.parent;
+    };
+    let kept: u64 = roots.iter().map(|&r| text_of(r as usize)).sum();
+    (text_of(container) >= kept * 2 && st.link_density(container) <= 0.3)
+        .then_some(container as u32)
+}
+
+/// Inside a container taken in place of the picked blocks, the parts named as furniture
+/// (comments, related posts, share bars) go whatever their size: only the picked blocks
+/// themselves earned the benefit of the doubt that big blocks get in `clean`.
+pub(crate) fn drop_furniture_around(dom: &mut Dom, container: u32, roots: &[u32]) {
+    let end = dom.node(container).map_or(0, |n| n.end as usize);
+    let mut i = container as usize + 1;
+    while i < end {
+        let Some(n) = dom.nodes.get(i) else { break };
+        let next = (n.end as usize).max(i + 1);
+        if roots.iter().any(|&r| r as usize == i) {
+            i = next;
+            continue;
+        }
+        let holds_root = roots
+            .iter()
+            .any(|&r| (r as usize) > i && (r as usize) < next);
+        if !holds_root && !n.removed && n.tag != Tag::Text && weight(dom, i) < 0.0 {
+            if let Some(n) = dom.nodes.get_mut(i) {
+                n.removed = true;
+            }
+            i = next;
+        } else {
+            i += 1;
+        }
+    }
+}

@@ -260,7 +260,11 @@ pub fn detect_language(text: &str) -> Option<String> {
 fn generic(dom: &mut Dom, url: Option<&Url>, strict: bool) -> (Vec<Block>, Option<String>) {
     content::mark_removed(dom, strict);
     let st = content::stats(dom);
-    let roots = content::pick(dom, &st);
+    let mut roots = content::pick(dom, &st);
+    if let Some(container) = content::semantic_container(dom, &st, &roots) {
+        content::drop_furniture_around(dom, container, &roots);
+        roots = vec![container];
+    }
     content::clean(dom, &st, &roots);
     let mut blocks = render::blocks(dom, &roots, url);
     let author = render::filter(&mut blocks);
@@ -870,6 +874,60 @@ mod tests {
         let got = extract(&html, None, None, now());
         assert_holds(&got.body_text, PARAS.iter().chain(&["Lampu B"]));
         assert!(!got.body_text.contains("Berita lain"), "{}", got.body_text);
+    }
+
+    #[test]
+    fn an_article_made_of_unequal_boxes_is_taken_whole_without_its_comments() {
+        // A ranking built by a page builder: an intro and one section per entry, each
+        // padded in boxes. The intro's box alone used to be taken for the article. The
+        // comments inside `<main>` stay out.
+        let boxed = |class: &str, inner: &str| {
+            format!(
+                r#"<section class="{class}"><div class="padding"><div class="container">{inner}</div></div></section>"#
+            )
+        };
+        let rich = |paras: &[&str]| -> String {
+            let body: String = paras.iter().map(|p| format!("<p>{p}</p>")).collect();
+            format!(r#"<div class="rich-text">{body}</div>"#)
+        };
+        let entries = [
+            "Taman Tepian Mahakam ramai setiap sore, dengan pedagang kaki lima dan pemandangan sungai, kata pengelola.",
+            "Masjid Islamic Center menjadi tujuan wisata religi, dan pengunjung datang dari luar kota setiap pekan.",
+            "Kampung Tenun Samarinda menawarkan kain sarung tenun khas, dan pengunjung bisa melihat cara menenunnya.",
+            "Pulau Kumala di tengah Sungai Mahakam punya kereta gantung, dan pada akhir pekan antrean cukup panjang.",
+            "Air Terjun Tanah Merah menjadi tempat mandi favorit, terutama saat musim kemarau, kata warga sekitar.",
+        ];
+        let sections: String = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let heading = format!("<h2>Pilihan {}</h2>", i + 1);
+                let pros = "<ul><li><b>Murah</b>: tiket masuk terjangkau untuk keluarga</li>\
+                    <li><b>Dekat</b>: mudah dicapai dari pusat kota dengan angkot</li>\
+                    <li><b>Ramai</b>: banyak pedagang makanan khas daerah</li></ul>";
+                boxed(
+                    &format!("rank rank-{}", i + 1),
+                    &format!("{heading}{}{pros}", rich(&[e])),
+                )
+            })
+            .collect();
+        let comment = "Terima kasih atas ulasannya, sangat membantu kami yang baru pindah ke kota ini dan belum tahu harus ke mana.";
+        let comments: String = (0..10)
+            .map(|i| format!(r#"<li class="comment"><p>Pembaca {i}: {comment}</p></li>"#))
+            .collect();
+        let html = format!(
+            r#"<html><head><title>Daftar</title></head><body><nav><a href="/">Beranda</a></nav>
+<main><h1>Daftar</h1>{}{sections}
+<div class="comments-area" id="comments"><ol>{comments}</ol></div>
+</main></body></html>"#,
+            boxed(
+                "intro",
+                &format!("<h2>Daftar lengkap</h2>{}", rich(&[PARAS; 2].concat()))
+            ),
+        );
+        let got = extract(&html, None, None, now());
+        assert_holds(&got.body_text, PARAS.iter().chain(&entries));
+        assert!(!got.body_text.contains("Pembaca"), "{}", got.body_text);
     }
 
     #[test]
