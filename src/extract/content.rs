@@ -617,7 +617,7 @@ fn should_drop(dom: &Dom, st: &Stats, i: usize) -> bool {
     // stories interleave both).
     (img > 1.0 && p / img < 0.5 && !(p >= 2.0 && text >= 250))
         || (!is_list && li > p + 100.0)
-        || (!is_list && text < 25 && img == 0.0)
+        || (!is_list && text < 25 && img == 0.0 && !holds_heading(dom, i))
         || (w < 25.0 && ld > 0.2 + if is_list { 0.3 } else { 0.0 })
         || (w >= 25.0 && ld > 0.5)
 }
@@ -721,4 +721,12 @@ pub(crate) fn drop_furniture_around(dom: &mut Dom, container: u32, roots: &[u32]
             i += 1;
         }
     }
+}
+
+/// A box around a subheading is short, but the heading is the article's.
+fn holds_heading(dom: &Dom, i: usize) -> bool {
+    let end = dom.nodes.get(i).map_or(i, |n| n.end as usize);
+    dom.nodes
+        .get(i + 1..end)
+        .is_some_and(|ns| ns.iter().any(|n| matches!(n.tag, Tag::H(_)) && !n.removed))
 }

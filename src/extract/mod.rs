@@ -931,6 +931,17 @@ mod tests {
     }
 
     #[test]
+    fn a_subheading_in_a_box_of_its_own_is_kept() {
+        let html = format!(
+            r#"<html><body><article><p>{}</p><p>{}</p>
+<div class="section-head"><h2 class="title">Penanganan</h2></div><p>{}</p><p>{}</p></article></body></html>"#,
+            PARAS[0], PARAS[1], PARAS[2], PARAS[3]
+        );
+        let got = extract(&html, None, None, now());
+        assert_holds(&got.body_text, ["Penanganan"]);
+    }
+
+    #[test]
     fn a_dateline_without_a_zone_is_read_in_the_pages_home_zone() {
         let page = |lang: &str| {
             format!(
