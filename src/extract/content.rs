@@ -5,7 +5,9 @@
 //! and independent of its nesting depth.
 
 use super::dom::{Dom, NONE, Tag};
-use super::patterns::{UNLIKELY_ROLES, class_id, class_weight, is_furniture_id, is_unlikely};
+use super::patterns::{
+    UNLIKELY_ROLES, class_id, class_weight, is_comment_named, is_furniture_id, is_unlikely,
+};
 
 /// Elements that are never article text.
 fn always_removed(tag: Tag) -> bool {
@@ -72,7 +74,10 @@ pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
         let Some(node) = dom.nodes.get(i) else {
             continue;
         };
-        let own = matches!(node.tag, Tag::Article | Tag::Main)
+        // A reader's comment marked up as an `<article>` (WordPress does) is not the page's.
+        let own = (node.tag == Tag::Main
+            || (node.tag == Tag::Article
+                && !is_comment_named(&class_id(node.attr("class"), node.attr("id")))))
             || node
                 .attr("itemprop")
                 .is_some_and(|p| p.eq_ignore_ascii_case("articleBody"));
@@ -138,7 +143,10 @@ pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
         }
         let protected = matches!(tag, Tag::Html | Tag::Body | Tag::Article | Tag::Main)
             || holds_article.get(i).copied().unwrap_or(false);
-        let holds_most = most_text(i, node.end as usize);
+        // Readers may write more than the author: a comment thread is furniture whatever
+        // its share of the text.
+        let holds_most = most_text(i, node.end as usize)
+            && !is_comment_named(&class_id(node.attr("class"), node.attr("id")));
         // A header, footer or form that is part of the page's text, not furniture around
         // it: the article's own header, or a `<form>` around the whole page (ASP.NET).
         let page_part = protected

@@ -942,6 +942,27 @@ mod tests {
     }
 
     #[test]
+    fn a_comment_thread_longer_than_the_article_is_not_the_article() {
+        // WordPress marks each comment up as an `<article>`; readers wrote more than the
+        // author did.
+        let comment = "Terima kasih atas ulasannya, sangat membantu kami yang baru pindah ke kota ini dan belum tahu harus ke mana, semoga banjir cepat surut.";
+        let comments: String = (0..12)
+            .map(|i| {
+                format!(
+                    r#"<li class="comment"><article class="comment-body" id="div-comment-{i}"><footer>Pembaca {i}</footer><div class="comment-content"><p>{comment}</p></div></article></li>"#
+                )
+            })
+            .collect();
+        let html = format!(
+            r#"<html><body><main><article class="post"><h1>Banjir</h1><p>{}</p><p>{}</p><p>{}</p><p>{}</p></article>
+<div class="entry-comments" id="comments"><h2>Komentar</h2><ol class="comment-list">{comments}</ol></div></main></body></html>"#,
+            PARAS[0], PARAS[1], PARAS[2], PARAS[3]
+        );
+        let got = extract(&html, None, None, now());
+        assert_eq!(got.body_text, PARAS.join("\n\n"));
+    }
+
+    #[test]
     fn a_dateline_without_a_zone_is_read_in_the_pages_home_zone() {
         let page = |lang: &str| {
             format!(

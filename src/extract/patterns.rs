@@ -192,6 +192,14 @@ pub(crate) fn is_furniture_id(id: Option<&str>) -> bool {
     })
 }
 
+/// Whether a class/id string names a reader comment or the comment thread ("comment-body",
+/// "commentlist", `id="comments"`), not commentary, which is an article.
+pub(crate) fn is_comment_named(class_id: &str) -> bool {
+    class_id
+        .split(|c: char| c.is_whitespace())
+        .any(|t| t.contains("comment") && !t.contains("commentar"))
+}
+
 pub(crate) fn is_unlikely(class_id: &str) -> bool {
     if class_id.is_empty() {
         return false;
@@ -527,5 +535,9 @@ mod tests {
         assert!(!is_unlikely("comment-content "));
         assert!(class_weight("article-body ") > 0.0);
         assert!(class_weight("share-box ") < 0.0);
+        assert!(is_comment_named("comment-body div-comment-12 "));
+        assert!(is_comment_named("comments "));
+        assert!(!is_comment_named("commentary opini "));
+        assert!(!is_comment_named("entry-content "));
     }
 }
