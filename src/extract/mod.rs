@@ -963,6 +963,17 @@ mod tests {
     }
 
     #[test]
+    fn an_affiliate_disclosure_box_is_not_article_text() {
+        let html = format!(
+            r#"<html><body><article><div class="post-content"><div class="affiliate-disclosure">Artikel ini memuat tautan afiliasi. Jika Anda membeli lewat tautan ini, kami mendapat komisi.</div>
+<p>{}</p><p>{}</p><p>{}</p></div></article></body></html>"#,
+            PARAS[0], PARAS[1], PARAS[2]
+        );
+        let got = extract(&html, None, None, now());
+        assert_eq!(got.body_text, PARAS[..3].join("\n\n"));
+    }
+
+    #[test]
     fn a_dateline_without_a_zone_is_read_in_the_pages_home_zone() {
         let page = |lang: &str| {
             format!(
