@@ -677,7 +677,7 @@ pub(crate) fn is_teaser_grid(dom: &Dom, st: &Stats, i: usize) -> bool {
 
 /// The article's own container, when the picked blocks are only part of it: the nearest
 /// `<article>`, `<main>` or `articleBody` element around all of them, if it holds at least
-/// twice their text and is not mostly links. Pages built from boxes of one shape each
+/// twice their text and is not mostly links, or half as much again in prose. Pages built from boxes of one shape each
 /// (a listicle's entries, a guide's sections, a ranking's rows) score one box far above
 /// the rest; the page's own markup says where the article ends.
 pub(crate) fn semantic_container(dom: &Dom, st: &Stats, roots: &[u32]) -> Option<u32> {
@@ -699,9 +699,20 @@ pub(crate) fn semantic_container(dom: &Dom, st: &Stats, roots: &[u32]) -> Option
         }
         a = n.parent;
     };
+    let links_of = |i: usize| st.link.get(i).copied().unwrap_or(0) as u64;
     let kept: u64 = roots.iter().map(|&r| text_of(r as usize)).sum();
-    (text_of(container) >= kept * 2 && st.link_density(container) <= 0.3)
-        .then_some(container as u32)
+    let kept_links: u64 = roots.iter().map(|&r| links_of(r as usize)).sum();
+    let whole = text_of(container);
+    // Half as much again is enough when what it adds is prose (under 8% of it linked): a
+    // teaser or two beside a short article would add links.
+    let added = whole.saturating_sub(kept);
+    let added_links = links_of(container).saturating_sub(kept_links);
+    let ok = if whole >= kept * 2 {
+        st.link_density(container) <= 0.3
+    } else {
+        whole * 2 >= kept * 3 && added_links * 100 <= added * 8
+    };
+    ok.then_some(container as u32)
 }
 
 /// Inside a container taken in place of the picked blocks, the parts named as furniture

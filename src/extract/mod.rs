@@ -897,37 +897,42 @@ mod tests {
             "Pulau Kumala di tengah Sungai Mahakam punya kereta gantung, dan pada akhir pekan antrean cukup panjang.",
             "Air Terjun Tanah Merah menjadi tempat mandi favorit, terutama saat musim kemarau, kata warga sekitar.",
         ];
-        let sections: String = entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let heading = format!("<h2>Pilihan {}</h2>", i + 1);
-                let pros = "<ul><li><b>Murah</b>: tiket masuk terjangkau untuk keluarga</li>\
+        let page = |entries: &[&str]| {
+            let sections: String = entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let heading = format!("<h2>Pilihan {}</h2>", i + 1);
+                    let pros = "<ul><li><b>Murah</b>: tiket masuk terjangkau untuk keluarga</li>\
                     <li><b>Dekat</b>: mudah dicapai dari pusat kota dengan angkot</li>\
                     <li><b>Ramai</b>: banyak pedagang makanan khas daerah</li></ul>";
-                boxed(
-                    &format!("rank rank-{}", i + 1),
-                    &format!("{heading}{}{pros}", rich(&[e])),
-                )
-            })
-            .collect();
-        let comment = "Terima kasih atas ulasannya, sangat membantu kami yang baru pindah ke kota ini dan belum tahu harus ke mana.";
-        let comments: String = (0..10)
-            .map(|i| format!(r#"<li class="comment"><p>Pembaca {i}: {comment}</p></li>"#))
-            .collect();
-        let html = format!(
-            r#"<html><head><title>Daftar</title></head><body><nav><a href="/">Beranda</a></nav>
+                    boxed(
+                        &format!("rank rank-{}", i + 1),
+                        &format!("{heading}{}{pros}", rich(&[e])),
+                    )
+                })
+                .collect();
+            let comment = "Terima kasih atas ulasannya, sangat membantu kami yang baru pindah ke kota ini dan belum tahu harus ke mana.";
+            let comments: String = (0..10)
+                .map(|i| format!(r#"<li class="comment"><p>Pembaca {i}: {comment}</p></li>"#))
+                .collect();
+            format!(
+                r#"<html><head><title>Daftar</title></head><body><nav><a href="/">Beranda</a></nav>
 <main><h1>Daftar</h1>{}{sections}
 <div class="comments-area" id="comments"><ol>{comments}</ol></div>
 </main></body></html>"#,
-            boxed(
-                "intro",
-                &format!("<h2>Daftar lengkap</h2>{}", rich(&[PARAS; 2].concat()))
-            ),
-        );
-        let got = extract(&html, None, None, now());
-        assert_holds(&got.body_text, PARAS.iter().chain(&entries));
-        assert!(!got.body_text.contains("Pembaca"), "{}", got.body_text);
+                boxed(
+                    "intro",
+                    &format!("<h2>Daftar lengkap</h2>{}", rich(&[PARAS; 2].concat()))
+                ),
+            )
+        };
+        // Five entries more than double the intro's text; three add half as much again.
+        for n in [5, 3] {
+            let got = extract(&page(&entries[..n]), None, None, now());
+            assert_holds(&got.body_text, PARAS.iter().chain(&entries[..n]));
+            assert!(!got.body_text.contains("Pembaca"), "{}", got.body_text);
+        }
     }
 
     #[test]
