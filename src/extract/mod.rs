@@ -979,6 +979,18 @@ mod tests {
     }
 
     #[test]
+    fn an_article_inside_a_paywall_named_box_is_kept_and_the_prompt_is_not() {
+        // The whole text is in the page, in the box a script hides from non-subscribers.
+        let html = format!(
+            r#"<html><body><article><h1>Banjir</h1><p>{}</p><p>{}</p><div class="paywall"><p>{}</p><p>{}</p></div>
+<div class="paywall-prompt"><p>Berlangganan untuk membaca artikel selengkapnya.</p><a href="/langganan">Langganan</a></div></article></body></html>"#,
+            PARAS[0], PARAS[1], PARAS[2], PARAS[3]
+        );
+        let got = extract(&html, None, None, now());
+        assert_eq!(got.body_text, PARAS.join("\n\n"));
+    }
+
+    #[test]
     fn a_dateline_without_a_zone_is_read_in_the_pages_home_zone() {
         let page = |lang: &str| {
             format!(

@@ -45,7 +45,6 @@ const UNLIKELY: &[&str] = &[
     "outbrain",
     "pager",
     "pagination",
-    "paywall",
     "popular",
     "popup",
     "promo",
