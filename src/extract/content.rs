@@ -64,43 +64,6 @@ impl Stats {
     }
 }
 
-/// Text (bytes) from which a box of prose is the article's, whatever its class says.
-const PROSE_CHARS: usize = 3000;
-
-/// Pages of prose are no widget whatever the box is called (a newsletter archive's
-/// "rich-text-newsletter" body): long, mostly unlinked text. Only a comment thread is
-/// furniture at any length. `text_before` holds the text bytes before each node.
-fn is_prose(dom: &Dom, text_before: &[usize], i: usize, ci: &str) -> bool {
-    let text_in = |a: usize, b: usize| {
-        let at = |k: usize| {
-            text_before
-                .get(k)
-                .or(text_before.last())
-                .copied()
-                .unwrap_or(0)
-        };
-        at(b).saturating_sub(at(a))
-    };
-    let end = dom.nodes.get(i).map_or(i, |n| n.end as usize);
-    let text = text_in(i, end);
-    if text < PROSE_CHARS || is_comment_named(ci) {
-        return false;
-    }
-    let mut linked = 0usize;
-    let mut j = i + 1;
-    while j < end {
-        let Some(d) = dom.nodes.get(j) else { break };
-        let next = (d.end as usize).max(j + 1);
-        if d.tag == Tag::A {
-            linked += text_in(j, next);
-            j = next;
-        } else {
-            j += 1;
-        }
-    }
-    linked * 5 < text
-}
-
 /// Marks furniture as removed. With `strict` off, class/id patterns are not used (the
 /// retry when the strict pass found too little).
 pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
@@ -199,7 +162,7 @@ pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
                 // page: only its class says what it is.
                 let id = node.attr("id").filter(|_| !matches!(tag, Tag::H(_)));
                 let ci = class_id(node.attr("class"), id);
-                (is_unlikely(&ci) && !is_prose(dom, &text_before, i, &ci))
+                is_unlikely(&ci)
                     || is_furniture_id(id)
                     || node
                         .attr("role")

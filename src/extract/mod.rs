@@ -991,26 +991,6 @@ mod tests {
     }
 
     #[test]
-    fn pages_of_prose_are_the_article_whatever_their_box_is_called() {
-        // A newsletter archive: the issue's text sits in a box named for the newsletter,
-        // beside the sign-up box that really is furniture.
-        let text: Vec<String> = (0..6).flat_map(|_| PARAS.map(String::from)).collect();
-        let body: String = text.iter().map(|p| format!("<p>{p}</p>")).collect();
-        // A site map in the footer: the box holds under half of the page's text.
-        let links: String = text
-            .iter()
-            .map(|p| format!(r#"<li><a href="/">{p}</a></li>"#))
-            .collect();
-        let html = format!(
-            r#"<html><body><main><div class="newsletter-signup"><p>Daftar untuk menerima buletin kami setiap pekan.</p></div>
-<article class="newsletter-issue"><div class="rich-text-newsletter">{body}</div></article></main>
-<footer><ul>{links}</ul></footer></body></html>"#
-        );
-        let got = extract(&html, None, None, now());
-        assert_eq!(got.body_text, text.join("\n\n"));
-    }
-
-    #[test]
     fn a_dateline_without_a_zone_is_read_in_the_pages_home_zone() {
         let page = |lang: &str| {
             format!(
