@@ -715,33 +715,6 @@ pub(crate) fn semantic_container(dom: &Dom, st: &Stats, roots: &[u32]) -> Option
     ok.then_some(container as u32)
 }
 
-/// Inside a container taken in place of the picked blocks, the parts named as furniture
-/// (comments, related posts, share bars) go whatever their size: only the picked blocks
-/// themselves earned the benefit of the doubt that big blocks get in `clean`.
-pub(crate) fn drop_furniture_around(dom: &mut Dom, container: u32, roots: &[u32]) {
-    let end = dom.node(container).map_or(0, |n| n.end as usize);
-    let mut i = container as usize + 1;
-    while i < end {
-        let Some(n) = dom.nodes.get(i) else { break };
-        let next = (n.end as usize).max(i + 1);
-        if roots.iter().any(|&r| r as usize == i) {
-            i = next;
-            continue;
-        }
-        let holds_root = roots
-            .iter()
-            .any(|&r| (r as usize) > i && (r as usize) < next);
-        if !holds_root && !n.removed && n.tag != Tag::Text && weight(dom, i) < 0.0 {
-            if let Some(n) = dom.nodes.get_mut(i) {
-                n.removed = true;
-            }
-            i = next;
-        } else {
-            i += 1;
-        }
-    }
-}
-
 /// A box around a subheading is short, but the heading is the article's.
 fn holds_heading(dom: &Dom, i: usize) -> bool {
     let end = dom.nodes.get(i).map_or(i, |n| n.end as usize);

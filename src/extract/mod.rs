@@ -262,7 +262,6 @@ fn generic(dom: &mut Dom, url: Option<&Url>, strict: bool) -> (Vec<Block>, Optio
     let st = content::stats(dom);
     let mut roots = content::pick(dom, &st);
     if let Some(container) = content::semantic_container(dom, &st, &roots) {
-        content::drop_furniture_around(dom, container, &roots);
         roots = vec![container];
     }
     content::clean(dom, &st, &roots);
