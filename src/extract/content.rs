@@ -4,7 +4,7 @@
 //! Every pass is a loop over the pre-ordered arena, so the cost is linear in the page size
 //! and independent of its nesting depth.
 
-use super::dom::{Dom, NONE, Tag};
+use super::dom::{Dom, NONE, Node, Tag};
 use super::patterns::{
     UNLIKELY_ROLES, class_id, class_weight, is_comment_named, is_furniture_id, is_unlikely,
 };
@@ -64,6 +64,18 @@ impl Stats {
     }
 }
 
+/// Whether an element says it is the page's article: `<main>`, `<article>` or
+/// `itemprop="articleBody"`. A reader's comment marked up as an `<article>` (WordPress does)
+/// is not the page's.
+fn declares_article(node: &Node) -> bool {
+    node.tag == Tag::Main
+        || (node.tag == Tag::Article
+            && !is_comment_named(&class_id(node.attr("class"), node.attr("id"))))
+        || node
+            .attr("itemprop")
+            .is_some_and(|p| p.eq_ignore_ascii_case("articleBody"))
+}
+
 /// Marks furniture as removed. With `strict` off, class/id patterns are not used (the
 /// retry when the strict pass found too little).
 pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
@@ -74,14 +86,7 @@ pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
         let Some(node) = dom.nodes.get(i) else {
             continue;
         };
-        // A reader's comment marked up as an `<article>` (WordPress does) is not the page's.
-        let own = (node.tag == Tag::Main
-            || (node.tag == Tag::Article
-                && !is_comment_named(&class_id(node.attr("class"), node.attr("id")))))
-            || node
-                .attr("itemprop")
-                .is_some_and(|p| p.eq_ignore_ascii_case("articleBody"));
-        let flag = own || holds_article.get(i).copied().unwrap_or(false);
+        let flag = declares_article(node) || holds_article.get(i).copied().unwrap_or(false);
         if let Some(h) = holds_article.get_mut(i) {
             *h = flag;
         }
@@ -655,7 +660,7 @@ pub(crate) fn is_teaser_grid(dom: &Dom, st: &Stats, i: usize) -> bool {
         // when its words are mostly the link or an excerpt of meta-description length; a
         // card with a paragraph of its own (a product the article reviews, with a "buy"
         // button) is content.
-        let pictured_teaser = images > 0 && (link * 10 >= text || text - link < 250);
+        let pictured_teaser = images > 0 && (link * 10 >= text || text.saturating_sub(link) < 250);
         let linked = link > 0 && (pictured_teaser || (link * 4 >= text && cn.tag != Tag::Li));
         // A pictured teaser may carry a longer excerpt than a bare headline.
         let short = text < if images > 0 { 600 } else { 300 };
@@ -676,10 +681,11 @@ pub(crate) fn is_teaser_grid(dom: &Dom, st: &Stats, i: usize) -> bool {
 }
 
 /// The article's own container, when the picked blocks are only part of it: the nearest
-/// `<article>`, `<main>` or `articleBody` element around all of them, if it holds at least
-/// twice their text and is not mostly links, or half as much again in prose. Pages built from boxes of one shape each
-/// (a listicle's entries, a guide's sections, a ranking's rows) score one box far above
-/// the rest; the page's own markup says where the article ends.
+/// element around all of them that declares the article (or has `role="main"`), if it
+/// holds at least twice their text and is not mostly links, or half as much again in
+/// prose. Pages built from boxes of one shape each (a listicle's entries, a guide's
+/// sections, a ranking's rows) score one box far above the rest; the page's own markup
+/// says where the article ends.
 pub(crate) fn semantic_container(dom: &Dom, st: &Stats, roots: &[u32]) -> Option<u32> {
     let text_of = |i: usize| st.text.get(i).copied().unwrap_or(0) as u64;
     let (&first, &last) = (roots.first()?, roots.last()?);
@@ -689,11 +695,9 @@ pub(crate) fn semantic_container(dom: &Dom, st: &Stats, roots: &[u32]) -> Option
         if matches!(n.tag, Tag::Body | Tag::Html) {
             return None;
         }
-        let semantic = matches!(n.tag, Tag::Article | Tag::Main)
+        let semantic = declares_article(n)
             || n.attr("role")
-                .is_some_and(|r| r.eq_ignore_ascii_case("main"))
-            || n.attr("itemprop")
-                .is_some_and(|p| p.eq_ignore_ascii_case("articleBody"));
+                .is_some_and(|r| r.eq_ignore_ascii_case("main"));
         if semantic && n.end > last && !n.removed {
             break a as usize;
         }
