@@ -935,6 +935,34 @@ mod tests {
     }
 
     #[test]
+    fn a_table_in_a_scrolling_wrapper_is_kept() {
+        // Wide tables come wrapped in a box that scrolls sideways on phones; the wrapper's
+        // name is no reason to drop the table.
+        let rows: String = [
+            ("Sungai Pinang", "80 cm", "1.200"),
+            ("Sempaja Selatan", "65 cm", "940"),
+            ("Temindung Permai", "50 cm", "610"),
+        ]
+        .iter()
+        .map(|(a, b, c)| format!("<tr><td>{a}</td><td>{b}</td><td>{c}</td></tr>"))
+        .collect();
+        let paras: String = PARAS.iter().map(|p| format!("<p>{p}</p>")).collect();
+        let html = format!(
+            r#"<html><head><title>Banjir</title></head><body><article><h1>Banjir</h1>{paras}
+<div class="table-scroll"><table><tr><th>Kelurahan</th><th>Ketinggian</th><th>Warga</th></tr>{rows}</table></div>
+<p>Data dihimpun BPBD Samarinda hingga Rabu sore, dan jumlah warga terdampak masih bisa bertambah.</p>
+</article></body></html>"#
+        );
+        let got = extract(&html, None, None, now());
+        assert_holds(
+            &got.body_text,
+            PARAS
+                .iter()
+                .chain(&["Sungai Pinang", "Temindung Permai", "65 cm"]),
+        );
+    }
+
+    #[test]
     fn a_subheading_in_a_box_of_its_own_is_kept() {
         let html = format!(
             r#"<html><body><article><p>{}</p><p>{}</p>

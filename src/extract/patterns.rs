@@ -119,7 +119,6 @@ const NEGATIVE: &[&str] = &[
     "outbrain",
     "promo",
     "related",
-    "scroll",
     "share",
     "shopping",
     "shoutbox",
