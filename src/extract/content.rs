@@ -540,6 +540,10 @@ pub(crate) fn pick(dom: &Dom, st: &Stats) -> Vec<u32> {
             false
         } else if is_cand.get(c).copied().unwrap_or(false) && sc(c) + bonus >= threshold {
             true
+        } else if bonus > 0.0 && st.link_density(c) < 0.25 {
+            // Built like the article's own box: a part of it without paragraphs (a table,
+            // a list of steps).
+            st.text.get(c).copied().unwrap_or(0) > 0
         } else if matches!(cn.tag, Tag::P | Tag::Div | Tag::Blockquote | Tag::Pre) {
             let len = st.text.get(c).copied().unwrap_or(0);
             let ld = st.link_density(c);

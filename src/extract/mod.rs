@@ -963,6 +963,33 @@ mod tests {
     }
 
     #[test]
+    fn a_part_built_like_the_article_box_is_kept_without_paragraphs() {
+        // The article is a run of sections of one class; the one holding only a table
+        // scores nothing by paragraphs but is still part of it.
+        let rows: String = [
+            ("Beras", "12.500"),
+            ("Minyak goreng", "17.000"),
+            ("Gula pasir", "15.500"),
+        ]
+        .iter()
+        .map(|(a, b)| format!("<tr><td>{a}</td><td>Rp {b} per kilogram</td></tr>"))
+        .collect();
+        let section = |inner: &str| format!(r#"<section class="text-layout">{inner}</section>"#);
+        let html = format!(
+            r#"<html><head><title>Harga</title></head><body><div class="wrap">{}{}{}</div>
+<div class="footer-links"><a href="/a">Tentang kami</a> <a href="/b">Kontak</a></div></body></html>"#,
+            section(&format!("<p>{}</p><p>{}</p>", PARAS[0], PARAS[1])),
+            section(&format!("<table>{rows}</table>")),
+            section(&format!("<p>{}</p><p>{}</p>", PARAS[2], PARAS[3])),
+        );
+        let got = extract(&html, None, None, now());
+        assert_holds(
+            &got.body_text,
+            PARAS.iter().chain(&["Minyak goreng", "Rp 15.500"]),
+        );
+    }
+
+    #[test]
     fn a_subheading_in_a_box_of_its_own_is_kept() {
         let html = format!(
             r#"<html><body><article><p>{}</p><p>{}</p>
