@@ -990,6 +990,24 @@ mod tests {
     }
 
     #[test]
+    fn a_box_of_prose_that_links_its_sources_is_kept() {
+        // A quarter of this box's text is links to the documents it cites.
+        let cited = r#"<div class="update"><p>Update: Data lengkap ada di <a href="/a">laporan resmi BPBD Samarinda</a> dan peta genangan terbaru yang dirilis Kamis.</p>
+<p>Warga juga bisa memantau <a href="/c">tinggi muka air</a> lewat laman pemerintah kota setiap jam.</p></div>"#;
+        let paras: String = PARAS.iter().map(|p| format!("<p>{p}</p>")).collect();
+        let html = format!(
+            r#"<html><head><title>Banjir</title></head><body><article><h1>Banjir</h1>{paras}{cited}</article></body></html>"#
+        );
+        let got = extract(&html, None, None, now());
+        assert_holds(
+            &got.body_text,
+            PARAS
+                .iter()
+                .chain(&["Data lengkap ada di", "tinggi muka air"]),
+        );
+    }
+
+    #[test]
     fn a_subheading_in_a_box_of_its_own_is_kept() {
         let html = format!(
             r#"<html><body><article><p>{}</p><p>{}</p>
