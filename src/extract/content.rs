@@ -630,13 +630,18 @@ fn should_drop(dom: &Dom, st: &Stats, i: usize) -> bool {
     let p = get(&st.paragraphs) as f32;
     let img = get(&st.images) as f32;
     let li = get(&st.items) as f32;
+    // A list of linked names, each with words of its own about the name, is prose; a list
+    // of headlines with their dates is not (25 characters an item: more than a date and
+    // time).
+    let own_words_per_item = text.saturating_sub(get(&st.link)) as f32 / li.max(1.0);
     // A run of pictures is a gallery unless real paragraphs stand between them (photo
     // stories interleave both).
     (img > 1.0 && p / img < 0.5 && !(p >= 2.0 && text >= 250))
         || (!is_list && li > p + 100.0)
         || (!is_list && text < 25 && img == 0.0 && !holds_heading(dom, i))
         // Readability drops a box a fifth linked; prose that links its sources gets there.
-        || (w < 25.0 && ld > 0.3 + if is_list { 0.2 } else { 0.0 })
+        || (w < 25.0 && !is_list && ld > 0.3)
+        || (w < 25.0 && is_list && ld > 0.5 && !(ld <= 0.9 && own_words_per_item >= 25.0))
         || (w >= 25.0 && ld > 0.5)
 }
 

@@ -1008,6 +1008,44 @@ mod tests {
     }
 
     #[test]
+    fn a_list_of_linked_names_with_a_sentence_each_is_kept_and_headlines_are_not() {
+        // Each item is mostly its link, with a few words of its own.
+        let described: String = [
+            (
+                "Pantai Manggar Segara Sari di Balikpapan Timur",
+                "pasir putih, warung ikan bakar",
+            ),
+            (
+                "Hutan Lindung Sungai Wain di Balikpapan Barat",
+                "jalur trekking, jembatan tajuk",
+            ),
+            (
+                "Kebun Raya Balikpapan di Karang Joang Balikpapan",
+                "koleksi tanaman khas Kalimantan",
+            ),
+        ]
+        .iter()
+        .map(|(name, about)| format!(r#"<li><a href="/wisata/{name}">{name}</a>: {about}.</li>"#))
+        .collect();
+        let headlines: String = (1..=4)
+            .map(|i| format!(r#"<li><a href="/berita/{i}">Wali kota resmikan taman kota yang ke-{i} di Balikpapan</a> 2{i}/11/2024</li>"#))
+            .collect();
+        let paras: String = PARAS.iter().map(|p| format!("<p>{p}</p>")).collect();
+        let html = format!(
+            r#"<html><head><title>Wisata</title></head><body><article><h1>Wisata</h1>{paras}
+<ul>{described}</ul><p>Semua tempat itu bisa dicapai dalam satu jam dari pusat kota.</p><ul>{headlines}</ul></article></body></html>"#
+        );
+        let got = extract(&html, None, None, now());
+        assert_holds(
+            &got.body_text,
+            PARAS
+                .iter()
+                .chain(&["jembatan tajuk", "Kebun Raya Balikpapan di Karang"]),
+        );
+        assert!(!got.body_text.contains("Wali kota"), "{}", got.body_text);
+    }
+
+    #[test]
     fn a_subheading_in_a_box_of_its_own_is_kept() {
         let html = format!(
             r#"<html><body><article><p>{}</p><p>{}</p>
