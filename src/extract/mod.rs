@@ -1046,6 +1046,22 @@ mod tests {
     }
 
     #[test]
+    fn footnotes_and_layout_classes_are_not_furniture_names() {
+        // "foot" names footers, not footnotes or football; "overflow-hidden" is a layout
+        // utility, not hidden text.
+        let html = format!(
+            r#"<html><head><title>Bola</title></head><body><article class="category-football"><h1>Bola</h1>
+<p>{}</p><div class="overflow-hidden rounded"><p>{}</p></div><p>{}</p><p>{}</p>
+<div class="footnotes"><p>1. Angka dari laporan BPBD Samarinda yang dirilis pada Rabu sore, dan bisa berubah.</p></div>
+</article><footer class="site-footer"><p>Hak cipta Kaltim Today, semua hak dilindungi undang-undang.</p></footer></body></html>"#,
+            PARAS[0], PARAS[1], PARAS[2], PARAS[3]
+        );
+        let got = extract(&html, None, None, now());
+        assert_holds(&got.body_text, PARAS.iter().chain(&["Angka dari laporan"]));
+        assert!(!got.body_text.contains("Hak cipta"), "{}", got.body_text);
+    }
+
+    #[test]
     fn a_subheading_in_a_box_of_its_own_is_kept() {
         let html = format!(
             r#"<html><body><article><p>{}</p><p>{}</p>

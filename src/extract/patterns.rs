@@ -112,7 +112,6 @@ const NEGATIVE: &[&str] = &[
     "contact",
     "foot",
     "gdpr",
-    "hidden",
     "masthead",
     "media",
     "meta",
@@ -129,6 +128,10 @@ const NEGATIVE: &[&str] = &[
     "terkait",
     "tool",
 ];
+
+/// Names holding a [`NEGATIVE`] fragment that are article text: footnotes are the
+/// article's own, and a football story is no footer.
+const NEGATIVE_EXEMPT: &[&str] = &["football", "footnote"];
 
 /// ARIA roles of page furniture.
 pub(crate) const UNLIKELY_ROLES: &[&str] = &[
@@ -156,6 +159,8 @@ static UNLIKELY_RE: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| any_of(UNLI
 static MAYBE_RE: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| any_of(MAYBE));
 static POSITIVE_RE: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| any_of(POSITIVE));
 static NEGATIVE_RE: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| any_of(NEGATIVE));
+static NEGATIVE_EXEMPT_RE: LazyLock<Option<AhoCorasick>> =
+    LazyLock::new(|| any_of(NEGATIVE_EXEMPT));
 
 /// `class` and `id` lowercased and joined, the string the patterns are matched against.
 pub(crate) fn class_id(class: Option<&str>, id: Option<&str>) -> String {
@@ -217,7 +222,8 @@ pub(crate) fn class_weight(class_id: &str) -> f32 {
         return 0.0;
     }
     let mut w = 0.0;
-    if matches(&NEGATIVE_RE, class_id) {
+    let negative = |t: &str| matches(&NEGATIVE_RE, t) && !matches(&NEGATIVE_EXEMPT_RE, t);
+    if matches(&NEGATIVE_RE, class_id) && class_id.split_whitespace().any(negative) {
         w -= 25.0;
     }
     if matches(&POSITIVE_RE, class_id) {
