@@ -531,16 +531,13 @@ pub(crate) fn pick(dom: &Dom, st: &Stats) -> Vec<u32> {
             continue;
         }
         let Some(cn) = dom.nodes.get(c) else { continue };
-        let bonus = if !top_class.is_empty() && cn.attr("class") == Some(top_class) {
-            top_score * 0.2
-        } else {
-            0.0
-        };
+        let same_class = !top_class.is_empty() && cn.attr("class") == Some(top_class);
+        let bonus = if same_class { top_score * 0.2 } else { 0.0 };
         let ok = if is_teaser_grid(dom, st, c) {
             false
         } else if is_cand.get(c).copied().unwrap_or(false) && sc(c) + bonus >= threshold {
             true
-        } else if bonus > 0.0 && st.link_density(c) < 0.25 {
+        } else if same_class && st.link_density(c) < 0.25 {
             // Built like the article's own box: a part of it without paragraphs (a table,
             // a list of steps).
             st.text.get(c).copied().unwrap_or(0) > 0
@@ -633,7 +630,7 @@ fn should_drop(dom: &Dom, st: &Stats, i: usize) -> bool {
     // A list of linked names, each with words of its own about the name, is prose; a list
     // of headlines with their dates is not (25 characters an item: more than a date and
     // time).
-    let own_words_per_item = text.saturating_sub(get(&st.link)) as f32 / li.max(1.0);
+    let own_text_per_item = text.saturating_sub(get(&st.link)) as f32 / li.max(1.0);
     // A run of pictures is a gallery unless real paragraphs stand between them (photo
     // stories interleave both).
     (img > 1.0 && p / img < 0.5 && !(p >= 2.0 && text >= 250))
@@ -641,7 +638,7 @@ fn should_drop(dom: &Dom, st: &Stats, i: usize) -> bool {
         || (!is_list && text < 25 && img == 0.0 && !holds_heading(dom, i))
         // Readability drops a box a fifth linked; prose that links its sources gets there.
         || (w < 25.0 && !is_list && ld > 0.3)
-        || (w < 25.0 && is_list && ld > 0.5 && !(ld <= 0.9 && own_words_per_item >= 25.0))
+        || (w < 25.0 && is_list && ld > 0.5 && !(ld <= 0.9 && own_text_per_item >= 25.0))
         || (w >= 25.0 && ld > 0.5)
 }
 
