@@ -165,7 +165,11 @@ pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
                 // A heading's id is an anchor for links into the page, made from its
                 // words ("nav_tips", "ad-spending-2024"), not a name for its part of the
                 // page: only its class says what it is.
-                let id = node.attr("id").filter(|_| !matches!(tag, Tag::H(_)));
+                // A section's id made from its heading (docutils, pandoc) is that too.
+                let id = node.attr("id").filter(|id| {
+                    !matches!(tag, Tag::H(_))
+                        && !(is_unlikely(&id.to_lowercase()) && anchors_heading(dom, i, id))
+                });
                 let ci = class_id(node.attr("class"), id);
                 is_unlikely(&ci)
                     || is_furniture_id(id)
@@ -183,6 +187,28 @@ pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
             i += 1;
         }
     }
+}
+
+/// Whether `id` is the slug of the first heading inside element `i` ("sharing-with-a-
+/// single-developer" on a section opening with "Sharing with a single developer").
+fn anchors_heading(dom: &Dom, i: usize, id: &str) -> bool {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let slug = words(id);
+    if slug.len() < 2 {
+        return false;
+    }
+    let end = dom.nodes.get(i).map_or(i, |n| n.end as usize);
+    let Some(h) = (i + 1..end.min(i + 40))
+        .find(|&j| dom.nodes.get(j).is_some_and(|n| matches!(n.tag, Tag::H(_))))
+    else {
+        return false;
+    };
+    words(&dom.subtree_text(h as u32, false)).starts_with(&slug)
 }
 
 /// A container that is furniture by its tag but wraps the article here: an `<aside>`,

@@ -1062,6 +1062,23 @@ mod tests {
     }
 
     #[test]
+    fn a_section_whose_id_is_made_from_its_heading_is_kept() {
+        // Documentation generators name each section after its heading; "menu" in this one
+        // is a word of the heading, not a site menu.
+        const MENU: &str = "Bubur kacang hijau, telur rebus dan sayur bening bisa disiapkan dengan murah setiap pagi, kata ahli gizi puskesmas.";
+        let html = format!(
+            r#"<html><head><title>Gizi</title></head><body><div class="body">
+<div class="section" id="gizi-balita"><h2>Gizi balita</h2><p>{}</p><p>{}</p><p>{}</p><p>{}</p></div>
+<div class="section" id="menu-sehat-untuk-balita"><h2>Menu sehat untuk balita¶</h2><p>{MENU}</p></div>
+</div><div id="menu"><a href="/">Beranda</a> <a href="/gizi">Gizi</a></div></body></html>"#,
+            PARAS[0], PARAS[1], PARAS[2], PARAS[3]
+        );
+        let got = extract(&html, None, None, now());
+        assert_holds(&got.body_text, PARAS.iter().chain(&[MENU]));
+        assert!(!got.body_text.contains("Beranda"), "{}", got.body_text);
+    }
+
+    #[test]
     fn a_subheading_in_a_box_of_its_own_is_kept() {
         let html = format!(
             r#"<html><body><article><p>{}</p><p>{}</p>
