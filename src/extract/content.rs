@@ -164,12 +164,13 @@ pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
             || (strict && !protected && !holds_most && {
                 // A heading's id is an anchor for links into the page, made from its
                 // words ("nav_tips", "ad-spending-2024"), not a name for its part of the
-                // page: only its class says what it is.
-                // A section's id made from its heading (docutils, pandoc) is that too.
-                let id = node.attr("id").filter(|id| {
-                    !matches!(tag, Tag::H(_))
-                        && !(is_unlikely(&id.to_lowercase()) && anchors_heading(dom, i, id))
-                });
+                // page: only its class says what it is. So is a section's id made from its
+                // heading (docutils, pandoc).
+                let anchor = |id: &str| {
+                    matches!(tag, Tag::H(_))
+                        || (is_unlikely(&id.to_lowercase()) && anchors_heading(dom, i, id))
+                };
+                let id = node.attr("id").filter(|id| !anchor(id));
                 let ci = class_id(node.attr("class"), id);
                 is_unlikely(&ci)
                     || is_furniture_id(id)
