@@ -347,6 +347,11 @@ mod tests {
         }
     }
 
+    /// `texts` as a run of `<p>` elements.
+    fn paragraphs(texts: &[&str]) -> String {
+        texts.iter().map(|p| format!("<p>{p}</p>")).collect()
+    }
+
     const PARAS: [&str; 4] = [
         "SAMARINDA - Banjir kembali merendam tiga kelurahan di Kota Samarinda, Kalimantan Timur, pada Rabu pagi setelah hujan deras mengguyur sejak malam.",
         "Kepala BPBD Samarinda mengatakan ketinggian air mencapai 80 sentimeter di beberapa titik, sehingga warga diminta tetap waspada.",
@@ -886,8 +891,7 @@ mod tests {
             )
         };
         let rich = |paras: &[&str]| -> String {
-            let body: String = paras.iter().map(|p| format!("<p>{p}</p>")).collect();
-            format!(r#"<div class="rich-text">{body}</div>"#)
+            format!(r#"<div class="rich-text">{}</div>"#, paragraphs(paras))
         };
         let entries = [
             "Taman Tepian Mahakam ramai setiap sore, dengan pedagang kaki lima dan pemandangan sungai, kata pengelola.",
@@ -946,7 +950,7 @@ mod tests {
         .iter()
         .map(|(a, b, c)| format!("<tr><td>{a}</td><td>{b}</td><td>{c}</td></tr>"))
         .collect();
-        let paras: String = PARAS.iter().map(|p| format!("<p>{p}</p>")).collect();
+        let paras = paragraphs(&PARAS);
         let html = format!(
             r#"<html><head><title>Banjir</title></head><body><article><h1>Banjir</h1>{paras}
 <div class="table-scroll"><table><tr><th>Kelurahan</th><th>Ketinggian</th><th>Warga</th></tr>{rows}</table></div>
@@ -978,9 +982,9 @@ mod tests {
         let html = format!(
             r#"<html><head><title>Harga</title></head><body><div class="wrap">{}{}{}</div>
 <div class="footer-links"><a href="/a">Tentang kami</a> <a href="/b">Kontak</a></div></body></html>"#,
-            section(&format!("<p>{}</p><p>{}</p>", PARAS[0], PARAS[1])),
+            section(&paragraphs(&PARAS[..2])),
             section(&format!("<table>{rows}</table>")),
-            section(&format!("<p>{}</p><p>{}</p>", PARAS[2], PARAS[3])),
+            section(&paragraphs(&PARAS[2..])),
         );
         let got = extract(&html, None, None, now());
         assert_holds(
@@ -994,7 +998,7 @@ mod tests {
         // A quarter of this box's text is links to the documents it cites.
         let cited = r#"<div class="update"><p>Update: Data lengkap ada di <a href="/a">laporan resmi BPBD Samarinda</a> dan peta genangan terbaru yang dirilis Kamis.</p>
 <p>Warga juga bisa memantau <a href="/c">tinggi muka air</a> lewat laman pemerintah kota setiap jam.</p></div>"#;
-        let paras: String = PARAS.iter().map(|p| format!("<p>{p}</p>")).collect();
+        let paras = paragraphs(&PARAS);
         let html = format!(
             r#"<html><head><title>Banjir</title></head><body><article><h1>Banjir</h1>{paras}{cited}</article></body></html>"#
         );
@@ -1030,7 +1034,7 @@ mod tests {
         let headlines: String = (1..=4)
             .map(|i| format!(r#"<li><a href="/berita/{i}">Wali kota resmikan taman kota yang ke-{i} di Balikpapan</a> 2{i}/11/2024</li>"#))
             .collect();
-        let paras: String = PARAS.iter().map(|p| format!("<p>{p}</p>")).collect();
+        let paras = paragraphs(&PARAS);
         let html = format!(
             r#"<html><head><title>Wisata</title></head><body><article><h1>Wisata</h1>{paras}
 <ul>{described}</ul><p>Semua tempat itu bisa dicapai dalam satu jam dari pusat kota.</p><ul>{headlines}</ul></article></body></html>"#
