@@ -14,6 +14,7 @@
 //! serde_json's nesting limit and a size cap, so no page can make this slow or deep.
 
 use std::cell::OnceCell;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -76,6 +77,9 @@ const DATE_KEYS: &[&str] = &[
     "dcterms.issued",
     "dc.date.created",
     "dcterms.created",
+    "published",
+    "publication_date",
+    "citation_publication_date",
     "dc.date",
     "dcterms.date",
     "datecreated",
@@ -94,6 +98,7 @@ const AUTHOR_KEYS: &[&str] = &[
     "content_author",
     "dtk:author",
     "byl",
+    "citation_author",
 ];
 
 /// Class or id fragments of elements holding a byline (lower case).
@@ -115,7 +120,8 @@ const MAX_JSON_LD_BYTES: usize = 2 << 20;
 #[derive(Default)]
 struct Ld {
     headline: Option<String>,
-    authors: Vec<String>,
+    /// Author names, and whether each is typed a `Person`.
+    authors: Vec<(String, bool)>,
     published: Option<String>,
     language: Option<String>,
     url: Option<String>,
@@ -135,6 +141,10 @@ struct Scan<'a> {
     time_published: Option<&'a str>,
     time_any: Option<&'a str>,
     byline: Option<String>,
+    /// The text of the first link to an author's page ("/author/jane-doe") that the text
+    /// names, after the first `<h1>` if there is one there, else before it.
+    author_link: Option<String>,
+    author_link_before_h1: Option<String>,
     /// A credit line near the headline ("Oleh: Dwi Puspita", "Penulis: Ramli | Editor: …").
     credit: Option<String>,
     /// Text nodes seen since the first `<h1>`.
@@ -155,7 +165,11 @@ pub(crate) fn collect(
     now: DateTime<Utc>,
 ) -> PageMeta {
     let ld = read_json_ld(json_ld);
-    let scan = scan(dom);
+    let domain = base.and_then(Url::host_str).map(|h| {
+        let labels: Vec<&str> = h.rsplit('.').take(2).collect();
+        labels.into_iter().rev().collect::<Vec<_>>().join(".")
+    });
+    let scan = scan(dom, domain.as_deref());
     let meta = |key: &str| scan.metas.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
 
     let mut site_names: Vec<String> = ["og:site_name", "application-name", "twitter:site"]
@@ -194,7 +208,13 @@ pub(crate) fn collect(
             .and_then(Url::host_str)
             .is_some_and(|h| h.ends_with(".id"));
     let home = home_zone(language.as_deref(), base.and_then(Url::host_str));
-    let published = pick_published(dom, &ld, &scan, &meta, (indonesian, home), now);
+    // "3/4/2025" is March 4 on an American page, 3 April everywhere else.
+    let month_first = language.as_deref() == Some("en")
+        && scan
+            .html_lang
+            .or_else(|| meta("og:locale"))
+            .is_some_and(|t| t.trim().replace('_', "-").eq_ignore_ascii_case("en-us"));
+    let published = pick_published(dom, &ld, &scan, &meta, (indonesian, home, month_first), now);
 
     let canonical_url = scan
         .canonical
@@ -212,7 +232,8 @@ pub(crate) fn collect(
     }
 }
 
-fn scan(dom: &Dom) -> Scan<'_> {
+/// `site` is the page's registrable domain, roughly: its host's last two labels.
+fn scan<'a>(dom: &'a Dom, site: Option<&str>) -> Scan<'a> {
     let mut s = Scan::default();
     for (i, n) in dom.nodes.iter().enumerate() {
         let small = (n.end as usize).saturating_sub(i) <= 40;
@@ -281,10 +302,27 @@ fn scan(dom: &Dom) -> Scan<'_> {
             }
             _ => {}
         }
+        let want_link = if s.h1s.is_empty() {
+            s.author_link_before_h1.is_none()
+        } else {
+            s.author_link.is_none()
+        };
+        if n.tag == Tag::A
+            && small
+            && want_link
+            && let Some(href) = n.attr("href")
+            && let Some(name) = author_link(dom, i as u32, href, site)
+        {
+            if s.h1s.is_empty() {
+                s.author_link_before_h1 = Some(name);
+            } else {
+                s.author_link = Some(name);
+            }
+        }
         if s.byline.is_none() && small && n.tag != Tag::Text && is_byline(n) {
             let text = match n.attr("content") {
                 Some(c) => c.to_string(),
-                None => dom.subtree_text(i as u32, false),
+                None => byline_text(dom, i as u32),
             };
             if text.chars().count() <= 160 {
                 s.byline = Some(text).filter(|t| !t.trim().is_empty());
@@ -312,6 +350,115 @@ fn credit_line(dom: &Dom, n: &super::dom::Node) -> Option<String> {
     let parent = dom.node(n.parent)?;
     let small = (parent.end as usize).saturating_sub(n.parent as usize) <= 12;
     small.then(|| dom.subtree_text(n.parent, false))
+}
+
+/// Path segments of the pages sites keep for each writer.
+const AUTHOR_PATHS: &[&str] = &[
+    "/@",
+    "/author/",
+    "/authors/",
+    "/contributor/",
+    "/contributors/",
+    "/penulis/",
+    "/people/",
+    "/profile/",
+    "/profiles/",
+    "/reporter/",
+    "/staff/",
+    "/team/",
+    "/writer/",
+    "/writers/",
+];
+
+/// The ones of [`AUTHOR_PATHS`] that hold writers only.
+const WRITER_PATHS: &[&str] = &[
+    "/author/",
+    "/authors/",
+    "/contributor/",
+    "/contributors/",
+    "/penulis/",
+    "/reporter/",
+    "/writer/",
+    "/writers/",
+];
+
+/// The text of a link to a writer's page when the address spells the same name
+/// ("<a href="/author/maima-faith-merin">Maima Faith Merin</a>"); "View all posts" or a
+/// menu entry "Authors" does not.
+fn author_link(dom: &Dom, i: u32, href: &str, site: Option<&str>) -> Option<String> {
+    // Every link of the page passes here: the paths are looked for without allocating,
+    // at each '/', before anything else is done.
+    let (path, at) = href.match_indices('/').find_map(|(at, _)| {
+        let rest = href.as_bytes().get(at..)?;
+        AUTHOR_PATHS.iter().find_map(|p| {
+            rest.get(..p.len())
+                .is_some_and(|r| r.eq_ignore_ascii_case(p.as_bytes()))
+                .then_some((*p, at))
+        })
+    })?;
+    let href = href.to_ascii_lowercase();
+    // Profiles on other sites (a YouTube channel, "/@name" on a social network) name
+    // someone else; a newsletter's own platform shares the page's domain.
+    if let Some(host) = href
+        .strip_prefix("https://")
+        .or_else(|| href.strip_prefix("http://"))
+        .or_else(|| href.strip_prefix("//"))
+        .and_then(|rest| rest.split(['/', '?', '#']).next())
+        && !site.is_some_and(|s| host == s || host.ends_with(&format!(".{s}")))
+    {
+        return None;
+    }
+    let slug = href.get(at + path.len()..).unwrap_or("");
+    let slug = slug.split(['?', '#']).next().unwrap_or("");
+    let text = dom.subtree_text(i, false);
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            w.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_lowercase()
+        })
+        .collect();
+    let spelled = words
+        .iter()
+        .filter(|w| w.len() >= 2 && slug.contains(w.as_str()))
+        .count();
+    // A section of a site's staff ("/people/faculty/") is named in one word; a person
+    // under a path that only writers' pages use can be ("/author/yucy").
+    let least = if WRITER_PATHS.contains(&path) { 1 } else { 2 };
+    let names_only = text
+        .split([',', '&'])
+        .flat_map(|p| p.split(" and ").flat_map(|p| p.split(" dan ")))
+        .all(|p| p.trim().is_empty() || name_like(p));
+    ((least..=8).contains(&words.len()) && spelled * 2 >= words.len() && names_only).then_some(text)
+}
+
+/// A byline element's text with " | " where a block or a link starts or ends, so the
+/// name stays apart from the role, date or bio laid out beside it ("Rachel MacDonald" /
+/// "Writer", "By <a>Jane Doe</a> ⋅ Review Editor"), as the page shows them.
+fn byline_text(dom: &Dom, i: u32) -> String {
+    let mut out = String::new();
+    let Some(root) = dom.node(i) else {
+        return out;
+    };
+    let mut link_end = 0;
+    for j in i + 1..root.end {
+        let Some(n) = dom.node(j) else { break };
+        if link_end != 0 && j >= link_end {
+            out.push_str(" | ");
+            link_end = 0;
+        }
+        if n.tag == Tag::Text {
+            super::dom::push_collapsed(&mut out, dom.text_of(n));
+        } else if n.tag.is_block() || n.tag == Tag::A {
+            out.push_str(" | ");
+            if n.tag == Tag::A {
+                link_end = n.end;
+            }
+        }
+    }
+    collapse(&out)
 }
 
 /// Marked as the author by microdata, `rel`, or a class or id such as `author` or `penulis`.
@@ -486,15 +633,16 @@ static EMAIL: LazyLock<Option<Regex>> =
 /// Indonesian and English news sites.
 static AUTHOR_LABEL: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^[^0-9A-Za-z]*(?:laporan\s+wartawan\s+[^,]{1,40},|(?:written\s+by|posted\s+by|post\s+author|ditulis\s+oleh|dilaporkan\s+oleh|penulis|reporter|pewarta|wartawan|kontributor|author|oleh|by|von|door|par|por)\b)\s*[:\-–]?\s*",
+        r"(?i)^[^0-9A-Za-z]*(?:laporan\s+wartawan\s+[^,]{1,40},|(?:(?:written|posted|text|words|story|published)\s+by|post\s+author|authors|ditulis\s+oleh|dilaporkan\s+oleh|penulis|reporter|pewarta|wartawan|kontributor|author|oleh|by|von|door|par|por)\b)\s*[:\-–]?\s*",
     )
     .ok()
 });
 
-/// Another credit after the author's ("| Editor: …", ", Foto: …"): cut from there.
+/// Another credit after the author's ("| Editor: …", ", Foto: …", "Edited by …"): cut
+/// from there.
 static OTHER_CREDIT: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)[\s|/,;–-]*\b(?:editor|penyunting|redaktur|editing|fotografer|foto|sumber|source)\s*:.*$",
+        r"(?i)[\s|/,;–-]*\b(?:(?:editor|penyunting|redaktur|editing|fotografer|foto|sumber|source)\s*:|(?:edited|reviewed|fact[- ]checked|illustrated|photographed)\s+by\b).*$",
     )
     .ok()
 });
@@ -516,7 +664,7 @@ fn clean_author(raw: &str, site: &Site) -> Option<String> {
         s = re.replace_all(&s, "").into_owned();
     }
     s = s.replace("()", "").replace("[]", "").replace("<>", "");
-    if s.contains(':')
+    if (s.contains(':') || s.contains(" by "))
         && let Some(re) = OTHER_CREDIT.as_ref()
     {
         s = re.replace(&s, "").into_owned();
@@ -525,26 +673,165 @@ fn clean_author(raw: &str, site: &Site) -> Option<String> {
     if let Some(at) = name_after_by(&s) {
         s = s.split_off(at);
     }
-    if let Some(re) = AUTHOR_LABEL.as_ref() {
-        s = re.replace(&s, "").into_owned();
-    }
+    s = strip_labels(&s).to_string();
     if s.bytes().any(|b| b.is_ascii_digit())
         && let Some(m) = DATE_IN_BYLINE.as_ref().and_then(|re| re.find(&s))
     {
         s.truncate(m.start());
     }
-    // "Andi Saputra - detikNews", "Tribunkaltim.co | Budi": the piece that is not the site.
+    // "Andi Saputra - detikNews", "Tribunkaltim.co | Budi", "Jane Doe | Writer": the first
+    // piece that is not the site, with the names a comma or "and" joins to it ("Andi | , |
+    // Budi" from a byline of two links).
     let mut pieces: Vec<&str> = vec![s.as_str()];
-    for sep in TITLE_SEPARATORS {
+    for sep in TITLE_SEPARATORS.iter().chain(&[" ⋅ "]) {
         pieces = pieces.iter().flat_map(|p| p.split(sep)).collect();
     }
-    let name = pieces
-        .into_iter()
-        .map(|p| p.trim_matches(|c: char| c.is_whitespace() || ",;:|-–—·()".contains(c)))
-        .find(|p| !p.is_empty() && !site.matches(p))?;
-    let name = collapse(name);
-    let words = name.split_whitespace().count();
-    let plausible = (1..=8).contains(&words)
+    let mut names: Vec<String> = Vec::new();
+    let mut joined = false;
+    for piece in pieces {
+        let raw = piece.trim();
+        let mut p = strip_labels(raw.trim_matches(|c: char| c.is_whitespace() || TRIM.contains(c)));
+        // "Guide by", "Reviewed and written by": a label the name's link follows.
+        if p.is_empty() || p.eq_ignore_ascii_case("by") || p.to_lowercase().ends_with(" by") {
+            joined |= !names.is_empty() && raw.contains([',', '&', ';']);
+            continue;
+        }
+        // Lower case only: "Dan" is a name, "dan" is Indonesian for "and".
+        if let Some((first, rest)) = p.split_once(' ')
+            && !names.is_empty()
+            && CONNECTORS.contains(&first)
+        {
+            joined = true;
+            p = rest;
+        } else if CONNECTORS.contains(&p) {
+            joined |= !names.is_empty();
+            continue;
+        }
+        let p = p.trim_matches(|c: char| c.is_whitespace() || TRIM.contains(c));
+        if site.matches(p) {
+            if names.is_empty() {
+                continue;
+            }
+            break;
+        }
+        // A second name only after a comma or "and", and only if it reads as a name.
+        let second = !names.is_empty();
+        if second && !(joined && name_like(p)) {
+            break;
+        }
+        match plausible_name(p, site) {
+            Some(n) => names.push(n),
+            None if names.is_empty() => return None,
+            None => break,
+        }
+        joined = false;
+    }
+    (!names.is_empty()).then(|| names.join(", "))
+}
+
+/// Punctuation around a name in a byline.
+const TRIM: &str = ",;:|-–—·⋅()";
+
+/// Whether every word is capitalised or a particle of a name ("Erik van Vulpen", "Dr
+/// Dieter Veldsman"): what a second name joined by a comma looks like, unlike a headline
+/// that a comma happens to follow.
+fn name_like(s: &str) -> bool {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    (1..=5).contains(&words.len())
+        && words.iter().all(|w| {
+            w.chars().next().is_some_and(char::is_uppercase)
+                || [
+                    "bin", "binti", "da", "de", "der", "di", "la", "le", "van", "von",
+                ]
+                .contains(w)
+        })
+}
+
+/// Words between two names in a byline ("Andi Saputra dan Budi", "A, B and C").
+const CONNECTORS: &[&str] = &["&", "and", "dan", "et", "und", "y"];
+
+/// The first words of the labels [`AUTHOR_LABEL`] takes off.
+const LABEL_WORDS: &[&str] = &[
+    "author",
+    "authors",
+    "by",
+    "dilaporkan",
+    "ditulis",
+    "door",
+    "kontributor",
+    "laporan",
+    "oleh",
+    "par",
+    "penulis",
+    "pewarta",
+    "por",
+    "post",
+    "posted",
+    "published",
+    "reporter",
+    "story",
+    "text",
+    "von",
+    "wartawan",
+    "words",
+    "written",
+];
+
+/// Credit labels before the name, however many ("Author Posted by", a screen reader's
+/// label before the visible one).
+fn strip_labels(s: &str) -> &str {
+    let Some(re) = AUTHOR_LABEL.as_ref() else {
+        return s;
+    };
+    let mut s = s;
+    for _ in 0..3 {
+        // The regex is slow beside this test of the first word, which most names fail.
+        let first = s
+            .trim_start_matches(|c: char| !c.is_alphanumeric())
+            .split(|c: char| !c.is_alphanumeric())
+            .next()
+            .unwrap_or("")
+            .to_lowercase();
+        if !LABEL_WORDS.contains(&first.as_str()) {
+            break;
+        }
+        match re.find(s) {
+            Some(m) if m.end() > 0 => s = &s[m.end()..],
+            _ => break,
+        }
+    }
+    s
+}
+
+/// A person's (or a desk's) name, or None: no URL, e-mail address, template field or
+/// label left alone, not the site's own name, at most eight words. Lower-case words after
+/// the name are what a date or category left behind ("Stephen Bay in", "Aleš Vávra před"),
+/// as are "Updated" and "Published" before a date that was cut off.
+fn plausible_name(raw: &str, site: &Site) -> Option<String> {
+    let mut words: Vec<&str> = raw.split_whitespace().collect();
+    let mut after_updated = false;
+    while let [.., last] = words[..]
+        && words.len() > 1
+    {
+        let lower = last.chars().all(|c| !c.is_uppercase());
+        let dangling = matches!(
+            last.to_lowercase().as_str(),
+            "updated" | "published" | "posted" | "diperbarui" | "diterbitkan"
+        );
+        // "Last Updated": "Last" goes only with the word after it.
+        let last_updated = after_updated && last.eq_ignore_ascii_case("last");
+        // A lower-case word goes only from after a name: "Contributors to Wikimedia
+        // projects" is a phrase, not a name and a leftover.
+        let after_name = name_like(&words[..words.len() - 1].join(" "));
+        if !(lower && after_name || dangling || last_updated) {
+            break;
+        }
+        after_updated = last.eq_ignore_ascii_case("updated");
+        words.pop();
+    }
+    let name = words.join(" ");
+    let count = words.len();
+    let plausible = (1..=8).contains(&count)
         && name.chars().count() <= 80
         && name.chars().any(char::is_alphabetic)
         && !name.contains("://")
@@ -557,9 +844,13 @@ fn clean_author(raw: &str, site: &Site) -> Option<String> {
     plausible.then_some(name)
 }
 
-/// What is left of a byline that holds a date and no name ("Posted on 16 Feb 2016").
+/// What is left of a byline that holds a date and no name ("Posted on 16 Feb 2016"), and
+/// roles a template puts where no name was filled in ("Staff Writer", "admin").
 const NOT_NAMES: &[&str] = &[
+    "admin",
+    "administrator",
     "by",
+    "contributor",
     "diperbarui",
     "dipublikasikan",
     "diterbitkan",
@@ -569,6 +860,8 @@ const NOT_NAMES: &[&str] = &[
     "posted on",
     "published",
     "published on",
+    "staff",
+    "staff writer",
     "updated",
     "updated on",
 ];
@@ -616,9 +909,15 @@ fn pick_author<'a>(
     meta: &impl Fn(&str) -> Option<&'a str>,
     site: &Site,
 ) -> Option<String> {
+    // A Person named like the site is the person whose site it is (a newsletter, a
+    // blog under the author's name), not a publisher filling in the field.
+    let no_site = Site {
+        names: Vec::new(),
+        host_labels: Vec::new(),
+    };
     let mut names: Vec<String> = Vec::new();
-    for a in &ld.authors {
-        if let Some(n) = clean_author(a, site)
+    for (a, person) in &ld.authors {
+        if let Some(n) = clean_author(a, if *person { &no_site } else { site })
             && !names.contains(&n)
         {
             names.push(n);
@@ -627,12 +926,38 @@ fn pick_author<'a>(
     if !names.is_empty() {
         return Some(names.join(", "));
     }
-    AUTHOR_KEYS
-        .iter()
-        .filter_map(|k| meta(k))
-        .find_map(|a| clean_author(a, site))
+    // Every value of the first key that has one: `citation_author` and `author` are
+    // repeated once per author.
+    for key in AUTHOR_KEYS {
+        for (_, v) in scan.metas.iter().filter(|(k, _)| k == key) {
+            if let Some(n) = clean_author(v, site)
+                && !names.contains(&n)
+            {
+                names.push(n);
+            }
+        }
+        if !names.is_empty() {
+            return Some(names.join(", "));
+        }
+    }
+    // Yoast writes the author as a Twitter card's labelled field: "Written by" / "Name".
+    (1..=4)
+        .find_map(|n| {
+            let label = meta(&format!("twitter:label{n}"))?.to_lowercase();
+            ["written by", "author", "penulis", "ditulis oleh"]
+                .contains(&label.trim())
+                .then(|| meta(&format!("twitter:data{n}")))
+                .flatten()
+                .and_then(|a| clean_author(a, site))
+        })
         .or_else(|| scan.byline.as_deref().and_then(|b| clean_author(b, site)))
         .or_else(|| scan.credit.as_deref().and_then(|b| clean_author(b, site)))
+        .or_else(|| {
+            scan.author_link
+                .as_deref()
+                .or(scan.author_link_before_h1.as_deref())
+                .and_then(|b| clean_author(b, site))
+        })
 }
 
 /// A date found in the visible text, and whether the text named its zone.
@@ -743,11 +1068,12 @@ fn pick_published<'a>(
     ld: &Ld,
     scan: &Scan<'a>,
     meta: &impl Fn(&str) -> Option<&'a str>,
-    (indonesian, home): (bool, Home),
+    (indonesian, home, month_first): (bool, Home, bool),
     now: DateTime<Utc>,
 ) -> Option<DateTime<FixedOffset>> {
     let visible: OnceCell<Option<Visible>> = OnceCell::new();
-    let visible = || *visible.get_or_init(|| visible_date(dom, now).map(|v| at_home(v, home)));
+    let visible =
+        || *visible.get_or_init(|| visible_date(dom, now, month_first).map(|v| at_home(v, home)));
     // A time the metadata writes without a zone is in the zone the page shows its
     // dateline in, else the site's country's.
     let page_zone = || {
@@ -1100,12 +1426,15 @@ fn fill(ld: &mut Ld, obj: &serde_json::Map<String, Value>) {
     }
 }
 
-/// Names in an `author` value: a string, a Person or Organization, or an array of them.
-/// Organizations are kept here; the site's own name is dropped when cleaning.
-fn names_of(v: Option<&Value>) -> Vec<String> {
+/// Names in an `author` value: a string, a Person or Organization, or an array of them,
+/// each with whether it is typed a Person. Organizations are kept here; the site's own
+/// name is dropped when cleaning.
+fn names_of(v: Option<&Value>) -> Vec<(String, bool)> {
     let one = |x: &Value| match x {
-        Value::String(s) => Some(s.clone()),
-        Value::Object(o) => string_of(o.get("name")),
+        Value::String(s) => Some((s.clone(), false)),
+        Value::Object(o) => {
+            string_of(o.get("name")).map(|n| (n, type_in(o.get("@type"), &["Person"])))
+        }
         _ => None,
     };
     match v {
@@ -1161,29 +1490,51 @@ static RELATIVE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 
 /// Text nodes looked at after the first `<h1>`, where the article's own dateline sits.
 const NEAR_HEADLINE: usize = 60;
+/// Text nodes looked at before the first `<h1>`: a section name and a dateline above it.
+const ABOVE_HEADLINE: usize = 4;
+/// Longest text node taken for a dateline ("Posted on February 16, 2016 by Jane Doe").
+const DATELINE_BYTES: usize = 80;
 /// Text nodes looked at over the whole page when none is near the headline.
 const WHOLE_PAGE: usize = 2000;
 
 /// A visible dateline ("Rabu, 20 November 2024 | 10:15 WITA", "2 jam lalu"). Looks after
 /// the first `<h1>` first, then anywhere; relative times only near the headline, since
 /// elsewhere they belong to lists of other articles.
-fn visible_date(dom: &Dom, now: DateTime<Utc>) -> Option<Visible> {
+fn visible_date(dom: &Dom, now: DateTime<Utc>, month_first: bool) -> Option<Visible> {
     let h1 = dom.nodes.iter().position(|n| n.tag == Tag::H(1));
+    // A dateline may stand just above the headline, beside the section's name.
+    let above_h1 = h1.map(|h| {
+        let mut start = h;
+        let mut seen = 0;
+        for j in (h.saturating_sub(200)..h).rev() {
+            let n = &dom.nodes[j];
+            if n.tag == Tag::Text && !dom.text_of(n).chars().all(char::is_whitespace) {
+                seen += 1;
+                start = j;
+                if seen == ABOVE_HEADLINE {
+                    break;
+                }
+            }
+        }
+        start
+    });
     let texts =
         |from: usize| {
             dom.nodes.iter().enumerate().skip(from).filter(|(_, n)| {
                 n.tag == Tag::Text && !dom.text_of(n).chars().all(char::is_whitespace)
             })
         };
-    let scan = |from: usize, limit: usize, relative: bool| -> Option<Visible> {
+    // Text nodes whose length in bytes is in `len`: a dateline is a short line of its own,
+    // a date in a sentence is not.
+    let scan = |from: usize, limit: usize, relative: bool, len: Range<usize>| {
         let mut found: Option<Visible> = None;
         let mut nodes = texts(from).take(limit);
         while let Some((_, n)) = nodes.next() {
             let t = dom.text_of(n);
-            if t.len() > 200 {
+            if !len.contains(&t.trim().len()) {
                 continue;
             }
-            let Some(v) = date_in(t, now, relative) else {
+            let Some(v) = date_in(t, now, relative, month_first) else {
                 continue;
             };
             if v.timed {
@@ -1196,18 +1547,23 @@ fn visible_date(dom: &Dom, now: DateTime<Utc>) -> Option<Visible> {
                 joined.push(' ');
                 joined.push_str(prefix(dom.text_of(next), 100));
             }
-            found = date_in(&joined, now, relative)
+            found = date_in(&joined, now, relative, month_first)
                 .filter(|j| j.timed)
                 .or(Some(v));
             break;
         }
         found
     };
-    h1.and_then(|h| scan(h, NEAR_HEADLINE, true))
-        .or_else(|| scan(0, WHOLE_PAGE, false))
+    // A dateline of its own below the headline, else one just above it (not further: a
+    // top bar shows today's date), else a date in any short text below it.
+    let short = 0..DATELINE_BYTES + 1;
+    h1.and_then(|h| scan(h, NEAR_HEADLINE, true, short.clone()))
+        .or_else(|| above_h1.and_then(|a| scan(a, ABOVE_HEADLINE, true, short)))
+        .or_else(|| h1.and_then(|h| scan(h, NEAR_HEADLINE, true, DATELINE_BYTES + 1..201)))
+        .or_else(|| scan(0, WHOLE_PAGE, false, 0..201))
 }
 
-fn date_in(text: &str, now: DateTime<Utc>, relative: bool) -> Option<Visible> {
+fn date_in(text: &str, now: DateTime<Utc>, relative: bool, month_first: bool) -> Option<Visible> {
     // Most text nodes hold no date; these byte checks spare them the regexes, which cost
     // a tenth of the whole extraction when run on every text node of a page.
     let relative =
@@ -1243,6 +1599,14 @@ fn date_in(text: &str, now: DateTime<Utc>, relative: bool) -> Option<Visible> {
         let Some(c) = re.captures(text) else { continue };
         let part = |k: usize| c.get(k).map_or("", |m| m.as_str());
         let mut s = match form {
+            // Day first unless the page is American or the second number is no month.
+            Form::Numeric
+                if month_first
+                    || (part(2).parse::<u32>().is_ok_and(|m| m > 12)
+                        && part(1).parse::<u32>().is_ok_and(|d| d <= 12)) =>
+            {
+                format!("{}/{}/{}", part(2), part(1), part(3))
+            }
             Form::Numeric => format!("{}/{}/{}", part(1), part(2), part(3)),
             Form::DayMonth => format!("{} {} {}", part(1), part(2), part(3)),
             Form::MonthDay => format!("{} {} {}", part(2), part(1), part(3)),
@@ -1413,6 +1777,23 @@ mod tests {
             ("20/11/2024 oleh Andi Wijaya", Some("Andi Wijaya")),
             ("Posted on", None),
             ("Parker Lewis", Some("Parker Lewis")),
+            // Bylines as `byline_text` lays them out, " | " where a block or link starts.
+            ("By | Jane Doe | ⋅ Review Editor ⋅ Updated", Some("Jane Doe")),
+            ("| Rachel MacDonald | Writer", Some("Rachel MacDonald")),
+            ("Author Posted by | Budi Santoso |", Some("Budi Santoso")),
+            ("Text by | Hunter Dukes |", Some("Hunter Dukes")),
+            ("Guide by | Will Judd | Former Deputy Tech Editor", Some("Will Judd")),
+            ("| Andi Saputra | , | Budi Santoso | dan | Rita Noor |", Some("Andi Saputra, Budi Santoso, Rita Noor")),
+            ("| Katie Couric | , | New Yorkers post their feelings about Trump |", Some("Katie Couric")),
+            ("| Dan Goodin | - Apr 16, 2015 8:02 pm UTC", Some("Dan Goodin")),
+            ("Cazzy Magennis | Last Updated", Some("Cazzy Magennis")),
+            ("Stephen Bay in", Some("Stephen Bay")),
+            ("Aleš Vávra před 3 dny", Some("Aleš Vávra")),
+            ("Eric Hergenreder Updated", Some("Eric Hergenreder")),
+            ("Rob Ewaschuk Edited by Betsy Beyer", Some("Rob Ewaschuk")),
+            ("Authors: Julie Weisenhorn and Natalie Hoidal", Some("Julie Weisenhorn and Natalie Hoidal")),
+            ("Staff Writer", None),
+            ("| Tribunkaltim.co | Rahmat Taufiq", Some("Rahmat Taufiq")),
         ];
         for (raw, want) in cases {
             assert_eq!(clean_author(raw, &s).as_deref(), *want, "{raw:?}");
@@ -1443,11 +1824,20 @@ mod tests {
             ("Rabu, 20\u{a0}November\u{a0}2024 |\u{a0}10:15\u{a0}WITA", "2024-11-20T10:15:00+08:00"),
         ];
         for (text, want) in cases {
-            let got = date_in(text, now(), true).map(|v| v.at.to_rfc3339());
+            let got = date_in(text, now(), true, false).map(|v| v.at.to_rfc3339());
             assert_eq!(got.as_deref(), Some(*want), "{text:?}");
         }
-        assert!(date_in("Baca juga: 2 jam lalu", now(), false).is_none());
-        assert!(date_in("Diperbarui 3 JAM LALU", now(), true).is_some());
+        // Numeric dates are day first, unless the page is American or the second number
+        // cannot be a month.
+        let numeric = |text: &str, us: bool| {
+            date_in(text, now(), false, us).map(|v| v.at.date_naive().to_string())
+        };
+        assert_eq!(numeric("3/4/2024", true).as_deref(), Some("2024-03-04"));
+        assert_eq!(numeric("3/4/2024", false).as_deref(), Some("2024-04-03"));
+        assert_eq!(numeric("3/25/2024", false).as_deref(), Some("2024-03-25"));
+        assert_eq!(numeric("25/3/2024", true).as_deref(), Some("2024-03-25"));
+        assert!(date_in("Baca juga: 2 jam lalu", now(), false, false).is_none());
+        assert!(date_in("Diperbarui 3 JAM LALU", now(), true, false).is_some());
         assert!(may_hold_year("Rabu, 20 November 2024"));
         assert!(!may_hold_year("20/11/24 10:15") && !may_hold_year("Baca juga"));
     }
