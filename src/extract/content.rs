@@ -4,6 +4,8 @@
 //! Every pass is a loop over the pre-ordered arena, so the cost is linear in the page size
 //! and independent of its nesting depth.
 
+use url::Url;
+
 use super::dom::{Dom, NONE, Node, Tag};
 use super::patterns::{
     UNLIKELY_ROLES, class_id, class_weight, is_comment_named, is_furniture_id, is_unlikely,
@@ -76,9 +78,27 @@ fn declares_article(node: &Node) -> bool {
             .is_some_and(|p| p.eq_ignore_ascii_case("articleBody"))
 }
 
+/// The folders of a page's address that read like furniture names ("newsletter" in
+/// `/newsletter/foundational-fitness`, "promo" in `/promo/…`): on that page they name what
+/// the page is, so its container may carry them.
+pub(crate) fn url_sections(url: Option<&Url>) -> Vec<String> {
+    let Some(segments) = url.and_then(|u| u.path_segments()) else {
+        return Vec::new();
+    };
+    let mut folders: Vec<&str> = segments.filter(|s| !s.is_empty()).collect();
+    folders.pop();
+    folders
+        .into_iter()
+        .take(8)
+        .map(str::to_ascii_lowercase)
+        .filter(|s| s.len() >= 4 && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
+        .filter(|s| is_unlikely(s))
+        .collect()
+}
+
 /// Marks furniture as removed. With `strict` off, class/id patterns are not used (the
-/// retry when the strict pass found too little).
-pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
+/// retry when the strict pass found too little). `sections` are [`url_sections`].
+pub(crate) fn mark_removed(dom: &mut Dom, strict: bool, sections: &[String]) {
     let n = dom.nodes.len();
     // Whether a subtree holds an element that declares itself the article.
     let mut holds_article = vec![false; n];
@@ -172,7 +192,7 @@ pub(crate) fn mark_removed(dom: &mut Dom, strict: bool) {
                 };
                 let id = node.attr("id").filter(|id| !anchor(id));
                 let ci = class_id(node.attr("class"), id);
-                is_unlikely(&ci)
+                (is_unlikely(&ci) && !sections.iter().any(|w| ci.contains(w.as_str())))
                     || is_furniture_id(id)
                     || node
                         .attr("role")

@@ -39,7 +39,7 @@ use dom::Dom;
 use render::{Block, Kind};
 
 /// Bumped whenever a change to this module can change its output for the same page.
-pub const EXTRACTOR_VERSION: u32 = 4;
+pub const EXTRACTOR_VERSION: u32 = 5;
 
 /// Below this many characters a generic extraction is retried without class/id filtering.
 const RETRY_BELOW_CHARS: usize = 250;
@@ -171,7 +171,7 @@ pub fn extract(
     if rules.is_some() {
         let roots = selected_roots(&dom);
         if !roots.is_empty() {
-            content::mark_removed(&mut dom, false);
+            content::mark_removed(&mut dom, false, &[]);
             blocks = render::blocks(&dom, &roots, url);
             credit_author = render::filter(&mut blocks);
         }
@@ -258,7 +258,7 @@ pub fn detect_language(text: &str) -> Option<String> {
 }
 
 fn generic(dom: &mut Dom, url: Option<&Url>, strict: bool) -> (Vec<Block>, Option<String>) {
-    content::mark_removed(dom, strict);
+    content::mark_removed(dom, strict, &content::url_sections(url));
     let st = content::stats(dom);
     let mut roots = content::pick(dom, &st);
     if let Some(container) = content::semantic_container(dom, &st, &roots) {
@@ -1080,6 +1080,31 @@ mod tests {
         let got = extract(&html, None, None, now());
         assert_holds(&got.body_text, PARAS.iter().chain(&[MENU]));
         assert!(!got.body_text.contains("Beranda"), "{}", got.body_text);
+    }
+
+    #[test]
+    fn a_page_whose_address_names_its_kind_keeps_a_container_named_the_same() {
+        // A newsletter issue published as a page: its container is named for what the
+        // page is. On any other page the same name is a sign-up box.
+        let sidebar = "Berita terpopuler pekan ini dari seluruh Kalimantan Timur, dipilih redaksi untuk Anda setiap Jumat pagi.";
+        const ABOUT: &str = "Warta Kaltim adalah media daring yang memberitakan peristiwa di Kalimantan Timur sejak 2015, dikelola oleh jurnalis lokal.";
+        let html = format!(
+            r#"<html><body><main><section class="hero cc-newsletter"><div class="newsletter-wrapper">
+<div class="rich-text-newsletter">{}</div></div></section>
+<aside class="sidebar"><p>{sidebar}</p><a href="/a">A</a> <a href="/b">B</a></aside></main>
+<div class="about">{}</div></body></html>"#,
+            paragraphs(&PARAS),
+            paragraphs(&[ABOUT; 5])
+        );
+        let issue = Url::parse("https://warta.example/newsletter/banjir-samarinda").ok();
+        let got = extract(&html, issue.as_ref(), None, now());
+        assert_holds(&got.body_text, PARAS);
+        assert!(!got.body_text.contains("terpopuler"), "{}", got.body_text);
+        // The same markup under an address that says nothing of newsletters: the box is
+        // furniture and the site's blurb is what is left.
+        let article = Url::parse("https://warta.example/berita/banjir-samarinda").ok();
+        let got = extract(&html, article.as_ref(), None, now());
+        assert!(!got.body_text.contains(PARAS[0]), "{}", got.body_text);
     }
 
     #[test]
