@@ -390,6 +390,13 @@ fn author_link(dom: &Dom, i: u32, href: &str, site: Option<&str>) -> Option<Stri
     // at each '/', before anything else is done.
     let (path, at) = href.match_indices('/').find_map(|(at, _)| {
         let rest = href.as_bytes().get(at..)?;
+        // The letters the paths start with, to skip most folders at one byte.
+        if !matches!(
+            rest.get(1)?.to_ascii_lowercase(),
+            b'@' | b'a' | b'c' | b'p' | b'r' | b's' | b't' | b'w'
+        ) {
+            return None;
+        }
         AUTHOR_PATHS.iter().find_map(|p| {
             rest.get(..p.len())
                 .is_some_and(|r| r.eq_ignore_ascii_case(p.as_bytes()))
