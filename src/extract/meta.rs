@@ -145,6 +145,9 @@ struct Scan<'a> {
     /// names, after the first `<h1>` if there is one there, else before it.
     author_link: Option<String>,
     author_link_before_h1: Option<String>,
+    /// "Written by Jane Doe" anywhere after the headline: the box about the author that
+    /// closes many articles.
+    written_by: Option<String>,
     /// A credit line near the headline ("Oleh: Dwi Puspita", "Penulis: Ramli | Editor: …").
     credit: Option<String>,
     /// Text nodes seen since the first `<h1>`.
@@ -293,6 +296,9 @@ fn scan<'a>(dom: &'a Dom, site: Option<&str>) -> Scan<'a> {
                     s.texts_after_h1 += 1;
                     s.credit = credit_line(dom, n);
                 }
+                if s.written_by.is_none() && !s.h1s.is_empty() {
+                    s.written_by = written_by(dom, n);
+                }
                 if s.sample.len() < SAMPLE_BYTES
                     && dom.node(n.parent).is_some_and(|p| p.tag == Tag::P)
                 {
@@ -345,6 +351,22 @@ fn credit_line(dom: &Dom, n: &super::dom::Node) -> Option<String> {
     }
     let label = CREDIT_LABEL.as_ref()?.find(text)?;
     if label.end() < text.len() {
+        return Some(text.to_string());
+    }
+    let parent = dom.node(n.parent)?;
+    let small = (parent.end as usize).saturating_sub(n.parent as usize) <= 12;
+    small.then(|| dom.subtree_text(n.parent, false))
+}
+
+/// "Written by Jane Doe" (or "Written by" with the name in the next element): only this
+/// label, which says whose the article is, unlike a bare "By" far from the headline.
+fn written_by(dom: &Dom, n: &super::dom::Node) -> Option<String> {
+    let text = dom.text_of(n).trim();
+    let head = text.get(..10)?;
+    if !head.eq_ignore_ascii_case("written by") || text.len() > 80 {
+        return None;
+    }
+    if text.len() > 11 {
         return Some(text.to_string());
     }
     let parent = dom.node(n.parent)?;
@@ -963,6 +985,11 @@ fn pick_author<'a>(
             scan.author_link
                 .as_deref()
                 .or(scan.author_link_before_h1.as_deref())
+                .and_then(|b| clean_author(b, site))
+        })
+        .or_else(|| {
+            scan.written_by
+                .as_deref()
                 .and_then(|b| clean_author(b, site))
         })
 }
