@@ -99,6 +99,7 @@ const AUTHOR_KEYS: &[&str] = &[
     "dtk:author",
     "byl",
     "citation_author",
+    "citation_authors",
 ];
 
 /// Class or id fragments of elements holding a byline (lower case).
@@ -956,8 +957,12 @@ fn pick_author<'a>(
         return Some(names.join(", "));
     }
     // Every value of the first key that has one: `citation_author` and `author` are
-    // repeated once per author.
+    // repeated once per author. A later key naming the same people and more has the
+    // co-authors the first left out (`DC.Creator` with the first of six names,
+    // `citation_authors` with all six), as a journal's pages write them.
+    let mut best: Vec<String> = Vec::new();
     for key in AUTHOR_KEYS {
+        let mut names: Vec<String> = Vec::new();
         for (_, v) in scan.metas.iter().filter(|(k, _)| k == key) {
             if let Some(n) = clean_author(v, site)
                 && !names.contains(&n)
@@ -965,9 +970,12 @@ fn pick_author<'a>(
                 names.push(n);
             }
         }
-        if !names.is_empty() {
-            return Some(names.join(", "));
+        if best.is_empty() || (names.len() > best.len() && best.iter().all(|b| names.contains(b))) {
+            best = names;
         }
+    }
+    if !best.is_empty() {
+        return Some(best.join(", "));
     }
     // Yoast writes the author as a Twitter card's labelled field: "Written by" / "Name".
     (1..=4)
