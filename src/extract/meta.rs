@@ -218,7 +218,12 @@ pub(crate) fn collect(
             .html_lang
             .or_else(|| meta("og:locale"))
             .is_some_and(|t| t.trim().replace('_', "-").eq_ignore_ascii_case("en-us"));
-    let published = pick_published(dom, &ld, &scan, &meta, (indonesian, home, month_first), now);
+    let locale = Locale {
+        indonesian,
+        home,
+        month_first,
+    };
+    let published = pick_published(dom, &ld, &scan, &meta, locale, now);
 
     let canonical_url = scan
         .canonical
@@ -351,7 +356,13 @@ fn credit_line(dom: &Dom, n: &super::dom::Node) -> Option<String> {
         return None;
     }
     let label = CREDIT_LABEL.as_ref()?.find(text)?;
-    if label.end() < text.len() {
+    label_and_name(dom, n, text, label.end())
+}
+
+/// A label's line when the name follows it there ("Oleh: Dwi Puspita"), else its small
+/// parent's text, when the name is in the next element ("<b>Oleh:</b> <a>Dwi</a>").
+fn label_and_name(dom: &Dom, n: &super::dom::Node, text: &str, label_end: usize) -> Option<String> {
+    if label_end < text.len() {
         return Some(text.to_string());
     }
     let parent = dom.node(n.parent)?;
@@ -362,17 +373,13 @@ fn credit_line(dom: &Dom, n: &super::dom::Node) -> Option<String> {
 /// "Written by Jane Doe" (or "Written by" with the name in the next element): only this
 /// label, which says whose the article is, unlike a bare "By" far from the headline.
 fn written_by(dom: &Dom, n: &super::dom::Node) -> Option<String> {
+    const LABEL: &str = "written by";
     let text = dom.text_of(n).trim();
-    let head = text.get(..10)?;
-    if !head.eq_ignore_ascii_case("written by") || text.len() > 80 {
+    if text.len() > 80 || !text.get(..LABEL.len())?.eq_ignore_ascii_case(LABEL) {
         return None;
     }
-    if text.len() > 11 {
-        return Some(text.to_string());
-    }
-    let parent = dom.node(n.parent)?;
-    let small = (parent.end as usize).saturating_sub(n.parent as usize) <= 12;
-    small.then(|| dom.subtree_text(n.parent, false))
+    let rest = text[LABEL.len()..].trim_start_matches(|c: char| c == ':' || c.is_whitespace());
+    label_and_name(dom, n, text, text.len() - rest.len())
 }
 
 /// Path segments of the pages sites keep for each writer.
@@ -514,6 +521,7 @@ fn is_byline(n: &super::dom::Node) -> bool {
 
 /// What the page says its site is called, to tell the site's name from a headline or an
 /// author.
+#[derive(Default)]
 struct Site {
     /// Normalised (see [`norm`]) names from og:site_name, JSON-LD publisher and the like.
     names: Vec<String>,
@@ -941,10 +949,7 @@ fn pick_author<'a>(
 ) -> Option<String> {
     // A Person named like the site is the person whose site it is (a newsletter, a
     // blog under the author's name), not a publisher filling in the field.
-    let no_site = Site {
-        names: Vec::new(),
-        host_labels: Vec::new(),
-    };
+    let no_site = Site::default();
     let mut names: Vec<String> = Vec::new();
     for (a, person) in &ld.authors {
         if let Some(n) = clean_author(a, if *person { &no_site } else { site })
@@ -1010,6 +1015,16 @@ struct Visible {
     timed: bool,
     /// "2 jam lalu": an instant counted back from now, not a wall-clock time.
     relative: bool,
+}
+
+/// How the page writes its dates and times.
+#[derive(Clone, Copy)]
+struct Locale {
+    /// An Indonesian page: zone-less times in its metadata are WIB.
+    indonesian: bool,
+    home: Home,
+    /// An American page: "3/4/2025" is March 4.
+    month_first: bool,
 }
 
 /// Where a page's wall-clock times are, when it does not say.
@@ -1110,7 +1125,11 @@ fn pick_published<'a>(
     ld: &Ld,
     scan: &Scan<'a>,
     meta: &impl Fn(&str) -> Option<&'a str>,
-    (indonesian, home, month_first): (bool, Home, bool),
+    Locale {
+        indonesian,
+        home,
+        month_first,
+    }: Locale,
     now: DateTime<Utc>,
 ) -> Option<DateTime<FixedOffset>> {
     let visible: OnceCell<Option<Visible>> = OnceCell::new();
@@ -1641,14 +1660,9 @@ fn date_in(text: &str, now: DateTime<Utc>, relative: bool, month_first: bool) ->
         let Some(c) = re.captures(text) else { continue };
         let part = |k: usize| c.get(k).map_or("", |m| m.as_str());
         let mut s = match form {
-            // Day first unless the page is American or the second number is no month.
-            Form::Numeric
-                if month_first
-                    || (part(2).parse::<u32>().is_ok_and(|m| m > 12)
-                        && part(1).parse::<u32>().is_ok_and(|d| d <= 12)) =>
-            {
-                format!("{}/{}/{}", part(2), part(1), part(3))
-            }
+            // Day first unless the page is American; `parse_date` itself reads "3/25/2024"
+            // month first, since 25 is no month.
+            Form::Numeric if month_first => format!("{}/{}/{}", part(2), part(1), part(3)),
             Form::Numeric => format!("{}/{}/{}", part(1), part(2), part(3)),
             Form::DayMonth => format!("{} {} {}", part(1), part(2), part(3)),
             Form::MonthDay => format!("{} {} {}", part(2), part(1), part(3)),
