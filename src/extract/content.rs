@@ -241,9 +241,13 @@ fn misused_container(tag: Tag, holds_article: &[bool], i: usize, strict: bool) -
         && (holds_article.get(i).copied().unwrap_or(false) || (!strict && tag == Tag::Aside))
 }
 
-/// Whether an element is one of several siblings of its kind and class (an article written
-/// as a run of `<section class="blog-section">`), whose text belongs together.
+/// Whether an element has a sibling of its kind and class (an article written as a run of
+/// `<section class="blog-section">`, or as two blocks of columns), whose text belongs
+/// together.
 fn repeated_section(dom: &Dom, i: usize) -> bool {
+    // The section the siblings resemble may be a few one-child wrappers up
+    // (`<div class="block-columns"><div class="columns">…`).
+    let i = outermost_wrapper(dom, i);
     let Some(node) = dom.nodes.get(i) else {
         return false;
     };
@@ -254,10 +258,19 @@ fn repeated_section(dom: &Dom, i: usize) -> bool {
     element_children(dom, parent)
         .filter(|&c| c != i)
         .filter_map(|c| dom.nodes.get(c))
-        .filter(|c| c.tag == node.tag && c.attr("class") == Some(class))
-        .take(2)
-        .count()
-        >= 2
+        .any(|c| c.tag == node.tag && c.attr("class") == Some(class))
+}
+
+/// The outermost of the wrappers around `i` that each hold nothing else: what stands in
+/// `i`'s place among its siblings.
+fn outermost_wrapper(dom: &Dom, mut i: usize) -> usize {
+    while let Some(n) = dom.nodes.get(i)
+        && n.parent != NONE
+        && element_children(dom, n.parent as usize).nth(1).is_none()
+    {
+        i = n.parent as usize;
+    }
+    i
 }
 
 /// Nearest ancestor-or-self that is a block (inline wrappers are looked through).
@@ -659,18 +672,21 @@ fn should_drop(dom: &Dom, st: &Stats, i: usize) -> bool {
     let get = |v: &Vec<u32>| v.get(i).copied().unwrap_or(0);
     let w = weight(dom, i);
     let text = get(&st.text);
-    let ld = st.link_density(i);
     if w < 0.0 && text < 1000 {
         return true;
     }
     if is_teaser_grid(dom, st, i) {
         return true;
     }
+    let tag = dom.nodes.get(i).map_or(Tag::Other, |n| n.tag);
+    let is_list = matches!(tag, Tag::Ul | Tag::Ol | Tag::Dl);
+    if is_list && announced(dom, st, i) {
+        return false;
+    }
+    let ld = prose_link_density(dom, st, i);
     if get(&st.commas) >= 10 || (text > 1000 && ld < 0.5) {
         return false;
     }
-    let tag = dom.nodes.get(i).map_or(Tag::Other, |n| n.tag);
-    let is_list = matches!(tag, Tag::Ul | Tag::Ol | Tag::Dl);
     let p = get(&st.paragraphs) as f32;
     let img = get(&st.images) as f32;
     let li = get(&st.items) as f32;
@@ -687,6 +703,58 @@ fn should_drop(dom: &Dom, st: &Stats, i: usize) -> bool {
         || (w < 25.0 && !is_list && ld > 0.3)
         || (w < 25.0 && is_list && ld > 0.5 && !(ld <= 0.9 && own_text_per_item >= 25.0))
         || (w >= 25.0 && ld > 0.5)
+}
+
+/// Whether list `i` follows a short line of prose that announces it ("Many patches were
+/// sent for review:"): such a list continues the sentence, however many of its items link.
+fn announced(dom: &Dom, st: &Stats, i: usize) -> bool {
+    // A list alone in its wrapper (`<div class="ulist"><ul>`) follows what the wrapper follows.
+    let i = outermost_wrapper(dom, i);
+    let Some(node) = dom.nodes.get(i) else {
+        return false;
+    };
+    let mut prev = None;
+    for c in element_children(dom, node.parent as usize) {
+        if c == i {
+            break;
+        }
+        prev = Some(c);
+    }
+    let Some(prev) = prev else { return false };
+    let len = st.text.get(prev).copied().unwrap_or(0);
+    if len == 0 || len > 400 || st.link_density(prev) > 0.5 {
+        return false;
+    }
+    dom.subtree_text(prev as u32, true)
+        .trim_end()
+        .ends_with(':')
+}
+
+/// Link density of `i` leaving out the lists its prose announces: those are the prose's
+/// own links (a post listing the patches it sent), not a box of links beside it.
+fn prose_link_density(dom: &Dom, st: &Stats, i: usize) -> f32 {
+    let ld = st.link_density(i);
+    let text = st.text.get(i).copied().unwrap_or(0);
+    // Only a block dense enough to be dropped for its links needs the closer look.
+    if ld <= 0.3 || text == 0 {
+        return ld;
+    }
+    let mut links = st.link.get(i).copied().unwrap_or(0);
+    let end = dom.nodes.get(i).map_or(0, |n| n.end as usize);
+    let mut j = i + 1;
+    while j < end {
+        let Some(node) = dom.nodes.get(j) else { break };
+        let next = (node.end as usize).max(j + 1);
+        if node.removed {
+            j = next;
+        } else if matches!(node.tag, Tag::Ul | Tag::Ol) && announced(dom, st, j) {
+            links = links.saturating_sub(st.link.get(j).copied().unwrap_or(0));
+            j = next;
+        } else {
+            j += 1;
+        }
+    }
+    links as f32 / text as f32
 }
 
 /// A grid of teasers for other pages ("most popular", "more stories"): at least three

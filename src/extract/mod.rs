@@ -39,7 +39,7 @@ use dom::Dom;
 use render::{Block, Kind};
 
 /// Bumped whenever a change to this module can change its output for the same page.
-pub const EXTRACTOR_VERSION: u32 = 5;
+pub const EXTRACTOR_VERSION: u32 = 6;
 
 /// Below this many characters a generic extraction is retried without class/id filtering.
 const RETRY_BELOW_CHARS: usize = 250;
@@ -1047,6 +1047,66 @@ mod tests {
                 .chain(&["jembatan tajuk", "Kebun Raya Balikpapan di Karang"]),
         );
         assert!(!got.body_text.contains("Wali kota"), "{}", got.body_text);
+    }
+
+    #[test]
+    fn a_list_the_prose_announces_is_kept_however_much_of_it_links() {
+        // A progress report: "these patches were sent:" and the patches, each a link with a
+        // few words after it. The same shape after a sentence that announces nothing is a
+        // box of links.
+        let item = |i: u32| {
+            format!(
+                r#"<li><a href="https://tracker.example/laporan/{i}">Perbaikan saluran drainase di Jalan Pahlawan ruas {i}</a> (selesai)</li>"#
+            )
+        };
+        let announced: String = (1..=6).map(item).collect();
+        let unannounced: String = (7..=12).map(item).collect();
+        let html = format!(
+            r#"<html><body><article><h1>Laporan bulanan</h1><div class="content">{}
+<div class="sect"><h2>Pekerjaan</h2><p>Pekerjaan yang sudah diserahkan bulan ini:</p><div class="ulist"><ul>{announced}</ul></div></div>
+{}<div class="sect"><h2>Tautan</h2><p>Terima kasih kepada semua pihak.</p><div class="ulist"><ul>{unannounced}</ul></div></div>
+</div></article></body></html>"#,
+            paragraphs(&PARAS[..2]),
+            paragraphs(&PARAS[2..]),
+        );
+        let got = extract(&html, None, None, now());
+        assert_holds(
+            &got.body_text,
+            PARAS
+                .iter()
+                .chain(&["Pekerjaan yang sudah diserahkan", "Jalan Pahlawan ruas 6"]),
+        );
+        assert!(!got.body_text.contains("ruas 7"), "{}", got.body_text);
+    }
+
+    #[test]
+    fn an_article_laid_out_in_two_blocks_of_columns_is_read_whole() {
+        // A guide laid out as blocks of two columns, its text in one column of each: the
+        // first block is as much the article as the second, longer one.
+        let steps = paragraphs(&["Langkah pertama", "Langkah kedua", "Langkah ketiga"]);
+        let column_block = |side: &str, paras: &[&str]| {
+            format!(
+                r#"<div class="block-columns"><div class="columns"><div class="column">{side}</div><div class="column">{}</div></div></div>"#,
+                paragraphs(paras)
+            )
+        };
+        const MORE: [&str; 3] = [
+            "Petugas juga membersihkan sampah yang menyumbat gorong-gorong di sepanjang Jalan Pahlawan, sehingga air bisa kembali mengalir ke sungai.",
+            "Dinas pekerjaan umum menargetkan perbaikan saluran selesai sebelum puncak musim hujan pada bulan Januari, kata kepala dinas itu.",
+            "Warga diminta tidak membuang sampah ke saluran air dan melapor ke kelurahan bila melihat genangan yang tidak surut dalam sehari.",
+        ];
+        let html = format!(
+            r#"<html><body><main><div class="layout"><section class="mb-24"><h2>Panduan banjir</h2>
+{}{}</section></div><aside class="sidebar"><p>Berita terpopuler</p></aside></main></body></html>"#,
+            column_block(&steps, &PARAS[..1]),
+            column_block(
+                "<blockquote><p>Air naik cepat sekali.</p></blockquote>",
+                &[PARAS[1], PARAS[2], PARAS[3], MORE[0], MORE[1], MORE[2]]
+            ),
+        );
+        let got = extract(&html, None, None, now());
+        assert_holds(&got.body_text, PARAS.iter().chain(&MORE));
+        assert!(!got.body_text.contains("terpopuler"), "{}", got.body_text);
     }
 
     #[test]
