@@ -191,7 +191,12 @@ pub(crate) fn mark_removed(dom: &mut Dom, strict: bool, sections: &[String]) {
                         || (is_unlikely(&id.to_lowercase()) && anchors_heading(dom, i, id))
                 };
                 let id = node.attr("id").filter(|id| !anchor(id));
-                let ci = class_id(node.attr("class"), id);
+                let mut ci = class_id(node.attr("class"), id);
+                // A heading is a header by nature: "header-anchor-post" (Substack) or
+                // "et_pb_module_header" (Divi) names what it is, not the site's header.
+                if matches!(tag, Tag::H(_)) {
+                    ci = ci.replace("header", " ");
+                }
                 (is_unlikely(&ci) && !sections.iter().any(|w| ci.contains(w.as_str())))
                     || is_furniture_id(id)
                     || node

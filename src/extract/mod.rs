@@ -1168,6 +1168,31 @@ mod tests {
     }
 
     #[test]
+    fn a_heading_whose_class_calls_it_a_header_is_kept() {
+        // Newsletter platforms and page builders name their subheadings "header"; a site
+        // header with the same word in its class is still furniture.
+        let html = format!(
+            r#"<html><body><div class="site-header"><p>Warta Kaltim, berita Kalimantan Timur setiap hari untuk pembaca setia.</p></div>
+<article><div class="body markup"><p>{}</p><p>{}</p>
+<h2 class="header-anchor-post">Penanganan di lapangan<div class="header-anchor-parent"><button aria-label="Link">#</button></div></h2>
+<p>{}</p><h3 class="et_pb_module_header">Harapan warga</h3><p>{}</p></div></article></body></html>"#,
+            PARAS[0], PARAS[1], PARAS[2], PARAS[3]
+        );
+        let got = extract(&html, None, None, now());
+        assert_holds(
+            &got.body_text,
+            PARAS
+                .iter()
+                .chain(&["Penanganan di lapangan", "Harapan warga"]),
+        );
+        assert!(
+            !got.body_text.contains("pembaca setia"),
+            "{}",
+            got.body_text
+        );
+    }
+
+    #[test]
     fn a_subheading_in_a_box_of_its_own_is_kept() {
         let html = format!(
             r#"<html><body><article><p>{}</p><p>{}</p>
