@@ -76,7 +76,8 @@ const MAYBE: &[&str] = &[
     "article", "body", "column", "content", "main", "shadow", "story",
 ];
 
-/// Whole class/id tokens of boilerplate (too short to match as fragments).
+/// Whole class/id tokens of boilerplate (too short to match as fragments), and the names
+/// style sheets hide by (Webflow's form messages, shown only after a submission).
 const UNLIKELY_TOKENS: &[&str] = &[
     "ad",
     "ads",
@@ -93,6 +94,8 @@ const UNLIKELY_TOKENS: &[&str] = &[
     "tag",
     "tags",
     "visually-hidden",
+    "w-form-done",
+    "w-form-fail",
 ];
 
 const POSITIVE: &[&str] = &[
@@ -537,6 +540,8 @@ mod tests {
     fn class_patterns() {
         assert!(is_unlikely("sidebar-right "));
         assert!(is_unlikely("ads "));
+        assert!(is_unlikely("w-form-done "));
+        assert!(!is_unlikely("w-form "));
         assert!(!is_unlikely("head-line "));
         assert!(!is_unlikely("comment-content "));
         assert!(class_weight("article-body ") > 0.0);
