@@ -647,6 +647,7 @@ fn element_children(dom: &Dom, i: usize) -> impl Iterator<Item = usize> + '_ {
 /// Readability's conditional cleaning: inside the picked content, drop containers that look
 /// like link lists, image galleries or widgets rather than prose.
 pub(crate) fn clean(dom: &mut Dom, st: &Stats, roots: &[u32]) {
+    let announced_before = announced_links_before(dom, st);
     for &root in roots {
         let end = dom.node(root).map_or(0, |n| n.end as usize);
         let mut i = root as usize + 1;
@@ -661,7 +662,7 @@ pub(crate) fn clean(dom: &mut Dom, st: &Stats, roots: &[u32]) {
                 node.tag,
                 Tag::Div | Tag::Section | Tag::Ul | Tag::Ol | Tag::Table | Tag::Other | Tag::Dl
             );
-            if checked && should_drop(dom, st, i) {
+            if checked && should_drop(dom, st, &announced_before, i) {
                 if let Some(node) = dom.nodes.get_mut(i) {
                     node.removed = true;
                 }
@@ -673,7 +674,7 @@ pub(crate) fn clean(dom: &mut Dom, st: &Stats, roots: &[u32]) {
     }
 }
 
-fn should_drop(dom: &Dom, st: &Stats, i: usize) -> bool {
+fn should_drop(dom: &Dom, st: &Stats, announced_before: &[u32], i: usize) -> bool {
     let get = |v: &Vec<u32>| v.get(i).copied().unwrap_or(0);
     let w = weight(dom, i);
     let text = get(&st.text);
@@ -688,7 +689,17 @@ fn should_drop(dom: &Dom, st: &Stats, i: usize) -> bool {
     if is_list && announced(dom, st, i) {
         return false;
     }
-    let ld = prose_link_density(dom, st, i);
+    // Announced lists are the prose's own links (a post listing the patches it sent), not a
+    // box of links beside it: the block is judged by its other links.
+    let announced_links = announced_before
+        .get(dom.nodes.get(i).map_or(0, |n| n.end as usize))
+        .zip(announced_before.get(i + 1))
+        .map_or(0, |(after, before)| after.saturating_sub(*before));
+    let ld = if text == 0 {
+        0.0
+    } else {
+        get(&st.link).saturating_sub(announced_links) as f32 / text as f32
+    };
     if get(&st.commas) >= 10 || (text > 1000 && ld < 0.5) {
         return false;
     }
@@ -714,18 +725,9 @@ fn should_drop(dom: &Dom, st: &Stats, i: usize) -> bool {
 /// sent for review:"): such a list continues the sentence, however many of its items link.
 fn announced(dom: &Dom, st: &Stats, i: usize) -> bool {
     // A list alone in its wrapper (`<div class="ulist"><ul>`) follows what the wrapper follows.
-    let i = outermost_wrapper(dom, i);
-    let Some(node) = dom.nodes.get(i) else {
+    let Some(prev) = previous_element(dom, outermost_wrapper(dom, i)) else {
         return false;
     };
-    let mut prev = None;
-    for c in element_children(dom, node.parent as usize) {
-        if c == i {
-            break;
-        }
-        prev = Some(c);
-    }
-    let Some(prev) = prev else { return false };
     let len = st.text.get(prev).copied().unwrap_or(0);
     if len == 0 || len > 400 || st.link_density(prev) > 0.5 {
         return false;
@@ -735,31 +737,50 @@ fn announced(dom: &Dom, st: &Stats, i: usize) -> bool {
         .ends_with(':')
 }
 
-/// Link density of `i` leaving out the lists its prose announces: those are the prose's
-/// own links (a post listing the patches it sent), not a box of links beside it.
-fn prose_link_density(dom: &Dom, st: &Stats, i: usize) -> f32 {
-    let ld = st.link_density(i);
-    let text = st.text.get(i).copied().unwrap_or(0);
-    // Only a block dense enough to be dropped for its links needs the closer look.
-    if ld <= 0.3 || text == 0 {
-        return ld;
-    }
-    let mut links = st.link.get(i).copied().unwrap_or(0);
-    let end = dom.nodes.get(i).map_or(0, |n| n.end as usize);
-    let mut j = i + 1;
-    while j < end {
-        let Some(node) = dom.nodes.get(j) else { break };
-        let next = (node.end as usize).max(j + 1);
-        if node.removed {
-            j = next;
-        } else if matches!(node.tag, Tag::Ul | Tag::Ol) && announced(dom, st, j) {
-            links = links.saturating_sub(st.link.get(j).copied().unwrap_or(0));
-            j = next;
-        } else {
-            j += 1;
+/// Link characters of announced lists (see [`announced`]) before each node in document
+/// order, so a subtree's share is the difference across its range: one pass, whatever the
+/// nesting, instead of a walk below every block judged.
+fn announced_links_before(dom: &Dom, st: &Stats) -> Vec<u32> {
+    let n = dom.nodes.len();
+    let mut before = Vec::with_capacity(n + 1);
+    let mut total = 0u32;
+    // The end of the announced list being counted: lists inside it are already counted.
+    let mut inside_until = 0usize;
+    for (j, node) in dom.nodes.iter().enumerate() {
+        before.push(total);
+        if j >= inside_until
+            && !node.removed
+            && matches!(node.tag, Tag::Ul | Tag::Ol)
+            && announced(dom, st, j)
+        {
+            total = total.saturating_add(st.link.get(j).copied().unwrap_or(0));
+            inside_until = node.end as usize;
         }
     }
-    links as f32 / text as f32
+    before.push(total);
+    before
+}
+
+/// The nearest element sibling before `i` that is not removed: the child of `i`'s parent
+/// holding the node just before `i`, or the one before that.
+fn previous_element(dom: &Dom, i: usize) -> Option<usize> {
+    let parent = dom.nodes.get(i)?.parent;
+    if parent == NONE {
+        return None;
+    }
+    let mut k = i;
+    loop {
+        k = k.checked_sub(1).filter(|&k| k > parent as usize)?;
+        while let Some(n) = dom.nodes.get(k)
+            && n.parent != parent
+        {
+            k = n.parent as usize;
+        }
+        let node = dom.nodes.get(k)?;
+        if node.tag != Tag::Text && !node.removed {
+            return Some(k);
+        }
+    }
 }
 
 /// A grid of teasers for other pages ("most popular", "more stories"): at least three
