@@ -27,6 +27,11 @@ pub(crate) fn to_utf8(bytes: &[u8], http_charset: Option<&str>) -> Decoded {
 }
 
 fn decode(bytes: &[u8], http_charset: Option<&str>, repairs: &mut Vec<String>) -> String {
+    // Before the BOM check: UTF-32LE's BOM starts with UTF-16LE's.
+    if let Some(text) = utf32(bytes) {
+        repairs.push("transcoded from UTF-32".to_string());
+        return text;
+    }
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
         let body = bytes.get(bom_len..).unwrap_or_default();
         let (text, _) = encoding.decode_without_bom_handling(body);
@@ -65,6 +70,33 @@ fn decode(bytes: &[u8], http_charset: Option<&str>, repairs: &mut Vec<String>) -
         encoding.name().to_lowercase()
     ));
     text.into_owned()
+}
+
+/// UTF-32, which encoding_rs does not know (no browser reads it), told by its BOM or by a
+/// `<` in four bytes. Characters that are not Unicode scalar values become U+FFFD.
+fn utf32(bytes: &[u8]) -> Option<String> {
+    let (big_endian, body) = match bytes {
+        [0, 0, 0xFE, 0xFF, rest @ ..] => (true, rest),
+        [0xFF, 0xFE, 0, 0, rest @ ..] => (false, rest),
+        [0, 0, 0, b'<', ..] => (true, bytes),
+        [b'<', 0, 0, 0, ..] => (false, bytes),
+        _ => return None,
+    };
+    Some(
+        body.chunks_exact(4)
+            .map(|c| {
+                let Ok(quad) = <[u8; 4]>::try_from(c) else {
+                    return char::REPLACEMENT_CHARACTER;
+                };
+                let code = if big_endian {
+                    u32::from_be_bytes(quad)
+                } else {
+                    u32::from_le_bytes(quad)
+                };
+                char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER)
+            })
+            .collect(),
+    )
 }
 
 /// UTF-16 without a BOM still starts with `<` next to a zero byte.

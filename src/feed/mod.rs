@@ -1,24 +1,27 @@
-//! Feed bytes to items: RSS 0.9x/1.0/2.0, Atom and JSON Feed, as real sites serve them.
+//! Feed bytes to items: every RSS (0.90 to 2.0, userland), Atom (0.3, 1.0), CDF and JSON
+//! Feed, as real sites serve them.
 //!
 //! This module owns everything between the feed's HTTP body and the list of items the
-//! ingest recipe walks: the charset, the parse (feed-rs), repairs for broken feeds,
-//! Indonesian dates, absolute links and per-feed item identity. It is pure: bytes, the
-//! feed's URL and `now` in, values out.
+//! ingest recipe walks: the charset, the reading, repairs for broken feeds, Indonesian
+//! dates, absolute links and per-feed item identity. It is pure: bytes, the feed's URL and
+//! `now` in, values out.
 //!
 //! How a body is read:
 //! 1. Transcode to UTF-8 and make the declaration say so ([`charset`]); an empty body
 //!    or an HTML page stops here with a clear error.
-//! 2. Parse as-is with feed-rs, isolated with `catch_unwind` because feed-rs panics on
-//!    some inputs. feed-rs's date hook is [`crate::dates::parse_date`] (the hook replaces
-//!    feed-rs's own date parser, and ours reads RFC 2822/3339 too).
-//! 3. Only if that fails, panics, or loses items: apply the [`repair`] pass and parse
-//!    again, recording each repair in [`ParsedFeed::repairs`].
-//! 4. Turn entries into [`FeedItem`]s: plain-text titles, links resolved against the
-//!    feed URL, dates feed-rs could not read recovered from the markup ([`recover`]),
-//!    GUIDs made unique, items sorted oldest first.
+//! 2. JSON Feed goes to feed-rs, isolated with `catch_unwind`.
+//! 3. XML gets the text-level [`repair`]s (junk before the declaration, bare `&`, HTML
+//!    entities), each recorded in [`ParsedFeed::repairs`], and is then read by the
+//!    forgiving reader ([`loose`]), which takes items by what their elements mean rather
+//!    than by one dialect's grammar, the way feedparser does. A feed whose markup holds
+//!    items of which none could be read is an error, never an empty success.
+//! 4. Turn what was read into [`FeedItem`]s: plain-text titles (markup in a title is kept
+//!    as text, a `<canvas>` written as text stays), links resolved against xml:base and
+//!    the feed URL, dates read by [`crate::dates::parse_date`], GUIDs made unique, items
+//!    sorted oldest first.
 
 mod charset;
-mod recover;
+mod loose;
 mod repair;
 mod text;
 pub(crate) use text::html_to_text;
@@ -62,6 +65,25 @@ pub struct FeedItem {
     pub summary_text: Option<String>,
     /// The same as an HTML fragment, as the feed gave it (plain-text fields escaped).
     pub summary_html: Option<String>,
+    /// The link's fragment is what tells this item from others of the feed that point
+    /// into the same page (a live blog's posts, a changelog's entries): the page is not
+    /// the item's article, its text in the feed is.
+    pub anchored: bool,
+}
+
+impl FeedItem {
+    /// What tells this item's article apart from every other: its link's URL key; for an
+    /// item without a usable link, the feed's key and the item's GUID (which falls back to
+    /// a hash of title and text), so linkless items never merge into one another.
+    pub fn archive_key(&self, feed_url: &Url) -> String {
+        match &self.link {
+            Some(link) => match link.fragment().filter(|_| self.anchored) {
+                Some(fragment) => format!("{}#{fragment}", crate::dedup::url_key(link)),
+                None => crate::dedup::url_key(link),
+            },
+            None => format!("{}#item:{}", crate::dedup::url_key(feed_url), self.guid),
+        }
+    }
 }
 
 /// Why a body gave no feed.
@@ -124,51 +146,176 @@ pub fn parse_feed(
         });
     }
 
-    let first = attempt(&text, feed_url, now);
     if is_json {
-        return match first {
-            Ok(parsed) => Ok(build(parsed, &text, is_json, feed_url, now, repairs)),
+        return match attempt(&text, feed_url, now) {
+            Ok(parsed) => Ok(build(parsed, feed_url, repairs)),
             Err(reason) => Err(FeedError::Malformed(reason)),
         };
     }
-    let expected_items = recover::count_items(&text);
-    if let Ok(parsed) = &first
-        && parsed.feed.entries.len() >= expected_items
-    {
-        return first
-            .map(|parsed| build(parsed, &text, false, feed_url, now, repairs))
-            .map_err(FeedError::Malformed);
-    }
-
-    // Failed, panicked, or lost items (Atom 0.3, RSS 1.0 items without a link): repair.
     let (fixed, notes) = repair::repair_all(&text);
-    let second = if notes.is_empty() {
-        Err("no repair applies".to_string())
-    } else {
-        attempt(&fixed, feed_url, now)
-    };
-    match (first, second) {
-        (Ok(first), Ok(second)) if second.feed.entries.len() <= first.feed.entries.len() => {
-            Ok(build(first, &text, false, feed_url, now, repairs))
+    repairs.extend(notes);
+    read_xml(&fixed, feed_url, now, repairs)
+}
+
+/// An XML feed of any dialect, read by the forgiving reader.
+fn read_xml(
+    text: &str,
+    feed_url: &Url,
+    now: DateTime<Utc>,
+    mut repairs: Vec<String>,
+) -> Result<ParsedFeed, FeedError> {
+    let read = loose::read(text, feed_url);
+    repairs.extend(read.notes);
+    let mut items: Vec<FeedItem> = read
+        .items
+        .into_iter()
+        .map(|raw| from_loose(raw, now))
+        .collect();
+    if read.truncated {
+        if items.is_empty() {
+            return Err(FeedError::Malformed(
+                repair::truncation_hint(text).unwrap_or_else(|| {
+                    "the body ends inside its first item: it was cut off in transfer or by the fetch size limit (fetch.max_body); try again, or raise the limit".to_string()
+                }),
+            ));
         }
-        (_, Ok(second)) => {
-            repairs.extend(notes);
-            Ok(build(second, &fixed, false, feed_url, now, repairs))
-        }
-        (Ok(first), Err(_)) => Ok(build(first, &text, false, feed_url, now, repairs)),
-        (Err(reason), Err(after)) => Err(FeedError::Malformed(
-            if let Some(hint) = repair::truncation_hint(&text) {
-                format!("{hint}; the parser said: {reason}")
-            } else if notes.is_empty() {
-                reason
-            } else {
-                format!(
-                    "{reason}; still after repairs ({}): {after}",
-                    notes.join(", ")
-                )
-            },
-        )),
+        repairs.push(format!(
+            "cut a truncated feed back to its last complete item ({} kept, the one cut off dropped)",
+            items.len()
+        ));
     }
+    if items.is_empty() {
+        let expected = loose::count_items(text);
+        if expected > 0 {
+            return Err(FeedError::Malformed(format!(
+                "its markup holds {expected} item(s) but none could be read"
+            )));
+        }
+        let root = repair::root_name(text).unwrap_or_default();
+        let local = root.rsplit(':').next().unwrap_or(root).to_ascii_lowercase();
+        if !matches!(
+            local.as_str(),
+            "rss" | "feed" | "rdf" | "channel" | "item" | "entry"
+        ) {
+            return Err(FeedError::Malformed(format!(
+                "the document is XML but not a feed (its root element is <{root}>)"
+            )));
+        }
+    }
+    assign_guids(&mut items);
+    mark_anchored(&mut items);
+    Ok(ParsedFeed {
+        title: read.title.map(|t| plain_line(&t)).filter(|t| !t.is_empty()),
+        items: oldest_first(items),
+        repairs,
+        poll_hint: poll_hint(read.ttl, text),
+    })
+}
+
+/// One line of plain text from a title-like field.
+fn plain_line(field: &loose::Field) -> String {
+    let value = text::fix_mojibake(&field.value);
+    if field.html {
+        text::inline_text(&value)
+    } else {
+        // Text: a `<canvas>` in it is a word, not a tag; entities left in it by
+        // double escaping are still decoded.
+        text::inline_text(&value.replace('<', "&lt;").replace('>', "&gt;"))
+    }
+}
+
+/// An item as the loose reader found it, made into a [`FeedItem`].
+fn from_loose(raw: loose::RawItem, now: DateTime<Utc>) -> FeedItem {
+    let alternate = |(rel, _, _): &&(String, String, String)| rel == "alternate";
+    let html_type =
+        |(_, kind, _): &&(String, String, String)| kind.is_empty() || kind.contains("html");
+    let link = raw
+        .links
+        .iter()
+        .filter(alternate)
+        .filter(html_type)
+        .chain(raw.links.iter().filter(alternate))
+        .find_map(|(_, _, href)| absolute_http_strict(href))
+        // An RSS guid is a permalink unless it says otherwise; a URL there is the link.
+        .or_else(|| {
+            raw.guid
+                .as_deref()
+                .filter(|_| !raw.guid_not_link)
+                .and_then(absolute_http_strict)
+        })
+        .or_else(|| raw.about.as_deref().and_then(absolute_http_strict));
+    let title = raw
+        .title
+        .as_ref()
+        .map(|(_, t)| plain_line(t))
+        .filter(|t| !t.is_empty());
+    let author = raw
+        .author
+        .as_ref()
+        .map(|(_, a)| author_name(a))
+        .filter(|a| !a.is_empty());
+    let date = |d: &Option<(u8, String)>| {
+        d.as_ref()
+            .and_then(|(_, s)| crate::dates::parse_date(s, now))
+    };
+    let body = raw.body.or(raw.summary).map(|(_, f)| f);
+    let (summary_html, summary_text) = match body {
+        Some(f) => body_of(&text::fix_mojibake(&f.value), !f.html),
+        None => (None, None),
+    };
+    FeedItem {
+        guid: raw
+            .guid
+            .or(raw.about)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        link,
+        title,
+        author,
+        published: date(&raw.published),
+        updated: date(&raw.updated),
+        summary_text,
+        summary_html,
+        anchored: false,
+    }
+}
+
+/// "redaksi@contoh.id (Tim Redaksi)" and "Tim Redaksi redaksi@contoh.id" are Tim Redaksi;
+/// a bare address stays an address.
+fn author_name(raw: &str) -> String {
+    let raw = text::inline_text(&text::fix_mojibake(raw));
+    if !raw.contains('@') {
+        return raw;
+    }
+    if let Some(open) = raw.find('(')
+        && let Some(close) = raw.rfind(')')
+        && let Some(name) = raw.get(open + 1..close)
+        && !name.trim().is_empty()
+    {
+        return name.trim().to_string();
+    }
+    let name: Vec<&str> = raw.split(' ').filter(|w| !w.contains('@')).collect();
+    if name.is_empty() { raw } else { name.join(" ") }
+}
+
+/// A body as HTML and as plain text.
+fn body_of(body: &str, plain: bool) -> (Option<String>, Option<String>) {
+    if body.trim().is_empty() {
+        return (None, None);
+    }
+    let (html, text) = if plain {
+        (
+            text::text_to_html(body),
+            text::html_to_text(&escape_free(body)),
+        )
+    } else {
+        (body.trim().to_string(), text::html_to_text(body))
+    };
+    if text.is_empty() && html.is_empty() {
+        return (None, None);
+    }
+    (Some(html), Some(text).filter(|p| !p.is_empty()))
 }
 
 /// Junk before the root (PHP warnings) still leaves a recognisable feed.
@@ -212,45 +359,25 @@ fn attempt(text: &str, feed_url: &Url, now: DateTime<Utc>) -> Result<Attempt, St
     Ok(Attempt { feed, offsets })
 }
 
-fn build(
-    parsed: Attempt,
-    text: &str,
-    is_json: bool,
-    feed_url: &Url,
-    now: DateTime<Utc>,
-    repairs: Vec<String>,
-) -> ParsedFeed {
+/// A JSON Feed as feed-rs read it.
+fn build(parsed: Attempt, feed_url: &Url, repairs: Vec<String>) -> ParsedFeed {
     let Attempt { feed, offsets } = parsed;
-    let raw_dates = if is_json {
-        Vec::new()
-    } else {
-        recover::item_dates(text, now)
-    };
-    let aligned = raw_dates.len() == feed.entries.len();
     let with_offset = |d: DateTime<Utc>| match offsets.get(&d.timestamp()) {
         Some(offset) => d.with_timezone(offset),
         None => d.fixed_offset(),
     };
-
     let mut items: Vec<FeedItem> = feed
         .entries
         .iter()
-        .enumerate()
-        .map(|(i, entry)| {
-            let raw = if aligned { raw_dates.get(i) } else { None };
+        .map(|entry| {
             let mut item = convert(entry, feed_url);
-            item.published = entry
-                .published
-                .map(with_offset)
-                .or_else(|| raw.and_then(|r| r.published));
-            item.updated = entry
-                .updated
-                .map(with_offset)
-                .or_else(|| raw.and_then(|r| r.updated));
+            item.published = entry.published.map(with_offset);
+            item.updated = entry.updated.map(with_offset);
             item
         })
         .collect();
-    assign_guids(&mut items, &feed.entries);
+    assign_guids(&mut items);
+    mark_anchored(&mut items);
     ParsedFeed {
         title: feed
             .title
@@ -258,7 +385,7 @@ fn build(
             .filter(|t| !t.is_empty()),
         items: oldest_first(items),
         repairs,
-        poll_hint: poll_hint(feed.ttl, text),
+        poll_hint: poll_hint(feed.ttl, ""),
     }
 }
 
@@ -340,10 +467,11 @@ fn convert(entry: &Entry, feed_url: &Url) -> FeedItem {
         updated: None,
         summary_text,
         summary_html,
+        anchored: false,
     }
 }
 
-/// content:encoded / Atom content first, then description / summary.
+/// The content first, then the summary.
 fn summary(entry: &Entry) -> (Option<String>, Option<String>) {
     let content = entry
         .content
@@ -353,23 +481,12 @@ fn summary(entry: &Entry) -> (Option<String>, Option<String>) {
         .summary
         .as_ref()
         .map(|t| (t.content.as_str(), t.content_type.to_string()));
-    for (body, media_type) in [content, summary].into_iter().flatten() {
-        if body.trim().is_empty() {
-            continue;
-        }
-        let (html, plain) = if media_type.starts_with("text/plain") {
-            (
-                text::text_to_html(body),
-                text::html_to_text(&escape_free(body)),
-            )
-        } else {
-            (body.trim().to_string(), text::html_to_text(body))
-        };
-        if !plain.is_empty() || !html.is_empty() {
-            return (Some(html), Some(plain).filter(|p| !p.is_empty()));
-        }
-    }
-    (None, None)
+    [content, summary]
+        .into_iter()
+        .flatten()
+        .map(|(body, media_type)| body_of(body, media_type.starts_with("text/plain")))
+        .find(|(html, _)| html.is_some())
+        .unwrap_or((None, None))
 }
 
 /// Plain text must not be read as markup: escape it so html_to_text keeps `<` literal.
@@ -401,12 +518,12 @@ fn absolute_http_strict(s: &str) -> Option<Url> {
 
 /// GUIDs that are blank or repeat within the feed are replaced by the link, else by a
 /// hash of title and summary, so every item has an identity of its own.
-fn assign_guids(items: &mut [FeedItem], entries: &[Entry]) {
+fn assign_guids(items: &mut [FeedItem]) {
     let mut counts: HashMap<String, usize> = HashMap::new();
     for item in items.iter() {
         *counts.entry(item.guid.clone()).or_default() += 1;
     }
-    for (item, entry) in items.iter_mut().zip(entries) {
+    for item in items.iter_mut() {
         let usable = !item.guid.is_empty() && counts.get(&item.guid).copied() == Some(1);
         if usable {
             continue;
@@ -417,16 +534,45 @@ fn assign_guids(items: &mut [FeedItem], entries: &[Entry]) {
                 let mut hasher = blake3::Hasher::new();
                 hasher.update(item.title.as_deref().unwrap_or_default().as_bytes());
                 hasher.update(b"\n");
-                let body = item
-                    .summary_html
-                    .as_deref()
-                    .or(entry.summary.as_ref().map(|s| s.content.as_str()))
-                    .unwrap_or_default();
+                let body = item.summary_html.as_deref().unwrap_or_default();
                 hasher.update(body.as_bytes());
                 let hex = hasher.finalize().to_hex();
                 format!("blake3:{}", hex.get(..32).unwrap_or(hex.as_str()))
             }
         };
+    }
+    // Items alike in everything (same link, or same title and text) are still separate
+    // items of the feed: the later ones are numbered.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for item in items.iter_mut() {
+        let n = seen.entry(item.guid.clone()).or_default();
+        *n += 1;
+        if *n > 1 {
+            item.guid = format!("{}#{n}", item.guid);
+        }
+    }
+}
+
+/// Items whose links differ only in their fragment point into one page: each is kept as
+/// its own article, told apart by the fragment.
+fn mark_anchored(items: &mut [FeedItem]) {
+    let mut fragments: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
+    let page = |link: &Url| {
+        let mut page = link.clone();
+        page.set_fragment(None);
+        page.to_string()
+    };
+    for link in items.iter().filter_map(|i| i.link.as_ref()) {
+        fragments
+            .entry(page(link))
+            .or_default()
+            .insert(link.fragment().unwrap_or_default().to_string());
+    }
+    for item in items.iter_mut() {
+        item.anchored = item.link.as_ref().is_some_and(|link| {
+            link.fragment().is_some_and(|f| !f.is_empty())
+                && fragments.get(&page(link)).is_some_and(|set| set.len() > 1)
+        });
     }
 }
 

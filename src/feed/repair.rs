@@ -1,14 +1,11 @@
-//! Repairs for the ways real feeds break feed-rs, applied only after a first parse failed,
-//! panicked or returned fewer items than the markup holds.
+//! Text-level repairs made before the forgiving reader ([`super::loose`]) walks a feed.
 //!
-//! Each repair is a small text rewrite that returns a note when it changed something, so
-//! the caller can report exactly what was done. The list comes from measuring feed-rs on
-//! feedparser's edge-case corpus and on Indonesian news feeds (see DESIGN.md, "Facts about
-//! the chosen crates"): junk before the declaration, a second declaration, `<rss>` without
-//! a usable version, bare `&`, HTML entities, e-mail addresses touching multi-byte
-//! characters (a panic in feed-rs), odd `itunes:duration` values (another panic), Atom 0.3,
-//! RSS 1.0 items without `<link>`, and bodies cut off mid-item. Repairs leave CDATA
-//! sections and comments alone where escaping is concerned.
+//! The reader tolerates wrong structure by itself; what it cannot tell apart is text that
+//! breaks XML's lexical rules: junk before the declaration (PHP warnings), a second
+//! declaration from concatenated templates, bare `&` and HTML entities XML does not know.
+//! Each repair is a small rewrite that returns a note when it changed something, so the
+//! feed's report says exactly what was wrong. Repairs leave CDATA sections and comments
+//! alone.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -26,13 +23,7 @@ pub(crate) fn repair_all(text: &str) -> (String, Vec<String>) {
     let steps: &[Repair] = &[
         strip_leading_junk,
         drop_later_declarations,
-        fix_rss_version,
-        read_atom_03_as_atom_10,
-        link_rss1_items,
         escape_ampersands_and_entities,
-        separate_emails,
-        drop_itunes_duration,
-        close_truncated,
     ];
     for step in steps {
         if let Some((fixed, note)) = step(&text) {
@@ -82,80 +73,6 @@ fn drop_later_declarations(text: &str) -> Option<(String, String)> {
         (
             fixed.into_owned(),
             format!("removed {count} extra XML declaration(s)"),
-        )
-    })
-}
-
-/// feed-rs reads `<rss>` only with version 2.0, 0.91, 0.92 or an empty version.
-fn fix_rss_version(text: &str) -> Option<(String, String)> {
-    static RSS: OnceLock<Option<Regex>> = OnceLock::new();
-    static VERSION: OnceLock<Option<Regex>> = OnceLock::new();
-    let tag = regex(&RSS, r"<rss\b[^>]*>")?.find(text)?;
-    let version_re = regex(&VERSION, r#"\bversion\s*=\s*["']([^"']*)["']"#)?;
-    let tag_text = tag.as_str();
-    let (new_tag, note) = match version_re.captures(tag_text) {
-        Some(c) => {
-            let v = c.get(1)?.as_str();
-            if matches!(v, "2.0" | "0.91" | "0.92" | "") {
-                return None;
-            }
-            let m = c.get(0)?;
-            let new_tag = format!(
-                "{}version=\"2.0\"{}",
-                tag_text.get(..m.start())?,
-                tag_text.get(m.end()..)?
-            );
-            (new_tag, format!("replaced rss version \"{v}\" with 2.0"))
-        }
-        None => (
-            format!("<rss version=\"2.0\"{}", tag_text.get(4..)?),
-            "added missing rss version".to_string(),
-        ),
-    };
-    let fixed = format!(
-        "{}{}{}",
-        text.get(..tag.start())?,
-        new_tag,
-        text.get(tag.end()..)?
-    );
-    Some((fixed, note))
-}
-
-/// Atom 0.3's namespace hides every entry from feed-rs; its elements are close enough to
-/// Atom 1.0 (its `issued`/`modified` dates are recovered separately).
-fn read_atom_03_as_atom_10(text: &str) -> Option<(String, String)> {
-    const ATOM_03: &str = "http://purl.org/atom/ns#";
-    text.contains(ATOM_03).then(|| {
-        (
-            text.replace(ATOM_03, "http://www.w3.org/2005/Atom"),
-            "read Atom 0.3 as Atom 1.0".to_string(),
-        )
-    })
-}
-
-/// feed-rs drops RSS 1.0 items without a `<link>`; their `rdf:about` is the same URL.
-fn link_rss1_items(text: &str) -> Option<(String, String)> {
-    static ITEM: OnceLock<Option<Regex>> = OnceLock::new();
-    if !root_name(text).is_some_and(|r| r.ends_with("RDF")) {
-        return None;
-    }
-    let re = regex(
-        &ITEM,
-        r#"(?s)(<item\b[^>]*\brdf:about\s*=\s*"([^"]*)"[^>]*>)(.*?)(</item>)"#,
-    )?;
-    let mut count = 0;
-    let fixed = re.replace_all(text, |c: &regex::Captures<'_>| {
-        let part = |i: usize| c.get(i).map_or("", |m| m.as_str());
-        if part(3).contains("<link") || part(2).trim().is_empty() {
-            return part(0).to_string();
-        }
-        count += 1;
-        format!("{}<link>{}</link>{}{}", part(1), part(2), part(3), part(4))
-    });
-    (count > 0).then(|| {
-        (
-            fixed.into_owned(),
-            format!("took the link of {count} RSS 1.0 item(s) from rdf:about"),
         )
     })
 }
@@ -273,7 +190,10 @@ fn is_name(r: &str) -> bool {
 
 /// The characters an HTML named entity stands for, decoded by html5ever so the whole
 /// HTML5 entity list is known.
-fn html_entity(name: &str, cache: &mut HashMap<String, Option<String>>) -> Option<String> {
+pub(crate) fn html_entity(
+    name: &str,
+    cache: &mut HashMap<String, Option<String>>,
+) -> Option<String> {
     cache
         .entry(name.to_string())
         .or_insert_with(|| {
@@ -283,43 +203,6 @@ fn html_entity(name: &str, cache: &mut HashMap<String, Option<String>>) -> Optio
             (decoded != source && !decoded.is_empty()).then_some(decoded)
         })
         .clone()
-}
-
-/// feed-rs slices one byte before and after an e-mail address in author fields; a
-/// multi-byte character there (`Redaksi\u{a0}redaksi@…`) panics. A space in between
-/// keeps the address and the name apart just as well.
-fn separate_emails(text: &str) -> Option<(String, String)> {
-    static BEFORE: OnceLock<Option<Regex>> = OnceLock::new();
-    static AFTER: OnceLock<Option<Regex>> = OnceLock::new();
-    let before = regex(
-        &BEFORE,
-        r"([^\x00-\x7F])([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})",
-    )?;
-    let after = regex(&AFTER, r"(@[A-Za-z0-9.-]+\.[A-Za-z]{2,})([^\x00-\x7F])")?;
-    if !before.is_match(text) && !after.is_match(text) {
-        return None;
-    }
-    let fixed = before.replace_all(text, "$1 $2");
-    let fixed = after.replace_all(&fixed, "$1 $2");
-    Some((
-        fixed.into_owned(),
-        "separated e-mail addresses from adjacent non-ASCII characters".to_string(),
-    ))
-}
-
-/// feed-rs panics on overflowing or non-ASCII durations; warta has no use for them.
-fn drop_itunes_duration(text: &str) -> Option<(String, String)> {
-    static DURATION: OnceLock<Option<Regex>> = OnceLock::new();
-    let re = regex(
-        &DURATION,
-        r"(?s)<itunes:duration\b[^>]*>.*?</itunes:duration>",
-    )?;
-    re.is_match(text).then(|| {
-        (
-            re.replace_all(text, "").into_owned(),
-            "dropped itunes:duration elements".to_string(),
-        )
-    })
 }
 
 /// The name of the document element, skipping the prolog.
@@ -336,29 +219,6 @@ pub(crate) fn root_name(text: &str) -> Option<&str> {
             .unwrap_or(rest.len());
         return rest.get(..end).filter(|n| !n.is_empty());
     }
-}
-
-/// A body cut off in transit: keep everything up to the last complete item and close
-/// the document.
-fn close_truncated(text: &str) -> Option<(String, String)> {
-    let root = root_name(text)?.to_string();
-    if text.contains(&format!("</{root}>")) {
-        return None;
-    }
-    let (item_end, closers) = if root == "feed" || root.ends_with(":feed") {
-        ("</entry>", format!("</{root}>"))
-    } else if root == "rss" {
-        ("</item>", "</channel></rss>".to_string())
-    } else {
-        ("</item>", format!("</{root}>"))
-    };
-    let cut = text.rfind(item_end)? + item_end.len();
-    let kept = text.get(..cut)?;
-    let dropped = text.len() - cut;
-    Some((
-        format!("{kept}\n{closers}\n"),
-        format!("cut a truncated feed back to its last complete item ({dropped} bytes dropped)"),
-    ))
 }
 
 /// Says so when the document stops before its root element is closed and no repair could
@@ -425,18 +285,6 @@ mod tests {
                 "<?xml version=\"1.0\"?><rss></rss>",
             ),
             (
-                "no version",
-                fix_rss_version,
-                "<rss xmlns:a=\"b\"><channel/></rss>",
-                "<rss version=\"2.0\" xmlns:a=\"b\"><channel/></rss>",
-            ),
-            (
-                "version 2.00",
-                fix_rss_version,
-                "<rss version=\"2.00\"><channel/></rss>",
-                "<rss version=\"2.0\"><channel/></rss>",
-            ),
-            (
                 "bare amp",
                 escape_ampersands_and_entities,
                 "<t>A & B &c</t>",
@@ -459,30 +307,6 @@ mod tests {
                 escape_ampersands_and_entities,
                 "<t><![CDATA[A & B&nbsp;]]> & </t>",
                 "<t><![CDATA[A & B&nbsp;]]> &amp; </t>",
-            ),
-            (
-                "email",
-                separate_emails,
-                "<author>Tim\u{a0}redaksi@contoh.id</author>",
-                "<author>Tim\u{a0} redaksi@contoh.id</author>",
-            ),
-            (
-                "duration",
-                drop_itunes_duration,
-                "<item><itunes:duration>٣:٠٠</itunes:duration></item>",
-                "<item></item>",
-            ),
-            (
-                "truncated rss",
-                close_truncated,
-                "<rss><channel><item>a</item><item>b</it",
-                "<rss><channel><item>a</item>\n</channel></rss>\n",
-            ),
-            (
-                "truncated atom",
-                close_truncated,
-                "<feed><entry>a</entry><entry>b",
-                "<feed><entry>a</entry>\n</feed>\n",
             ),
         ];
         for (name, repair, input, want) in cases {

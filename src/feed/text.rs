@@ -161,6 +161,71 @@ mod ego_node {
     pub(crate) type NodeRef<'a> = <scraper::ElementRef<'a> as std::ops::Deref>::Target;
 }
 
+/// Undoes the two commonest mis-encodings in feed text: UTF-8 read as Windows-1252 and
+/// written out again ("â€™" for "’", "â\u{80}¦" for "…"), and Windows-1252 punctuation
+/// left as C1 control characters ("don\u{92}t"). Neither is ever meant: C1 controls are
+/// invisible, and the byte pattern of a UTF-8 sequence almost never occurs in real text.
+pub(crate) fn fix_mojibake(s: &str) -> std::borrow::Cow<'_, str> {
+    let suspicious = |c: char| ('\u{80}'..='\u{ff}').contains(&c) || cp1252_byte(c).is_some();
+    if s.is_ascii() || !s.chars().any(suspicious) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let byte_at = |i: usize| chars.get(i).copied().and_then(cp1252_byte);
+    while let Some(&c) = chars.get(i) {
+        if let Some(lead) = byte_at(i).filter(|b| (0xC2..=0xF4).contains(b)) {
+            let len = match lead {
+                0xC2..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                _ => 4,
+            };
+            let bytes: Vec<u8> = (i..i + len).map_while(byte_at).collect();
+            if bytes.len() == len
+                && bytes.iter().skip(1).all(|b| (0x80..=0xBF).contains(b))
+                && let Ok(decoded) = std::str::from_utf8(&bytes)
+            {
+                out.push_str(decoded);
+                i += len;
+                continue;
+            }
+        }
+        if ('\u{80}'..='\u{9f}').contains(&c) {
+            let byte = [u8::try_from(u32::from(c)).unwrap_or(b'?')];
+            let (decoded, _, _) = encoding_rs::WINDOWS_1252.decode(&byte);
+            out.push_str(&decoded);
+        } else {
+            out.push(c);
+        }
+        i += 1;
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The Windows-1252 byte a character is written with, for characters of its upper half
+/// (Latin-1 and its punctuation block); C1 controls stand for their own byte.
+fn cp1252_byte(c: char) -> Option<u8> {
+    static HIGH: OnceLock<Vec<(char, u8)>> = OnceLock::new();
+    let code = u32::from(c);
+    if (0x80..=0xFF).contains(&code) {
+        return u8::try_from(code).ok();
+    }
+    HIGH.get_or_init(|| {
+        (0x80u8..=0x9F)
+            .filter_map(|b| {
+                let byte = [b];
+                let (d, _, _) = encoding_rs::WINDOWS_1252.decode(&byte);
+                let ch = d.chars().next()?;
+                (u32::from(ch) > 0xFF).then_some((ch, b))
+            })
+            .collect()
+    })
+    .iter()
+    .find(|(ch, _)| *ch == c)
+    .map(|(_, b)| *b)
+}
+
 /// Collapses all whitespace (including no-break spaces) to single spaces and trims.
 pub(crate) fn collapse(s: &str) -> String {
     s.split(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '\u{200b}')
@@ -172,6 +237,22 @@ pub(crate) fn collapse(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mojibake_is_undone_and_real_text_left_alone() {
+        for (bad, good) in [
+            ("don\u{92}t", "don\u{2019}t"),
+            ("\u{e2}\u{80}\u{a6}", "\u{2026}"),
+            ("Kutim \u{e2}\u{20ac}\u{2122}s", "Kutim \u{2019}s"),
+            ("caf\u{c3}\u{a9} & Samarinda", "caf\u{e9} & Samarinda"),
+            ("Bupati\u{a0}Kutim", "Bupati\u{a0}Kutim"),
+            ("café déjà", "café déjà"),
+            ("Rp 5 € – “kutipan”", "Rp 5 € – “kutipan”"),
+            ("ゲーム三昧な正月", "ゲーム三昧な正月"),
+        ] {
+            assert_eq!(fix_mojibake(bad), good, "{bad:?}");
+        }
+    }
 
     #[test]
     fn inline_text_decodes_entities_and_drops_tags() {

@@ -648,14 +648,14 @@ impl Ingest {
             }
             // An item whose URL an earlier item of this poll has joins that one's article:
             // items are written in feed order, so it is archived by then.
-            let key = item.link.as_ref().map(dedup::url_key);
+            let key = item.link.as_ref().map(|_| item.archive_key(&feed.url));
             let plan = if key.as_ref().is_some_and(|k| keys_this_poll.contains(k)) {
                 Plan::Known
             } else if let Some(k) = key {
                 keys_this_poll.insert(k.clone());
                 if self.db(move |s| s.article_by_key(&k)).await?.is_some() {
                     Plan::Known
-                } else if feed.full_text && !whole {
+                } else if feed.full_text && !whole && !item.anchored {
                     Plan::Fetch
                 } else {
                     Plan::FeedText
@@ -1284,7 +1284,11 @@ impl Plans {
             }
             return;
         }
-        let mut keys: Vec<String> = item.link.iter().map(dedup::url_key).collect();
+        let mut keys: Vec<String> = item
+            .link
+            .iter()
+            .map(|_| item.archive_key(&feed.url))
+            .collect();
         let content = match (plan, page) {
             (Plan::Known, _) => None,
             (Plan::FeedText, _) => Some(feed_text_content(
@@ -1292,6 +1296,8 @@ impl Plans {
                 feed,
                 if self.whole {
                     "the whole article, from the site's own API"
+                } else if item.anchored {
+                    "the item's link points into a page shared with other items"
                 } else if feed.full_text {
                     "the feed item has no link"
                 } else {

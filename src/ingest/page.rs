@@ -244,7 +244,10 @@ pub fn merge_feed_metadata(mut c: Content, item: &FeedItem, feed: &FeedConfig) -
 /// The article as the feed alone describes it.
 pub fn feed_text_content(item: &FeedItem, feed: &FeedConfig, reason: &str, retry: bool) -> Content {
     let link = item.link.clone().unwrap_or_else(|| feed.url.clone());
-    let shown = dedup::clean_url(&link);
+    let mut shown = dedup::clean_url(&link);
+    if item.anchored {
+        shown.set_fragment(link.fragment());
+    }
     let body = item.summary_text.clone().unwrap_or_default();
     let language = feed
         .language
@@ -260,7 +263,7 @@ pub fn feed_text_content(item: &FeedItem, feed: &FeedConfig, reason: &str, retry
         author: item.author.clone(),
         published: item.published.or(item.updated),
         language,
-        fingerprint: body_fingerprint(&body, &shown),
+        fingerprint: fingerprint_or(&body, || item.archive_key(&feed.url)),
         signature: dedup::minhash::signature(&body),
         body,
         body_html: item.summary_html.clone(),
@@ -276,11 +279,16 @@ pub fn feed_text_content(item: &FeedItem, feed: &FeedConfig, reason: &str, retry
 }
 
 pub fn body_fingerprint(body: &str, url: &Url) -> String {
+    fingerprint_or(body, || dedup::url_key(url))
+}
+
+/// The body's fingerprint; a text too short to have one is keyed by `key` instead (unique
+/// per article), so short texts never merge unrelated items.
+fn fingerprint_or(body: &str, key: impl FnOnce() -> String) -> String {
     if word_count(body) >= MIN_FINGERPRINT_WORDS {
         dedup::fingerprint(body)
     } else {
-        // Unique per URL, so short texts never merge unrelated items.
-        format!("url:{}", dedup::url_key(url))
+        format!("url:{}", key())
     }
 }
 

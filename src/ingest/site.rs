@@ -949,6 +949,7 @@ fn item_of(page: sitemap::Page) -> FeedItem {
         updated: None,
         summary_text: None,
         summary_html: None,
+        anchored: false,
     }
 }
 

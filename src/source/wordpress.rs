@@ -111,6 +111,7 @@ pub fn items(
                 updated: p.modified_gmt.as_deref().and_then(gmt),
                 summary_text: content.as_deref().map(html_to_text),
                 summary_html: content,
+                anchored: false,
                 link: Some(link),
             })
         })
