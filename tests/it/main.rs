@@ -25,6 +25,7 @@ mod errors;
 mod export;
 mod extract;
 mod faults;
+mod feed_diff;
 mod files;
 mod import;
 mod kept;
