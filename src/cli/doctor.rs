@@ -453,7 +453,7 @@ fn network_checks(config: &Config) -> Result<Vec<Check>> {
                             ),
                         }
                     }
-                    Ok(Fetched::NotModified) => Check::ok(what, "HTTP 304 not modified"),
+                    Ok(Fetched::NotModified { .. }) => Check::ok(what, "HTTP 304 not modified"),
                     Err(e) => {
                         cause = e.cause();
                         Check::fail(

@@ -575,7 +575,7 @@ async fn probe(fetcher: &Fetcher, url: &Url) -> std::result::Result<Sniffed, Str
             &resp.url,
             Utc::now(),
         )),
-        Ok(Fetched::NotModified) => Err(format!("{url}: HTTP 304 to a plain request")),
+        Ok(Fetched::NotModified { .. }) => Err(format!("{url}: HTTP 304 to a plain request")),
         Err(e) => Err(e.to_string()),
     }
 }

@@ -42,7 +42,11 @@ pub struct Validators {
 
 #[derive(Debug)]
 pub enum Fetched {
-    NotModified,
+    /// A 304 to a conditional request; `moved_to` as for [`Response::moved_to`], since a
+    /// feed that moved for good answers 304 at its new address like anywhere else.
+    NotModified {
+        moved_to: Option<Url>,
+    },
     Body(Box<Response>),
 }
 
@@ -109,12 +113,13 @@ trait Moved {
 
 impl Moved for Fetched {
     fn not_modified() -> Self {
-        Fetched::NotModified
+        Fetched::NotModified { moved_to: None }
     }
 
     fn set_moved_to(&mut self, to: Option<Url>) {
-        if let Fetched::Body(resp) = self {
-            resp.moved_to = to;
+        match self {
+            Fetched::Body(resp) => resp.moved_to = to,
+            Fetched::NotModified { moved_to } => *moved_to = to,
         }
     }
 }
@@ -806,13 +811,13 @@ impl Fetcher {
                             self.collect(&at, resp, *head).await.map(Hop::Done)
                         }
                         Head::Redirect { to, permanent } => Ok(Hop::Redirect { to, permanent }),
-                        Head::NotModified => Ok(Hop::Done(Fetched::NotModified)),
+                        Head::NotModified => Ok(Hop::Done(Fetched::not_modified())),
                     }
                 })
                 .await;
             match head.ok()? {
                 Hop::Done(Fetched::Body(resp)) => return Some(resp.body),
-                Hop::Done(Fetched::NotModified) => return None,
+                Hop::Done(Fetched::NotModified { .. }) => return None,
                 Hop::Redirect { to, .. } => at = to,
             }
         }

@@ -573,7 +573,10 @@ impl Ingest {
         };
         let mut read = FeedRead::default();
         let items = match fetched {
-            Fetched::NotModified => Vec::new(),
+            Fetched::NotModified { moved_to } => {
+                read.redirect = moved_to.map(|u| u.to_string());
+                Vec::new()
+            }
             Fetched::Body(resp) => {
                 if resp.truncated {
                     report
@@ -1111,7 +1114,7 @@ impl Ingest {
                         })
                     })
             }
-            Ok(Some(Fetched::NotModified)) => Err(PageResult::Unusable {
+            Ok(Some(Fetched::NotModified { .. })) => Err(PageResult::Unusable {
                 reason: format!("{link} answered 304 to an unconditional request"),
                 retry: true,
             }),

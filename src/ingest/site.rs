@@ -368,7 +368,7 @@ impl Ingest {
                 return Err(PollError::Store(e));
             }
             let resp = match fetched {
-                Ok(Fetched::NotModified) => {
+                Ok(Fetched::NotModified { .. }) => {
                     tracing::debug!(feed = %feed.name, url = %file.url, "sitemap unchanged");
                     if file.depth == 0 {
                         found_roots.push(file.url.clone());
@@ -545,7 +545,9 @@ impl Ingest {
                     Err(e) => e.to_string(),
                 }
             }
-            Ok(Fetched::NotModified) => format!("{url} answered 304 to an unconditional request"),
+            Ok(Fetched::NotModified { .. }) => {
+                format!("{url} answered 304 to an unconditional request")
+            }
             Err(FetchError::Deferred { host, until }) => {
                 return Err(PollError::deferred(&host, &until));
             }
@@ -605,7 +607,7 @@ impl Ingest {
             .unless_stopped(self.fetcher.get(url, Purpose::Feed, validators.as_ref()))
             .await?;
         let resp = match answer {
-            Ok(Fetched::NotModified) => return Ok(Some(Vec::new())),
+            Ok(Fetched::NotModified { .. }) => return Ok(Some(Vec::new())),
             Ok(Fetched::Body(resp)) => resp,
             Err(FetchError::Deferred { host, until }) => {
                 return Err(PollError::deferred(&host, &until));
@@ -680,7 +682,7 @@ impl Ingest {
                 .unless_stopped(self.fetcher.get(&url, Purpose::Page, validators.as_ref()))
                 .await?;
             let resp = match fetched {
-                Ok(Fetched::NotModified) => {
+                Ok(Fetched::NotModified { .. }) => {
                     tracing::debug!(feed = %feed.name, url = %url, "listing page unchanged");
                     break;
                 }

@@ -79,12 +79,27 @@ fn a_feed_answering_410_is_gone_and_no_longer_polled() {
 
 #[test]
 fn a_permanent_redirect_seen_on_three_polls_is_followed_and_reported() {
+    permanent_redirect_is_followed(false);
+}
+
+/// The new address answers 304 to the second and third polls (they send its ETag): the
+/// redirect still counts on each of them (issue 15).
+#[test]
+fn a_permanent_redirect_counts_when_the_new_address_answers_304() {
+    permanent_redirect_is_followed(true);
+}
+
+fn permanent_redirect_is_followed(with_etag: bool) {
     let site = Server::start("127.0.0.1");
     site.route(
         "/old.xml",
         Route::new(301).header("Location", &site.url("/new.xml")),
     );
-    site.route("/new.xml", one_item_feed(&site, "/a"));
+    let feed = one_item_feed(&site, "/a");
+    site.route(
+        "/new.xml",
+        if with_etag { feed.etag("\"v1\"") } else { feed },
+    );
     site.route(
         "/a",
         Route::html(pages::article(
@@ -100,6 +115,14 @@ fn a_permanent_redirect_seen_on_three_polls_is_followed_and_reported() {
         let state = string(feed_named(&ws.feeds(), "m"), "state").to_string();
         let expected = if poll < 3 { "ok" } else { "moved" };
         assert_eq!(state, expected, "after poll {poll}");
+    }
+    if with_etag {
+        let answers: Vec<u16> = site
+            .requests_to("/new.xml")
+            .iter()
+            .map(|r| r.status)
+            .collect();
+        assert_eq!(answers, [200, 304, 304]);
     }
     let f = ws.feeds();
     let m = feed_named(&f, "m");
