@@ -147,6 +147,24 @@ fn kompas_next_page_link_is_followed_until_the_last_page() {
     );
 }
 
+/// Issue 15: a `<link rel="next">` whose page is numbered in no way the reader knows is
+/// still the next page; an `<a rel="next">` to the next post is not.
+#[test]
+fn a_rel_next_link_is_followed_like_a_numbered_page() {
+    let body = "<p>Bimbingan teknis bagi aparatur desa se-Kutai Timur digelar di Sangatta selama tiga hari dan diikuti ratusan peserta dari delapan belas kecamatan.</p>";
+    let here = "https://kutim.contoh.id/2024/11/20/bimtek-aparatur-desa";
+    let html = format!(
+        "<html><head><link rel=\"next\" href=\"{here}/bagian-2\"></head><body><article>{body}</article>\
+         <a rel=\"next\" href=\"https://kutim.contoh.id/2024/11/21/rapat-stunting\">Rapat stunting</a></body></html>"
+    );
+    assert_eq!(run(&html, here).next_page, Some(format!("{here}/bagian-2")));
+    let next_post_only = format!(
+        "<html><head><link rel=\"next\" href=\"https://kutim.contoh.id/2024/11/21/rapat-stunting\"></head>\
+         <body><article>{body}</article></body></html>"
+    );
+    assert_eq!(run(&next_post_only, here).next_page, None);
+}
+
 #[test]
 fn detik_style_path_pages_and_show_all_links() {
     let body = "<p>Gempa bermagnitudo 5,0 mengguncang Bali pada Kamis dini hari, membuat warga berhamburan keluar rumah di Denpasar dan Badung.</p>";

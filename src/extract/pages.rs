@@ -120,7 +120,7 @@ pub(crate) fn next_page(dom: &Dom, url: Option<&Url>) -> Option<String> {
         .to_string();
     let worth_resolving = |href: &str| href.starts_with('?') || href.contains(slug.as_str());
 
-    let (mut by_number, mut by_label, mut show_all) = (None, None, None);
+    let (mut by_number, mut by_label, mut show_all, mut by_rel) = (None, None, None, None);
     for (i, node) in dom.nodes.iter().enumerate() {
         let is_rel_next = node.tag == Tag::Link
             && node
@@ -136,6 +136,16 @@ pub(crate) fn next_page(dom: &Dom, url: Option<&Url>) -> Option<String> {
             continue;
         }
         let Some((target, pos)) = same_article(href) else {
+            // The page's own `<link rel="next">` is pagination markup, however the site
+            // numbers its pages ("/judul/halaman-2", "judul-2.html", "?start=10"): followed
+            // when it continues this article's address (`<a rel="next">` is also how
+            // themes link the next post, so only the head's link counts).
+            if node.tag == Tag::Link
+                && by_rel.is_none()
+                && let Some(target) = url.join(href.trim()).ok().filter(|t| continues(url, t))
+            {
+                by_rel = Some(target);
+            }
             continue;
         };
         let text = if node.tag == Tag::A {
@@ -162,7 +172,54 @@ pub(crate) fn next_page(dom: &Dom, url: Option<&Url>) -> Option<String> {
     }
     // One fetch of the whole article beats several; a "show all" page repeats page one,
     // which joining drops.
-    show_all.or(by_number).or(by_label).map(|u| u.to_string())
+    show_all
+        .or(by_number)
+        .or(by_rel)
+        .or(by_label)
+        .map(|u| u.to_string())
+}
+
+/// True when `next` is another page of the article at `here`: the same host, and the same
+/// address once a trailing page marker ("/2", "-2", "/halaman-2", "_p2", a ".html" suffix
+/// kept) is taken off both, with a slug in it, so that "/berita" and "/berita-2" are not
+/// pages of each other. The query may differ (a page parameter of any name).
+fn continues(here: &Url, next: &Url) -> bool {
+    let mut bare = next.clone();
+    bare.set_fragment(None);
+    if bare.as_str() == here.as_str()
+        || !matches!(next.scheme(), "http" | "https")
+        || next.host_str() != here.host_str()
+    {
+        return false;
+    }
+    let (a, b) = (article_stem(here.path()), article_stem(next.path()));
+    let slug = a.rsplit('/').next().is_some_and(|seg| {
+        seg.contains('-') && seg.chars().filter(|c| c.is_alphabetic()).count() >= 4
+    });
+    slug && a == b && (here.path() != next.path() || here.query() != next.query())
+}
+
+/// A path without its trailing page marker and slashes.
+fn article_stem(path: &str) -> String {
+    static MARKER: std::sync::OnceLock<Option<regex_lite::Regex>> = std::sync::OnceLock::new();
+    let path = path.trim_end_matches('/');
+    let (path, extension) = match path.rsplit_once('.') {
+        Some((head, ext)) if ext.len() <= 5 && !ext.contains('/') => (head, ext),
+        _ => (path, ""),
+    };
+    let stem = MARKER
+        .get_or_init(|| {
+            regex_lite::Regex::new(
+                r"(?i)(?:[/_-](?:page|halaman|hal|part|bagian|p))?[/_-]?[/_-]\d{1,3}$",
+            )
+            .ok()
+        })
+        .as_ref()
+        .map_or(path, |re| match re.find(path) {
+            Some(m) => path.get(..m.start()).unwrap_or(path),
+            None => path,
+        });
+    format!("{stem}.{extension}")
 }
 
 /// A link text lowercased, with arrows and spacing trimmed.
@@ -322,6 +379,43 @@ mod tests {
             pos("https://x.id/berita/judul-satu").stem,
             pos("https://x.id/berita/judul-dua").stem
         );
+    }
+
+    #[test]
+    fn a_head_rel_next_continues_the_article_however_pages_are_numbered() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        let here = u("https://kutim.contoh.id/2024/11/20/bimtek-aparatur-desa");
+        for next in [
+            "https://kutim.contoh.id/2024/11/20/bimtek-aparatur-desa/halaman-2",
+            "https://kutim.contoh.id/2024/11/20/bimtek-aparatur-desa-2",
+            "https://kutim.contoh.id/2024/11/20/bimtek-aparatur-desa?start=10",
+            "https://kutim.contoh.id/2024/11/20/bimtek-aparatur-desa/page/2/",
+        ] {
+            assert!(continues(&here, &u(next)), "{next}");
+        }
+        let html_page = u("https://x.contoh.id/read/bimtek-aparatur-desa.html");
+        assert!(continues(
+            &html_page,
+            &u("https://x.contoh.id/read/bimtek-aparatur-desa-2.html")
+        ));
+        let second = u("https://kutim.contoh.id/2024/11/20/bimtek-aparatur-desa/halaman-2");
+        assert!(continues(
+            &second,
+            &u("https://kutim.contoh.id/2024/11/20/bimtek-aparatur-desa/halaman-3")
+        ));
+        for other in [
+            "https://kutim.contoh.id/2024/11/21/rapat-stunting",
+            "https://kutim.contoh.id/",
+            "https://lain.contoh.id/2024/11/20/bimtek-aparatur-desa/halaman-2",
+            "https://kutim.contoh.id/2024/11/20/bimtek-aparatur-desa",
+        ] {
+            assert!(!continues(&here, &u(other)), "{other}");
+        }
+        // A section is no article: "/berita" and "/berita-2" are not pages of each other.
+        assert!(!continues(
+            &u("https://x.id/berita"),
+            &u("https://x.id/berita-2")
+        ));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! not the article (consent walls, paywall teasers, error pages) keep the feed's text and
 //! say why (issue 3).
 
-use crate::support::{Feed, Item, Route, Server, Workspace, int, rss, string};
+use crate::support::{Feed, Item, Route, Server, Workspace, int, pages, rss, string};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/extract/pages");
 
@@ -66,6 +66,51 @@ fn an_article_over_three_pages_is_archived_whole() {
         "page 3's {marker:?} missing from:\n{body}"
     );
     assert!(string(&shown, "note").contains("3 pages"), "{shown:#}");
+}
+
+/// A page announcing its next page only with `<link rel="next">`, numbered in a way no
+/// rule knows ("/bagian-2"): followed and joined like a numbered page (issue 15).
+#[test]
+fn a_page_named_by_rel_next_is_followed_and_joined() {
+    let site = Server::start("127.0.0.1");
+    let path = "/2024/11/20/bimtek-aparatur-desa";
+    let next = format!("{path}/bagian-2");
+    let first = pages::article(
+        "Bimtek aparatur desa",
+        "2024-11-20T10:15:00+08:00",
+        "id",
+        &pages::story("id", 31, &["Halamanpertama."]),
+    )
+    .replace(
+        "</head>",
+        &format!("<link rel=\"next\" href=\"{next}\"></head>"),
+    );
+    let second = pages::article(
+        "Bimtek aparatur desa",
+        "2024-11-20T10:15:00+08:00",
+        "id",
+        &pages::story("id", 32, &["Halamankedua."]),
+    );
+    site.route(path, Route::html(first));
+    site.route(&next, Route::html(second));
+    site.route(
+        "/rss",
+        Route::rss(rss(
+            "Kutim",
+            &site.base(),
+            &[Item::new(
+                "Bimtek aparatur desa",
+                &site.url(path),
+                "Wed, 20 Nov 2024 10:15:00 +0800",
+                "ringkas",
+            )],
+        )),
+    );
+    let ws = Workspace::with_feeds(&[Feed::new("kutim", &site.url("/rss"))]);
+    ws.fetch_ok();
+    assert_eq!(int(&ws.stats(), "articles"), 1);
+    let shown = ws.show(int(&ws.search_one("Halamanpertama"), "id"));
+    assert!(string(&shown, "body").contains("Halamankedua"), "{shown:#}");
 }
 
 #[test]
