@@ -172,9 +172,123 @@ pub fn fingerprint(body: &str) -> String {
     hash.to_hex()[..32].to_string()
 }
 
+/// Words that make the number beside them a counter or a relative time: a page shows
+/// another value on every visit ("dibaca 1.234 kali", "3 jam lalu", "12 shares"). Sorted.
+const COUNTER_WORDS: &[&str] = &[
+    "ago", "comment", "comments", "dibaca", "dilihat", "komentar", "lalu", "like", "likes",
+    "pembaca", "share", "shares", "suka", "view", "viewers", "views",
+];
+
+/// Units of a relative time ("3 jam lalu", "5 minutes ago"), and counts' abbreviations
+/// ("1,2 rb", "3 jt", "4k"). Sorted.
+const BETWEEN_WORDS: &[&str] = &[
+    "bulan", "day", "days", "detik", "hari", "hour", "hours", "jam", "jt", "juta", "k", "menit",
+    "minggu", "minute", "minutes", "month", "months", "rb", "ribu", "second", "seconds", "tahun",
+    "week", "weeks", "year", "years",
+];
+
+/// True when two texts differ at most in counters and relative times: the same version of
+/// an article, whatever a page says about its readers today. Compared the way
+/// [`fingerprint`] compares (letters and digits, case-folded), with every number dropped
+/// that a counter word follows (through a unit) or, for "dibaca"/"dilihat", precedes.
+pub fn same_text(a: &str, b: &str) -> bool {
+    fn words(text: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut word = String::new();
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c.is_alphanumeric() {
+                word.extend(c.to_lowercase());
+                continue;
+            }
+            let inside_number = (c == '.' || c == ',')
+                && word.chars().last().is_some_and(|l| l.is_ascii_digit())
+                && chars.peek().is_some_and(char::is_ascii_digit);
+            if inside_number {
+                word.push(c);
+            } else if !word.is_empty() {
+                out.push(std::mem::take(&mut word));
+            }
+        }
+        if !word.is_empty() {
+            out.push(word);
+        }
+        out
+    }
+    fn steady(text: &str) -> Vec<String> {
+        let w = words(text);
+        let is_number = |s: &str| s.starts_with(|c: char| c.is_ascii_digit());
+        let is = |table: &[&str], i: usize| {
+            w.get(i)
+                .is_some_and(|s| table.binary_search(&s.as_str()).is_ok())
+        };
+        let mut keep = vec![true; w.len()];
+        for (i, word) in w.iter().enumerate() {
+            if !is_number(word) {
+                continue;
+            }
+            let unit = is(BETWEEN_WORDS, i + 1);
+            // "3 kali lipat" is a figure of the story; "1.234 kali dibaca" a counter.
+            let times = w.get(i + 1).is_some_and(|s| s == "kali" || s == "x")
+                && w.get(i + 2)
+                    .is_some_and(|s| s == "dibaca" || s == "dilihat");
+            let counted = is(COUNTER_WORDS, i + 1) || (unit && is(COUNTER_WORDS, i + 2)) || times;
+            let before = i
+                .checked_sub(1)
+                .and_then(|p| w.get(p))
+                .is_some_and(|s| s == "dibaca" || s == "dilihat");
+            if counted || before {
+                if let Some(k) = keep.get_mut(i) {
+                    *k = false;
+                }
+                // A relative time's unit changes with it ("59 menit lalu", "1 jam lalu").
+                if unit && let Some(k) = keep.get_mut(i + 1) {
+                    *k = false;
+                }
+            }
+        }
+        w.into_iter()
+            .zip(keep)
+            .filter_map(|(w, k)| k.then_some(w))
+            .collect()
+    }
+    steady(a) == steady(b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counters_and_relative_times_are_not_a_new_version() {
+        let a = "Banjir meluas di Samarinda. Dibaca 1.234 kali. Diperbarui 3 jam lalu. 12 shares";
+        for same in [
+            "Banjir meluas di Samarinda. Dibaca 1.240 kali. Diperbarui 1 hari lalu. 15 shares",
+            "Banjir meluas di Samarinda. Dibaca: 2.001 kali. Diperbarui 59 menit lalu. 1,2 rb shares",
+        ] {
+            assert!(same_text(a, same), "{same}");
+        }
+        for changed in [
+            "Banjir meluas di Balikpapan. Dibaca 1.234 kali. Diperbarui 3 jam lalu. 12 shares",
+            "Banjir meluas di 4 kecamatan Samarinda. Dibaca 1.234 kali. Diperbarui 3 jam lalu. 12 shares",
+        ] {
+            assert!(!same_text(a, changed), "{changed}");
+        }
+        // A figure of the story itself is never a counter.
+        assert!(!same_text("Korban 12 orang.", "Korban 14 orang."));
+        assert!(!same_text(
+            "Harga naik 3 kali lipat.",
+            "Harga naik 4 kali lipat."
+        ));
+        assert!(!same_text("Banjir selama 3 hari.", "Banjir selama 4 hari."));
+        assert!(same_text(
+            "Berita ini 1.234 kali dibaca.",
+            "Berita ini 1.300 kali dibaca."
+        ));
+        for table in [COUNTER_WORDS, BETWEEN_WORDS] {
+            assert!(table.windows(2).all(|w| w[0] < w[1]), "{table:?}");
+        }
+    }
 
     fn u(s: &str) -> Url {
         Url::parse(s).unwrap()

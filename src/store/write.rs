@@ -642,17 +642,27 @@ fn write_revision(
         return Ok(());
     };
     let id = rev.article_id.0;
-    let Some((fingerprint, story)) = tx
+    let Some((fingerprint, story, body)) = tx
         .query_row(
-            "SELECT fingerprint, story_id FROM articles WHERE id = ?1",
+            "SELECT fingerprint, story_id, body FROM articles WHERE id = ?1",
             [id],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            },
         )
         .optional()?
     else {
         return Ok(());
     };
-    if fingerprint == c.fingerprint || c.body.trim().is_empty() {
+    // A version is a change of the text, not of a view counter or a "3 jam lalu".
+    if fingerprint == c.fingerprint
+        || c.body.trim().is_empty()
+        || crate::dedup::same_text(&body, &c.body)
+    {
         return Ok(());
     }
     tx.execute(

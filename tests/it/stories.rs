@@ -139,3 +139,78 @@ fn a_revised_article_is_a_new_version_not_a_new_article() {
         .json();
     assert_eq!(int(&shown, "version"), 2);
 }
+
+/// Issue 15: a feed that dates every item with the moment it is asked does not make warta
+/// fetch every page again on every poll, and a page whose only change is a view counter
+/// or a "x jam lalu" is not a new version.
+#[test]
+fn a_feed_restamping_its_items_and_a_changing_counter_make_no_versions() {
+    let site = Server::start("127.0.0.1");
+    let names = ["banjir", "pasar", "jalan"];
+    for (i, name) in names.iter().enumerate() {
+        let mut paragraphs = pages::story("id", 40 + i as u64, &["Laporanwarga."]);
+        paragraphs.push("Dibaca 1.234 kali. Diperbarui 3 jam lalu.".into());
+        serve(&site, &format!("/{name}"), name, &paragraphs);
+    }
+    let feed = |date: &str| {
+        let items: Vec<Item> = names
+            .iter()
+            .map(|n| Item::new(n, &site.url(&format!("/{n}")), date, "ringkas"))
+            .collect();
+        Route::rss(rss("S", &site.base(), &items))
+    };
+    site.route("/rss", feed("Wed, 20 Nov 2024 10:00:00 +0800"));
+    let ws = Workspace::with_feeds(&[Feed::new("s", &site.url("/rss"))]);
+    ws.fetch_ok();
+    assert_eq!(int(&ws.stats(), "articles"), 3);
+
+    // Every item now carries the time of the request.
+    let now = chrono::Utc::now().to_rfc2822();
+    site.route("/rss", feed(&now));
+    site.clear_log();
+    ws.fetch_ok();
+    let pages: Vec<String> = site
+        .requests()
+        .iter()
+        .filter(|r| !r.path.ends_with("rss") && r.path != "/robots.txt")
+        .map(|r| r.target.clone())
+        .collect();
+    assert!(pages.is_empty(), "pages fetched again: {pages:?}");
+
+    // The publisher really revises one date; its page now shows other counters only.
+    let mut recounted = pages::story("id", 40, &["Laporanwarga."]);
+    recounted.push("Dibaca 2.468 kali. Diperbarui 1 hari lalu.".into());
+    serve(&site, "/banjir", "banjir", &recounted);
+    let items = vec![
+        Item::new(
+            "banjir",
+            &site.url("/banjir"),
+            "Wed, 20 Nov 2024 16:00:00 +0800",
+            "ringkas",
+        ),
+        Item::new(
+            "pasar",
+            &site.url("/pasar"),
+            "Wed, 20 Nov 2024 10:00:00 +0800",
+            "ringkas",
+        ),
+        Item::new(
+            "jalan",
+            &site.url("/jalan"),
+            "Wed, 20 Nov 2024 10:00:00 +0800",
+            "ringkas",
+        ),
+    ];
+    site.route("/rss", Route::rss(rss("S", &site.base(), &items)));
+    site.clear_log();
+    ws.fetch_ok();
+    assert_eq!(
+        site.requests_to("/banjir").len(),
+        1,
+        "the revised page is fetched"
+    );
+    for hit in ws.search("Laporanwarga", &[]) {
+        let shown = ws.show(int(&hit, "id"));
+        assert_eq!(int(&shown, "version"), 1, "{shown:#}");
+    }
+}
