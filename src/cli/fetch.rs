@@ -39,7 +39,8 @@ pub fn run(ctx: &Context, names: &[String], force: bool) -> Result<u8> {
     let ingest = Ingest::new(config.clone(), store, force)
         .map_err(Error::failure)?
         .with_stop(stopped.clone())
-        .with_observer(page_counter(&progress));
+        .with_observer(page_counter(&progress))
+        .with_publisher_hints();
     let (reports, unpolled) = runtime()?.block_on(async {
         tokio::spawn(stop_on_signals(stop));
         let ids = ingest.sync_feeds().await?;

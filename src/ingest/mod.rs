@@ -67,6 +67,9 @@ pub struct Ingest {
     pipeline: Pipeline,
     /// Poll feeds that are gone and hosts that asked us to wait (`fetch --force`).
     force: bool,
+    /// Skip a feed whose publisher asked not to be polled yet (`warta fetch`; the daemon
+    /// schedules by the same ask instead).
+    publisher_hints: bool,
     /// Turns true when the run is to stop (Ctrl-C, SIGTERM): polls write what they have
     /// and return [`PollStatus::Interrupted`].
     stop: watch::Receiver<bool>,
@@ -326,6 +329,7 @@ impl Ingest {
             fetcher,
             store: Arc::new(Mutex::new(store)),
             force,
+            publisher_hints: false,
             stop: watch::channel(false).1,
             observer: None,
         })
@@ -346,6 +350,7 @@ impl Ingest {
             // One budget for the process, whatever the new config says.
             pipeline: self.pipeline.clone(),
             force: self.force,
+            publisher_hints: self.publisher_hints,
             stop: self.stop.clone(),
             observer: self.observer.clone(),
         })
@@ -354,6 +359,14 @@ impl Ingest {
     /// Polls stop (keeping what they finished) when `stop` turns true.
     pub fn with_stop(mut self, stop: watch::Receiver<bool>) -> Self {
         self.stop = stop;
+        self
+    }
+
+    /// A poll of a feed whose last poll succeeded and whose publisher asked for a wait
+    /// (`<ttl>`, `sy:updatePeriod`, Cache-Control, Expires) that has not passed is skipped,
+    /// unless forced.
+    pub fn with_publisher_hints(mut self) -> Self {
+        self.publisher_hints = true;
         self
     }
 
@@ -485,6 +498,17 @@ impl Ingest {
             return Err(PollError::Skip(
                 "the feed is gone (HTTP 410); remove it from the config, or fetch --force to try it again".into(),
             ));
+        }
+        // After a failure the wait is our backoff, which a manual fetch overrides.
+        if self.publisher_hints
+            && !self.force
+            && state.consecutive_failures == 0
+            && let Some(until) = state.not_before.filter(|t| *t > now)
+        {
+            return Err(PollError::Skip(format!(
+                "the publisher asked not to be polled before {} (ttl, Cache-Control or Expires); fetch --force polls it anyway",
+                until.format("%Y-%m-%d %H:%M:%S UTC")
+            )));
         }
         let (items, read) = match feed.site() {
             Some(site) => self.site_listing(feed, site, feed_id, now, report).await?,

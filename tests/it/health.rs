@@ -174,6 +174,49 @@ fn failures_push_the_next_poll_back_and_a_publisher_ttl_is_honoured() {
     assert!(ttl >= 3 * 3600, "ttl wait {ttl}s");
 }
 
+/// Issue 15: `warta fetch` honours what the publisher asked (here Cache-Control and
+/// `<ttl>`) unless `--force`.
+#[test]
+fn fetch_waits_as_the_publisher_asked_unless_forced() {
+    let site = Server::start("127.0.0.1");
+    let ttl_feed = rss("T", &site.base(), &[]).replace(
+        "<language>id</language>",
+        "<language>id</language><ttl>60</ttl>",
+    );
+    site.route("/ttl", Route::rss(ttl_feed));
+    site.route(
+        "/cached",
+        Route::rss(rss("C", &site.base(), &[])).header("Cache-Control", "max-age=1800"),
+    );
+    site.route("/plain", Route::rss(rss("P", &site.base(), &[])));
+    let ws = Workspace::with_feeds(&[
+        Feed::new("ttl", &site.url("/ttl")),
+        Feed::new("cached", &site.url("/cached")),
+        Feed::new("plain", &site.url("/plain")),
+    ]);
+    ws.fetch_ok();
+    site.clear_log();
+    let again = ws.fetch_ok();
+    let asked: Vec<String> = site.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(asked, ["/plain"], "{again:?}");
+    for name in ["ttl", "cached"] {
+        let line = again
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_default();
+        assert!(
+            line.contains("skipped") && line.contains("--force"),
+            "{line}"
+        );
+    }
+    site.clear_log();
+    ws.run(&["fetch", "--force"]).ok();
+    let mut asked: Vec<String> = site.requests().iter().map(|r| r.path.clone()).collect();
+    asked.sort();
+    assert_eq!(asked, ["/cached", "/plain", "/ttl"]);
+}
+
 #[test]
 fn a_page_that_failed_is_kept_from_the_feed_and_fetched_on_a_later_pass() {
     let site = Server::start("127.0.0.1");
