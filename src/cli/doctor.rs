@@ -403,12 +403,9 @@ struct Probe {
 }
 
 fn network_checks(config: &Config) -> Result<Vec<Check>> {
-    let mut fetcher = Fetcher::new(&config.fetch).map_err(crate::error::Error::failure)?;
-    for f in &config.feeds {
-        if let Some(d) = f.per_host_delay {
-            fetcher = fetcher.with_host_delay(&f.url, d);
-        }
-    }
+    let fetcher = Fetcher::new(&config.fetch)
+        .and_then(|f| f.for_feeds(&config.feeds))
+        .map_err(crate::error::Error::failure)?;
     let fetcher = Arc::new(fetcher);
     let feeds: Vec<_> = config.feeds.iter().filter(|f| f.enabled).collect();
     let concurrency = config.fetch.concurrency.max(1);

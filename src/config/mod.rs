@@ -8,6 +8,7 @@
 
 mod edit;
 mod raw;
+mod request;
 mod values;
 
 use std::collections::HashSet;
@@ -20,6 +21,7 @@ use url::Url;
 use crate::extract::SiteRules;
 use crate::model::FeedName;
 pub use edit::{Appended, NewFeed, Outcome, append_feeds, slug, url_key};
+pub use request::{BasicAuth, Password, RequestOptions};
 use values::parse_duration_at_most;
 pub use values::{Schedule, format_duration, parse_duration, parse_size};
 
@@ -171,6 +173,9 @@ pub struct FeedConfig {
     pub extract: Option<Arc<SiteRules>>,
     /// A gentler gap than `[fetch] per_host_delay` for this feed's host.
     pub per_host_delay: Option<Duration>,
+    /// Extra headers, user agent, cookies, basic auth: for every request to this feed's
+    /// host (never to other hosts its items link to).
+    pub request: Option<Arc<RequestOptions>>,
     pub source: SourceKind,
 }
 
@@ -323,6 +328,7 @@ impl Config {
             schedule: &default_schedule,
             allow_private: fetch.allow_private_addresses,
             names: HashSet::new(),
+            base: &base,
         };
         let mut feeds = Vec::with_capacity(raw.feed.len() + raw.site.len());
         for f in raw.feed {
@@ -331,6 +337,12 @@ impl Config {
         for s in raw.site {
             feeds.push(reader.site(s)?);
         }
+        request::one_per_host(
+            feeds
+                .iter()
+                .map(|f| (f.name.as_str(), &f.url, f.request.as_deref())),
+        )
+        .map_err(|e| ConfigError(format!("{file}: {e}")))?;
 
         let mut daemon = DaemonConfig::default();
         if let Some(d) = raw.daemon {
@@ -456,6 +468,7 @@ struct Common {
     enabled: Option<bool>,
     per_host_delay: Option<toml::Spanned<String>>,
     extract: Option<raw::RawExtract>,
+    request: raw::RawRequest,
 }
 
 /// Reads `[[feed]]` and `[[site]]` tables into sources, with the defaults they fall back on.
@@ -465,6 +478,8 @@ struct SourceReader<'a> {
     schedule: &'a Schedule,
     allow_private: bool,
     names: HashSet<FeedName>,
+    /// The config's folder: a relative `password_file` counts from it.
+    base: &'a Path,
 }
 
 impl SourceReader<'_> {
@@ -524,6 +539,12 @@ impl SourceReader<'_> {
             enabled: f.enabled,
             per_host_delay: f.per_host_delay,
             extract: f.extract,
+            request: raw::RawRequest {
+                headers: f.headers,
+                user_agent: f.user_agent,
+                cookies: f.cookies,
+                auth: f.auth,
+            },
         };
         self.common(
             common,
@@ -611,6 +632,12 @@ impl SourceReader<'_> {
             enabled: s.enabled,
             per_host_delay: s.per_host_delay,
             extract: s.extract,
+            request: raw::RawRequest {
+                headers: s.headers,
+                user_agent: s.user_agent,
+                cookies: s.cookies,
+                auth: s.auth,
+            },
         };
         self.common(common, "site", true, SourceKind::Site(Arc::new(site)))
     }
@@ -681,6 +708,7 @@ impl SourceReader<'_> {
             ),
             None => None,
         };
+        let request = request::parse(f.request, &format!("{table} {name}"), self.base, at)?;
         Ok(FeedConfig {
             name,
             url,
@@ -693,6 +721,7 @@ impl SourceReader<'_> {
             full_text,
             extract,
             per_host_delay,
+            request,
             source,
         })
     }

@@ -89,6 +89,10 @@ pub struct RawFeed {
     pub enabled: Option<bool>,
     pub full_text: Option<bool>,
     pub per_host_delay: Option<Spanned<String>>,
+    pub headers: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+    pub user_agent: Option<Spanned<String>>,
+    pub cookies: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+    pub auth: Option<Spanned<RawAuth>>,
     pub extract: Option<RawExtract>,
 }
 
@@ -106,6 +110,10 @@ pub struct RawSite {
     pub schedule: Option<Spanned<String>>,
     pub enabled: Option<bool>,
     pub per_host_delay: Option<Spanned<String>>,
+    pub headers: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+    pub user_agent: Option<Spanned<String>>,
+    pub cookies: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+    pub auth: Option<Spanned<RawAuth>>,
     pub extract: Option<RawExtract>,
     pub sitemap: Option<Spanned<OneOrMany>>,
     pub pages: Option<Spanned<Vec<String>>>,
@@ -113,6 +121,24 @@ pub struct RawSite {
     pub horizon: Option<Spanned<String>>,
     pub max_pages: Option<Spanned<i64>>,
     pub listing_depth: Option<Spanned<i64>>,
+}
+
+/// `auth = { user = "…", password_env = "…" }` (or `password_file`): HTTP basic auth.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuth {
+    pub user: String,
+    pub password_env: Option<String>,
+    pub password_file: Option<String>,
+}
+
+/// The request keys a `[[feed]]` and a `[[site]]` share, gathered.
+#[derive(Debug, Default)]
+pub struct RawRequest {
+    pub headers: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+    pub user_agent: Option<Spanned<String>>,
+    pub cookies: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+    pub auth: Option<Spanned<RawAuth>>,
 }
 
 /// `sitemap = "…"` or `sitemap = ["…", "…"]`.

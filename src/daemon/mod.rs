@@ -488,7 +488,8 @@ fn feed_settings(f: &FeedConfig) -> String {
             &f.tags,
             f.full_text,
             f.per_host_delay,
-            &f.extract
+            &f.extract,
+            &f.request
         )
     )
 }

@@ -202,6 +202,9 @@ pub struct Fetcher {
     force: bool,
     /// Gentler gaps for some hosts (per-feed `per_host_delay`).
     host_delays: HashMap<String, Duration>,
+    /// Headers, user agent, cookies and basic auth some hosts' feeds asked for, with the
+    /// password read.
+    options: HashMap<String, (Arc<crate::config::RequestOptions>, Option<String>)>,
     stats: Arc<FetchStats>,
 }
 
@@ -238,6 +241,7 @@ impl Fetcher {
             deferred: Mutex::new(HashMap::new()),
             force: false,
             host_delays: HashMap::new(),
+            options: HashMap::new(),
             stats: Arc::default(),
         })
     }
@@ -271,6 +275,29 @@ impl Fetcher {
         let e = self.host_delays.entry(host_key(url)).or_default();
         *e = (*e).max(delay);
         self
+    }
+
+    /// What the configured feeds ask of their hosts: gentler gaps and request options.
+    /// Options go to the feed's own host only: an item linking elsewhere never gets a
+    /// feed's cookies or password.
+    /// A password that cannot be read is an error naming the feed and where it was looked
+    /// for.
+    pub fn for_feeds(mut self, feeds: &[crate::config::FeedConfig]) -> Result<Self, String> {
+        for f in feeds {
+            if let Some(d) = f.per_host_delay {
+                self = self.with_host_delay(&f.url, d);
+            }
+            if let Some(o) = &f.request {
+                let password = match &o.auth {
+                    Some(a) => Some(a.password.read().map_err(|e| {
+                        format!("cannot set up requests for {} (auth): {e}", f.name)
+                    })?),
+                    None => None,
+                };
+                self.options.insert(host_key(&f.url), (o.clone(), password));
+            }
+        }
+        Ok(self)
     }
 
     /// Remembers that `host` asked not to be contacted before `until` (from an earlier run).
@@ -649,8 +676,35 @@ impl Fetcher {
                 headers.insert(header::IF_MODIFIED_SINCE, lm);
             }
         }
-        let resp = client
-            .get(url.clone())
+        let mut request = client.get(url.clone());
+        if let Some((o, password)) = self.options.get(&host_key(url)) {
+            for (name, value) in &o.headers {
+                if let (Ok(n), Ok(v)) = (
+                    header::HeaderName::from_bytes(name.as_bytes()),
+                    HeaderValue::from_str(value),
+                ) {
+                    headers.insert(n, v);
+                }
+            }
+            if let Some(ua) = o
+                .user_agent
+                .as_deref()
+                .and_then(|u| HeaderValue::from_str(u).ok())
+            {
+                headers.insert(header::USER_AGENT, ua);
+            }
+            if let Some(c) = o
+                .cookie
+                .as_deref()
+                .and_then(|c| HeaderValue::from_str(c).ok())
+            {
+                headers.insert(header::COOKIE, c);
+            }
+            if let Some(a) = &o.auth {
+                request = request.basic_auth(&a.user, password.as_deref());
+            }
+        }
+        let resp = request
             .headers(headers)
             .send()
             .await

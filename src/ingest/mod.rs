@@ -1175,13 +1175,9 @@ impl Ingest {
 }
 
 fn fetcher_for(config: &Config, force: bool) -> Result<Fetcher, String> {
-    let mut fetcher = Fetcher::new(&config.fetch)?.with_force(force);
-    for f in &config.feeds {
-        if let Some(d) = f.per_host_delay {
-            fetcher = fetcher.with_host_delay(&f.url, d);
-        }
-    }
-    Ok(fetcher)
+    Fetcher::new(&config.fetch)?
+        .with_force(force)
+        .for_feeds(&config.feeds)
 }
 
 /// Whether an item's revision time is later than the one recorded for it. An item with

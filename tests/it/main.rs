@@ -40,6 +40,7 @@ mod ops;
 mod output;
 mod pages;
 mod reload;
+mod requests;
 mod search;
 mod sources;
 mod search_id;
