@@ -21,7 +21,7 @@ use url::Url;
 use crate::extract::SiteRules;
 use crate::model::FeedName;
 pub use edit::{Appended, NewFeed, Outcome, append_feeds, slug, url_key};
-pub use request::{BasicAuth, Password, RequestOptions};
+pub use request::{BasicAuth, Password, ProxyAddress, RequestOptions};
 use values::parse_duration_at_most;
 pub use values::{Schedule, format_duration, parse_duration, parse_size};
 
@@ -140,6 +140,9 @@ pub struct FetchConfig {
     pub max_body: u64,
     pub respect_robots: bool,
     pub allow_private_addresses: bool,
+    /// Every request through this proxy (a source's own `proxy` wins); none set:
+    /// HTTPS_PROXY, HTTP_PROXY and ALL_PROXY, with NO_PROXY, from the environment.
+    pub proxy: Option<ProxyAddress>,
 }
 
 impl Default for FetchConfig {
@@ -155,6 +158,7 @@ impl Default for FetchConfig {
             max_body: 10 * 1024 * 1024,
             respect_robots: true,
             allow_private_addresses: false,
+            proxy: None,
         }
     }
 }
@@ -312,6 +316,12 @@ impl Config {
             }
             if let Some(b) = f.allow_private_addresses {
                 fetch.allow_private_addresses = b;
+            }
+            if let Some(p) = f.proxy {
+                fetch.proxy = Some(
+                    ProxyAddress::parse(p.get_ref())
+                        .map_err(|e| at(p.span(), format!("fetch.proxy: {e}")))?,
+                );
             }
         }
 
@@ -544,6 +554,7 @@ impl SourceReader<'_> {
                 user_agent: f.user_agent,
                 cookies: f.cookies,
                 auth: f.auth,
+                proxy: f.proxy,
             },
         };
         self.common(
@@ -637,6 +648,7 @@ impl SourceReader<'_> {
                 user_agent: s.user_agent,
                 cookies: s.cookies,
                 auth: s.auth,
+                proxy: s.proxy,
             },
         };
         self.common(common, "site", true, SourceKind::Site(Arc::new(site)))

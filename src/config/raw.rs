@@ -66,6 +66,7 @@ pub struct RawFetch {
     pub max_body: Option<Spanned<String>>,
     pub respect_robots: Option<bool>,
     pub allow_private_addresses: Option<bool>,
+    pub proxy: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,6 +93,7 @@ pub struct RawFeed {
     pub headers: Option<Spanned<std::collections::BTreeMap<String, String>>>,
     pub user_agent: Option<Spanned<String>>,
     pub cookies: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+    pub proxy: Option<Spanned<String>>,
     pub auth: Option<Spanned<RawAuth>>,
     pub extract: Option<RawExtract>,
 }
@@ -113,6 +115,7 @@ pub struct RawSite {
     pub headers: Option<Spanned<std::collections::BTreeMap<String, String>>>,
     pub user_agent: Option<Spanned<String>>,
     pub cookies: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+    pub proxy: Option<Spanned<String>>,
     pub auth: Option<Spanned<RawAuth>>,
     pub extract: Option<RawExtract>,
     pub sitemap: Option<Spanned<OneOrMany>>,
@@ -139,6 +142,7 @@ pub struct RawRequest {
     pub user_agent: Option<Spanned<String>>,
     pub cookies: Option<Spanned<std::collections::BTreeMap<String, String>>>,
     pub auth: Option<Spanned<RawAuth>>,
+    pub proxy: Option<Spanned<String>>,
 }
 
 /// `sitemap = "…"` or `sitemap = ["…", "…"]`.

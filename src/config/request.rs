@@ -21,6 +21,52 @@ pub struct RequestOptions {
     /// The `Cookie` header's value.
     pub cookie: Option<String>,
     pub auth: Option<BasicAuth>,
+    /// A proxy for this host's requests, instead of `[fetch] proxy`.
+    pub proxy: Option<ProxyAddress>,
+}
+
+/// A proxy's address: `http://`, `https://`, `socks5://` (names resolved here) or
+/// `socks5h://` (names resolved by the proxy). Shown without its password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProxyAddress(pub url::Url);
+
+impl ProxyAddress {
+    pub fn parse(s: &str) -> Result<ProxyAddress, String> {
+        let url = url::Url::parse(s.trim())
+            .map_err(|e| format!("{:?} is not a proxy address ({e}); write it as http://host:port or socks5://host:port", shown(s)))?;
+        if !matches!(url.scheme(), "http" | "https" | "socks5" | "socks5h") {
+            return Err(format!(
+                "the proxy scheme {}: is not supported; use http:, https:, socks5: or socks5h:",
+                url.scheme()
+            ));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err("the proxy address has no host".into());
+        }
+        Ok(ProxyAddress(url))
+    }
+}
+
+/// A proxy address as it may be shown: without the password in it.
+fn shown(s: &str) -> String {
+    match url::Url::parse(s.trim()) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("…"));
+            }
+            u.to_string()
+        }
+        Err(_) => match s.split_once('@') {
+            Some((_, host)) => format!("…@{host}"),
+            None => s.to_string(),
+        },
+    }
+}
+
+impl std::fmt::Debug for ProxyAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", shown(self.0.as_str()))
+    }
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -75,6 +121,7 @@ impl std::fmt::Debug for RequestOptions {
             .field("user_agent", &self.user_agent)
             .field("cookie", &self.cookie.as_ref().map(|_| "…"))
             .field("auth", &self.auth.as_ref().map(|a| (&a.user, "…")))
+            .field("proxy", &self.proxy)
             .finish()
     }
 }
@@ -115,6 +162,12 @@ pub(super) fn parse(
     if let Some(c) = raw.cookies {
         options.cookie =
             cookies(c.get_ref()).map_err(|e| at(c.span(), format!("{what}: cookies: {e}")))?;
+    }
+    if let Some(p) = raw.proxy {
+        options.proxy = Some(
+            ProxyAddress::parse(p.get_ref())
+                .map_err(|e| at(p.span(), format!("{what}: proxy: {e}")))?,
+        );
     }
     if let Some(a) = raw.auth {
         let span = a.span();
@@ -207,7 +260,7 @@ pub(super) fn one_per_host<'a>(
                 if options.is_some() && theirs.is_some() && *theirs != options =>
             {
                 return Err(format!(
-                    "{other} and {name} are on the same host ({}) but set different headers, user_agent, cookies or auth; request options apply to the whole host, so give them the same options",
+                    "{other} and {name} are on the same host ({}) but set different headers, user_agent, cookies, auth or proxy; request options apply to the whole host, so give them the same options",
                     url.host_str().unwrap_or_default()
                 ));
             }
@@ -257,6 +310,12 @@ mod tests {
             assert!(!shown.contains(secret), "{shown}");
         }
         assert!(parse("").unwrap().feeds[0].request.is_none());
+        let proxied = parse("proxy = \"socks5h://pengguna:sandi@127.0.0.1:1080\"").unwrap();
+        let shown = format!("{:?}", proxied.feeds[0].request);
+        assert!(
+            shown.contains("127.0.0.1:1080") && !shown.contains("sandi"),
+            "{shown}"
+        );
         let missing = super::Password::Env("WARTA_TEST_UNSET_VARIABLE".into());
         assert!(
             missing
@@ -286,6 +345,11 @@ mod tests {
             ),
             ("cookies = { consent = \"a;b\" }", "may not hold"),
             ("user_agent = \"\"", "user_agent must be one line"),
+            (
+                "proxy = \"ftp://proxy:21\"",
+                "the proxy scheme ftp: is not supported",
+            ),
+            ("proxy = \"pengguna:sandi@proxy\"", "is not a proxy address"),
         ] {
             let e = parse(keys).unwrap_err().to_string();
             assert!(e.contains(says), "{keys}: {e}");

@@ -205,7 +205,65 @@ pub struct Fetcher {
     /// Headers, user agent, cookies and basic auth some hosts' feeds asked for, with the
     /// password read.
     options: HashMap<String, (Arc<crate::config::RequestOptions>, Option<String>)>,
+    /// Client pairs (decoded, encoded) for hosts whose feed names a proxy of its own.
+    host_clients: HashMap<String, Arc<(reqwest::Client, reqwest::Client)>>,
+    /// Requests that do not name a proxy of their own still go through one (`[fetch]
+    /// proxy`, or the environment's): their targets are checked before they leave.
+    proxied: bool,
     stats: Arc<FetchStats>,
+}
+
+/// The proxies the environment names: HTTPS_PROXY for https, HTTP_PROXY for http,
+/// ALL_PROXY for both (lower-case spellings too), all but for the hosts NO_PROXY lists.
+fn env_proxies() -> Result<Vec<reqwest::Proxy>, String> {
+    let var = |name: &str| {
+        std::env::var(name)
+            .or_else(|_| std::env::var(name.to_ascii_lowercase()))
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+    };
+    let mut proxies = Vec::new();
+    for name in ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"] {
+        if let Some(v) = var(name) {
+            let checked =
+                crate::config::ProxyAddress::parse(&v).map_err(|e| format!("{name}: {e}"))?;
+            let at = checked.0.as_str();
+            let proxy = match name {
+                "HTTPS_PROXY" => reqwest::Proxy::https(at),
+                "HTTP_PROXY" => reqwest::Proxy::http(at),
+                _ => reqwest::Proxy::all(at),
+            }
+            .map_err(|e| format!("{name}: {e}"))?;
+            proxies.push(proxy.no_proxy(reqwest::NoProxy::from_env()));
+        }
+    }
+    Ok(proxies)
+}
+
+/// A request through a proxy is resolved on the proxy's side, out of the resolver guard's
+/// sight: the target is resolved here first and refused when it is private. A name that
+/// does not resolve here is left to the proxy (a `socks5h://` proxy's own network).
+async fn check_proxied_target(url: &Url) -> Result<(), FetchError> {
+    let Some(host) = url.host_str() else {
+        return Ok(());
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let port = url.port_or_known_default().unwrap_or(80);
+    let Ok(addrs) = tokio::net::lookup_host((host, port)).await else {
+        return Ok(());
+    };
+    for a in addrs {
+        if crate::addr::is_private_ip(a.ip()) {
+            return Err(FetchError::Refused {
+                url: url.to_string(),
+                reason: format!(
+                    "{host} resolves to {}, a private or loopback address; set allow_private_addresses = true in [fetch] to allow it",
+                    a.ip()
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Longest wait a Retry-After may impose: a broken header must not silence a host for
@@ -214,16 +272,12 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 impl Fetcher {
     pub fn new(cfg: &FetchConfig) -> Result<Fetcher, String> {
-        let client = Self::client(cfg)
-            .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
-        // Without its decoders reqwest sends no Accept-Encoding: `send_head` does.
-        let encoded_client = Self::client(cfg)
-            .no_gzip()
-            .no_brotli()
-            .no_deflate()
-            .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        let proxies = match &cfg.proxy {
+            Some(p) => vec![Self::proxy(p)?],
+            None => env_proxies()?,
+        };
+        let proxied = !proxies.is_empty();
+        let (client, encoded_client) = Self::clients(cfg, &proxies)?;
         let robots_agent = cfg
             .user_agent
             .split(['/', ' '])
@@ -242,8 +296,36 @@ impl Fetcher {
             force: false,
             host_delays: HashMap::new(),
             options: HashMap::new(),
+            host_clients: HashMap::new(),
+            proxied,
             stats: Arc::default(),
         })
+    }
+
+    /// The client for decoded bodies and the one for bodies as they came, through
+    /// `proxies` (none: direct).
+    fn clients(
+        cfg: &FetchConfig,
+        proxies: &[reqwest::Proxy],
+    ) -> Result<(reqwest::Client, reqwest::Client), String> {
+        let build = |encoded: bool| {
+            let mut builder = Self::client(cfg);
+            for p in proxies {
+                builder = builder.proxy(p.clone());
+            }
+            if encoded {
+                // Without its decoders reqwest sends no Accept-Encoding: `send_head` does.
+                builder = builder.no_gzip().no_brotli().no_deflate();
+            }
+            builder
+                .build()
+                .map_err(|e| format!("cannot set up the HTTP client: {e}"))
+        };
+        Ok((build(false)?, build(true)?))
+    }
+
+    fn proxy(p: &crate::config::ProxyAddress) -> Result<reqwest::Proxy, String> {
+        reqwest::Proxy::all(p.0.as_str()).map_err(|e| format!("cannot use the proxy {p:?}: {e}"))
     }
 
     /// The settings both clients share.
@@ -288,6 +370,10 @@ impl Fetcher {
                 self = self.with_host_delay(&f.url, d);
             }
             if let Some(o) = &f.request {
+                if let Some(p) = &o.proxy {
+                    let pair = Self::clients(&self.cfg, &[Self::proxy(p)?])?;
+                    self.host_clients.insert(host_key(&f.url), Arc::new(pair));
+                }
                 let password = match &o.auth {
                     Some(a) => Some(a.password.read().map_err(|e| {
                         format!("cannot set up requests for {} (auth): {e}", f.name)
@@ -439,6 +525,11 @@ impl Fetcher {
     /// The refusals made before any request: scheme, private address, a host's wait, robots.txt.
     async fn check(&self, url: &Url, purpose: Purpose) -> Result<(), FetchError> {
         self.check_address(url)?;
+        if !self.cfg.allow_private_addresses
+            && (self.proxied || self.host_clients.contains_key(&host_key(url)))
+        {
+            check_proxied_target(url).await?;
+        }
         if purpose == Purpose::Page && self.cfg.respect_robots && !self.robots_allow(url).await {
             return Err(FetchError::Robots {
                 url: url.to_string(),
@@ -650,14 +741,15 @@ impl Fetcher {
             header::ACCEPT_LANGUAGE,
             HeaderValue::from_static("id,en;q=0.8,*;q=0.5"),
         );
+        let own = self.host_clients.get(&host_key(url));
         let client = match wire {
-            Wire::Decoded => &self.client,
+            Wire::Decoded => own.map_or(&self.client, |pair| &pair.0),
             Wire::Encoded => {
                 headers.insert(
                     header::ACCEPT_ENCODING,
                     HeaderValue::from_static(Coding::ACCEPTED),
                 );
-                &self.encoded_client
+                own.map_or(&self.encoded_client, |pair| &pair.1)
             }
         };
         if let Some(v) = validators {
@@ -1080,6 +1172,27 @@ mod tests {
         assert_eq!(body.capacity(), body.len());
         assert_eq!(join_chunks(vec!["<p>x</p>"], 8), b"<p>x</p>");
         assert!(join_chunks(Vec::<&str>::new(), 0).is_empty());
+    }
+
+    /// Through a proxy the target is resolved on the proxy's side: it is checked here first.
+    #[tokio::test]
+    async fn a_proxied_target_is_checked_before_it_leaves() {
+        for private in [
+            "http://127.0.0.1:8080/feed",
+            "http://localhost/feed",
+            "http://[::1]/x",
+        ] {
+            let err = check_proxied_target(&Url::parse(private).unwrap())
+                .await
+                .unwrap_err();
+            assert!(
+                err.to_string().contains("private or loopback"),
+                "{private}: {err}"
+            );
+        }
+        // A name that does not resolve here is the proxy's to resolve.
+        let remote = Url::parse("http://berita.tidak-ada.invalid/feed").unwrap();
+        assert!(check_proxied_target(&remote).await.is_ok());
     }
 
     #[test]

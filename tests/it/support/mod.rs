@@ -7,6 +7,7 @@ pub mod bench;
 pub mod cmd;
 pub mod evil;
 pub mod pages;
+pub mod proxy;
 pub mod rss;
 pub mod server;
 pub mod sites;
