@@ -43,6 +43,9 @@ pub(crate) struct RawItem {
     pub guid: Option<String>,
     /// The RSS guid said isPermaLink="false".
     pub guid_not_link: bool,
+    /// The guid said isPermaLink="true": resolved against xml:base, it is the link even
+    /// when written relative.
+    pub guid_link: Option<String>,
     /// `rdf:about` (RSS 1.0) or CDF's `HREF`: the item's address when it has no link.
     pub about: Option<String>,
     /// Candidate links, resolved against xml:base: (rel, media type, href).
@@ -784,10 +787,18 @@ fn store(item: &mut RawItem, cap: Capture) {
             if item.guid.is_none()
                 && let Some(t) = text()
             {
-                item.guid_not_link = cap
+                let permalink = cap
                     .attrs
                     .get("ispermalink")
-                    .is_some_and(|p| p.trim().eq_ignore_ascii_case("false"));
+                    .map(|p| p.trim().to_ascii_lowercase());
+                item.guid_not_link = permalink.as_deref() == Some("false");
+                if permalink.as_deref() == Some("true") {
+                    item.guid_link = cap
+                        .base
+                        .as_ref()
+                        .and_then(|b| b.join(&t).ok())
+                        .map(String::from);
+                }
                 item.guid = Some(t);
             }
         }

@@ -243,6 +243,7 @@ fn from_loose(raw: loose::RawItem, now: DateTime<Utc>) -> FeedItem {
                 .filter(|_| !raw.guid_not_link)
                 .and_then(absolute_http_strict)
         })
+        .or_else(|| raw.guid_link.as_deref().and_then(absolute_http_strict))
         .or_else(|| raw.about.as_deref().and_then(absolute_http_strict));
     let title = raw
         .title

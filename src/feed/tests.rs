@@ -687,3 +687,26 @@ fn fixture_legacy_broken_feed() {
         );
     }
 }
+
+/// A guid that says it is the permalink is the link, even written relative (resolved
+/// against xml:base); one that does not say so is a link only when it is an absolute URL.
+#[test]
+fn an_explicit_permalink_guid_is_resolved_and_a_bare_one_is_not_a_link() {
+    let feed = parse(
+        r#"<rss version="2.0" xml:base="http://a.example/podcast/"><channel>
+          <item><title>Satu</title><guid isPermaLink="true">episode/1/</guid></item>
+          <item><title>Dua</title><guid>12345</guid></item>
+        </channel></rss>"#,
+    );
+    let link = |title: &str| {
+        feed.items
+            .iter()
+            .find(|i| i.title.as_deref() == Some(title))
+            .and_then(|i| i.link.as_ref().map(Url::to_string))
+    };
+    assert_eq!(
+        link("Satu").as_deref(),
+        Some("http://a.example/podcast/episode/1/")
+    );
+    assert_eq!(link("Dua"), None);
+}
