@@ -865,13 +865,23 @@ mod tests {
                 proptest::sample::select(vec![
                     "a", "B", "kab", "Kutai", "12", "0", ".", ",", " ", "  ", "\n", "-", "İ",
                     "ß", "É", "é", "\u{301}", "Ⅻ", "٣", "日本", "Rp", "1.135.000", "Selasa",
-                    "jumat", "!", "\u{a0}", "ǅ",
+                    "jumat", "!", "\u{a0}", "ǅ", "/", ":",
                 ]),
                 0..400,
             )
         ) {
             let body = body.concat();
-            proptest::prop_assert_eq!(signature(&body), before::signature(&body));
+            let (now, then) = (signature(&body), before::signature(&body));
+            // Dates and times written with separators are one figure since issue 15: their
+            // number sketch differs on purpose; the text minimums never do.
+            if Words::new(&body).spans.iter().any(|s| s.joined.is_some()) {
+                proptest::prop_assert_eq!(
+                    now.as_ref().map(|s| (s.text().to_vec(), s.shingles)),
+                    then.as_ref().map(|s| (s.text().to_vec(), s.shingles))
+                );
+            } else {
+                proptest::prop_assert_eq!(now, then);
+            }
         }
     }
 }
