@@ -11,6 +11,7 @@
 //! Nothing here fails: the caller decides what an empty result means.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use base64::Engine;
 use quick_xml::events::{BytesStart, Event};
@@ -213,12 +214,13 @@ struct Capture {
     /// Direct children's texts (Atom `author`'s `name` and `email`).
     children: Vec<(String, String)>,
     child: Option<(String, String)>,
-    base: Option<Url>,
+    base: Rc<Url>,
 }
 
 struct Open {
     name: String,
-    base: Option<Url>,
+    /// Shared with the parent unless this element sets xml:base: no copy per element.
+    base: Rc<Url>,
 }
 
 /// How many complete item or entry elements the markup has, by a plain pattern: what a
@@ -251,7 +253,7 @@ pub(crate) fn read(text: &str, feed_url: &Url) -> LooseFeed {
         capture: None,
         channel_title: None,
         atomish: false,
-        feed_url: feed_url.clone(),
+        feed_url: Rc::new(feed_url.clone()),
         bare_amps: 0,
         unknown_refs: 0,
         errors: 0,
@@ -412,15 +414,17 @@ struct State {
     channel_title: Option<Capture>,
     /// The document is Atom (a `feed` root): unprefixed fields follow Atom's typing.
     atomish: bool,
-    feed_url: Url,
+    feed_url: Rc<Url>,
     bare_amps: usize,
     unknown_refs: usize,
     errors: usize,
 }
 
 impl State {
-    fn base(&self) -> Option<&Url> {
-        self.stack.last().and_then(|o| o.base.as_ref())
+    fn base(&self) -> Rc<Url> {
+        self.stack
+            .last()
+            .map_or_else(|| self.feed_url.clone(), |o| o.base.clone())
     }
 
     fn start(&mut self, e: &BytesStart<'_>, ns: &NsOwned) {
@@ -434,17 +438,14 @@ impl State {
         };
         let v = vocab(&resolved, prefix);
         let attrs = attributes(e);
-        let parent_base = self
-            .base()
-            .cloned()
-            .unwrap_or_else(|| self.feed_url.clone());
+        let parent_base = self.base();
         // CDF writes its base as a plain BASE attribute.
         let base = attrs
             .get("xml:base")
             .or_else(|| attrs.get("base"))
             .and_then(|b| parent_base.join(b.trim()).ok())
             .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .or(Some(parent_base));
+            .map_or(parent_base, Rc::new);
         if self.stack.is_empty() && v == Vocab::Core && name == "feed" {
             self.atomish = true;
         }
@@ -475,7 +476,7 @@ impl State {
                 self.out.items.push(prev);
             }
             let mut item = RawItem::default();
-            let resolve = |href: &str| base.as_ref().and_then(|b| b.join(href.trim()).ok());
+            let resolve = |href: &str| base.join(href.trim()).ok();
             if let Some(about) = attrs.get("rdf:about").or_else(|| attrs.get("about")) {
                 item.about = resolve(about).map(String::from);
             }
@@ -759,12 +760,7 @@ fn store(item: &mut RawItem, cap: Capture) {
             }
         }
         Slot::Link => {
-            let resolve = |href: &str| {
-                cap.base
-                    .as_ref()
-                    .and_then(|b| b.join(href.trim()).ok())
-                    .map(String::from)
-            };
+            let resolve = |href: &str| cap.base.join(href.trim()).ok().map(String::from);
             let (rel, kind, href) = match cap.attrs.get("href") {
                 Some(href) => (
                     cap.attrs
@@ -793,11 +789,7 @@ fn store(item: &mut RawItem, cap: Capture) {
                     .map(|p| p.trim().to_ascii_lowercase());
                 item.guid_not_link = permalink.as_deref() == Some("false");
                 if permalink.as_deref() == Some("true") {
-                    item.guid_link = cap
-                        .base
-                        .as_ref()
-                        .and_then(|b| b.join(&t).ok())
-                        .map(String::from);
+                    item.guid_link = cap.base.join(&t).ok().map(String::from);
                 }
                 item.guid = Some(t);
             }
