@@ -349,10 +349,18 @@ mod tests {
                 "proxy = \"ftp://proxy:21\"",
                 "the proxy scheme ftp: is not supported",
             ),
-            ("proxy = \"pengguna:sandi@proxy\"", "is not a proxy address"),
+            (
+                "proxy = \"proxy.contoh.id:3128\"",
+                "the proxy scheme proxy.contoh.id: is not supported",
+            ),
+            (
+                "proxy = \"http://pengguna:sandi@[proxy\"",
+                "is not a proxy address",
+            ),
         ] {
             let e = parse(keys).unwrap_err().to_string();
             assert!(e.contains(says), "{keys}: {e}");
+            assert!(!e.contains("sandi"), "a password in an error: {e}");
             assert!(e.contains("feeds.toml:"), "{e}");
         }
     }
