@@ -223,6 +223,10 @@ struct Open {
     base: Rc<Url>,
 }
 
+/// Elements nested deeper than this are skipped (a feed's own structure is five deep; an
+/// XHTML body some more).
+const MAX_DEPTH: usize = 256;
+
 /// How many complete item or entry elements the markup has, by a plain pattern: what a
 /// reading that found none should have found.
 pub(crate) fn count_items(text: &str) -> usize {
@@ -257,12 +261,16 @@ pub(crate) fn read(text: &str, feed_url: &Url) -> LooseFeed {
         bare_amps: 0,
         unknown_refs: 0,
         errors: 0,
+        too_deep: 0,
     };
     let mut last_pos = 0;
     loop {
         let event = reader.read_resolved_event();
         match event {
             Ok((_, Event::Eof)) => break,
+            // Deeper than any feed nests: ignored, so that memory stays in proportion to
+            // the feed's structure, not to a pathological body's nesting.
+            Ok((_, Event::Start(_))) if state.stack.len() >= MAX_DEPTH => state.too_deep += 1,
             Ok((ns, Event::Start(e))) => {
                 let ns = ns_owned(&ns);
                 state.start(&e, &ns);
@@ -418,6 +426,7 @@ struct State {
     bare_amps: usize,
     unknown_refs: usize,
     errors: usize,
+    too_deep: usize,
 }
 
 impl State {
@@ -613,6 +622,12 @@ impl State {
             self.out
                 .notes
                 .push(format!("read {} bare '&' as text", self.bare_amps));
+        }
+        if self.too_deep > 0 {
+            self.out.notes.push(format!(
+                "skipped {} element(s) nested deeper than {MAX_DEPTH}",
+                self.too_deep
+            ));
         }
         if self.unknown_refs > 0 {
             self.out.notes.push(format!(

@@ -710,3 +710,23 @@ fn an_explicit_permalink_guid_is_resolved_and_a_bare_one_is_not_a_link() {
     );
     assert_eq!(link("Dua"), None);
 }
+
+/// A body nested fifty thousand deep reads in bounded memory and the items around it
+/// still come through.
+#[test]
+fn pathological_nesting_is_skipped_and_the_items_kept() {
+    let deep = "<b>".repeat(50_000);
+    let body = rss2(&format!(
+        "<item><title>Satu</title><guid>1</guid><description>{deep}</description></item>\
+         <item><title>Dua</title><guid>2</guid></item>"
+    ));
+    let feed = parse(&body);
+    let mut got = titles(&feed);
+    got.sort_unstable();
+    assert_eq!(got, ["Dua", "Satu"]);
+    assert!(
+        feed.repairs.iter().any(|r| r.contains("nested deeper")),
+        "{:?}",
+        feed.repairs
+    );
+}
