@@ -23,7 +23,7 @@ pub fn show(ctx: &Context, id: &str, format: ShowFormat, versions: bool) -> Resu
         .article(n)?
         .ok_or_else(|| Error::usage(format!("no article with id {n} in {}", db.display())))?;
     if versions {
-        article.versions = Some(store.versions(n)?);
+        article.earlier_versions = Some(store.versions(n)?);
     }
     let mut out = std::io::stdout().lock();
     output(match format {

@@ -307,7 +307,7 @@ pub fn article_text(out: &mut impl Write, a: &ArticleView, zone: &Zone) -> io::R
             )?;
         }
     }
-    if let Some(versions) = &a.versions {
+    if let Some(versions) = &a.earlier_versions {
         writeln!(out)?;
         if versions.is_empty() {
             writeln!(out, "No earlier versions.")?;

@@ -61,9 +61,13 @@ pub struct ArticleView {
     pub story_copies: Vec<CopyView>,
     /// `story_copies` less this article's own first place.
     pub other_copies: Vec<CopyView>,
-    /// Earlier texts, oldest first (filled by [`Store::versions`] on request).
+    /// How many texts the archive holds of it (the contract's `versions`: the current one
+    /// and the earlier ones).
+    pub versions: i64,
+    /// Earlier texts, oldest first (filled by [`Store::versions`] on request, `show
+    /// --versions`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub versions: Option<Vec<VersionView>>,
+    pub earlier_versions: Option<Vec<VersionView>>,
     #[serde(skip)]
     pub body_html: Option<String>,
 }
@@ -127,9 +131,10 @@ impl Store {
                                 .as_deref()
                                 .and_then(Partial::parse),
                             version: r.get(14)?,
+                            versions: r.get(14)?,
                             story_copies: Vec::new(),
                             other_copies: Vec::new(),
-                            versions: None,
+                            earlier_versions: None,
                             body_html: r.get(12)?,
                         },
                         r.get::<_, i64>(13)?,

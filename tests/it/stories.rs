@@ -126,7 +126,10 @@ fn a_revised_article_is_a_new_version_not_a_new_article() {
         .ok()
         .json();
     assert_eq!(int(&shown, "version"), 2);
-    let versions = shown["versions"].as_array().expect("versions");
+    assert_eq!(int(&shown, "versions"), 2, "the contract's count");
+    let versions = shown["earlier_versions"]
+        .as_array()
+        .expect("earlier_versions");
     assert_eq!(versions.len(), 1);
     assert!(!string(&versions[0], "body").contains("surut"));
     assert!(string(&shown, "body").contains("surut"));
