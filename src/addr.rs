@@ -1,10 +1,20 @@
 //! Which addresses are inside the network: the one rule that the fetcher's guard (on every
-//! resolved address) and the config's load-time check (on a feed URL's literal host) share.
-//! Pure: no sockets, no DNS.
+//! resolved address) and the config's load-time check (on a feed URL's literal host) share;
+//! and what one host is, for the same two. Pure: no sockets, no DNS.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use url::{Host, Url};
+
+/// A URL's host and port, lowercased ("kaltim.antaranews.com:443"): what is one site to
+/// the fetcher's politeness and to per-source request options.
+pub fn host_key(url: &Url) -> String {
+    match (url.host_str(), url.port_or_known_default()) {
+        (Some(h), Some(p)) => format!("{}:{p}", h.to_ascii_lowercase()),
+        (Some(h), None) => h.to_ascii_lowercase(),
+        _ => String::new(),
+    }
+}
 
 /// Why a URL whose host is an IP literal (or `localhost`) is refused, if it is.
 pub fn literal_private(url: &Url) -> Option<String> {

@@ -250,11 +250,7 @@ pub(super) fn one_per_host<'a>(
 ) -> Result<(), String> {
     let mut seen: BTreeMap<String, (&str, Option<&RequestOptions>)> = BTreeMap::new();
     for (name, url, options) in sources {
-        let host = format!(
-            "{}:{}",
-            url.host_str().unwrap_or_default().to_ascii_lowercase(),
-            url.port_or_known_default().unwrap_or_default()
-        );
+        let host = crate::addr::host_key(url);
         match seen.get(&host) {
             Some((other, theirs))
                 if options.is_some() && theirs.is_some() && *theirs != options =>

@@ -287,17 +287,18 @@ fn text_minimums_portable(shingle_hashes: &[u64]) -> [u64; TEXT_HASHES] {
     mins
 }
 
-/// The body's words, lowercased, each followed by one space in `text`.
-struct Words {
+/// The body's words, lowercased, each followed by one space in `text`. Also how
+/// [`super::same_text`] reads a text, so both agree on what a word and a number are.
+pub(super) struct Words {
     text: String,
-    spans: Vec<Span>,
+    pub(super) spans: Vec<Span>,
 }
 
 #[derive(Clone, Copy)]
-struct Span {
+pub(super) struct Span {
     start: usize,
     end: usize,
-    number: bool,
+    pub(super) number: bool,
     /// The separator joining this number to the next one in the text ('/', '-' or ':',
     /// with no space): parts of one date or time, such as "20/11/2024" or "10:15".
     joined: Option<u8>,
@@ -306,7 +307,7 @@ struct Span {
 impl Words {
     /// Words: runs of letters and digits, lowercased. A `.` or `,` between two digits stays
     /// inside the word, so "Rp 1.135.000" and "0,5 gram" keep their figures whole.
-    fn new(body: &str) -> Words {
+    pub(super) fn new(body: &str) -> Words {
         let mut text = String::with_capacity(body.len() + 1);
         let mut spans = Vec::with_capacity(body.len() / 6);
         let mut start = 0;
@@ -347,7 +348,7 @@ impl Words {
         Words { text, spans }
     }
 
-    fn word(&self, span: Span) -> &str {
+    pub(super) fn word(&self, span: Span) -> &str {
         self.text.get(span.start..span.end).unwrap_or_default()
     }
 }

@@ -192,67 +192,44 @@ const BETWEEN_WORDS: &[&str] = &[
 /// [`fingerprint`] compares (letters and digits, case-folded), with every number dropped
 /// that a counter word follows (through a unit) or, for "dibaca"/"dilihat", precedes.
 pub fn same_text(a: &str, b: &str) -> bool {
-    fn words(text: &str) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        let mut word = String::new();
-        let mut chars = text.chars().peekable();
-        while let Some(c) = chars.next() {
-            if c.is_alphanumeric() {
-                word.extend(c.to_lowercase());
-                continue;
+    let (a, b) = (minhash::Words::new(a), minhash::Words::new(b));
+    steady_words(&a) == steady_words(&b)
+}
+
+/// A text's words without its counters and relative times.
+fn steady_words(words: &minhash::Words) -> Vec<&str> {
+    let w: Vec<(&str, bool)> = words
+        .spans
+        .iter()
+        .map(|&s| (words.word(s), s.number))
+        .collect();
+    let word = |i: usize| w.get(i).map(|&(s, _)| s);
+    let is = |table: &[&str], i: usize| word(i).is_some_and(|s| table.binary_search(&s).is_ok());
+    let viewing = |i: usize| word(i).is_some_and(|s| s == "dibaca" || s == "dilihat");
+    let mut keep = vec![true; w.len()];
+    for (i, &(_, number)) in w.iter().enumerate() {
+        if !number {
+            continue;
+        }
+        let unit = is(BETWEEN_WORDS, i + 1);
+        // "3 kali lipat" is a figure of the story; "1.234 kali dibaca" a counter.
+        let times = word(i + 1).is_some_and(|s| s == "kali" || s == "x") && viewing(i + 2);
+        let counted = is(COUNTER_WORDS, i + 1) || (unit && is(COUNTER_WORDS, i + 2)) || times;
+        let before = i.checked_sub(1).is_some_and(viewing);
+        if counted || before {
+            if let Some(k) = keep.get_mut(i) {
+                *k = false;
             }
-            let inside_number = (c == '.' || c == ',')
-                && word.chars().last().is_some_and(|l| l.is_ascii_digit())
-                && chars.peek().is_some_and(char::is_ascii_digit);
-            if inside_number {
-                word.push(c);
-            } else if !word.is_empty() {
-                out.push(std::mem::take(&mut word));
+            // A relative time's unit changes with it ("59 menit lalu", "1 jam lalu").
+            if unit && let Some(k) = keep.get_mut(i + 1) {
+                *k = false;
             }
         }
-        if !word.is_empty() {
-            out.push(word);
-        }
-        out
     }
-    fn steady(text: &str) -> Vec<String> {
-        let w = words(text);
-        let is_number = |s: &str| s.starts_with(|c: char| c.is_ascii_digit());
-        let is = |table: &[&str], i: usize| {
-            w.get(i)
-                .is_some_and(|s| table.binary_search(&s.as_str()).is_ok())
-        };
-        let mut keep = vec![true; w.len()];
-        for (i, word) in w.iter().enumerate() {
-            if !is_number(word) {
-                continue;
-            }
-            let unit = is(BETWEEN_WORDS, i + 1);
-            // "3 kali lipat" is a figure of the story; "1.234 kali dibaca" a counter.
-            let times = w.get(i + 1).is_some_and(|s| s == "kali" || s == "x")
-                && w.get(i + 2)
-                    .is_some_and(|s| s == "dibaca" || s == "dilihat");
-            let counted = is(COUNTER_WORDS, i + 1) || (unit && is(COUNTER_WORDS, i + 2)) || times;
-            let before = i
-                .checked_sub(1)
-                .and_then(|p| w.get(p))
-                .is_some_and(|s| s == "dibaca" || s == "dilihat");
-            if counted || before {
-                if let Some(k) = keep.get_mut(i) {
-                    *k = false;
-                }
-                // A relative time's unit changes with it ("59 menit lalu", "1 jam lalu").
-                if unit && let Some(k) = keep.get_mut(i + 1) {
-                    *k = false;
-                }
-            }
-        }
-        w.into_iter()
-            .zip(keep)
-            .filter_map(|(w, k)| k.then_some(w))
-            .collect()
-    }
-    steady(a) == steady(b)
+    w.into_iter()
+        .zip(keep)
+        .filter_map(|((s, _), k)| k.then_some(s))
+        .collect()
 }
 
 #[cfg(test)]

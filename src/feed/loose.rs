@@ -146,6 +146,8 @@ enum Slot {
     Author(u8),
     Body(u8),
     Summary(u8),
+    /// The channel's `<ttl>`, the one field read outside items besides its title.
+    Ttl,
 }
 
 /// How the field's text is typed by default.
@@ -217,6 +219,27 @@ struct Capture {
     base: Rc<Url>,
 }
 
+impl Capture {
+    fn new(
+        slot: Slot,
+        typing: Typing,
+        depth: usize,
+        attrs: HashMap<String, String>,
+        base: Rc<Url>,
+    ) -> Capture {
+        Capture {
+            slot,
+            typing,
+            depth,
+            attrs,
+            pieces: Vec::new(),
+            children: Vec::new(),
+            child: None,
+            base,
+        }
+    }
+}
+
 struct Open {
     name: String,
     /// Shared with the parent unless this element sets xml:base: no copy per element.
@@ -255,7 +278,7 @@ pub(crate) fn read(text: &str, feed_url: &Url) -> LooseFeed {
         item: None,
         item_depth: 0,
         capture: None,
-        channel_title: None,
+        channel_field: None,
         atomish: false,
         feed_url: Rc::new(feed_url.clone()),
         bare_amps: 0,
@@ -418,8 +441,10 @@ struct State {
     stack: Vec<Open>,
     item: Option<RawItem>,
     item_depth: usize,
+    /// The item field being read.
     capture: Option<Capture>,
-    channel_title: Option<Capture>,
+    /// The channel's title or ttl being read (outside items).
+    channel_field: Option<Capture>,
     /// The document is Atom (a `feed` root): unprefixed fields follow Atom's typing.
     atomish: bool,
     feed_url: Rc<Url>,
@@ -462,7 +487,7 @@ impl State {
             self.atomish = true;
         }
 
-        if let Some(cap) = self.capture.as_mut().or(self.channel_title.as_mut()) {
+        if let Some(cap) = self.capture.as_mut().or(self.channel_field.as_mut()) {
             let mut tag = format!("<{qname}");
             let mut keys: Vec<_> = attrs.iter().collect();
             keys.sort();
@@ -509,53 +534,30 @@ impl State {
                 && self.stack.last().is_some_and(|o| o.name == "group"));
         if self.item.is_some() && field_depth {
             if let Some((slot, typing)) = slot(v, &name, self.atomish) {
-                self.capture = Some(Capture {
-                    slot,
-                    typing,
-                    depth,
-                    attrs,
-                    pieces: Vec::new(),
-                    children: Vec::new(),
-                    child: None,
-                    base: base.clone(),
-                });
+                self.capture = Some(Capture::new(slot, typing, depth, attrs, base.clone()));
             }
-        } else if self.item.is_none()
-            && v == Vocab::Core
-            && name == "title"
-            && self.out.title.is_none()
-        {
-            self.channel_title = Some(Capture {
-                slot: Slot::Title(0),
-                typing: if self.atomish {
-                    Typing::Atom
-                } else {
-                    Typing::Sniff
-                },
-                depth,
-                attrs,
-                pieces: Vec::new(),
-                children: Vec::new(),
-                child: None,
-                base: base.clone(),
-            });
-        } else if self.item.is_none() && v == Vocab::Core && name == "ttl" {
-            self.channel_title = Some(Capture {
-                slot: Slot::Guid,
-                typing: Typing::Text,
-                depth,
-                attrs,
-                pieces: Vec::new(),
-                children: Vec::new(),
-                child: None,
-                base: base.clone(),
-            });
+        } else if self.item.is_none() && v == Vocab::Core {
+            let channel = match name.as_str() {
+                "title" if self.out.title.is_none() => Some((
+                    Slot::Title(0),
+                    if self.atomish {
+                        Typing::Atom
+                    } else {
+                        Typing::Sniff
+                    },
+                )),
+                "ttl" => Some((Slot::Ttl, Typing::Text)),
+                _ => None,
+            };
+            if let Some((slot, typing)) = channel {
+                self.channel_field = Some(Capture::new(slot, typing, depth, attrs, base.clone()));
+            }
         }
         self.stack.push(Open { name, base });
     }
 
     fn text(&mut self, s: &str) {
-        if let Some(cap) = self.capture.as_mut().or(self.channel_title.as_mut()) {
+        if let Some(cap) = self.capture.as_mut().or(self.channel_field.as_mut()) {
             if let Some((_, t)) = cap.child.as_mut() {
                 t.push_str(s);
             }
@@ -577,7 +579,7 @@ impl State {
 
     /// The element at `depth` named `name` has ended.
     fn close(&mut self, name: &str, depth: usize) {
-        for cap in [self.capture.as_mut(), self.channel_title.as_mut()]
+        for cap in [self.capture.as_mut(), self.channel_field.as_mut()]
             .into_iter()
             .flatten()
         {
@@ -591,8 +593,8 @@ impl State {
                 return;
             }
         }
-        if let Some(cap) = self.channel_title.take_if(|c| c.depth == depth) {
-            if cap.slot == Slot::Guid {
+        if let Some(cap) = self.channel_field.take_if(|c| c.depth == depth) {
+            if cap.slot == Slot::Ttl {
                 self.out.ttl = plain(&cap.pieces).trim().parse().ok();
             } else {
                 self.out.title = Some(field(&cap));
@@ -681,22 +683,23 @@ fn field(cap: &Capture) -> Field {
     let html = match cap.typing {
         Typing::Html => true,
         Typing::Text => false,
-        Typing::Sniff => looks_like_html(&value),
+        Typing::Sniff => holds_html_tags(&value),
         Typing::Atom => match kind.as_deref() {
             Some("html" | "xhtml" | "text/html" | "application/xhtml+xml") => true,
             Some(t) if t.ends_with("+xml") || t.ends_with("/xml") => true,
             Some(_) => false,
             // Atom 0.3's escaped mode is HTML; without a type Atom means text, but a value
             // that plainly holds HTML tags is read as the HTML it is.
-            None => mode.as_deref() == Some("escaped") || looks_like_html(&value),
+            None => mode.as_deref() == Some("escaped") || holds_html_tags(&value),
         },
     };
     Field { value, html }
 }
 
 /// True when text holds HTML tags a person would write (`<b>`, `<p>`, `<a href=…>`), not a
-/// word in angle brackets such as `<canvas>` in a title about HTML.
-pub(crate) fn looks_like_html(s: &str) -> bool {
+/// word in angle brackets such as `<canvas>` in a title about HTML. (Whether a whole
+/// response is an HTML page rather than a feed is `repair::looks_like_html`.)
+fn holds_html_tags(s: &str) -> bool {
     const TAGS: &[&str] = &[
         "a",
         "abbr",
@@ -847,5 +850,7 @@ fn store(item: &mut RawItem, cap: Capture) {
                 better(&mut item.summary, rank, f);
             }
         }
+        // Read only outside items.
+        Slot::Ttl => {}
     }
 }

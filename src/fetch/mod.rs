@@ -202,9 +202,9 @@ pub struct Fetcher {
     force: bool,
     /// Gentler gaps for some hosts (per-feed `per_host_delay`).
     host_delays: HashMap<String, Duration>,
-    /// Headers, user agent, cookies and basic auth some hosts' feeds asked for, with the
-    /// password read.
-    options: HashMap<String, (Arc<crate::config::RequestOptions>, Option<String>)>,
+    /// Headers (user agent and cookies among them) and basic auth some hosts' feeds asked
+    /// for, made into request values once, the password read.
+    options: HashMap<String, HostRequest>,
     /// Client pairs (decoded, encoded) for hosts whose feed names a proxy of its own.
     host_clients: HashMap<String, Arc<(reqwest::Client, reqwest::Client)>>,
     /// Requests that do not name a proxy of their own still go through one (`[fetch]
@@ -264,6 +264,42 @@ async fn check_proxied_target(url: &Url) -> Result<(), FetchError> {
         }
     }
     Ok(())
+}
+
+/// What a source's request options add to every request to its host.
+struct HostRequest {
+    headers: HeaderMap,
+    /// User and password.
+    auth: Option<(String, String)>,
+}
+
+impl HostRequest {
+    fn new(o: &crate::config::RequestOptions, password: Option<String>) -> HostRequest {
+        // The config checked every name and value; one that still fails is left out.
+        let mut headers = HeaderMap::new();
+        for (name, value) in &o.headers {
+            if let (Ok(n), Ok(v)) = (
+                header::HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                headers.insert(n, v);
+            }
+        }
+        for (name, value) in [
+            (header::USER_AGENT, &o.user_agent),
+            (header::COOKIE, &o.cookie),
+        ] {
+            if let Some(v) = value.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+                headers.insert(name, v);
+            }
+        }
+        let auth = o
+            .auth
+            .as_ref()
+            .zip(password)
+            .map(|(a, p)| (a.user.clone(), p));
+        HostRequest { headers, auth }
+    }
 }
 
 /// Longest wait a Retry-After may impose: a broken header must not silence a host for
@@ -380,7 +416,8 @@ impl Fetcher {
                     })?),
                     None => None,
                 };
-                self.options.insert(host_key(&f.url), (o.clone(), password));
+                self.options
+                    .insert(host_key(&f.url), HostRequest::new(o, password));
             }
         }
         Ok(self)
@@ -769,31 +806,10 @@ impl Fetcher {
             }
         }
         let mut request = client.get(url.clone());
-        if let Some((o, password)) = self.options.get(&host_key(url)) {
-            for (name, value) in &o.headers {
-                if let (Ok(n), Ok(v)) = (
-                    header::HeaderName::from_bytes(name.as_bytes()),
-                    HeaderValue::from_str(value),
-                ) {
-                    headers.insert(n, v);
-                }
-            }
-            if let Some(ua) = o
-                .user_agent
-                .as_deref()
-                .and_then(|u| HeaderValue::from_str(u).ok())
-            {
-                headers.insert(header::USER_AGENT, ua);
-            }
-            if let Some(c) = o
-                .cookie
-                .as_deref()
-                .and_then(|c| HeaderValue::from_str(c).ok())
-            {
-                headers.insert(header::COOKIE, c);
-            }
-            if let Some(a) = &o.auth {
-                request = request.basic_auth(&a.user, password.as_deref());
+        if let Some(own) = self.options.get(&host_key(url)) {
+            headers.extend(own.headers.clone());
+            if let Some((user, password)) = &own.auth {
+                request = request.basic_auth(user, Some(password));
             }
         }
         let resp = request
@@ -1063,14 +1079,8 @@ fn freshness(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
     (at - now).to_std().ok()
 }
 
-/// The politeness key: scheme-less host and port.
-pub fn host_key(url: &Url) -> String {
-    match (url.host_str(), url.port_or_known_default()) {
-        (Some(h), Some(p)) => format!("{}:{p}", h.to_ascii_lowercase()),
-        (Some(h), None) => h.to_ascii_lowercase(),
-        _ => String::new(),
-    }
-}
+/// The politeness key: scheme-less host and port (also what request options are kept by).
+pub use crate::addr::host_key;
 
 fn split_content_type(ct: Option<&str>) -> (Option<String>, Option<String>) {
     let Some(ct) = ct else { return (None, None) };
