@@ -225,6 +225,7 @@ fn article(k: usize, start: DateTime<Utc>) -> ItemWrite {
             stems: String::new(),
             words: None,
             partial: None,
+            page_state: None,
         }),
     }
 }

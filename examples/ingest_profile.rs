@@ -156,6 +156,7 @@ fn one_page(
     let url = p.url.as_ref().map_or_else(String::new, ToString::to_string);
     (!found.body_text.trim().is_empty()).then(|| Content {
         raw_pages: vec![(url.clone(), raw)],
+        page_state: None,
         url,
         title,
         author: found.author,

@@ -56,6 +56,8 @@ struct Args {
     warta: Option<PathBuf>,
     /// A pass that has not ended by then is killed: the benchmark always stops by itself.
     pass_limit: Duration,
+    /// `[revisit] after` and `share` for every run, when given (issue 15's budget).
+    revisit: Option<(String, f64)>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -73,6 +75,7 @@ fn parse_args() -> Result<Args, String> {
         keep: false,
         warta: None,
         pass_limit: Duration::from_secs(3600),
+        revisit: None,
     };
     let mut it = std::env::args().skip(1);
     let num = |v: Option<String>, name: &str| -> Result<u64, String> {
@@ -96,6 +99,18 @@ fn parse_args() -> Result<Args, String> {
             "--sample-secs" => a.sample_secs = num(it.next(), "--sample-secs")?.max(1),
             "--pass-limit-secs" => {
                 a.pass_limit = Duration::from_secs(num(it.next(), "--pass-limit-secs")?)
+            }
+            "--revisit" => {
+                let v = it
+                    .next()
+                    .ok_or("--revisit needs AGES@SHARE, such as 60s,1h@0.3")?;
+                let (ages, share) = v
+                    .split_once('@')
+                    .ok_or("--revisit takes AGES@SHARE, such as 60s,1h@0.3")?;
+                let share = share
+                    .parse::<f64>()
+                    .map_err(|e| format!("--revisit share: {e}"))?;
+                a.revisit = Some((ages.to_string(), share));
             }
             "--no-daemon" => a.daemon = false,
             "--no-build" => a.build = false,
@@ -160,7 +175,11 @@ fn run() -> Result<(), String> {
             &args.per_host_delay,
             port,
             schedule,
-        )
+        )?;
+        match &args.revisit {
+            Some((ages, share)) => add_revisit(&config, ages, *share),
+            None => Ok(()),
+        }
     };
     configure("1h")?;
 
@@ -302,6 +321,17 @@ fn run() -> Result<(), String> {
             sd.max_hosts_busy,
         );
         let _ = writeln!(o, "daemon polls per feed: {}", sd.polls_per_feed());
+        if let Some((ages, share)) = &args.revisit {
+            let _ = writeln!(
+                o,
+                "daemon revisits ([revisit] after {ages}, share {share}): {} of {} requests ({:.1} %; 304 {}), revisit backlog at the end: {}",
+                sd.revisit,
+                sd.total,
+                sd.revisit as f64 * 100.0 / (sd.total as f64).max(1.0),
+                sd.revisit_304,
+                revisit_backlog(&dir),
+            );
+        }
         let series: Vec<String> = d
             .samples
             .iter()
@@ -433,6 +463,31 @@ pub(crate) fn write_config(
         );
     }
     std::fs::write(path, s).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Appends a `[revisit]` table: `ages` comma-separated.
+fn add_revisit(path: &Path, ages: &str, share: f64) -> Result<(), String> {
+    let list: Vec<String> = ages
+        .split(',')
+        .map(|a| format!("\"{}\"", a.trim()))
+        .collect();
+    let mut text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let _ = write!(
+        text,
+        "\n[revisit]\nafter = [{}]\nshare = {share}\n",
+        list.join(", ")
+    );
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Pages due for a revisit in the archive at `dir` now, and pages with one still to come.
+fn revisit_backlog(dir: &Path) -> String {
+    match warta::store::Store::open(&dir.join("archive.db"))
+        .and_then(|s| s.revisit_backlog(Utc::now()))
+    {
+        Ok((scheduled, due)) => format!("{due} due now, {scheduled} with a revisit to come"),
+        Err(e) => format!("unreadable: {e}"),
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -739,6 +794,11 @@ pub(crate) struct Stats {
     article: u64,
     robots: u64,
     other: u64,
+    /// Article requests for a page served before (revisits), and those answered 304.
+    revisit: u64,
+    revisit_304: u64,
+    /// Every article page served so far, over all phases.
+    served: HashSet<(usize, usize)>,
     /// Feed requests (200 or 304) by feed: a feed that is never polled again shows here.
     feed_polls: HashMap<usize, u32>,
 }
@@ -754,6 +814,9 @@ impl Stats {
             article: 0,
             robots: 0,
             other: 0,
+            revisit: 0,
+            revisit_304: 0,
+            served: HashSet::new(),
             feed_polls: HashMap::new(),
         }
     }
@@ -777,6 +840,8 @@ struct Summary {
     article: u64,
     robots: u64,
     other: u64,
+    revisit: u64,
+    revisit_304: u64,
     hosts_contacted: usize,
     busiest_host_requests: u64,
     max_in_flight_per_host: u32,
@@ -817,10 +882,14 @@ impl Summary {
 
 /// Summarises the phase that just ended and starts a fresh one.
 fn take_stats(stats: &Mutex<Stats>, hosts: usize, feeds: usize) -> Summary {
-    let s = {
+    let mut s = {
         let mut g = stats.lock().unwrap_or_else(|p| p.into_inner());
         std::mem::replace(&mut *g, Stats::new(hosts))
     };
+    {
+        let mut g = stats.lock().unwrap_or_else(|p| p.into_inner());
+        g.served = std::mem::take(&mut s.served);
+    }
     let mut per_second: HashMap<u32, HashSet<u16>> = HashMap::new();
     for (h, sec) in &s.starts {
         per_second.entry(*sec).or_default().insert(*h);
@@ -849,6 +918,8 @@ fn take_stats(stats: &Mutex<Stats>, hosts: usize, feeds: usize) -> Summary {
         article: s.article,
         robots: s.robots,
         other: s.other,
+        revisit: s.revisit,
+        revisit_304: s.revisit_304,
         hosts_contacted: s.hosts.hosts.iter().filter(|h| h.requests > 0).count(),
         busiest_host_requests: s.hosts.hosts.iter().map(|h| h.requests).max().unwrap_or(0),
         max_in_flight_per_host: s
@@ -1016,6 +1087,8 @@ fn respond(head: &str, h: usize, site: &Site, stats: &Mutex<Stats>) -> (Vec<u8>,
         Feed200,
         Feed304,
         Article,
+        Revisit,
+        Revisit304,
         Robots,
         Other,
     }
@@ -1060,13 +1133,28 @@ fn respond(head: &str, h: usize, site: &Site, stats: &Mutex<Stats>) -> (Vec<u8>,
         .and_then(|(k, j)| Some((k.parse::<usize>().ok()?, j.parse::<usize>().ok()?)))
         .filter(|(k, j)| *k < site.feeds && k % site.hosts == h && *j < site.items)
     {
-        (
-            Kind::Article,
-            "200 OK",
-            "text/html; charset=utf-8",
-            None,
-            article_html(k, j, site.page_kib),
-        )
+        let again = {
+            let mut st = stats.lock().unwrap_or_else(|p| p.into_inner());
+            !st.served.insert((k, j))
+        };
+        let etag = format!("\"a-{k}-{j}\"");
+        if again && if_none_match == Some(etag.as_str()) {
+            (
+                Kind::Revisit304,
+                "304 Not Modified",
+                "",
+                Some(etag),
+                String::new(),
+            )
+        } else {
+            (
+                if again { Kind::Revisit } else { Kind::Article },
+                "200 OK",
+                "text/html; charset=utf-8",
+                Some(etag),
+                article_html(k, j, site.page_kib),
+            )
+        }
     } else {
         (
             Kind::Other,
@@ -1085,6 +1173,11 @@ fn respond(head: &str, h: usize, site: &Site, stats: &Mutex<Stats>) -> (Vec<u8>,
             Kind::Feed200 => s.feed_200 += 1,
             Kind::Feed304 => s.feed_304 += 1,
             Kind::Article => s.article += 1,
+            Kind::Revisit => s.revisit += 1,
+            Kind::Revisit304 => {
+                s.revisit += 1;
+                s.revisit_304 += 1;
+            }
             Kind::Robots => s.robots += 1,
             Kind::Other => s.other += 1,
         }

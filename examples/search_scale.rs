@@ -460,6 +460,8 @@ fn queries(store: &Store, g: &Generator, config: &Config, n: usize) -> Result<()
             offset: 0,
             sort: *sort,
             all: false,
+            removed: false,
+            revised: false,
         };
         let words = |p: &str| store.prefix_words(p).map(|w| w.words).unwrap_or_default();
         let one = |q: &str| -> Result<usize, String> {
@@ -530,6 +532,8 @@ fn thousand_hit_words(
         offset: 0,
         sort: SortOrder::Newest,
         all: false,
+        removed: false,
+        revised: false,
     };
     let mean_len = 553.0;
     for (v, share) in [(&g.id, 0.6), (&g.en, 0.4)] {
@@ -809,6 +813,7 @@ impl Generator {
                 note: None,
                 page_pending: false,
                 raw_pages: Vec::new(),
+                page_state: None,
                 extractor_version: Some(1),
                 stems,
                 words: None,

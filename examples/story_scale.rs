@@ -128,6 +128,7 @@ fn content(n: usize, body: &str, signature: Option<Signature>) -> Content {
         note: None,
         page_pending: false,
         raw_pages: Vec::new(),
+        page_state: None,
         extractor_version: Some(1),
         stems: warta::stem::index_stems_id(body),
         words: None,

@@ -108,6 +108,21 @@ pub fn next_poll(
     t
 }
 
+/// The interval a feed's own pace asks for: about one new item per poll, from the items it
+/// published in the last day, between `floor` and its schedule. None keeps the schedule:
+/// a quiet feed, a floor at or above the schedule, or a cron schedule (which names times,
+/// not a pace).
+pub fn adapted(schedule: &Schedule, floor: Duration, published_last_day: u64) -> Option<Duration> {
+    let Schedule::Every(every) = schedule else {
+        return None;
+    };
+    if floor >= *every || published_last_day == 0 {
+        return None;
+    }
+    let pace = Duration::from_secs(24 * 3600 / published_last_day.max(1));
+    (pace < *every).then(|| pace.max(floor))
+}
+
 /// How long a scheduled tick of this feed is delayed: a stable share of `max` derived from
 /// the feed's name, so feeds of one host sharing a schedule do not fire together.
 pub fn tick_delay(feed_name: &str, interval: Duration) -> Duration {
@@ -203,6 +218,29 @@ fn jitter(key: &str, salt: u32, max: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_busy_feed_is_polled_at_its_pace_down_to_the_floor_and_a_quiet_one_on_schedule() {
+        let every = Schedule::Every(Duration::from_secs(15 * 60));
+        let floor = Duration::from_secs(5 * 60);
+        let min = |m: u64| Some(Duration::from_secs(m * 60));
+        assert_eq!(adapted(&every, floor, 0), None);
+        assert_eq!(
+            adapted(&every, floor, 24),
+            None,
+            "one an hour: the schedule"
+        );
+        assert_eq!(adapted(&every, floor, 96), None, "one every 15 min");
+        assert_eq!(adapted(&every, floor, 144), min(10));
+        assert_eq!(
+            adapted(&every, floor, 2_000),
+            min(5),
+            "never below the floor"
+        );
+        assert_eq!(adapted(&every, Duration::from_secs(3600), 2_000), None);
+        let cron = Schedule::parse("*/20 * * * *").unwrap();
+        assert_eq!(adapted(&cron, floor, 2_000), None);
+    }
     use chrono::TimeZone;
 
     fn t(h: u32, m: u32) -> DateTime<Utc> {

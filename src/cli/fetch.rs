@@ -220,6 +220,17 @@ fn print_summary(out: &mut impl Write, reports: &[FeedReport]) -> std::io::Resul
         if r.left > 0 {
             write!(out, "  ({} left)", counted(r.left, "page"))?;
         }
+        if r.revisited > 0 {
+            write!(
+                out,
+                "  ({} fetched again",
+                counted(r.revisited, "archived page")
+            )?;
+            if r.taken_down > 0 {
+                write!(out, ", {} taken down", r.taken_down)?;
+            }
+            write!(out, ")")?;
+        }
         if let PollStatus::Failed(why) | PollStatus::Skipped(why) = &r.status {
             write!(out, "  {why}")?;
         }

@@ -267,6 +267,13 @@ pub fn article_text(out: &mut impl Write, a: &ArticleView, zone: &Zone) -> io::R
             a.version
         )?;
     }
+    if let Some(when) = &a.removed {
+        writeln!(
+            out,
+            "removed:   {} (taken down by the publisher; the archived text stays)",
+            zone.time(when)
+        )?;
+    }
     if a.partial == Some(Partial::Paywall) {
         writeln!(
             out,

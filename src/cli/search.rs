@@ -69,6 +69,13 @@ pub struct SearchArgs {
     /// List every copy instead of one row per story.
     #[arg(long)]
     all: bool,
+    /// Only articles the publisher took down (seen on a revisit: 404, 410, or a redirect
+    /// to the home page).
+    #[arg(long)]
+    removed: bool,
+    /// Only articles the publisher revised (more than one version archived).
+    #[arg(long)]
+    revised: bool,
     /// table: for people, times in [display] timezone, else $TZ, else the system's zone;
     /// json, ndjson, csv: RFC 3339 times with offsets.
     #[arg(long, value_enum, default_value_t = render::ListFormat::Table)]
@@ -119,6 +126,8 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
             Sort::Oldest => SortOrder::Oldest,
         },
         all: args.all,
+        removed: args.removed,
+        revised: args.revised,
     };
     let aliases = search::aliases::Aliases::new(config.as_ref().map_or(&[][..], |c| &c.aliases));
     // Prefixes that stand for more words than a search takes, to say so.

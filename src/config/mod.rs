@@ -39,6 +39,9 @@ pub struct Config {
     pub archive: ArchiveConfig,
     pub fetch: FetchConfig,
     pub default_schedule: Schedule,
+    /// `[schedule] floor`: a feed that publishes often is polled more often than its
+    /// schedule says, but never more often than this (see `schedule::adapted`).
+    pub poll_floor: Duration,
     /// Groups of names that mean the same (`[search] aliases`), added to the built-in ones.
     pub aliases: Vec<Vec<String>>,
     pub daemon: DaemonConfig,
@@ -47,8 +50,35 @@ pub struct Config {
     pub display_zone: Option<chrono_tz::Tz>,
     /// `[sources]`: defaults of site sources and the news-search template.
     pub sources: SourcesConfig,
+    pub revisit: RevisitConfig,
     /// Every source, `[[feed]]` and `[[site]]` alike: one name space, one schedule, one state.
     pub feeds: Vec<FeedConfig>,
+}
+
+/// How often a busy feed may be polled at most, unless `[schedule] floor` says otherwise.
+pub const DEFAULT_POLL_FLOOR: Duration = Duration::from_secs(5 * 60);
+
+/// `[revisit]`: archived articles are fetched again when they reach each age of `after`,
+/// to see them revised or taken down.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RevisitConfig {
+    /// Ages, ascending; empty turns revisits off.
+    pub after: Vec<Duration>,
+    /// The most of all requests that may be revisits, from 0 to 1: new articles come first,
+    /// and an archive's backlog of revisits cannot crowd them out.
+    pub share: f64,
+}
+
+impl Default for RevisitConfig {
+    fn default() -> Self {
+        const HOUR: u64 = 3600;
+        RevisitConfig {
+            after: [1, 6, 24, 3 * 24, 7 * 24, 30 * 24]
+                .map(|h| Duration::from_secs(h * HOUR))
+                .to_vec(),
+            share: 0.5,
+        }
+    }
 }
 
 /// `[sources]`.
@@ -174,6 +204,8 @@ pub struct FeedConfig {
     pub schedule: Schedule,
     pub enabled: bool,
     pub full_text: bool,
+    /// Fetch its articles again on `[revisit] after` (`revisit = false` turns it off).
+    pub revisit: bool,
     pub extract: Option<Arc<SiteRules>>,
     /// A gentler gap than `[fetch] per_host_delay` for this feed's host.
     pub per_host_delay: Option<Duration>,
@@ -325,13 +357,23 @@ impl Config {
             }
         }
 
-        let default_schedule = match raw.schedule.and_then(|s| s.default) {
+        let (raw_default, raw_floor) = match raw.schedule {
+            Some(s) => (s.default, s.floor),
+            None => (None, None),
+        };
+        let default_schedule = match raw_default {
             Some(s) => Schedule::parse(s.get_ref())
                 .map_err(|e| at(s.span(), format!("schedule.default: {e}")))?,
             None => Schedule::Every(Duration::from_secs(15 * 60)),
         };
+        let poll_floor = match raw_floor {
+            Some(f) => parse_duration(f.get_ref())
+                .map_err(|e| at(f.span(), format!("schedule.floor: {e}")))?,
+            None => DEFAULT_POLL_FLOOR,
+        };
 
         let sources = parse_sources(raw.sources, &at)?;
+        let revisit = parse_revisit(raw.revisit, &at)?;
         let mut reader = SourceReader {
             at: &at,
             sources: &sources,
@@ -378,10 +420,12 @@ impl Config {
             archive,
             fetch,
             default_schedule,
+            poll_floor,
             aliases,
             daemon,
             display_zone,
             sources,
+            revisit,
             feeds,
         })
     }
@@ -415,6 +459,49 @@ type At<'a> = dyn Fn(std::ops::Range<usize>, String) -> ConfigError + 'a;
 const MAX_SITE_PAGES: i64 = 10_000;
 /// The deepest "next page" chain of a listing page.
 const MAX_LISTING_DEPTH: i64 = 50;
+
+fn parse_revisit(raw: Option<raw::RawRevisit>, at: &At) -> Result<RevisitConfig, ConfigError> {
+    let mut revisit = RevisitConfig::default();
+    let Some(raw) = raw else {
+        return Ok(revisit);
+    };
+    if let Some(after) = raw.after {
+        let mut ages = Vec::with_capacity(after.get_ref().len());
+        for a in after.get_ref() {
+            let age =
+                parse_duration(a).map_err(|e| at(after.span(), format!("revisit.after: {e}")))?;
+            if age.is_zero() {
+                return Err(at(
+                    after.span(),
+                    "revisit.after: an age of 0 would fetch a page again as it is archived; the first age is the earliest revisit, such as \"1h\"".into(),
+                ));
+            }
+            if ages.last().is_some_and(|last| *last >= age) {
+                return Err(at(
+                    after.span(),
+                    format!(
+                        "revisit.after: {a:?} is not later than the age before it; list the ages from the earliest, such as [\"1h\", \"1d\", \"7d\"]"
+                    ),
+                ));
+            }
+            ages.push(age);
+        }
+        revisit.after = ages;
+    }
+    if let Some(share) = raw.share {
+        let s = *share.get_ref();
+        if !(0.0..=1.0).contains(&s) {
+            return Err(at(
+                share.span(),
+                format!(
+                    "revisit.share is {s}; it is the most of all requests that revisits may take, from 0 to 1, such as 0.5"
+                ),
+            ));
+        }
+        revisit.share = s;
+    }
+    Ok(revisit)
+}
 
 fn parse_sources(raw: Option<raw::RawSources>, at: &At) -> Result<SourcesConfig, ConfigError> {
     let mut sources = SourcesConfig::default();
@@ -476,6 +563,7 @@ struct Common {
     tags: Option<Vec<String>>,
     schedule: Option<toml::Spanned<String>>,
     enabled: Option<bool>,
+    revisit: Option<bool>,
     per_host_delay: Option<toml::Spanned<String>>,
     extract: Option<raw::RawExtract>,
     request: raw::RawRequest,
@@ -547,6 +635,7 @@ impl SourceReader<'_> {
             tags: f.tags,
             schedule: f.schedule,
             enabled: f.enabled,
+            revisit: f.revisit,
             per_host_delay: f.per_host_delay,
             extract: f.extract,
             request: raw::RawRequest {
@@ -641,6 +730,7 @@ impl SourceReader<'_> {
             tags: s.tags,
             schedule: s.schedule,
             enabled: s.enabled,
+            revisit: s.revisit,
             per_host_delay: s.per_host_delay,
             extract: s.extract,
             request: raw::RawRequest {
@@ -730,6 +820,7 @@ impl SourceReader<'_> {
             tags: f.tags.unwrap_or_default(),
             schedule,
             enabled: f.enabled.unwrap_or(true),
+            revisit: f.revisit.unwrap_or(true),
             full_text,
             extract,
             per_host_delay,
@@ -826,6 +917,45 @@ mod tests {
         let f = &c.feeds[0];
         assert_eq!(f.schedule, Schedule::Every(Duration::from_secs(900)));
         assert!(f.enabled && f.full_text);
+    }
+
+    #[test]
+    fn revisits_default_to_six_ages_and_can_be_set_or_turned_off() {
+        let c = parse(MINIMAL).unwrap();
+        let hours: Vec<u64> = c.revisit.after.iter().map(|d| d.as_secs() / 3600).collect();
+        assert_eq!(hours, vec![1, 6, 24, 72, 168, 720]);
+        assert!(c.feeds[0].revisit);
+        let c = parse(&format!(
+            "[revisit]\nafter = [\"2h\", \"2d\"]\nshare = 0.2\n{MINIMAL}revisit = false\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            c.revisit.after,
+            vec![Duration::from_secs(7200), Duration::from_secs(2 * 86400)]
+        );
+        assert_eq!(c.revisit.share, 0.2);
+        assert!(!c.feeds[0].revisit);
+        let off = parse(&format!("[revisit]\nafter = []\n{MINIMAL}")).unwrap();
+        assert!(off.revisit.after.is_empty());
+    }
+
+    #[test]
+    fn revisit_ages_out_of_order_or_a_share_above_one_name_the_line() {
+        let e = parse(&format!("{MINIMAL}[revisit]\nafter = [\"1d\", \"6h\"]\n"))
+            .unwrap_err()
+            .0;
+        assert!(
+            e.contains(":5:") && e.contains("6h") && e.contains("earliest"),
+            "{e}"
+        );
+        let e = parse(&format!("{MINIMAL}[revisit]\nafter = [\"1x\"]\n"))
+            .unwrap_err()
+            .0;
+        assert!(e.contains(":5:") && e.contains("revisit.after"), "{e}");
+        let e = parse(&format!("{MINIMAL}[revisit]\nshare = 1.5\n"))
+            .unwrap_err()
+            .0;
+        assert!(e.contains(":5:") && e.contains("from 0 to 1"), "{e}");
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub struct RawConfig {
     pub daemon: Option<RawDaemon>,
     pub display: Option<RawDisplay>,
     pub sources: Option<RawSources>,
+    pub revisit: Option<RawRevisit>,
     #[serde(default)]
     pub feed: Vec<RawFeed>,
     #[serde(default)]
@@ -28,6 +29,14 @@ pub struct RawSources {
     pub horizon: Option<Spanned<String>>,
     pub max_pages: Option<Spanned<i64>>,
     pub listing_depth: Option<Spanned<i64>>,
+}
+
+/// `[revisit]`: when archived articles are fetched again.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRevisit {
+    pub after: Option<Spanned<Vec<String>>>,
+    pub share: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,6 +82,7 @@ pub struct RawFetch {
 #[serde(deny_unknown_fields)]
 pub struct RawSchedule {
     pub default: Option<Spanned<String>>,
+    pub floor: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -89,6 +99,7 @@ pub struct RawFeed {
     pub schedule: Option<Spanned<String>>,
     pub enabled: Option<bool>,
     pub full_text: Option<bool>,
+    pub revisit: Option<bool>,
     pub per_host_delay: Option<Spanned<String>>,
     pub headers: Option<Spanned<std::collections::BTreeMap<String, String>>>,
     pub user_agent: Option<Spanned<String>>,
@@ -111,6 +122,7 @@ pub struct RawSite {
     pub tags: Option<Vec<String>>,
     pub schedule: Option<Spanned<String>>,
     pub enabled: Option<bool>,
+    pub revisit: Option<bool>,
     pub per_host_delay: Option<Spanned<String>>,
     pub headers: Option<Spanned<std::collections::BTreeMap<String, String>>>,
     pub user_agent: Option<Spanned<String>>,

@@ -176,6 +176,7 @@ pub async fn run(
                 }
             }
             Some(Ok(name)) = polls.waiting.join_next(), if !polls.waiting.is_empty() => {
+                polls.paced.remove(&name);
                 if plan.feed(&name).is_some() {
                     polls.enqueue(&plan, name);
                 }
@@ -511,6 +512,13 @@ fn needs_restart(old: &Config, new: &Config, fixed: Fixed) {
     }
 }
 
+/// What a poll task gives back: its id, the earliest next poll and, for a feed that
+/// publishes faster than its schedule, when to poll it again.
+type PollEnd = (tokio::task::Id, PollNext);
+
+/// The earliest next poll, and the sooner one of a feed polled at its own pace.
+type PollNext = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// The polls of the loop: waiting per host, running, and what each feed's last poll asked.
 #[derive(Default)]
 struct Polls {
@@ -522,7 +530,10 @@ struct Polls {
     not_before: HashMap<FeedName, DateTime<Utc>>,
     /// Ticks delayed by their jitter, waiting to join the queue.
     waiting: JoinSet<FeedName>,
-    tasks: JoinSet<Option<DateTime<Utc>>>,
+    /// Feeds that publish faster than their schedule, waiting in `waiting` for their own
+    /// next poll: their scheduled ticks are not needed meanwhile.
+    paced: HashSet<FeedName>,
+    tasks: JoinSet<PollNext>,
     task_feed: HashMap<tokio::task::Id, (FeedName, String)>,
     /// A poll ended since the write-ahead log was last emptied.
     wrote: bool,
@@ -587,33 +598,40 @@ impl Polls {
                         None => {}
                     }
                 }
-                report.not_before
+                (report.not_before, report.sooner)
             });
             self.task_feed.insert(handle.id(), (name, host));
         }
     }
 
     /// A poll task ended.
-    fn finished(
-        &mut self,
-        plan: &Plan,
-        done: Result<(tokio::task::Id, Option<DateTime<Utc>>), tokio::task::JoinError>,
-    ) {
-        let (id, next) = match done {
-            Ok((id, next)) => (id, next),
+    fn finished(&mut self, plan: &Plan, done: Result<PollEnd, tokio::task::JoinError>) {
+        let (id, (next, sooner)) = match done {
+            Ok(done) => done,
             Err(e) => {
                 tracing::error!(error = %e, "a poll task ended abnormally");
-                (e.id(), None)
+                (e.id(), (None, None))
             }
         };
         self.wrote = true;
         if let Some((name, host)) = self.task_feed.remove(&id) {
             self.running.remove(&name);
             self.queue.done(&host);
-            if let Some(t) = next
-                && plan.feed(&name).is_some()
+            if plan.feed(&name).is_none() {
+                return;
+            }
+            if let Some(t) = next {
+                self.not_before.insert(name.clone(), t);
+            }
+            if let Some(at) = sooner
+                && self.paced.insert(name.clone())
             {
-                self.not_before.insert(name, t);
+                let wait = (at - Utc::now()).to_std().unwrap_or_default();
+                tracing::debug!(feed = %name, wait_secs = wait.as_secs(), "publishes faster than its schedule; polled again sooner");
+                self.waiting.spawn(async move {
+                    tokio::time::sleep(wait).await;
+                    name
+                });
             }
         }
     }
@@ -625,6 +643,8 @@ impl Polls {
         let now = Utc::now();
         if self.running.contains(&name) || self.queued.contains(&name) {
             tracing::debug!(feed = %name, "still polling; this tick is skipped");
+        } else if self.paced.contains(&name) {
+            tracing::debug!(feed = %name, "polled at its own pace; this tick is not needed");
         } else if self.not_before.get(&name).is_some_and(|t| *t > now) {
             tracing::debug!(feed = %name, "backing off or asked to wait; this tick is skipped");
         } else {

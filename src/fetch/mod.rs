@@ -487,9 +487,23 @@ impl Fetcher {
     /// wire at `fetch.max_body`; [`decode_body`] undoes the coding (on a blocking thread, as
     /// the page's extraction runs).
     pub async fn get_page_hop(&self, url: &Url) -> (Result<Hop<Fetched>, FetchError>, Duration) {
-        self.hop(url, Purpose::Page, None, Wire::Encoded, |resp, head| {
-            self.collect(url, resp, head)
-        })
+        self.get_page_hop_if(url, None).await
+    }
+
+    /// [`Fetcher::get_page_hop`], conditional on `validators` when given (a revisit): a 304
+    /// is [`Fetched::NotModified`].
+    pub async fn get_page_hop_if(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+    ) -> (Result<Hop<Fetched>, FetchError>, Duration) {
+        self.hop(
+            url,
+            Purpose::Page,
+            validators,
+            Wire::Encoded,
+            |resp, head| self.collect(url, resp, head),
+        )
         .await
     }
 

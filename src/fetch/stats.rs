@@ -45,6 +45,11 @@ impl FetchStats {
         }
     }
 
+    /// Requests answered or failed so far.
+    pub fn requests(&self) -> u64 {
+        self.counts.iter().map(|c| c.load(Ordering::Relaxed)).sum()
+    }
+
     pub fn snapshot(&self) -> LatencySnapshot {
         let mut cumulative = 0;
         let mut buckets = Vec::with_capacity(LATENCY_BUCKETS.len());

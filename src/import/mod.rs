@@ -174,6 +174,7 @@ fn jsonl_write(a: ExportLine) -> Result<ImportWrite, String> {
         note: a.note,
         page_pending: extraction.page_pending,
         raw_pages: Vec::new(),
+        page_state: None,
         extractor_version: extraction.extractor_version,
         stems: String::new(),
         words: None,

@@ -21,6 +21,7 @@
 
 mod claims;
 mod page;
+mod revisit;
 mod site;
 
 use std::collections::{HashMap, HashSet};
@@ -49,10 +50,11 @@ use crate::model::ArticleId;
 use crate::model::FeedName;
 use crate::schedule;
 use crate::store::{
-    Content, ItemOutcome, ItemWrite, PollWrite, RetryWrite, RevisionWrite, SiteUrlWrite, Store,
-    StoreError, Timing, UrlVerdict, Work,
+    CheckOutcome, Content, ItemOutcome, ItemWrite, PollWrite, RetryWrite, RevisionWrite,
+    SiteUrlWrite, Store, StoreError, Timing, UrlVerdict, Work,
 };
 
+pub use revisit::RevisitBudget;
 pub use site::SitePreview;
 
 pub use page::{
@@ -74,6 +76,8 @@ pub struct Ingest {
     /// and return [`PollStatus::Interrupted`].
     stop: watch::Receiver<bool>,
     observer: Option<Observer>,
+    /// The share of requests revisits may take, over the run (kept across reloads).
+    revisits: Arc<RevisitBudget>,
 }
 
 /// The process's bounds on page work, shared by every poll of a run (and kept across a
@@ -254,11 +258,20 @@ pub struct FeedReport {
     pub recovered: usize,
     /// Pages not fetched because the poll was interrupted: the next poll takes them up.
     pub left: usize,
+    /// Archived pages fetched again (`[revisit]`), and how many of those were found taken
+    /// down this time.
+    pub revisited: usize,
+    pub taken_down: usize,
+    /// Revisits were due but the share of requests they may take was spent.
+    pub revisits_deferred: bool,
     pub repairs: Vec<String>,
     /// The feed's state before and after this poll, when it changed.
     pub state_change: Option<(String, String)>,
     /// The earliest next poll, as the schedule module decided it.
     pub not_before: Option<DateTime<Utc>>,
+    /// The feed publishes faster than its schedule: poll it again then, before its next
+    /// scheduled tick (`schedule::adapted`).
+    pub sooner: Option<DateTime<Utc>>,
     /// The poll was abandoned because the archive's disk is full (status `Skipped`).
     pub disk_full: bool,
     failures_before: u32,
@@ -278,9 +291,13 @@ impl FeedReport {
             failed: 0,
             recovered: 0,
             left: 0,
+            revisited: 0,
+            taken_down: 0,
+            revisits_deferred: false,
             repairs: Vec::new(),
             state_change: None,
             not_before: None,
+            sooner: None,
             disk_full: false,
             failures_before: 0,
         }
@@ -325,6 +342,7 @@ impl Ingest {
         }
         Ok(Ingest {
             pipeline: Pipeline::new(config.fetch.concurrency),
+            revisits: Arc::new(RevisitBudget::new(config.revisit.share)),
             config,
             fetcher,
             store: Arc::new(Mutex::new(store)),
@@ -340,6 +358,7 @@ impl Ingest {
     /// daemon runs one poll per host at a time, so at most one gap per host is cut short.
     pub fn reconfigured(&self, config: Arc<Config>) -> Result<Ingest, String> {
         let fetcher = fetcher_for(&config, self.force)?.with_stats(self.fetcher.stats());
+        self.revisits.set_share(config.revisit.share);
         for (host, until) in self.fetcher.deferred_hosts() {
             fetcher.defer_host(&host, until);
         }
@@ -353,6 +372,7 @@ impl Ingest {
             publisher_hints: self.publisher_hints,
             stop: self.stop.clone(),
             observer: self.observer.clone(),
+            revisits: self.revisits.clone(),
         })
     }
 
@@ -531,6 +551,8 @@ impl Ingest {
             self.archive_items(feed, feed_id, (items, whole), now, report, &mut batch)
                 .await?;
             self.retry_pending(feed, feed_id, now, report, &mut batch)
+                .await?;
+            self.revisit_due(feed, feed_id, now, report, &mut batch)
                 .await
         };
         if let Err(e) = work.await {
@@ -552,6 +574,13 @@ impl Ingest {
             feed.name.as_str(),
         );
         report.not_before = Some(not_before);
+        let mut next_poll = schedule::next_poll(&feed.schedule, now, not_before);
+        if let Some(sooner) = self.paced(feed, feed_id, now).await?
+            && sooner < next_poll
+        {
+            next_poll = sooner.max(not_before);
+            report.sooner = Some(next_poll);
+        }
         let poll = PollWrite {
             feed_id,
             now,
@@ -559,7 +588,7 @@ impl Ingest {
             work: std::mem::take(&mut batch.work),
             timing: Timing {
                 not_before,
-                next_poll: schedule::next_poll(&feed.schedule, now, not_before),
+                next_poll,
             },
             redirect,
             source_files,
@@ -570,6 +599,25 @@ impl Ingest {
             .await?;
         self.count(&outcome.items, report);
         Ok(())
+    }
+
+    /// When a feed that publishes faster than its schedule is next polled (about one new
+    /// item a poll, at most every `[schedule] floor`); None keeps the schedule.
+    async fn paced(
+        &self,
+        feed: &FeedConfig,
+        feed_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, PollError> {
+        let floor = self.config.poll_floor;
+        if schedule::adapted(&feed.schedule, floor, u64::MAX).is_none() {
+            return Ok(None);
+        }
+        let day_ago = now - chrono::Duration::days(1);
+        let published = self.db(move |s| s.items_since(feed_id, day_ago)).await?;
+        Ok(schedule::adapted(&feed.schedule, floor, published)
+            .and_then(|d| chrono::Duration::from_std(d).ok())
+            .map(|d| now + d))
     }
 
     /// A feed's items: a conditional GET with the stored validators (a 304 gives none),
@@ -803,12 +851,29 @@ impl Ingest {
         let content = match (&item.link, feed.full_text) {
             // An unusable page leaves the archived text as it is.
             // A revision is fetched again on purpose; its claim goes with this call.
-            (Some(link), true) => match self.page(feed, link, now, &mut Vec::new()).await {
-                PageResult::Extracted { content, keys } => {
-                    Some((keys, page::merge_feed_metadata(*content, item, feed)))
+            (Some(link), true) => {
+                // Compared with the page as archived: a feed that re-dates an item whose
+                // page did not change costs a 304, not an extraction.
+                let state = self
+                    .db(move |s| s.page_state(article_id))
+                    .await
+                    .ok()
+                    .flatten();
+                match state {
+                    Some(state) => match self.recheck(feed, link.as_str(), &state, now).await.0 {
+                        CheckOutcome::Changed { keys, content } => {
+                            Some((keys, page::merge_feed_metadata(*content, item, feed)))
+                        }
+                        _ => None,
+                    },
+                    None => match self.page(feed, link, now, &mut Vec::new()).await {
+                        PageResult::Extracted { content, keys } => {
+                            Some((keys, page::merge_feed_metadata(*content, item, feed)))
+                        }
+                        PageResult::Unusable { .. } | PageResult::Archived { .. } => None,
+                    },
                 }
-                PageResult::Unusable { .. } | PageResult::Archived { .. } => None,
-            },
+            }
             _ => Some((
                 Vec::new(),
                 feed_text_content(item, feed, "full_text = false", false),
@@ -1050,6 +1115,24 @@ impl Ingest {
             Ok(p) => p,
             Err(unusable) => return unusable,
         };
+        self.pages_from(feed, link, first, via, (now, took), claims)
+            .await
+            .0
+    }
+
+    /// The article that begins with `first` (fetched from `link` through the addresses
+    /// `via`): the pages it continues on are fetched, then all are assembled. With the
+    /// requests those pages took.
+    async fn pages_from(
+        &self,
+        feed: &FeedConfig,
+        link: &Url,
+        first: PageFetch,
+        via: Vec<String>,
+        (now, took): (DateTime<Utc>, &mut std::time::Duration),
+        claims: &mut Vec<Claim>,
+    ) -> (PageResult, u64) {
+        let mut requests = 0;
         let mut seen: HashSet<String> =
             HashSet::from([dedup::url_key(link), dedup::url_key(&first.url)]);
         let mut pages = vec![first];
@@ -1062,6 +1145,7 @@ impl Ingest {
             else {
                 break;
             };
+            requests += 1;
             match self
                 .fetch_one(feed, &next, now, took, &mut Vec::new(), claims)
                 .await
@@ -1085,11 +1169,22 @@ impl Ingest {
                 reason: format!("extraction failed: {e}"),
                 retry: false,
             });
-        // The addresses the link redirected through name this article too.
-        if let PageResult::Extracted { keys, .. } = &mut result {
+        if let PageResult::Extracted { keys, content } = &mut result {
+            // The addresses the link redirected through name this article too.
             keys.extend(via);
+            if let Some(state) = &mut content.page_state {
+                state.due = self.first_revisit(feed, now);
+            }
         }
-        result
+        (result, requests)
+    }
+
+    /// When a page archived `now` is first fetched again; never, with revisits off.
+    fn first_revisit(&self, feed: &FeedConfig, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if !feed.revisit {
+            return None;
+        }
+        crate::store::next_due(now, &self.config.revisit.after, now)
     }
 
     /// Follows a page's redirects one hop at a time, each in its host's turn: an address

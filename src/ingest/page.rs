@@ -7,8 +7,8 @@ use crate::config::FeedConfig;
 use crate::dedup;
 use crate::extract::{self, Extracted, NotAnArticle, SiteRules};
 use crate::feed::FeedItem;
-use crate::fetch::{self, Response};
-use crate::store::{Content, Source};
+use crate::fetch::{self, Response, Validators};
+use crate::store::{Content, PageState, Source};
 
 pub enum PageResult {
     Extracted {
@@ -57,7 +57,15 @@ pub struct PageFetch {
     /// page's compressed copy instead of compressing `html` again.
     pub gzip: Option<Vec<u8>>,
     pub truncated: bool,
+    /// The page's validators, for a conditional GET when it is fetched again.
+    pub validators: Validators,
     pub found: Extracted,
+}
+
+/// What tells a page fetched again from the one archived, byte for byte: BLAKE3 of its
+/// HTML as decoded, in hex.
+pub fn page_hash(html: &str) -> String {
+    blake3::hash(html.as_bytes()).to_hex().to_string()
 }
 
 /// Checks, decodes and extracts one fetched page, its content coding undone here (at most
@@ -99,6 +107,7 @@ pub fn read_page(
     // The kept copy must read back as the text extracted, which a page in another charset
     // (or with a byte-order mark) is not: such a page is kept as its text, compressed.
     let gzip = decoded.gzip.filter(|_| unchanged);
+    let validators = resp.validators;
     let found = crate::isolate::isolated(|| extract::extract(&html, Some(&resp.url), rules, now))
         .map_err(|panic| PageResult::Unusable {
         reason: format!("the extractor failed on {}: {panic}", resp.url),
@@ -109,6 +118,7 @@ pub fn read_page(
         html,
         gzip,
         truncated: decoded.truncated,
+        validators,
         found,
     })
 }
@@ -138,6 +148,11 @@ pub fn assemble(mut pages: Vec<PageFetch>, keep_raw: bool) -> PageResult {
         };
     }
     let truncated = pages.iter().any(|p| p.truncated);
+    let page_state = PageState {
+        validators: pages[0].validators.clone(),
+        hash: page_hash(&pages[0].html),
+        due: None,
+    };
     let raw: Vec<(String, Vec<u8>)> = if keep_raw {
         pages
             .iter_mut()
@@ -193,6 +208,7 @@ pub fn assemble(mut pages: Vec<PageFetch>, keep_raw: bool) -> PageResult {
         words: None,
         partial: found.partial,
         extractor_version: Some(extract::EXTRACTOR_VERSION),
+        page_state: Some(page_state),
     };
     PageResult::Extracted {
         content: Box::new(with_stems(content)),
@@ -275,6 +291,7 @@ pub fn feed_text_content(item: &FeedItem, feed: &FeedConfig, reason: &str, retry
         words: None,
         partial: None,
         extractor_version: None,
+        page_state: None,
     })
 }
 

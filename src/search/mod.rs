@@ -26,6 +26,10 @@ pub struct Filters {
     pub offset: usize,
     pub sort: SortOrder,
     pub all: bool,
+    /// Only articles taken down by their publisher.
+    pub removed: bool,
+    /// Only articles revised by their publisher.
+    pub revised: bool,
 }
 
 /// Err is a message for the user: what is wrong with the query or an option.
@@ -105,6 +109,8 @@ pub fn build_request(
         offset: f.offset,
         sort: f.sort,
         all: f.all,
+        removed: f.removed,
+        revised: f.revised,
         now: now.timestamp(),
         min_rowid: None,
     };

@@ -91,6 +91,25 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// How many of a feed's items were published (else first seen) since `since`: its pace,
+    /// for [`crate::schedule::adapted`].
+    pub fn items_since(&self, feed_id: i64, since: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT count(*) FROM items i JOIN articles a ON a.id = i.article_id
+                 WHERE i.feed_id = ?1
+                   AND (a.published_ts > ?2 OR (a.published_ts IS NULL AND i.first_seen > ?3))",
+            )
+            .and_then(|mut st| {
+                st.query_row(
+                    params![feed_id, since.timestamp(), crate::model::rfc3339(&since)],
+                    |r| r.get::<_, i64>(0),
+                )
+            })
+            .map(|n| u64::try_from(n).unwrap_or(0))
+            .map_err(|e| self.err(e))
+    }
+
     /// Records a failed poll: nothing else of the poll is written. Returns the state
     /// change, if any.
     pub fn record_failure(

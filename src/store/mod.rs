@@ -26,6 +26,7 @@ mod maintenance;
 mod names;
 mod open;
 mod read;
+mod revisit;
 mod salvage;
 mod schema;
 mod search;
@@ -48,6 +49,7 @@ pub use maintenance::{
 };
 pub use open::{APPLICATION_ID, OpenMode, is_archive_file, must_exist};
 pub use read::{ArticleView, CopyView, FeedRow, Stats, VersionView};
+pub use revisit::{CheckOutcome, CheckWrite, DueCheck, PageState, next_due};
 pub use salvage::{Lost, TableSalvage};
 pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder, rank_cap_for};
 pub use sources::{SiteMemory, SiteWay, SourceFile, UrlVerdict};

@@ -54,6 +54,8 @@ pub struct ArticleView {
     pub note: Option<String>,
     /// Why only part of the article was on its page (`paywall`), or null.
     pub partial: Option<Partial>,
+    /// When a revisit found the page taken down (RFC 3339), or null while it is up.
+    pub removed: Option<String>,
     /// The text's version: 1, or more after the publisher revised it.
     pub version: i64,
     /// Every place the story was seen, this article's own included, in order of
@@ -107,7 +109,7 @@ impl Store {
             .query_row(
                 "SELECT a.id, a.title, a.url, f.name, a.published, a.fetched, a.language,
                         a.story_id, a.author, a.body, a.source, a.note, a.body_html, a.feed_id,
-                        a.version, a.partial
+                        a.version, a.partial, a.removed
                  FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id = ?1",
                 [id],
                 |r| {
@@ -130,6 +132,7 @@ impl Store {
                                 .get::<_, Option<String>>(15)?
                                 .as_deref()
                                 .and_then(Partial::parse),
+                            removed: r.get(16)?,
                             version: r.get(14)?,
                             versions: r.get(14)?,
                             story_copies: Vec::new(),

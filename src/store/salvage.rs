@@ -162,6 +162,9 @@ const REPAIR: &str = "
     DELETE FROM story_bands WHERE article_id NOT IN (SELECT id FROM articles);
     DELETE FROM pages WHERE article_id NOT IN (SELECT id FROM articles);
     DELETE FROM article_versions WHERE article_id NOT IN (SELECT id FROM articles);
+    -- Revisit schedules are not copied: every page article is due, counted from its fetch.
+    INSERT INTO page_checks (article_id, feed_id, since, due)
+        SELECT id, feed_id, fetched_ts, fetched_ts FROM articles WHERE source = 'page';
     DELETE FROM vocab;
     CREATE VIRTUAL TABLE temp.salvaged_words USING fts5vocab(main, articles_fts, row);
     INSERT INTO vocab (term, docs) SELECT term, doc FROM temp.salvaged_words;

@@ -234,6 +234,31 @@ pub const MIGRATIONS: &[&str] = &[
     "#,
     // 6: why only part of an article was on its page (`paywall`), NULL when it was whole.
     "ALTER TABLE articles ADD COLUMN partial TEXT;",
+    // 7: revisits (`revisit.rs`). `page_checks` holds what a later fetch of an article's
+    // page is compared with: the validators its first page came with (for a conditional
+    // GET) and a hash of that page's HTML (a page that comes back the same byte for byte is
+    // not extracted again); and when the page is due again: at each age of `[revisit]
+    // after` counted from `since`, its first fetch; NULL once no age is left. An archive
+    // from before has every page article due now, counted from when it was fetched (those
+    // older than the last age are passed over without a request). `articles.removed` is
+    // when the publisher was seen to have taken the page down (404, 410, a redirect to the
+    // home page); NULL while it is up.
+    r#"
+    ALTER TABLE articles ADD COLUMN removed TEXT;
+    CREATE TABLE page_checks (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+        feed_id INTEGER NOT NULL REFERENCES feeds(id),
+        since INTEGER NOT NULL,
+        due INTEGER,
+        etag TEXT,
+        last_modified TEXT,
+        hash TEXT,
+        checked TEXT
+    );
+    CREATE INDEX page_checks_due ON page_checks(feed_id, due) WHERE due IS NOT NULL;
+    INSERT INTO page_checks (article_id, feed_id, since, due)
+        SELECT id, feed_id, fetched_ts, fetched_ts FROM articles WHERE source = 'page';
+    "#,
 ];
 
 /// What undoes each migration (index i undoes migration i + 1), for tests that make an
@@ -246,6 +271,7 @@ const UNDO: &[&str] = &[
     "DROP TABLE story_bands_merged;",
     "DROP TABLE source_files; DROP TABLE site_urls; DROP TABLE site_memory;",
     "ALTER TABLE articles DROP COLUMN partial;",
+    "DROP TABLE page_checks; ALTER TABLE articles DROP COLUMN removed;",
 ];
 
 /// SQL that takes a current archive back to schema `version`, newest migration first.

@@ -39,6 +39,10 @@ pub struct SearchRequest {
     pub sort: SortOrder,
     /// One row per copy instead of one per story.
     pub all: bool,
+    /// Only articles taken down by their publisher (`articles.removed`).
+    pub removed: bool,
+    /// Only articles with more than one version.
+    pub revised: bool,
     /// Unix seconds now, for `SortOrder::Recent`.
     pub now: i64,
     /// Rank only matches with a rowid (archive order) at least this: the newest ones of a
@@ -174,6 +178,12 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
     if let Some(lang) = &req.language {
         let p = push(Value::Text(lang.to_ascii_lowercase()));
         filters.push_str(&format!(" AND a.language = {p}"));
+    }
+    if req.removed {
+        filters.push_str(" AND a.removed IS NOT NULL");
+    }
+    if req.revised {
+        filters.push_str(" AND a.version > 1");
     }
     for author in &req.authors {
         let p = push(Value::Text(author.clone()));

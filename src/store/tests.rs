@@ -39,6 +39,7 @@ pub(super) fn content(url: &str, title: &str, body: &str) -> Content {
         note: None,
         page_pending: false,
         raw_pages: Vec::new(),
+        page_state: None,
         extractor_version: Some(1),
         stems: crate::stem::index_stems_id(body),
         words: None,

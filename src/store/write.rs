@@ -7,6 +7,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::revisit::{self, CheckWrite, PageState};
 use super::sources::{self, SourceFile, UrlVerdict};
 use super::vocab::{IndexWords, Tally};
 use super::{Store, StoreError, bands, feeds, stories};
@@ -154,6 +155,8 @@ pub struct Content {
     pub extractor_version: Option<u32>,
     /// Why the body is only part of the article (a paywall teaser), when it is.
     pub partial: Option<Partial>,
+    /// What a revisit of the page compares with, and when it is due (page articles).
+    pub page_state: Option<PageState>,
     /// The stemmed search column (Indonesian text only; see `stem::index_stems_id`).
     pub stems: String,
     /// The distinct words the index will hold of title, body and stems, when worked out
@@ -211,6 +214,8 @@ pub struct Work {
     pub items: Vec<ItemWrite>,
     pub retries: Vec<RetryWrite>,
     pub revisions: Vec<RevisionWrite>,
+    /// Archived pages fetched again, and what that found.
+    pub checks: Vec<CheckWrite>,
     /// Pages a site listed that are not archived, and why (sites only).
     pub site_urls: Vec<SiteUrlWrite>,
 }
@@ -226,7 +231,11 @@ pub struct SiteUrlWrite {
 impl Work {
     /// Writes it holds.
     pub fn len(&self) -> usize {
-        self.items.len() + self.retries.len() + self.revisions.len() + self.site_urls.len()
+        self.items.len()
+            + self.retries.len()
+            + self.revisions.len()
+            + self.site_urls.len()
+            + self.checks.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -439,13 +448,16 @@ fn write_work(
         outcomes.push(write_item(tx, feed_id, &now, now_utc, item, words)?);
     }
     for rev in &work.revisions {
-        write_revision(tx, feed_id, &now, rev, words)?;
+        write_revision(tx, feed_id, (&now, now_utc), rev, words)?;
     }
     for retry in &work.retries {
         write_retry(tx, &now, now_utc, retry, words)?;
     }
     for url in &work.site_urls {
         sources::mark_site_url(tx, feed_id, &url.key, url.verdict, &now)?;
+    }
+    for check in &work.checks {
+        revisit::write_check(tx, now_utc, check, words)?;
     }
     Ok(outcomes)
 }
@@ -543,6 +555,7 @@ pub(super) fn write_item(
     words.note_article([&c.title, &c.body, &c.stems], c.words.as_ref());
     // Its bands are indexed from its stored `minhash` by the next placement (`bands.rs`).
     store_pages(tx, article, now, &c.raw_pages)?;
+    revisit::keep_page_state(tx, article, now_utc, c.page_state.as_ref())?;
     add_place(
         tx,
         article,
@@ -630,7 +643,7 @@ fn store_pages(
 fn write_revision(
     tx: &Transaction<'_>,
     feed_id: i64,
-    now: &str,
+    (now, now_utc): (&str, DateTime<Utc>),
     rev: &RevisionWrite,
     words: &mut Tally,
 ) -> rusqlite::Result<()> {
@@ -641,7 +654,20 @@ fn write_revision(
     let Some((keys, c)) = &rev.content else {
         return Ok(());
     };
-    let id = rev.article_id.0;
+    revise_text(tx, rev.article_id.0, now, now_utc, keys, c, words)
+}
+
+/// An archived article's text as its page has it now: a new version, unless only counters
+/// and stamps changed (then only the page's new validators are kept).
+pub(super) fn revise_text(
+    tx: &Transaction<'_>,
+    id: i64,
+    now: &str,
+    now_utc: DateTime<Utc>,
+    keys: &[String],
+    c: &Content,
+    words: &mut Tally,
+) -> rusqlite::Result<()> {
     let Some((fingerprint, story, body)) = tx
         .query_row(
             "SELECT fingerprint, story_id, body FROM articles WHERE id = ?1",
@@ -658,6 +684,7 @@ fn write_revision(
     else {
         return Ok(());
     };
+    revisit::keep_page_state(tx, id, now_utc, c.page_state.as_ref())?;
     // A version is a change of the text, not of a view counter or a "3 jam lalu".
     if fingerprint == c.fingerprint
         || c.body.trim().is_empty()
@@ -770,6 +797,7 @@ fn write_retry(
             )?;
             words.note(&[&c.title, &c.body, &c.stems]);
             store_pages(tx, id, now, &c.raw_pages)?;
+            revisit::keep_page_state(tx, id, now_utc, c.page_state.as_ref())?;
             if let Some(sig) = &c.signature {
                 add_bands(tx, id, sig)?;
             }

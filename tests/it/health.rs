@@ -244,3 +244,76 @@ fn a_page_that_failed_is_kept_from_the_feed_and_fetched_on_a_later_pass() {
     assert_eq!(string(&shown, "source"), "page");
     assert_eq!(int(&ws.stats(), "articles"), 1);
 }
+
+/// Issue 15: a feed that publishes faster than its schedule is polled at its own pace (about
+/// one new item a poll), never more often than `[schedule] floor`; a quiet one on schedule.
+#[test]
+fn a_busy_feed_is_polled_at_its_pace_and_a_quiet_one_on_its_schedule() {
+    let site = Server::start("127.0.0.1");
+    let now = chrono::Utc::now();
+    let dated = |n: usize, every: chrono::Duration| -> Vec<Item> {
+        (0..n)
+            .map(|i| {
+                let at = (now - every * i as i32).to_rfc2822();
+                Item::new(
+                    &format!("Berita {i}"),
+                    &site.url(&format!("/b/{i}")),
+                    &at,
+                    "ringkas",
+                )
+            })
+            .collect()
+    };
+    // 144 items over the last day (one every 10 minutes) and 500 (one every ~3 minutes).
+    site.route(
+        "/steady",
+        Route::rss(rss(
+            "S",
+            &site.base(),
+            &dated(144, chrono::Duration::minutes(10)),
+        )),
+    );
+    site.route(
+        "/busy",
+        Route::rss(rss(
+            "B",
+            &site.base(),
+            &dated(500, chrono::Duration::minutes(2)),
+        )),
+    );
+    let old: Vec<Item> = (0..3)
+        .map(|i| {
+            Item::new(
+                &format!("Lama {i}"),
+                &site.url(&format!("/l/{i}")),
+                "Wed, 20 Nov 2024 10:00:00 +0800",
+                "ringkas",
+            )
+        })
+        .collect();
+    site.route("/quiet", Route::rss(rss("Q", &site.base(), &old)));
+    let feed = |name: &str| {
+        Feed::new(name, &site.url(&format!("/{name}")))
+            .with("schedule = \"15m\"")
+            .with("full_text = false")
+    };
+    let ws = Workspace::new();
+    let mut text = crate::support::config_text(&[], &[feed("steady"), feed("busy"), feed("quiet")]);
+    text.push_str("\n[schedule]\nfloor = \"5m\"\n");
+    ws.write_config(&text);
+    ws.fetch_ok();
+    let wait = |name: &str| {
+        let f = ws.feeds();
+        let f = feed_named(&f, name);
+        (instant(string(f, "next_poll")) - instant(string(f, "last_poll"))).num_seconds()
+    };
+    let steady = wait("steady");
+    assert!(
+        (590..=610).contains(&steady),
+        "one item every 10 minutes: {steady}s"
+    );
+    let busy = wait("busy");
+    assert!((295..=310).contains(&busy), "the floor: {busy}s");
+    let quiet = wait("quiet");
+    assert!((895..=910).contains(&quiet), "the schedule: {quiet}s");
+}

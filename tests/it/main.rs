@@ -41,6 +41,7 @@ mod output;
 mod pages;
 mod reload;
 mod requests;
+mod revisit;
 mod search;
 mod sources;
 mod search_id;
