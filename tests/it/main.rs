@@ -41,6 +41,7 @@ mod output;
 mod pages;
 mod reload;
 mod requests;
+mod responses;
 mod search;
 mod sources;
 mod search_id;
