@@ -108,7 +108,8 @@ pub fn read_page(
     let (html, unchanged) = fetch::decode_html_kept(decoded.body, resp.charset.as_deref());
     // The kept copy must read back as the text extracted, which a page in another charset
     // (or with a byte-order mark) is not: such a page is kept as its text, compressed.
-    let gzip = decoded.gzip.filter(|_| unchanged);
+    // A kept response holds these bytes already: no second copy is carried to the write.
+    let gzip = decoded.gzip.filter(|_| unchanged && response.is_none());
     let found = crate::isolate::isolated(|| extract::extract(&html, Some(&resp.url), rules, now))
         .map_err(|panic| PageResult::Unusable {
         reason: format!("the extractor failed on {}: {panic}", resp.url),
