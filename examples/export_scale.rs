@@ -217,10 +217,12 @@ fn article(k: usize, start: DateTime<Utc>) -> ItemWrite {
             source: Source::Page,
             note: None,
             page_pending: false,
-            raw_pages: vec![(
-                link,
-                zstd::encode_all(html.as_bytes(), 9).unwrap_or_default(),
-            )],
+            raw_pages: vec![warta::store::RawPage {
+                url: link,
+                kept: warta::store::Kept::Html(
+                    zstd::encode_all(html.as_bytes(), 9).unwrap_or_default(),
+                ),
+            }],
             extractor_version: Some(1),
             stems: String::new(),
             words: None,
@@ -265,10 +267,17 @@ fn export(db: &Path, format: &str) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             store
                 .export_pages(&ExportFilter::default(), |p| {
-                    let html = warta::store::raw_html(&p.html_zstd, 64 << 20)
+                    let html = p
+                        .kept
+                        .html(64 << 20)
                         .map_err(warta::error::Error::failure)?;
-                    w.resource(&p.url, Utc::now(), "text/html; charset=utf-8", &html)
-                        .map_err(fail)
+                    w.resource(
+                        &p.url,
+                        Utc::now(),
+                        "text/html; charset=utf-8",
+                        html.as_bytes(),
+                    )
+                    .map_err(fail)
                 })
                 .map_err(|e| e.to_string())?
         }

@@ -100,7 +100,10 @@ fn run() -> Result<(), String> {
     let raw: usize = contents
         .iter()
         .flat_map(|c| &c.raw_pages)
-        .map(|(_, z)| z.len())
+        .map(|p| match &p.kept {
+            warta::store::Kept::Html(z) => z.len(),
+            warta::store::Kept::Response(r) => r.body_zstd.len(),
+        })
         .sum();
     println!(
         "raw HTML kept at zstd level {level}: {:.1} MB ({:.1}% of the HTML)",
@@ -155,7 +158,10 @@ fn one_page(
     lap(5);
     let url = p.url.as_ref().map_or_else(String::new, ToString::to_string);
     (!found.body_text.trim().is_empty()).then(|| Content {
-        raw_pages: vec![(url.clone(), raw)],
+        raw_pages: vec![warta::store::RawPage {
+            url: url.clone(),
+            kept: warta::store::Kept::Html(raw),
+        }],
         page_state: None,
         url,
         title,

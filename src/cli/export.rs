@@ -17,8 +17,12 @@ use super::progress::Progress;
 use super::{Context, output};
 use crate::config::FetchConfig;
 use crate::error::{Error, Result};
-use crate::export::{self, warc::WarcWriter};
+use crate::export::{
+    self,
+    warc::{Exchange, WarcWriter},
+};
 use crate::search::when::{self, Bound};
+use crate::store::Kept;
 use crate::store::{ExportCounts, ExportFilter, OpenMode, Store, StoreError};
 use crate::text::counted;
 
@@ -269,7 +273,8 @@ fn gz_name(file: Option<&Path>) -> bool {
     file.is_some_and(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")))
 }
 
-/// The kept pages as WARC resource records; a page is read back at most `max_body` long.
+/// The kept pages as WARC records (a request/response pair for a kept exchange, a resource
+/// record for kept HTML); a page is read back at most `max_body` long.
 fn warc<W: Write>(
     store: &Store,
     filter: &ExportFilter,
@@ -297,9 +302,11 @@ fn warc<W: Write>(
             ),
             (
                 "description",
-                "Article pages kept by a warta news archive. Each resource record is a page's \
-                 HTML as warta decoded it to UTF-8 when fetching it; the original bytes and \
-                 the HTTP headers are not kept.",
+                "Article pages kept by a warta news archive. A page kept as its HTTP exchange \
+                 is a response record (status line, headers, body bytes as received, header \
+                 names lower-case, credentials redacted) with the request record that asked \
+                 for it; a page kept as HTML only is a resource record of its HTML as warta \
+                 decoded it to UTF-8 when fetching it.",
             ),
         ],
     )?;
@@ -309,18 +316,31 @@ fn warc<W: Write>(
         if last_article.replace(page.article_id) != Some(page.article_id) {
             bar.advance(String::new());
         }
-        let date = DateTime::parse_from_rfc3339(&page.fetched).map(|t| t.with_timezone(&Utc));
-        let html = crate::store::raw_html(&page.html_zstd, max_body);
-        match (date, html) {
-            (Ok(date), Ok(html)) => {
-                w.resource(&page.url, date, "text/html; charset=utf-8", &html)?;
+        let date = DateTime::parse_from_rfc3339(&page.fetched)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| "it has no valid fetch time".to_string());
+        let written = date.and_then(|date| match &page.kept {
+            Kept::Html(kept) => {
+                let html = crate::store::raw_html(kept, max_body)?;
+                Ok(w.resource(&page.url, date, "text/html; charset=utf-8", &html))
             }
-            (date, html) => {
+            Kept::Response(r) => {
+                let body = r.body(max_body)?;
+                Ok(w.exchange(&Exchange {
+                    uri: &page.url,
+                    date,
+                    ip: r.ip.as_deref(),
+                    request_head: &r.request_head,
+                    response_head: &r.response_head,
+                    body: &body,
+                    truncated: r.truncated,
+                }))
+            }
+        });
+        match written {
+            Ok(io) => io?,
+            Err(why) => {
                 unreadable += 1;
-                let why = match (date, html) {
-                    (_, Err(why)) => why,
-                    _ => "it has no valid fetch time".to_string(),
-                };
                 tracing::warn!(
                     article = page.article_id,
                     page = page.page_no,

@@ -108,7 +108,9 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<u8> {
     let opts = WarcOptions {
         feed: feed.as_str(),
         rules: configured.and_then(|f| f.extract.as_deref()),
-        keep_raw: config.as_ref().is_none_or(|c| c.archive.keep_raw_html),
+        keep_raw: config
+            .as_ref()
+            .map_or(crate::config::KeepRaw::Html, |c| c.archive.keep_raw),
         max_body: config
             .as_ref()
             .map_or(10 * 1024 * 1024, |c| c.fetch.max_body),

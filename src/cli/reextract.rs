@@ -50,8 +50,9 @@ pub fn run(ctx: &Context, feeds: &[String]) -> Result<u8> {
                 .map(|t| t.with_timezone(&Utc))
                 .unwrap_or_else(|_| Utc::now());
             let mut found = Vec::with_capacity(a.pages.len());
-            for (url, kept) in &a.pages {
-                let html = match crate::store::raw_html(kept, config.fetch.max_body) {
+            for page in &a.pages {
+                // A kept response is decoded from its original bytes, as when it was fetched.
+                let html = match page.kept.html(config.fetch.max_body) {
                     Ok(html) => html,
                     Err(why) => {
                         tracing::warn!(article = a.article_id, "{why}; article skipped");
@@ -59,8 +60,7 @@ pub fn run(ctx: &Context, feeds: &[String]) -> Result<u8> {
                         break;
                     }
                 };
-                let html = String::from_utf8_lossy(&html);
-                let url = Url::parse(url).ok();
+                let url = Url::parse(&page.url).ok();
                 match crate::isolate::isolated(|| {
                     extract::extract(&html, url.as_ref(), rules.as_deref(), fetched)
                 }) {

@@ -158,7 +158,47 @@ impl LogFormat {
 #[derive(Debug, Clone)]
 pub struct ArchiveConfig {
     pub path: PathBuf,
-    pub keep_raw_html: bool,
+    pub keep_raw: KeepRaw,
+}
+
+/// What the archive keeps of each article page beside the extracted text (`[archive]
+/// keep_raw`, or the older `keep_raw_html`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeepRaw {
+    /// Nothing: the text only.
+    None,
+    /// The HTML as decoded, compressed: enough to extract again.
+    #[default]
+    Html,
+    /// The exchange as it went over the wire (request head, status line, headers, body
+    /// bytes before decoding): evidence that replays, at the cost of more bytes.
+    Response,
+}
+
+impl KeepRaw {
+    pub fn parse(s: &str) -> Result<KeepRaw, String> {
+        match s.trim() {
+            "none" => Ok(KeepRaw::None),
+            "html" => Ok(KeepRaw::Html),
+            "response" => Ok(KeepRaw::Response),
+            other => Err(format!(
+                "{other:?} is not something the archive can keep; use \"html\", \"response\" or \"none\""
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeepRaw::None => "none",
+            KeepRaw::Html => "html",
+            KeepRaw::Response => "response",
+        }
+    }
+
+    /// Whether anything of the page is kept.
+    pub fn any(self) -> bool {
+        self != KeepRaw::None
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -275,9 +315,36 @@ impl Config {
             Some(p) => p.get_ref().as_str(),
             None => "data/archive.db",
         };
+        let keep_raw = match (&archive_raw.keep_raw, &archive_raw.keep_raw_html) {
+            (Some(k), html) => {
+                let kept = KeepRaw::parse(k.get_ref())
+                    .map_err(|e| at(k.span(), format!("archive.keep_raw: {e}")))?;
+                // The older key still means what it meant: `true` is "html", `false` "none".
+                if let Some(h) = html {
+                    let said = if *h.get_ref() {
+                        KeepRaw::Html
+                    } else {
+                        KeepRaw::None
+                    };
+                    if said != kept {
+                        return Err(at(
+                            h.span(),
+                            format!(
+                                "archive.keep_raw_html = {} contradicts archive.keep_raw = {:?}; keep_raw_html = true means keep_raw = \"html\" and false means \"none\": remove one of the two keys",
+                                h.get_ref(),
+                                kept.as_str()
+                            ),
+                        ));
+                    }
+                }
+                kept
+            }
+            (None, Some(h)) if !*h.get_ref() => KeepRaw::None,
+            (None, _) => KeepRaw::Html,
+        };
         let archive = ArchiveConfig {
             path: resolve(&base, archive_path),
-            keep_raw_html: archive_raw.keep_raw_html.unwrap_or(true),
+            keep_raw,
         };
 
         let mut fetch = FetchConfig::default();
@@ -910,7 +977,7 @@ mod tests {
     fn defaults_fill_every_optional_key() {
         let c = parse(MINIMAL).unwrap();
         assert_eq!(c.archive.path, Path::new("conf/data/archive.db"));
-        assert!(c.archive.keep_raw_html);
+        assert_eq!(c.archive.keep_raw, KeepRaw::Html);
         assert_eq!(c.fetch.concurrency, 16);
         assert_eq!(c.fetch.max_body, 10 * 1024 * 1024);
         assert!(!c.fetch.allow_private_addresses);
@@ -983,6 +1050,57 @@ mod tests {
             .0;
         assert!(e.starts_with("conf/feeds.toml:4:"), "{e}");
         assert!(e.contains("15x"), "{e}");
+    }
+
+    #[test]
+    fn keep_raw_reads_both_keys() {
+        let keep = |archive: &str| {
+            parse(&format!("[archive]\n{archive}\n{MINIMAL}"))
+                .map(|c| c.archive.keep_raw)
+                .map_err(|e| e.0)
+        };
+        assert_eq!(keep("keep_raw = \"response\""), Ok(KeepRaw::Response));
+        assert_eq!(keep("keep_raw = \"html\""), Ok(KeepRaw::Html));
+        assert_eq!(keep("keep_raw = \"none\""), Ok(KeepRaw::None));
+        assert_eq!(keep("keep_raw_html = true"), Ok(KeepRaw::Html));
+        assert_eq!(keep("keep_raw_html = false"), Ok(KeepRaw::None));
+        // Both, saying the same thing, are fine.
+        assert_eq!(
+            keep("keep_raw_html = false\nkeep_raw = \"none\""),
+            Ok(KeepRaw::None)
+        );
+        assert_eq!(
+            keep("keep_raw_html = true\nkeep_raw = \"html\""),
+            Ok(KeepRaw::Html)
+        );
+    }
+
+    #[test]
+    fn keep_raw_conflict_and_bad_value_name_key_and_line() {
+        let e = parse(&format!(
+            "[archive]\nkeep_raw = \"response\"\nkeep_raw_html = true\n{MINIMAL}"
+        ))
+        .unwrap_err()
+        .0;
+        assert!(e.starts_with("conf/feeds.toml:3:"), "{e}");
+        assert!(
+            e.contains("keep_raw_html") && e.contains("\"response\""),
+            "{e}"
+        );
+        let e = parse(&format!(
+            "[archive]\nkeep_raw_html = false\nkeep_raw = \"html\"\n{MINIMAL}"
+        ))
+        .unwrap_err()
+        .0;
+        assert!(e.starts_with("conf/feeds.toml:2:"), "{e}");
+        let e = parse(&format!("[archive]\nkeep_raw = \"warc\"\n{MINIMAL}"))
+            .unwrap_err()
+            .0;
+        assert!(e.starts_with("conf/feeds.toml:2:"), "{e}");
+        assert!(
+            e.contains("archive.keep_raw") && e.contains("\"warc\""),
+            "{e}"
+        );
     }
 
     #[test]

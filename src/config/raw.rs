@@ -62,7 +62,8 @@ pub struct RawDisplay {
 #[serde(deny_unknown_fields)]
 pub struct RawArchive {
     pub path: Option<Spanned<String>>,
-    pub keep_raw_html: Option<bool>,
+    pub keep_raw_html: Option<Spanned<bool>>,
+    pub keep_raw: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,11 +1,13 @@
-//! WARC/1.1 (ISO 28500:2017) records: a `warcinfo` record that opens the file, then one
-//! `resource` record per archived page.
+//! WARC/1.1 (ISO 28500:2017) records: a `warcinfo` record that opens the file, then for
+//! each archived page either a `response` and a `request` record, when the archive kept the
+//! exchange (`keep_raw = "response"`), or one `resource` record of its HTML.
 //!
-//! `resource`, not `response`: the archive keeps a page's HTML, not the HTTP exchange
-//! (status line and headers are not stored), and a `response` record would have to make
-//! them up. Each record carries the two digests tools check, `WARC-Block-Digest` and
-//! `WARC-Payload-Digest`, as SHA-1 in base32, the convention every WARC reader knows (for
-//! a `resource` record block and payload are the same bytes).
+//! `resource` for a page kept as HTML: the archive has the HTML, not the HTTP exchange, and
+//! a `response` record would have to make the status line and headers up. Each record
+//! carries the two digests tools check, `WARC-Block-Digest` and `WARC-Payload-Digest`, as
+//! SHA-1 in base32, the convention every WARC reader knows (for a `resource` record block
+//! and payload are the same bytes; for a `response` the payload is the body after the
+//! head, still in its Content-Encoding, as it was sent).
 //!
 //! With `gzip`, every record is its own gzip member (the `.warc.gz` layout readers expect:
 //! they can seek to a record and decompress it alone). Record ids are `urn:uuid:` UUIDs of
@@ -53,7 +55,7 @@ impl<W: Write> WarcWriter<W> {
         }
         headers.push(("Content-Type", "application/warc-fields".to_string()));
         let mut writer = WarcWriter { out, gzip, info_id };
-        writer.emit(&headers, block.as_bytes())?;
+        writer.emit(&headers, &[block.as_bytes()])?;
         Ok(writer)
     }
 
@@ -65,22 +67,76 @@ impl<W: Write> WarcWriter<W> {
         content_type: &str,
         block: &[u8],
     ) -> io::Result<()> {
-        let sha1 = sha1_smol::Sha1::from(block).digest().bytes();
-        let digest = format!("sha1:{}", base32(&sha1));
+        let digest = sha1_of(&[block]);
         let uri = clean_uri(uri);
         let date = warc_date(date);
         let id = record_id(&["resource", &uri, &date, &digest]);
-        let headers = [
-            ("WARC-Type", "resource".to_string()),
+        let mut headers = self.opening("resource", &id, date, uri);
+        headers.extend([
+            ("Content-Type", clean(content_type)),
+            ("WARC-Block-Digest", digest.clone()),
+            ("WARC-Payload-Digest", digest),
+        ]);
+        self.emit(&headers, &[block])
+    }
+
+    /// A `response` record of `response_head` and `body` as received from `uri` at `date`,
+    /// and the `request` record of `request_head` that asked for it, each naming the other
+    /// (`WARC-Concurrent-To`). `truncated`: the body was cut at the fetch's size cap.
+    pub fn exchange(&mut self, x: &Exchange<'_>) -> io::Result<()> {
+        let uri = clean_uri(x.uri);
+        let date = warc_date(x.date);
+        let body_digest = sha1_of(&[x.body]);
+        let response_digest = sha1_of(&[x.response_head, x.body]);
+        let request_digest = sha1_of(&[x.request_head]);
+        let response_id = record_id(&["response", &uri, &date, &response_digest]);
+        let request_id = record_id(&["request", &uri, &date, &request_digest]);
+        let mut headers = self.opening("response", &response_id, date.clone(), uri.clone());
+        headers.push(("WARC-Concurrent-To", format!("<{request_id}>")));
+        if let Some(ip) = x.ip {
+            headers.push(("WARC-IP-Address", clean(ip)));
+        }
+        headers.extend([
+            (
+                "Content-Type",
+                "application/http;msgtype=response".to_string(),
+            ),
+            ("WARC-Block-Digest", response_digest),
+            ("WARC-Payload-Digest", body_digest),
+        ]);
+        if x.truncated {
+            headers.push(("WARC-Truncated", "length".to_string()));
+        }
+        self.emit(&headers, &[x.response_head, x.body])?;
+        let mut headers = self.opening("request", &request_id, date, uri);
+        headers.extend([
+            ("WARC-Concurrent-To", format!("<{response_id}>")),
+            (
+                "Content-Type",
+                "application/http;msgtype=request".to_string(),
+            ),
+            ("WARC-Block-Digest", request_digest),
+            // A GET has no body: the payload is empty.
+            ("WARC-Payload-Digest", sha1_of(&[])),
+        ]);
+        self.emit(&headers, &[x.request_head])
+    }
+
+    /// The headers every page's record starts with.
+    fn opening(
+        &self,
+        kind: &str,
+        id: &str,
+        date: String,
+        uri: String,
+    ) -> Vec<(&'static str, String)> {
+        vec![
+            ("WARC-Type", kind.to_string()),
             ("WARC-Record-ID", format!("<{id}>")),
             ("WARC-Date", date),
             ("WARC-Target-URI", uri),
             ("WARC-Warcinfo-ID", format!("<{}>", self.info_id)),
-            ("Content-Type", clean(content_type)),
-            ("WARC-Block-Digest", digest.clone()),
-            ("WARC-Payload-Digest", digest),
-        ];
-        self.emit(&headers, block)
+        ]
     }
 
     /// Flushes and hands back the output.
@@ -89,7 +145,7 @@ impl<W: Write> WarcWriter<W> {
         Ok(self.out)
     }
 
-    fn emit(&mut self, headers: &[(&str, String)], block: &[u8]) -> io::Result<()> {
+    fn emit(&mut self, headers: &[(&str, String)], block: &[&[u8]]) -> io::Result<()> {
         if self.gzip {
             let mut gz = GzEncoder::new(&mut self.out, Compression::default());
             record(&mut gz, headers, block)?;
@@ -101,16 +157,39 @@ impl<W: Write> WarcWriter<W> {
     }
 }
 
-/// The record's bytes: version line, headers, `Content-Length`, blank line, block, and the
-/// two CRLFs that end every record.
-fn record(out: &mut impl Write, headers: &[(&str, String)], block: &[u8]) -> io::Result<()> {
+/// One HTTP exchange as [`WarcWriter::exchange`] writes it.
+pub struct Exchange<'a> {
+    pub uri: &'a str,
+    pub date: DateTime<Utc>,
+    pub ip: Option<&'a str>,
+    pub request_head: &'a [u8],
+    pub response_head: &'a [u8],
+    pub body: &'a [u8],
+    pub truncated: bool,
+}
+
+/// The record's bytes: version line, headers, `Content-Length`, blank line, the block (its
+/// parts one after another), and the two CRLFs that end every record.
+fn record(out: &mut impl Write, headers: &[(&str, String)], block: &[&[u8]]) -> io::Result<()> {
     out.write_all(b"WARC/1.1\r\n")?;
     for (name, value) in headers {
         write!(out, "{name}: {value}\r\n")?;
     }
-    write!(out, "Content-Length: {}\r\n\r\n", block.len())?;
-    out.write_all(block)?;
+    let len: usize = block.iter().map(|b| b.len()).sum();
+    write!(out, "Content-Length: {len}\r\n\r\n")?;
+    for part in block {
+        out.write_all(part)?;
+    }
     out.write_all(b"\r\n\r\n")
+}
+
+/// `sha1:` and the SHA-1 of `parts` one after another, in base32.
+fn sha1_of(parts: &[&[u8]]) -> String {
+    let mut h = sha1_smol::Sha1::new();
+    for p in parts {
+        h.update(p);
+    }
+    format!("sha1:{}", base32(&h.digest().bytes()))
 }
 
 /// `2024-11-20T03:15:00Z`: WARC dates are UTC, to the second here.

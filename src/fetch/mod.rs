@@ -7,6 +7,7 @@
 mod cause;
 mod charset;
 mod coding;
+mod exchange;
 mod guard;
 mod stats;
 
@@ -24,6 +25,7 @@ use crate::config::FetchConfig;
 pub use cause::{Cause, NetworkChange, NetworkWatch, network_down};
 pub use charset::{decode_html, decode_html_kept, decode_html_owned};
 pub use coding::{Coding, Decoded, Inflated, decode as decode_body, gunzip, is_gzip, read_capped};
+pub use exchange::{Exchange, KeptHead, REDACTED, read_response_head};
 pub use stats::{FetchStats, LATENCY_BUCKETS, LatencySnapshot};
 
 /// What a request is for: robots.txt is consulted for pages only.
@@ -70,6 +72,9 @@ pub struct Response {
     pub fresh_for: Option<Duration>,
     /// Where a permanent redirect (301/308) on the first hop pointed.
     pub moved_to: Option<Url>,
+    /// The request and response heads, for article pages ([`Fetcher::get_page_hop`]),
+    /// whose body is the one that came over the wire: what `keep_raw = "response"` keeps.
+    pub exchange: Option<Box<Exchange>>,
 }
 
 /// One request's outcome when its redirect is not followed.
@@ -826,9 +831,14 @@ impl Fetcher {
                 request = request.basic_auth(user, Some(password));
             }
         }
-        let resp = request
+        let request = request
             .headers(headers)
-            .send()
+            .build()
+            .map_err(|e| self.classify(url, &e))?;
+        // Only a body read as it came over the wire can be kept with its heads.
+        let sent = (wire == Wire::Encoded).then(|| request.headers().clone());
+        let resp = client
+            .execute(request)
             .await
             .map_err(|e| self.classify(url, &e))?;
         let status = resp.status().as_u16();
@@ -884,6 +894,13 @@ impl Fetcher {
             Wire::Decoded => Coding::Identity,
             Wire::Encoded => Coding::from_header(header_str(header::CONTENT_ENCODING).as_deref()),
         };
+        let exchange = sent.map(|sent| {
+            Box::new(Exchange {
+                request: exchange::request_head(url, &sent, &self.cfg.user_agent, resp.version()),
+                response: exchange::response_head(&resp),
+                ip: resp.remote_addr().map(|a| a.ip()),
+            })
+        });
         let head = Response {
             url: final_url,
             status,
@@ -895,6 +912,7 @@ impl Fetcher {
             validators,
             fresh_for,
             moved_to: None,
+            exchange,
         };
         Ok(Head::Body(resp, Box::new(head)))
     }

@@ -210,7 +210,7 @@ fn time(s: &str, field: &str) -> Result<DateTime<FixedOffset>, String> {
 pub struct WarcOptions<'a> {
     pub feed: &'a str,
     pub rules: Option<&'a SiteRules>,
-    pub keep_raw: bool,
+    pub keep_raw: crate::config::KeepRaw,
     pub max_body: u64,
 }
 
@@ -263,8 +263,9 @@ pub fn warc_record(r: warc::Record, opts: &WarcOptions<'_>) -> Step {
         validators: Default::default(),
         fresh_for: None,
         moved_to: None,
+        exchange: None,
     };
-    let page = match ingest::read_page(resp, &url, opts.rules, seen, opts.max_body) {
+    let page = match ingest::read_page(resp, &url, opts.rules, seen, opts.max_body, opts.keep_raw) {
         Ok(p) => ingest::assemble(vec![p], opts.keep_raw),
         Err(unusable) => unusable,
     };

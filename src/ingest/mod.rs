@@ -1160,7 +1160,7 @@ impl Ingest {
                 }
             }
         }
-        let keep_raw = self.config.archive.keep_raw_html;
+        let keep_raw = self.config.archive.keep_raw;
         let mut result = self
             .pipeline
             .extract(move || page::assemble(pages, keep_raw))
@@ -1245,8 +1245,11 @@ impl Ingest {
                 let rules = feed.extract.clone();
                 let link = link.clone();
                 let max_body = self.config.fetch.max_body;
+                let keep = self.config.archive.keep_raw;
                 self.pipeline
-                    .extract(move || page::read_page(*resp, &link, rules.as_deref(), now, max_body))
+                    .extract(move || {
+                        page::read_page(*resp, &link, rules.as_deref(), now, max_body, keep)
+                    })
                     .await
                     .unwrap_or_else(|e| {
                         Err(PageResult::Unusable {

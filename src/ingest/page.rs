@@ -3,12 +3,12 @@
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use crate::config::FeedConfig;
+use crate::config::{FeedConfig, KeepRaw};
 use crate::dedup;
 use crate::extract::{self, Extracted, NotAnArticle, SiteRules};
 use crate::feed::FeedItem;
 use crate::fetch::{self, Response, Validators};
-use crate::store::{Content, PageState, Source};
+use crate::store::{Content, Kept, KeptResponse, PageState, RawPage, Source};
 
 pub enum PageResult {
     Extracted {
@@ -56,6 +56,9 @@ pub struct PageFetch {
     /// The page as it came, gzip-encoded, when that inflates to `html` exactly: kept as the
     /// page's compressed copy instead of compressing `html` again.
     pub gzip: Option<Vec<u8>>,
+    /// The exchange that brought the page, its body compressed, when `keep_raw =
+    /// "response"` asked for it: kept instead of the HTML.
+    pub response: Option<Box<KeptResponse>>,
     pub truncated: bool,
     /// The page's validators, for a conditional GET when it is fetched again.
     pub validators: Validators,
@@ -69,13 +72,16 @@ pub fn page_hash(html: &str) -> String {
 }
 
 /// Checks, decodes and extracts one fetched page, its content coding undone here (at most
-/// `max_body` bytes of it). `Err` is why it cannot be used.
+/// `max_body` bytes of it). With `keep` [`KeepRaw::Response`] the body as it came is
+/// compressed before it is decoded, so that no second whole copy of it is held. `Err` is
+/// why it cannot be used.
 pub fn read_page(
-    resp: Response,
+    mut resp: Response,
     link: &Url,
     rules: Option<&SiteRules>,
     now: DateTime<Utc>,
     max_body: u64,
+    keep: KeepRaw,
 ) -> Result<PageFetch, PageResult> {
     if !is_html_media(resp.media_type.as_deref()) {
         return Err(PageResult::Unusable {
@@ -86,6 +92,10 @@ pub fn read_page(
             retry: false,
         });
     }
+    let response = match (keep, resp.exchange.take()) {
+        (KeepRaw::Response, Some(x)) => keep_response(*x, &resp.body, resp.truncated, &resp.url),
+        _ => None,
+    };
     let decoded =
         fetch::decode_body(resp.body, &resp.coding, resp.truncated, max_body).map_err(|why| {
             PageResult::Unusable {
@@ -106,7 +116,8 @@ pub fn read_page(
     let (html, unchanged) = fetch::decode_html_kept(decoded.body, resp.charset.as_deref());
     // The kept copy must read back as the text extracted, which a page in another charset
     // (or with a byte-order mark) is not: such a page is kept as its text, compressed.
-    let gzip = decoded.gzip.filter(|_| unchanged);
+    // A kept response holds these bytes already: no second copy is carried to the write.
+    let gzip = decoded.gzip.filter(|_| unchanged && response.is_none());
     let validators = resp.validators;
     let found = crate::isolate::isolated(|| extract::extract(&html, Some(&resp.url), rules, now))
         .map_err(|panic| PageResult::Unusable {
@@ -117,15 +128,39 @@ pub fn read_page(
         url: resp.url,
         html,
         gzip,
+        response,
         truncated: decoded.truncated,
         validators,
         found,
     })
 }
 
+/// The exchange `x` with `body` as it came over the wire, compressed; None (the page is
+/// then kept as its HTML) when the compressor fails.
+fn keep_response(
+    x: fetch::Exchange,
+    body: &[u8],
+    truncated: bool,
+    url: &Url,
+) -> Option<Box<KeptResponse>> {
+    match crate::store::compress_raw(body) {
+        Ok(body_zstd) => Some(Box::new(KeptResponse {
+            request_head: x.request,
+            response_head: x.response,
+            body_zstd,
+            truncated,
+            ip: x.ip.map(|ip| ip.to_string()),
+        })),
+        Err(e) => {
+            tracing::warn!(url = %url, error = %e, "cannot compress the response; its HTML is kept instead");
+            None
+        }
+    }
+}
+
 /// The article from its pages (one, or several for an article split over pages): the
 /// content to archive, or why the page does not stand for the article.
-pub fn assemble(mut pages: Vec<PageFetch>, keep_raw: bool) -> PageResult {
+pub fn assemble(mut pages: Vec<PageFetch>, keep_raw: KeepRaw) -> PageResult {
     if pages.is_empty() {
         return PageResult::Unusable {
             reason: "no page fetched".into(),
@@ -153,15 +188,20 @@ pub fn assemble(mut pages: Vec<PageFetch>, keep_raw: bool) -> PageResult {
         hash: page_hash(&pages[0].html),
         due: None,
     };
-    let raw: Vec<(String, Vec<u8>)> = if keep_raw {
+    let raw: Vec<RawPage> = if keep_raw.any() {
         pages
             .iter_mut()
             .filter_map(|p| {
-                let kept = match p.gzip.take() {
-                    Some(gz) => gz,
-                    None => crate::store::compress_raw(p.html.as_bytes()).ok()?,
+                // A page that came without its exchange (read from a file) is kept as HTML.
+                let kept = match (p.response.take(), p.gzip.take()) {
+                    (Some(r), _) => Kept::Response(r),
+                    (None, Some(gz)) => Kept::Html(gz),
+                    (None, None) => Kept::Html(crate::store::compress_raw(p.html.as_bytes()).ok()?),
                 };
-                Some((p.url.to_string(), kept))
+                Some(RawPage {
+                    url: p.url.to_string(),
+                    kept,
+                })
             })
             .collect()
     } else {

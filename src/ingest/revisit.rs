@@ -236,11 +236,12 @@ impl Ingest {
             };
             let rules = feed.extract.clone();
             let max_body = self.config.fetch.max_body;
+            let keep = self.config.archive.keep_raw;
             let read_link = link.clone();
             let first = self
                 .pipeline
                 .extract(move || {
-                    page::read_page(*resp, &read_link, rules.as_deref(), now, max_body)
+                    page::read_page(*resp, &read_link, rules.as_deref(), now, max_body, keep)
                 })
                 .await;
             let first = match first {

@@ -12,7 +12,8 @@ use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::salvage::{self, Lost, Seek};
-use super::{ArticleView, Store, StoreError};
+use super::write::{KEPT_PAGES, kept_page_row};
+use super::{ArticleView, Kept, Store, StoreError};
 
 /// Which articles an export takes. The same selection for every format.
 #[derive(Debug, Clone, Default)]
@@ -47,7 +48,8 @@ pub struct Extraction {
     pub extractor_version: Option<i64>,
     /// The page is still to be tried again (the body is the feed's text meanwhile).
     pub page_pending: bool,
-    /// Raw pages kept for the article (`[archive] keep_raw_html`): what a WARC export has.
+    /// Raw pages kept for the article (`[archive] keep_raw`, as HTML or as the response):
+    /// what a WARC export has.
     pub raw_pages: i64,
 }
 
@@ -71,9 +73,8 @@ pub struct ExportPage {
     pub url: String,
     /// RFC 3339: when the page was fetched.
     pub fetched: String,
-    /// The page's HTML as decoded to UTF-8 at fetch time, compressed: a zstd frame or the
-    /// gzip body as received ([`super::raw_html`] reads both).
-    pub html_zstd: Vec<u8>,
+    /// The page's HTML as decoded at fetch time, or the exchange that brought it.
+    pub kept: Kept,
 }
 
 /// What an export walked over.
@@ -92,6 +93,7 @@ pub struct ExportCounts {
 /// The columns of an article an export needs beside the article itself, over `articles a`.
 const EXTRACTION: &str = "SELECT a.id, a.extractor_version, a.page_pending,
             (SELECT count(*) FROM pages p WHERE p.article_id = a.id)
+              + (SELECT count(*) FROM responses r WHERE r.article_id = a.id)
      FROM articles a";
 
 /// The filter as SQL over `articles a`, with parameters ?1 (since), ?2 (until) and ?3 (a
@@ -211,32 +213,37 @@ impl Store {
     ) -> Result<ExportCounts, E> {
         let feeds = feeds_json(filter);
         let tx = self.snapshot()?;
-        // LEFT JOIN: an article without pages still gives one row (page columns NULL), so
-        // one statement both streams the pages and counts what has none.
         let mut stmt = tx
             .prepare(&format!(
-                "SELECT a.id, p.page_no, p.url, p.fetched, p.html_zstd
-                 FROM articles a LEFT JOIN pages p ON p.article_id = a.id
-                 WHERE {SELECTED} ORDER BY a.id, p.page_no"
+                "SELECT a.id FROM articles a WHERE {SELECTED} ORDER BY a.id"
             ))
             .map_err(|e| self.err(e))?;
         let mut rows = stmt
             .query(params![filter.since, filter.until, feeds])
             .map_err(|e| self.err(e))?;
+        // The pages of each article are read by their keys from both tables, one article at
+        // a time, so no more than one article's pages are held.
+        let mut pages = tx.prepare(KEPT_PAGES).map_err(|e| self.err(e))?;
         let mut counts = ExportCounts::default();
-        let mut last_article = None;
         while let Some(row) = rows.next().map_err(|e| self.err(e))? {
-            let (article_id, page) = page_row(row).map_err(|e| self.err(e))?;
-            if last_article != Some(article_id) {
-                last_article = Some(article_id);
-                counts.articles += 1;
+            let article_id: i64 = row.get(0).map_err(|e| self.err(e))?;
+            counts.articles += 1;
+            let mut kept = pages.query([article_id]).map_err(|e| self.err(e))?;
+            let mut any = false;
+            while let Some(r) = kept.next().map_err(|e| self.err(e))? {
+                let (page_no, url, fetched, kept) = kept_page_row(r).map_err(|e| self.err(e))?;
+                any = true;
+                counts.pages += 1;
+                f(ExportPage {
+                    article_id,
+                    page_no,
+                    url,
+                    fetched,
+                    kept,
+                })?;
             }
-            match page {
-                Some(page) => {
-                    counts.pages += 1;
-                    f(page)?;
-                }
-                None => counts.without_pages += 1,
+            if !any {
+                counts.without_pages += 1;
             }
         }
         Ok(counts)
@@ -294,24 +301,6 @@ fn extraction_row(r: &Row<'_>) -> rusqlite::Result<(i64, Option<i64>, bool, i64)
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
 }
 
-fn page_row(r: &Row<'_>) -> rusqlite::Result<(i64, Option<ExportPage>)> {
-    let article_id: i64 = r.get(0)?;
-    let page_no: Option<i64> = r.get(1)?;
-    let Some(page_no) = page_no else {
-        return Ok((article_id, None));
-    };
-    Ok((
-        article_id,
-        Some(ExportPage {
-            article_id,
-            page_no,
-            url: r.get(2)?,
-            fetched: r.get(3)?,
-            html_zstd: r.get(4)?,
-        }),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::{DateTime, FixedOffset, TimeZone};
@@ -333,7 +322,10 @@ mod tests {
         let mut c = content(url, &format!("title of {url}"), body);
         c.published = Some(day(d));
         c.raw_pages = (1..=pages)
-            .map(|n| (format!("{url}?page={n}"), html(n)))
+            .map(|n| crate::store::RawPage {
+                url: format!("{url}?page={n}"),
+                kept: Kept::Html(html(n)),
+            })
             .collect();
         ItemWrite {
             published: Some(day(d)),

@@ -55,9 +55,9 @@ pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder, ran
 pub use sources::{SiteMemory, SiteWay, SourceFile, UrlVerdict};
 pub use vocab::{IndexWords, MAX_PREFIX_WORDS, PrefixWords};
 pub use write::{
-    Content, ItemOutcome, ItemWrite, PendingPage, PollOutcome, PollWrite, RAW_ZSTD_LEVEL,
-    RawArticle, Reextracted, RetryWrite, RevisionWrite, SiteUrlWrite, Source, Timing, Work,
-    compress_raw, compress_raw_at, raw_html,
+    Content, ItemOutcome, ItemWrite, Kept, KeptResponse, PendingPage, PollOutcome, PollWrite,
+    RAW_ZSTD_LEVEL, RawArticle, RawPage, Reextracted, RetryWrite, RevisionWrite, SiteUrlWrite,
+    Source, Timing, Work, compress_raw, compress_raw_at, raw_html,
 };
 
 #[derive(Debug, thiserror::Error)]

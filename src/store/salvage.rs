@@ -84,13 +84,14 @@ pub(super) fn walk<E>(
 }
 
 /// Tables with rowids, parents first; their rows are copied with their ids.
-const ROWID_TABLES: [&str; 7] = [
+const ROWID_TABLES: [&str; 8] = [
     "feeds",
     "stories",
     "story_merges",
     "articles",
     "article_versions",
     "pages",
+    "responses",
     "copies",
 ];
 
@@ -161,6 +162,7 @@ const REPAIR: &str = "
     DELETE FROM url_keys WHERE article_id NOT IN (SELECT id FROM articles);
     DELETE FROM story_bands WHERE article_id NOT IN (SELECT id FROM articles);
     DELETE FROM pages WHERE article_id NOT IN (SELECT id FROM articles);
+    DELETE FROM responses WHERE article_id NOT IN (SELECT id FROM articles);
     DELETE FROM article_versions WHERE article_id NOT IN (SELECT id FROM articles);
     -- Revisit schedules are not copied: every page article is due, counted from its fetch.
     INSERT INTO page_checks (article_id, feed_id, since, due)

@@ -259,6 +259,27 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT INTO page_checks (article_id, feed_id, since, due)
         SELECT id, feed_id, fetched_ts, fetched_ts FROM articles WHERE source = 'page';
     "#,
+    // 8: pages kept as the HTTP exchange that brought them (`[archive] keep_raw =
+    // "response"`, issue 15): the request head as sent (credentials redacted), the response
+    // head as received and the body bytes as they came over the wire, before any decoding
+    // (still gzip when the site sent gzip), in one zstd frame. Keyed like `pages`, and a page
+    // is in exactly one of the two tables: its HTML is decoded from these bytes when it is
+    // needed (re-extraction, export), so there is one source of truth for a page and no
+    // second copy of it. `truncated`: the body was cut at `fetch.max_body`.
+    r#"
+    CREATE TABLE responses (
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        page_no INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        fetched TEXT NOT NULL,
+        ip TEXT,
+        request_head BLOB NOT NULL,
+        response_head BLOB NOT NULL,
+        body_zstd BLOB NOT NULL,
+        truncated INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (article_id, page_no)
+    );
+    "#,
 ];
 
 /// What undoes each migration (index i undoes migration i + 1), for tests that make an
@@ -272,6 +293,7 @@ const UNDO: &[&str] = &[
     "DROP TABLE source_files; DROP TABLE site_urls; DROP TABLE site_memory;",
     "ALTER TABLE articles DROP COLUMN partial;",
     "DROP TABLE page_checks; ALTER TABLE articles DROP COLUMN removed;",
+    "DROP TABLE responses;",
 ];
 
 /// SQL that takes a current archive back to schema `version`, newest migration first.

@@ -54,17 +54,26 @@ pub fn raw_html(kept: &[u8], cap: u64) -> Result<Vec<u8>, String> {
     let inflated = if crate::fetch::is_gzip(kept) {
         crate::fetch::gunzip(kept, cap)
     } else if kept.starts_with(&ZSTD_MAGIC) {
-        // As `zstd::decode_all`, which read them before: concatenated frames are read on.
-        let zstd = zstd::stream::read::Decoder::with_buffer(kept)
-            .map_err(|e| format!("the kept page does not decompress: {e}"))?;
-        let hint = zstd::zstd_safe::get_frame_content_size(kept)
-            .ok()
-            .flatten()
-            .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
-        crate::fetch::read_capped(zstd, cap, hint)
+        unzstd(kept, cap)?
     } else {
         return Err("the kept page is neither zstd nor gzip".to_string());
     };
+    whole(inflated, cap)
+}
+
+/// At most `cap` bytes of the zstd frames `kept`.
+fn unzstd(kept: &[u8], cap: u64) -> Result<crate::fetch::Inflated, String> {
+    // As `zstd::decode_all`, which read them before: concatenated frames are read on.
+    let zstd = zstd::stream::read::Decoder::with_buffer(kept)
+        .map_err(|e| format!("the kept page does not decompress: {e}"))?;
+    let hint = zstd::zstd_safe::get_frame_content_size(kept)
+        .ok()
+        .flatten()
+        .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    Ok(crate::fetch::read_capped(zstd, cap, hint))
+}
+
+fn whole(inflated: crate::fetch::Inflated, cap: u64) -> Result<Vec<u8>, String> {
     match inflated {
         crate::fetch::Inflated::Whole(html) => Ok(html),
         crate::fetch::Inflated::OverCap(_) => Err(format!(
@@ -72,6 +81,64 @@ pub fn raw_html(kept: &[u8], cap: u64) -> Result<Vec<u8>, String> {
         )),
         crate::fetch::Inflated::Broken(_, e) => {
             Err(format!("the kept page does not decompress: {e}"))
+        }
+    }
+}
+
+/// One kept page of an article, in the table its kind is kept in.
+#[derive(Debug, Clone)]
+pub struct RawPage {
+    /// Where the page came from, after redirects.
+    pub url: String,
+    pub kept: Kept,
+}
+
+/// What is kept of a page (`[archive] keep_raw`).
+#[derive(Debug, Clone)]
+pub enum Kept {
+    /// The HTML as decoded, compressed as [`raw_html`] reads it (table `pages`).
+    Html(Vec<u8>),
+    /// The exchange as it went over the wire (table `responses`).
+    Response(Box<KeptResponse>),
+}
+
+/// A page's HTTP exchange: the heads as [`crate::fetch::Exchange`] records them and the body
+/// bytes as received, before any decoding, compressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptResponse {
+    pub request_head: Vec<u8>,
+    pub response_head: Vec<u8>,
+    /// One zstd frame of the body as it came (still in its Content-Encoding).
+    pub body_zstd: Vec<u8>,
+    /// The body was cut on the wire at `fetch.max_body`.
+    pub truncated: bool,
+    /// The server's address, when known.
+    pub ip: Option<String>,
+}
+
+impl KeptResponse {
+    /// The body bytes as received; at most `cap` (`fetch.max_body`: none was kept larger).
+    pub fn body(&self, cap: u64) -> Result<Vec<u8>, String> {
+        whole(unzstd(&self.body_zstd, cap)?, cap)
+    }
+
+    /// The page's text, decoded from the original bytes the way the fetcher decoded it
+    /// (content coding, then the charset of Content-Type, else what the body declares).
+    pub fn html(&self, cap: u64) -> Result<String, String> {
+        let head = crate::fetch::read_response_head(&self.response_head)?;
+        let body = crate::fetch::decode_body(self.body(cap)?, &head.coding, self.truncated, cap)?;
+        Ok(crate::fetch::decode_html_kept(body.body, head.charset.as_deref()).0)
+    }
+}
+
+impl Kept {
+    /// The page's text, at most `cap` bytes of it read back.
+    pub fn html(&self, cap: u64) -> Result<String, String> {
+        match self {
+            Kept::Html(kept) => {
+                raw_html(kept, cap).map(|h| String::from_utf8_lossy(&h).into_owned())
+            }
+            Kept::Response(r) => r.html(cap),
         }
     }
 }
@@ -149,9 +216,9 @@ pub struct Content {
     pub note: Option<String>,
     /// Try the page again on a later poll.
     pub page_pending: bool,
-    /// The article's pages (one, or several for a paginated article) as fetched: URL and
-    /// compressed HTML, as [`raw_html`] reads it.
-    pub raw_pages: Vec<(String, Vec<u8>)>,
+    /// The article's pages (one, or several for a paginated article) as fetched, each
+    /// kept as `[archive] keep_raw` asks.
+    pub raw_pages: Vec<RawPage>,
     pub extractor_version: Option<u32>,
     /// Why the body is only part of the article (a paywall teaser), when it is.
     pub partial: Option<Partial>,
@@ -621,19 +688,44 @@ fn store_pages(
     tx: &Transaction<'_>,
     article: i64,
     now: &str,
-    pages: &[(String, Vec<u8>)],
+    pages: &[RawPage],
 ) -> rusqlite::Result<()> {
     if pages.is_empty() {
         return Ok(());
     }
+    // A page is in one table or the other, never both: a newer fetch replaces all of them.
     tx.prepare_cached("DELETE FROM pages WHERE article_id = ?1")?
         .execute([article])?;
-    for (n, (url, html)) in pages.iter().enumerate() {
-        tx.prepare_cached(
-            "INSERT INTO pages (article_id, page_no, url, fetched, html_zstd) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(
-            params![article, n as i64 + 1, url, now, html],
-        )?;
+    tx.prepare_cached("DELETE FROM responses WHERE article_id = ?1")?
+        .execute([article])?;
+    for (n, page) in pages.iter().enumerate() {
+        let page_no = n as i64 + 1;
+        match &page.kept {
+            Kept::Html(html) => {
+                tx.prepare_cached(
+                    "INSERT INTO pages (article_id, page_no, url, fetched, html_zstd) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![article, page_no, page.url, now, html])?;
+            }
+            Kept::Response(r) => {
+                tx.prepare_cached(
+                    "INSERT INTO responses (article_id, page_no, url, fetched, ip, request_head,
+                         response_head, body_zstd, truncated)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )?
+                .execute(params![
+                    article,
+                    page_no,
+                    page.url,
+                    now,
+                    r.ip,
+                    r.request_head,
+                    r.response_head,
+                    r.body_zstd,
+                    r.truncated
+                ])?;
+            }
+        }
     }
     Ok(())
 }
@@ -836,6 +928,38 @@ fn write_retry(
     Ok(())
 }
 
+/// The article `a` has a kept page, in either table.
+pub(super) const HAS_KEPT: &str = "(EXISTS (SELECT 1 FROM pages p WHERE p.article_id = a.id)
+     OR EXISTS (SELECT 1 FROM responses r WHERE r.article_id = a.id))";
+
+/// The kept pages of article ?1 from both tables, in page order, as [`kept_page_row`] reads
+/// them. Each branch is looked up by its primary key, so no table is scanned.
+pub(super) const KEPT_PAGES: &str =
+    "SELECT page_no, url, fetched, html_zstd, NULL, NULL, NULL, 0, NULL
+     FROM pages WHERE article_id = ?1
+     UNION ALL
+     SELECT page_no, url, fetched, NULL, request_head, response_head, body_zstd, truncated, ip
+     FROM responses WHERE article_id = ?1
+     ORDER BY 1";
+
+/// Page number, URL, fetch time and what is kept, from a row of [`KEPT_PAGES`].
+pub(super) fn kept_page_row(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(i64, String, String, Kept)> {
+    let html: Option<Vec<u8>> = r.get(3)?;
+    let kept = match html {
+        Some(html) => Kept::Html(html),
+        None => Kept::Response(Box::new(KeptResponse {
+            request_head: r.get(4)?,
+            response_head: r.get(5)?,
+            body_zstd: r.get(6)?,
+            truncated: r.get(7)?,
+            ip: r.get(8)?,
+        })),
+    };
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, kept))
+}
+
 /// An archived article's raw pages, for re-extraction.
 #[derive(Debug, Clone)]
 pub struct RawArticle {
@@ -845,8 +969,8 @@ pub struct RawArticle {
     pub title: String,
     pub language: Option<String>,
     pub body: String,
-    /// URL and compressed HTML of each page ([`raw_html`] reads it), in order.
-    pub pages: Vec<(String, Vec<u8>)>,
+    /// Each kept page, in order.
+    pub pages: Vec<RawPage>,
 }
 
 /// New extraction results for an archived article.
@@ -875,13 +999,13 @@ impl Store {
         let feeds_json = serde_json::to_string(feeds).unwrap_or_else(|_| "[]".into());
         let mut stmt = self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT a.id, f.name, a.fetched, a.body, a.title, a.language
                  FROM articles a JOIN feeds f ON f.id = a.feed_id
-                 WHERE a.id > ?1 AND EXISTS (SELECT 1 FROM pages p WHERE p.article_id = a.id)
+                 WHERE a.id > ?1 AND {HAS_KEPT}
                    AND (?3 = '[]' OR f.name IN (SELECT value FROM json_each(?3)))
-                 ORDER BY a.id LIMIT ?2",
-            )
+                 ORDER BY a.id LIMIT ?2"
+            ))
             .map_err(|e| self.err(e))?;
         let mut articles: Vec<RawArticle> = stmt
             .query_map(params![after, limit as i64, feeds_json], |r| {
@@ -900,13 +1024,13 @@ impl Store {
             .map_err(|e| self.err(e))?;
         let mut pages = self
             .conn
-            .prepare_cached(
-                "SELECT url, html_zstd FROM pages WHERE article_id = ?1 ORDER BY page_no",
-            )
+            .prepare_cached(KEPT_PAGES)
             .map_err(|e| self.err(e))?;
         for a in &mut articles {
             a.pages = pages
-                .query_map([a.article_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_map([a.article_id], |r| {
+                    kept_page_row(r).map(|(_, url, _, kept)| RawPage { url, kept })
+                })
                 .map_err(|e| self.err(e))?
                 .collect::<Result<_, _>>()
                 .map_err(|e| self.err(e))?;
@@ -918,9 +1042,11 @@ impl Store {
         let feeds_json = serde_json::to_string(feeds).unwrap_or_else(|_| "[]".into());
         self.conn
             .query_row(
-                "SELECT count(*) FROM articles a JOIN feeds f ON f.id = a.feed_id
-                 WHERE EXISTS (SELECT 1 FROM pages p WHERE p.article_id = a.id)
-                   AND (?1 = '[]' OR f.name IN (SELECT value FROM json_each(?1)))",
+                &format!(
+                    "SELECT count(*) FROM articles a JOIN feeds f ON f.id = a.feed_id
+                 WHERE {HAS_KEPT}
+                   AND (?1 = '[]' OR f.name IN (SELECT value FROM json_each(?1)))"
+                ),
                 [feeds_json],
                 |r| r.get(0),
             )

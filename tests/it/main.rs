@@ -41,6 +41,7 @@ mod output;
 mod pages;
 mod reload;
 mod requests;
+mod responses;
 mod revisit;
 mod search;
 mod sources;
