@@ -11,50 +11,38 @@ fn serve(site: &Server, path: &str, title: &str, paragraphs: &[String]) {
     site.route(path, Route::html(page).etag(&tag));
 }
 
-/// A feed of `names`, each an article at `/{name}` (and a second feed, with revisits off,
-/// of `revisit_off`), in a workspace whose revisits come at the ages `after`.
+/// Serves a feed at `/rss` of `names`, each an article at `/{name}` with the marker word
+/// `Tanda{name}` (texts seeded from `seed`).
+fn serve_feed(site: &Server, names: &[&str], seed: u64) {
+    let mut items = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        let path = format!("/{n}");
+        let paragraphs = pages::story("id", seed + i as u64, &[&format!("Tanda{n}.")]);
+        serve(site, &path, n, &paragraphs);
+        items.push(Item::new(
+            n,
+            &site.url(&path),
+            "Wed, 20 Nov 2024 10:00:00 +0800",
+            "ringkas",
+        ));
+    }
+    site.route("/rss", Route::rss(rss("S", &site.base(), &items)));
+}
+
+/// A feed of `names` (and a second feed, with revisits off, of `revisit_off`), in a
+/// workspace whose revisits come at the ages `after`.
 fn archive(
     names: &[&str],
     revisit_off: &[&str],
     after: &str,
 ) -> (Server, Workspace, Option<Server>) {
     let site = Server::start("127.0.0.1");
-    let items: Vec<Item> = names
-        .iter()
-        .map(|n| {
-            Item::new(
-                n,
-                &site.url(&format!("/{n}")),
-                "Wed, 20 Nov 2024 10:00:00 +0800",
-                "ringkas",
-            )
-        })
-        .collect();
-    for (i, n) in names.iter().enumerate() {
-        let paragraphs = pages::story("id", 60 + i as u64, &[&format!("Tanda{n}.")]);
-        serve(&site, &format!("/{n}"), n, &paragraphs);
-    }
-    site.route("/rss", Route::rss(rss("S", &site.base(), &items)));
+    serve_feed(&site, names, 60);
     let mut feeds = vec![Feed::new("s", &site.url("/rss"))];
     let mut other = None;
     if !revisit_off.is_empty() {
         let quiet = Server::start("127.0.0.1");
-        let items: Vec<Item> = revisit_off
-            .iter()
-            .map(|n| {
-                Item::new(
-                    n,
-                    &quiet.url(&format!("/{n}")),
-                    "Wed, 20 Nov 2024 10:00:00 +0800",
-                    "ringkas",
-                )
-            })
-            .collect();
-        for (i, n) in revisit_off.iter().enumerate() {
-            let paragraphs = pages::story("id", 90 + i as u64, &[&format!("Tanda{n}.")]);
-            serve(&quiet, &format!("/{n}"), n, &paragraphs);
-        }
-        quiet.route("/rss", Route::rss(rss("Q", &quiet.base(), &items)));
+        serve_feed(&quiet, revisit_off, 90);
         feeds.push(Feed::new("quiet", &quiet.url("/rss")).with("revisit = false"));
         other = Some(quiet);
     }
