@@ -379,6 +379,8 @@ pub fn stats_table(out: &mut impl Write, s: &Stats) -> io::Result<()> {
     writeln!(out, "articles (24 h):   {}", s.articles_24h)?;
     writeln!(out, "from feed text:    {}", s.from_feed_text)?;
     writeln!(out, "pages pending:     {}", s.pending_pages)?;
+    writeln!(out, "revised:           {}", s.revised)?;
+    writeln!(out, "taken down:        {}", s.removed)?;
     writeln!(out, "database size:     {}", human_bytes(s.database_bytes))
 }
 

@@ -44,6 +44,8 @@ pub struct PollSample<'a> {
     pub new: usize,
     pub duplicate: usize,
     pub failed: usize,
+    pub revisited: usize,
+    pub taken_down: usize,
 }
 
 impl<'a> From<&'a FeedReport> for PollSample<'a> {
@@ -54,6 +56,8 @@ impl<'a> From<&'a FeedReport> for PollSample<'a> {
             new: r.new,
             duplicate: r.duplicate,
             failed: r.failed,
+            revisited: r.revisited,
+            taken_down: r.taken_down,
         }
     }
 }
@@ -65,6 +69,8 @@ struct FeedCounters {
     duplicates: u64,
     poll_failures: u64,
     page_failures: u64,
+    revisits: u64,
+    takedowns: u64,
     /// Whether this feed's latest finished poll of this run failed (None: none finished yet,
     /// or only skips).
     failing: Option<bool>,
@@ -171,6 +177,8 @@ impl Metrics {
         feed.articles += report.new as u64;
         feed.duplicates += report.duplicate as u64;
         feed.page_failures += report.failed as u64;
+        feed.revisits += report.revisited as u64;
+        feed.takedowns += report.taken_down as u64;
         match &report.status {
             PollStatus::Failed(_) => {
                 feed.poll_failures += 1;
@@ -267,7 +275,7 @@ impl Metrics {
                 );
             }
         }
-        let per_feed: [PerFeed; 4] = [
+        let per_feed: [PerFeed; 6] = [
             (
                 "warta_articles_archived_total",
                 "New articles archived since start, by feed.",
@@ -287,6 +295,16 @@ impl Metrics {
                 "warta_page_failures_total",
                 "Article pages that could not be fetched or gave no body (kept from the feed's text, tried again later), by feed.",
                 |f| f.page_failures,
+            ),
+            (
+                "warta_revisits_total",
+                "Archived pages fetched again to see them revised or taken down ([revisit]), by feed.",
+                |f| f.revisits,
+            ),
+            (
+                "warta_takedowns_total",
+                "Archived articles a revisit found taken down (404, 410, a redirect to the home page), by feed.",
+                |f| f.takedowns,
             ),
         ];
         for (metric, help, value) in per_feed {
@@ -488,6 +506,8 @@ mod tests {
                 new: o.2,
                 duplicate: o.3,
                 failed: o.4,
+                revisited: o.2 + 2,
+                taken_down: o.4,
             };
             self.record(&sample, elapsed, now);
         }
@@ -621,6 +641,8 @@ mod tests {
             "warta_duplicates_total{feed=\"antara-kaltim\"} 2",
             "warta_poll_failures_total{feed=\"antara-kaltim\"} 1",
             "warta_page_failures_total{feed=\"antara-kaltim\"} 1",
+            "warta_revisits_total{feed=\"antara-kaltim\"} 7",
+            "warta_takedowns_total{feed=\"antara-kaltim\"} 1",
             "# TYPE warta_poll_duration_seconds histogram",
             "warta_poll_duration_seconds_bucket{le=\"0.25\"} 0",
             "warta_poll_duration_seconds_bucket{le=\"0.5\"} 1",

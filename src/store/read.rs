@@ -99,6 +99,10 @@ pub struct Stats {
     pub articles_24h: i64,
     pub from_feed_text: i64,
     pub pending_pages: i64,
+    /// Articles their publisher revised after they were archived (more than one version).
+    pub revised: i64,
+    /// Articles a revisit found taken down.
+    pub removed: i64,
     pub database_bytes: i64,
 }
 
@@ -315,6 +319,8 @@ impl Store {
             articles_24h,
             from_feed_text: count("SELECT count(*) FROM articles WHERE source = 'feed'")?,
             pending_pages: count("SELECT count(*) FROM articles WHERE page_pending = 1")?,
+            revised: count("SELECT count(*) FROM articles WHERE version > 1")?,
+            removed: count("SELECT count(*) FROM articles WHERE removed IS NOT NULL")?,
             // On disk, as /metrics reports it: the file and its write-ahead log.
             database_bytes: i64::try_from(super::maintenance::archive_bytes(&self.path))
                 .unwrap_or(i64::MAX),

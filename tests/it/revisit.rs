@@ -151,6 +151,9 @@ fn revisits_keep_revisions_and_mark_takedowns_with_every_version_kept() {
         .collect();
     assert_eq!(revised, vec![ids[1]]);
 
+    let stats = ws.stats();
+    assert_eq!((int(&stats, "revised"), int(&stats, "removed")), (1, 3));
+
     // The next age is an hour away: a third pass fetches no archived page.
     site.clear_log();
     ws.fetch_ok();
