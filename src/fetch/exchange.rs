@@ -6,7 +6,8 @@
 //! header names come lower-case (HTTP/1 names are case-insensitive), repeated headers come
 //! together after the first of their name, and the status line carries the standard reason
 //! phrase for its code. Two changes are deliberate: secrets never reach the archive (the
-//! values of Authorization, Proxy-Authorization, Cookie and Set-Cookie are replaced), and a
+//! values of Authorization, Proxy-Authorization, Cookie and Set-Cookie, and of every header
+//! a source's config adds, which are marked sensitive, are replaced), and a
 //! `Transfer-Encoding` the client undid is recorded under another name, since the body
 //! kept is the one after it (a reader that saw `chunked` would try to undo it again).
 
@@ -51,7 +52,7 @@ fn push_header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
 
 fn push_headers(out: &mut Vec<u8>, headers: &HeaderMap, rename: impl Fn(&HeaderName) -> &str) {
     for (name, value) in headers {
-        let value = if secret(name) {
+        let value = if secret(name) || value.is_sensitive() {
             REDACTED.as_bytes()
         } else {
             value.as_bytes()
@@ -176,6 +177,9 @@ mod tests {
     fn request_head_redacts_credentials_and_adds_host_and_agent() {
         let mut h = HeaderMap::new();
         h.insert(header::ACCEPT, HeaderValue::from_static("text/html"));
+        let mut key = HeaderValue::from_static("kunci-rahasia");
+        key.set_sensitive(true);
+        h.insert(HeaderName::from_static("x-api-key"), key);
         h.insert(header::COOKIE, HeaderValue::from_static("session=s3cret"));
         h.insert(
             header::AUTHORIZATION,
@@ -188,7 +192,9 @@ mod tests {
         assert!(text.contains("accept: text/html\r\n"), "{text}");
         assert!(text.contains("user-agent: warta/1\r\n"), "{text}");
         assert!(text.contains(&format!("cookie: {REDACTED}\r\n")), "{text}");
+        assert!(text.contains(&format!("x-api-key: {REDACTED}\r\n")), "{text}");
         assert!(!text.contains("s3cret") && !text.contains("dXNlcjpwYXNz"));
+        assert!(!text.contains("kunci-rahasia"));
         assert!(text.ends_with("\r\n\r\n"));
     }
 

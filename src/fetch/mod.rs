@@ -283,10 +283,13 @@ impl HostRequest {
         // The config checked every name and value; one that still fails is left out.
         let mut headers = HeaderMap::new();
         for (name, value) in &o.headers {
-            if let (Ok(n), Ok(v)) = (
+            if let (Ok(n), Ok(mut v)) = (
                 header::HeaderName::from_bytes(name.as_bytes()),
                 HeaderValue::from_str(value),
             ) {
+                // Headers a source asks for are often keys ("X-Api-Key"): a kept request
+                // head (`fetch::exchange`) shows their names, never their values.
+                v.set_sensitive(true);
                 headers.insert(n, v);
             }
         }

@@ -22,6 +22,7 @@ const PASSWORD: &str = "rahasia-sekali";
 /// "pembaca:rahasia-sekali" in base64, as it goes in the Authorization header.
 const BASIC: &str = "cGVtYmFjYTpyYWhhc2lhLXNla2FsaQ==";
 const COOKIE: &str = "kue-rahasia-77";
+const API_KEY: &str = "kunci-api-99";
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
@@ -96,10 +97,12 @@ fn site() -> Site {
     }
 }
 
-/// A workspace keeping responses, its feed sending a password and a cookie to its host.
+/// A workspace keeping responses, its feed sending a password, a cookie and a key in a
+/// header of its own to its host.
 fn workspace(site: &Site) -> Workspace {
     let feed = Feed::new("kanal", &site.server.url("/kanal.xml"))
         .with(&format!("cookies = {{ sesi = \"{COOKIE}\" }}"))
+        .with(&format!("headers = {{ \"X-Api-Key\" = \"{API_KEY}\" }}"))
         .with("auth = { user = \"pembaca\", password_env = \"WARTA_TEST_RAW_PASSWORD\" }");
     let ws = Workspace::new();
     let text = config_text(&[], &[feed]).replace(
@@ -249,12 +252,12 @@ fn responses_are_kept_as_sent_exported_as_warc_pairs_reextracted_and_imported() 
             continue;
         }
         let bytes = std::fs::read(&path).unwrap();
-        for secret in [PASSWORD, BASIC, COOKIE] {
+        for secret in [PASSWORD, BASIC, COOKIE, API_KEY] {
             assert!(!contains(&bytes, secret), "{secret} found in {name}");
         }
     }
     let gz_text: Vec<u8> = recs.iter().flat_map(|r| r.block.clone()).collect();
-    for secret in [PASSWORD, BASIC, COOKIE] {
+    for secret in [PASSWORD, BASIC, COOKIE, API_KEY] {
         assert!(
             !contains(&gz_text, secret),
             "{secret} found in pages.warc.gz"
