@@ -192,7 +192,10 @@ mod tests {
         assert!(text.contains("accept: text/html\r\n"), "{text}");
         assert!(text.contains("user-agent: warta/1\r\n"), "{text}");
         assert!(text.contains(&format!("cookie: {REDACTED}\r\n")), "{text}");
-        assert!(text.contains(&format!("x-api-key: {REDACTED}\r\n")), "{text}");
+        assert!(
+            text.contains(&format!("x-api-key: {REDACTED}\r\n")),
+            "{text}"
+        );
         assert!(!text.contains("s3cret") && !text.contains("dXNlcjpwYXNz"));
         assert!(!text.contains("kunci-rahasia"));
         assert!(text.ends_with("\r\n\r\n"));
