@@ -12,7 +12,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::salvage::{self, Lost, Seek};
-use super::write::{KEPT_PAGES, kept_page_row};
+use super::write::{EVERY_KEPT_PAGE, kept_page_row};
 use super::{ArticleView, Kept, Store, StoreError};
 
 /// Which articles an export takes. The same selection for every format.
@@ -223,7 +223,7 @@ impl Store {
             .map_err(|e| self.err(e))?;
         // The pages of each article are read by their keys from both tables, one article at
         // a time, so no more than one article's pages are held.
-        let mut pages = tx.prepare(KEPT_PAGES).map_err(|e| self.err(e))?;
+        let mut pages = tx.prepare(EVERY_KEPT_PAGE).map_err(|e| self.err(e))?;
         let mut counts = ExportCounts::default();
         while let Some(row) = rows.next().map_err(|e| self.err(e))? {
             let article_id: i64 = row.get(0).map_err(|e| self.err(e))?;

@@ -265,10 +265,13 @@ pub const MIGRATIONS: &[&str] = &[
     // (still gzip when the site sent gzip), in one zstd frame. Keyed like `pages`, and a page
     // is in exactly one of the two tables: its HTML is decoded from these bytes when it is
     // needed (re-extraction, export), so there is one source of truth for a page and no
-    // second copy of it. `truncated`: the body was cut at `fetch.max_body`.
+    // second copy of it. `truncated`: the body was cut at `fetch.max_body`. Every version
+    // of the text keeps the exchanges that brought it (`version`, as in `articles`): a
+    // revision is evidence too, and the current text is read from the newest.
     r#"
     CREATE TABLE responses (
         article_id INTEGER NOT NULL REFERENCES articles(id),
+        version INTEGER NOT NULL DEFAULT 1,
         page_no INTEGER NOT NULL,
         url TEXT NOT NULL,
         fetched TEXT NOT NULL,
@@ -277,7 +280,7 @@ pub const MIGRATIONS: &[&str] = &[
         response_head BLOB NOT NULL,
         body_zstd BLOB NOT NULL,
         truncated INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (article_id, page_no)
+        PRIMARY KEY (article_id, version, page_no)
     );
     "#,
 ];

@@ -693,11 +693,17 @@ fn store_pages(
     if pages.is_empty() {
         return Ok(());
     }
-    // A page is in one table or the other, never both: a newer fetch replaces all of them.
+    // A newer fetch replaces the kept HTML, and the exchanges of the text's own version (a
+    // page tried again); those of earlier versions stay, as evidence of what was revised.
+    let version: i64 = tx.query_row(
+        "SELECT version FROM articles WHERE id = ?1",
+        [article],
+        |r| r.get(0),
+    )?;
     tx.prepare_cached("DELETE FROM pages WHERE article_id = ?1")?
         .execute([article])?;
-    tx.prepare_cached("DELETE FROM responses WHERE article_id = ?1")?
-        .execute([article])?;
+    tx.prepare_cached("DELETE FROM responses WHERE article_id = ?1 AND version = ?2")?
+        .execute([article, version])?;
     for (n, page) in pages.iter().enumerate() {
         let page_no = n as i64 + 1;
         match &page.kept {
@@ -709,12 +715,13 @@ fn store_pages(
             }
             Kept::Response(r) => {
                 tx.prepare_cached(
-                    "INSERT INTO responses (article_id, page_no, url, fetched, ip, request_head,
-                         response_head, body_zstd, truncated)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    "INSERT INTO responses (article_id, version, page_no, url, fetched, ip,
+                         request_head, response_head, body_zstd, truncated)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )?
                 .execute(params![
                     article,
+                    version,
                     page_no,
                     page.url,
                     now,
@@ -932,15 +939,28 @@ fn write_retry(
 pub(super) const HAS_KEPT: &str = "(EXISTS (SELECT 1 FROM pages p WHERE p.article_id = a.id)
      OR EXISTS (SELECT 1 FROM responses r WHERE r.article_id = a.id))";
 
-/// The kept pages of article ?1 from both tables, in page order, as [`kept_page_row`] reads
-/// them. Each branch is looked up by its primary key, so no table is scanned.
+/// The kept pages of article ?1's current text from both tables, in page order, as
+/// [`kept_page_row`] reads them. Each branch is looked up by its primary key, so no table
+/// is scanned.
 pub(super) const KEPT_PAGES: &str =
     "SELECT page_no, url, fetched, html_zstd, NULL, NULL, NULL, 0, NULL
      FROM pages WHERE article_id = ?1
      UNION ALL
      SELECT page_no, url, fetched, NULL, request_head, response_head, body_zstd, truncated, ip
      FROM responses WHERE article_id = ?1
+         AND version = (SELECT max(version) FROM responses WHERE article_id = ?1)
      ORDER BY 1";
+
+/// [`KEPT_PAGES`] with the exchanges of every version of the text, oldest first: what a
+/// WARC export holds (each capture of the page, as a web archive keeps them).
+pub(super) const EVERY_KEPT_PAGE: &str =
+    "SELECT page_no, url, fetched, html_zstd, NULL, NULL, NULL, 0, NULL, 0
+     FROM pages WHERE article_id = ?1
+     UNION ALL
+     SELECT page_no, url, fetched, NULL, request_head, response_head, body_zstd, truncated, ip,
+            version
+     FROM responses WHERE article_id = ?1
+     ORDER BY 10, 1";
 
 /// Page number, URL, fetch time and what is kept, from a row of [`KEPT_PAGES`].
 pub(super) fn kept_page_row(

@@ -202,3 +202,42 @@ fn a_page_back_up_is_no_longer_removed_and_a_source_can_opt_out() {
     // The source with `revisit = false` had its page fetched once only.
     assert_eq!(quiet.requests_to("/diam").len(), 1);
 }
+
+/// With `keep_raw = "response"`, a revision keeps the exchange that brought each version:
+/// the WARC export holds both captures of the page, and re-extraction reads the newest.
+#[test]
+fn each_version_keeps_the_exchange_that_brought_it() {
+    let (site, ws, _) = archive(&["ubah"], &[], r#"["1s", "1h"]"#);
+    let config = std::fs::read_to_string(ws.config_path()).unwrap().replace(
+        "path = \"archive.db\"\n",
+        "path = \"archive.db\"\nkeep_raw = \"response\"\n",
+    );
+    ws.write_config(&config);
+    ws.fetch_ok();
+    let mut revised = pages::story("id", 60, &["Tandaubah."]);
+    revised.push("Pembaruan: jembatan darurat selesai dibangun oleh warga setempat.".into());
+    serve(&site, "/ubah", "ubah", &revised);
+    std::thread::sleep(std::time::Duration::from_millis(1_200));
+    ws.fetch_ok();
+    let id = id_of(&ws, "Tandaubah");
+    assert_eq!(int(&ws.show(id), "versions"), 2);
+
+    ws.run(&["export", "--format", "warc", "-o", "captures.warc"])
+        .ok();
+    let warc = std::fs::read(ws.path().join("captures.warc")).unwrap();
+    let text = String::from_utf8_lossy(&warc);
+    assert_eq!(
+        text.matches("WARC-Type: response").count(),
+        2,
+        "one capture per version"
+    );
+    assert_eq!(text.matches("WARC-Type: request").count(), 2);
+    assert_eq!(
+        text.matches("jembatan darurat").count(),
+        1,
+        "only the second holds it"
+    );
+
+    ws.run(&["reextract"]).ok();
+    assert!(string(&ws.show(id), "body").contains("jembatan darurat"));
+}
