@@ -17,7 +17,10 @@
 //!    advances the feed's state (validators, schedule), so a poll cut short (Ctrl-C, a
 //!    kill) keeps its finished pages and is polled again in full next time: items already
 //!    written are recognised by their GUID and the rest are taken up;
-//! 6. report what happened.
+//! 6. after the feed's own items, its earlier failed pages are tried again and its archived
+//!    pages that are due are fetched again (`revisit.rs`: revisions, takedowns), each within
+//!    a budget;
+//! 7. report what happened.
 
 mod claims;
 mod page;
