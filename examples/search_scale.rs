@@ -452,7 +452,7 @@ fn queries(store: &Store, g: &Generator, config: &Config, n: usize) -> Result<()
         let filters = Filters {
             feeds: Vec::new(),
             region: None,
-            tag: None,
+            tags: Vec::new(),
             language: None,
             since: None,
             until: None,
@@ -524,7 +524,7 @@ fn thousand_hit_words(
     let filters = Filters {
         feeds: Vec::new(),
         region: None,
-        tag: None,
+        tags: Vec::new(),
         language: None,
         since: None,
         until: None,

@@ -106,7 +106,7 @@ pub fn feeds_action(ctx: &Context, action: &FeedsAction) -> Result<u8> {
 }
 
 /// The config file's path and text; an empty text when the file does not exist yet.
-fn read_config(ctx: &Context) -> Result<(PathBuf, String, bool)> {
+pub(super) fn read_config(ctx: &Context) -> Result<(PathBuf, String, bool)> {
     let (path, _) = ctx.config_path();
     match std::fs::read(&path) {
         Ok(bytes) => {
@@ -600,6 +600,12 @@ fn save(path: &Path, original: &str, existed: bool, edit: &Appended) -> Result<(
     if edit.added() == 0 {
         return Ok(());
     }
+    save_text(path, original, existed, &edit.text)
+}
+
+/// Replaces the config file, read as `original`, with `text`, unless someone changed it
+/// meanwhile.
+pub(super) fn save_text(path: &Path, original: &str, existed: bool, text: &str) -> Result<()> {
     let now = if existed {
         std::fs::read(path).ok()
     } else {
@@ -612,11 +618,11 @@ fn save(path: &Path, original: &str, existed: bool, edit: &Appended) -> Result<(
     };
     if !unchanged {
         return Err(Error::failure(format!(
-            "{} changed while the feeds were being added; nothing was written. Run the command again.",
+            "{} changed while it was being edited; nothing was written. Run the command again.",
             path.display()
         )));
     }
-    write_atomic(path, edit.text.as_bytes())?;
+    write_atomic(path, text.as_bytes())?;
     if !existed {
         eprintln!("warta: created {}", path.display());
     }

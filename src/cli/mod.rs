@@ -14,6 +14,7 @@ mod progress;
 mod reextract;
 mod render;
 mod search;
+mod watch;
 mod zone;
 
 use std::path::PathBuf;
@@ -95,6 +96,14 @@ enum Command {
         format: TableFormat,
         #[command(subcommand)]
         action: Option<feeds_io::FeedsAction>,
+    },
+    /// Saved searches that tell you when a story breaks: add, list, remove, test.
+    #[command(
+        after_help = "Examples:\n  warta watch add bimtek 'bimtek kutim' --notify https://hooks.example.org/x\n  warta watch list\n  warta watch test bimtek --since 30d\n  warta watch remove bimtek"
+    )]
+    Watch {
+        #[command(subcommand)]
+        action: watch::WatchAction,
     },
     /// Load articles from warta JSONL exports and WARC files, without polling.
     #[command(
@@ -316,6 +325,7 @@ fn run(cli: Cli) -> Result<u8> {
             action: Some(action),
             ..
         } => feeds_io::feeds_action(&ctx, &action),
+        Command::Watch { action } => watch::run(&ctx, &action),
         Command::Import(args) => import::run(&ctx, &args),
         Command::ImportOpml(args) => feeds_io::import(&ctx, &args),
         Command::ExportOpml(args) => feeds_io::export(&ctx, &args),

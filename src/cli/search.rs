@@ -113,7 +113,7 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
     let filters = Filters {
         feeds: args.feeds.clone(),
         region: args.region.clone(),
-        tag: args.tag.clone(),
+        tags: args.tag.clone().into_iter().collect(),
         language: args.lang.clone(),
         since: args.since.clone(),
         until: args.until.clone(),
@@ -179,18 +179,27 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
         }
     }
     let hits = store.search(&request, &|body| highlighter.snippet(body))?;
+    print_hits(&hits, args.format, config.as_ref())?;
+    Ok(0)
+}
+
+/// Prints hits to stdout; a table's times in the display zone.
+pub(super) fn print_hits(
+    hits: &[crate::store::SearchHit],
+    format: render::ListFormat,
+    config: Option<&crate::config::Config>,
+) -> Result<()> {
     // Only the table shows local times; a script reading json need not hear about $TZ.
-    let zone = match args.format {
-        render::ListFormat::Table => Zone::resolve(config.as_ref()),
+    let zone = match format {
+        render::ListFormat::Table => Zone::resolve(config),
         _ => Zone::UTC,
     };
     output(render::hits(
         &mut std::io::stdout().lock(),
-        &hits,
-        args.format,
+        hits,
+        format,
         &zone,
-    ))?;
-    Ok(0)
+    ))
 }
 
 /// Options of `search` (and the global ones) that take a value.

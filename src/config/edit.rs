@@ -563,3 +563,128 @@ mod tests {
         assert!(e.0.starts_with("conf/feeds.toml:2:"), "{e}");
     }
 }
+
+/// A watch to add (`warta watch add`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewWatch {
+    pub name: String,
+    pub query: String,
+    pub feeds: Vec<String>,
+    pub region: Option<String>,
+    pub notify: Vec<String>,
+}
+
+/// The file with a `[[watch]]` table for `watch` appended, the original text kept byte for
+/// byte, and the config it loads as. Every value is checked first, so an error names what
+/// the user typed rather than a line of a file that was never written.
+pub fn append_watch(
+    original: &str,
+    path: &Path,
+    watch: &NewWatch,
+) -> Result<(String, Config), ConfigError> {
+    let current = Config::parse(original, path)?;
+    let name = FeedName::parse(&watch.name)
+        .map_err(|e| ConfigError(format!("watch name: {}", e.replace("feed name", "name"))))?;
+    if current.watches.iter().any(|w| w.name == name) {
+        return Err(ConfigError(format!(
+            "{} has a watch named '{name}' already; `warta watch remove {name}` first, or choose another name",
+            path.display()
+        )));
+    }
+    crate::search::query::parse(&watch.query)
+        .map_err(|e| ConfigError(format!("cannot read the query: {e}")))?;
+    for f in &watch.feeds {
+        if current.feed(f).is_none() {
+            return Err(ConfigError(format!(
+                "--feed {f}: no feed or site named so in {}; `warta feeds` lists them",
+                path.display()
+            )));
+        }
+    }
+    for t in &watch.notify {
+        super::NotifyTarget::parse(t).map_err(|e| ConfigError(format!("--notify: {e}")))?;
+    }
+    let mut t = Table::new();
+    t.insert("name", toml_edit::value(name.as_str()));
+    t.insert("query", toml_edit::value(watch.query.as_str()));
+    let list =
+        |items: &[String]| -> toml_edit::Array { items.iter().map(String::as_str).collect() };
+    if !watch.feeds.is_empty() {
+        t.insert("feeds", toml_edit::value(list(&watch.feeds)));
+    }
+    if let Some(region) = &watch.region {
+        t.insert("region", toml_edit::value(region.as_str()));
+    }
+    if !watch.notify.is_empty() {
+        t.insert("notify", toml_edit::value(list(&watch.notify)));
+    }
+    let inline = original
+        .parse::<DocumentMut>()
+        .ok()
+        .and_then(|doc| doc.get("watch").map(|w| w.as_array_of_tables().is_none()))
+        .unwrap_or(false);
+    if inline {
+        return Err(ConfigError(format!(
+            "{} lists its watches as an inline array (watch = [...]); add this one there by hand",
+            path.display()
+        )));
+    }
+    let (text, _) = append_text(original, "watch", vec![t], None);
+    let config = Config::parse(&text, path).map_err(|e| {
+        ConfigError(format!(
+            "adding the watch would make {} invalid ({e}); it was left unchanged. This is a bug in warta: please report it with the file",
+            path.display()
+        ))
+    })?;
+    Ok((text, config))
+}
+
+/// The file without the `[[watch]]` table named `name` (the rest of the document as it
+/// was), and the config it loads as.
+pub fn remove_watch(
+    original: &str,
+    path: &Path,
+    name: &str,
+) -> Result<(String, Config), ConfigError> {
+    let current = Config::parse(original, path)?;
+    let missing = || {
+        ConfigError(format!(
+            "no watch named {name:?} in {}; `warta watch list` lists them",
+            path.display()
+        ))
+    };
+    if !current.watches.iter().any(|w| w.name.as_str() == name) {
+        return Err(missing());
+    }
+    let mut doc: DocumentMut = original.parse().map_err(|e: toml_edit::TomlError| {
+        ConfigError(format!("{}: {}", path.display(), e.to_string().trim_end()))
+    })?;
+    let Some(watches) = doc.get_mut("watch").and_then(Item::as_array_of_tables_mut) else {
+        return Err(ConfigError(format!(
+            "{} lists its watches as an inline array (watch = [...]); remove this one there by hand",
+            path.display()
+        )));
+    };
+    let at = watches
+        .iter()
+        .position(|t| t.get("name").and_then(Item::as_str) == Some(name))
+        .ok_or_else(missing)?;
+    watches.remove(at);
+    if watches.is_empty() {
+        doc.remove("watch");
+    }
+    let text = doc.to_string();
+    let config = Config::parse(&text, path).map_err(|e| {
+        ConfigError(format!(
+            "removing the watch would make {} invalid ({e}); it was left unchanged. This is a bug in warta: please report it with the file",
+            path.display()
+        ))
+    })?;
+    if config.watches.len() + 1 != current.watches.len() {
+        return Err(ConfigError(format!(
+            "removing the watch from {} did not leave the other watches as they were; it was left unchanged. This is a bug in warta: please report it with the file",
+            path.display()
+        )));
+    }
+    Ok((text, config))
+}

@@ -10,6 +10,7 @@ mod edit;
 mod raw;
 mod request;
 mod values;
+mod watch;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -20,10 +21,13 @@ use url::Url;
 
 use crate::extract::SiteRules;
 use crate::model::FeedName;
-pub use edit::{Appended, NewFeed, Outcome, append_feeds, slug, url_key};
+pub use edit::{
+    Appended, NewFeed, NewWatch, Outcome, append_feeds, append_watch, remove_watch, slug, url_key,
+};
 pub use request::{BasicAuth, Password, ProxyAddress, RequestOptions};
 use values::parse_duration_at_most;
 pub use values::{Schedule, format_duration, parse_duration, parse_size};
+pub use watch::{Digest, NotifyTarget, WatchConfig};
 
 /// The longest `fetch.timeout`.
 const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
@@ -53,6 +57,8 @@ pub struct Config {
     pub revisit: RevisitConfig,
     /// Every source, `[[feed]]` and `[[site]]` alike: one name space, one schedule, one state.
     pub feeds: Vec<FeedConfig>,
+    /// `[[watch]]`: saved searches that alert when a story breaks.
+    pub watches: Vec<WatchConfig>,
 }
 
 /// How often a busy feed may be polled at most, unless `[schedule] floor` says otherwise.
@@ -463,6 +469,8 @@ impl Config {
         )
         .map_err(|e| ConfigError(format!("{file}: {e}")))?;
 
+        let watches = watch::parse_watches(raw.watch, &feeds, &base, &at)?;
+
         let mut daemon = DaemonConfig::default();
         if let Some(d) = raw.daemon {
             if let Some(l) = d.listen {
@@ -494,6 +502,7 @@ impl Config {
             sources,
             revisit,
             feeds,
+            watches,
         })
     }
 
@@ -1023,6 +1032,43 @@ mod tests {
             .unwrap_err()
             .0;
         assert!(e.contains(":5:") && e.contains("from 0 to 1"), "{e}");
+    }
+
+    #[test]
+    fn a_watch_reads_every_key_and_names_the_line_of_a_mistake() {
+        let c = parse(&format!(
+            "{MINIMAL}[[watch]]\nname = \"bimtek\"\nquery = \"bimtek kutim\"\nfeeds = [\"a\"]\n\
+             region = \"Kalimantan Timur\"\ntags = [\"kaltim\"]\n\
+             notify = [\"https://hooks.example.org/x\", \"telegram:123\"]\n\
+             digest = \"daily 07:00\"\natom = \"data/bimtek.xml\"\non_revision = true\n"
+        ))
+        .unwrap();
+        let w = &c.watches[0];
+        assert_eq!(
+            (w.name.as_str(), w.query.as_str()),
+            ("bimtek", "bimtek kutim")
+        );
+        assert_eq!(w.feeds[0].as_str(), "a");
+        assert_eq!(w.tags, vec!["kaltim".to_string()]);
+        assert_eq!(w.notify.len(), 2);
+        assert_eq!(
+            w.digest.map(|d| d.to_string()).as_deref(),
+            Some("daily 07:00")
+        );
+        assert_eq!(w.atom.as_deref(), Some(Path::new("conf/data/bimtek.xml")));
+        assert!(w.on_revision);
+        let e = parse(&format!(
+            "{MINIMAL}[[watch]]\nname = \"x\"\nquery = \"banjir\"\nfeeds = [\"b\"]\n"
+        ))
+        .unwrap_err()
+        .0;
+        assert!(e.contains(":7:") && e.contains("\"b\""), "{e}");
+        let e = parse(&format!(
+            "{MINIMAL}[[watch]]\nname = \"x\"\nquery = \"banjir\"\ndigest = \"weekly\"\n"
+        ))
+        .unwrap_err()
+        .0;
+        assert!(e.contains(":7:") && e.contains("daily 07:00"), "{e}");
     }
 
     #[test]

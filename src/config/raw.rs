@@ -19,6 +19,23 @@ pub struct RawConfig {
     pub feed: Vec<RawFeed>,
     #[serde(default)]
     pub site: Vec<RawSite>,
+    #[serde(default)]
+    pub watch: Vec<RawWatch>,
+}
+
+/// A `[[watch]]`: a saved search and where its alerts go.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWatch {
+    pub name: Spanned<String>,
+    pub query: Spanned<String>,
+    pub feeds: Option<Spanned<Vec<String>>>,
+    pub region: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub notify: Option<Spanned<Vec<String>>>,
+    pub digest: Option<Spanned<String>>,
+    pub atom: Option<Spanned<String>>,
+    pub on_revision: Option<bool>,
 }
 
 /// `[sources]`: defaults for site sources and the news-search feed template.

@@ -18,7 +18,8 @@ use crate::store::{SearchRequest, SortOrder};
 pub struct Filters {
     pub feeds: Vec<String>,
     pub region: Option<String>,
-    pub tag: Option<String>,
+    /// Seen in a feed with any of these tags.
+    pub tags: Vec<String>,
     pub language: Option<String>,
     pub since: Option<String>,
     pub until: Option<String>,
@@ -100,7 +101,7 @@ pub fn build_request(
         fts,
         feeds,
         region: f.region.clone(),
-        tag: f.tag.clone(),
+        tags: f.tags.clone(),
         language: f.language.clone(),
         authors: filters.authors.clone(),
         sites: filters.sites.clone(),

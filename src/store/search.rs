@@ -26,7 +26,8 @@ pub struct SearchRequest {
     /// Seen in any of these feeds.
     pub feeds: Vec<String>,
     pub region: Option<String>,
-    pub tag: Option<String>,
+    /// Seen in a feed with any of these tags.
+    pub tags: Vec<String>,
     pub language: Option<String>,
     /// Parts of the author's name, all required (case-insensitive).
     pub authors: Vec<String>,
@@ -153,10 +154,15 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
         let p = push(Value::Text(region.clone()));
         place.push(format!("pf.region = {p} COLLATE NOCASE"));
     }
-    if let Some(tag) = &req.tag {
-        let p = push(Value::Text(tag.clone()));
+    if !req.tags.is_empty() {
+        let marks: Vec<String> = req
+            .tags
+            .iter()
+            .map(|t| push(Value::Text(t.clone())))
+            .collect();
         place.push(format!(
-            "EXISTS (SELECT 1 FROM json_each(pf.tags) WHERE json_each.value = {p} COLLATE NOCASE)"
+            "EXISTS (SELECT 1 FROM json_each(pf.tags) WHERE json_each.value COLLATE NOCASE IN ({}))",
+            marks.join(", ")
         ));
     }
     if !req.sites.is_empty() {

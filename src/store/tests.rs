@@ -236,7 +236,7 @@ fn search_finds_by_body_word_and_filters_by_place() {
         .unwrap();
     let req = |fts: &str, feeds: Vec<String>, tag: Option<&str>| SearchRequest {
         feeds,
-        tag: tag.map(str::to_string),
+        tags: tag.map(str::to_string).into_iter().collect(),
         ..request(fts)
     };
     let hits = store

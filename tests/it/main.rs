@@ -43,6 +43,7 @@ mod reload;
 mod requests;
 mod responses;
 mod revisit;
+mod watch;
 mod search;
 mod sources;
 mod search_id;

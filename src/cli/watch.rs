@@ -1,0 +1,241 @@
+//! `warta watch`: saved searches kept as `[[watch]]` tables in feeds.toml, edited with the
+//! care `feeds add` takes (the rest of the file kept byte for byte, the result loaded before
+//! it replaces the file).
+
+use std::io::Write;
+
+use chrono::Utc;
+use clap::{Args, Subcommand};
+
+use super::feeds_io::{read_config, save_text};
+use super::{Context, TableFormat, output, render};
+use crate::config::{NewWatch, WatchConfig, append_watch, remove_watch};
+use crate::error::{Error, Result};
+use crate::search::{self, Filters};
+use crate::store::{OpenMode, SortOrder, Store};
+
+#[derive(Debug, Subcommand)]
+pub enum WatchAction {
+    /// Add a watch: a saved search (the full query syntax) and where its alerts go.
+    #[command(
+        after_help = "Examples:\n  warta watch add bimtek 'bimtek kutim'\n  warta watch add banjir 'banjir samarinda' --region Kaltim\n  warta watch add dprd 'dprd kutim' --notify ntfy:https://ntfy.sh/kutim"
+    )]
+    Add(AddArgs),
+    /// The configured watches.
+    #[command(after_help = "Examples:\n  warta watch list\n  warta watch list --format json")]
+    List {
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+    },
+    /// Remove a watch from the config file.
+    #[command(
+        after_help = "Examples:\n  warta watch remove bimtek\n  warta --config /etc/warta/feeds.toml watch remove banjir"
+    )]
+    Remove {
+        /// The watch's name.
+        name: String,
+    },
+    /// Run a watch's query over the archive, as `warta search` would; sends nothing.
+    #[command(
+        after_help = "Examples:\n  warta watch test bimtek\n  warta watch test bimtek --since 7d --format json"
+    )]
+    Test(TestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Its name: lower-case letters a-z, digits and '-'.
+    name: String,
+    /// What to look for, in the search syntax (`warta search --help`).
+    query: String,
+    /// Only articles seen in this feed (repeatable).
+    #[arg(long = "feed", value_name = "NAME")]
+    feeds: Vec<String>,
+    /// Only articles from feeds of this region.
+    #[arg(long)]
+    region: Option<String>,
+    /// Where alerts go (repeatable): an https:// webhook, ntfy:https://host/topic,
+    /// mailto:address or telegram:CHAT_ID.
+    #[arg(long = "notify", value_name = "TARGET")]
+    notify: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// The watch's name.
+    name: String,
+    /// From this date: YYYY-MM-DD, an RFC 3339 time, or a span back from now (7d, 12h).
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
+    since: Option<String>,
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+    #[arg(long, value_enum, default_value_t = render::ListFormat::Table)]
+    format: render::ListFormat,
+}
+
+pub fn run(ctx: &Context, action: &WatchAction) -> Result<u8> {
+    match action {
+        WatchAction::Add(args) => add(ctx, args),
+        WatchAction::List { format } => list(ctx, *format),
+        WatchAction::Remove { name } => remove(ctx, name),
+        WatchAction::Test(args) => test(ctx, args),
+    }
+}
+
+fn add(ctx: &Context, args: &AddArgs) -> Result<u8> {
+    let (path, original, existed) = read_config(ctx)?;
+    let new = NewWatch {
+        name: args.name.clone(),
+        query: args.query.clone(),
+        feeds: args.feeds.clone(),
+        region: args.region.clone(),
+        notify: args.notify.clone(),
+    };
+    let (text, _) =
+        append_watch(&original, &path, &new).map_err(|e| Error::usage(e.to_string()))?;
+    save_text(&path, &original, existed, &text)?;
+    output(writeln!(
+        std::io::stdout(),
+        "{} ({}) added to {}",
+        args.name,
+        args.query,
+        path.display()
+    ))?;
+    Ok(0)
+}
+
+fn remove(ctx: &Context, name: &str) -> Result<u8> {
+    let (path, original, existed) = read_config(ctx)?;
+    if !existed {
+        return Err(Error::usage(format!(
+            "no config file at {}; there are no watches to remove",
+            path.display()
+        )));
+    }
+    let (text, _) =
+        remove_watch(&original, &path, name).map_err(|e| Error::usage(e.to_string()))?;
+    save_text(&path, &original, existed, &text)?;
+    output(writeln!(
+        std::io::stdout(),
+        "{name} removed from {}",
+        path.display()
+    ))?;
+    Ok(0)
+}
+
+/// One watch as `watch list --format json` prints it.
+#[derive(serde::Serialize)]
+struct Listed<'a> {
+    name: &'a str,
+    query: &'a str,
+    feeds: Vec<&'a str>,
+    region: Option<&'a str>,
+    tags: &'a [String],
+    notify: Vec<String>,
+    digest: Option<String>,
+    atom: Option<String>,
+    on_revision: bool,
+}
+
+impl<'a> From<&'a WatchConfig> for Listed<'a> {
+    fn from(w: &'a WatchConfig) -> Self {
+        Listed {
+            name: w.name.as_str(),
+            query: &w.query,
+            feeds: w.feeds.iter().map(|f| f.as_str()).collect(),
+            region: w.region.as_deref(),
+            tags: &w.tags,
+            notify: w.notify.iter().map(ToString::to_string).collect(),
+            digest: w.digest.map(|d| d.to_string()),
+            atom: w.atom.as_ref().map(|p| p.display().to_string()),
+            on_revision: w.on_revision,
+        }
+    }
+}
+
+fn list(ctx: &Context, format: TableFormat) -> Result<u8> {
+    let config = ctx.config()?;
+    let listed: Vec<Listed> = config.watches.iter().map(Listed::from).collect();
+    let mut out = std::io::stdout().lock();
+    match format {
+        TableFormat::Json => output(
+            serde_json::to_writer_pretty(&mut out, &listed)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out)),
+        )?,
+        TableFormat::Table => {
+            if listed.is_empty() {
+                eprintln!(
+                    "warta: no watches in {}; `warta watch add NAME 'QUERY'` adds one",
+                    config.file.display()
+                );
+            }
+            for w in &listed {
+                let mut line = format!("{}  {}", w.name, w.query);
+                if !w.feeds.is_empty() {
+                    line.push_str(&format!("  feeds: {}", w.feeds.join(", ")));
+                }
+                if let Some(r) = w.region {
+                    line.push_str(&format!("  region: {r}"));
+                }
+                if !w.tags.is_empty() {
+                    line.push_str(&format!("  tags: {}", w.tags.join(", ")));
+                }
+                match w.notify.len() {
+                    0 => line.push_str("  (no targets)"),
+                    _ => line.push_str(&format!("  → {}", w.notify.join(", "))),
+                }
+                if let Some(d) = &w.digest {
+                    line.push_str(&format!("  {d}"));
+                }
+                output(writeln!(out, "{line}"))?;
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// The watch's query and filters over the archive, one row per story, newest first.
+fn test(ctx: &Context, args: &TestArgs) -> Result<u8> {
+    let config = ctx.config()?;
+    let watch = config
+        .watches
+        .iter()
+        .find(|w| w.name.as_str() == args.name)
+        .ok_or_else(|| {
+            Error::usage(format!(
+                "no watch named {:?} in {}; `warta watch list` lists them",
+                args.name,
+                config.file.display()
+            ))
+        })?;
+    let db = ctx.db_path(Some(&config))?;
+    let store = Store::open_with(&db, OpenMode::Read)?;
+    let filters = Filters {
+        feeds: watch.feeds.iter().map(ToString::to_string).collect(),
+        region: watch.region.clone(),
+        tags: watch.tags.clone(),
+        language: None,
+        since: args.since.clone(),
+        until: None,
+        limit: args.limit,
+        offset: 0,
+        sort: SortOrder::Newest,
+        all: false,
+        removed: false,
+        revised: false,
+    };
+    let aliases = search::aliases::Aliases::new(&config.aliases);
+    let prefix_words = |prefix: &str| {
+        store
+            .prefix_words(prefix)
+            .map(|found| found.words)
+            .unwrap_or_default()
+    };
+    let (request, highlighter) =
+        search::build_request(&watch.query, &filters, &aliases, &prefix_words, Utc::now())
+            .map_err(|e| Error::usage(format!("watch {}: {e}", watch.name)))?;
+    let hits = store.search(&request, &|body| highlighter.snippet(body))?;
+    super::search::print_hits(&hits, args.format, Some(&config))?;
+    Ok(0)
+}

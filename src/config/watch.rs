@@ -1,0 +1,272 @@
+//! `[[watch]]`: a saved search that tells someone when a story breaks (issue 16). The
+//! tables live in feeds.toml beside the feeds they filter on, so that a watch is checked
+//! with the rest of the config: a query that cannot be read, a feed that is not configured,
+//! a target that cannot be reached are errors with their line before anything runs.
+
+use std::path::{Path, PathBuf};
+
+use url::Url;
+
+use super::raw::RawWatch;
+use super::{At, ConfigError, FeedConfig};
+use crate::model::FeedName;
+
+/// One watch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WatchConfig {
+    /// Its id on the command line; the rules of a feed name.
+    pub name: FeedName,
+    /// The search syntax, as `warta search` reads it.
+    pub query: String,
+    /// Only articles seen in these feeds (any, when empty).
+    pub feeds: Vec<FeedName>,
+    /// Only articles from feeds of this region.
+    pub region: Option<String>,
+    /// Only articles from feeds with any of these tags.
+    pub tags: Vec<String>,
+    pub notify: Vec<NotifyTarget>,
+    /// One message a day listing the day's stories, instead of one a story.
+    pub digest: Option<Digest>,
+    /// An Atom feed file of the watch's stories, for any feed reader.
+    pub atom: Option<PathBuf>,
+    /// A revised article fires the watch again.
+    pub on_revision: bool,
+}
+
+/// Where a watch's alerts go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotifyTarget {
+    /// `http(s)://…`: a JSON POST.
+    Webhook(Url),
+    /// `ntfy:https://host/topic`.
+    Ntfy(Url),
+    /// `mailto:desk@example.org`, through `[notify.smtp]`.
+    Email(String),
+    /// `telegram:CHAT_ID`, through `[notify.telegram]`.
+    Telegram(String),
+}
+
+impl NotifyTarget {
+    /// Reads a target as the contract writes it. `Err` says what is wrong and what works.
+    pub fn parse(s: &str) -> Result<NotifyTarget, String> {
+        let s = s.trim();
+        let url = |u: &str, what: &str| -> Result<Url, String> {
+            let url = Url::parse(u).map_err(|e| format!("{what} {u:?} is not a URL ({e})"))?;
+            match url.scheme() {
+                "http" | "https" if url.host_str().is_some() => Ok(url),
+                _ => Err(format!("{what} {u:?} is not an http: or https: address")),
+            }
+        };
+        if let Some(rest) = s.strip_prefix("ntfy:") {
+            return url(rest, "the ntfy topic").map(NotifyTarget::Ntfy);
+        }
+        if let Some(rest) = s.strip_prefix("mailto:") {
+            let ok = rest
+                .split_once('@')
+                .is_some_and(|(user, host)| !user.is_empty() && host.contains('.'))
+                && !rest.contains(|c: char| c.is_whitespace() || c.is_control());
+            return if ok {
+                Ok(NotifyTarget::Email(rest.to_string()))
+            } else {
+                Err(format!(
+                    "{s:?} is not an e-mail address such as mailto:desk@example.org"
+                ))
+            };
+        }
+        if let Some(rest) = s.strip_prefix("telegram:") {
+            let id = rest.strip_prefix('-').unwrap_or(rest);
+            return if !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) {
+                Ok(NotifyTarget::Telegram(rest.to_string()))
+            } else {
+                Err(format!(
+                    "{s:?} is not a Telegram chat; write telegram: and the chat's number, such as telegram:123456789"
+                ))
+            };
+        }
+        if s.starts_with("http://") || s.starts_with("https://") {
+            return url(s, "the webhook").map(NotifyTarget::Webhook);
+        }
+        Err(format!(
+            "{s:?} is not a target warta knows; use an https:// webhook, ntfy:https://host/topic, mailto:address or telegram:CHAT_ID"
+        ))
+    }
+}
+
+impl std::fmt::Display for NotifyTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotifyTarget::Webhook(u) => write!(f, "{u}"),
+            NotifyTarget::Ntfy(u) => write!(f, "ntfy:{u}"),
+            NotifyTarget::Email(a) => write!(f, "mailto:{a}"),
+            NotifyTarget::Telegram(c) => write!(f, "telegram:{c}"),
+        }
+    }
+}
+
+/// `daily HH:MM`: when a digest goes out, in the display time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Digest {
+    pub at: chrono::NaiveTime,
+}
+
+impl Digest {
+    pub fn parse(s: &str) -> Result<Digest, String> {
+        let bad = || {
+            format!(
+                "{s:?} is not a digest time; write \"daily\" and a time of day, such as \"daily 07:00\""
+            )
+        };
+        let time = s.trim().strip_prefix("daily").ok_or_else(bad)?.trim();
+        chrono::NaiveTime::parse_from_str(time, "%H:%M")
+            .map(|at| Digest { at })
+            .map_err(|_| bad())
+    }
+}
+
+impl std::fmt::Display for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "daily {}", self.at.format("%H:%M"))
+    }
+}
+
+/// Reads the `[[watch]]` tables against the sources already read.
+pub(super) fn parse_watches(
+    raw: Vec<RawWatch>,
+    feeds: &[FeedConfig],
+    base: &Path,
+    at: &At,
+) -> Result<Vec<WatchConfig>, ConfigError> {
+    let mut watches: Vec<WatchConfig> = Vec::with_capacity(raw.len());
+    for w in raw {
+        let span = w.name.span();
+        let name = FeedName::parse(w.name.get_ref()).map_err(|e| {
+            at(
+                span.clone(),
+                format!("watch.name: {}", e.replace("feed name", "name")),
+            )
+        })?;
+        if watches.iter().any(|o| o.name == name) {
+            return Err(at(
+                span,
+                format!("watch name '{name}' is used twice; each watch needs its own name"),
+            ));
+        }
+        let query = w.query.get_ref().trim().to_string();
+        if query.is_empty() {
+            return Err(at(
+                w.query.span(),
+                format!(
+                    "watch {name}: query is empty; write what to look for, such as \"bimtek kutim\""
+                ),
+            ));
+        }
+        crate::search::query::parse(&query)
+            .map_err(|e| at(w.query.span(), format!("watch {name}: query: {e}")))?;
+        let mut watched = Vec::new();
+        if let Some(list) = w.feeds {
+            for f in list.get_ref() {
+                let known = feeds.iter().find(|c| c.name.as_str() == f.as_str());
+                match known {
+                    Some(c) => watched.push(c.name.clone()),
+                    None => {
+                        return Err(at(
+                            list.span(),
+                            format!(
+                                "watch {name}: feeds: no feed or site named {f:?} in this file"
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        let mut notify = Vec::new();
+        if let Some(list) = w.notify {
+            for t in list.get_ref() {
+                notify.push(
+                    NotifyTarget::parse(t)
+                        .map_err(|e| at(list.span(), format!("watch {name}: notify: {e}")))?,
+                );
+            }
+        }
+        let digest = match w.digest {
+            Some(d) => Some(
+                Digest::parse(d.get_ref())
+                    .map_err(|e| at(d.span(), format!("watch {name}: digest: {e}")))?,
+            ),
+            None => None,
+        };
+        let atom = match w.atom {
+            Some(a) if a.get_ref().trim().is_empty() => {
+                return Err(at(
+                    a.span(),
+                    format!(
+                        "watch {name}: atom is empty; name the file, such as \"data/watch-{name}.xml\""
+                    ),
+                ));
+            }
+            Some(a) => Some(super::resolve(base, a.get_ref())),
+            None => None,
+        };
+        watches.push(WatchConfig {
+            name,
+            query,
+            feeds: watched,
+            region: w.region,
+            tags: w.tags.unwrap_or_default(),
+            notify,
+            digest,
+            atom,
+            on_revision: w.on_revision.unwrap_or(false),
+        });
+    }
+    Ok(watches)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_read_as_the_contract_writes_them() {
+        let t = |s: &str| NotifyTarget::parse(s);
+        assert!(matches!(
+            t("https://hooks.example.org/x"),
+            Ok(NotifyTarget::Webhook(_))
+        ));
+        assert!(matches!(
+            t("ntfy:https://ntfy.example.org/topic"),
+            Ok(NotifyTarget::Ntfy(_))
+        ));
+        assert_eq!(
+            t("mailto:desk@example.org"),
+            Ok(NotifyTarget::Email("desk@example.org".into()))
+        );
+        assert_eq!(
+            t("telegram:-100123"),
+            Ok(NotifyTarget::Telegram("-100123".into()))
+        );
+        for bad in [
+            "ftp://x.org/",
+            "mailto:desk",
+            "telegram:abc",
+            "ntfy:topic",
+            "slack:x",
+        ] {
+            assert!(t(bad).is_err(), "{bad}");
+        }
+        let shown = t("ntfy:https://ntfy.example.org/topic")
+            .unwrap()
+            .to_string();
+        assert_eq!(shown, "ntfy:https://ntfy.example.org/topic");
+    }
+
+    #[test]
+    fn a_digest_is_a_daily_time() {
+        assert_eq!(
+            Digest::parse("daily 07:00").unwrap().to_string(),
+            "daily 07:00"
+        );
+        assert!(Digest::parse("weekly 07:00").is_err());
+        assert!(Digest::parse("daily 25:00").is_err());
+    }
+}
