@@ -27,6 +27,18 @@ pub enum WatchAction {
         #[arg(long, value_enum, default_value_t = TableFormat::Table)]
         format: TableFormat,
     },
+    /// A watch's latest hits: one a story, the article that fired it, newest first.
+    #[command(
+        after_help = "Examples:\n  warta watch show bimtek\n  warta watch show bimtek --limit 50 --format json"
+    )]
+    Show {
+        /// The watch's name.
+        name: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+    },
     /// Remove a watch from the config file.
     #[command(
         after_help = "Examples:\n  warta watch remove bimtek\n  warta --config /etc/warta/feeds.toml watch remove banjir"
@@ -78,6 +90,11 @@ pub fn run(ctx: &Context, action: &WatchAction) -> Result<u8> {
         WatchAction::Add(args) => add(ctx, args),
         WatchAction::List { format } => list(ctx, *format),
         WatchAction::Remove { name } => remove(ctx, name),
+        WatchAction::Show {
+            name,
+            limit,
+            format,
+        } => show(ctx, name, *limit, *format),
         WatchAction::Test(args) => test(ctx, args),
     }
 }
@@ -158,11 +175,7 @@ fn list(ctx: &Context, format: TableFormat) -> Result<u8> {
     let listed: Vec<Listed> = config.watches.iter().map(Listed::from).collect();
     let mut out = std::io::stdout().lock();
     match format {
-        TableFormat::Json => output(
-            serde_json::to_writer_pretty(&mut out, &listed)
-                .map_err(std::io::Error::from)
-                .and_then(|()| writeln!(out)),
-        )?,
+        TableFormat::Json => output(json(&mut out, &listed))?,
         TableFormat::Table => {
             if listed.is_empty() {
                 eprintln!(
@@ -195,35 +208,74 @@ fn list(ctx: &Context, format: TableFormat) -> Result<u8> {
     Ok(0)
 }
 
+/// `value` as indented JSON and a newline.
+fn json(out: &mut impl Write, value: &impl serde::Serialize) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::from)?;
+    writeln!(out)
+}
+
+/// The configured watch named `name`.
+fn named<'a>(config: &'a crate::config::Config, name: &str) -> Result<&'a WatchConfig> {
+    config
+        .watches
+        .iter()
+        .find(|w| w.name.as_str() == name)
+        .ok_or_else(|| {
+            Error::usage(format!(
+                "no watch named {name:?} in {}; `warta watch list` lists them",
+                config.file.display()
+            ))
+        })
+}
+
+/// What the watch found as articles arrived, newest first.
+fn show(ctx: &Context, name: &str, limit: usize, format: TableFormat) -> Result<u8> {
+    let config = ctx.config()?;
+    let watch = named(&config, name)?;
+    let db = ctx.db_path(Some(&config))?;
+    let store = Store::open_with(&db, OpenMode::Read)?;
+    let hits = store.watch_hits(watch.name.as_str(), limit)?;
+    let mut out = std::io::stdout().lock();
+    match format {
+        TableFormat::Json => output(json(&mut out, &hits))?,
+        TableFormat::Table => {
+            if hits.is_empty() {
+                eprintln!(
+                    "warta: {name} has found nothing yet; it looks at articles archived from now on (`warta watch test {name}` searches the archive)"
+                );
+            }
+            let zone = super::zone::Zone::resolve(Some(&config));
+            for h in &hits {
+                output(writeln!(
+                    out,
+                    "{}  {}  [{}]  {} ({})\n    {}",
+                    zone.time(&h.at),
+                    h.title,
+                    h.feed,
+                    crate::text::counted(h.copies, "copy"),
+                    h.id,
+                    h.url
+                ))?;
+            }
+        }
+    }
+    Ok(0)
+}
+
 /// The watch's query and filters over the archive, one row per story, newest first.
 fn test(ctx: &Context, args: &TestArgs) -> Result<u8> {
     let config = ctx.config()?;
-    let watch = config
-        .watches
-        .iter()
-        .find(|w| w.name.as_str() == args.name)
-        .ok_or_else(|| {
-            Error::usage(format!(
-                "no watch named {:?} in {}; `warta watch list` lists them",
-                args.name,
-                config.file.display()
-            ))
-        })?;
+    let watch = named(&config, &args.name)?;
     let db = ctx.db_path(Some(&config))?;
     let store = Store::open_with(&db, OpenMode::Read)?;
     let filters = Filters {
         feeds: watch.feeds.iter().map(ToString::to_string).collect(),
         region: watch.region.clone(),
         tags: watch.tags.clone(),
-        language: None,
         since: args.since.clone(),
-        until: None,
         limit: args.limit,
-        offset: 0,
         sort: SortOrder::Newest,
-        all: false,
-        removed: false,
-        revised: false,
+        ..Filters::default()
     };
     let aliases = search::aliases::Aliases::new(&config.aliases);
     let prefix_words = |prefix: &str| {

@@ -332,8 +332,10 @@ const MAX_PAGES_PER_ARTICLE: usize = 10;
 const REVISIONS_PER_POLL: usize = 10;
 
 impl Ingest {
-    pub fn new(config: Arc<Config>, store: Store, force: bool) -> Result<Ingest, String> {
+    pub fn new(config: Arc<Config>, mut store: Store, force: bool) -> Result<Ingest, String> {
         let fetcher = fetcher_for(&config, force)?;
+        let watches = watch_set(&config, &store);
+        store.set_watches(watches);
         // Hosts that asked an earlier run to wait are still owed that wait.
         match store.deferred_hosts(Utc::now()) {
             Ok(hosts) => {
@@ -362,6 +364,11 @@ impl Ingest {
     pub fn reconfigured(&self, config: Arc<Config>) -> Result<Ingest, String> {
         let fetcher = fetcher_for(&config, self.force)?.with_stats(self.fetcher.stats());
         self.revisits.set_share(config.revisit.share);
+        {
+            let mut store = lock(&self.store);
+            let watches = watch_set(&config, &store);
+            store.set_watches(watches);
+        }
         for (host, until) in self.fetcher.deferred_hosts() {
             fetcher.defer_host(&host, until);
         }
@@ -1273,6 +1280,40 @@ impl Ingest {
             }),
         }
     }
+}
+
+/// The config's watches, compiled against the archive's words (a prefix stands for the
+/// words it has): checked against each new article as it is written.
+fn watch_set(config: &Config, store: &Store) -> Arc<crate::store::WatchSet> {
+    let aliases = crate::search::aliases::Aliases::new(&config.aliases);
+    let prefix_words = |p: &str| {
+        store
+            .prefix_words(p)
+            .map(|found| found.words)
+            .unwrap_or_default()
+    };
+    let mut compiled = Vec::with_capacity(config.watches.len());
+    for w in &config.watches {
+        let filters = crate::search::Filters {
+            feeds: w.feeds.iter().map(ToString::to_string).collect(),
+            region: w.region.clone(),
+            tags: w.tags.clone(),
+            limit: 1,
+            ..crate::search::Filters::default()
+        };
+        match crate::search::compile_watch(
+            w.name.as_str(),
+            &w.query,
+            &filters,
+            &aliases,
+            &prefix_words,
+        ) {
+            Ok(c) => compiled.push(c),
+            // The config checked the query; a watch that still cannot run is left out, said.
+            Err(e) => tracing::warn!(watch = %w.name, error = %e, "watch left out"),
+        }
+    }
+    Arc::new(crate::store::WatchSet::new(compiled))
 }
 
 fn fetcher_for(config: &Config, force: bool) -> Result<Fetcher, String> {

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use crate::store::{SearchRequest, SortOrder};
 
 /// The search options as the command line gives them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Filters {
     pub feeds: Vec<String>,
     pub region: Option<String>,
@@ -112,6 +112,7 @@ pub fn build_request(
         all: f.all,
         removed: f.removed,
         revised: f.revised,
+        only: None,
         now: now.timestamp(),
         min_rowid: None,
     };
@@ -182,4 +183,95 @@ pub fn named_feeds(text: &str) -> Vec<String> {
     query::parse(text)
         .map(|q| q.filters().feeds.clone())
         .unwrap_or_default()
+}
+
+/// A watch compiled for matching new articles as they are written (`store::WatchSet`): the
+/// request `warta search` would run for it, and the anchors of its most selective clause.
+pub fn compile_watch(
+    name: &str,
+    text: &str,
+    filters: &Filters,
+    aliases: &aliases::Aliases,
+    prefix_words: &dyn Fn(&str) -> Vec<String>,
+) -> Result<crate::store::CompiledWatch, String> {
+    let (request, _) = build_request(text, filters, aliases, prefix_words, Utc::now())?;
+    let q = if text.trim().is_empty() {
+        query::Query::everything()
+    } else {
+        query::parse(text).map_err(|e| format!("cannot read the query: {e}"))?
+    };
+    // The clause whose shortest anchor is longest: long words are rare words, so the watch
+    // is confirmed for few articles.
+    let anchors = q
+        .clauses()
+        .iter()
+        .filter_map(|clause| clause_anchors(clause, aliases, prefix_words))
+        .max_by_key(|anchors| {
+            anchors
+                .iter()
+                .map(|a| match a {
+                    Anchor::Word(w) | Anchor::Prefix(w) => w.len(),
+                })
+                .min()
+                .unwrap_or(0)
+        })
+        .unwrap_or_default();
+    Ok(crate::store::CompiledWatch {
+        name: name.to_string(),
+        request,
+        anchors,
+    })
+}
+
+use crate::store::Anchor;
+
+/// The first index word of every alternative of an OR-group, aliases, stems and the words
+/// a prefix stands for included: an article that matches the group holds one of them.
+/// None when an alternative has no word to anchor on.
+fn clause_anchors(
+    clause: &[query::Term],
+    aliases: &aliases::Aliases,
+    prefix_words: &dyn Fn(&str) -> Vec<String>,
+) -> Option<Vec<Anchor>> {
+    let first = |text: &str| {
+        crate::stem::Folded::new(text)
+            .iter()
+            .next()
+            .map(str::to_owned)
+    };
+    let mut anchors: Vec<Anchor> = Vec::new();
+    for term in clause {
+        let words: &[String] = match term {
+            query::Term::Prefix(p) => {
+                let stands_for = prefix_words(p);
+                if stands_for.is_empty() {
+                    anchors.push(Anchor::Prefix(first(p)?));
+                } else {
+                    for w in stands_for {
+                        anchors.push(Anchor::Word(first(&w)?));
+                    }
+                }
+                continue;
+            }
+            query::Term::Title(ws) => {
+                anchors.push(Anchor::Word(first(&ws.join(" "))?));
+                continue;
+            }
+            query::Term::Word(w) => std::slice::from_ref(w),
+            query::Term::Phrase(ws) => ws,
+        };
+        anchors.push(Anchor::Word(first(&words.join(" "))?));
+        for form in aliases.query_forms(words) {
+            anchors.push(Anchor::Word(first(&form.join(" "))?));
+        }
+        if let query::Term::Word(w) = term {
+            let lower = w.to_lowercase();
+            let root = crate::stem::stem_id(&lower);
+            if root != lower && !root.is_empty() {
+                anchors.push(Anchor::Word(first(&root)?));
+            }
+        }
+    }
+    anchors.dedup();
+    Some(anchors)
 }

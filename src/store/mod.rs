@@ -33,6 +33,7 @@ mod search;
 mod sources;
 mod stories;
 mod vocab;
+mod watches;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -54,6 +55,7 @@ pub use salvage::{Lost, TableSalvage};
 pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder, rank_cap_for};
 pub use sources::{SiteMemory, SiteWay, SourceFile, UrlVerdict};
 pub use vocab::{IndexWords, MAX_PREFIX_WORDS, PrefixWords};
+pub use watches::{Anchor, CompiledWatch, WatchHit, WatchSet};
 pub use write::{
     Content, ItemOutcome, ItemWrite, Kept, KeptResponse, PendingPage, PollOutcome, PollWrite,
     RAW_ZSTD_LEVEL, RawArticle, RawPage, Reextracted, RetryWrite, RevisionWrite, SiteUrlWrite,
@@ -154,6 +156,8 @@ pub struct Store {
     /// A writer's record of its clean close; after `conn` so that it is dropped (and
     /// written) once the connection has closed.
     clean: Option<clean::CleanClose>,
+    /// The watches checked against each new article as it is written.
+    watches: Option<std::sync::Arc<watches::WatchSet>>,
 }
 
 impl Store {
@@ -211,6 +215,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             clean: None,
+            watches: None,
         };
         store.configure()?;
         store.migrate()?;
@@ -249,6 +254,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             clean: None,
+            watches: None,
         };
         if version == known && !store.keys_outdated() {
             return Ok(store);
@@ -275,6 +281,7 @@ impl Store {
             conn: open::read_only(path)?,
             path: path.to_path_buf(),
             clean: None,
+            watches: None,
         })
     }
 

@@ -283,6 +283,18 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (article_id, version, page_no)
     );
     "#,
+    // 9: watches (issue 16): each watch's hits, one per story (the first article of the
+    // story that matched), written with the article that made them.
+    r#"
+    CREATE TABLE watch_hits (
+        watch TEXT NOT NULL,
+        story_id INTEGER NOT NULL,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        at TEXT NOT NULL,
+        PRIMARY KEY (watch, story_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX watch_hits_at ON watch_hits(watch, at);
+    "#,
 ];
 
 /// What undoes each migration (index i undoes migration i + 1), for tests that make an
@@ -297,6 +309,7 @@ const UNDO: &[&str] = &[
     "ALTER TABLE articles DROP COLUMN partial;",
     "DROP TABLE page_checks; ALTER TABLE articles DROP COLUMN removed;",
     "DROP TABLE responses;",
+    "DROP TABLE watch_hits;",
 ];
 
 /// SQL that takes a current archive back to schema `version`, newest migration first.

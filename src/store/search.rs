@@ -44,6 +44,8 @@ pub struct SearchRequest {
     pub removed: bool,
     /// Only articles with more than one version.
     pub revised: bool,
+    /// Only this article (a watch checking a new one).
+    pub only: Option<i64>,
     /// Unix seconds now, for `SortOrder::Recent`.
     pub now: i64,
     /// Rank only matches with a rowid (archive order) at least this: the newest ones of a
@@ -184,6 +186,15 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
     if let Some(lang) = &req.language {
         let p = push(Value::Text(lang.to_ascii_lowercase()));
         filters.push_str(&format!(" AND a.language = {p}"));
+    }
+    if let Some(id) = req.only {
+        let p = push(Value::Integer(id));
+        filters.push_str(&format!(" AND a.id = {p}"));
+        if req.fts.is_some() {
+            // Said of the index too, so FTS5 seeks to the one row instead of reading the
+            // matches of every term.
+            filters.push_str(&format!(" AND articles_fts.rowid = {p}"));
+        }
     }
     if req.removed {
         filters.push_str(" AND a.removed IS NOT NULL");
@@ -467,4 +478,21 @@ impl Store {
             })
             .map_err(|e| self.err(e))
     }
+}
+
+/// Whether article `article` matches `req` (its query and filters, as `warta search` would
+/// run them), on `conn`: inside a writer's transaction, the article need not be committed.
+pub(super) fn matches_article(
+    conn: &rusqlite::Connection,
+    req: &SearchRequest,
+    article: i64,
+) -> rusqlite::Result<bool> {
+    let req = SearchRequest {
+        only: Some(article),
+        ..req.clone()
+    };
+    let Matches { cte, args, .. } = matches(&req, None);
+    let sql = format!("WITH {cte} SELECT EXISTS (SELECT 1 FROM m)");
+    conn.prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))
 }

@@ -10,6 +10,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::revisit::{self, CheckWrite, PageState};
 use super::sources::{self, SourceFile, UrlVerdict};
 use super::vocab::{IndexWords, Tally};
+use super::watches::WatchSet;
 use super::{Store, StoreError, bands, feeds, stories};
 use crate::dedup::minhash::Signature;
 use crate::fetch::Validators;
@@ -453,8 +454,14 @@ impl Store {
         let mut words = Tally::default();
         for (feed_id, now, work) in batches {
             outcomes.push(
-                write_work(&tx, *feed_id, *now, work, &mut words)
-                    .map_err(|e| super::sql_err(&path, e))?,
+                write_work(
+                    &tx,
+                    (*feed_id, *now),
+                    work,
+                    &mut words,
+                    self.watches.as_deref(),
+                )
+                .map_err(|e| super::sql_err(&path, e))?,
             );
         }
         words.write(&tx).map_err(|e| super::sql_err(&path, e))?;
@@ -485,8 +492,14 @@ impl Store {
         let mut outcomes = Vec::with_capacity(polls.len());
         let mut words = Tally::default();
         for poll in polls {
-            let items = write_work(&tx, poll.feed_id, poll.now, &poll.work, &mut words)
-                .map_err(|e| super::sql_err(&path, e))?;
+            let items = write_work(
+                &tx,
+                (poll.feed_id, poll.now),
+                &poll.work,
+                &mut words,
+                self.watches.as_deref(),
+            )
+            .map_err(|e| super::sql_err(&path, e))?;
             let state = feeds::finish_poll(&tx, poll).map_err(|e| super::sql_err(&path, e))?;
             for (url, file) in &poll.source_files {
                 sources::record_source_file(&tx, poll.feed_id, url, file, poll.now)
@@ -504,15 +517,19 @@ impl Store {
 /// vocabulary once for the whole transaction (batches share most of their words).
 fn write_work(
     tx: &Transaction<'_>,
-    feed_id: i64,
-    now_utc: DateTime<Utc>,
+    (feed_id, now_utc): (i64, DateTime<Utc>),
     work: &Work,
     words: &mut Tally,
+    watches: Option<&WatchSet>,
 ) -> rusqlite::Result<Vec<ItemOutcome>> {
     let now = rfc3339(&now_utc);
     let mut outcomes = Vec::with_capacity(work.items.len());
     for item in &work.items {
-        outcomes.push(write_item(tx, feed_id, &now, now_utc, item, words)?);
+        let outcome = write_item(tx, feed_id, &now, now_utc, item, words)?;
+        if let (ItemOutcome::New(id), Some(set), Some(c)) = (&outcome, watches, &item.content) {
+            super::watches::check_new(tx, set, id.0, c, &now)?;
+        }
+        outcomes.push(outcome);
     }
     for rev in &work.revisions {
         write_revision(tx, feed_id, (&now, now_utc), rev, words)?;

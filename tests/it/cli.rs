@@ -21,6 +21,7 @@ const COMMANDS: &[&[&str]] = &[
     &["watch", "add"],
     &["watch", "list"],
     &["watch", "remove"],
+    &["watch", "show"],
     &["watch", "test"],
     &["import"],
     &["import-opml"],

@@ -7,43 +7,30 @@ use crate::support::{Feed, Item, Route, Server, Workspace, int, pages, rss, stri
 /// A site whose feed carries a Kutai Timur press release, a flood report, and a third story.
 fn site() -> Server {
     let site = Server::start("127.0.0.1");
-    let stories = [
-        (
-            "/bimtek",
-            "Bimtek aparatur desa di Sangatta",
-            "Pemerintah Kabupaten Kutai Timur menggelar bimtek bagi aparatur desa.",
-        ),
-        (
-            "/banjir",
-            "Banjir Samarinda meluas",
-            "Banjir merendam tiga kelurahan di Samarinda sejak pagi.",
-        ),
-        (
-            "/pasar",
-            "Harga cabai naik di pasar",
-            "Harga cabai di pasar tradisional Balikpapan naik dua kali lipat.",
-        ),
-    ];
-    let mut items = Vec::new();
-    for (i, (path, title, lead)) in stories.iter().enumerate() {
-        let paragraphs = pages::story("id", 300 + i as u64, &[lead]);
-        site.route(
-            path,
-            Route::html(pages::article(
-                title,
-                "2024-11-20T10:15:00+08:00",
-                "id",
-                &paragraphs,
-            )),
-        );
-        items.push(Item::new(
-            title,
-            &site.url(path),
-            "Wed, 20 Nov 2024 10:00:00 +0800",
-            "ringkas",
-        ));
-    }
-    site.route("/rss", Route::rss(rss("Kaltim", &site.base(), &items)));
+    let page = |path, title, seed, lead: &str| (path, title, pages::story("id", seed, &[lead]));
+    serve_feed(
+        &site,
+        &[
+            page(
+                "/bimtek",
+                "Bimtek aparatur desa di Sangatta",
+                300,
+                "Pemerintah Kabupaten Kutai Timur menggelar bimtek bagi aparatur desa.",
+            ),
+            page(
+                "/banjir",
+                "Banjir Samarinda meluas",
+                301,
+                "Banjir merendam tiga kelurahan di Samarinda sejak pagi.",
+            ),
+            page(
+                "/pasar",
+                "Harga cabai naik di pasar",
+                302,
+                "Harga cabai di pasar tradisional Balikpapan naik dua kali lipat.",
+            ),
+        ],
+    );
     site
 }
 
@@ -148,4 +135,120 @@ fn a_watch_that_cannot_work_is_refused_and_the_file_left_alone() {
         .expect_code(2)
         .stderr_names(&format!("feeds.toml:{line}:"))
         .stderr_names("watch rusak: query");
+}
+
+/// Serves each (path, title, paragraphs) as an article on `site`, and a feed at `/rss`
+/// listing them.
+fn serve_feed(site: &Server, pages_of: &[(&str, &str, Vec<String>)]) {
+    let mut items = Vec::new();
+    for (path, title, paragraphs) in pages_of {
+        site.route(
+            path,
+            Route::html(pages::article(
+                title,
+                "2024-11-20T10:15:00+08:00",
+                "id",
+                paragraphs,
+            )),
+        );
+        items.push(Item::new(
+            title,
+            &site.url(path),
+            "Wed, 20 Nov 2024 10:00:00 +0800",
+            "ringkas",
+        ));
+    }
+    site.route("/rss", Route::rss(rss("S", &site.base(), &items)));
+}
+
+#[test]
+fn a_watch_fires_once_per_story_as_articles_arrive() {
+    let a = Server::start("127.0.0.2");
+    let b = Server::start("127.0.0.3");
+    // One press release on two sites (B trims it and adds a line), and an unrelated story.
+    let release = pages::story(
+        "id",
+        51,
+        &["Pemkab Kutai Timur menggelar bimtek pengelolaan dana desa di Sangatta."],
+    );
+    let mut copy = release[..release.len() - 1].to_vec();
+    copy.insert(1, "Simak juga laporan lain di kanal daerah kami.".into());
+    let other = pages::story("id", 52, &["Harga cabai di pasar Balikpapan naik."]);
+    serve_feed(
+        &a,
+        &[
+            ("/bimtek", "Bimtek dana desa", release.clone()),
+            ("/cabai", "Harga cabai naik", other),
+        ],
+    );
+    serve_feed(&b, &[("/kutim/bimtek", "Pemkab gelar bimtek", copy)]);
+    let ws = Workspace::new();
+    let mut text = crate::support::config_text(
+        &[],
+        &[
+            Feed::new("site-a", &a.url("/rss")),
+            Feed::new("site-b", &b.url("/rss")),
+        ],
+    );
+    // "kutim" is a regional name for "Kutai Timur"; "kelola" finds "pengelolaan" by its root.
+    text.push_str(
+        "\n[[watch]]\nname = \"bimtek\"\nquery = \"bimtek kutim\"\n\
+         \n[[watch]]\nname = \"kelola\"\nquery = \"kelola desa\"\nfeeds = [\"site-b\"]\n\
+         \n[[watch]]\nname = \"sepi\"\nquery = \"gempa\"\n",
+    );
+    ws.write_config(&text);
+    ws.fetch_ok();
+    assert_eq!(
+        int(&ws.stats(), "stories"),
+        2,
+        "the release and its copy are one story"
+    );
+
+    let hits = ws
+        .run(&["watch", "show", "bimtek", "--format", "json"])
+        .ok()
+        .json();
+    let hits = hits.as_array().unwrap();
+    assert_eq!(
+        hits.len(),
+        1,
+        "one hit for the story, not one per site: {hits:#?}"
+    );
+    assert_eq!(int(&hits[0], "copies"), 2, "{hits:#?}");
+    let kelola = ws
+        .run(&["watch", "show", "kelola", "--format", "json"])
+        .ok()
+        .json();
+    assert_eq!(kelola.as_array().unwrap().len(), 1, "{kelola:#?}");
+    assert_eq!(string(&kelola[0], "feed"), "site-b", "only its feed");
+    let sepi = ws
+        .run(&["watch", "show", "sepi", "--format", "json"])
+        .ok()
+        .json();
+    assert!(sepi.as_array().unwrap().is_empty());
+
+    // A new story arriving later is a new hit; fetching again adds none.
+    let later = pages::story(
+        "id",
+        53,
+        &["Bimtek aparatur Kutim digelar lagi pekan depan."],
+    );
+    serve_feed(
+        &a,
+        &[
+            ("/bimtek", "Bimtek dana desa", release),
+            ("/bimtek-2", "Bimtek lagi", later),
+        ],
+    );
+    ws.fetch_ok();
+    ws.fetch_ok();
+    let hits = ws
+        .run(&["watch", "show", "bimtek", "--format", "json"])
+        .ok()
+        .json();
+    assert_eq!(hits.as_array().unwrap().len(), 2, "{hits:#?}");
+    assert!(
+        string(&hits[0], "title").contains("lagi"),
+        "newest first: {hits:#?}"
+    );
 }
