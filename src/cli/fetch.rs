@@ -84,6 +84,7 @@ pub fn run(ctx: &Context, names: &[String], force: bool) -> Result<u8> {
         ))
     })?;
     drop(progress);
+    ingest.log_watch_cost();
 
     let mut out = std::io::stdout().lock();
     output(print_summary(&mut out, &reports))?;

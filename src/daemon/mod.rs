@@ -210,6 +210,7 @@ pub async fn run(
         tasks.abort_all();
         while tasks.join_next().await.is_some() {}
     }
+    plan.ingest.log_watch_cost();
     tracing::info!("stopped");
     Ok(())
 }

@@ -386,6 +386,24 @@ impl Ingest {
         })
     }
 
+    /// Says at `-v` what checking new articles against the watches cost this run.
+    pub fn log_watch_cost(&self) {
+        let Some(cost) = lock(&self.store).watch_cost() else {
+            return;
+        };
+        if cost.watches == 0 || cost.articles == 0 {
+            return;
+        }
+        let per_article_us = cost.nanos as f64 / cost.articles as f64 / 1000.0;
+        tracing::info!(
+            watches = cost.watches,
+            articles = cost.articles,
+            per_article_us = format!("{per_article_us:.1}"),
+            confirmed = cost.confirmed,
+            "new articles checked against the watches"
+        );
+    }
+
     /// Polls stop (keeping what they finished) when `stop` turns true.
     pub fn with_stop(mut self, stop: watch::Receiver<bool>) -> Self {
         self.stop = stop;
@@ -1292,6 +1310,7 @@ fn watch_set(config: &Config, store: &Store) -> Arc<crate::store::WatchSet> {
             .map(|found| found.words)
             .unwrap_or_default()
     };
+    let word_docs = |w: &str| store.word_docs(w).unwrap_or(0);
     let mut compiled = Vec::with_capacity(config.watches.len());
     for w in &config.watches {
         let filters = crate::search::Filters {
@@ -1306,7 +1325,10 @@ fn watch_set(config: &Config, store: &Store) -> Arc<crate::store::WatchSet> {
             &w.query,
             &filters,
             &aliases,
-            &prefix_words,
+            crate::search::ArchiveWords {
+                prefix_words: &prefix_words,
+                word_docs: &word_docs,
+            },
         ) {
             Ok(c) => compiled.push(c),
             // The config checked the query; a watch that still cannot run is left out, said.

@@ -186,92 +186,199 @@ pub fn named_feeds(text: &str) -> Vec<String> {
 }
 
 /// A watch compiled for matching new articles as they are written (`store::WatchSet`): the
-/// request `warta search` would run for it, and the anchors of its most selective clause.
+/// request `warta search` would run for it, its clauses and exclusions as the index words
+/// of each alternative, and the first words of its most selective clause, by which it is
+/// indexed.
 pub fn compile_watch(
     name: &str,
     text: &str,
     filters: &Filters,
     aliases: &aliases::Aliases,
-    prefix_words: &dyn Fn(&str) -> Vec<String>,
+    archive: ArchiveWords<'_>,
 ) -> Result<crate::store::CompiledWatch, String> {
+    let ArchiveWords {
+        prefix_words,
+        word_docs,
+    } = archive;
     let (request, _) = build_request(text, filters, aliases, prefix_words, Utc::now())?;
     let q = if text.trim().is_empty() {
         query::Query::everything()
     } else {
         query::parse(text).map_err(|e| format!("cannot read the query: {e}"))?
     };
-    // The clause whose shortest anchor is longest: long words are rare words, so the watch
-    // is confirmed for few articles.
-    let anchors = q
+    let clauses: Option<Vec<Vec<Alternative>>> = q
         .clauses()
         .iter()
-        .filter_map(|clause| clause_anchors(clause, aliases, prefix_words))
-        .max_by_key(|anchors| {
-            anchors
+        .map(|clause| alternatives(clause, aliases, prefix_words))
+        .collect();
+    let excluded: Option<Vec<Alternative>> = alternatives(q.excluded(), aliases, prefix_words);
+    // The clause whose first words the fewest archived articles hold (then the one whose
+    // shortest first word is longest: long words are rarer): the watch is then looked at
+    // for few articles.
+    let firsts = |clause: &Vec<Alternative>| -> Vec<Anchor> {
+        let mut f: Vec<Anchor> = clause
+            .iter()
+            .filter_map(|alt| alt.words.first().cloned())
+            .collect();
+        f.dedup();
+        f
+    };
+    let anchors = clauses
+        .iter()
+        .flatten()
+        .map(firsts)
+        .min_by_key(|anchors| {
+            let docs: u64 = anchors
+                .iter()
+                .map(|a| match a {
+                    Anchor::Word(w) => word_docs(w),
+                    Anchor::Prefix(_) => 0,
+                })
+                .sum();
+            let shortest = anchors
                 .iter()
                 .map(|a| match a {
                     Anchor::Word(w) | Anchor::Prefix(w) => w.len(),
                 })
                 .min()
-                .unwrap_or(0)
+                .unwrap_or(0);
+            (docs, std::cmp::Reverse(shortest))
         })
         .unwrap_or_default();
-    Ok(crate::store::CompiledWatch {
-        name: name.to_string(),
+    Ok(crate::store::CompiledWatch::new(
+        name,
         request,
         anchors,
-    })
+        clauses.zip(excluded),
+    ))
 }
 
-use crate::store::Anchor;
+use crate::store::{Alternative, Anchor};
 
-/// The first index word of every alternative of an OR-group, aliases, stems and the words
-/// a prefix stands for included: an article that matches the group holds one of them.
-/// None when an alternative has no word to anchor on.
-fn clause_anchors(
-    clause: &[query::Term],
+/// What the archive knows of words, for compiling a watch.
+#[derive(Clone, Copy)]
+pub struct ArchiveWords<'a> {
+    /// The words a prefix stands for (`Store::prefix_words`).
+    pub prefix_words: &'a dyn Fn(&str) -> Vec<String>,
+    /// How many articles hold a word (`Store::word_docs`).
+    pub word_docs: &'a dyn Fn(&str) -> u64,
+}
+
+/// The alternatives of an OR-group (or of the exclusions) as index words, aliases, stems
+/// and the words a prefix stands for included, the way the search expands them. None when
+/// a term has no word to go by (then the watch is confirmed by the index alone).
+fn alternatives(
+    terms: &[query::Term],
     aliases: &aliases::Aliases,
     prefix_words: &dyn Fn(&str) -> Vec<String>,
-) -> Option<Vec<Anchor>> {
-    let first = |text: &str| {
-        crate::stem::Folded::new(text)
+) -> Option<Vec<Alternative>> {
+    let any_column = |text: &str| -> Option<Alternative> {
+        let words: Vec<Anchor> = crate::stem::Folded::new(text)
             .iter()
-            .next()
-            .map(str::to_owned)
+            .map(|w| Anchor::Word(w.to_owned()))
+            .collect();
+        (!words.is_empty()).then_some(Alternative {
+            words,
+            title_only: false,
+        })
     };
-    let mut anchors: Vec<Anchor> = Vec::new();
-    for term in clause {
+    let mut alts: Vec<Alternative> = Vec::new();
+    for term in terms {
         let words: &[String] = match term {
             query::Term::Prefix(p) => {
                 let stands_for = prefix_words(p);
                 if stands_for.is_empty() {
-                    anchors.push(Anchor::Prefix(first(p)?));
+                    let stem = crate::stem::Folded::new(p).iter().next()?.to_owned();
+                    alts.push(Alternative {
+                        words: vec![Anchor::Prefix(stem)],
+                        title_only: false,
+                    });
                 } else {
                     for w in stands_for {
-                        anchors.push(Anchor::Word(first(&w)?));
+                        alts.push(any_column(&w)?);
                     }
                 }
                 continue;
             }
             query::Term::Title(ws) => {
-                anchors.push(Anchor::Word(first(&ws.join(" "))?));
+                let mut alt = any_column(&ws.join(" "))?;
+                alt.title_only = true;
+                alts.push(alt);
                 continue;
             }
             query::Term::Word(w) => std::slice::from_ref(w),
             query::Term::Phrase(ws) => ws,
         };
-        anchors.push(Anchor::Word(first(&words.join(" "))?));
+        alts.push(any_column(&words.join(" "))?);
         for form in aliases.query_forms(words) {
-            anchors.push(Anchor::Word(first(&form.join(" "))?));
+            alts.push(any_column(&form.join(" "))?);
         }
         if let query::Term::Word(w) = term {
             let lower = w.to_lowercase();
             let root = crate::stem::stem_id(&lower);
             if root != lower && !root.is_empty() {
-                anchors.push(Anchor::Word(first(&root)?));
+                alts.push(any_column(&root)?);
             }
         }
     }
-    anchors.dedup();
-    Some(anchors)
+    Some(alts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn watch(query: &str) -> crate::store::CompiledWatch {
+        let aliases = aliases::Aliases::new(&[]);
+        let none = |_: &str| Vec::new();
+        let zero = |_: &str| 0;
+        let words = ArchiveWords {
+            prefix_words: &none,
+            word_docs: &zero,
+        };
+        let filters = Filters {
+            limit: 1,
+            ..Filters::default()
+        };
+        compile_watch("w", query, &filters, &aliases, words).unwrap()
+    }
+
+    #[test]
+    fn a_watch_reads_an_article_as_the_search_index_would() {
+        let body = "Banjir merendam Samarinda. Air mulai surut sore ini, kata petugas.";
+        // The stems column as the archive fills it: roots, and regional names' keys.
+        let m = |q: &str, title: &str| {
+            let stems = crate::stem::article_stems(Some("id"), title, body);
+            watch(q).matches_texts([title, body, &stems])
+        };
+        assert_eq!(m("banjir samarinda", "Kabar"), Some(true));
+        assert_eq!(m("banjir jakarta", "Kabar"), Some(false));
+        assert_eq!(m("banjir OR gempa", "Kabar"), Some(true));
+        assert_eq!(m("\"air mulai surut\"", "Kabar"), Some(true));
+        assert_eq!(
+            m("\"surut air\"", "Kabar"),
+            Some(false),
+            "a phrase keeps its order"
+        );
+        assert_eq!(m("banjir -petugas", "Kabar"), Some(false));
+        assert_eq!(m("banjir -jakarta", "Kabar"), Some(true));
+        assert_eq!(m("title:banjir", "Kabar"), Some(false), "the headline only");
+        assert_eq!(m("title:banjir", "Banjir lagi"), Some(true));
+        assert_eq!(
+            m("samar*", "Kabar"),
+            Some(true),
+            "a prefix with no archived word"
+        );
+        assert_eq!(
+            m("kutim", "Bupati Kutai Timur"),
+            Some(true),
+            "a regional name"
+        );
+        assert_eq!(m("SAMARINDA", "Kabar"), Some(true), "case does not matter");
+        assert_eq!(
+            m("rendam", "Kabar"),
+            Some(true),
+            "a root finds its inflections"
+        );
+    }
 }

@@ -55,7 +55,7 @@ pub use salvage::{Lost, TableSalvage};
 pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder, rank_cap_for};
 pub use sources::{SiteMemory, SiteWay, SourceFile, UrlVerdict};
 pub use vocab::{IndexWords, MAX_PREFIX_WORDS, PrefixWords};
-pub use watches::{Anchor, CompiledWatch, WatchHit, WatchSet};
+pub use watches::{Alternative, Anchor, CompiledWatch, WatchCost, WatchHit, WatchSet};
 pub use write::{
     Content, ItemOutcome, ItemWrite, Kept, KeptResponse, PendingPage, PollOutcome, PollWrite,
     RAW_ZSTD_LEVEL, RawArticle, RawPage, Reextracted, RetryWrite, RevisionWrite, SiteUrlWrite,

@@ -56,6 +56,22 @@ pub struct SearchRequest {
     pub rank_cap: Option<i64>,
 }
 
+impl SearchRequest {
+    /// It selects by more than words: feeds, region, tags, language, author, site, dates,
+    /// removed or revised.
+    pub fn has_filters(&self) -> bool {
+        !(self.feeds.is_empty()
+            && self.region.is_none()
+            && self.tags.is_empty()
+            && self.language.is_none()
+            && self.authors.is_empty()
+            && self.sites.is_empty()
+            && self.ranges.is_empty()
+            && !self.removed
+            && !self.revised)
+    }
+}
+
 /// Matches ranked at most for a relevance sort of a query of up to four alternatives.
 /// bm25 costs about half a microsecond per matching row and alternative, so a word in
 /// every other article of a million-article archive would take a quarter second to rank;
@@ -487,6 +503,14 @@ pub(super) fn matches_article(
     req: &SearchRequest,
     article: i64,
 ) -> rusqlite::Result<bool> {
+    if let (Some(fts), false) = (&req.fts, req.has_filters()) {
+        // The index alone, looked up at the one row: one statement for every watch.
+        return conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid = ?2)",
+            )?
+            .query_row(rusqlite::params![fts, article], |r| r.get(0));
+    }
     let req = SearchRequest {
         only: Some(article),
         ..req.clone()

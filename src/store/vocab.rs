@@ -140,6 +140,17 @@ impl Store {
     /// The most frequent indexed words starting with `prefix` (folded like the index:
     /// lower case, no diacritics). A prefix that is not a single word (`covid-1`) gives
     /// nothing: FTS5's own prefix query handles it.
+    /// How many articles hold the index word `word` (0 for one the archive has not seen).
+    pub fn word_docs(&self, word: &str) -> Result<u64, StoreError> {
+        self.conn
+            .prepare_cached("SELECT docs FROM vocab WHERE term = ?1")
+            .and_then(|mut s| {
+                rusqlite::OptionalExtension::optional(s.query_row([word], |r| r.get::<_, i64>(0)))
+            })
+            .map(|d| d.map_or(0, |d| u64::try_from(d).unwrap_or(0)))
+            .map_err(|e| self.err(e))
+    }
+
     pub fn prefix_words(&self, prefix: &str) -> Result<PrefixWords, StoreError> {
         let mut tokens = crate::stem::index_tokens(prefix);
         let (Some(p), None) = (tokens.next(), tokens.next()) else {

@@ -2,12 +2,15 @@
 //! watch in the transaction that stores it, so a hit is committed with its article or not
 //! at all. Checking is cheap in the number of watches: each watch is indexed by the first
 //! index word of each alternative of one of its clauses (an article without any of them
-//! cannot match), and only the watches an article's own words select are confirmed, by
-//! their search query restricted to the article — the same SQL `warta search` runs, so a
-//! watch matches exactly what a search would find.
+//! cannot match), and only the watches an article's own words select are evaluated. Their
+//! words are evaluated on the article's own index words, as the search index would (every
+//! clause by an alternative whose words stand in a row in one column, no exclusion): asking
+//! the index inside the write would make FTS5 flush its pending rows at every question.
+//! Filters (feeds, region, tags, dates…) are asked of the archive with the search's own SQL.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rusqlite::{Transaction, params};
 
@@ -24,15 +27,121 @@ pub enum Anchor {
     Prefix(String),
 }
 
+/// One alternative of a clause: index words in a row, in the title or in any column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alternative {
+    pub words: Vec<Anchor>,
+    pub title_only: bool,
+}
+
 /// One watch, compiled.
 #[derive(Debug, Clone)]
 pub struct CompiledWatch {
     pub name: String,
     /// Its query and filters as `warta search` would run them.
-    pub request: SearchRequest,
-    /// One clause's anchors: the article must hold one of them. Empty: a query of filters
-    /// only, checked against every article.
-    pub anchors: Vec<Anchor>,
+    request: SearchRequest,
+    /// The filters alone (no words), when it has any: checked against the archive.
+    filters: Option<SearchRequest>,
+    /// One clause's first words: the article must hold one of them. Empty: a query of
+    /// filters only, checked against every article.
+    anchors: Vec<Anchor>,
+    /// The clauses (each an OR of alternatives, all must match) and the exclusions, as
+    /// index words, evaluated on the article's own words; None when a term has no word
+    /// to go by, and the search index answers instead.
+    text: Option<(Vec<Vec<Alternative>>, Vec<Alternative>)>,
+}
+
+impl CompiledWatch {
+    pub fn new(
+        name: &str,
+        request: SearchRequest,
+        anchors: Vec<Anchor>,
+        text: Option<(Vec<Vec<Alternative>>, Vec<Alternative>)>,
+    ) -> CompiledWatch {
+        let filters = request.has_filters().then(|| SearchRequest {
+            fts: None,
+            ..request.clone()
+        });
+        CompiledWatch {
+            name: name.to_string(),
+            request,
+            filters,
+            anchors,
+            text,
+        }
+    }
+
+    /// [`CompiledWatch::text_matches`] of an article's title, body and stems.
+    pub fn matches_texts(&self, [title, body, stems]: [&str; 3]) -> Option<bool> {
+        let folded = [title, body, stems].map(crate::stem::Folded::new);
+        let [t, b, s] = &folded;
+        self.text_matches(&Columns {
+            title: t.words(),
+            body: b.words(),
+            stems: s.words(),
+        })
+    }
+
+    /// Whether an article with these index words (sorted, distinct) may match: every
+    /// clause has an alternative all of whose words it holds.
+    fn may_match(&self, words: &[String]) -> bool {
+        let Some((clauses, _)) = &self.text else {
+            return true;
+        };
+        clauses.iter().all(|clause| {
+            clause
+                .iter()
+                .any(|alt| alt.words.iter().all(|a| holds(words, a)))
+        })
+    }
+
+    /// Whether the article, tokenised as the index tokenises it, matches the watch's words
+    /// as the search index would: every clause by one of its alternatives, in a row in one
+    /// column, and no exclusion. None: only the index can tell.
+    fn text_matches(&self, columns: &Columns<'_>) -> Option<bool> {
+        let (clauses, excluded) = self.text.as_ref()?;
+        let found = |alt: &Alternative| {
+            if alt.title_only {
+                in_a_row(&columns.title, &alt.words)
+            } else {
+                [&columns.title, &columns.body, &columns.stems]
+                    .iter()
+                    .any(|c| in_a_row(c, &alt.words))
+            }
+        };
+        Some(clauses.iter().all(|clause| clause.iter().any(found)) && !excluded.iter().any(found))
+    }
+}
+
+/// An article's three indexed columns as index words, in order.
+struct Columns<'a> {
+    title: Vec<&'a str>,
+    body: Vec<&'a str>,
+    stems: Vec<&'a str>,
+}
+
+/// Whether `words` appear one after the other in `tokens`.
+fn in_a_row(tokens: &[&str], words: &[Anchor]) -> bool {
+    let n = words.len();
+    n > 0
+        && tokens.len() >= n
+        && tokens.windows(n).any(|w| {
+            w.iter().zip(words).all(|(t, a)| match a {
+                Anchor::Word(x) => t == x,
+                Anchor::Prefix(p) => t.starts_with(p.as_str()),
+            })
+        })
+}
+
+/// Whether the sorted, distinct `words` hold `anchor`.
+fn holds(words: &[String], anchor: &Anchor) -> bool {
+    match anchor {
+        Anchor::Word(w) => words.binary_search_by(|x| x.as_str().cmp(w)).is_ok(),
+        Anchor::Prefix(p) => {
+            let at = words.partition_point(|x| x.as_str() < p.as_str());
+            words.get(at).is_some_and(|x| x.starts_with(p.as_str()))
+        }
+    }
 }
 
 /// Every watch of the config, indexed by anchor.
@@ -42,6 +151,20 @@ pub struct WatchSet {
     by_word: HashMap<String, Vec<usize>>,
     by_prefix: Vec<(String, usize)>,
     always: Vec<usize>,
+    /// What checking cost so far: articles, nanoseconds, watches an article's words chose.
+    checked: AtomicU64,
+    spent_nanos: AtomicU64,
+    confirmed: AtomicU64,
+}
+
+/// What checking new articles against the watches cost over a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WatchCost {
+    pub watches: usize,
+    pub articles: u64,
+    pub nanos: u64,
+    /// Watches an article's words chose, whose query was then evaluated.
+    pub confirmed: u64,
 }
 
 impl WatchSet {
@@ -70,6 +193,15 @@ impl WatchSet {
         self.watches.len()
     }
 
+    pub fn cost(&self) -> WatchCost {
+        WatchCost {
+            watches: self.watches.len(),
+            articles: self.checked.load(Ordering::Relaxed),
+            nanos: self.spent_nanos.load(Ordering::Relaxed),
+            confirmed: self.confirmed.load(Ordering::Relaxed),
+        }
+    }
+
     /// The watches an article with these index words (sorted, distinct) may match.
     fn candidates(&self, words: &[String]) -> Vec<usize> {
         let mut found: Vec<usize> = self.always.clone();
@@ -79,14 +211,13 @@ impl WatchSet {
             }
         }
         for (p, i) in &self.by_prefix {
-            // `words` is sorted: the first word not before the prefix starts with it, if any does.
-            let at = words.partition_point(|w| w.as_str() < p.as_str());
-            if words.get(at).is_some_and(|w| w.starts_with(p.as_str())) {
+            if holds(words, &Anchor::Prefix(p.clone())) {
                 found.push(*i);
             }
         }
         found.sort_unstable();
         found.dedup();
+        found.retain(|&i| self.watches.get(i).is_some_and(|w| w.may_match(words)));
         found
     }
 }
@@ -103,6 +234,21 @@ pub(super) fn check_new(
     if set.is_empty() {
         return Ok(());
     }
+    let started = std::time::Instant::now();
+    let result = check_words(tx, set, article, c, now);
+    set.checked.fetch_add(1, Ordering::Relaxed);
+    let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    set.spent_nanos.fetch_add(nanos, Ordering::Relaxed);
+    result
+}
+
+fn check_words(
+    tx: &Transaction<'_>,
+    set: &WatchSet,
+    article: i64,
+    c: &Content,
+    now: &str,
+) -> rusqlite::Result<()> {
     let texts = [c.title.as_str(), c.body.as_str(), c.stems.as_str()];
     let words: Cow<'_, [String]> = match c.words.as_ref().and_then(|w| w.words_of(texts)) {
         Some(w) => Cow::Borrowed(w),
@@ -112,22 +258,48 @@ pub(super) fn check_new(
     if candidates.is_empty() {
         return Ok(());
     }
-    let story: i64 = tx.query_row(
-        "SELECT story_id FROM articles WHERE id = ?1",
-        [article],
-        |r| r.get(0),
-    )?;
+    let folded = texts.map(crate::stem::Folded::new);
+    let [title, body, stems] = &folded;
+    let columns = Columns {
+        title: title.words(),
+        body: body.words(),
+        stems: stems.words(),
+    };
+    let mut story = None;
     for i in candidates {
         let Some(w) = set.watches.get(i) else {
             continue;
         };
-        if matches_article(tx, &w.request, article)? {
-            tx.prepare_cached(
-                "INSERT OR IGNORE INTO watch_hits (watch, story_id, article_id, at)
-                 VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![w.name, story, article, now])?;
+        set.confirmed.fetch_add(1, Ordering::Relaxed);
+        let matched = match w.text_matches(&columns) {
+            // Words first, in memory; the filters (feeds, region, dates…) from the archive,
+            // without the search index.
+            Some(false) => false,
+            Some(true) => match &w.filters {
+                None => true,
+                Some(filters) => matches_article(tx, filters, article)?,
+            },
+            None => matches_article(tx, &w.request, article)?,
+        };
+        if !matched {
+            continue;
         }
+        let story = match story {
+            Some(s) => s,
+            None => {
+                let s: i64 = tx.query_row(
+                    "SELECT story_id FROM articles WHERE id = ?1",
+                    [article],
+                    |r| r.get(0),
+                )?;
+                *story.insert(s)
+            }
+        };
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO watch_hits (watch, story_id, article_id, at)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![w.name, story, article, now])?;
     }
     Ok(())
 }
@@ -151,6 +323,21 @@ impl Store {
     /// Puts the config's watches in force for what this store writes from now on.
     pub fn set_watches(&mut self, set: std::sync::Arc<WatchSet>) {
         self.watches = Some(set);
+    }
+
+    /// What checking new articles against the watches has cost so far.
+    pub fn watch_cost(&self) -> Option<WatchCost> {
+        self.watches.as_ref().map(|w| w.cost())
+    }
+
+    /// Hits of every watch so far.
+    pub fn watch_hit_count(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT count(*) FROM watch_hits", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| u64::try_from(n).unwrap_or(0))
+            .map_err(|e| self.err(e))
     }
 
     /// A watch's latest hits, newest first.
