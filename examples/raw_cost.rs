@@ -14,6 +14,8 @@
 
 #[path = "common/bench_pages.rs"]
 mod bench_pages;
+#[path = "../tests/fixtures/bench_dir.rs"]
+mod bench_dir;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -34,10 +36,9 @@ fn run() -> Result<(), String> {
         .map(PathBuf::from)
         .ok_or("usage: raw_cost PATH-TO-WARTA")?;
     let plain = std::env::args().nth(2).as_deref() == Some("plain");
-    let bench = std::env::var_os("WARTA_BENCH_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("../shared/bench"))
-        .join("article-extraction");
+    let Some(bench) = bench_dir::folder("article-extraction", "raw_cost") else {
+        return Ok(());
+    };
     let mut routes: HashMap<String, Vec<u8>> = HashMap::new();
     let mut items = String::new();
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;

@@ -24,7 +24,7 @@ use crate::fetch::{FetchError, Fetched, Hop, MAX_REDIRECTS};
 use crate::store::{CheckOutcome, CheckWrite, DueCheck, PageState, next_due};
 
 /// Revisits per poll at most.
-pub(super) const REVISITS_PER_POLL: usize = 20;
+const REVISITS_PER_POLL: usize = 20;
 
 /// Revisits that may be saved up while none are due, so that a quiet hour does not buy a
 /// burst later: over any stretch, revisits are at most `share` of the requests, give or

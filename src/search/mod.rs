@@ -11,7 +11,7 @@ pub mod when;
 
 use chrono::{DateTime, Utc};
 
-use crate::store::{SearchRequest, SortOrder};
+use crate::store::{Alternative, Anchor, SearchRequest, SortOrder};
 
 /// The search options as the command line gives them.
 #[derive(Debug, Clone, Default)]
@@ -252,8 +252,6 @@ pub fn compile_watch(
         clauses.zip(excluded),
     ))
 }
-
-use crate::store::{Alternative, Anchor};
 
 /// What the archive knows of words, for compiling a watch.
 #[derive(Clone, Copy)]

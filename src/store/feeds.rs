@@ -92,13 +92,15 @@ impl Store {
     }
 
     /// How many of a feed's items were published (else first seen) since `since`: its pace,
-    /// for [`crate::schedule::adapted`].
+    /// for [`crate::schedule::adapted`]. Every poll asks, so only the items first seen since
+    /// then are read (`items_seen`): an item published since was first seen since too, and a
+    /// backlog seen today but published long ago does not count.
     pub fn items_since(&self, feed_id: i64, since: DateTime<Utc>) -> Result<u64, StoreError> {
         self.conn
             .prepare_cached(
                 "SELECT count(*) FROM items i JOIN articles a ON a.id = i.article_id
-                 WHERE i.feed_id = ?1
-                   AND (a.published_ts > ?2 OR (a.published_ts IS NULL AND i.first_seen > ?3))",
+                 WHERE i.feed_id = ?1 AND i.first_seen > ?3
+                   AND (a.published_ts > ?2 OR a.published_ts IS NULL)",
             )
             .and_then(|mut st| {
                 st.query_row(

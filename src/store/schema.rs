@@ -242,9 +242,11 @@ pub const MIGRATIONS: &[&str] = &[
     // from before has every page article due now, counted from when it was fetched (those
     // older than the last age are passed over without a request). `articles.removed` is
     // when the publisher was seen to have taken the page down (404, 410, a redirect to the
-    // home page); NULL while it is up.
+    // home page); NULL while it is up. `items_seen` lets a poll count a feed's items of
+    // the last day (its pace, `schedule::adapted`) without reading all of them.
     r#"
     ALTER TABLE articles ADD COLUMN removed TEXT;
+    CREATE INDEX items_seen ON items(feed_id, first_seen);
     CREATE TABLE page_checks (
         article_id INTEGER PRIMARY KEY REFERENCES articles(id),
         feed_id INTEGER NOT NULL REFERENCES feeds(id),
@@ -307,7 +309,7 @@ const UNDO: &[&str] = &[
     "DROP TABLE story_bands_merged;",
     "DROP TABLE source_files; DROP TABLE site_urls; DROP TABLE site_memory;",
     "ALTER TABLE articles DROP COLUMN partial;",
-    "DROP TABLE page_checks; ALTER TABLE articles DROP COLUMN removed;",
+    "DROP TABLE page_checks; DROP INDEX items_seen; ALTER TABLE articles DROP COLUMN removed;",
     "DROP TABLE responses;",
     "DROP TABLE watch_hits;",
 ];
