@@ -39,3 +39,4 @@ pub mod opml;
 pub mod search;
 pub mod source;
 pub mod store;
+pub mod watch;

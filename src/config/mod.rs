@@ -27,7 +27,7 @@ pub use edit::{
 pub use request::{BasicAuth, Password, ProxyAddress, RequestOptions};
 use values::parse_duration_at_most;
 pub use values::{Schedule, format_duration, parse_duration, parse_size};
-pub use watch::{Digest, NotifyTarget, WatchConfig};
+pub use watch::{Digest, NotifyConfig, NotifyTarget, SmtpConfig, TelegramConfig, WatchConfig};
 
 /// The longest `fetch.timeout`.
 const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
@@ -59,6 +59,8 @@ pub struct Config {
     pub feeds: Vec<FeedConfig>,
     /// `[[watch]]`: saved searches that alert when a story breaks.
     pub watches: Vec<WatchConfig>,
+    /// `[notify.*]`: how their alerts reach e-mail, Telegram and webhooks.
+    pub notify: NotifyConfig,
 }
 
 /// How often a busy feed may be polled at most, unless `[schedule] floor` says otherwise.
@@ -469,7 +471,8 @@ impl Config {
         )
         .map_err(|e| ConfigError(format!("{file}: {e}")))?;
 
-        let watches = watch::parse_watches(raw.watch, &feeds, &base, &at)?;
+        let notify = watch::parse_notify(raw.notify, &base, &at)?;
+        let watches = watch::parse_watches(raw.watch, &feeds, &notify, &base, &at)?;
 
         let mut daemon = DaemonConfig::default();
         if let Some(d) = raw.daemon {
@@ -503,6 +506,7 @@ impl Config {
             revisit,
             feeds,
             watches,
+            notify,
         })
     }
 

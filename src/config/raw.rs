@@ -21,6 +21,44 @@ pub struct RawConfig {
     pub site: Vec<RawSite>,
     #[serde(default)]
     pub watch: Vec<RawWatch>,
+    pub notify: Option<RawNotify>,
+}
+
+/// `[notify.*]`: how alerts reach e-mail, Telegram and webhooks.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNotify {
+    pub smtp: Option<RawSmtp>,
+    pub telegram: Option<RawTelegram>,
+    pub webhook: Option<RawWebhook>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSmtp {
+    pub host: Spanned<String>,
+    pub port: Option<Spanned<i64>>,
+    pub from: Spanned<String>,
+    pub user: Option<String>,
+    pub password_env: Option<String>,
+    pub password_file: Option<String>,
+    pub starttls: Option<bool>,
+    pub ca_file: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTelegram {
+    pub token_env: Option<Spanned<String>>,
+    pub token_file: Option<Spanned<String>>,
+    pub api: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWebhook {
+    pub secret_env: Option<Spanned<String>>,
+    pub secret_file: Option<Spanned<String>>,
 }
 
 /// A `[[watch]]`: a saved search and where its alerts go.

@@ -86,20 +86,25 @@ pub enum Password {
 impl Password {
     /// The password, or why there is none (naming the variable or file, never a value).
     pub fn read(&self) -> Result<String, String> {
+        self.read_as("password")
+    }
+
+    /// [`Password::read`] of a secret of another kind ("token", "secret"), named so.
+    pub fn read_as(&self, what: &str) -> Result<String, String> {
         match self {
             Password::Env(var) => match std::env::var(var) {
                 Ok(p) if !p.is_empty() => Ok(p),
                 _ => Err(format!(
-                    "the environment variable {var} that should hold the password is not set"
+                    "the environment variable {var} that should hold the {what} is not set"
                 )),
             },
             Password::File(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| {
-                    format!("cannot read the password file {}: {e}", path.display())
+                    format!("cannot read the {what} file {}: {e}", path.display())
                 })?;
                 let password = text.trim_end_matches(['\n', '\r']).to_string();
                 if password.is_empty() {
-                    return Err(format!("the password file {} is empty", path.display()));
+                    return Err(format!("the {what} file {} is empty", path.display()));
                 }
                 Ok(password)
             }

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
-use super::raw::RawWatch;
-use super::{At, ConfigError, FeedConfig};
+use super::raw::{RawNotify, RawWatch};
+use super::{At, ConfigError, FeedConfig, Password};
 use crate::model::FeedName;
 
 /// One watch.
@@ -129,10 +129,168 @@ impl std::fmt::Display for Digest {
     }
 }
 
+/// `[notify.*]`: what e-mail, Telegram and webhook targets need. Secrets are named (an
+/// environment variable or a file), never written in feeds.toml, and read when alerts are
+/// sent, so that reading the config or the archive needs none.
+#[derive(Clone, Default)]
+pub struct NotifyConfig {
+    pub smtp: Option<SmtpConfig>,
+    pub telegram: Option<TelegramConfig>,
+    /// `[notify.webhook] secret_env`: webhook bodies are signed with it (HMAC-SHA256).
+    pub webhook_secret: Option<Password>,
+}
+
+impl std::fmt::Debug for NotifyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NotifyConfig")
+            .field("smtp", &self.smtp.as_ref().map(|s| (&s.host, s.port)))
+            .field("telegram", &self.telegram.as_ref().map(|t| t.api.as_str()))
+            .field("webhook_secret", &self.webhook_secret.is_some())
+            .finish()
+    }
+}
+
+/// `[notify.smtp]`: the relay e-mail alerts go through.
+#[derive(Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    /// The sender, `warta@example.org` or `Warta <warta@example.org>`.
+    pub from: String,
+    pub user: Option<String>,
+    pub password: Option<Password>,
+    /// STARTTLS required (the default); false only for a relay on the local machine or
+    /// network, which then sees the password and the mail in the clear.
+    pub starttls: bool,
+    /// A CA certificate (PEM) trusted besides the system's, for a relay with a private CA.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// `[notify.telegram]`: the bot alerts are sent as.
+#[derive(Clone)]
+pub struct TelegramConfig {
+    pub token: Password,
+    /// The Bot API's address: Telegram's own, or a self-hosted Bot API server.
+    pub api: Url,
+}
+
+const TELEGRAM_API: &str = "https://api.telegram.org/";
+
+/// Reads `[notify.*]`.
+pub(super) fn parse_notify(
+    raw: Option<RawNotify>,
+    base: &Path,
+    at: &At,
+) -> Result<NotifyConfig, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(NotifyConfig::default());
+    };
+    let secret = |env: Option<toml::Spanned<String>>,
+                  file: Option<toml::Spanned<String>>,
+                  table: &str,
+                  what: &str|
+     -> Result<Option<Password>, ConfigError> {
+        match (env, file) {
+            (Some(e), None) if !e.get_ref().trim().is_empty() => {
+                Ok(Some(Password::Env(e.get_ref().trim().to_string())))
+            }
+            (None, Some(f)) if !f.get_ref().trim().is_empty() => {
+                Ok(Some(Password::File(super::resolve(base, f.get_ref().trim()))))
+            }
+            (Some(e), Some(_)) => Err(at(
+                e.span(),
+                format!("{table}: give {what}_env or {what}_file, not both"),
+            )),
+            (Some(e), None) => Err(at(e.span(), format!("{table}.{what}_env is empty"))),
+            (None, Some(f)) => Err(at(f.span(), format!("{table}.{what}_file is empty"))),
+            (None, None) => Ok(None),
+        }
+    };
+    let smtp = match raw.smtp {
+        Some(s) => {
+            let host = s.host.get_ref().trim().to_string();
+            if host.is_empty() || host.contains(|c: char| c.is_whitespace() || c == '/') {
+                return Err(at(
+                    s.host.span(),
+                    format!("notify.smtp.host {host:?} is not a host name; write the relay's name, such as \"smtp.example.org\""),
+                ));
+            }
+            let starttls = s.starttls.unwrap_or(true);
+            let port = match s.port {
+                Some(p) => u16::try_from(*p.get_ref())
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| at(p.span(), "notify.smtp.port must be from 1 to 65535".into()))?,
+                None if starttls => 587,
+                None => 25,
+            };
+            let from = s.from.get_ref().trim().to_string();
+            if from.parse::<lettre::message::Mailbox>().is_err() {
+                return Err(at(
+                    s.from.span(),
+                    format!("notify.smtp.from {from:?} is not an e-mail address, such as \"warta@example.org\""),
+                ));
+            }
+            let password = match (s.password_env, s.password_file) {
+                (Some(e), None) if !e.trim().is_empty() => Some(Password::Env(e.trim().to_string())),
+                (None, Some(f)) if !f.trim().is_empty() => Some(Password::File(super::resolve(base, f.trim()))),
+                (None, None) => None,
+                _ => {
+                    return Err(at(
+                        s.host.span(),
+                        "notify.smtp: give one of password_env and password_file, not empty".into(),
+                    ));
+                }
+            };
+            if password.is_some() != s.user.is_some() {
+                return Err(at(
+                    s.host.span(),
+                    "notify.smtp: user and a password (password_env or password_file) go together".into(),
+                ));
+            }
+            Some(SmtpConfig {
+                host,
+                port,
+                from,
+                user: s.user,
+                password,
+                starttls,
+                ca_file: s.ca_file.map(|f| super::resolve(base, &f)),
+            })
+        }
+        None => None,
+    };
+    let telegram = match raw.telegram {
+        Some(t) => {
+            let api = match t.api {
+                Some(a) => Url::parse(a.get_ref())
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+                    .ok_or_else(|| at(a.span(), format!("notify.telegram.api {:?} is not an http: or https: address", a.get_ref())))?,
+                None => Url::parse(TELEGRAM_API).map_err(|e| ConfigError(e.to_string()))?,
+            };
+            let token = secret(t.token_env, t.token_file, "notify.telegram", "token")?
+                .ok_or_else(|| ConfigError("notify.telegram needs token_env (an environment variable holding the bot's token) or token_file; a token is never written in feeds.toml".into()))?;
+            Some(TelegramConfig { token, api })
+        }
+        None => None,
+    };
+    let webhook_secret = match raw.webhook {
+        Some(w) => secret(w.secret_env, w.secret_file, "notify.webhook", "secret")?,
+        None => None,
+    };
+    Ok(NotifyConfig {
+        smtp,
+        telegram,
+        webhook_secret,
+    })
+}
+
 /// Reads the `[[watch]]` tables against the sources already read.
 pub(super) fn parse_watches(
     raw: Vec<RawWatch>,
     feeds: &[FeedConfig],
+    notify_config: &NotifyConfig,
     base: &Path,
     at: &At,
 ) -> Result<Vec<WatchConfig>, ConfigError> {
@@ -182,10 +340,22 @@ pub(super) fn parse_watches(
         let mut notify = Vec::new();
         if let Some(list) = w.notify {
             for t in list.get_ref() {
-                notify.push(
-                    NotifyTarget::parse(t)
-                        .map_err(|e| at(list.span(), format!("watch {name}: notify: {e}")))?,
-                );
+                let target = NotifyTarget::parse(t)
+                    .map_err(|e| at(list.span(), format!("watch {name}: notify: {e}")))?;
+                let missing = match target {
+                    NotifyTarget::Email(_) if notify_config.smtp.is_none() => Some("[notify.smtp]"),
+                    NotifyTarget::Telegram(_) if notify_config.telegram.is_none() => {
+                        Some("[notify.telegram]")
+                    }
+                    _ => None,
+                };
+                if let Some(table) = missing {
+                    return Err(at(
+                        list.span(),
+                        format!("watch {name}: notify: {t} is sent through {table}, which this file does not have"),
+                    ));
+                }
+                notify.push(target);
             }
         }
         let digest = match w.digest {

@@ -1,0 +1,1 @@
+//! E-mail alerts through `[notify.smtp]` (to be written).
