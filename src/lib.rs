@@ -40,3 +40,4 @@ pub mod search;
 pub mod source;
 pub mod store;
 pub mod watch;
+pub mod zone;

@@ -310,7 +310,7 @@ fn folder_checks(db: &Path) -> Vec<Check> {
 
 fn feed_checks(config: &Config, rows: Option<&[crate::store::FeedHealth]>) -> Vec<Check> {
     let file = config.file.display();
-    let zone = super::zone::Zone::resolve(Some(config));
+    let zone = crate::zone::Zone::resolve(Some(config));
     config
         .feeds
         .iter()

@@ -110,7 +110,47 @@ pub fn run(ctx: &Context, names: &[String], force: bool) -> Result<u8> {
         eprintln!("warta: {}", interrupted(&reports, unpolled));
         return Ok(1);
     }
+    send_alerts(&ingest, &config, &mut out)?;
     Ok(u8::from(failed))
+}
+
+/// Sends the watches' alerts that are due (those of this fetch and any left over), for a
+/// minute at most; what is not sent waits for the next `fetch` or the daemon.
+fn send_alerts(
+    ingest: &Ingest,
+    config: &Arc<crate::config::Config>,
+    out: &mut impl Write,
+) -> Result<()> {
+    if !config
+        .watches
+        .iter()
+        .any(|w| !w.notify.is_empty() || w.atom.is_some())
+    {
+        return Ok(());
+    }
+    let store = ingest
+        .store
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .companion()?;
+    let stats = Arc::new(crate::watch::AlertStats::default());
+    let mut courier =
+        crate::watch::Courier::new(config.clone(), store, stats.clone()).map_err(Error::failure)?;
+    let round = runtime()?.block_on(courier.drain(std::time::Duration::from_secs(60)));
+    let waiting = stats.waiting.load(std::sync::atomic::Ordering::Relaxed);
+    if round.sent + round.failed + waiting > 0 {
+        let mut line = format!("alerts: {} sent", round.sent);
+        if waiting > 0 {
+            line.push_str(&format!(
+                ", {waiting} waiting (tried again by the next fetch or the daemon)"
+            ));
+        }
+        if round.gave_up > 0 {
+            line.push_str(&format!(", {} given up", round.gave_up));
+        }
+        output(writeln!(out, "{line}"))?;
+    }
+    Ok(())
 }
 
 /// Counts pages and new articles into the bar's message as ingest reports them.

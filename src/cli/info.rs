@@ -5,10 +5,10 @@ use std::io::Write;
 use chrono::Utc;
 use serde::Serialize;
 
-use super::zone::Zone;
 use super::{Context, ShowFormat, TableFormat, output, render};
 use crate::error::{Error, Result};
 use crate::store::{FeedRow, OpenMode, Store};
+use crate::zone::Zone;
 
 pub fn show(ctx: &Context, id: &str, format: ShowFormat, versions: bool) -> Result<u8> {
     let n: i64 = id.trim().trim_start_matches('#').parse().map_err(|_| {

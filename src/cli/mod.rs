@@ -15,7 +15,6 @@ mod reextract;
 mod render;
 mod search;
 mod watch;
-mod zone;
 
 use std::path::PathBuf;
 use std::sync::Arc;

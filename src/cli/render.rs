@@ -5,10 +5,10 @@ use std::io::{self, Write};
 use clap::ValueEnum;
 use serde::Serialize;
 
-use super::zone::Zone;
 use crate::model::Partial;
 use crate::store::{ArticleView, FeedRow, SearchHit, Stats};
 use crate::text::counted;
+use crate::zone::Zone;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {

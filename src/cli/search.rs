@@ -3,11 +3,11 @@
 use chrono::Utc;
 use clap::{Args, ValueEnum};
 
-use super::zone::Zone;
 use super::{Context, output, render};
 use crate::error::{Error, Result};
 use crate::search::{self, Filters};
 use crate::store::{OpenMode, SortOrder, Store};
+use crate::zone::Zone;
 
 /// `warta search --help` and the man page: the query language as `search::query` reads it.
 pub const LONG_ABOUT: &str = "\

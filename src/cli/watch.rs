@@ -12,16 +12,16 @@ use super::{Context, TableFormat, output, render};
 use crate::config::{NewWatch, WatchConfig, append_watch, remove_watch};
 use crate::error::{Error, Result};
 use crate::search::{self, Filters};
-use crate::store::{OpenMode, SortOrder, Store};
+use crate::store::{AlertSummary, OpenMode, SortOrder, Store};
 
 #[derive(Debug, Subcommand)]
 pub enum WatchAction {
     /// Add a watch: a saved search (the full query syntax) and where its alerts go.
     #[command(
-        after_help = "Examples:\n  warta watch add bimtek 'bimtek kutim'\n  warta watch add banjir 'banjir samarinda' --region Kaltim\n  warta watch add dprd 'dprd kutim' --notify ntfy:https://ntfy.sh/kutim"
+        after_help = "Examples:\n  warta watch add bimtek 'bimtek kutim'\n  warta watch add banjir 'banjir samarinda' --region Kaltim\n  warta watch add dprd 'dprd kutim' --notify ntfy:https://ntfy.sh/kutim\n  warta watch add pilkada 'pilkada kutim' --notify mailto:desk@example.org --digest 'daily 07:00'"
     )]
     Add(AddArgs),
-    /// The configured watches.
+    /// The configured watches, with their alerts: sent, waiting, failed and why.
     #[command(after_help = "Examples:\n  warta watch list\n  warta watch list --format json")]
     List {
         #[arg(long, value_enum, default_value_t = TableFormat::Table)]
@@ -52,6 +52,22 @@ pub enum WatchAction {
         after_help = "Examples:\n  warta watch test bimtek\n  warta watch test bimtek --since 7d --format json"
     )]
     Test(TestArgs),
+    /// A watch's stories of a period as Markdown, as its digest sends them.
+    #[command(
+        after_help = "Examples:\n  warta watch digest bimtek\n  warta watch digest bimtek --since 7d > bimtek.md"
+    )]
+    Digest {
+        /// The watch's name.
+        name: String,
+        /// From this date: YYYY-MM-DD, an RFC 3339 time, or a span back from now (1d, 12h).
+        #[arg(
+            long,
+            value_name = "DATE",
+            default_value = "1d",
+            allow_hyphen_values = true
+        )]
+        since: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -66,10 +82,23 @@ pub struct AddArgs {
     /// Only articles from feeds of this region.
     #[arg(long)]
     region: Option<String>,
+    /// Only articles from feeds with this tag (repeatable; any of them).
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
     /// Where alerts go (repeatable): an https:// webhook, ntfy:https://host/topic,
     /// mailto:address or telegram:CHAT_ID.
     #[arg(long = "notify", value_name = "TARGET")]
     notify: Vec<String>,
+    /// One message a day listing the day's stories instead of one a story: "daily 07:00"
+    /// (in the display time zone).
+    #[arg(long, value_name = "WHEN")]
+    digest: Option<String>,
+    /// Also keep an Atom feed file of the watch's stories, for any feed reader.
+    #[arg(long, value_name = "FILE")]
+    atom: Option<String>,
+    /// A revised article of a story already alerted alerts again.
+    #[arg(long)]
+    on_revision: bool,
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +125,7 @@ pub fn run(ctx: &Context, action: &WatchAction) -> Result<u8> {
             format,
         } => show(ctx, name, *limit, *format),
         WatchAction::Test(args) => test(ctx, args),
+        WatchAction::Digest { name, since } => digest(ctx, name, since),
     }
 }
 
@@ -106,7 +136,11 @@ fn add(ctx: &Context, args: &AddArgs) -> Result<u8> {
         query: args.query.clone(),
         feeds: args.feeds.clone(),
         region: args.region.clone(),
+        tags: args.tags.clone(),
         notify: args.notify.clone(),
+        digest: args.digest.clone(),
+        atom: args.atom.clone(),
+        on_revision: args.on_revision,
     };
     let (text, _) =
         append_watch(&original, &path, &new).map_err(|e| Error::usage(e.to_string()))?;
@@ -152,6 +186,8 @@ struct Listed<'a> {
     digest: Option<String>,
     atom: Option<String>,
     on_revision: bool,
+    /// Its alerts so far (none before the archive exists).
+    alerts: AlertSummary,
 }
 
 impl<'a> From<&'a WatchConfig> for Listed<'a> {
@@ -166,13 +202,24 @@ impl<'a> From<&'a WatchConfig> for Listed<'a> {
             digest: w.digest.map(|d| d.to_string()),
             atom: w.atom.as_ref().map(|p| p.display().to_string()),
             on_revision: w.on_revision,
+            alerts: AlertSummary::default(),
         }
     }
 }
 
 fn list(ctx: &Context, format: TableFormat) -> Result<u8> {
     let config = ctx.config()?;
-    let listed: Vec<Listed> = config.watches.iter().map(Listed::from).collect();
+    let mut listed: Vec<Listed> = config.watches.iter().map(Listed::from).collect();
+    let db = ctx.db_path(Some(&config))?;
+    // Before the first fetch there is no archive, and no alert.
+    if db.exists() {
+        let store = Store::open_with(&db, OpenMode::Read)?;
+        for s in store.alert_summaries()? {
+            if let Some(l) = listed.iter_mut().find(|l| l.name == s.watch) {
+                l.alerts = s;
+            }
+        }
+    }
     let mut out = std::io::stdout().lock();
     match format {
         TableFormat::Json => output(json(&mut out, &listed))?,
@@ -202,6 +249,23 @@ fn list(ctx: &Context, format: TableFormat) -> Result<u8> {
                     line.push_str(&format!("  {d}"));
                 }
                 output(writeln!(out, "{line}"))?;
+                let a = &w.alerts;
+                if a.sent + a.waiting + a.failed > 0 {
+                    let mut state = format!("    alerts: {} sent", a.sent);
+                    if a.waiting > 0 {
+                        state.push_str(&format!(", {} waiting", a.waiting));
+                    }
+                    if a.retrying > 0 {
+                        state.push_str(&format!(" ({} being retried)", a.retrying));
+                    }
+                    if a.failed > 0 {
+                        state.push_str(&format!(", {} given up", a.failed));
+                    }
+                    if let Some(e) = &a.last_error {
+                        state.push_str(&format!("; last error: {e}"));
+                    }
+                    output(writeln!(out, "{state}"))?;
+                }
             }
         }
     }
@@ -244,7 +308,7 @@ fn show(ctx: &Context, name: &str, limit: usize, format: TableFormat) -> Result<
                     "warta: {name} has found nothing yet; it looks at articles archived from now on (`warta watch test {name}` searches the archive)"
                 );
             }
-            let zone = super::zone::Zone::resolve(Some(&config));
+            let zone = crate::zone::Zone::resolve(Some(&config));
             for h in &hits {
                 output(writeln!(
                     out,
@@ -289,5 +353,36 @@ fn test(ctx: &Context, args: &TestArgs) -> Result<u8> {
             .map_err(|e| Error::usage(format!("watch {}: {e}", watch.name)))?;
     let hits = store.search(&request, &|body| highlighter.snippet(body))?;
     super::search::print_hits(&hits, args.format, Some(&config))?;
+    Ok(0)
+}
+
+/// The watch's stories from `since` until now as its digest would list them (Markdown).
+fn digest(ctx: &Context, name: &str, since: &str) -> Result<u8> {
+    let config = ctx.config()?;
+    let watch = named(&config, name)?;
+    let db = ctx.db_path(Some(&config))?;
+    let store = Store::open_with(&db, OpenMode::Read)?;
+    let now = Utc::now();
+    let from = search::when::parse_when(since, search::when::Bound::Since, now)
+        .map_err(|e| Error::usage(format!("--since: {e}")))?;
+    // Times are kept to the second: what was found in this very second counts too.
+    let until = now + chrono::Duration::seconds(1);
+    let (since, until) = (crate::model::rfc3339(&from), crate::model::rfc3339(&until));
+    let entries = crate::watch::digest_entries(
+        &store,
+        watch.name.as_str(),
+        &watch.query,
+        &config.aliases,
+        (&since, &until),
+    )
+    .map_err(Error::failure)?;
+    let zone = crate::zone::Zone::resolve(Some(&config));
+    let text = crate::watch::message::digest_markdown(
+        watch.name.as_str(),
+        (&since, &until),
+        &entries,
+        &zone,
+    );
+    output(write!(std::io::stdout().lock(), "{text}"))?;
     Ok(0)
 }

@@ -571,7 +571,11 @@ pub struct NewWatch {
     pub query: String,
     pub feeds: Vec<String>,
     pub region: Option<String>,
+    pub tags: Vec<String>,
     pub notify: Vec<String>,
+    pub digest: Option<String>,
+    pub atom: Option<String>,
+    pub on_revision: bool,
 }
 
 /// The file with a `[[watch]]` table for `watch` appended, the original text kept byte for
@@ -602,7 +606,26 @@ pub fn append_watch(
         }
     }
     for t in &watch.notify {
-        super::NotifyTarget::parse(t).map_err(|e| ConfigError(format!("--notify: {e}")))?;
+        let target =
+            super::NotifyTarget::parse(t).map_err(|e| ConfigError(format!("--notify: {e}")))?;
+        let missing = match target {
+            super::NotifyTarget::Email(_) if current.notify.smtp.is_none() => {
+                Some("[notify.smtp] (host, from, and user with password_env)")
+            }
+            super::NotifyTarget::Telegram(_) if current.notify.telegram.is_none() => {
+                Some("[notify.telegram] (token_env)")
+            }
+            _ => None,
+        };
+        if let Some(table) = missing {
+            return Err(ConfigError(format!(
+                "--notify {t}: this target is sent through {table}, which {} does not have yet; add it first",
+                path.display()
+            )));
+        }
+    }
+    if let Some(d) = &watch.digest {
+        super::Digest::parse(d).map_err(|e| ConfigError(format!("--digest: {e}")))?;
     }
     let mut t = Table::new();
     t.insert("name", toml_edit::value(name.as_str()));
@@ -615,8 +638,20 @@ pub fn append_watch(
     if let Some(region) = &watch.region {
         t.insert("region", toml_edit::value(region.as_str()));
     }
+    if !watch.tags.is_empty() {
+        t.insert("tags", toml_edit::value(list(&watch.tags)));
+    }
     if !watch.notify.is_empty() {
         t.insert("notify", toml_edit::value(list(&watch.notify)));
+    }
+    if let Some(d) = &watch.digest {
+        t.insert("digest", toml_edit::value(d.trim()));
+    }
+    if let Some(a) = &watch.atom {
+        t.insert("atom", toml_edit::value(a.as_str()));
+    }
+    if watch.on_revision {
+        t.insert("on_revision", toml_edit::value(true));
     }
     let inline = original
         .parse::<DocumentMut>()

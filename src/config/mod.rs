@@ -1044,7 +1044,8 @@ mod tests {
             "{MINIMAL}[[watch]]\nname = \"bimtek\"\nquery = \"bimtek kutim\"\nfeeds = [\"a\"]\n\
              region = \"Kalimantan Timur\"\ntags = [\"kaltim\"]\n\
              notify = [\"https://hooks.example.org/x\", \"telegram:123\"]\n\
-             digest = \"daily 07:00\"\natom = \"data/bimtek.xml\"\non_revision = true\n"
+             digest = \"daily 07:00\"\natom = \"data/bimtek.xml\"\non_revision = true\n\
+             [notify.telegram]\ntoken_env = \"WARTA_TELEGRAM_TOKEN\"\n"
         ))
         .unwrap();
         let w = &c.watches[0];
@@ -1073,6 +1074,34 @@ mod tests {
         .unwrap_err()
         .0;
         assert!(e.contains(":7:") && e.contains("daily 07:00"), "{e}");
+        let e = parse(&format!(
+            "{MINIMAL}[[watch]]\nname = \"x\"\nquery = \"banjir\"\nnotify = [\"mailto:desk@example.org\"]\n"
+        ))
+        .unwrap_err()
+        .0;
+        assert!(e.contains(":7:") && e.contains("[notify.smtp]"), "{e}");
+        let c = parse(&format!(
+            "{MINIMAL}[notify.smtp]\nhost = \"smtp.example.org\"\nfrom = \"warta@example.org\"\n\
+             user = \"warta\"\npassword_env = \"WARTA_SMTP_PASSWORD\"\n\
+             [notify.webhook]\nsecret_env = \"WARTA_WEBHOOK_SECRET\"\n"
+        ))
+        .unwrap();
+        let smtp = c.notify.smtp.as_ref().unwrap();
+        assert_eq!((smtp.port, smtp.starttls), (587, true));
+        assert!(c.notify.webhook_secret.is_some());
+        assert!(!format!("{:?}", c.notify).contains("WARTA_SMTP_PASSWORD"));
+        let e = parse(&format!(
+            "{MINIMAL}[notify.smtp]\nhost = \"smtp.example.org\"\nfrom = \"not an address\"\n"
+        ))
+        .unwrap_err()
+        .0;
+        assert!(e.contains(":6:") && e.contains("notify.smtp.from"), "{e}");
+        let e = parse(&format!(
+            "{MINIMAL}[notify.telegram]\napi = \"https://t.example\"\n"
+        ))
+        .unwrap_err()
+        .0;
+        assert!(e.contains("token_env"), "{e}");
     }
 
     #[test]

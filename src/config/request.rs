@@ -99,9 +99,8 @@ impl Password {
                 )),
             },
             Password::File(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    format!("cannot read the {what} file {}: {e}", path.display())
-                })?;
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read the {what} file {}: {e}", path.display()))?;
                 let password = text.trim_end_matches(['\n', '\r']).to_string();
                 if password.is_empty() {
                     return Err(format!("the {what} file {} is empty", path.display()));

@@ -92,6 +92,25 @@ impl NotifyTarget {
     }
 }
 
+impl NotifyTarget {
+    /// The target as logs and errors may name it: a webhook's or ntfy topic's path can be
+    /// its secret (whoever knows it can post or read), so only its host is shown.
+    pub fn redacted(&self) -> String {
+        let origin = |u: &Url| {
+            let host = u.host_str().unwrap_or_default();
+            match u.port() {
+                Some(p) => format!("{}://{host}:{p}/…", u.scheme()),
+                None => format!("{}://{host}/…", u.scheme()),
+            }
+        };
+        match self {
+            NotifyTarget::Webhook(u) => origin(u),
+            NotifyTarget::Ntfy(u) => format!("ntfy:{}", origin(u)),
+            other => other.to_string(),
+        }
+    }
+}
+
 impl std::fmt::Display for NotifyTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -194,9 +213,9 @@ pub(super) fn parse_notify(
             (Some(e), None) if !e.get_ref().trim().is_empty() => {
                 Ok(Some(Password::Env(e.get_ref().trim().to_string())))
             }
-            (None, Some(f)) if !f.get_ref().trim().is_empty() => {
-                Ok(Some(Password::File(super::resolve(base, f.get_ref().trim()))))
-            }
+            (None, Some(f)) if !f.get_ref().trim().is_empty() => Ok(Some(Password::File(
+                super::resolve(base, f.get_ref().trim()),
+            ))),
             (Some(e), Some(_)) => Err(at(
                 e.span(),
                 format!("{table}: give {what}_env or {what}_file, not both"),
@@ -212,7 +231,9 @@ pub(super) fn parse_notify(
             if host.is_empty() || host.contains(|c: char| c.is_whitespace() || c == '/') {
                 return Err(at(
                     s.host.span(),
-                    format!("notify.smtp.host {host:?} is not a host name; write the relay's name, such as \"smtp.example.org\""),
+                    format!(
+                        "notify.smtp.host {host:?} is not a host name; write the relay's name, such as \"smtp.example.org\""
+                    ),
                 ));
             }
             let starttls = s.starttls.unwrap_or(true);
@@ -220,7 +241,9 @@ pub(super) fn parse_notify(
                 Some(p) => u16::try_from(*p.get_ref())
                     .ok()
                     .filter(|p| *p > 0)
-                    .ok_or_else(|| at(p.span(), "notify.smtp.port must be from 1 to 65535".into()))?,
+                    .ok_or_else(|| {
+                        at(p.span(), "notify.smtp.port must be from 1 to 65535".into())
+                    })?,
                 None if starttls => 587,
                 None => 25,
             };
@@ -228,12 +251,18 @@ pub(super) fn parse_notify(
             if from.parse::<lettre::message::Mailbox>().is_err() {
                 return Err(at(
                     s.from.span(),
-                    format!("notify.smtp.from {from:?} is not an e-mail address, such as \"warta@example.org\""),
+                    format!(
+                        "notify.smtp.from {from:?} is not an e-mail address, such as \"warta@example.org\""
+                    ),
                 ));
             }
             let password = match (s.password_env, s.password_file) {
-                (Some(e), None) if !e.trim().is_empty() => Some(Password::Env(e.trim().to_string())),
-                (None, Some(f)) if !f.trim().is_empty() => Some(Password::File(super::resolve(base, f.trim()))),
+                (Some(e), None) if !e.trim().is_empty() => {
+                    Some(Password::Env(e.trim().to_string()))
+                }
+                (None, Some(f)) if !f.trim().is_empty() => {
+                    Some(Password::File(super::resolve(base, f.trim())))
+                }
                 (None, None) => None,
                 _ => {
                     return Err(at(
@@ -245,7 +274,8 @@ pub(super) fn parse_notify(
             if password.is_some() != s.user.is_some() {
                 return Err(at(
                     s.host.span(),
-                    "notify.smtp: user and a password (password_env or password_file) go together".into(),
+                    "notify.smtp: user and a password (password_env or password_file) go together"
+                        .into(),
                 ));
             }
             Some(SmtpConfig {
@@ -266,7 +296,15 @@ pub(super) fn parse_notify(
                 Some(a) => Url::parse(a.get_ref())
                     .ok()
                     .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
-                    .ok_or_else(|| at(a.span(), format!("notify.telegram.api {:?} is not an http: or https: address", a.get_ref())))?,
+                    .ok_or_else(|| {
+                        at(
+                            a.span(),
+                            format!(
+                                "notify.telegram.api {:?} is not an http: or https: address",
+                                a.get_ref()
+                            ),
+                        )
+                    })?,
                 None => Url::parse(TELEGRAM_API).map_err(|e| ConfigError(e.to_string()))?,
             };
             let token = secret(t.token_env, t.token_file, "notify.telegram", "token")?
@@ -352,7 +390,9 @@ pub(super) fn parse_watches(
                 if let Some(table) = missing {
                     return Err(at(
                         list.span(),
-                        format!("watch {name}: notify: {t} is sent through {table}, which this file does not have"),
+                        format!(
+                            "watch {name}: notify: {t} is sent through {table}, which this file does not have"
+                        ),
                     ));
                 }
                 notify.push(target);
@@ -428,6 +468,10 @@ mod tests {
             .unwrap()
             .to_string();
         assert_eq!(shown, "ntfy:https://ntfy.example.org/topic");
+        let hook = t("https://hooks.example.org:8443/services/T0/B0/SECRET").unwrap();
+        assert_eq!(hook.redacted(), "https://hooks.example.org:8443/…");
+        let topic = t("ntfy:https://ntfy.sh/rahasia-kutim").unwrap();
+        assert_eq!(topic.redacted(), "ntfy:https://ntfy.sh/…");
     }
 
     #[test]

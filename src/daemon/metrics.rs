@@ -124,6 +124,7 @@ pub struct Metrics {
     started: DateTime<Utc>,
     /// Per-request latency, counted by the fetcher.
     fetch: Option<Arc<FetchStats>>,
+    alerts: Option<Arc<crate::watch::AlertStats>>,
 }
 
 /// Why the archive cannot be used, as the listener found it at request time.
@@ -135,6 +136,7 @@ impl Metrics {
             inner: Mutex::new(Inner::default()),
             started,
             fetch: None,
+            alerts: None,
         };
         metrics.set_feeds(feeds, stale_after);
         metrics
@@ -154,6 +156,12 @@ impl Metrics {
         }
         inner.configured = feeds;
         inner.stale_after = stale_after;
+    }
+
+    /// Also serve the watches' alerts.
+    pub fn with_alert_stats(mut self, stats: Arc<crate::watch::AlertStats>) -> Self {
+        self.alerts = Some(stats);
+        self
     }
 
     /// Also serve the fetcher's request latency.
@@ -350,6 +358,40 @@ impl Metrics {
                 "HTTP requests that ended in an error: network, status, size or refusal.",
             );
             sample(&mut out, "warta_fetch_failures_total", &[], r.failures);
+        }
+
+        if let Some(a) = &self.alerts {
+            use std::sync::atomic::Ordering::Relaxed;
+            let counters: [(&str, &str, &str, u64); 4] = [
+                (
+                    "warta_alerts_sent_total",
+                    "counter",
+                    "Watch alerts their target took (webhook, ntfy, Telegram, e-mail) since start.",
+                    a.sent.load(Relaxed),
+                ),
+                (
+                    "warta_alert_failures_total",
+                    "counter",
+                    "Tries to deliver a watch alert that failed (each is tried again later) since start.",
+                    a.failures.load(Relaxed),
+                ),
+                (
+                    "warta_alerts_given_up_total",
+                    "counter",
+                    "Watch alerts given up after their retries since start (`warta watch list` shows why).",
+                    a.gave_up.load(Relaxed),
+                ),
+                (
+                    "warta_alerts_waiting",
+                    "gauge",
+                    "Watch alerts in the outbox not yet taken by their target.",
+                    a.waiting.load(Relaxed),
+                ),
+            ];
+            for (name, kind, help, value) in counters {
+                header(&mut out, name, kind, help);
+                sample(&mut out, name, &[], value);
+            }
         }
 
         header(

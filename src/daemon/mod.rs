@@ -80,10 +80,13 @@ pub async fn run(
     let ids = ingest.sync_feeds().await?;
 
     let started = Utc::now();
+    let alert_stats = Arc::new(crate::watch::AlertStats::default());
     let metrics = Arc::new(
         metrics::Metrics::new(feed_list(&config), started, stale_window(&config, started))
-            .with_fetch_stats(ingest.fetcher.stats()),
+            .with_fetch_stats(ingest.fetcher.stats())
+            .with_alert_stats(alert_stats.clone()),
     );
+    let (configs, courier) = start_courier(&ingest, &config, alert_stats, stop.subscribe())?;
     let server = match options.listen.or(config.daemon.listen) {
         Some(addr) => {
             let listener = listen::Listener::bind(addr, metrics.clone(), db.clone()).await?;
@@ -138,12 +141,14 @@ pub async fn run(
             _ = hangup.recv() => {
                 config_seen = fingerprint(&plan.config.file);
                 plan = plan.reload("SIGHUP", fixed, &mut polls, &metrics, &tx).await;
+                configs.send_replace(plan.config.clone());
             }
             _ = housekeeping.tick() => {
                 let now_seen = fingerprint(&plan.config.file);
                 if now_seen != config_seen {
                     config_seen = now_seen;
                     plan = plan.reload("the file changed", fixed, &mut polls, &metrics, &tx).await;
+                    configs.send_replace(plan.config.clone());
                 }
                 if polls.wrote {
                     polls.wrote = !checkpoint(&plan.ingest, &metrics).await;
@@ -210,9 +215,41 @@ pub async fn run(
         tasks.abort_all();
         while tasks.join_next().await.is_some() {}
     }
+    // An alert being sent now is sent again at the next start, with the same key.
+    if tokio::time::timeout(Duration::from_secs(2), courier)
+        .await
+        .is_err()
+    {
+        tracing::debug!("alerts still being sent were left for the next start");
+    }
     plan.ingest.log_watch_cost();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The courier of the watches' alerts, on a connection of its own beside the writer; the
+/// sender gives it each new config.
+fn start_courier(
+    ingest: &Ingest,
+    config: &Arc<Config>,
+    stats: Arc<crate::watch::AlertStats>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<
+    (
+        tokio::sync::watch::Sender<Arc<Config>>,
+        tokio::task::JoinHandle<()>,
+    ),
+    Error,
+> {
+    let (configs, receiver) = tokio::sync::watch::channel(config.clone());
+    let store = ingest
+        .store
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .companion()?;
+    let courier =
+        crate::watch::Courier::new(config.clone(), store, stats).map_err(Error::failure)?;
+    Ok((configs, tokio::spawn(courier.run(stop, receiver))))
 }
 
 /// How often the daemon looks whether feeds.toml changed and empties the write-ahead log.

@@ -9,7 +9,9 @@ mod charset;
 mod coding;
 mod exchange;
 mod guard;
+mod post;
 mod stats;
+pub use post::Posted;
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -1330,7 +1330,11 @@ fn watch_set(config: &Config, store: &Store) -> Arc<crate::store::WatchSet> {
                 word_docs: &word_docs,
             },
         ) {
-            Ok(c) => compiled.push(c),
+            Ok(c) => compiled.push(c.with_delivery(crate::store::Delivery {
+                targets: w.notify.iter().map(ToString::to_string).collect(),
+                digest: w.digest.is_some(),
+                on_revision: w.on_revision,
+            })),
             // The config checked the query; a watch that still cannot run is left out, said.
             Err(e) => tracing::warn!(watch = %w.name, error = %e, "watch left out"),
         }

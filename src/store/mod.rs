@@ -33,6 +33,7 @@ mod search;
 mod sources;
 mod stories;
 mod vocab;
+mod outbox;
 mod watches;
 mod write;
 
@@ -49,6 +50,7 @@ pub use maintenance::{
     free_bytes, gauges, inspect, known_schema_version, remove_partial, vacuum,
 };
 pub use open::{APPLICATION_ID, OpenMode, is_archive_file, must_exist};
+pub use outbox::{Alert, AlertKind, AlertSummary, Delivery, DigestStory};
 pub use read::{ArticleView, CopyView, FeedRow, Stats, VersionView};
 pub use revisit::{CheckOutcome, CheckWrite, DueCheck, PageState, next_due};
 pub use salvage::{Lost, TableSalvage};
@@ -287,6 +289,21 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// A second connection to this store's archive for the same process (the alerts'
+    /// courier beside the writer): already checked and brought up to date by this one, so
+    /// only configured; it leaves the archive's clean-close record to this one.
+    pub fn companion(&self) -> Result<Store, StoreError> {
+        let conn = Connection::open(&self.path).map_err(|e| sql_err(&self.path, e))?;
+        let mut store = Store {
+            conn,
+            path: self.path.clone(),
+            clean: None,
+            watches: None,
+        };
+        store.configure()?;
+        Ok(store)
     }
 
     fn configure(&mut self) -> Result<(), StoreError> {

@@ -112,6 +112,7 @@ pub(super) fn write_check(
     now_utc: DateTime<Utc>,
     check: &CheckWrite,
     words: &mut Tally,
+    watches: Option<&super::WatchSet>,
 ) -> rusqlite::Result<()> {
     let id = check.article_id.0;
     let now = rfc3339(&now_utc);
@@ -143,7 +144,7 @@ pub(super) fn write_check(
         }
         CheckOutcome::Changed { keys, content } => {
             back_up(tx)?;
-            revise_text(tx, id, &now, now_utc, keys, content, words)?;
+            revise_text(tx, id, (&now, now_utc), (keys, content), words, watches)?;
         }
         CheckOutcome::Removed { why } => {
             let marked = tx.execute(

@@ -297,6 +297,37 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX watch_hits_at ON watch_hits(watch, at);
     "#,
+    // 10: the watches' outbox (issue 16): every alert, one row per target, written in the
+    // transaction that stored the article (or closed the digest's day) and kept until the
+    // target took it. `key` is the same over every retry (sent as Idempotency-Key), and
+    // unique, so an alert made twice is one row. `due` is when it is next tried (unix
+    // seconds). `digest_marks` remembers up to when each digest watch has been summed up.
+    r#"
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        watch TEXT NOT NULL,
+        target TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        story_id INTEGER,
+        article_id INTEGER,
+        version INTEGER,
+        since TEXT,
+        until TEXT,
+        created TEXT NOT NULL,
+        due INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        delivered TEXT,
+        gave_up TEXT
+    );
+    CREATE INDEX outbox_waiting ON outbox(due) WHERE delivered IS NULL AND gave_up IS NULL;
+    CREATE INDEX outbox_watch ON outbox(watch, created);
+    CREATE TABLE digest_marks (
+        watch TEXT PRIMARY KEY,
+        until TEXT NOT NULL
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// What undoes each migration (index i undoes migration i + 1), for tests that make an
@@ -312,6 +343,7 @@ const UNDO: &[&str] = &[
     "DROP TABLE page_checks; DROP INDEX items_seen; ALTER TABLE articles DROP COLUMN removed;",
     "DROP TABLE responses;",
     "DROP TABLE watch_hits;",
+    "DROP TABLE outbox; DROP TABLE digest_marks;",
 ];
 
 /// SQL that takes a current archive back to schema `version`, newest migration first.

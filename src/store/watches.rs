@@ -12,8 +12,10 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
+use super::outbox::{AlertKind, Delivery, enqueue};
 use super::search::{SearchRequest, matches_article};
 use super::vocab::article_words;
 use super::write::Content;
@@ -49,6 +51,8 @@ pub struct CompiledWatch {
     /// index words, evaluated on the article's own words; None when a term has no word
     /// to go by, and the search index answers instead.
     text: Option<(Vec<Vec<Alternative>>, Vec<Alternative>)>,
+    /// Where its alerts go.
+    delivery: Delivery,
 }
 
 impl CompiledWatch {
@@ -68,7 +72,14 @@ impl CompiledWatch {
             filters,
             anchors,
             text,
+            delivery: Delivery::default(),
         }
+    }
+
+    /// The watch with its alerts going where `delivery` says.
+    pub fn with_delivery(mut self, delivery: Delivery) -> CompiledWatch {
+        self.delivery = delivery;
+        self
     }
 
     /// [`CompiledWatch::text_matches`] of an article's title, body and stems.
@@ -223,32 +234,116 @@ impl WatchSet {
 }
 
 /// Records the watches the new article `article` (with content `c`) matches: one hit per
-/// watch and story, the first article of the story that matched.
+/// watch and story, the first article of the story that matched, and an alert for each of
+/// the watch's targets unless it waits for a digest.
 pub(super) fn check_new(
     tx: &Transaction<'_>,
     set: &WatchSet,
     article: i64,
     c: &Content,
-    now: &str,
+    now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
     if set.is_empty() {
         return Ok(());
     }
+    let matched = timed(set, || matching(tx, set, article, c))?;
+    record(tx, set, article, &matched, None, now)
+}
+
+/// [`check_new`] for a new version of an archived article: a watch that had not fired for
+/// its story fires now; one that had fires again only when it asks for revisions.
+pub(super) fn check_revised(
+    tx: &Transaction<'_>,
+    set: &WatchSet,
+    article: i64,
+    c: &Content,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    if set.is_empty() {
+        return Ok(());
+    }
+    let matched = matching(tx, set, article, c)?;
+    if matched.is_empty() {
+        return Ok(());
+    }
+    let version: i64 = tx.query_row(
+        "SELECT version FROM articles WHERE id = ?1",
+        [article],
+        |r| r.get(0),
+    )?;
+    record(tx, set, article, &matched, Some(version), now)
+}
+
+/// Runs `check`, adding its time to what checking cost.
+fn timed<T>(set: &WatchSet, check: impl FnOnce() -> T) -> T {
     let started = std::time::Instant::now();
-    let result = check_words(tx, set, article, c, now);
+    let result = check();
     set.checked.fetch_add(1, Ordering::Relaxed);
     let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
     set.spent_nanos.fetch_add(nanos, Ordering::Relaxed);
     result
 }
 
-fn check_words(
+/// The hits and alerts of the watches `matched` (indexes into `set`) for `article`;
+/// `revised` is the article's new version when it was revised.
+fn record(
+    tx: &Transaction<'_>,
+    set: &WatchSet,
+    article: i64,
+    matched: &[usize],
+    revised: Option<i64>,
+    now_utc: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    if matched.is_empty() {
+        return Ok(());
+    }
+    let now = crate::model::rfc3339(&now_utc);
+    let story: i64 = tx.query_row(
+        "SELECT story_id FROM articles WHERE id = ?1",
+        [article],
+        |r| r.get(0),
+    )?;
+    for w in matched.iter().filter_map(|&i| set.watches.get(i)) {
+        let first = tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO watch_hits (watch, story_id, article_id, at)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![w.name, story, article, now])?
+            > 0;
+        let d = &w.delivery;
+        if d.digest || d.targets.is_empty() {
+            continue;
+        }
+        let kind = match (first, revised) {
+            (true, _) => AlertKind::Story,
+            (false, Some(_)) if d.on_revision => AlertKind::Revision,
+            (false, _) => continue,
+        };
+        let version = revised.filter(|_| kind == AlertKind::Revision);
+        enqueue(
+            tx,
+            &w.name,
+            &d.targets,
+            kind,
+            (Some(story), Some(article), version),
+            (None, None),
+            now_utc,
+        )?;
+    }
+    Ok(())
+}
+
+/// The watches (indexes into `set`) the article with content `c` matches.
+fn matching(
     tx: &Transaction<'_>,
     set: &WatchSet,
     article: i64,
     c: &Content,
-    now: &str,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<Vec<usize>> {
+    if set.is_empty() {
+        return Ok(Vec::new());
+    }
     let texts = [c.title.as_str(), c.body.as_str(), c.stems.as_str()];
     let words: Cow<'_, [String]> = match c.words.as_ref().and_then(|w| w.words_of(texts)) {
         Some(w) => Cow::Borrowed(w),
@@ -256,7 +351,7 @@ fn check_words(
     };
     let candidates = set.candidates(&words);
     if candidates.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let folded = texts.map(crate::stem::Folded::new);
     let [title, body, stems] = &folded;
@@ -265,13 +360,13 @@ fn check_words(
         body: body.words(),
         stems: stems.words(),
     };
-    let mut story = None;
+    let mut matched = Vec::new();
     for i in candidates {
         let Some(w) = set.watches.get(i) else {
             continue;
         };
         set.confirmed.fetch_add(1, Ordering::Relaxed);
-        let matched = match w.text_matches(&columns) {
+        let hit = match w.text_matches(&columns) {
             // Words first, in memory; the filters (feeds, region, dates…) from the archive,
             // without the search index.
             Some(false) => false,
@@ -281,27 +376,11 @@ fn check_words(
             },
             None => matches_article(tx, &w.request, article)?,
         };
-        if !matched {
-            continue;
+        if hit {
+            matched.push(i);
         }
-        let story = match story {
-            Some(s) => s,
-            None => {
-                let s: i64 = tx.query_row(
-                    "SELECT story_id FROM articles WHERE id = ?1",
-                    [article],
-                    |r| r.get(0),
-                )?;
-                *story.insert(s)
-            }
-        };
-        tx.prepare_cached(
-            "INSERT OR IGNORE INTO watch_hits (watch, story_id, article_id, at)
-             VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![w.name, story, article, now])?;
     }
-    Ok(())
+    Ok(matched)
 }
 
 /// A watch's hit as `watch show` lists it.

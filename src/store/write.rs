@@ -527,12 +527,12 @@ fn write_work(
     for item in &work.items {
         let outcome = write_item(tx, feed_id, &now, now_utc, item, words)?;
         if let (ItemOutcome::New(id), Some(set), Some(c)) = (&outcome, watches, &item.content) {
-            super::watches::check_new(tx, set, id.0, c, &now)?;
+            super::watches::check_new(tx, set, id.0, c, now_utc)?;
         }
         outcomes.push(outcome);
     }
     for rev in &work.revisions {
-        write_revision(tx, feed_id, (&now, now_utc), rev, words)?;
+        write_revision(tx, feed_id, (&now, now_utc), rev, words, watches)?;
     }
     for retry in &work.retries {
         write_retry(tx, &now, now_utc, retry, words)?;
@@ -541,7 +541,7 @@ fn write_work(
         sources::mark_site_url(tx, feed_id, &url.key, url.verdict, &now)?;
     }
     for check in &work.checks {
-        revisit::write_check(tx, now_utc, check, words)?;
+        revisit::write_check(tx, now_utc, check, words, watches)?;
     }
     Ok(outcomes)
 }
@@ -762,6 +762,7 @@ fn write_revision(
     (now, now_utc): (&str, DateTime<Utc>),
     rev: &RevisionWrite,
     words: &mut Tally,
+    watches: Option<&WatchSet>,
 ) -> rusqlite::Result<()> {
     tx.execute(
         "UPDATE items SET revision = ?3 WHERE feed_id = ?1 AND guid = ?2",
@@ -770,19 +771,27 @@ fn write_revision(
     let Some((keys, c)) = &rev.content else {
         return Ok(());
     };
-    revise_text(tx, rev.article_id.0, now, now_utc, keys, c, words)
+    revise_text(
+        tx,
+        rev.article_id.0,
+        (now, now_utc),
+        (keys, c),
+        words,
+        watches,
+    )
 }
 
 /// An archived article's text as its page has it now: a new version, unless only counters
 /// and stamps changed (then only the page's new validators are kept).
+/// The watches see the new text as they see a new article's (see
+/// `watches::check_revised`).
 pub(super) fn revise_text(
     tx: &Transaction<'_>,
     id: i64,
-    now: &str,
-    now_utc: DateTime<Utc>,
-    keys: &[String],
-    c: &Content,
+    (now, now_utc): (&str, DateTime<Utc>),
+    (keys, c): (&[String], &Content),
     words: &mut Tally,
+    watches: Option<&WatchSet>,
 ) -> rusqlite::Result<()> {
     let Some((fingerprint, story, body)) = tx
         .query_row(
@@ -848,6 +857,9 @@ pub(super) fn revise_text(
             .execute(params![key, id])?;
     }
     stories::refresh_representative(tx, story)?;
+    if let Some(set) = watches {
+        super::watches::check_revised(tx, set, id, c, now_utc)?;
+    }
     tracing::info!(
         article = id,
         "article revised; the earlier text is kept as a version"

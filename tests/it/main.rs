@@ -11,6 +11,7 @@
 
 mod support;
 
+mod alerts;
 mod archive;
 mod bounded;
 mod causes;

@@ -111,6 +111,8 @@ pub struct Logged {
     pub status: u16,
     pub gzipped: bool,
     pub at: Instant,
+    /// The request's body (a POST's).
+    pub body: Vec<u8>,
 }
 
 impl Logged {
@@ -254,6 +256,7 @@ struct Request {
     target: String,
     version: String,
     headers: Vec<(String, String)>,
+    body: Vec<u8>,
 }
 
 impl Request {
@@ -339,11 +342,12 @@ fn read_request(conn: &mut TcpStream, buf: &mut Vec<u8>, stop: &AtomicBool) -> O
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    let request = Request {
+    let mut request = Request {
         method,
         target,
         version,
         headers,
+        body: Vec::new(),
     };
     let body_len: usize = request
         .header("content-length")
@@ -365,7 +369,7 @@ fn read_request(conn: &mut TcpStream, buf: &mut Vec<u8>, stop: &AtomicBool) -> O
             Err(_) => return None,
         }
     }
-    buf.drain(..body_len);
+    request.body = buf.drain(..body_len).collect();
     Some(request)
 }
 
@@ -509,6 +513,7 @@ fn respond(
         status,
         gzipped,
         at: Instant::now(),
+        body: request.body.clone(),
     });
 
     conn.write_all(head.as_bytes())?;

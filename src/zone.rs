@@ -56,6 +56,31 @@ impl Zone {
         }
     }
 
+    /// The latest moment not after `now` when this zone's clocks showed `time` (a day's
+    /// digest time): today's, or yesterday's when today's is still to come.
+    pub fn last_daily(&self, time: chrono::NaiveTime, now: DateTime<Utc>) -> DateTime<Utc> {
+        let local_today = now.with_timezone(&self.0).date_naive();
+        let on = |day: chrono::NaiveDate| {
+            day.and_time(time)
+                .and_local_timezone(self.0)
+                // A time a clock change skipped is taken an hour later.
+                .earliest()
+                .or_else(|| {
+                    (day.and_time(time) + chrono::Duration::hours(1))
+                        .and_local_timezone(self.0)
+                        .earliest()
+                })
+                .map(|t| t.with_timezone(&Utc))
+        };
+        match on(local_today) {
+            Some(t) if t <= now => t,
+            _ => local_today
+                .pred_opt()
+                .and_then(on)
+                .unwrap_or(now - chrono::Duration::days(1)),
+        }
+    }
+
     pub fn at(&self, t: DateTime<Utc>) -> String {
         let local = t.with_timezone(&self.0);
         format!(
@@ -100,6 +125,28 @@ mod tests {
 
     fn shown(zone: Tz, t: &str) -> String {
         Zone(zone).time(t)
+    }
+
+    #[test]
+    fn a_daily_time_is_the_last_one_passed_in_the_zone() {
+        let wita = Zone(chrono_tz::Asia::Makassar);
+        let seven = chrono::NaiveTime::from_hms_opt(7, 0, 0).unwrap();
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        // 08:00 WITA: today's 07:00 WITA (23:00 UTC the day before).
+        assert_eq!(
+            wita.last_daily(seven, at("2026-12-04T00:00:00Z")),
+            at("2026-12-03T23:00:00Z")
+        );
+        // 06:00 WITA: yesterday's.
+        assert_eq!(
+            wita.last_daily(seven, at("2026-12-03T22:00:00Z")),
+            at("2026-12-02T23:00:00Z")
+        );
+        // On the minute itself: that one.
+        assert_eq!(
+            wita.last_daily(seven, at("2026-12-03T23:00:00Z")),
+            at("2026-12-03T23:00:00Z")
+        );
     }
 
     #[test]
