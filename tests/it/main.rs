@@ -46,6 +46,7 @@ mod responses;
 mod revisit;
 mod watch;
 mod search;
+mod smtp;
 mod sources;
 mod search_id;
 mod status;

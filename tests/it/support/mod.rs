@@ -11,6 +11,7 @@ pub mod proxy;
 pub mod rss;
 pub mod server;
 pub mod sites;
+pub mod smtp;
 pub mod workspace;
 
 pub use cmd::{assert_no_panic, send_signal};
