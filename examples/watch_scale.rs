@@ -13,7 +13,8 @@
 //! Words are Indonesian roots (`src/stem/roots-id.txt`) drawn with a Zipf-like skew, 300 to
 //! an article. Watches, as people write them: 900 pair a common word with a less common one
 //! (`anggaran sawit`), 90 are phrases of two less common words, 10 are two common words
-//! (broad: they match most articles).
+//! (broad: they match most articles). Each sends to a webhook, so that a hit also queues
+//! its alert in the outbox, as in use.
 //!
 //! Usage: `cargo run --release --example watch_scale -- [--base 20000] [--articles 10000]
 //! [--watches 1000] [--dir DIR]`.
@@ -194,7 +195,13 @@ fn compile(store: &Store, vocab: &[&str], n: usize) -> Result<WatchSet, String> 
                 prefix_words: &prefix_words,
                 word_docs: &word_docs,
             },
-        )?);
+        )?
+        // Each watch sends to a webhook: every hit also queues its alert in the outbox.
+        .with_delivery(warta::store::Delivery {
+            targets: vec![format!("https://hooks.example.org/w{i}")],
+            digest: false,
+            on_revision: false,
+        }));
     }
     Ok(WatchSet::new(compiled))
 }

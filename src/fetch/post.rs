@@ -104,3 +104,35 @@ fn describe(url: &Url, host: &str, e: reqwest::Error, timeout: Duration) -> Stri
         .reason
         .replace(url.as_str(), host)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_target_on_a_private_address_follows_allow_private_addresses() {
+        let cfg = crate::config::FetchConfig {
+            allow_private_addresses: false,
+            ..crate::config::FetchConfig::default()
+        };
+        let fetcher = Fetcher::new(&cfg).unwrap();
+        for target in [
+            "http://127.0.0.1:9/hooks/RAHASIA",
+            "http://10.1.2.3/hooks/RAHASIA",
+            "http://localhost:9/hooks/RAHASIA",
+        ] {
+            let url = Url::parse(target).unwrap();
+            let e = fetcher
+                .post(
+                    &url,
+                    HeaderMap::new(),
+                    b"{}".to_vec(),
+                    Duration::from_secs(1),
+                )
+                .await
+                .unwrap_err();
+            assert!(e.contains("allow_private_addresses"), "{e}");
+            assert!(!e.contains("RAHASIA"), "the path is not named: {e}");
+        }
+    }
+}

@@ -608,6 +608,168 @@ fn a_revised_article_keeps_its_old_text_as_a_version_and_search_sees_the_new() {
     assert_eq!(store.versions(id.0).unwrap().len(), 1);
 }
 
+#[test]
+fn alerts_are_queued_with_their_article_once_a_story_and_again_on_revision_when_asked() {
+    let (_d, mut store, ids) = setup();
+    let watch = |name: &str, delivery: Delivery| {
+        crate::search::compile_watch(
+            name,
+            "jembatan",
+            &crate::search::Filters {
+                limit: 1,
+                ..crate::search::Filters::default()
+            },
+            &crate::search::aliases::Aliases::new(&[]),
+            crate::search::ArchiveWords {
+                prefix_words: &|_| Vec::new(),
+                word_docs: &|_| 0,
+            },
+        )
+        .unwrap()
+        .with_delivery(delivery)
+    };
+    let hook = vec!["https://h.example/x".to_string()];
+    store.set_watches(std::sync::Arc::new(WatchSet::new(vec![
+        watch(
+            "revisi",
+            Delivery {
+                targets: hook.clone(),
+                digest: false,
+                on_revision: true,
+            },
+        ),
+        watch(
+            "sekali",
+            Delivery {
+                targets: hook.clone(),
+                digest: false,
+                on_revision: false,
+            },
+        ),
+        watch(
+            "harian",
+            Delivery {
+                targets: hook.clone(),
+                digest: true,
+                on_revision: true,
+            },
+        ),
+    ])));
+    let (url, copy) = ("https://a.example/x", "https://b.example/y");
+    let out = store
+        .apply_poll(&poll(
+            ids[0],
+            vec![item(
+                "g1",
+                url,
+                Some(content(url, "Jembatan", &body(&[1, 2]))),
+            )],
+        ))
+        .unwrap()
+        .items;
+    let ItemOutcome::New(id) = out[0] else {
+        panic!()
+    };
+    // The same story from another feed fires nothing more.
+    store
+        .apply_poll(&poll(
+            ids[1],
+            vec![item(
+                "g2",
+                copy,
+                Some(content(copy, "Jembatan", &body(&[1, 2]))),
+            )],
+        ))
+        .unwrap();
+    let mut w = poll(ids[0], vec![]);
+    w.work.revisions = vec![RevisionWrite {
+        guid: "g1".into(),
+        article_id: id,
+        revision: None,
+        content: Some((
+            vec![],
+            content(url, "Jembatan (diperbarui)", &body(&[1, 3])),
+        )),
+    }];
+    store.apply_poll(&w).unwrap();
+    store.apply_poll(&w).unwrap();
+    let later = now() + chrono::Duration::hours(1);
+    let due = store.due_alerts(later, 100).unwrap();
+    let made: Vec<(&str, AlertKind, Option<i64>)> = due
+        .iter()
+        .map(|a| (a.watch.as_str(), a.kind, a.version))
+        .collect();
+    assert_eq!(
+        made,
+        vec![
+            ("revisi", AlertKind::Story, None),
+            ("sekali", AlertKind::Story, None),
+            ("revisi", AlertKind::Revision, Some(2)),
+        ]
+    );
+    assert!(due.iter().all(|a| a.key.len() == 32 && a.target == hook[0]));
+
+    // The digest watch waits for its day to close: one alert, then none for the same day.
+    let day = now() + chrono::Duration::hours(20);
+    assert_eq!(
+        store
+            .close_digest("harian", &hook, day, day - chrono::Duration::days(1))
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .close_digest("harian", &hook, day, day - chrono::Duration::days(1))
+            .unwrap(),
+        0
+    );
+    let (since, until) = (
+        crate::model::rfc3339(&(day - chrono::Duration::days(1))),
+        crate::model::rfc3339(&day),
+    );
+    let stories = store.digest_stories("harian", &since, &until).unwrap();
+    assert_eq!(stories.len(), 1);
+    assert_eq!(stories[0].article, id.0);
+    // A day with nothing found is closed without an alert.
+    let next = day + chrono::Duration::days(1);
+    assert_eq!(store.close_digest("harian", &hook, next, day).unwrap(), 0);
+
+    let summary = store.alert_summaries().unwrap();
+    let waiting: Vec<(&str, i64)> = summary
+        .iter()
+        .map(|s| (s.watch.as_str(), s.waiting))
+        .collect();
+    assert_eq!(waiting, vec![("harian", 1), ("revisi", 2), ("sekali", 1)]);
+    store.alert_sent(due[0].id, later).unwrap();
+    store
+        .alert_failed(
+            due[1].id,
+            later,
+            "HTTP 503 from h.example",
+            Some(later + chrono::Duration::minutes(1)),
+        )
+        .unwrap();
+    store
+        .alert_failed(due[2].id, later, "HTTP 404 from h.example", None)
+        .unwrap();
+    let s = store.alert_summaries().unwrap();
+    let revisi = s.iter().find(|s| s.watch == "revisi").unwrap();
+    assert_eq!((revisi.sent, revisi.waiting, revisi.failed), (1, 0, 1));
+    let sekali = s.iter().find(|s| s.watch == "sekali").unwrap();
+    assert_eq!((sekali.waiting, sekali.retrying), (1, 1));
+    assert_eq!(
+        sekali.last_error.as_deref(),
+        Some("HTTP 503 from h.example")
+    );
+    assert!(
+        store
+            .due_alerts(later, 100)
+            .unwrap()
+            .iter()
+            .all(|a| a.watch == "harian")
+    );
+}
+
 impl Store {
     /// Search with snippets that are the whole body, for assertions.
     fn search_plain(&self, req: &SearchRequest) -> Result<Vec<SearchHit>, StoreError> {

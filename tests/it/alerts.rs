@@ -362,3 +362,46 @@ fn kill_9_between_storing_and_delivering_loses_and_doubles_nothing() {
         "{a:#}"
     );
 }
+
+#[test]
+fn an_email_alert_goes_over_starttls_with_its_key_and_no_password_printed() {
+    use crate::support::smtp::{SinkOptions, SmtpSink, ca_file};
+    const PASSWORD: &str = "sandi-smtp-rahasia";
+    let sites = [site(0)];
+    let sink = SmtpSink::start(SinkOptions {
+        tls: true,
+        ..SinkOptions::default()
+    });
+    let feeds = vec![Feed::new("situs-0", &sites[0].url("/rss"))];
+    let mut text = crate::support::config_text(&[], &feeds);
+    text.push_str(&format!(
+        "\n[notify.smtp]\nhost = \"127.0.0.1\"\nport = {}\nfrom = \"Warta <warta@contoh.id>\"\n\
+         user = \"desk\"\npassword_env = \"WARTA_TEST_SMTP_PASSWORD\"\nca_file = \"{}\"\n\n\
+         [[watch]]\nname = \"bimtek\"\nquery = \"bimtek kutim\"\nnotify = [\"mailto:meja@contoh.id\"]\n",
+        sink.port(),
+        crate::support::cmd::arg(&ca_file())
+    ));
+    let ws = Workspace::new();
+    ws.write_config(&text);
+    let mut c = ws.command(&["-v", "fetch"]);
+    c.env("WARTA_TEST_SMTP_PASSWORD", PASSWORD);
+    let run = crate::support::cmd::run_command(c, None, Duration::from_secs(120));
+    run.ok();
+    let mail = sink.wait_for(1, Duration::from_secs(10));
+    assert_eq!(mail.len(), 1);
+    let m = &mail[0];
+    assert!(m.tls, "sent over STARTTLS");
+    assert_eq!(m.to, vec!["meja@contoh.id".to_string()]);
+    assert_eq!(
+        m.subject().as_deref(),
+        Some("bimtek: Bimtek aparatur desa se-Kutim digelar di Sangatta")
+    );
+    assert!(m.text().contains("Sangatta"), "{}", m.text());
+    let key = m.header("X-Warta-Key").unwrap_or_default();
+    assert_eq!(key.len(), 32);
+    assert!(m.header("Message-ID").unwrap_or_default().contains(&key));
+    assert_eq!(sink.logins()[0].password, PASSWORD);
+    for out in [&run.stdout, &run.stderr] {
+        assert!(!out.contains(PASSWORD), "password printed:\n{out}");
+    }
+}

@@ -23,6 +23,7 @@ const COMMANDS: &[&[&str]] = &[
     &["watch", "remove"],
     &["watch", "show"],
     &["watch", "test"],
+    &["watch", "digest"],
     &["import"],
     &["import-opml"],
     &["export-opml"],
