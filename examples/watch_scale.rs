@@ -186,22 +186,24 @@ fn compile(store: &Store, vocab: &[&str], n: usize) -> Result<WatchSet, String> 
             limit: 1,
             ..warta::search::Filters::default()
         };
-        compiled.push(warta::search::compile_watch(
-            &format!("w{i}"),
-            &query,
-            &filters,
-            &aliases,
-            warta::search::ArchiveWords {
-                prefix_words: &prefix_words,
-                word_docs: &word_docs,
-            },
-        )?
-        // Each watch sends to a webhook: every hit also queues its alert in the outbox.
-        .with_delivery(warta::store::Delivery {
-            targets: vec![format!("https://hooks.example.org/w{i}")],
-            digest: false,
-            on_revision: false,
-        }));
+        compiled.push(
+            warta::search::compile_watch(
+                &format!("w{i}"),
+                &query,
+                &filters,
+                &aliases,
+                warta::search::ArchiveWords {
+                    prefix_words: &prefix_words,
+                    word_docs: &word_docs,
+                },
+            )?
+            // Each watch sends to a webhook: every hit also queues its alert in the outbox.
+            .with_delivery(warta::store::Delivery {
+                targets: vec![format!("https://hooks.example.org/w{i}")],
+                digest: false,
+                on_revision: false,
+            }),
+        );
     }
     Ok(WatchSet::new(compiled))
 }
