@@ -14,19 +14,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
-use url::Url;
 
-use super::email::{Mail, Mailer};
 use super::message::{self, About, Entry, Message};
+use super::targets::Targets;
 use super::{AlertStats, SendError};
 use crate::config::{Config, NotifyTarget, WatchConfig};
-use crate::fetch::Fetcher;
 use crate::store::{Alert, AlertKind, Store};
 use crate::zone::Zone;
 
-/// How long one request to a target may take.
-const SEND_TIMEOUT: Duration = Duration::from_secs(15);
 /// Alerts looked at in one round.
 const ROUND: usize = 200;
 /// Targets served at once.
@@ -57,13 +52,13 @@ enum Outcome {
 pub struct Courier {
     config: Arc<Config>,
     store: Arc<Mutex<Store>>,
-    fetcher: Fetcher,
-    mailer: Option<Result<Mailer, String>>,
-    telegram: Option<(Url, Result<String, String>)>,
-    webhook_secret: Option<Result<Vec<u8>, String>>,
+    targets: Targets,
     zone: Zone,
     /// What each watch's Atom file was last written from.
     atoms: HashMap<String, String>,
+    /// The day each digest watch was last closed at: a round need not ask the archive again
+    /// (closing takes the write lock) until the next day's time comes.
+    closed: HashMap<String, DateTime<Utc>>,
     stats: Arc<AlertStats>,
 }
 
@@ -75,42 +70,23 @@ impl Courier {
         store: Store,
         stats: Arc<AlertStats>,
     ) -> Result<Courier, String> {
-        let fetcher = Fetcher::new(&config.fetch)?;
-        let mut courier = Courier {
-            config: config.clone(),
-            store: Arc::new(Mutex::new(store)),
-            fetcher,
-            mailer: None,
-            telegram: None,
-            webhook_secret: None,
+        Ok(Courier {
+            targets: Targets::new(&config)?,
             zone: Zone::resolve(Some(&config)),
+            config,
+            store: Arc::new(Mutex::new(store)),
             atoms: HashMap::new(),
+            closed: HashMap::new(),
             stats,
-        };
-        courier.read_secrets();
-        Ok(courier)
+        })
     }
 
     /// The same courier under a new config (SIGHUP, an edited feeds.toml).
     pub fn reconfigure(&mut self, config: Arc<Config>) -> Result<(), String> {
-        self.fetcher = Fetcher::new(&config.fetch)?;
+        self.targets = Targets::new(&config)?;
         self.zone = Zone::resolve(Some(&config));
         self.config = config;
-        self.read_secrets();
         Ok(())
-    }
-
-    fn read_secrets(&mut self) {
-        let n = &self.config.notify;
-        self.mailer = n.smtp.as_ref().map(Mailer::new);
-        self.telegram = n
-            .telegram
-            .as_ref()
-            .map(|t| (t.api.clone(), t.token.read_as("token")));
-        self.webhook_secret = n
-            .webhook_secret
-            .as_ref()
-            .map(|s| s.read_as("secret").map(String::into_bytes));
     }
 
     /// Whether any watch has somewhere to send to or a file to write.
@@ -305,13 +281,7 @@ impl Courier {
             Ok(m) => m,
             Err(why) => return Outcome::Dropped(why),
         };
-        let sent = match &target {
-            NotifyTarget::Webhook(url) => self.webhook(url, alert, &message).await,
-            NotifyTarget::Ntfy(url) => self.ntfy(url, alert, &message).await,
-            NotifyTarget::Telegram(chat) => self.telegram(chat, &message).await,
-            NotifyTarget::Email(to) => self.email(to, alert, &message).await,
-        };
-        match sent {
+        match self.targets.send(&target, alert, &message).await {
             Ok(()) => Outcome::Sent,
             Err((e, asked)) => Outcome::Failed(e, asked),
         }
@@ -351,185 +321,18 @@ impl Courier {
         .unwrap_or_else(|| Err("the archive could not be read".into()))
     }
 
-    async fn webhook(
-        &self,
-        url: &Url,
-        alert: &Alert,
-        m: &Message,
-    ) -> Result<(), (SendError, Option<Duration>)> {
-        let body =
-            serde_json::to_vec(&m.json).map_err(|e| (SendError::permanent(e.to_string()), None))?;
-        let mut headers = base_headers(alert);
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        if let Some(secret) = &self.webhook_secret {
-            let secret = secret
-                .as_ref()
-                .map_err(|e| (SendError::transient(e.clone()), None))?;
-            let signature = format!("sha256={}", hex(&super::sign(secret, &body)));
-            if let Ok(v) = HeaderValue::from_str(&signature) {
-                headers.insert(HeaderName::from_static("x-warta-signature"), v);
-            }
-        }
-        let posted = self
-            .fetcher
-            .post(url, headers, body, SEND_TIMEOUT)
-            .await
-            .map_err(|e| (SendError::transient(e), None))?;
-        judge(url, &posted)
-    }
-
-    /// ntfy through its JSON publishing (UTF-8 titles need no header encoding): the topic
-    /// URL's last segment is the topic, the rest the server.
-    async fn ntfy(
-        &self,
-        url: &Url,
-        alert: &Alert,
-        m: &Message,
-    ) -> Result<(), (SendError, Option<Duration>)> {
-        let mut server = url.clone();
-        let topic = url
-            .path_segments()
-            .and_then(|mut s| s.next_back().map(str::to_string))
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                (
-                    SendError::permanent("the ntfy address names no topic"),
-                    None,
-                )
-            })?;
-        if let Ok(mut segments) = server.path_segments_mut() {
-            segments.pop();
-        }
-        let mut body = serde_json::json!({
-            "topic": topic,
-            "title": m.subject,
-            "message": m.text,
-            "tags": ["newspaper"],
-            "markdown": m.markdown,
-        });
-        if let (Some(click), Some(o)) = (&m.click, body.as_object_mut()) {
-            o.insert("click".into(), serde_json::json!(click));
-        }
-        let bytes =
-            serde_json::to_vec(&body).map_err(|e| (SendError::permanent(e.to_string()), None))?;
-        let mut headers = base_headers(alert);
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        let posted = self
-            .fetcher
-            .post(&server, headers, bytes, SEND_TIMEOUT)
-            .await
-            .map_err(|e| (SendError::transient(e), None))?;
-        judge(url, &posted)
-    }
-
-    async fn telegram(&self, chat: &str, m: &Message) -> Result<(), (SendError, Option<Duration>)> {
-        let Some((api, token)) = &self.telegram else {
-            return Err((
-                SendError::transient("[notify.telegram] is not configured"),
-                None,
-            ));
-        };
-        let token = token
-            .as_ref()
-            .map_err(|e| (SendError::transient(e.clone()), None))?;
-        // Not `join`: a token's colon would make "bot123:abc" read as a URL scheme.
-        let mut url = api.clone();
-        url.path_segments_mut()
-            .map_err(|()| {
-                (
-                    SendError::permanent("[notify.telegram] api cannot take a path"),
-                    None,
-                )
-            })?
-            .pop_if_empty()
-            .push(&format!("bot{token}"))
-            .push("sendMessage");
-        // Telegram's limit is 4,096 characters a message.
-        let text: String = format!("{}\n\n{}", m.subject, m.text)
-            .chars()
-            .take(4000)
-            .collect();
-        let chat_id = chat
-            .parse::<i64>()
-            .map_or_else(|_| serde_json::json!(chat), |n| serde_json::json!(n));
-        let body = serde_json::json!({
-            "chat_id": chat_id,
-            "text": text,
-            "link_preview_options": {"is_disabled": m.markdown},
-        });
-        let bytes =
-            serde_json::to_vec(&body).map_err(|e| (SendError::permanent(e.to_string()), None))?;
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        let posted = self
-            .fetcher
-            .post(&url, headers, bytes, SEND_TIMEOUT)
-            .await
-            .map_err(|e| (SendError::transient(e.replace(token.as_str(), "…")), None))?;
-        if (200..300).contains(&posted.status) {
-            return Ok(());
-        }
-        // {"ok":false,"error_code":400,"description":"Bad Request: chat not found",
-        //  "parameters":{"retry_after":30}}
-        let answer: serde_json::Value = serde_json::from_str(&posted.body).unwrap_or_default();
-        let said = answer["description"].as_str().map_or_else(
-            || format!("HTTP {}", posted.status),
-            |d| d.replace(token.as_str(), "…"),
-        );
-        let asked = answer["parameters"]["retry_after"]
-            .as_u64()
-            .map(Duration::from_secs)
-            .or(posted.retry_after);
-        let message = format!("Telegram refused the message to chat {chat}: {said}");
-        Err(match posted.status {
-            429 | 500..=599 => (SendError::transient(message), asked),
-            _ => (SendError::permanent(message), asked),
-        })
-    }
-
-    async fn email(
-        &self,
-        to: &str,
-        alert: &Alert,
-        m: &Message,
-    ) -> Result<(), (SendError, Option<Duration>)> {
-        let Some(mailer) = &self.mailer else {
-            return Err((
-                SendError::transient("[notify.smtp] is not configured"),
-                None,
-            ));
-        };
-        let mailer = mailer
-            .as_ref()
-            .map_err(|e| (SendError::transient(e.clone()), None))?;
-        mailer
-            .send(&Mail {
-                to,
-                subject: &m.subject,
-                text: &m.text,
-                key: &alert.key,
-            })
-            .await
-            .map_err(|e| (e, None))
-    }
-
     /// Closes each digest watch's day once its time has passed.
-    async fn close_digests(&self, now: DateTime<Utc>) {
-        for w in &self.config.watches {
+    async fn close_digests(&mut self, now: DateTime<Utc>) {
+        let config = self.config.clone();
+        for w in &config.watches {
             let Some(d) = w.digest else { continue };
             if w.notify.is_empty() {
                 continue;
             }
             let until = self.zone.last_daily(d.at, now);
+            if self.closed.get(w.name.as_str()) == Some(&until) {
+                continue;
+            }
             let first_since = until - chrono::Duration::days(1);
             let (name, targets) = (
                 w.name.to_string(),
@@ -539,13 +342,16 @@ impl Courier {
                 .db(move |s| s.close_digest(&name, &targets, until, first_since))
                 .await
             {
-                Some(Ok(made)) if made > 0 => {
-                    tracing::info!(watch = %w.name, alerts = made, "digest made")
+                Some(Ok(made)) => {
+                    if made > 0 {
+                        tracing::info!(watch = %w.name, alerts = made, "digest made");
+                    }
+                    self.closed.insert(w.name.to_string(), until);
                 }
                 Some(Err(e)) => {
                     tracing::warn!(watch = %w.name, error = %e, "cannot make the digest")
                 }
-                _ => {}
+                None => {}
             }
         }
     }
@@ -665,41 +471,6 @@ fn trimmed(mut v: crate::store::ArticleView) -> crate::store::ArticleView {
     v
 }
 
-/// The headers every HTTP target gets: the alert's key, so a retry is known as one.
-fn base_headers(alert: &Alert) -> HeaderMap {
-    let mut h = HeaderMap::new();
-    if let Ok(v) = HeaderValue::from_str(&alert.key) {
-        h.insert(HeaderName::from_static("idempotency-key"), v);
-    }
-    if let Ok(v) = HeaderValue::from_str(alert.kind.as_str()) {
-        h.insert(HeaderName::from_static("x-warta-event"), v);
-    }
-    h
-}
-
-/// A webhook's or ntfy's answer: 2xx took it; 408, 425, 429 and 5xx are worth another try;
-/// any other status is a refusal of the alert itself.
-fn judge(url: &Url, posted: &crate::fetch::Posted) -> Result<(), (SendError, Option<Duration>)> {
-    if (200..300).contains(&posted.status) {
-        return Ok(());
-    }
-    let host = url.host_str().unwrap_or("the target");
-    let said: String = crate::text::printable(posted.body.trim())
-        .chars()
-        .take(200)
-        .collect();
-    let mut message = format!("HTTP {} from {host}", posted.status);
-    if (300..400).contains(&posted.status) {
-        message.push_str(" (a redirect; configure the address it points to)");
-    } else if !said.is_empty() {
-        message.push_str(&format!(": {said}"));
-    }
-    Err(match posted.status {
-        408 | 425 | 429 | 500..=599 => (SendError::transient(message), posted.retry_after),
-        _ => (SendError::permanent(message), posted.retry_after),
-    })
-}
-
 /// When a failed alert is tried next, or None to give it up: after a minute, doubling to an
 /// hour at most, or when the target asked (6 hours at most); an alert refused outright is
 /// given up after a few tries, any alert after three days.
@@ -729,10 +500,6 @@ fn retry_base() -> i64 {
         .ok()
         .and_then(|v| crate::config::parse_duration(&v).ok())
         .map_or(60, |d| i64::try_from(d.as_secs()).unwrap_or(60))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

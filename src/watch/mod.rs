@@ -7,6 +7,7 @@ mod atom;
 mod courier;
 pub mod email;
 pub mod message;
+mod targets;
 
 use std::sync::atomic::AtomicU64;
 

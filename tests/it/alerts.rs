@@ -28,15 +28,33 @@ fn copy_of_release(n: usize) -> Vec<String> {
 /// watch does not look for.
 fn site(n: usize) -> Server {
     let s = Server::start(&format!("127.0.0.{}", n + 2));
+    let mut stories = vec![(
+        format!("/berita/{n}/bimtek"),
+        "Bimtek aparatur desa se-Kutim digelar di Sangatta",
+        copy_of_release(n),
+    )];
+    if n == 0 {
+        stories.push((
+            "/berita/cabai".into(),
+            "Harga cabai naik",
+            pages::story("id", 62, &["Harga cabai di pasar Balikpapan naik."]),
+        ));
+    }
+    publish(&s, &stories);
+    s
+}
+
+/// Serves each (path, title, paragraphs) as an article on `s`, and a feed of them at `/rss`.
+fn publish(s: &Server, stories: &[(String, &str, Vec<String>)]) {
     let mut items = Vec::new();
-    let mut serve = |path: &str, title: &str, paragraphs: Vec<String>| {
+    for (path, title, paragraphs) in stories {
         s.route(
             path,
             Route::html(pages::article(
                 title,
                 "2024-11-20T10:15:00+08:00",
                 "id",
-                &paragraphs,
+                paragraphs,
             )),
         );
         items.push(Item::new(
@@ -45,21 +63,8 @@ fn site(n: usize) -> Server {
             "Wed, 20 Nov 2024 10:00:00 +0800",
             "ringkas",
         ));
-    };
-    serve(
-        &format!("/berita/{n}/bimtek"),
-        "Bimtek aparatur desa se-Kutim digelar di Sangatta",
-        copy_of_release(n),
-    );
-    if n == 0 {
-        serve(
-            "/berita/cabai",
-            "Harga cabai naik",
-            pages::story("id", 62, &["Harga cabai di pasar Balikpapan naik."]),
-        );
     }
     s.route("/rss", Route::rss(rss("Kaltim", &s.base(), &items)));
-    s
 }
 
 /// A receiver for webhooks, ntfy and the Bot API, answering `status` with `body`.
@@ -84,14 +89,26 @@ fn posts(r: &Server, path: &str) -> Vec<crate::support::server::Logged> {
 }
 
 fn workspace(sites: &[Server], watch: &str, notify: &str) -> Workspace {
+    workspace_with(sites, watch, notify, "timezone = \"Asia/Makassar\"", "")
+}
+
+/// The config of `workspace`, with `display` for the `[display]` table and `feed` added to
+/// every feed.
+fn workspace_with(
+    sites: &[Server],
+    watch: &str,
+    notify: &str,
+    display: &str,
+    feed: &str,
+) -> Workspace {
     let feeds: Vec<Feed> = sites
         .iter()
         .enumerate()
-        .map(|(i, s)| Feed::new(&format!("situs-{i}"), &s.url("/rss")))
+        .map(|(i, s)| Feed::new(&format!("situs-{i}"), &s.url("/rss")).with(feed))
         .collect();
     let mut text = crate::support::config_text(&[], &feeds);
     text.push_str(&format!(
-        "\n[display]\ntimezone = \"Asia/Makassar\"\n\n[notify.webhook]\nsecret_env = \"WARTA_TEST_WEBHOOK_SECRET\"\n\n\
+        "\n[display]\n{display}\n\n[notify.webhook]\nsecret_env = \"WARTA_TEST_WEBHOOK_SECRET\"\n\n\
          [notify.telegram]\ntoken_env = \"WARTA_TEST_TELEGRAM_TOKEN\"\napi = \"{notify}\"\n\n\
          [[watch]]\nname = \"bimtek\"\nquery = \"bimtek kutim\"\n{watch}\n"
     ));
@@ -306,10 +323,12 @@ fn kill_9_between_storing_and_delivering_loses_and_doubles_nothing() {
             .body(b"{}".to_vec())
             .delay(Duration::from_secs(30)),
     );
-    let ws = workspace(
+    let ws = workspace_with(
         &sites,
         &format!("notify = [\"{}\"]", hooks.url("/hook")),
         &hooks.base(),
+        "timezone = \"Asia/Makassar\"",
+        "schedule = \"2s\"",
     );
     let spawn = |ws: &Workspace| {
         let mut c = ws.command(&["daemon"]);
@@ -322,6 +341,24 @@ fn kill_9_between_storing_and_delivering_loses_and_doubles_nothing() {
         hooks.arrived().iter().any(|p| p == "/hook")
     });
     assert!(on_the_way, "no alert sent\n{}", daemon.stderr());
+    // While the target hangs, ingest goes on: a story published now is archived.
+    publish(
+        &sites[0],
+        &[(
+            "/berita/pesut".into(),
+            "Pesut Mahakam terlihat di Muara Kaman",
+            pages::story("id", 63, &["Pesutmahakam muncul lagi di Muara Kaman."]),
+        )],
+    );
+    let archived = wait_until(Duration::from_secs(30), || {
+        ws.search("pesutmahakam", &[]).len() == 1
+    });
+    assert!(
+        archived,
+        "ingest stalled behind a hanging target\n{}",
+        daemon.stderr()
+    );
+    assert!(posts(&hooks, "/hook").is_empty(), "the target still hangs");
     send_signal(daemon.pid(), "KILL");
     daemon.wait(Duration::from_secs(10));
     let a = alerts_of(&ws);
@@ -404,4 +441,162 @@ fn an_email_alert_goes_over_starttls_with_its_key_and_no_password_printed() {
     for out in [&run.stdout, &run.stderr] {
         assert!(!out.contains(PASSWORD), "password printed:\n{out}");
     }
+}
+
+#[test]
+fn a_digest_watch_sends_one_message_at_its_time_listing_the_story_and_its_places() {
+    use crate::ops::{get, listening_addr, sample};
+    let sites: Vec<Server> = (0..5).map(site).collect();
+    let hooks = receiver("127.0.0.9", 200, "{}");
+    // The digest's time: the next minute at least 15 s away, in UTC.
+    use chrono::Timelike;
+    let now = chrono::Utc::now();
+    let mut at = now + chrono::Duration::seconds(60 - i64::from(now.second()));
+    if at - now < chrono::Duration::seconds(15) {
+        at += chrono::Duration::minutes(1);
+    }
+    let ws = workspace_with(
+        &sites,
+        &format!(
+            "notify = [\"{}\"]\ndigest = \"daily {}\"",
+            hooks.url("/hook"),
+            at.format("%H:%M")
+        ),
+        &hooks.base(),
+        "timezone = \"UTC\"\n\n[daemon]\nlisten = \"127.0.0.1:0\"\nlog_format = \"json\"",
+        "",
+    );
+    let mut c = ws.command(&["daemon"]);
+    c.env("WARTA_TEST_WEBHOOK_SECRET", SECRET)
+        .env("WARTA_TEST_TELEGRAM_TOKEN", TOKEN);
+    let mut daemon = crate::support::cmd::Background::spawn(c);
+    let addr = listening_addr(&daemon);
+    let found = wait_until(Duration::from_secs(30), || {
+        ws.run(&["watch", "show", "bimtek", "--format", "json"])
+            .json()
+            .as_array()
+            .is_some_and(|h| h.len() == 1 && h[0]["copies"] == 5)
+    });
+    assert!(
+        found,
+        "the story was not found on five sites\n{}",
+        daemon.stderr()
+    );
+    assert!(
+        posts(&hooks, "/hook").is_empty(),
+        "a digest watch sends no alert a story"
+    );
+    let wait = (at - chrono::Utc::now()).to_std().unwrap_or_default() + Duration::from_secs(30);
+    let sent = wait_until(wait, || !posts(&hooks, "/hook").is_empty());
+    // Counted once the courier has recorded the target's answer.
+    let mut metrics = String::new();
+    wait_until(Duration::from_secs(10), || {
+        metrics = get(&addr, "/metrics").1;
+        sample(&metrics, "warta_alerts_sent_total") == Some(1.0)
+            && sample(&metrics, "warta_alerts_waiting") == Some(0.0)
+    });
+    daemon.stop_cleanly();
+    assert!(sent, "no digest by {at}\n{}", daemon.stderr());
+    let received = posts(&hooks, "/hook");
+    assert_eq!(received.len(), 1, "{received:#?}");
+    assert_eq!(received[0].header("x-warta-event"), Some("digest"));
+    let body: Value = serde_json::from_slice(&received[0].body).unwrap();
+    assert_eq!(body["kind"], "digest");
+    let stories = body["stories"].as_array().unwrap();
+    assert_eq!(stories.len(), 1, "{body:#}");
+    assert_eq!(stories[0]["story"]["sites"], 5);
+    let md = body["markdown"].as_str().unwrap_or_default();
+    assert!(md.starts_with("# bimtek: 1 story"), "{md}");
+    assert!(md.contains("Also on 4 other sites"), "{md}");
+    assert_eq!(
+        sample(&metrics, "warta_alerts_sent_total"),
+        Some(1.0),
+        "{metrics}"
+    );
+    assert_eq!(
+        sample(&metrics, "warta_alerts_waiting"),
+        Some(0.0),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn an_alert_waits_for_a_missing_secret_and_goes_once_it_is_set() {
+    let sites = [site(0)];
+    let hooks = receiver("127.0.0.9", 200, "{}");
+    let ws = workspace(
+        &sites,
+        &format!("notify = [\"{}\"]", hooks.url("/hook")),
+        &hooks.base(),
+    );
+    // No WARTA_TEST_WEBHOOK_SECRET: nothing unsigned leaves, the alert waits, the log says why.
+    let mut c = ws.command(&["fetch"]);
+    c.env("WARTA_ALERT_RETRY", "1s");
+    let run = crate::support::cmd::run_command(c, None, Duration::from_secs(120));
+    run.ok();
+    assert!(
+        run.stdout.contains("alerts: 0 sent, 1 waiting"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("WARTA_TEST_WEBHOOK_SECRET")
+            && run.stderr.contains("webhook alerts wait in the outbox"),
+        "{}",
+        run.stderr
+    );
+    assert!(posts(&hooks, "/hook").is_empty());
+    std::thread::sleep(Duration::from_millis(1200));
+    run_with_secrets(&ws, &["fetch"]).ok();
+    assert_eq!(posts(&hooks, "/hook").len(), 1);
+    assert_eq!(alerts_of(&ws)["sent"].as_i64(), Some(1));
+}
+
+#[test]
+fn a_revised_article_alerts_again_only_for_a_watch_that_asks() {
+    let s = site(0);
+    let hooks = receiver("127.0.0.9", 200, "{}");
+    hooks.route("/sekali", Route::new(200).body(b"{}".to_vec()));
+    let mut text = crate::support::config_text(&[], &[Feed::new("situs-0", &s.url("/rss"))]);
+    text.push_str(&format!(
+        "\n[revisit]\nafter = [\"1s\", \"1h\"]\nshare = 1.0\n\n\
+         [[watch]]\nname = \"revisi\"\nquery = \"bimtek kutim\"\nnotify = [\"{}\"]\non_revision = true\n\n\
+         [[watch]]\nname = \"sekali\"\nquery = \"bimtek kutim\"\nnotify = [\"{}\"]\n",
+        hooks.url("/hook"),
+        hooks.url("/sekali")
+    ));
+    let ws = Workspace::new();
+    ws.write_config(&text);
+    ws.fetch_ok();
+    assert_eq!(posts(&hooks, "/hook").len(), 1);
+    assert_eq!(posts(&hooks, "/sekali").len(), 1);
+
+    // The publisher corrects the release: a new version when the page is fetched again.
+    let mut corrected = copy_of_release(0);
+    corrected.push("Ralat: bimtek berlangsung empat hari, bukan tiga hari.".into());
+    publish(
+        &s,
+        &[(
+            "/berita/0/bimtek".into(),
+            "Bimtek aparatur desa se-Kutim digelar di Sangatta",
+            corrected,
+        )],
+    );
+    std::thread::sleep(Duration::from_millis(1_200));
+    ws.fetch_ok();
+    let revisi = posts(&hooks, "/hook");
+    assert_eq!(revisi.len(), 2, "{revisi:#?}");
+    let second: Value = serde_json::from_slice(&revisi[1].body).unwrap();
+    assert_eq!(second["kind"], "revision");
+    assert_eq!(second["article"]["version"], 2);
+    assert_ne!(
+        revisi[0].header("idempotency-key"),
+        revisi[1].header("idempotency-key"),
+        "a revision is an alert of its own"
+    );
+    assert_eq!(
+        posts(&hooks, "/sekali").len(),
+        1,
+        "no revision alerts unless asked"
+    );
 }

@@ -74,7 +74,7 @@ pub(crate) fn get(addr: &str, path: &str) -> (u16, String) {
 }
 
 /// The value of the sample line `series` (`name{labels}`) in a Prometheus exposition.
-fn sample(metrics: &str, series: &str) -> Option<f64> {
+pub(crate) fn sample(metrics: &str, series: &str) -> Option<f64> {
     metrics.lines().find_map(|l| {
         let (name, value) = l.rsplit_once(' ')?;
         (name == series).then(|| value.parse().ok())?
