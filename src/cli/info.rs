@@ -3,7 +3,6 @@
 use std::io::Write;
 
 use chrono::Utc;
-use serde::Serialize;
 
 use super::{Context, ShowFormat, TableFormat, output, render};
 use crate::error::{Error, Result};
@@ -57,59 +56,11 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-#[derive(Serialize)]
-struct FeedOut {
-    name: String,
-    /// `feed` or `site`.
-    kind: &'static str,
-    url: String,
-    state: String,
-    last_poll: Option<String>,
-    last_success: Option<String>,
-    last_error: Option<String>,
-    consecutive_failures: i64,
-    articles: i64,
-    pending_pages: i64,
-    next_poll: Option<String>,
-    moved_to: Option<String>,
-    schedule: Option<String>,
-    region: Option<String>,
-    tags: Vec<String>,
-}
-
 pub fn feeds(ctx: &Context, format: TableFormat) -> Result<u8> {
     let config = ctx.config()?;
     let db = ctx.db_path(Some(&config))?;
     let rows: Vec<FeedRow> = Store::open_with(&db, OpenMode::Read)?.feed_rows()?;
-    let list: Vec<FeedOut> = config
-        .feeds
-        .iter()
-        .map(|f| {
-            let row = rows.iter().find(|r| r.name == f.name.as_str());
-            let state = if !f.enabled {
-                "disabled".to_string()
-            } else {
-                row.map_or_else(|| "new".to_string(), |r| r.state.clone())
-            };
-            FeedOut {
-                name: f.name.to_string(),
-                kind: if f.site().is_some() { "site" } else { "feed" },
-                url: f.url.to_string(),
-                state,
-                last_poll: row.and_then(|r| r.last_poll.clone()),
-                last_success: row.and_then(|r| r.last_success.clone()),
-                last_error: row.and_then(|r| r.last_error.clone()),
-                consecutive_failures: row.map_or(0, |r| r.consecutive_failures),
-                articles: row.map_or(0, |r| r.articles),
-                pending_pages: row.map_or(0, |r| r.pending_pages),
-                next_poll: row.and_then(|r| r.next_poll.clone()),
-                moved_to: row.and_then(|r| r.moved_to.clone()),
-                schedule: Some(f.schedule.to_string()),
-                region: f.region.clone(),
-                tags: f.tags.clone(),
-            }
-        })
-        .collect();
+    let list = crate::views::feed_views(&config, &rows);
     let mut out = std::io::stdout().lock();
     output(match format {
         TableFormat::Json => render::json(&mut out, &list),

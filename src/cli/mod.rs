@@ -96,6 +96,15 @@ enum Command {
         #[command(subcommand)]
         action: Option<feeds_io::FeedsAction>,
     },
+    /// The archive as web pages and a JSON API (/api/…), read-only, beside the daemon too.
+    #[command(
+        after_help = "Examples:\n  warta serve                                 http://127.0.0.1:8080/\n  warta serve --listen 127.0.0.1:9000\n  warta serve --listen 0.0.0.0:8080           with [serve] token_env set\n\nAnywhere but loopback needs a token ([serve] token_env = \"WARTA_SERVE_TOKEN\", the variable holding it): requests carry it as Authorization: Bearer TOKEN, or log in once in the browser."
+    )]
+    Serve {
+        /// Address and port to listen on (else [serve] listen, else 127.0.0.1:8080).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
     /// Saved searches that tell you when a story breaks: add, list, remove, test.
     #[command(
         after_help = "Examples:\n  warta watch add bimtek 'bimtek kutim' --notify https://hooks.example.org/x\n  warta watch list\n  warta watch test bimtek --since 30d\n  warta watch remove bimtek"
@@ -325,6 +334,17 @@ fn run(cli: Cli) -> Result<u8> {
             ..
         } => feeds_io::feeds_action(&ctx, &action),
         Command::Watch { action } => watch::run(&ctx, &action),
+        Command::Serve { listen } => {
+            let config = ctx.config()?;
+            let listen = match &listen {
+                Some(a) => crate::config::parse_listen(a)
+                    .map_err(|e| Error::usage(e.replacen("daemon.listen", "--listen", 1)))?,
+                None => config.serve.listen,
+            };
+            let db = ctx.db_path(Some(&config))?;
+            runtime()?.block_on(crate::serve::run(Arc::new(config), db, listen))?;
+            Ok(0)
+        }
         Command::Import(args) => import::run(&ctx, &args),
         Command::ImportOpml(args) => feeds_io::import(&ctx, &args),
         Command::ExportOpml(args) => feeds_io::export(&ctx, &args),

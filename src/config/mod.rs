@@ -61,6 +61,34 @@ pub struct Config {
     pub watches: Vec<WatchConfig>,
     /// `[notify.*]`: how their alerts reach e-mail, Telegram and webhooks.
     pub notify: NotifyConfig,
+    /// `[serve]`: `warta serve`'s address and the token it asks for.
+    pub serve: ServeConfig,
+}
+
+/// `[serve]`.
+#[derive(Clone)]
+pub struct ServeConfig {
+    pub listen: std::net::SocketAddr,
+    /// Asked of every request when set; required to listen on anything but loopback.
+    pub token: Option<Password>,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
+            token: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ServeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeConfig")
+            .field("listen", &self.listen)
+            .field("token", &self.token.is_some())
+            .finish()
+    }
 }
 
 /// How often a busy feed may be polled at most, unless `[schedule] floor` says otherwise.
@@ -472,6 +500,7 @@ impl Config {
         .map_err(|e| ConfigError(format!("{file}: {e}")))?;
 
         let notify = watch::parse_notify(raw.notify, &base, &at)?;
+        let serve = parse_serve(raw.serve, &base, &at)?;
         let watches = watch::parse_watches(raw.watch, &feeds, &notify, &base, &at)?;
 
         let mut daemon = DaemonConfig::default();
@@ -507,6 +536,7 @@ impl Config {
             feeds,
             watches,
             notify,
+            serve,
         })
     }
 
@@ -938,6 +968,38 @@ fn parse_feed_url(s: &str) -> Result<Url, String> {
 
 /// An address and port to listen on (`127.0.0.1:9187`, `[::1]:9187`). A host name is
 /// refused: which address it resolves to would decide who can read the metrics.
+fn parse_serve(
+    raw: Option<raw::RawServe>,
+    base: &Path,
+    at: &At,
+) -> Result<ServeConfig, ConfigError> {
+    let mut serve = ServeConfig::default();
+    let Some(raw) = raw else {
+        return Ok(serve);
+    };
+    if let Some(l) = raw.listen {
+        serve.listen = parse_listen(l.get_ref())
+            .map_err(|e| at(l.span(), e.replacen("daemon.listen", "serve.listen", 1)))?;
+    }
+    serve.token = match (raw.token_env, raw.token_file) {
+        (Some(e), None) if !e.get_ref().trim().is_empty() => {
+            Some(Password::Env(e.get_ref().trim().to_string()))
+        }
+        (None, Some(f)) if !f.get_ref().trim().is_empty() => {
+            Some(Password::File(resolve(base, f.get_ref().trim())))
+        }
+        (None, None) => None,
+        (Some(e), _) => {
+            return Err(at(
+                e.span(),
+                "serve: give one of token_env and token_file, not empty".into(),
+            ));
+        }
+        (None, Some(f)) => return Err(at(f.span(), "serve.token_file is empty".into())),
+    };
+    Ok(serve)
+}
+
 pub fn parse_listen(s: &str) -> Result<std::net::SocketAddr, String> {
     s.trim().parse().map_err(|_| {
         format!(

@@ -22,6 +22,16 @@ pub struct RawConfig {
     #[serde(default)]
     pub watch: Vec<RawWatch>,
     pub notify: Option<RawNotify>,
+    pub serve: Option<RawServe>,
+}
+
+/// `[serve]`: the web interface of `warta serve`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServe {
+    pub listen: Option<Spanned<String>>,
+    pub token_env: Option<Spanned<String>>,
+    pub token_file: Option<Spanned<String>>,
 }
 
 /// `[notify.*]`: how alerts reach e-mail, Telegram and webhooks.

@@ -51,7 +51,7 @@ pub use maintenance::{
 };
 pub use open::{APPLICATION_ID, OpenMode, is_archive_file, must_exist};
 pub use outbox::{Alert, AlertKind, AlertSummary, Delivery, DigestStory};
-pub use read::{ArticleView, CopyView, FeedRow, Stats, VersionView};
+pub use read::{ArticleView, CopyView, FeedRow, Stats, StoryView, VersionView};
 pub use revisit::{CheckOutcome, CheckWrite, DueCheck, PageState, next_due};
 pub use salvage::{Lost, TableSalvage};
 pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder, rank_cap_for};

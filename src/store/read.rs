@@ -106,7 +106,51 @@ pub struct Stats {
     pub database_bytes: i64,
 }
 
+/// A story: every place it was seen, in order of publication (`/api/stories/{id}`).
+#[derive(Debug, Clone, Serialize)]
+pub struct StoryView {
+    pub id: i64,
+    /// The article shown for the story in search results.
+    pub representative: i64,
+    pub title: String,
+    /// Distinct articles (texts) among its places.
+    pub articles: i64,
+    pub copies: Vec<CopyView>,
+}
+
 impl Store {
+    /// A story by id; a story merged into another is read as that one.
+    pub fn story(&self, id: i64) -> Result<Option<StoryView>, StoreError> {
+        let row: Option<(i64, Option<i64>)> = self
+            .conn
+            .query_row(
+                "SELECT coalesce(s.merged_into, s.id),
+                        coalesce(s.representative, (SELECT min(a.id) FROM articles a
+                                                    WHERE a.story_id = coalesce(s.merged_into, s.id)))
+                 FROM stories s WHERE s.id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some((story, Some(representative))) = row else {
+            return Ok(None);
+        };
+        let Some(view) = self.article(representative)? else {
+            return Ok(None);
+        };
+        let mut ids: Vec<i64> = view.story_copies.iter().map(|c| c.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(Some(StoryView {
+            id: story,
+            representative,
+            title: view.title,
+            articles: ids.len() as i64,
+            copies: view.story_copies,
+        }))
+    }
+
     pub fn article(&self, id: i64) -> Result<Option<ArticleView>, StoreError> {
         let row = self
             .conn

@@ -24,6 +24,7 @@ const COMMANDS: &[&[&str]] = &[
     &["watch", "show"],
     &["watch", "test"],
     &["watch", "digest"],
+    &["serve"],
     &["import"],
     &["import-opml"],
     &["export-opml"],
@@ -154,7 +155,7 @@ fn bash_complete(script: &str, words: &[&str]) -> String {
 fn bash_completes_commands_and_search_options_past_an_exclusion() {
     let run = run(&["completions", "bash"]);
     run.ok();
-    assert_eq!(bash_complete(&run.stdout, &["warta", "se"]), "search");
+    assert_eq!(bash_complete(&run.stdout, &["warta", "sea"]), "search");
     assert_eq!(bash_complete(&run.stdout, &["warta", "feeds", "a"]), "add");
     // `warta search banjir -tol --li…`: the exclusion `-tol` that search's own argument
     // reordering lets stand anywhere does not stop the options being offered.

@@ -46,6 +46,7 @@ mod responses;
 mod revisit;
 mod watch;
 mod search;
+mod serve;
 mod smtp;
 mod sources;
 mod search_id;

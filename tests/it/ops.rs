@@ -47,7 +47,7 @@ pub(crate) fn site_with_feed() -> Server {
 }
 
 /// One HTTP/1.1 request over a fresh connection: (status, body).
-fn http(addr: &str, request: &str) -> (u16, String) {
+pub(crate) fn http(addr: &str, request: &str) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
     s.set_read_timeout(Some(Duration::from_secs(10)))
         .expect("read timeout");

@@ -1,0 +1,231 @@
+//! `/api/…`: the same JSON objects as the command line's `--format json` (the same types,
+//! serialized the same way), with paging, and errors as `{"error": "…"}` with a 4xx status.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::{Shared, refusal};
+use crate::search::{self, Filters};
+use crate::store::{SearchHit, SortOrder};
+
+/// Results a page at most.
+pub const MAX_LIMIT: usize = 100;
+const DEFAULT_LIMIT: usize = 20;
+
+/// A search's parameters, from the query string of `/api/search` and `/search`.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct SearchParams {
+    pub q: Option<String>,
+    pub feed: Option<String>,
+    pub region: Option<String>,
+    pub tag: Option<String>,
+    /// The articles' language (`id`, `en`).
+    pub language: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    /// `newest` (the default), `relevance`, `recent`, `oldest`.
+    pub sort: Option<String>,
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+    /// The interface's language (pages only).
+    pub lang: Option<String>,
+}
+
+impl SearchParams {
+    fn filled(s: &Option<String>) -> Option<String> {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
+    }
+
+    pub fn offset(&self) -> usize {
+        self.offset.unwrap_or(0).min(100_000)
+    }
+
+    pub fn filters(&self) -> Result<Filters, String> {
+        let sort = match Self::filled(&self.sort).as_deref() {
+            None | Some("newest") => SortOrder::Newest,
+            Some("relevance") => SortOrder::Relevance,
+            Some("recent") => SortOrder::Recent,
+            Some("oldest") => SortOrder::Oldest,
+            Some(other) => {
+                return Err(format!(
+                    "sort {other:?}: use newest, relevance, recent or oldest"
+                ));
+            }
+        };
+        Ok(Filters {
+            feeds: Self::filled(&self.feed).into_iter().collect(),
+            region: Self::filled(&self.region),
+            tags: Self::filled(&self.tag).into_iter().collect(),
+            language: Self::filled(&self.language),
+            since: Self::filled(&self.since),
+            until: Self::filled(&self.until),
+            limit: self.limit(),
+            offset: self.offset(),
+            sort,
+            ..Filters::default()
+        })
+    }
+}
+
+/// What a search gave: the hits, or why the question cannot be asked (a 400).
+pub enum Searched {
+    Hits(Vec<SearchHit>),
+    Bad(String),
+    /// The archive could not be read (a 500).
+    Failed(String),
+}
+
+/// Runs a search as `warta search` does: the same request, the same snippets.
+pub async fn run_search(app: &Shared, params: &SearchParams) -> Searched {
+    let filters = match params.filters() {
+        Ok(f) => f,
+        Err(e) => return Searched::Bad(e),
+    };
+    if let Some(feed) = filters.feeds.first()
+        && app.config.feed(feed).is_none()
+    {
+        return Searched::Bad(format!("feed {feed:?}: no such feed"));
+    }
+    let text = params.q.clone().unwrap_or_default();
+    let aliases = app.config.aliases.clone();
+    app.readers
+        .read(move |store| {
+            let aliases = search::aliases::Aliases::new(&aliases);
+            let prefix_words = |p: &str| store.prefix_words(p).map(|f| f.words).unwrap_or_default();
+            let (request, highlighter) =
+                match search::build_request(&text, &filters, &aliases, &prefix_words, Utc::now()) {
+                    Ok(r) => r,
+                    Err(e) => return Ok(Searched::Bad(e)),
+                };
+            store
+                .search(&request, &|body| highlighter.snippet(body))
+                .map(Searched::Hits)
+        })
+        .await
+        .unwrap_or_else(|e| Searched::Failed(e.to_string()))
+}
+
+/// A failed read: 500, saying what failed.
+pub fn failure(api: bool, e: &impl std::fmt::Display) -> Response {
+    tracing::warn!(error = %e, "serve: a read failed");
+    refusal(
+        api,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        &format!("the archive could not be read: {e}"),
+    )
+}
+
+pub async fn search(State(app): State<Shared>, Query(params): Query<SearchParams>) -> Response {
+    let hits = match run_search(&app, &params).await {
+        Searched::Hits(h) => h,
+        Searched::Bad(e) => return refusal(true, StatusCode::BAD_REQUEST, &e),
+        Searched::Failed(e) => return failure(true, &e),
+    };
+    let (limit, offset) = (params.limit(), params.offset());
+    let next = (hits.len() == limit).then(|| offset + limit);
+    Json(serde_json::json!({
+        "hits": hits,
+        "offset": offset,
+        "limit": limit,
+        "next_offset": next,
+    }))
+    .into_response()
+}
+
+/// An id from the path: a positive number, else why not (a 400).
+pub fn id(raw: &str) -> Result<i64, String> {
+    raw.trim_start_matches('#')
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{raw:?} is not an id; ids are positive numbers"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ArticleParams {
+    /// Also every earlier text (`show --versions`).
+    pub versions: Option<bool>,
+}
+
+pub async fn article(
+    State(app): State<Shared>,
+    Path(raw): Path<String>,
+    Query(p): Query<ArticleParams>,
+) -> Response {
+    let n = match id(&raw) {
+        Ok(n) => n,
+        Err(e) => return refusal(true, StatusCode::BAD_REQUEST, &e),
+    };
+    let versions = p.versions.unwrap_or(false);
+    let read = app
+        .readers
+        .read(move |s| {
+            let Some(mut a) = s.article(n)? else {
+                return Ok(None);
+            };
+            if versions {
+                a.earlier_versions = Some(s.versions(n)?);
+            }
+            Ok(Some(a))
+        })
+        .await;
+    match read {
+        Ok(Some(a)) => Json(a).into_response(),
+        Ok(None) => refusal(
+            true,
+            StatusCode::NOT_FOUND,
+            &format!("no article with id {n}"),
+        ),
+        Err(e) => failure(true, &e),
+    }
+}
+
+pub async fn story(State(app): State<Shared>, Path(raw): Path<String>) -> Response {
+    let n = match id(&raw) {
+        Ok(n) => n,
+        Err(e) => return refusal(true, StatusCode::BAD_REQUEST, &e),
+    };
+    match app.readers.read(move |s| s.story(n)).await {
+        Ok(Some(story)) => Json(story).into_response(),
+        Ok(None) => refusal(
+            true,
+            StatusCode::NOT_FOUND,
+            &format!("no story with id {n}"),
+        ),
+        Err(e) => failure(true, &e),
+    }
+}
+
+pub async fn feeds(State(app): State<Shared>) -> Response {
+    match app.readers.read(|s| s.feed_rows()).await {
+        Ok(rows) => Json(crate::views::feed_views(&app.config, &rows)).into_response(),
+        Err(e) => failure(true, &e),
+    }
+}
+
+pub async fn stats(State(app): State<Shared>) -> Response {
+    let feeds = app.config.feeds.len() as i64;
+    match app.readers.read(move |s| s.stats(feeds, Utc::now())).await {
+        Ok(stats) => Json(stats).into_response(),
+        Err(e) => failure(true, &e),
+    }
+}
+
+pub async fn openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+        .into_response()
+}

@@ -1,0 +1,487 @@
+//! The pages: plain HTML from maud templates (every value escaped by the template), one
+//! stylesheet of our own, no script. They work on a phone and a desktop alike, in Bahasa
+//! Indonesia or English, with times in the display zone, named.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use serde::Deserialize;
+
+use super::api::{SearchParams, Searched, failure, id, run_search};
+use super::lang::Lang;
+use super::{Shared, refusal};
+use crate::store::SearchHit;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LangParam {
+    lang: Option<String>,
+}
+
+/// The frame of every page: skip link, navigation, the language switch, the content.
+fn layout(lang: Lang, title: &str, here: &str, query: &str, body: Markup) -> Markup {
+    let nav = [
+        ("/", "overview"),
+        ("/search", "search"),
+        ("/feeds", "feeds"),
+        ("/watches", "watches"),
+    ];
+    let switch = format!(
+        "{here}?{query}{}lang={}",
+        if query.is_empty() { "" } else { "&" },
+        lang.other().code()
+    );
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · warta" }
+                link rel="stylesheet" href="/static/style.css";
+            }
+            body {
+                a.skip href="#isi" { (lang.t("skip")) }
+                header {
+                    nav aria-label=(lang.t("archive")) {
+                        a.brand href={ "/?lang=" (lang.code()) } { "warta" }
+                        ul {
+                            @for (path, key) in nav {
+                                li {
+                                    a href={ (path) "?lang=" (lang.code()) }
+                                        aria-current=[(path == here).then_some("page")] { (lang.t(key)) }
+                                }
+                            }
+                        }
+                        a.lang href=(switch) hreflang=(lang.other().code()) { (lang.t("language")) }
+                    }
+                }
+                main #isi { (body) }
+            }
+        }
+    }
+}
+
+/// The query string of `params` without `lang` and `offset`, for links that keep the search.
+fn kept_query(p: &SearchParams) -> String {
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    for (k, v) in [
+        ("q", &p.q),
+        ("feed", &p.feed),
+        ("region", &p.region),
+        ("tag", &p.tag),
+        ("language", &p.language),
+        ("since", &p.since),
+        ("until", &p.until),
+        ("sort", &p.sort),
+    ] {
+        if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
+            pairs.push((k, v.to_string()));
+        }
+    }
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+/// A snippet with its `[match]` marks as `<mark>`, everything else escaped.
+fn snippet(s: &str) -> Markup {
+    html! {
+        @for (i, part) in s.split(['[', ']']).enumerate() {
+            @if i % 2 == 1 { mark { (part) } } @else { (part) }
+        }
+    }
+}
+
+fn hit_list(app: &Shared, lang: Lang, hits: &[SearchHit]) -> Markup {
+    html! {
+        ol.hits {
+            @for h in hits {
+                li {
+                    h3 { a href={ "/articles/" (h.id) "?lang=" (lang.code()) } { (h.title) } }
+                    p.meta {
+                        (h.feed) " · "
+                        time datetime=(h.published.as_deref().unwrap_or(&h.fetched)) {
+                            (app.zone.time(h.published.as_deref().unwrap_or(&h.fetched)))
+                        }
+                        @if h.copies > 1 {
+                            " · " a href={ "/stories/" (h.story) "?lang=" (lang.code()) } {
+                                (h.copies) " " (lang.t("copies"))
+                            }
+                        }
+                    }
+                    p.snippet { (snippet(&h.snippet)) }
+                }
+            }
+        }
+    }
+}
+
+pub async fn search(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Query(params): Query<SearchParams>,
+) -> Response {
+    let lang = Lang::pick(params.lang.as_deref(), &headers);
+    let (hits, problem) = match run_search(&app, &params).await {
+        Searched::Hits(h) => (h, None),
+        Searched::Bad(e) => (Vec::new(), Some(e)),
+        Searched::Failed(e) => return failure(false, &e),
+    };
+    let (limit, offset) = (params.limit(), params.offset());
+    let kept = kept_query(&params);
+    let page = |offset: usize| format!("/search?{kept}&offset={offset}&lang={}", lang.code());
+    let q = params.q.clone().unwrap_or_default();
+    let selected = |v: &Option<String>, x: &str| v.as_deref() == Some(x);
+    let body = html! {
+        h1 { (lang.t("search")) }
+        form.search method="get" action="/search" role="search" {
+            input type="hidden" name="lang" value=(lang.code());
+            p {
+                label for="q" { (lang.t("query")) }
+                input #q type="search" name="q" value=(q) aria-describedby="q-help";
+                small #q-help { (lang.t("query_help")) }
+            }
+            div.filters {
+                p {
+                    label for="feed" { (lang.t("feed")) }
+                    select #feed name="feed" {
+                        option value="" { (lang.t("any_feed")) }
+                        @for f in &app.config.feeds {
+                            option value=(f.name.as_str()) selected[selected(&params.feed, f.name.as_str())] { (f.name.as_str()) }
+                        }
+                    }
+                }
+                p {
+                    label for="region" { (lang.t("region")) }
+                    input #region type="text" name="region" value=(params.region.clone().unwrap_or_default());
+                }
+                p {
+                    label for="since" { (lang.t("since")) }
+                    input #since type="date" name="since" value=(params.since.clone().unwrap_or_default());
+                }
+                p {
+                    label for="until" { (lang.t("until")) }
+                    input #until type="date" name="until" value=(params.until.clone().unwrap_or_default());
+                }
+                p {
+                    label for="sort" { (lang.t("sort")) }
+                    select #sort name="sort" {
+                        option value="newest" selected[selected(&params.sort, "newest")] { (lang.t("newest")) }
+                        option value="relevance" selected[selected(&params.sort, "relevance")] { (lang.t("relevance")) }
+                    }
+                }
+            }
+            button type="submit" { (lang.t("go")) }
+        }
+        @if let Some(p) = &problem {
+            p.problem role="alert" { (p) }
+        } @else if hits.is_empty() {
+            p { (lang.t("no_results")) }
+        } @else {
+            (hit_list(&app, lang, &hits))
+            nav.pages aria-label="pages" {
+                @if offset > 0 {
+                    a rel="prev" href=(page(offset.saturating_sub(limit))) { "← " (lang.t("previous")) }
+                }
+                @if hits.len() == limit {
+                    a rel="next" href=(page(offset + limit)) { (lang.t("next")) " →" }
+                }
+            }
+        }
+    };
+    let status = if problem.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        layout(lang, lang.t("search"), "/search", &kept, body),
+    )
+        .into_response()
+}
+
+pub async fn overview(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Query(l): Query<LangParam>,
+) -> Response {
+    let lang = Lang::pick(l.lang.as_deref(), &headers);
+    let feeds = app.config.feeds.len() as i64;
+    let stats = match app
+        .readers
+        .read(move |s| s.stats(feeds, chrono::Utc::now()))
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => return failure(false, &e),
+    };
+    let latest = SearchParams {
+        limit: Some(10),
+        ..SearchParams::default()
+    };
+    let hits = match run_search(&app, &latest).await {
+        Searched::Hits(h) => h,
+        Searched::Bad(_) => Vec::new(),
+        Searched::Failed(e) => return failure(false, &e),
+    };
+    let body = html! {
+        h1 { (lang.t("overview")) }
+        dl.numbers {
+            div { dt { (lang.t("articles")) } dd { (stats.articles) } }
+            div { dt { (lang.t("stories")) } dd { (stats.stories) } }
+            div { dt { (lang.t("last_24h")) } dd { (stats.articles_24h) } }
+            div { dt { (lang.t("feeds")) } dd { (stats.feeds) } }
+        }
+        h2 { (lang.t("latest")) }
+        (hit_list(&app, lang, &hits))
+    };
+    layout(lang, lang.t("overview"), "/", "", body).into_response()
+}
+
+/// Kept article HTML made safe to show: no script, style or form, no attribute that runs
+/// code, no image or other request to the publisher (pictures are not hot-linked), links
+/// that open without telling the publisher where from.
+fn sanitized(html_body: &str) -> String {
+    let mut b = ammonia::Builder::default();
+    b.rm_tags(["img", "picture", "source", "video", "audio", "iframe"])
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .url_relative(ammonia::UrlRelative::Deny);
+    b.clean(html_body).to_string()
+}
+
+pub async fn article(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    Query(l): Query<LangParam>,
+) -> Response {
+    let lang = Lang::pick(l.lang.as_deref(), &headers);
+    let n = match id(&raw) {
+        Ok(n) => n,
+        Err(e) => return refusal(false, StatusCode::BAD_REQUEST, &e),
+    };
+    let a = match app.readers.read(move |s| s.article(n)).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return refusal(false, StatusCode::NOT_FOUND, lang.t("not_found")),
+        Err(e) => return failure(false, &e),
+    };
+    let body_html = match &a.body_html {
+        Some(h) => sanitized(h),
+        None => html! { @for p in a.body.split("\n\n").filter(|p| !p.trim().is_empty()) { p { (p.trim()) } } }.into_string(),
+    };
+    let body = html! {
+        article.reader {
+            h1 { (a.title) }
+            p.meta {
+                (a.feed)
+                @if let Some(p) = &a.published {
+                    " · " time datetime=(p) { (app.zone.time(p)) }
+                }
+                @if let Some(author) = &a.author { " · " (lang.t("author")) ": " (author) }
+                @if a.version > 1 { " · " (lang.t("version")) " " (a.version) }
+            }
+            @if let Some(r) = &a.removed {
+                p.problem { (lang.t("removed")) " (" (app.zone.time(r)) ")" }
+            }
+            p.links {
+                a href=(a.url) rel="noopener noreferrer nofollow" { (lang.t("original")) }
+                @if a.copies > 1 {
+                    " · " a href={ "/stories/" (a.story) "?lang=" (lang.code()) } { (lang.t("story")) ": " (a.copies) " " (lang.t("copies")) }
+                }
+            }
+            div.body { (PreEscaped(body_html)) }
+        }
+    };
+    layout(lang, &a.title, &format!("/articles/{n}"), "", body).into_response()
+}
+
+pub async fn story(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    Query(l): Query<LangParam>,
+) -> Response {
+    let lang = Lang::pick(l.lang.as_deref(), &headers);
+    let n = match id(&raw) {
+        Ok(n) => n,
+        Err(e) => return refusal(false, StatusCode::BAD_REQUEST, &e),
+    };
+    let s = match app.readers.read(move |s| s.story(n)).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return refusal(false, StatusCode::NOT_FOUND, lang.t("not_found")),
+        Err(e) => return failure(false, &e),
+    };
+    let body = html! {
+        h1 { (lang.t("story")) ": " (s.title) }
+        h2 { (lang.t("places")) }
+        table.timeline {
+            thead { tr {
+                th scope="col" { (lang.t("site")) }
+                th scope="col" { (lang.t("feed")) }
+                th scope="col" { (lang.t("published")) }
+                th scope="col" { (lang.t("first_seen")) }
+            } }
+            tbody {
+                @for c in &s.copies {
+                    tr {
+                        td {
+                            a href=(c.url) rel="noopener noreferrer nofollow" {
+                                (url::Url::parse(&c.url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_else(|| c.url.clone()))
+                            }
+                            @if c.earliest { " " strong.first { "(" (lang.t("first")) ")" } }
+                        }
+                        td { a href={ "/articles/" (c.id) "?lang=" (lang.code()) } { (c.feeds.join(", ")) } }
+                        td { @if let Some(p) = &c.published { time datetime=(p) { (app.zone.time(p)) } } }
+                        td { time datetime=(c.first_seen) { (app.zone.time(&c.first_seen)) } }
+                    }
+                }
+            }
+        }
+    };
+    layout(lang, &s.title, &format!("/stories/{n}"), "", body).into_response()
+}
+
+pub async fn feeds(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Query(l): Query<LangParam>,
+) -> Response {
+    let lang = Lang::pick(l.lang.as_deref(), &headers);
+    let rows = match app.readers.read(|s| s.feed_rows()).await {
+        Ok(r) => r,
+        Err(e) => return failure(false, &e),
+    };
+    let views = crate::views::feed_views(&app.config, &rows);
+    let when = |t: &Option<String>| t.as_deref().map(|t| app.zone.time(t)).unwrap_or_default();
+    let body = html! {
+        h1 { (lang.t("feeds")) }
+        table.feeds {
+            thead { tr {
+                th scope="col" { (lang.t("feed")) }
+                th scope="col" { (lang.t("state")) }
+                th scope="col" { (lang.t("articles")) }
+                th scope="col" { (lang.t("last_success")) }
+                th scope="col" { (lang.t("next_poll")) }
+                th scope="col" { (lang.t("last_error")) }
+            } }
+            tbody {
+                @for f in &views {
+                    tr.(f.state) {
+                        th scope="row" { a href={ "/search?feed=" (f.name) "&lang=" (lang.code()) } { (f.name) } }
+                        td { (f.state) }
+                        td.num { (f.articles) }
+                        td { (when(&f.last_success)) }
+                        td { (when(&f.next_poll)) }
+                        td { (f.last_error.clone().unwrap_or_default()) }
+                    }
+                }
+            }
+        }
+    };
+    layout(lang, lang.t("feeds"), "/feeds", "", body).into_response()
+}
+
+pub async fn watches(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Query(l): Query<LangParam>,
+) -> Response {
+    let lang = Lang::pick(l.lang.as_deref(), &headers);
+    let body = html! {
+        h1 { (lang.t("watches")) }
+        @if app.config.watches.is_empty() {
+            p { (lang.t("no_watches")) }
+        } @else {
+            ul.watches {
+                @for w in &app.config.watches {
+                    li {
+                        a href={ "/search?q=" (url::form_urlencoded::byte_serialize(w.query.as_bytes()).collect::<String>()) "&lang=" (lang.code()) } {
+                            strong { (w.name.as_str()) }
+                        }
+                        " — " code { (w.query) }
+                    }
+                }
+            }
+        }
+    };
+    layout(lang, lang.t("watches"), "/watches", "", body).into_response()
+}
+
+pub fn login_page(lang: Lang, problem: Option<&str>) -> Markup {
+    let body = html! {
+        h1 { (lang.t("login")) }
+        @if let Some(p) = problem { p.problem role="alert" { (p) } }
+        form method="post" action="/login" {
+            p {
+                label for="token" { (lang.t("token")) }
+                input #token type="password" name="token" autocomplete="current-password" required;
+            }
+            button type="submit" { (lang.t("login")) }
+        }
+    };
+    layout(lang, lang.t("login"), "/login", "", body)
+}
+
+pub fn error_page(status: StatusCode, message: &str) -> Markup {
+    let lang = Lang::Id;
+    let body = html! {
+        h1 { (status.as_u16()) " " (status.canonical_reason().unwrap_or_default()) }
+        p { (message) }
+    };
+    layout(lang, &status.as_u16().to_string(), "/", "", body)
+}
+
+pub async fn style() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("style.css"),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_html_loses_what_runs_or_reaches_out() {
+        let dirty = "<p onclick=\"alert(1)\">Banjir <b>besar</b><script>alert(2)</script>\
+                     <img src=\"http://evil.example/x.png\" onerror=\"alert(3)\">\
+                     <a href=\"javascript:alert(4)\">klik</a> <a href=\"/relatif\">rel</a>\
+                     <a href=\"https://example.org/lanjut\">lanjut</a><iframe src=\"https://x.example\"></iframe>\
+                     <style>body{display:none}</style></p>";
+        let clean = sanitized(dirty);
+        for bad in [
+            "onclick",
+            "<script",
+            "alert(2)",
+            "<img",
+            "evil.example",
+            "javascript:",
+            "/relatif",
+            "<iframe",
+            "<style",
+        ] {
+            assert!(!clean.contains(bad), "{bad} in {clean}");
+        }
+        assert!(clean.contains("<b>besar</b>"), "{clean}");
+        assert!(
+            clean.contains("href=\"https://example.org/lanjut\"") && clean.contains("noopener"),
+            "{clean}"
+        );
+    }
+
+    #[test]
+    fn a_snippet_marks_matches_and_escapes_the_rest() {
+        let s = snippet("<b>x</b> [bimtek] di [Sangatta]").into_string();
+        assert_eq!(
+            s,
+            "&lt;b&gt;x&lt;/b&gt; <mark>bimtek</mark> di <mark>Sangatta</mark>"
+        );
+    }
+}

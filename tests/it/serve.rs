@@ -1,0 +1,301 @@
+//! `warta serve` (issue 17), against the real binary over loopback: the API's JSON equals the
+//! command line's, errors are JSON with their status, hostile titles and bodies come out
+//! escaped and sanitized, every answer carries the security headers, and anywhere but
+//! loopback needs a token.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::cmd::Background;
+use crate::support::{Feed, Item, Route, Server, Workspace, pages, rss, wait_until};
+
+/// One HTTP/1.1 exchange: status, head (lower-cased), body.
+fn http(addr: &str, request: &str) -> (u16, String, String) {
+    let mut s = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    let out = String::from_utf8_lossy(&out).into_owned();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_ascii_lowercase(), body.to_string())
+}
+
+fn get(addr: &str, path: &str, extra: &str) -> (u16, String, String) {
+    http(
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra}\r\n"),
+    )
+}
+
+fn json(addr: &str, path: &str) -> (u16, Value) {
+    let (status, _, body) = get(addr, path, "");
+    let v =
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {body}"));
+    (status, v)
+}
+
+const HOSTILE_TITLE: &str = "<script>alert('judul')</script> Banjir Sangatta";
+
+/// A site with a flood report and a page whose title and body try to run script, load an
+/// image from elsewhere and link to javascript:.
+fn site() -> Server {
+    let s = Server::start("127.0.0.1");
+    let banjir = pages::story("id", 71, &["Banjir merendam Sangatta Utara sejak pagi."]);
+    s.route(
+        "/banjir",
+        Route::html(pages::article(
+            HOSTILE_TITLE,
+            "2024-11-20T10:15:00+08:00",
+            "id",
+            &banjir,
+        )),
+    );
+    let paragraphs: String = pages::story("id", 72, &["Jembatanrusak di Kutai Timur diperbaiki."])
+        .iter()
+        .map(|p| format!("<p>{p}</p>"))
+        .collect();
+    s.route(
+        "/jembatan",
+        Route::html(format!(
+            "<!DOCTYPE html><html lang=\"id\"><head><meta charset=\"utf-8\"><title>Jembatan diperbaiki</title>\
+             <meta property=\"article:published_time\" content=\"2024-11-21T09:00:00+08:00\"></head><body><article>\
+             <h1>Jembatan diperbaiki</h1>{paragraphs}\
+             <p>Foto: <img src=\"http://evil.example/x.png\" onerror=\"alert(1)\"> \
+             <a href=\"javascript:alert(2)\" onclick=\"alert(3)\">klik</a> \
+             <a href=\"https://example.org/lanjut\">lanjut</a></p></article></body></html>"
+        )),
+    );
+    let items = vec![
+        Item::new(
+            HOSTILE_TITLE,
+            &s.url("/banjir"),
+            "Wed, 20 Nov 2024 10:15:00 +0800",
+            "r",
+        ),
+        Item::new(
+            "Jembatan diperbaiki",
+            &s.url("/jembatan"),
+            "Thu, 21 Nov 2024 09:00:00 +0800",
+            "r",
+        ),
+    ];
+    s.route("/rss", Route::rss(rss("Uji", &s.base(), &items)));
+    s
+}
+
+/// `warta serve` on `listen`, and the address it says it serves at.
+fn serve(ws: &Workspace, listen: &str, env: &[(&str, &str)]) -> (Background, String) {
+    let mut c = ws.command(&["serve", "--listen", listen]);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let server = Background::spawn(c);
+    let mut addr = None;
+    let said = wait_until(Duration::from_secs(20), || {
+        addr = server
+            .stderr()
+            .split("http://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .map(str::to_string);
+        addr.is_some()
+    });
+    assert!(
+        said,
+        "serve did not say where it listens\n{}",
+        server.stderr()
+    );
+    let addr = addr.unwrap_or_default();
+    // 0.0.0.0 is reached through loopback.
+    (server, addr.replace("0.0.0.0", "127.0.0.1"))
+}
+
+#[test]
+fn the_api_answers_with_the_command_lines_json_and_errors_as_json() {
+    let site = site();
+    let ws = Workspace::with_feeds(&[Feed::new("uji", &site.url("/rss"))]);
+    ws.fetch_ok();
+    let (mut server, addr) = serve(&ws, "127.0.0.1:0", &[]);
+
+    let cli = ws
+        .run(&["search", "banjir", "--format", "json"])
+        .ok()
+        .json();
+    let (status, api) = json(&addr, "/api/search?q=banjir");
+    assert_eq!(status, 200);
+    assert_eq!(api["hits"], cli, "the same hits, the same objects");
+    assert_eq!(api["hits"].as_array().map(Vec::len), Some(1));
+    let id = api["hits"][0]["id"].as_i64().unwrap();
+
+    let (_, article) = json(&addr, &format!("/api/articles/{id}"));
+    assert_eq!(article, ws.show(id));
+    let (_, feeds) = json(&addr, "/api/feeds");
+    assert_eq!(feeds, ws.run(&["feeds", "--format", "json"]).ok().json());
+    let (_, stats) = json(&addr, "/api/stats");
+    assert_eq!(stats, ws.stats());
+    let story = article["story"].as_i64().unwrap();
+    let (status, s) = json(&addr, &format!("/api/stories/{story}"));
+    assert_eq!(status, 200);
+    assert_eq!(s["copies"], article["story_copies"]);
+
+    // Paging: one a page, the next offset named.
+    let (_, page) = json(&addr, "/api/search?limit=1");
+    assert_eq!(page["hits"].as_array().map(Vec::len), Some(1));
+    assert_eq!(page["next_offset"], 1);
+    let (_, second) = json(&addr, "/api/search?limit=1&offset=1");
+    assert_ne!(second["hits"][0]["id"], page["hits"][0]["id"]);
+
+    for (path, want) in [
+        ("/api/articles/99999", 404),
+        ("/api/articles/abc", 400),
+        ("/api/stories/99999", 404),
+        ("/api/search?sort=acak", 400),
+        ("/api/search?q=%22tanpa%20akhir", 400),
+        ("/api/search?feed=tidak-ada", 400),
+        ("/api/tidak-ada", 404),
+    ] {
+        let (status, e) = json(&addr, path);
+        assert_eq!(status, want, "{path}: {e}");
+        assert!(
+            e["error"].as_str().is_some_and(|m| !m.is_empty()),
+            "{path}: {e}"
+        );
+    }
+    let (status, doc) = json(&addr, "/api/openapi.json");
+    assert_eq!(status, 200);
+    assert!(doc["paths"]["/api/search"].is_object());
+    server.stop_cleanly();
+}
+
+#[test]
+fn pages_escape_hostile_text_sanitize_bodies_and_send_the_security_headers() {
+    let site = site();
+    let ws = Workspace::with_feeds(&[Feed::new("uji", &site.url("/rss"))]);
+    ws.fetch_ok();
+    let (mut server, addr) = serve(&ws, "127.0.0.1:0", &[]);
+
+    let (status, head, body) = get(&addr, "/search?q=banjir", "");
+    assert_eq!(status, 200);
+    assert!(
+        head.contains("content-security-policy: default-src 'none'"),
+        "{head}"
+    );
+    assert!(!head.contains("unsafe-inline"));
+    assert!(head.contains("x-content-type-options: nosniff"));
+    assert!(
+        body.contains("&lt;script&gt;alert("),
+        "the title is shown as text"
+    );
+    assert!(!body.contains("<script"), "no script runs:\n{body}");
+    assert!(body.contains("<mark>"), "matches marked");
+    assert!(body.contains("lang=\"id\""), "Indonesian by default");
+
+    let jembatan = ws.search_one("jembatanrusak");
+    let id = jembatan["id"].as_i64().unwrap();
+    let (status, _, page) = get(&addr, &format!("/articles/{id}"), "");
+    assert_eq!(status, 200);
+    for bad in [
+        "<img",
+        "onerror",
+        "onclick",
+        "javascript:",
+        "evil.example",
+        "<script",
+    ] {
+        assert!(!page.contains(bad), "{bad} in the article page:\n{page}");
+    }
+    assert!(page.contains("Jembatanrusak"), "{page}");
+
+    let (_, _, en) = get(&addr, "/?lang=en", "");
+    assert!(en.contains("Overview") && en.contains("lang=\"en\""));
+    let (_, _, en) = get(&addr, "/feeds", "Accept-Language: en-US,en;q=0.9\r\n");
+    assert!(en.contains("Sources"));
+    let (_, _, id_page) = get(&addr, "/feeds", "");
+    assert!(id_page.contains("Sumber"));
+    assert!(id_page.contains("WITA") || id_page.contains("UTC") || id_page.contains("+0"));
+
+    for (path, want) in [
+        ("/articles/99999", 404),
+        ("/articles/..%2f..%2fetc%2fpasswd", 400),
+        ("/static/../Cargo.toml", 404),
+        ("/tidak-ada", 404),
+    ] {
+        let (status, head, _) = get(&addr, path, "");
+        assert_eq!(status, want, "{path}");
+        assert!(head.contains("content-security-policy"), "{path}");
+    }
+    server.stop_cleanly();
+}
+
+#[test]
+fn anywhere_but_loopback_needs_a_token_and_every_request_carries_it() {
+    let site = site();
+    let ws = Workspace::with_feeds(&[Feed::new("uji", &site.url("/rss"))]);
+    ws.fetch_ok();
+    ws.run(&["serve", "--listen", "0.0.0.0:0"])
+        .expect_code(2)
+        .stderr_names("token_env");
+
+    let config = std::fs::read_to_string(ws.config_path()).unwrap();
+    ws.write_config(&format!(
+        "{config}\n[serve]\ntoken_env = \"WARTA_TEST_SERVE_TOKEN\"\n"
+    ));
+    const TOKEN: &str = "token-rahasia-42";
+    let (mut server, addr) = serve(&ws, "0.0.0.0:0", &[("WARTA_TEST_SERVE_TOKEN", TOKEN)]);
+
+    let (status, _, body) = get(&addr, "/api/stats", "");
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("Bearer"));
+    let (status, _, _) = get(&addr, "/api/stats", "Authorization: Bearer salah\r\n");
+    assert_eq!(status, 401);
+    let (status, _, _) = get(
+        &addr,
+        "/api/stats",
+        &format!("Authorization: Bearer {TOKEN}\r\n"),
+    );
+    assert_eq!(status, 200);
+
+    // A browser is sent to the login form, which sets the cookie.
+    let (status, head, _) = get(&addr, "/search?q=banjir", "");
+    assert!(matches!(status, 303 | 307), "{status} {head}");
+    assert!(head.contains("location: /login"), "{head}");
+    let form = |token: &str| {
+        let body = format!("token={token}");
+        http(
+            &addr,
+            &format!(
+                "POST /login HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            ),
+        )
+    };
+    let (status, _, _) = form("salah");
+    assert_eq!(status, 401);
+    let (_, head, _) = form(TOKEN);
+    assert!(head.contains("set-cookie: warta_token="), "{head}");
+    assert!(
+        head.contains("httponly") && head.contains("samesite=strict"),
+        "{head}"
+    );
+    let (status, _, body) = get(
+        &addr,
+        "/search?q=banjir",
+        &format!("Cookie: warta_token={TOKEN}\r\n"),
+    );
+    assert_eq!(status, 200);
+    assert!(body.contains("Banjir"));
+    server.stop_cleanly();
+    assert!(
+        !server.stderr().contains(TOKEN),
+        "the token is never printed"
+    );
+}
