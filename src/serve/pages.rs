@@ -39,6 +39,8 @@ fn layout(lang: Lang, title: &str, here: &str, query: &str, body: Markup) -> Mar
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · warta" }
                 link rel="stylesheet" href="/static/style.css";
+                // No icon to fetch: a browser would ask for /favicon.ico otherwise.
+                link rel="icon" href="data:,";
             }
             body {
                 a.skip href="#isi" { (lang.t("skip")) }

@@ -14,6 +14,7 @@ mod support;
 mod alerts;
 mod archive;
 mod bounded;
+mod browser;
 mod causes;
 mod charset;
 mod cli;

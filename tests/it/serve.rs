@@ -47,7 +47,7 @@ const HOSTILE_TITLE: &str = "<script>alert('judul')</script> Banjir Sangatta";
 
 /// A site with a flood report and a page whose title and body try to run script, load an
 /// image from elsewhere and link to javascript:.
-fn site() -> Server {
+pub(crate) fn site() -> Server {
     let s = Server::start("127.0.0.1");
     let banjir = pages::story("id", 71, &["Banjir merendam Sangatta Utara sejak pagi."]);
     s.route(
@@ -93,7 +93,7 @@ fn site() -> Server {
 }
 
 /// `warta serve` on `listen`, and the address it says it serves at.
-fn serve(ws: &Workspace, listen: &str, env: &[(&str, &str)]) -> (Background, String) {
+pub(crate) fn serve(ws: &Workspace, listen: &str, env: &[(&str, &str)]) -> (Background, String) {
     let mut c = ws.command(&["serve", "--listen", listen]);
     for (k, v) in env {
         c.env(k, v);
