@@ -81,6 +81,11 @@ impl Zone {
         }
     }
 
+    /// Seconds east of UTC at `t` (+28800 for WITA).
+    pub fn offset_at(&self, t: DateTime<Utc>) -> i64 {
+        i64::from(t.with_timezone(&self.0).offset().fix().local_minus_utc())
+    }
+
     pub fn at(&self, t: DateTime<Utc>) -> String {
         let local = t.with_timezone(&self.0);
         format!(

@@ -101,6 +101,14 @@ impl Lang {
             "not_found" => ("Tidak ditemukan", "Not found"),
             "skip" => ("Langsung ke isi", "Skip to content"),
             "language" => ("English", "Bahasa Indonesia"),
+            "per_day" => ("Artikel per hari terbit", "Articles a day, by publication"),
+            "days" => ("hari", "days"),
+            "day" => ("Hari", "Day"),
+            "numbers" => ("Angkanya", "The numbers"),
+            "widest" => ("Paling luas menyebar pekan ini", "Widest spread this week"),
+            "top_sites" => ("Situs teratas (30 hari)", "Top sites (30 days)"),
+            "sites" => ("situs", "sites"),
+            "nothing_yet" => ("Belum ada.", "Nothing yet."),
             _ => (key, key),
         };
         match self {

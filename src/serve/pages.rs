@@ -204,6 +204,31 @@ pub async fn search(
         .into_response()
 }
 
+/// Day `n` since the epoch as a date.
+fn day_name(n: i64) -> String {
+    chrono::DateTime::from_timestamp(n * 86_400, 0)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// `counts` (day, n) spread over the `days` days ending with `today`, a zero for a day
+/// without articles.
+fn every_day(counts: &[(i64, i64)], today: i64, days: i64) -> Vec<i64> {
+    (today - days + 1..=today)
+        .map(|d| {
+            counts
+                .iter()
+                .find(|(day, _)| *day == d)
+                .map_or(0, |(_, n)| *n)
+        })
+        .collect()
+}
+
+/// Days the overview's chart covers, and the windows of its tables.
+const CHART_DAYS: i64 = 90;
+const TOP_SITES_DAYS: i64 = 30;
+const SPREAD_DAYS: i64 = 7;
+
 pub async fn overview(
     State(app): State<Shared>,
     headers: HeaderMap,
@@ -211,12 +236,23 @@ pub async fn overview(
 ) -> Response {
     let lang = Lang::pick(l.lang.as_deref(), &headers);
     let feeds = app.config.feeds.len() as i64;
-    let stats = match app
+    let now = chrono::Utc::now();
+    let offset = app.zone.offset_at(now);
+    let today = (now.timestamp() + offset).div_euclid(86_400);
+    let day_start = move |days: i64| (today - days + 1) * 86_400 - offset;
+    let read = app
         .readers
-        .read(move |s| s.stats(feeds, chrono::Utc::now()))
-        .await
-    {
-        Ok(s) => s,
+        .read(move |s| {
+            Ok((
+                s.stats(feeds, now)?,
+                s.articles_per_day(day_start(CHART_DAYS), offset)?,
+                s.top_sites(day_start(TOP_SITES_DAYS), 10)?,
+                s.widest_stories(day_start(SPREAD_DAYS), 10)?,
+            ))
+        })
+        .await;
+    let (stats, per_day, sites, spread) = match read {
+        Ok(r) => r,
         Err(e) => return failure(false, &e),
     };
     let latest = SearchParams {
@@ -228,6 +264,14 @@ pub async fn overview(
         Searched::Bad(_) => Vec::new(),
         Searched::Failed(e) => return failure(false, &e),
     };
+    let counts = every_day(&per_day, today, CHART_DAYS);
+    let first_day = day_name(today - CHART_DAYS + 1);
+    let last_day = day_name(today);
+    let chart = super::charts::per_day(
+        &counts,
+        (&first_day, &last_day),
+        &format!("{}: {first_day} – {last_day}", lang.t("per_day")),
+    );
     let body = html! {
         h1 { (lang.t("overview")) }
         dl.numbers {
@@ -235,6 +279,43 @@ pub async fn overview(
             div { dt { (lang.t("stories")) } dd { (stats.stories) } }
             div { dt { (lang.t("last_24h")) } dd { (stats.articles_24h) } }
             div { dt { (lang.t("feeds")) } dd { (stats.feeds) } }
+        }
+        figure {
+            figcaption { (lang.t("per_day")) " (" (CHART_DAYS) " " (lang.t("days")) ")" }
+            (PreEscaped(chart))
+            details {
+                summary { (lang.t("numbers")) }
+                table {
+                    thead { tr { th scope="col" { (lang.t("day")) } th scope="col" { (lang.t("articles")) } } }
+                    tbody {
+                        @for (i, n) in counts.iter().enumerate().rev().filter(|(_, n)| **n > 0) {
+                            tr { td { (day_name(today - CHART_DAYS + 1 + i as i64)) } td.num { (n) } }
+                        }
+                    }
+                }
+            }
+        }
+        div.columns {
+            section {
+                h2 { (lang.t("widest")) }
+                @if spread.is_empty() { p { (lang.t("nothing_yet")) } }
+                ol {
+                    @for s in &spread {
+                        li { a href={ "/stories/" (s.story) "?lang=" (lang.code()) } { (s.title) } " — " (s.sites) " " (lang.t("sites")) }
+                    }
+                }
+            }
+            section {
+                h2 { (lang.t("top_sites")) }
+                @if sites.is_empty() { p { (lang.t("nothing_yet")) } }
+                table {
+                    tbody {
+                        @for (host, n) in &sites {
+                            tr { th scope="row" { (host) } td.num { (n) } }
+                        }
+                    }
+                }
+            }
         }
         h2 { (lang.t("latest")) }
         (hit_list(&app, lang, &hits))
@@ -351,9 +432,35 @@ pub async fn feeds(
     Query(l): Query<LangParam>,
 ) -> Response {
     let lang = Lang::pick(l.lang.as_deref(), &headers);
-    let rows = match app.readers.read(|s| s.feed_rows()).await {
+    const SPARK_DAYS: i64 = 30;
+    let now = chrono::Utc::now();
+    let offset = app.zone.offset_at(now);
+    let today = (now.timestamp() + offset).div_euclid(86_400);
+    let since = (today - SPARK_DAYS + 1) * 86_400 - offset;
+    let (rows, per_day) = match app
+        .readers
+        .read(move |s| Ok((s.feed_rows()?, s.feed_articles_per_day(since, offset)?)))
+        .await
+    {
         Ok(r) => r,
         Err(e) => return failure(false, &e),
+    };
+    let spark = |feed: &str| {
+        let days: Vec<(i64, i64)> = per_day
+            .iter()
+            .filter(|(f, _, _)| f == feed)
+            .map(|(_, d, n)| (*d, *n))
+            .collect();
+        let counts = every_day(&days, today, SPARK_DAYS);
+        let total: i64 = counts.iter().sum();
+        super::charts::sparkline(
+            &counts,
+            &format!(
+                "{total} {} / {SPARK_DAYS} {}",
+                lang.t("articles"),
+                lang.t("days")
+            ),
+        )
     };
     let views = crate::views::feed_views(&app.config, &rows);
     let when = |t: &Option<String>| t.as_deref().map(|t| app.zone.time(t)).unwrap_or_default();
@@ -364,6 +471,7 @@ pub async fn feeds(
                 th scope="col" { (lang.t("feed")) }
                 th scope="col" { (lang.t("state")) }
                 th scope="col" { (lang.t("articles")) }
+                th scope="col" { (lang.t("per_day")) " (" (SPARK_DAYS) ")" }
                 th scope="col" { (lang.t("last_success")) }
                 th scope="col" { (lang.t("next_poll")) }
                 th scope="col" { (lang.t("last_error")) }
@@ -374,6 +482,7 @@ pub async fn feeds(
                         th scope="row" { a href={ "/search?feed=" (f.name) "&lang=" (lang.code()) } { (f.name) } }
                         td { (f.state) }
                         td.num { (f.articles) }
+                        td { (PreEscaped(spark(&f.name))) }
                         td { (when(&f.last_success)) }
                         td { (when(&f.next_poll)) }
                         td { (f.last_error.clone().unwrap_or_default()) }

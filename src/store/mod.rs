@@ -34,6 +34,7 @@ mod sources;
 mod stories;
 mod vocab;
 mod outbox;
+mod overview;
 mod watches;
 mod write;
 
@@ -51,6 +52,7 @@ pub use maintenance::{
 };
 pub use open::{APPLICATION_ID, OpenMode, is_archive_file, must_exist};
 pub use outbox::{Alert, AlertKind, AlertSummary, Delivery, DigestStory};
+pub use overview::Spread;
 pub use read::{ArticleView, CopyView, FeedRow, Stats, StoryView, VersionView};
 pub use revisit::{CheckOutcome, CheckWrite, DueCheck, PageState, next_due};
 pub use salvage::{Lost, TableSalvage};

@@ -299,3 +299,56 @@ fn anywhere_but_loopback_needs_a_token_and_every_request_carries_it() {
         "the token is never printed"
     );
 }
+
+#[test]
+fn the_overview_counts_days_sites_and_the_widest_story_and_feeds_show_their_days() {
+    // One release on two sites, published today.
+    let today = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let rss_date = chrono::Utc::now().to_rfc2822();
+    let release = pages::story("id", 81, &["Festivalpesut digelar di Muara Kaman pekan ini."]);
+    let sites: Vec<Server> = ["127.0.0.2", "127.0.0.3"]
+        .iter()
+        .map(|ip| {
+            let s = Server::start(ip);
+            s.route(
+                "/festival",
+                Route::html(pages::article("Festival pesut Mahakam", &today, "id", &release)),
+            );
+            let items = vec![Item::new("Festival pesut Mahakam", &s.url("/festival"), &rss_date, "r")];
+            s.route("/rss", Route::rss(rss("Uji", &s.base(), &items)));
+            s
+        })
+        .collect();
+    let ws = Workspace::with_feeds(&[
+        Feed::new("situs-a", &sites[0].url("/rss")),
+        Feed::new("situs-b", &sites[1].url("/rss")),
+    ]);
+    ws.fetch_ok();
+    let (mut server, addr) = serve(&ws, "127.0.0.1:0", &[]);
+    let (status, _, page) = get(&addr, "/?lang=id", "");
+    assert_eq!(status, 200);
+    let widest = page
+        .split("Paling luas menyebar pekan ini")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        widest.contains("Festival pesut Mahakam</a> — 2 situs"),
+        "{widest}"
+    );
+    for host in ["127.0.0.2:", "127.0.0.3:"] {
+        assert!(page.contains(host), "{host} among the top sites");
+    }
+    assert!(page.contains("<svg role=\"img\""), "the chart is inline SVG");
+    assert!(
+        page.contains(&today[..10]),
+        "the chart ends today ({}), and its table lists the day",
+        &today[..10]
+    );
+    let (_, _, feeds) = get(&addr, "/feeds", "");
+    assert_eq!(
+        feeds.matches("aria-label=\"1 Artikel / 30 hari\"").count(),
+        2,
+        "a sparkline a feed"
+    );
+    server.stop_cleanly();
+}
