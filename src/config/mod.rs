@@ -171,6 +171,8 @@ pub struct DaemonConfig {
     pub listen: Option<std::net::SocketAddr>,
     /// Log lines for people or for log collectors; the command line's `--log-format` wins.
     pub log_format: Option<LogFormat>,
+    /// The daemon also serves the web interface (`warta serve`) at `[serve] listen`.
+    pub serve: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -508,6 +510,7 @@ impl Config {
             if let Some(l) = d.listen {
                 daemon.listen = Some(parse_listen(l.get_ref()).map_err(|e| at(l.span(), e))?);
             }
+            daemon.serve = d.serve.unwrap_or(false);
             if let Some(f) = d.log_format {
                 daemon.log_format = Some(
                     LogFormat::parse(f.get_ref())

@@ -115,6 +115,7 @@ pub struct RawSearch {
 pub struct RawDaemon {
     pub listen: Option<Spanned<String>>,
     pub log_format: Option<Spanned<String>>,
+    pub serve: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -96,6 +96,18 @@ pub async fn run(
         }
         None => None,
     };
+    let web = match config.daemon.serve {
+        true => {
+            let (listener, app) =
+                crate::serve::bind(config.clone(), &db, config.serve.listen).await?;
+            let mut stopping = stop.subscribe();
+            let until = async move {
+                let _ = stopping.changed().await;
+            };
+            Some(tokio::spawn(crate::serve::serve_on(listener, app, until)))
+        }
+        false => None,
+    };
     let notifier = notify::Notifier::from_env();
     let mut watchdog = notify::watchdog_interval().map(tokio::time::interval);
     if notifier.is_active() {
@@ -198,6 +210,9 @@ pub async fn run(
     notifier.notify("STOPPING=1");
     if let Some(server) = server {
         server.abort();
+    }
+    if let Some(web) = web {
+        web.abort();
     }
     // Stop the clock first so no new ticks arrive while polls finish.
     if let Err(e) = plan.scheduler.shutdown().await {

@@ -54,6 +54,17 @@ pub async fn run(
     db: std::path::PathBuf,
     listen: SocketAddr,
 ) -> Result<(), Error> {
+    let (listener, app) = bind(config, &db, listen).await?;
+    serve_on(listener, app, shutdown()).await
+}
+
+/// Checks the token rule, opens the archive to read and binds `listen`: every mistake is said
+/// before anything is served.
+pub async fn bind(
+    config: Arc<Config>,
+    db: &std::path::Path,
+    listen: SocketAddr,
+) -> Result<(tokio::net::TcpListener, Shared), Error> {
     let token = match &config.serve.token {
         Some(t) => Some(t.read_as("token").map_err(Error::usage)?),
         None => None,
@@ -63,7 +74,7 @@ pub async fn run(
             "serve: listening on {listen} would open the archive to the network; set [serve] token_env (an environment variable holding a token every request must carry), or listen on 127.0.0.1"
         )));
     }
-    let readers = Readers::open(&db)?;
+    let readers = Readers::open(db)?;
     let app = Arc::new(App {
         zone: Zone::resolve(Some(&config)),
         config,
@@ -75,16 +86,24 @@ pub async fn run(
         .await
         .map_err(|e| Error::failure(format!("serve: cannot listen on {listen}: {e}")))?;
     let bound = listener.local_addr().unwrap_or(listen);
-    let app_for_log = app.clone();
     eprintln!(
-        "warta: serving {} at http://{bound}/ (Ctrl-C stops)",
-        app_for_log.readers.path().display()
+        "warta: serving {} at http://{bound}/",
+        app.readers.path().display()
     );
+    Ok((listener, app))
+}
+
+/// Serves `app` on `listener` until `stop` completes.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    app: Shared,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
     axum::serve(
         listener,
         router(app).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown())
+    .with_graceful_shutdown(stop)
     .await
     .map_err(|e| Error::failure(format!("serve: {e}")))
 }

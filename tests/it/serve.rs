@@ -305,16 +305,30 @@ fn the_overview_counts_days_sites_and_the_widest_story_and_feeds_show_their_days
     // One release on two sites, published today.
     let today = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let rss_date = chrono::Utc::now().to_rfc2822();
-    let release = pages::story("id", 81, &["Festivalpesut digelar di Muara Kaman pekan ini."]);
+    let release = pages::story(
+        "id",
+        81,
+        &["Festivalpesut digelar di Muara Kaman pekan ini."],
+    );
     let sites: Vec<Server> = ["127.0.0.2", "127.0.0.3"]
         .iter()
         .map(|ip| {
             let s = Server::start(ip);
             s.route(
                 "/festival",
-                Route::html(pages::article("Festival pesut Mahakam", &today, "id", &release)),
+                Route::html(pages::article(
+                    "Festival pesut Mahakam",
+                    &today,
+                    "id",
+                    &release,
+                )),
             );
-            let items = vec![Item::new("Festival pesut Mahakam", &s.url("/festival"), &rss_date, "r")];
+            let items = vec![Item::new(
+                "Festival pesut Mahakam",
+                &s.url("/festival"),
+                &rss_date,
+                "r",
+            )];
             s.route("/rss", Route::rss(rss("Uji", &s.base(), &items)));
             s
         })
@@ -338,7 +352,10 @@ fn the_overview_counts_days_sites_and_the_widest_story_and_feeds_show_their_days
     for host in ["127.0.0.2:", "127.0.0.3:"] {
         assert!(page.contains(host), "{host} among the top sites");
     }
-    assert!(page.contains("<svg role=\"img\""), "the chart is inline SVG");
+    assert!(
+        page.contains("<svg role=\"img\""),
+        "the chart is inline SVG"
+    );
     assert!(
         page.contains(&today[..10]),
         "the chart ends today ({}), and its table lists the day",
@@ -351,4 +368,32 @@ fn the_overview_counts_days_sites_and_the_widest_story_and_feeds_show_their_days
         "a sparkline a feed"
     );
     server.stop_cleanly();
+}
+
+#[test]
+fn the_daemon_serves_the_pages_itself_when_asked() {
+    let site = site();
+    let ws = Workspace::with_feeds(&[Feed::new("uji", &site.url("/rss"))]);
+    let config = std::fs::read_to_string(ws.config_path()).unwrap();
+    ws.write_config(&format!(
+        "{config}\n[daemon]\nserve = true\n\n[serve]\nlisten = \"127.0.0.1:0\"\n"
+    ));
+    let mut daemon = Background::spawn(ws.command(&["daemon"]));
+    let mut addr = None;
+    let said = wait_until(Duration::from_secs(20), || {
+        addr = daemon
+            .stderr()
+            .split("http://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .map(str::to_string);
+        addr.is_some()
+    });
+    assert!(said, "{}", daemon.stderr());
+    let addr = addr.unwrap_or_default();
+    let archived = wait_until(Duration::from_secs(20), || {
+        json(&addr, "/api/stats").1["articles"] == 2
+    });
+    daemon.stop_cleanly();
+    assert!(archived, "{}", daemon.stderr());
 }
