@@ -10,7 +10,10 @@ use serde::Deserialize;
 
 use super::{Shared, refusal};
 use crate::search::{self, Filters};
-use crate::store::{SearchHit, SortOrder};
+use crate::store::{Facets, SearchHit, SortOrder};
+
+/// Facets are counted over the newest this many matching articles at most.
+const FACET_CAP: usize = 5_000;
 
 /// Results a page at most.
 pub const MAX_LIMIT: usize = 100;
@@ -33,6 +36,8 @@ pub struct SearchParams {
     pub offset: Option<usize>,
     /// The interface's language (pages only).
     pub lang: Option<String>,
+    /// `/api/search`: also the facets of every match (by feed, site, region, month).
+    pub facets: Option<bool>,
 }
 
 impl SearchParams {
@@ -80,14 +85,15 @@ impl SearchParams {
 
 /// What a search gave: the hits, or why the question cannot be asked (a 400).
 pub enum Searched {
-    Hits(Vec<SearchHit>),
+    /// The hits, and the facets of all the matches when asked.
+    Hits(Vec<SearchHit>, Option<Facets>),
     Bad(String),
     /// The archive could not be read (a 500).
     Failed(String),
 }
 
 /// Runs a search as `warta search` does: the same request, the same snippets.
-pub async fn run_search(app: &Shared, params: &SearchParams) -> Searched {
+pub async fn run_search(app: &Shared, params: &SearchParams, facets: bool) -> Searched {
     let filters = match params.filters() {
         Ok(f) => f,
         Err(e) => return Searched::Bad(e),
@@ -108,9 +114,12 @@ pub async fn run_search(app: &Shared, params: &SearchParams) -> Searched {
                     Ok(r) => r,
                     Err(e) => return Ok(Searched::Bad(e)),
                 };
-            store
-                .search(&request, &|body| highlighter.snippet(body))
-                .map(Searched::Hits)
+            let hits = store.search(&request, &|body| highlighter.snippet(body))?;
+            let facets = match facets {
+                true => Some(store.facets(&request, FACET_CAP)?),
+                false => None,
+            };
+            Ok(Searched::Hits(hits, facets))
         })
         .await
         .unwrap_or_else(|e| Searched::Failed(e.to_string()))
@@ -127,8 +136,8 @@ pub fn failure(api: bool, e: &impl std::fmt::Display) -> Response {
 }
 
 pub async fn search(State(app): State<Shared>, Query(params): Query<SearchParams>) -> Response {
-    let hits = match run_search(&app, &params).await {
-        Searched::Hits(h) => h,
+    let (hits, facets) = match run_search(&app, &params, params.facets.unwrap_or(false)).await {
+        Searched::Hits(h, f) => (h, f),
         Searched::Bad(e) => return refusal(true, StatusCode::BAD_REQUEST, &e),
         Searched::Failed(e) => return failure(true, &e),
     };
@@ -139,6 +148,7 @@ pub async fn search(State(app): State<Shared>, Query(params): Query<SearchParams
         "offset": offset,
         "limit": limit,
         "next_offset": next,
+        "facets": facets,
     }))
     .into_response()
 }

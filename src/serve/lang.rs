@@ -109,6 +109,12 @@ impl Lang {
             "top_sites" => ("Situs teratas (30 hari)", "Top sites (30 days)"),
             "sites" => ("situs", "sites"),
             "nothing_yet" => ("Belum ada.", "Nothing yet."),
+            "facets" => ("Saring hasil", "Narrow the results"),
+            "month" => ("Bulan", "Month"),
+            "facets_capped" => (
+                "Dihitung dari artikel terbaru yang cocok, sebanyak",
+                "Counted over the newest matching articles, as many as",
+            ),
             _ => (key, key),
         };
         match self {

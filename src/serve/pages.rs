@@ -119,15 +119,65 @@ fn hit_list(app: &Shared, lang: Lang, hits: &[SearchHit]) -> Markup {
     }
 }
 
+/// The facets as links that narrow the search: each value with its stories.
+fn facet_lists(lang: Lang, p: &SearchParams, f: &crate::store::Facets) -> Markup {
+    let with = |key: &str, value: &str| {
+        let mut q = p.clone();
+        match key {
+            "feed" => q.feed = Some(value.to_string()),
+            "region" => q.region = Some(value.to_string()),
+            "site" => {
+                let words = q.q.clone().unwrap_or_default();
+                q.q = Some(format!("{words} site:{value}").trim().to_string());
+            }
+            _ => {
+                // A month: from its first day to its last.
+                q.since = Some(format!("{value}-01"));
+                q.until = chrono::NaiveDate::parse_from_str(&format!("{value}-01"), "%Y-%m-%d")
+                    .ok()
+                    .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
+                    .and_then(|d| d.pred_opt())
+                    .map(|d| d.to_string());
+            }
+        }
+        format!("/search?{}&lang={}", kept_query(&q), lang.code())
+    };
+    let groups = [
+        ("feed", &f.feeds),
+        ("site", &f.sites),
+        ("region", &f.regions),
+        ("month", &f.months),
+    ];
+    html! {
+        aside.facets aria-label=(lang.t("facets")) {
+            @for (key, values) in groups {
+                @if !values.is_empty() {
+                    section {
+                        h2 { (lang.t(key)) }
+                        ul {
+                            @for (value, n) in values.iter() {
+                                li { a href=(with(key, value)) { (value) } " " span.count { "(" (n) ")" } }
+                            }
+                        }
+                    }
+                }
+            }
+            @if let Some(cap) = f.capped {
+                p.note { (lang.t("facets_capped")) " " (cap) }
+            }
+        }
+    }
+}
+
 pub async fn search(
     State(app): State<Shared>,
     headers: HeaderMap,
     Query(params): Query<SearchParams>,
 ) -> Response {
     let lang = Lang::pick(params.lang.as_deref(), &headers);
-    let (hits, problem) = match run_search(&app, &params).await {
-        Searched::Hits(h) => (h, None),
-        Searched::Bad(e) => (Vec::new(), Some(e)),
+    let (hits, facets, problem) = match run_search(&app, &params, true).await {
+        Searched::Hits(h, f) => (h, f, None),
+        Searched::Bad(e) => (Vec::new(), None, Some(e)),
         Searched::Failed(e) => return failure(false, &e),
     };
     let (limit, offset) = (params.limit(), params.offset());
@@ -181,6 +231,9 @@ pub async fn search(
         } @else if hits.is_empty() {
             p { (lang.t("no_results")) }
         } @else {
+            @if let Some(f) = &facets {
+                (facet_lists(lang, &params, f))
+            }
             (hit_list(&app, lang, &hits))
             nav.pages aria-label="pages" {
                 @if offset > 0 {
@@ -259,8 +312,8 @@ pub async fn overview(
         limit: Some(10),
         ..SearchParams::default()
     };
-    let hits = match run_search(&app, &latest).await {
-        Searched::Hits(h) => h,
+    let hits = match run_search(&app, &latest, false).await {
+        Searched::Hits(h, _) => h,
         Searched::Bad(_) => Vec::new(),
         Searched::Failed(e) => return failure(false, &e),
     };

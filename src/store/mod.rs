@@ -56,7 +56,9 @@ pub use overview::Spread;
 pub use read::{ArticleView, CopyView, FeedRow, Stats, StoryView, VersionView};
 pub use revisit::{CheckOutcome, CheckWrite, DueCheck, PageState, next_due};
 pub use salvage::{Lost, TableSalvage};
-pub use search::{RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder, rank_cap_for};
+pub use search::{
+    Facets, RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder, rank_cap_for,
+};
 pub use sources::{SiteMemory, SiteWay, SourceFile, UrlVerdict};
 pub use vocab::{IndexWords, MAX_PREFIX_WORDS, PrefixWords};
 pub use watches::{Alternative, Anchor, CompiledWatch, WatchCost, WatchHit, WatchSet};

@@ -7,7 +7,7 @@ use rusqlite::params;
 use super::{Store, StoreError};
 
 /// A URL's host in SQL: what lies between `://` and the next `/` (port included).
-const HOST: &str = "substr(substr(c.url, instr(c.url, '://') + 3), 1,
+pub(super) const HOST: &str = "substr(substr(c.url, instr(c.url, '://') + 3), 1,
         CASE WHEN instr(substr(c.url, instr(c.url, '://') + 3), '/') > 0
              THEN instr(substr(c.url, instr(c.url, '://') + 3), '/') - 1
              ELSE length(c.url) END)";

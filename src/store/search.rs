@@ -496,6 +496,91 @@ impl Store {
     }
 }
 
+/// What the matches of a search are made of: stories by feed, site, region and month.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facets {
+    /// Counted over the newest this many matching articles only (a broad query).
+    pub capped: Option<usize>,
+    pub feeds: Vec<(String, i64)>,
+    pub sites: Vec<(String, i64)>,
+    pub regions: Vec<(String, i64)>,
+    /// `YYYY-MM`, newest first.
+    pub months: Vec<(String, i64)>,
+}
+
+impl Store {
+    /// The facets of `req`'s matches, over the newest `cap` matching articles: each value
+    /// with the stories it holds, the ten largest (months: the twelve newest).
+    pub fn facets(&self, req: &SearchRequest, cap: usize) -> Result<Facets, StoreError> {
+        let Matches { cte, mut args, .. } = matches(req, None);
+        args.push(Value::Integer(i64::try_from(cap).unwrap_or(i64::MAX)));
+        let cap_arg = args.len();
+        let lim = format!(
+            "WITH {cte}, lim AS (SELECT id, story_id, t FROM m ORDER BY t DESC LIMIT ?{cap_arg})"
+        );
+        let counted =
+            |select: &str, group: &str, order: &str| -> Result<Vec<(String, i64)>, StoreError> {
+                let sql = format!("{lim} {select} GROUP BY {group} ORDER BY {order} LIMIT 12");
+                let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+                let rows = stmt
+                    .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                        Ok((r.get::<_, Option<String>>(0)?, r.get::<_, i64>(1)?))
+                    })
+                    .map_err(|e| self.err(e))?;
+                let mut out = Vec::new();
+                for row in rows {
+                    if let (Some(k), n) = row.map_err(|e| self.err(e))? {
+                        out.push((k, n));
+                    }
+                }
+                Ok(out)
+            };
+        let by_copy =
+            "FROM lim JOIN copies c ON c.article_id = lim.id JOIN feeds f ON f.id = c.feed_id";
+        let host = super::overview::HOST;
+        let mut feeds = counted(
+            &format!("SELECT f.name, count(DISTINCT lim.story_id) {by_copy}"),
+            "f.name",
+            "2 DESC, 1",
+        )?;
+        feeds.truncate(10);
+        let mut sites = counted(
+            &format!("SELECT {host} AS host, count(DISTINCT lim.story_id) {by_copy}"),
+            "host",
+            "2 DESC, 1",
+        )?;
+        sites.truncate(10);
+        let mut regions = counted(
+            &format!(
+                "SELECT f.region, count(DISTINCT lim.story_id) {by_copy} AND f.region IS NOT NULL"
+            ),
+            "f.region",
+            "2 DESC, 1",
+        )?;
+        regions.truncate(10);
+        let months = counted(
+            "SELECT strftime('%Y-%m', lim.t, 'unixepoch') AS month, count(DISTINCT lim.story_id) FROM lim",
+            "month",
+            "1 DESC",
+        )?;
+        let matched: i64 = self
+            .conn
+            .query_row(
+                &format!("{lim} SELECT count(*) FROM lim"),
+                rusqlite::params_from_iter(args.iter()),
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(Facets {
+            capped: (usize::try_from(matched).unwrap_or(0) >= cap).then_some(cap),
+            feeds,
+            sites,
+            regions,
+            months,
+        })
+    }
+}
+
 /// Whether article `article` matches `req` (its query and filters, as `warta search` would
 /// run them), on `conn`: inside a writer's transaction, the article need not be committed.
 pub(super) fn matches_article(

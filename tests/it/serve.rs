@@ -367,6 +367,30 @@ fn the_overview_counts_days_sites_and_the_widest_story_and_feeds_show_their_days
         2,
         "a sparkline a feed"
     );
+
+    // Facets: the one story under each feed that carried it, and under this month.
+    let (_, found) = json(&addr, "/api/search?q=festivalpesut&facets=true");
+    let f = &found["facets"];
+    assert_eq!(
+        f["feeds"],
+        serde_json::json!([["situs-a", 1], ["situs-b", 1]]),
+        "{f:#}"
+    );
+    assert_eq!(f["months"], serde_json::json!([[&today[..7], 1]]), "{f:#}");
+    assert_eq!(f["sites"].as_array().map(Vec::len), Some(2), "{f:#}");
+    assert!(f["capped"].is_null());
+    let (_, _, page) = get(&addr, "/search?q=festivalpesut", "");
+    assert!(page.contains("Saring hasil"), "{page}");
+    let narrowed = page
+        .split("href=\"")
+        .map(|h| h.split('"').next().unwrap_or_default())
+        .find(|h| h.contains("feed=situs-b"))
+        .unwrap_or_default()
+        .replace("&amp;", "&");
+    assert!(!narrowed.is_empty(), "{page}");
+    let (status, _, narrowed_page) = get(&addr, &narrowed, "");
+    assert_eq!(status, 200);
+    assert!(narrowed_page.contains("Festival pesut Mahakam"));
     server.stop_cleanly();
 }
 
