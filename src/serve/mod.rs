@@ -33,6 +33,9 @@ use crate::zone::Zone;
 
 pub use pool::Readers;
 
+/// The largest request body read.
+const BODY_LIMIT: usize = 16 * 1024;
+
 /// How long one request may take before it is answered 503.
 const REQUEST_TIME: Duration = Duration::from_secs(10);
 
@@ -128,6 +131,7 @@ pub fn router(app: Shared) -> Router {
         .route("/", get(pages::overview))
         .route("/search", get(pages::search))
         .route("/articles/{id}", get(pages::article))
+        .route("/articles/{id}/raw", get(pages::raw))
         .route("/stories/{id}", get(pages::story))
         .route("/feeds", get(pages::feeds))
         .route("/watches", get(pages::watches))
@@ -140,6 +144,8 @@ pub fn router(app: Shared) -> Router {
         .route("/api/stats", get(api::stats))
         .route("/api/openapi.json", get(api::openapi))
         .fallback(not_found)
+        // Only the login form has a body, a few bytes long.
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(app.clone(), guard))
         .with_state(app)
 }

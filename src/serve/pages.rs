@@ -423,6 +423,7 @@ pub async fn article(
             }
             p.links {
                 a href=(a.url) rel="noopener noreferrer nofollow" { (lang.t("original")) }
+                " · " a href={ "/articles/" (a.id) "/raw" } { (lang.t("raw")) }
                 @if a.copies > 1 {
                     " · " a href={ "/stories/" (a.story) "?lang=" (lang.code()) } { (lang.t("story")) ": " (a.copies) " " (lang.t("copies")) }
                 }
@@ -431,6 +432,95 @@ pub async fn article(
         }
     };
     layout(lang, &a.title, &format!("/articles/{n}"), "", body).into_response()
+}
+
+/// Two texts side by side by paragraph: the paragraphs both have on one row, one that only
+/// the old text has beside nothing, one only the new has beside nothing (a longest common
+/// subsequence of paragraphs; texts are a few dozen paragraphs).
+fn diff_paragraphs<'a>(old: &'a str, new: &'a str) -> Vec<(Option<&'a str>, Option<&'a str>)> {
+    let split = |t: &'a str| -> Vec<&'a str> {
+        t.split("\n\n")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect()
+    };
+    let (a, b) = (split(old), split(new));
+    // Too long to compare cell by cell: shown whole, side by side.
+    if a.len().saturating_mul(b.len()) > 250_000 {
+        let rows = a.len().max(b.len());
+        return (0..rows)
+            .map(|i| (a.get(i).copied(), b.get(i).copied()))
+            .collect();
+    }
+    let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut rows) = (0, 0, Vec::new());
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            rows.push((Some(a[i]), Some(b[j])));
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            rows.push((None, Some(b[j])));
+            j += 1;
+        } else {
+            rows.push((Some(a[i]), None));
+            i += 1;
+        }
+    }
+    rows
+}
+
+/// The most of a kept page shown.
+const RAW_CAP: u64 = 16 << 20;
+
+/// The article's kept page (every page of it), as text: the publisher's HTML exactly as
+/// archived, shown, never run (text/plain, and the policy forbids script anyway).
+pub async fn raw(State(app): State<Shared>, Path(raw): Path<String>) -> Response {
+    let n = match id(&raw) {
+        Ok(n) => n,
+        Err(e) => return refusal(false, StatusCode::BAD_REQUEST, &e),
+    };
+    let pages = match app.readers.read(move |s| s.kept_pages(n)).await {
+        Ok(p) => p,
+        Err(e) => return failure(false, &e),
+    };
+    if pages.is_empty() {
+        return refusal(
+            false,
+            StatusCode::NOT_FOUND,
+            "no page is kept for this article",
+        );
+    }
+    let mut text = String::new();
+    for (url, kept) in &pages {
+        if pages.len() > 1 {
+            text.push_str(&format!("<!-- warta: {url} -->\n"));
+        }
+        match kept.html(RAW_CAP) {
+            Ok(html) => text.push_str(&html),
+            Err(e) => text.push_str(&format!(
+                "<!-- warta: this page cannot be read back: {e} -->"
+            )),
+        }
+        text.push('\n');
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "inline"),
+        ],
+        text,
+    )
+        .into_response()
 }
 
 pub async fn story(
@@ -444,13 +534,62 @@ pub async fn story(
         Ok(n) => n,
         Err(e) => return refusal(false, StatusCode::BAD_REQUEST, &e),
     };
-    let s = match app.readers.read(move |s| s.story(n)).await {
-        Ok(Some(s)) => s,
+    // The story, and each of its revised articles with its texts, oldest first.
+    let read = app
+        .readers
+        .read(move |s| {
+            let Some(story) = s.story(n)? else {
+                return Ok(None);
+            };
+            let mut ids: Vec<i64> = story.copies.iter().map(|c| c.id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let mut revised = Vec::new();
+            for id in ids {
+                if let Some(a) = s.article(id)?
+                    && a.version > 1
+                {
+                    let earlier = s.versions(id)?;
+                    revised.push((a, earlier));
+                }
+            }
+            Ok(Some((story, revised)))
+        })
+        .await;
+    let (s, revised) = match read {
+        Ok(Some(r)) => r,
         Ok(None) => return refusal(false, StatusCode::NOT_FOUND, lang.t("not_found")),
         Err(e) => return failure(false, &e),
     };
     let body = html! {
         h1 { (lang.t("story")) ": " (s.title) }
+        @for (a, earlier) in &revised {
+            @for (i, v) in earlier.iter().enumerate() {
+                @let next_body = earlier.get(i + 1).map_or(a.body.as_str(), |n| n.body.as_str());
+                @let next_version = earlier.get(i + 1).map_or(a.version, |n| n.version);
+                section.versions {
+                    h2 { (lang.t("version")) " " (v.version) " → " (next_version) ": " (a.feed) }
+                    table.diff {
+                        thead { tr {
+                            th scope="col" { (lang.t("version")) " " (v.version) " (" (app.zone.time(&v.fetched)) ")" }
+                            th scope="col" { (lang.t("version")) " " (next_version) }
+                        } }
+                        tbody {
+                            @for (old, new) in diff_paragraphs(&v.body, next_body) {
+                                tr {
+                                    @match (old, new) {
+                                        (Some(o), Some(n)) => { td { (o) } td { (n) } }
+                                        (Some(o), None) => { td { del { (o) } } td {} }
+                                        (None, Some(n)) => { td {} td { ins { (n) } } }
+                                        (None, None) => {}
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         h2 { (lang.t("places")) }
         table.timeline {
             thead { tr {
@@ -637,6 +776,21 @@ mod tests {
         assert!(
             clean.contains("href=\"https://example.org/lanjut\"") && clean.contains("noopener"),
             "{clean}"
+        );
+    }
+
+    #[test]
+    fn versions_line_up_by_paragraph() {
+        let rows = diff_paragraphs("a\n\nb\n\nc", "a\n\nB\n\nc\n\nd");
+        assert_eq!(
+            rows,
+            vec![
+                (Some("a"), Some("a")),
+                (None, Some("B")),
+                (Some("b"), None),
+                (Some("c"), Some("c")),
+                (None, Some("d")),
+            ]
         );
     }
 

@@ -1087,6 +1087,20 @@ impl Store {
         Ok(articles)
     }
 
+    /// The kept pages of an article's current text, in page order: (URL, what is kept).
+    pub fn kept_pages(&self, article: i64) -> Result<Vec<(String, Kept)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(KEPT_PAGES)
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([article], |r| {
+                kept_page_row(r).map(|(_, url, _, kept)| (url, kept))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
     pub fn count_raw_articles(&self, feeds: &[String]) -> Result<i64, StoreError> {
         let feeds_json = serde_json::to_string(feeds).unwrap_or_else(|_| "[]".into());
         self.conn

@@ -214,6 +214,18 @@ fn pages_escape_hostile_text_sanitize_bodies_and_send_the_security_headers() {
         assert!(!page.contains(bad), "{bad} in the article page:\n{page}");
     }
     assert!(page.contains("Jembatanrusak"), "{page}");
+    // The kept page: the publisher's HTML as archived, as text that never runs.
+    let (status, head, kept) = get(&addr, &format!("/articles/{id}/raw"), "");
+    assert_eq!(status, 200);
+    assert!(
+        head.contains("content-type: text/plain; charset=utf-8"),
+        "{head}"
+    );
+    assert!(kept.contains("onerror=\"alert(1)\""), "as archived: {kept}");
+    assert!(
+        page.contains(&format!("/articles/{id}/raw")),
+        "linked from the reader"
+    );
 
     let (_, _, en) = get(&addr, "/?lang=en", "");
     assert!(en.contains("Overview") && en.contains("lang=\"en\""));
@@ -420,4 +432,52 @@ fn the_daemon_serves_the_pages_itself_when_asked() {
     });
     daemon.stop_cleanly();
     assert!(archived, "{}", daemon.stderr());
+}
+
+#[test]
+fn a_story_page_shows_a_revised_articles_versions_side_by_side() {
+    let s = Server::start("127.0.0.1");
+    let text = pages::story("id", 91, &["Jembatanbaru di Sangatta dibuka hari ini."]);
+    let page = |paragraphs: &[String]| {
+        Route::html(pages::article(
+            "Jembatan baru dibuka",
+            "2024-11-22T09:00:00+08:00",
+            "id",
+            paragraphs,
+        ))
+    };
+    s.route("/jembatan", page(&text));
+    let items = vec![Item::new(
+        "Jembatan baru dibuka",
+        &s.url("/jembatan"),
+        "Fri, 22 Nov 2024 09:00:00 +0800",
+        "r",
+    )];
+    s.route("/rss", Route::rss(rss("Uji", &s.base(), &items)));
+    let ws = Workspace::new();
+    let mut config = crate::support::config_text(&[], &[Feed::new("uji", &s.url("/rss"))]);
+    config.push_str("\n[revisit]\nafter = [\"1s\", \"1h\"]\nshare = 1.0\n");
+    ws.write_config(&config);
+    ws.fetch_ok();
+    let mut corrected = text.clone();
+    corrected.push("Ralat: jembatan dibuka pukul 10.00 WITA, bukan pukul 09.00.".into());
+    s.route("/jembatan", page(&corrected));
+    std::thread::sleep(Duration::from_millis(1_200));
+    ws.fetch_ok();
+    let article = ws.search_one("jembatanbaru");
+    assert_eq!(ws.show(article["id"].as_i64().unwrap())["versions"], 2);
+    let (mut server, addr) = serve(&ws, "127.0.0.1:0", &[]);
+    let (status, _, body) = get(
+        &addr,
+        &format!("/stories/{}", article["story"].as_i64().unwrap()),
+        "",
+    );
+    server.stop_cleanly();
+    assert_eq!(status, 200);
+    assert!(body.contains("Versi 1 → 2"), "{body}");
+    assert!(
+        body.contains("<ins>Ralat: jembatan dibuka pukul 10.00 WITA, bukan pukul 09.00.</ins>"),
+        "{body}"
+    );
+    assert!(!body.contains("<del>"), "nothing was taken out: {body}");
 }
