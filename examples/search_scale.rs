@@ -29,8 +29,11 @@
 //! newest first; an inflected Indonesian word (stemmed expansion); a regional alias.
 //! A class stops early after 60 s and says how many queries it ran.
 //!
+//! With `--serve PATH-TO-WARTA`, the same classes are then timed through `warta serve`
+//! over loopback: the search page (snippets, facets, the whole HTML) and `/api/search`.
+//!
 //! Usage: `cargo run --release --example search_scale -- [--articles 1000000]
-//! [--dir DIR] [--seed 6] [--step K]`. The archive is DIR/search-scale-N.db (default DIR:
+//! [--dir DIR] [--seed 6] [--step K] [--serve target/release/warta]`. The archive is DIR/search-scale-N.db (default DIR:
 //! the system's temporary folder); an existing one is reused, queries only. `--step K`
 //! writes at most K more articles (whole windows) and stops, so that a long build can run
 //! in parts between other work on a shared machine; each run goes on from where the last
@@ -94,6 +97,7 @@ fn run() -> Result<(), String> {
     let mut step: Option<usize> = None;
     let mut fts: Vec<(String, i64)> = Vec::new();
     let mut per_tx = 1usize;
+    let mut serve: Option<PathBuf> = None;
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match a.as_str() {
@@ -120,6 +124,7 @@ fn run() -> Result<(), String> {
                 let (k, n) = v.split_once('=').ok_or("--fts: NAME=NUMBER")?;
                 fts.push((k.to_string(), n.parse().map_err(|e| format!("--fts: {e}"))?));
             }
+            "--serve" => serve = Some(PathBuf::from(value("--serve")?)),
             "--seed" => {
                 seed = value("--seed")?
                     .parse()
@@ -180,8 +185,107 @@ fn run() -> Result<(), String> {
     drop(store);
     sizes(&db, n)?;
     let store = Store::open(&db).map_err(|e| e.to_string())?;
-    queries(&store, &gen_, &config, n)
+    let classes = queries(&store, &gen_, &config, n)?;
+    drop(store);
+    match serve {
+        Some(bin) => serve_latency(&bin, &db, &classes),
+        None => Ok(()),
+    }
 }
+
+/// The same query classes through `warta serve` (the real binary, over loopback HTTP):
+/// the search page as a browser gets it (snippets, facets, the whole HTML) and
+/// `/api/search`, each timed from the request to the last byte.
+fn serve_latency(bin: &Path, db: &Path, classes: &[Class]) -> Result<(), String> {
+    use std::io::BufRead;
+    let config = db.with_extension("serve.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[archive]\npath = {:?}\n\n[[feed]]\nname = \"id-000\"\nurl = \"https://example.org/rss\"\n",
+            db.display().to_string()
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut child = std::process::Command::new(bin)
+        .args(["--config"])
+        .arg(&config)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", bin.display()))?;
+    let stderr = child.stderr.take().ok_or("no stderr")?;
+    let mut addr = None;
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line.map_err(|e| e.to_string())?;
+        if let Some(rest) = line.split("http://").nth(1) {
+            addr = rest.split('/').next().map(str::to_string);
+            break;
+        }
+    }
+    let addr = addr.ok_or("warta serve did not say where it listens")?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let client = reqwest::Client::new();
+    let get = |url: String| {
+        let client = client.clone();
+        async move {
+            let t = Instant::now();
+            let r = client.get(&url).send().await.map_err(|e| e.to_string())?;
+            let status = r.status();
+            let body = r.bytes().await.map_err(|e| e.to_string())?;
+            if !status.is_success() {
+                return Err(format!(
+                    "{url}: HTTP {status}: {}",
+                    String::from_utf8_lossy(&body)
+                ));
+            }
+            Ok::<f64, String>(t.elapsed().as_secs_f64() * 1e3)
+        }
+    };
+    println!("\nThrough `warta serve` (HTTP over loopback, whole response):\n");
+    println!("| query class | page p50 ms | page p95 ms | API p50 ms | API p95 ms |");
+    println!("|---|---:|---:|---:|---:|");
+    let result = rt.block_on(async {
+        for (name, sort, qs) in classes {
+            let sort = match sort {
+                SortOrder::Newest => "newest",
+                _ => "relevance",
+            };
+            let mut row = Vec::new();
+            for path in ["/search", "/api/search"] {
+                let url = |q: &str| {
+                    let q: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
+                    format!("http://{addr}{path}?q={q}&sort={sort}")
+                };
+                for q in qs.iter().take(5) {
+                    get(url(q)).await?;
+                }
+                let mut times = Vec::new();
+                let started = Instant::now();
+                for q in qs {
+                    times.push(get(url(q)).await?);
+                    if started.elapsed() > CLASS_BUDGET {
+                        break;
+                    }
+                }
+                times.sort_by(f64::total_cmp);
+                let pct = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+                row.push(format!("{:.1} | {:.1}", pct(0.5), pct(0.95)));
+            }
+            println!("| {name} | {} |", row.join(" | "));
+        }
+        Ok::<(), String>(())
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+/// A query class: its name, its order, its queries.
+type Class = (&'static str, SortOrder, Vec<String>);
 
 /// Writes the archive and prints the ingest rates.
 fn build(
@@ -321,11 +425,11 @@ fn sizes(db: &Path, n: usize) -> Result<(), String> {
 }
 
 /// Runs every query class and prints p50/p95.
-fn queries(store: &Store, g: &Generator, config: &Config, n: usize) -> Result<(), String> {
+fn queries(store: &Store, g: &Generator, config: &Config, n: usize) -> Result<Vec<Class>, String> {
     let aliases = Aliases::new(&config.aliases);
     let now = g.start + chrono::Duration::days(3 * 365);
     let mut rng = Rng::new(g.seed ^ 0x9e37);
-    let mut classes: Vec<(&str, SortOrder, Vec<String>)> = Vec::new();
+    let mut classes: Vec<Class> = Vec::new();
     let pick = |rng: &mut Rng, v: &Vocab, lo: usize, hi: usize| -> String {
         loop {
             let r = lo + rng.below(hi.min(v.words.len()) - lo);
@@ -507,7 +611,7 @@ fn queries(store: &Store, g: &Generator, config: &Config, n: usize) -> Result<()
             times[times.len() - 1]
         );
     }
-    Ok(())
+    Ok(classes)
 }
 
 /// Words whose expected number of articles is near 1,000 (from their Zipf probability),
