@@ -499,7 +499,7 @@ impl Store {
 /// What the matches of a search are made of: stories by feed, site, region and month.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Facets {
-    /// Counted over the newest this many matching articles only (a broad query).
+    /// Counted over this many matching articles only, those archived last (a broad query).
     pub capped: Option<usize>,
     pub feeds: Vec<(String, i64)>,
     pub sites: Vec<(String, i64)>,
@@ -509,75 +509,86 @@ pub struct Facets {
 }
 
 impl Store {
-    /// The facets of `req`'s matches, over the newest `cap` matching articles: each value
-    /// with the stories it holds, the ten largest (months: the twelve newest).
+    /// The facets of `req`'s matches, over the `cap` matching articles archived last (ids
+    /// grow as articles arrive, and the index reads them newest first without sorting every
+    /// match): each value with the stories it holds, the ten largest (months: the twelve
+    /// newest).
     pub fn facets(&self, req: &SearchRequest, cap: usize) -> Result<Facets, StoreError> {
-        let Matches { cte, mut args, .. } = matches(req, None);
-        args.push(Value::Integer(i64::try_from(cap).unwrap_or(i64::MAX)));
-        let cap_arg = args.len();
-        let lim = format!(
-            "WITH {cte}, lim AS (SELECT id, story_id, t FROM m ORDER BY t DESC LIMIT ?{cap_arg})"
-        );
-        let counted =
-            |select: &str, group: &str, order: &str| -> Result<Vec<(String, i64)>, StoreError> {
-                let sql = format!("{lim} {select} GROUP BY {group} ORDER BY {order} LIMIT 12");
-                let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
-                let rows = stmt
-                    .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                        Ok((r.get::<_, Option<String>>(0)?, r.get::<_, i64>(1)?))
-                    })
-                    .map_err(|e| self.err(e))?;
-                let mut out = Vec::new();
-                for row in rows {
-                    if let (Some(k), n) = row.map_err(|e| self.err(e))? {
-                        out.push((k, n));
-                    }
-                }
-                Ok(out)
-            };
-        let by_copy =
-            "FROM lim JOIN copies c ON c.article_id = lim.id JOIN feeds f ON f.id = c.feed_id";
-        let host = super::overview::HOST;
-        let mut feeds = counted(
-            &format!("SELECT f.name, count(DISTINCT lim.story_id) {by_copy}"),
-            "f.name",
-            "2 DESC, 1",
-        )?;
-        feeds.truncate(10);
-        let mut sites = counted(
-            &format!("SELECT {host} AS host, count(DISTINCT lim.story_id) {by_copy}"),
-            "host",
-            "2 DESC, 1",
-        )?;
-        sites.truncate(10);
-        let mut regions = counted(
-            &format!(
-                "SELECT f.region, count(DISTINCT lim.story_id) {by_copy} AND f.region IS NOT NULL"
+        let cap_value = Value::Integer(i64::try_from(cap).unwrap_or(i64::MAX));
+        let (cte, lim, args) = match &req.fts {
+            // Words alone: the index hands over its last `cap` matches itself, before any
+            // join (joining first made SQLite sort every match: 100 ms for a common word at
+            // 100,000 articles, 1 ms this way).
+            Some(fts) if !req.has_filters() && req.only.is_none() => (
+                "x AS (SELECT 1)".to_string(),
+                "SELECT a.id, a.story_id, coalesce(a.published_ts, a.fetched_ts) AS t
+                 FROM (SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?1
+                       ORDER BY rowid DESC LIMIT ?2) w JOIN articles a ON a.id = w.id"
+                    .to_string(),
+                vec![Value::Text(fts.clone()), cap_value],
             ),
-            "f.region",
-            "2 DESC, 1",
-        )?;
-        regions.truncate(10);
-        let months = counted(
-            "SELECT strftime('%Y-%m', lim.t, 'unixepoch') AS month, count(DISTINCT lim.story_id) FROM lim",
-            "month",
-            "1 DESC",
-        )?;
-        let matched: i64 = self
-            .conn
-            .query_row(
-                &format!("{lim} SELECT count(*) FROM lim"),
-                rusqlite::params_from_iter(args.iter()),
-                |r| r.get(0),
-            )
+            _ => {
+                let Matches { cte, mut args, .. } = matches(req, None);
+                args.push(cap_value);
+                let lim = format!(
+                    "SELECT id, story_id, t FROM m ORDER BY id DESC LIMIT ?{}",
+                    args.len()
+                );
+                (cte, lim, args)
+            }
+        };
+        let host = super::overview::HOST;
+        // One statement, the matches read once: each facet is a group of the same rows.
+        let sql = format!(
+            "WITH {cte},
+             lim AS MATERIALIZED ({lim}),
+             pl AS MATERIALIZED (SELECT lim.story_id, f.name AS feed, f.region AS region, {host} AS host
+                                 FROM lim JOIN copies c ON c.article_id = lim.id
+                                      JOIN feeds f ON f.id = c.feed_id)
+             SELECT 'feed', feed, count(DISTINCT story_id) FROM pl GROUP BY feed
+             UNION ALL SELECT 'site', host, count(DISTINCT story_id) FROM pl GROUP BY host
+             UNION ALL SELECT 'region', region, count(DISTINCT story_id) FROM pl
+                       WHERE region IS NOT NULL GROUP BY region
+             UNION ALL SELECT 'month', strftime('%Y-%m', t, 'unixepoch'), count(DISTINCT story_id)
+                       FROM lim GROUP BY 2
+             UNION ALL SELECT 'matched', NULL, count(*) FROM lim"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
             .map_err(|e| self.err(e))?;
-        Ok(Facets {
-            capped: (usize::try_from(matched).unwrap_or(0) >= cap).then_some(cap),
-            feeds,
-            sites,
-            regions,
-            months,
-        })
+        let mut f = Facets::default();
+        let mut matched = 0;
+        for row in rows {
+            let (kind, value, n) = row.map_err(|e| self.err(e))?;
+            let list = match kind.as_str() {
+                "feed" => &mut f.feeds,
+                "site" => &mut f.sites,
+                "region" => &mut f.regions,
+                "month" => &mut f.months,
+                _ => {
+                    matched = n;
+                    continue;
+                }
+            };
+            if let Some(v) = value {
+                list.push((v, n));
+            }
+        }
+        for list in [&mut f.feeds, &mut f.sites, &mut f.regions] {
+            list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            list.truncate(10);
+        }
+        f.months.sort_by(|a, b| b.0.cmp(&a.0));
+        f.months.truncate(12);
+        f.capped = (usize::try_from(matched).unwrap_or(0) >= cap).then_some(cap);
+        Ok(f)
     }
 }
 
