@@ -110,6 +110,10 @@ impl Lang {
             "sites" => ("situs", "sites"),
             "nothing_yet" => ("Belum ada.", "Nothing yet."),
             "facets" => ("Saring hasil", "Narrow the results"),
+            "alerts" => ("Peringatan", "Alerts"),
+            "sent" => ("terkirim", "sent"),
+            "waiting" => ("menunggu", "waiting"),
+            "given_up" => ("gagal", "given up"),
             "month" => ("Bulan", "Month"),
             "facets_capped" => (
                 "Dihitung dari artikel terbaru yang cocok, sebanyak",

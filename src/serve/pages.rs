@@ -672,12 +672,12 @@ pub async fn feeds(
                 @for f in &views {
                     tr.(f.state) {
                         th scope="row" { a href={ "/search?feed=" (f.name) "&lang=" (lang.code()) } { (f.name) } }
-                        td { (f.state) }
-                        td.num { (f.articles) }
-                        td { (PreEscaped(spark(&f.name))) }
-                        td { (when(&f.last_success)) }
-                        td { (when(&f.next_poll)) }
-                        td { (f.last_error.clone().unwrap_or_default()) }
+                        td data-label=(lang.t("state")) { (f.state) }
+                        td.num data-label=(lang.t("articles")) { (f.articles) }
+                        td data-label=(lang.t("per_day")) { (PreEscaped(spark(&f.name))) }
+                        td data-label=(lang.t("last_success")) { (when(&f.last_success)) }
+                        td data-label=(lang.t("next_poll")) { (when(&f.next_poll)) }
+                        td data-label=(lang.t("last_error")) { (f.last_error.clone().unwrap_or_default()) }
                     }
                 }
             }
@@ -692,18 +692,59 @@ pub async fn watches(
     Query(l): Query<LangParam>,
 ) -> Response {
     let lang = Lang::pick(l.lang.as_deref(), &headers);
+    let names: Vec<String> = app
+        .config
+        .watches
+        .iter()
+        .map(|w| w.name.to_string())
+        .collect();
+    // Each watch's latest stories and its alerts so far.
+    let read = app
+        .readers
+        .read(move |s| {
+            let mut hits = Vec::with_capacity(names.len());
+            for n in &names {
+                hits.push(s.watch_hits(n, 5)?);
+            }
+            Ok((hits, s.alert_summaries()?))
+        })
+        .await;
+    let (hits, alerts) = match read {
+        Ok(r) => r,
+        Err(e) => return failure(false, &e),
+    };
     let body = html! {
         h1 { (lang.t("watches")) }
         @if app.config.watches.is_empty() {
             p { (lang.t("no_watches")) }
-        } @else {
-            ul.watches {
-                @for w in &app.config.watches {
-                    li {
-                        a href={ "/search?q=" (url::form_urlencoded::byte_serialize(w.query.as_bytes()).collect::<String>()) "&lang=" (lang.code()) } {
-                            strong { (w.name.as_str()) }
+        }
+        @for (w, found) in app.config.watches.iter().zip(&hits) {
+            section.watch {
+                h2 {
+                    a href={ "/search?q=" (url::form_urlencoded::byte_serialize(w.query.as_bytes()).collect::<String>()) "&lang=" (lang.code()) } {
+                        (w.name.as_str())
+                    }
+                }
+                p { code { (w.query) } }
+                @if let Some(a) = alerts.iter().find(|a| a.watch == w.name.as_str()) {
+                    p.meta {
+                        (lang.t("alerts")) ": " (a.sent) " " (lang.t("sent"))
+                        @if a.waiting > 0 { ", " (a.waiting) " " (lang.t("waiting")) }
+                        @if a.failed > 0 { ", " (a.failed) " " (lang.t("given_up")) }
+                        @if let Some(e) = &a.last_error { " — " (e) }
+                    }
+                }
+                @if found.is_empty() {
+                    p { (lang.t("nothing_yet")) }
+                } @else {
+                    ul {
+                        @for h in found {
+                            li {
+                                a href={ "/stories/" (h.story) "?lang=" (lang.code()) } { (h.title) }
+                                " · " (h.feed) " · " time datetime=(h.at) { (app.zone.time(&h.at)) }
+                                @if h.copies > 1 { " · " (h.copies) " " (lang.t("copies")) }
+                            }
                         }
-                        " — " code { (w.query) }
                     }
                 }
             }

@@ -349,6 +349,10 @@ fn the_overview_counts_days_sites_and_the_widest_story_and_feeds_show_their_days
         Feed::new("situs-a", &sites[0].url("/rss")),
         Feed::new("situs-b", &sites[1].url("/rss")),
     ]);
+    let config = std::fs::read_to_string(ws.config_path()).unwrap();
+    ws.write_config(&format!(
+        "{config}\n[[watch]]\nname = \"pesut\"\nquery = \"festivalpesut\"\n"
+    ));
     ws.fetch_ok();
     let (mut server, addr) = serve(&ws, "127.0.0.1:0", &[]);
     let (status, _, page) = get(&addr, "/?lang=id", "");
@@ -378,6 +382,17 @@ fn the_overview_counts_days_sites_and_the_widest_story_and_feeds_show_their_days
         feeds.matches("aria-label=\"1 Artikel / 30 hari\"").count(),
         2,
         "a sparkline a feed"
+    );
+
+    // The watch with the story it found, on two sites.
+    let (_, _, watches) = get(&addr, "/watches", "");
+    let pesut = watches
+        .split("<code>festivalpesut</code>")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        pesut.contains("Festival pesut Mahakam</a>") && pesut.contains("2 salinan"),
+        "{watches}"
     );
 
     // Facets: the one story under each feed that carried it, and under this month.
