@@ -124,7 +124,7 @@ fn send_alerts(
     if !config
         .watches
         .iter()
-        .any(|w| !w.notify.is_empty() || w.atom.is_some())
+        .any(crate::config::WatchConfig::delivers)
     {
         return Ok(());
     }

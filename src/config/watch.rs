@@ -33,6 +33,13 @@ pub struct WatchConfig {
     pub on_revision: bool,
 }
 
+impl WatchConfig {
+    /// Whether it sends alerts or writes a file: whether anything must be delivered.
+    pub fn delivers(&self) -> bool {
+        !self.notify.is_empty() || self.atom.is_some()
+    }
+}
+
 /// Where a watch's alerts go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotifyTarget {

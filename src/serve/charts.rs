@@ -3,15 +3,41 @@
 
 use plotters::prelude::*;
 
+type Drawn = Result<(), Box<dyn std::error::Error>>;
+
+/// The SVG `draw` makes on a white area of `size`, named `aria`; empty when plotters fails.
+fn svg(
+    size: (u32, u32),
+    aria: &str,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Drawn,
+) -> String {
+    let mut out = String::new();
+    let drawn = (|| -> Drawn {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        root.fill(&WHITE)?;
+        draw(&root)?;
+        root.present()?;
+        Ok(())
+    })();
+    match drawn {
+        Ok(()) => labelled(&out, aria),
+        Err(_) => String::new(),
+    }
+}
+
+/// The height of the tallest bar, at least 1, and the number of bars, at least 1.
+fn extent(counts: &[i64]) -> (i64, u32) {
+    (
+        counts.iter().copied().max().unwrap_or(0).max(1),
+        u32::try_from(counts.len().max(1)).unwrap_or(u32::MAX),
+    )
+}
+
 /// Bars of `counts` (one a day, oldest first), `labels` naming the first and last day.
 pub fn per_day(counts: &[i64], (first, last): (&str, &str), aria: &str) -> String {
-    let mut svg = String::new();
-    let top = counts.iter().copied().max().unwrap_or(0).max(1);
-    let n = counts.len().max(1) as u32;
-    let drawn = (|| -> Result<(), Box<dyn std::error::Error>> {
-        let root = SVGBackend::with_string(&mut svg, (720, 220)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
+    let (top, n) = extent(counts);
+    svg((720, 220), aria, |root| {
+        let mut chart = ChartBuilder::on(root)
             .margin(8)
             // Room for the last day's label, centred under the last bar.
             .margin_right(40)
@@ -38,37 +64,24 @@ pub fn per_day(counts: &[i64], (first, last): (&str, &str), aria: &str) -> Strin
                 .margin(1)
                 .data(counts.iter().enumerate().map(|(i, c)| (i as u32, *c))),
         )?;
-        root.present()?;
         Ok(())
-    })();
-    if drawn.is_err() {
-        return String::new();
-    }
-    labelled(&svg, aria)
+    })
 }
 
 /// A small line of bars, no axes: a feed's articles a day in a table cell.
 pub fn sparkline(counts: &[i64], aria: &str) -> String {
-    let mut svg = String::new();
-    let top = counts.iter().copied().max().unwrap_or(0).max(1);
-    let n = counts.len().max(1) as u32;
-    let drawn = (|| -> Result<(), Box<dyn std::error::Error>> {
-        let root = SVGBackend::with_string(&mut svg, (120, 24)).into_drawing_area();
+    let (top, n) = extent(counts);
+    svg((120, 24), aria, |root| {
         let mut chart =
-            ChartBuilder::on(&root).build_cartesian_2d((0u32..n).into_segmented(), 0i64..top)?;
+            ChartBuilder::on(root).build_cartesian_2d((0u32..n).into_segmented(), 0i64..top)?;
         chart.draw_series(
             Histogram::vertical(&chart)
                 .style(BLACK.filled())
                 .margin(0)
                 .data(counts.iter().enumerate().map(|(i, c)| (i as u32, *c))),
         )?;
-        root.present()?;
         Ok(())
-    })();
-    if drawn.is_err() {
-        return String::new();
-    }
-    labelled(&svg, aria)
+    })
 }
 
 /// The SVG as an image with a name, for screen readers and as a tooltip.

@@ -257,6 +257,30 @@ pub async fn search(
         .into_response()
 }
 
+/// Days as the display zone counts them: its offset from UTC now, and today's number.
+#[derive(Debug, Clone, Copy)]
+struct LocalDays {
+    /// Seconds east of UTC.
+    offset: i64,
+    /// Days since the epoch, in the zone.
+    today: i64,
+}
+
+impl LocalDays {
+    fn at(zone: &crate::zone::Zone, now: chrono::DateTime<chrono::Utc>) -> LocalDays {
+        let offset = zone.offset_at(now);
+        LocalDays {
+            offset,
+            today: (now.timestamp() + offset).div_euclid(86_400),
+        }
+    }
+
+    /// When the last `n` days (today among them) began, in unix seconds.
+    fn start_of_last(self, n: i64) -> i64 {
+        (self.today - n + 1) * 86_400 - self.offset
+    }
+}
+
 /// Day `n` since the epoch as a date.
 fn day_name(n: i64) -> String {
     chrono::DateTime::from_timestamp(n * 86_400, 0)
@@ -290,9 +314,9 @@ pub async fn overview(
     let lang = Lang::pick(l.lang.as_deref(), &headers);
     let feeds = app.config.feeds.len() as i64;
     let now = chrono::Utc::now();
-    let offset = app.zone.offset_at(now);
-    let today = (now.timestamp() + offset).div_euclid(86_400);
-    let day_start = move |days: i64| (today - days + 1) * 86_400 - offset;
+    let days = LocalDays::at(&app.zone, now);
+    let (today, offset) = (days.today, days.offset);
+    let day_start = move |n: i64| days.start_of_last(n);
     let read = app
         .readers
         .read(move |s| {
@@ -625,10 +649,9 @@ pub async fn feeds(
 ) -> Response {
     let lang = Lang::pick(l.lang.as_deref(), &headers);
     const SPARK_DAYS: i64 = 30;
-    let now = chrono::Utc::now();
-    let offset = app.zone.offset_at(now);
-    let today = (now.timestamp() + offset).div_euclid(86_400);
-    let since = (today - SPARK_DAYS + 1) * 86_400 - offset;
+    let days = LocalDays::at(&app.zone, chrono::Utc::now());
+    let (today, offset) = (days.today, days.offset);
+    let since = days.start_of_last(SPARK_DAYS);
     let (rows, per_day) = match app
         .readers
         .read(move |s| Ok((s.feed_rows()?, s.feed_articles_per_day(since, offset)?)))

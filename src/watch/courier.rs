@@ -19,6 +19,7 @@ use super::message::{self, About, Entry, Message};
 use super::targets::Targets;
 use super::{AlertStats, SendError};
 use crate::config::{Config, NotifyTarget, WatchConfig};
+use crate::search::snippet::Highlighter;
 use crate::store::{Alert, AlertKind, Store};
 use crate::zone::Zone;
 
@@ -91,10 +92,7 @@ impl Courier {
 
     /// Whether any watch has somewhere to send to or a file to write.
     pub fn has_work(&self) -> bool {
-        self.config
-            .watches
-            .iter()
-            .any(|w| !w.notify.is_empty() || w.atom.is_some())
+        self.config.watches.iter().any(WatchConfig::delivers)
     }
 
     /// Runs `f` on the store off the async threads (a write may wait for the writer).
@@ -304,8 +302,14 @@ impl Courier {
             match alert.kind {
                 AlertKind::Story | AlertKind::Revision => {
                     let id = alert.article.unwrap_or_default();
-                    let e = entry(s, &query, &aliases, id, &alert.created, false)?
-                        .ok_or_else(|| format!("article {id} is no longer in the archive"))?;
+                    let e = entry(
+                        s,
+                        &highlighter(s, &query, &aliases),
+                        id,
+                        &alert.created,
+                        false,
+                    )?
+                    .ok_or_else(|| format!("article {id} is no longer in the archive"))?;
                     Ok(message::story(about, alert.kind, &e, &zone))
                 }
                 AlertKind::Digest => {
@@ -408,8 +412,7 @@ impl Courier {
 /// A story's entry: the article, its best passage for the watch's words.
 fn entry(
     s: &Store,
-    query: &str,
-    aliases: &[Vec<String>],
+    highlighter: &Highlighter,
     article: i64,
     found: &str,
     earlier: bool,
@@ -417,7 +420,7 @@ fn entry(
     let Some(view) = s.article(article).map_err(|e| e.to_string())? else {
         return Ok(None);
     };
-    let snippet = snippet_for(s, query, aliases, &view.body);
+    let snippet = highlighter.snippet(&view.body);
     Ok(Some(Entry {
         article: trimmed(view),
         snippet,
@@ -437,16 +440,19 @@ pub fn digest_entries(
     let stories = s
         .digest_stories(watch, since, until)
         .map_err(|e| e.to_string())?;
+    let highlighter = highlighter(s, query, aliases);
     let mut entries = Vec::with_capacity(stories.len());
     for d in stories {
-        if let Some(e) = entry(s, query, aliases, d.article, &d.at, d.earlier)? {
+        if let Some(e) = entry(s, &highlighter, d.article, &d.at, d.earlier)? {
             entries.push(e);
         }
     }
     Ok(entries)
 }
 
-fn snippet_for(s: &Store, query: &str, aliases: &[Vec<String>], body: &str) -> String {
+/// What marks the watch's words in a snippet, as `warta search` marks them; compiled once
+/// for all of a message's stories.
+fn highlighter(s: &Store, query: &str, aliases: &[Vec<String>]) -> Highlighter {
     let aliases = crate::search::aliases::Aliases::new(aliases);
     let prefix_words = |p: &str| s.prefix_words(p).map(|f| f.words).unwrap_or_default();
     crate::search::build_request(
@@ -459,7 +465,7 @@ fn snippet_for(s: &Store, query: &str, aliases: &[Vec<String>], body: &str) -> S
         &prefix_words,
         Utc::now(),
     )
-    .map(|(_, h)| h.snippet(body))
+    .map(|(_, h)| h)
     .unwrap_or_default()
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::support::cmd::send_signal;
-use crate::support::{Feed, Item, Route, Server, Workspace, pages, rss, wait_until};
+use crate::support::{Feed, Route, Server, Workspace, pages, publish, wait_until};
 
 const SECRET: &str = "rahasia-webhook-7f3a";
 const TOKEN: &str = "123456:RAHASIA-bot-token";
@@ -42,29 +42,6 @@ fn site(n: usize) -> Server {
     }
     publish(&s, &stories);
     s
-}
-
-/// Serves each (path, title, paragraphs) as an article on `s`, and a feed of them at `/rss`.
-fn publish(s: &Server, stories: &[(String, &str, Vec<String>)]) {
-    let mut items = Vec::new();
-    for (path, title, paragraphs) in stories {
-        s.route(
-            path,
-            Route::html(pages::article(
-                title,
-                "2024-11-20T10:15:00+08:00",
-                "id",
-                paragraphs,
-            )),
-        );
-        items.push(Item::new(
-            title,
-            &s.url(path),
-            "Wed, 20 Nov 2024 10:00:00 +0800",
-            "ringkas",
-        ));
-    }
-    s.route("/rss", Route::rss(rss("Kaltim", &s.base(), &items)));
 }
 
 /// A receiver for webhooks, ntfy and the Bot API, answering `status` with `body`.
@@ -345,7 +322,7 @@ fn kill_9_between_storing_and_delivering_loses_and_doubles_nothing() {
     publish(
         &sites[0],
         &[(
-            "/berita/pesut".into(),
+            "/berita/pesut",
             "Pesut Mahakam terlihat di Muara Kaman",
             pages::story("id", 63, &["Pesutmahakam muncul lagi di Muara Kaman."]),
         )],
@@ -577,7 +554,7 @@ fn a_revised_article_alerts_again_only_for_a_watch_that_asks() {
     publish(
         &s,
         &[(
-            "/berita/0/bimtek".into(),
+            "/berita/0/bimtek",
             "Bimtek aparatur desa se-Kutim digelar di Sangatta",
             corrected,
         )],

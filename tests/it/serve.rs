@@ -92,16 +92,11 @@ pub(crate) fn site() -> Server {
     s
 }
 
-/// `warta serve` on `listen`, and the address it says it serves at.
-pub(crate) fn serve(ws: &Workspace, listen: &str, env: &[(&str, &str)]) -> (Background, String) {
-    let mut c = ws.command(&["serve", "--listen", listen]);
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    let server = Background::spawn(c);
+/// The address a `serve` (or a daemon serving) says it listens at, once it has said it.
+fn address_said(process: &Background) -> String {
     let mut addr = None;
     let said = wait_until(Duration::from_secs(20), || {
-        addr = server
+        addr = process
             .stderr()
             .split("http://")
             .nth(1)
@@ -109,12 +104,18 @@ pub(crate) fn serve(ws: &Workspace, listen: &str, env: &[(&str, &str)]) -> (Back
             .map(str::to_string);
         addr.is_some()
     });
-    assert!(
-        said,
-        "serve did not say where it listens\n{}",
-        server.stderr()
-    );
-    let addr = addr.unwrap_or_default();
+    assert!(said, "no address said\n{}", process.stderr());
+    addr.unwrap_or_default()
+}
+
+/// `warta serve` on `listen`, and the address it says it serves at.
+pub(crate) fn serve(ws: &Workspace, listen: &str, env: &[(&str, &str)]) -> (Background, String) {
+    let mut c = ws.command(&["serve", "--listen", listen]);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let server = Background::spawn(c);
+    let addr = address_said(&server);
     // 0.0.0.0 is reached through loopback.
     (server, addr.replace("0.0.0.0", "127.0.0.1"))
 }
@@ -430,18 +431,7 @@ fn the_daemon_serves_the_pages_itself_when_asked() {
         "{config}\n[daemon]\nserve = true\n\n[serve]\nlisten = \"127.0.0.1:0\"\n"
     ));
     let mut daemon = Background::spawn(ws.command(&["daemon"]));
-    let mut addr = None;
-    let said = wait_until(Duration::from_secs(20), || {
-        addr = daemon
-            .stderr()
-            .split("http://")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-            .map(str::to_string);
-        addr.is_some()
-    });
-    assert!(said, "{}", daemon.stderr());
-    let addr = addr.unwrap_or_default();
+    let addr = address_said(&daemon);
     let archived = wait_until(Duration::from_secs(20), || {
         json(&addr, "/api/stats").1["articles"] == 2
     });

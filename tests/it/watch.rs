@@ -2,13 +2,13 @@
 //! removed with the file's other bytes kept, checked like the rest of the config, and
 //! tried over the archive with `watch test`.
 
-use crate::support::{Feed, Item, Route, Server, Workspace, int, pages, rss, string};
+use crate::support::{Feed, Server, Workspace, int, pages, publish, string};
 
 /// A site whose feed carries a Kutai Timur press release, a flood report, and a third story.
 fn site() -> Server {
     let site = Server::start("127.0.0.1");
     let page = |path, title, seed, lead: &str| (path, title, pages::story("id", seed, &[lead]));
-    serve_feed(
+    publish(
         &site,
         &[
             page(
@@ -137,30 +137,6 @@ fn a_watch_that_cannot_work_is_refused_and_the_file_left_alone() {
         .stderr_names("watch rusak: query");
 }
 
-/// Serves each (path, title, paragraphs) as an article on `site`, and a feed at `/rss`
-/// listing them.
-fn serve_feed(site: &Server, pages_of: &[(&str, &str, Vec<String>)]) {
-    let mut items = Vec::new();
-    for (path, title, paragraphs) in pages_of {
-        site.route(
-            path,
-            Route::html(pages::article(
-                title,
-                "2024-11-20T10:15:00+08:00",
-                "id",
-                paragraphs,
-            )),
-        );
-        items.push(Item::new(
-            title,
-            &site.url(path),
-            "Wed, 20 Nov 2024 10:00:00 +0800",
-            "ringkas",
-        ));
-    }
-    site.route("/rss", Route::rss(rss("S", &site.base(), &items)));
-}
-
 #[test]
 fn a_watch_fires_once_per_story_as_articles_arrive() {
     let a = Server::start("127.0.0.2");
@@ -174,14 +150,14 @@ fn a_watch_fires_once_per_story_as_articles_arrive() {
     let mut copy = release[..release.len() - 1].to_vec();
     copy.insert(1, "Simak juga laporan lain di kanal daerah kami.".into());
     let other = pages::story("id", 52, &["Harga cabai di pasar Balikpapan naik."]);
-    serve_feed(
+    publish(
         &a,
         &[
             ("/bimtek", "Bimtek dana desa", release.clone()),
             ("/cabai", "Harga cabai naik", other),
         ],
     );
-    serve_feed(&b, &[("/kutim/bimtek", "Pemkab gelar bimtek", copy)]);
+    publish(&b, &[("/kutim/bimtek", "Pemkab gelar bimtek", copy)]);
     let ws = Workspace::new();
     let mut text = crate::support::config_text(
         &[],
@@ -233,7 +209,7 @@ fn a_watch_fires_once_per_story_as_articles_arrive() {
         53,
         &["Bimtek aparatur Kutim digelar lagi pekan depan."],
     );
-    serve_feed(
+    publish(
         &a,
         &[
             ("/bimtek", "Bimtek dana desa", release),

@@ -50,6 +50,31 @@ pub fn good_feed(site: &Server) -> Feed {
     Feed::new("kanal-baik", &site.url("/baik.xml"))
 }
 
+/// Serves each (path, title, paragraphs) on `site` as an Indonesian article published
+/// 2024-11-20 10:15 WITA, and a feed of them at `/rss` (replacing any feed there).
+pub fn publish<P: AsRef<str>>(site: &Server, stories: &[(P, &str, Vec<String>)]) {
+    let mut items = Vec::new();
+    for (path, title, paragraphs) in stories {
+        let path = path.as_ref();
+        site.route(
+            path,
+            Route::html(pages::article(
+                title,
+                "2024-11-20T10:15:00+08:00",
+                "id",
+                paragraphs,
+            )),
+        );
+        items.push(Item::new(
+            title,
+            &site.url(path),
+            "Wed, 20 Nov 2024 10:00:00 +0800",
+            "ringkas",
+        ));
+    }
+    site.route("/rss", Route::rss(rss("Kaltim", &site.base(), &items)));
+}
+
 /// Polls `check` every 100 ms until it is true or `limit` passes; returns whether it became true.
 pub fn wait_until(limit: std::time::Duration, mut check: impl FnMut() -> bool) -> bool {
     let start = std::time::Instant::now();
