@@ -1,7 +1,9 @@
 //! `warta serve` in a real browser (issue 17): headless Chromium, driven by Playwright
 //! (`tests/browser/drive.py`), opens every page at 375 and 1280 px, saves screenshots under
 //! `target/screenshots/`, and reports console errors, requests leaving loopback, pages wider
-//! than the screen, the keyboard's first stop, and the search form used as a person would.
+//! than the screen, the keyboard's first stop, a walk with Tab through every page (each
+//! control reached, named and outlined), the semantics a screen reader needs, and the search
+//! form used as a person would, with the mouse and with the keyboard alone.
 //! `.ci/run` installs Chromium (Debian's package) and Playwright (into `target/pyenv`); where
 //! neither can be had this test says so in one line and skips, and under CI it fails.
 
@@ -111,6 +113,31 @@ fn every_page_renders_in_chromium_at_phone_and_desktop_width_and_the_search_form
         );
     }
     assert_eq!(report["skip_link_first"], "skip", "{report:#}");
+    // Every page walked with Tab alone: each focusable element reached, named, outlined.
+    assert_eq!(report["keyboard"], serde_json::json!([]), "{report:#}");
+    assert_eq!(report["semantics"], serde_json::json!([]), "{report:#}");
+    for (page, stops) in report["tab_stops"].as_object().into_iter().flatten() {
+        assert!(
+            stops.as_i64().unwrap_or(0) >= 5,
+            "{page}: {stops} tab stops"
+        );
+    }
+    let keys = &report["keyboard_search"];
+    assert!(
+        keys["after_query"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("q=banjir"),
+        "the words typed after the skip link went into the search: {keys:#}"
+    );
+    assert!(
+        keys["facet"]
+            .as_str()
+            .is_some_and(|f| f.contains("q=banjir"))
+            && keys["after_facet"].as_str() != keys["after_query"].as_str(),
+        "a facet reached by Tab and followed with Enter: {keys:#}"
+    );
+    assert_eq!(keys["results"], 1, "{keys:#}");
     let search = &report["search"];
     assert!(
         search["url"]
