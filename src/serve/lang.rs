@@ -82,6 +82,11 @@ impl Lang {
             "published" => ("Terbit", "Published"),
             "first" => ("pertama", "first"),
             "original" => ("Halaman asli", "Original page"),
+            "images" => ("Gambar di halaman asli", "Pictures on the original page"),
+            "images_note" => (
+                "Tidak dimuat di sini: tiap tautan membuka gambar dari situs penerbit.",
+                "Not loaded here: each link opens the picture from the publisher's site.",
+            ),
             "raw" => ("Halaman yang disimpan", "Kept page"),
             "author" => ("Penulis", "Author"),
             "version" => ("Versi", "Version"),

@@ -411,6 +411,54 @@ fn sanitized(html_body: &str) -> String {
     b.clean(html_body).to_string()
 }
 
+/// The most pictures listed under an article.
+const IMAGES_CAP: usize = 50;
+
+/// The pictures the kept HTML had, as links to the publisher's copies: shown only when the
+/// reader follows one (that request is theirs to make), each with its text alternative or
+/// file name. Only http(s) addresses, resolved against the article's.
+fn pictures(html_body: &str, base: &str) -> Vec<(String, String)> {
+    let Ok(base) = url::Url::parse(base) else {
+        return Vec::new();
+    };
+    let Ok(img) = scraper::Selector::parse("img") else {
+        return Vec::new();
+    };
+    let doc = scraper::Html::parse_fragment(html_body);
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for e in doc.select(&img) {
+        let v = e.value();
+        let Some(src) = ["src", "data-src", "data-lazy-src"]
+            .iter()
+            .filter_map(|k| v.attr(k))
+            .map(str::trim)
+            .find(|s| !s.is_empty() && !s.starts_with("data:"))
+        else {
+            continue;
+        };
+        let Ok(u) = base.join(src) else { continue };
+        if !matches!(u.scheme(), "http" | "https") || !seen.insert(u.to_string()) {
+            continue;
+        }
+        let alt = v.attr("alt").map(str::trim).unwrap_or_default();
+        let name = if alt.is_empty() {
+            u.path_segments()
+                .and_then(|mut p| p.next_back())
+                .filter(|f| !f.is_empty())
+                .unwrap_or("gambar")
+                .to_string()
+        } else {
+            alt.chars().take(200).collect()
+        };
+        out.push((u.to_string(), name));
+        if out.len() == IMAGES_CAP {
+            break;
+        }
+    }
+    out
+}
+
 pub async fn article(
     State(app): State<Shared>,
     headers: HeaderMap,
@@ -427,6 +475,11 @@ pub async fn article(
         Ok(None) => return refusal(false, StatusCode::NOT_FOUND, lang.t("not_found")),
         Err(e) => return failure(false, &e),
     };
+    let images = a
+        .body_html
+        .as_deref()
+        .map(|h| pictures(h, &a.url))
+        .unwrap_or_default();
     let body_html = match &a.body_html {
         Some(h) => sanitized(h),
         None => html! { @for p in a.body.split("\n\n").filter(|p| !p.trim().is_empty()) { p { (p.trim()) } } }.into_string(),
@@ -453,6 +506,17 @@ pub async fn article(
                 }
             }
             div.body { (PreEscaped(body_html)) }
+            @if !images.is_empty() {
+                details.images {
+                    summary { (lang.t("images")) " (" (images.len()) ")" }
+                    p.note { (lang.t("images_note")) }
+                    ul {
+                        @for (src, name) in &images {
+                            li { a href=(src) rel="noopener noreferrer nofollow" { (name) } }
+                        }
+                    }
+                }
+            }
         }
     };
     layout(lang, &a.title, &format!("/articles/{n}"), "", body).into_response()

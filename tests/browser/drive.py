@@ -17,7 +17,8 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 # What a keyboard can reach: the elements Tab should stop at, in the page's own terms.
 FOCUSABLE = """() => [...document.querySelectorAll(
   'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]')]
-  .filter(e => !e.disabled && e.tabIndex >= 0 && e.getClientRects().length > 0)
+  // checkVisibility: not inside a closed <details>, whose content keeps its boxes.
+  .filter(e => !e.disabled && e.tabIndex >= 0 && e.checkVisibility())
   .map((e, i) => { e.dataset.kw = String(i); return i; }).length"""
 
 # The focused element: which one, its name as a screen reader would have it (roughly), and
