@@ -156,6 +156,8 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
             );
         }
     }
+    let mut request = request;
+    store.bound_dates(&mut request)?;
     if args.count {
         let count = store.count(&request)?;
         output(render::count(
@@ -166,7 +168,6 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
         ))?;
         return Ok(0);
     }
-    let mut request = request;
     // Worked out here rather than inside `search`, to tell the user.
     let cap = request.rank_cap.take().unwrap_or(crate::store::RANK_CAP);
     if let Some(cutoff) = store.ranking_cutoff(&request, cap)? {

@@ -115,6 +115,7 @@ pub fn build_request(
         only: None,
         now: now.timestamp(),
         min_rowid: None,
+        id_bounds: crate::store::IdBounds::Unknown,
     };
     Ok((request, highlighter(&q, aliases)))
 }

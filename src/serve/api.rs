@@ -59,8 +59,10 @@ impl SearchParams {
 
     pub fn filters(&self) -> Result<Filters, String> {
         let sort = match Self::filled(&self.sort).as_deref() {
-            None | Some("newest") => SortOrder::Newest,
-            Some("relevance") => SortOrder::Relevance,
+            // As `warta search`: relevance unless asked (a query of filters alone is listed
+            // newest first by the store).
+            None | Some("relevance") => SortOrder::Relevance,
+            Some("newest") => SortOrder::Newest,
             Some("recent") => SortOrder::Recent,
             Some("oldest") => SortOrder::Oldest,
             Some(other) => {
@@ -106,24 +108,46 @@ pub async fn run_search(app: &Shared, params: &SearchParams, facets: bool) -> Se
     }
     let text = params.q.clone().unwrap_or_default();
     let aliases = app.config.aliases.clone();
-    app.readers
+    let built = app
+        .readers
         .read(move |store| {
             let aliases = search::aliases::Aliases::new(&aliases);
             let prefix_words = |p: &str| store.prefix_words(p).map(|f| f.words).unwrap_or_default();
-            let (request, highlighter) =
-                match search::build_request(&text, &filters, &aliases, &prefix_words, Utc::now()) {
-                    Ok(r) => r,
-                    Err(e) => return Ok(Searched::Bad(e)),
-                };
-            let hits = store.search(&request, &|body| highlighter.snippet(body))?;
-            let facets = match facets {
-                true => Some(store.facets(&request, FACET_CAP)?),
-                false => None,
-            };
-            Ok(Searched::Hits(hits, facets))
+            match search::build_request(&text, &filters, &aliases, &prefix_words, Utc::now()) {
+                // Once for the two reads below.
+                Ok((mut request, highlighter)) => {
+                    store.bound_dates(&mut request)?;
+                    Ok(Ok((request, highlighter)))
+                }
+                Err(e) => Ok(Err(e)),
+            }
         })
-        .await
-        .unwrap_or_else(|e| Searched::Failed(e.to_string()))
+        .await;
+    let (request, highlighter) = match built {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => return Searched::Bad(e),
+        Err(e) => return Searched::Failed(e.to_string()),
+    };
+    // The hits and the facets on two connections at once: a page waits for the slower of
+    // the two, not for both in turn.
+    let counted = request.clone();
+    let hits = app
+        .readers
+        .read(move |store| store.search(&request, &|body| highlighter.snippet(body)));
+    let facets = async {
+        match facets {
+            true => app
+                .readers
+                .read(move |store| store.facets(&counted, FACET_CAP))
+                .await
+                .map(Some),
+            false => Ok(None),
+        }
+    };
+    match tokio::join!(hits, facets) {
+        (Ok(hits), Ok(facets)) => Searched::Hits(hits, facets),
+        (Err(e), _) | (_, Err(e)) => Searched::Failed(e.to_string()),
+    }
 }
 
 /// A failed read: 500, saying what failed.

@@ -219,8 +219,9 @@ pub async fn search(
                 p {
                     label for="sort" { (lang.t("sort")) }
                     select #sort name="sort" {
+                        // Relevance first and by default, as `warta search` has it.
+                        option value="relevance" selected[params.sort.as_deref().is_none_or(|s| s.is_empty() || s == "relevance")] { (lang.t("relevance")) }
                         option value="newest" selected[selected(&params.sort, "newest")] { (lang.t("newest")) }
-                        option value="relevance" selected[selected(&params.sort, "relevance")] { (lang.t("relevance")) }
                     }
                 }
             }

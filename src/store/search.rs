@@ -54,7 +54,28 @@ pub struct SearchRequest {
     /// Rank at most this many matches (the newest); `search` works the cutoff out itself
     /// when `min_rowid` is not given. None ranks every match.
     pub rank_cap: Option<i64>,
+    /// Where the articles dated within `ranges` lie among ids (see [`Store::bound_dates`]);
+    /// worked out by the store when left `Unknown`.
+    pub id_bounds: IdBounds,
 }
+
+/// The ids between which every article of a request's date ranges lies. Ids grow as
+/// articles arrive, so the articles of a month sit close together: the index is read for
+/// that stretch only, and no row outside it is fetched to look at its date.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum IdBounds {
+    /// Not worked out yet.
+    #[default]
+    Unknown,
+    /// No bound worth its cost: no date range, or one holding too many articles.
+    Any,
+    /// From the first id to the last, inclusive (first > last when no article is dated there).
+    Within(i64, i64),
+}
+
+/// Articles of a date range read from the time index to bound it; a range holding more is
+/// broad enough that bounding it saves little, and reading it would cost more.
+const BOUND_SCAN: i64 = 400_000;
 
 impl SearchRequest {
     /// It selects by more than words: feeds, region, tags, language, author, site, dates,
@@ -123,6 +144,10 @@ const BM25: &str = "bm25(articles_fts, 5.0, 1.0, 0.5)";
 /// The SQL of the matching articles (`m`: id, story_id, rank, t) and its arguments.
 struct Matches {
     cte: String,
+    /// The matches as `FROM … WHERE … ORDER BY` newest first (alias `a` for the article),
+    /// in an order the index reads without sorting, to stop early at a LIMIT: a query on
+    /// `m` sorted by id would sort every match first.
+    newest_first: String,
     args: Vec<Value>,
     /// A predicate on copy `c` (alias given) for the place filters, or empty.
     place_on_copy: String,
@@ -156,7 +181,18 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
         }
         None => ("articles a WHERE 1".to_string(), "0.0"),
     };
+    // The article's id as the outer loop has it: with words, the index's rowid, so that a
+    // filter on places is checked in the copies' index before the article's row is read.
+    let key = if req.fts.is_some() {
+        "articles_fts.rowid"
+    } else {
+        "a.id"
+    };
     let mut filters = String::new();
+    if let IdBounds::Within(first, last) = req.id_bounds {
+        let (f, l) = (push(Value::Integer(first)), push(Value::Integer(last)));
+        filters.push_str(&format!(" AND {key} BETWEEN {f} AND {l}"));
+    }
     // A filter on where an article was seen holds if any of its copies qualifies: an
     // article first archived from feed A and later seen in feed B is in B too.
     let mut place: Vec<String> = Vec::new();
@@ -250,7 +286,7 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
     } else {
         format!(
             " AND EXISTS (SELECT 1 FROM copies pc JOIN feeds pf ON pf.id = pc.feed_id
-                         WHERE pc.article_id = a.id AND {})",
+                         WHERE pc.article_id = {key} AND {})",
             place.join(" AND ")
         )
     };
@@ -281,6 +317,7 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
     };
     Matches {
         cte,
+        newest_first: format!("{from} {filters} {place_on_article} ORDER BY {key} DESC"),
         args,
         place_on_copy,
         everything: req.fts.is_none() && only_words,
@@ -294,6 +331,7 @@ impl Store {
         req: &SearchRequest,
         snippet: &dyn Fn(&str) -> String,
     ) -> Result<Vec<SearchHit>, StoreError> {
+        let req = &*self.bounded(req)?;
         let capped;
         let req = match (req.rank_cap, req.min_rowid) {
             (Some(cap), None) => match self.ranking_cutoff(req, cap)? {
@@ -321,6 +359,7 @@ impl Store {
             mut args,
             place_on_copy,
             everything,
+            ..
         } = matches(req, top_k);
         // Without words there is nothing to rank by: newest first.
         let sort = match (req.sort, &req.fts) {
@@ -448,26 +487,111 @@ impl Store {
     /// newest matches costs no scoring and stops at `cap`, so this keeps ranking bounded
     /// at any archive size; the total is left to `count` (`--count`), which must read
     /// every match.
+    ///
+    /// The newest matches *of the whole request*: with filters, the newest `cap` of those
+    /// that pass them (ranking the newest matches of the words alone would leave out every
+    /// match of an older month or a quieter feed).
     pub fn ranking_cutoff(&self, req: &SearchRequest, cap: i64) -> Result<Option<i64>, StoreError> {
         let Some(fts) = &req.fts else { return Ok(None) };
         if !matches!(req.sort, SortOrder::Relevance | SortOrder::Recent) || cap < 1 {
             return Ok(None);
         }
         // The first match past the newest `cap`: the ranked ones come after it.
+        if !req.has_filters() && req.only.is_none() {
+            return self
+                .conn
+                .prepare_cached(
+                    "SELECT rowid + 1 FROM articles_fts WHERE articles_fts MATCH ?1
+                     ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
+                )
+                .and_then(|mut s| {
+                    s.query_row(rusqlite::params![fts, cap], |r| r.get(0))
+                        .optional()
+                })
+                .map_err(|e| self.err(e));
+        }
+        let req = self.bounded(req)?;
+        let unranked = SearchRequest {
+            min_rowid: None,
+            ..req.into_owned()
+        };
+        let Matches {
+            newest_first,
+            mut args,
+            ..
+        } = matches(&unranked, None);
+        args.push(Value::Integer(cap));
+        let sql = format!(
+            "SELECT a.id + 1 FROM {newest_first} LIMIT 1 OFFSET ?{}",
+            args.len()
+        );
         self.conn
-            .prepare_cached(
-                "SELECT rowid + 1 FROM articles_fts WHERE articles_fts MATCH ?1
-                 ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
-            )
+            .prepare_cached(&sql)
             .and_then(|mut s| {
-                s.query_row(rusqlite::params![fts, cap], |r| r.get(0))
+                s.query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))
                     .optional()
             })
             .map_err(|e| self.err(e))
     }
 
+    /// Works out `req.id_bounds` (see [`IdBounds`]) once, for the several statements a
+    /// search runs (the cutoff, the hits, the count, the facets).
+    pub fn bound_dates(&self, req: &mut SearchRequest) -> Result<(), StoreError> {
+        if req.id_bounds != IdBounds::Unknown {
+            return Ok(());
+        }
+        let mut bounds = IdBounds::Any;
+        for &(from, to) in &req.ranges {
+            let (first, last, n): (Option<i64>, Option<i64>, i64) = self
+                .conn
+                .prepare_cached(
+                    "SELECT min(id), max(id), count(*) FROM (
+                         SELECT id FROM articles
+                         WHERE coalesce(published_ts, fetched_ts) >= ?1
+                           AND coalesce(published_ts, fetched_ts) <= ?2
+                         LIMIT ?3)",
+                )
+                .and_then(|mut s| {
+                    s.query_row(
+                        rusqlite::params![
+                            from.unwrap_or(i64::MIN),
+                            to.unwrap_or(i64::MAX),
+                            BOUND_SCAN
+                        ],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
+                })
+                .map_err(|e| self.err(e))?;
+            let range = match (first, last) {
+                _ if n >= BOUND_SCAN => continue,
+                (Some(f), Some(l)) => (f, l),
+                _ => (1, 0),
+            };
+            bounds = match bounds {
+                IdBounds::Within(f, l) => IdBounds::Within(f.max(range.0), l.min(range.1)),
+                _ => IdBounds::Within(range.0, range.1),
+            };
+        }
+        req.id_bounds = bounds;
+        Ok(())
+    }
+
+    /// `req` with its id bounds worked out, if they were not.
+    fn bounded<'a>(
+        &self,
+        req: &'a SearchRequest,
+    ) -> Result<std::borrow::Cow<'a, SearchRequest>, StoreError> {
+        if req.id_bounds != IdBounds::Unknown {
+            return Ok(std::borrow::Cow::Borrowed(req));
+        }
+        let mut owned = req.clone();
+        self.bound_dates(&mut owned)?;
+        Ok(std::borrow::Cow::Owned(owned))
+    }
+
     /// How many stories match, and how many copies they have.
     pub fn count(&self, req: &SearchRequest) -> Result<SearchCount, StoreError> {
+        let req = &*self.bounded(req)?;
         let Matches {
             cte,
             args,
@@ -514,6 +638,7 @@ impl Store {
     /// match): each value with the stories it holds, the ten largest (months: the twelve
     /// newest).
     pub fn facets(&self, req: &SearchRequest, cap: usize) -> Result<Facets, StoreError> {
+        let req = &*self.bounded(req)?;
         let cap_value = Value::Integer(i64::try_from(cap).unwrap_or(i64::MAX));
         let (cte, lim, args) = match &req.fts {
             // Words alone: the index hands over its last `cap` matches itself, before any
@@ -528,13 +653,18 @@ impl Store {
                 vec![Value::Text(fts.clone()), cap_value],
             ),
             _ => {
-                let Matches { cte, mut args, .. } = matches(req, None);
+                let Matches {
+                    newest_first,
+                    mut args,
+                    ..
+                } = matches(req, None);
                 args.push(cap_value);
                 let lim = format!(
-                    "SELECT id, story_id, t FROM m ORDER BY id DESC LIMIT ?{}",
+                    "SELECT a.id, a.story_id, coalesce(a.published_ts, a.fetched_ts) AS t
+                     FROM {newest_first} LIMIT ?{}",
                     args.len()
                 );
-                (cte, lim, args)
+                ("x AS (SELECT 1)".to_string(), lim, args)
             }
         };
         let host = super::overview::HOST;

@@ -1218,3 +1218,87 @@ fn batches_of_several_polls_in_one_transaction_are_written_as_one_after_another(
     assert_eq!(vocab_docs(&store, "banjir"), Some(1));
     assert_eq!(vocab_docs(&store, "longsor"), Some(1));
 }
+
+#[test]
+fn a_filtered_search_ranks_the_newest_matches_that_pass_its_filters() {
+    let (_d, mut store, ids) = setup();
+    let mut items = Vec::new();
+    // Two older articles (2022) under three newer ones (2024), all with the word.
+    for (i, year) in [2022, 2022, 2024, 2024, 2024].into_iter().enumerate() {
+        let url = format!("https://a.example/{i}");
+        let mut c = content(&url, "t", &format!("{} umum", body(&[i + 1])));
+        c.published =
+            chrono::DateTime::parse_from_rfc3339(&format!("{year}-03-0{}T10:00:00+08:00", i + 1))
+                .ok();
+        items.push(item(&format!("g{i}"), &url, Some(c)));
+    }
+    store.apply_poll(&poll(ids[0], items)).unwrap();
+    let ts = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp();
+    let mut old = SearchRequest {
+        ranges: vec![(
+            Some(ts("2022-01-01T00:00:00Z")),
+            Some(ts("2022-12-31T23:59:59Z")),
+        )],
+        rank_cap: Some(2),
+        ..request("\"umum\"")
+    };
+    store.bound_dates(&mut old).unwrap();
+    assert_eq!(
+        old.id_bounds,
+        IdBounds::Within(1, 2),
+        "the 2022 articles' ids"
+    );
+    // The newest two matches of the word are from 2024; those of the request are 1 and 2.
+    let mut got: Vec<i64> = store
+        .search_plain(&old)
+        .unwrap()
+        .iter()
+        .map(|h| h.id)
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![1, 2],
+        "the 2022 matches found, not cut off by newer ones"
+    );
+    assert_eq!(store.count(&old).unwrap().stories, 2);
+    let facets = store.facets(&old, 10).unwrap();
+    assert_eq!(facets.months, vec![("2022-03".to_string(), 2)]);
+    // Capped below the filtered matches: the newest of *them*.
+    let one = SearchRequest {
+        rank_cap: Some(1),
+        ..old.clone()
+    };
+    assert_eq!(store.ranking_cutoff(&one, 1).unwrap(), Some(2));
+    let got: Vec<i64> = store
+        .search_plain(&one)
+        .unwrap()
+        .iter()
+        .map(|h| h.id)
+        .collect();
+    assert_eq!(got, vec![2]);
+    // A year with no article: bounds that hold nothing, and no match.
+    let mut empty = SearchRequest {
+        ranges: vec![(
+            Some(ts("2023-01-01T00:00:00Z")),
+            Some(ts("2023-12-31T23:59:59Z")),
+        )],
+        ..request("\"umum\"")
+    };
+    store.bound_dates(&mut empty).unwrap();
+    assert!(matches!(empty.id_bounds, IdBounds::Within(f, l) if f > l));
+    assert!(store.search_plain(&empty).unwrap().is_empty());
+    // Filters without words, bounded the same way.
+    let dated = SearchRequest {
+        fts: None,
+        ranges: vec![(Some(ts("2024-01-01T00:00:00Z")), None)],
+        ..request("")
+    };
+    let got: Vec<i64> = store
+        .search_plain(&dated)
+        .unwrap()
+        .iter()
+        .map(|h| h.id)
+        .collect();
+    assert_eq!(got, vec![5, 4, 3]);
+}

@@ -300,6 +300,9 @@ fn anywhere_but_loopback_needs_a_token_and_every_request_carries_it() {
     };
     let (status, _, _) = form("salah");
     assert_eq!(status, 401);
+    // A body past the 16 KiB limit is refused before it is read whole.
+    let (status, _, _) = form(&"x".repeat(64 * 1024));
+    assert_eq!(status, 413);
     let (_, head, _) = form(TOKEN);
     assert!(head.contains("set-cookie: warta_token="), "{head}");
     assert!(
