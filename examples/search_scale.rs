@@ -26,7 +26,8 @@
 //! `warta search` does (default options: relevance, limit 20, one row per story):
 //! a common word; two rare words from one article; a phrase from an article; a prefix;
 //! a word with `feed:` and `date:` (a month); a word with about 1,000 matches sorted
-//! newest first; an inflected Indonesian word (stemmed expansion); a regional alias.
+//! newest first; an inflected Indonesian word (stemmed expansion); a regional alias; a
+//! common word with one of the busiest feeds; a common word within a year.
 //! A class stops early after 60 s and says how many queries it ran.
 //!
 //! With `--serve PATH-TO-WARTA`, the same classes are then timed through `warta serve`
@@ -547,6 +548,36 @@ fn queries(store: &Store, g: &Generator, config: &Config, n: usize) -> Result<Ve
         SortOrder::Relevance,
         (0..RUNS)
             .map(|i| ALIAS_QUERIES[i % ALIAS_QUERIES.len()].to_string())
+            .collect(),
+    ));
+    // A common word within one of the busiest feeds, and within a year: the filters are the
+    // narrow side, so many matches are read to find those that pass. (Last, so that the
+    // classes above draw the same queries as before these were added.)
+    classes.push((
+        "common word feed:",
+        SortOrder::Relevance,
+        (0..RUNS)
+            .map(|i| {
+                let w = pick(&mut rng, lang(i), 10, 60);
+                let f = rng.below(3);
+                let feed = if i % 5 < 3 {
+                    format!("id-{f:03}")
+                } else {
+                    format!("en-{f:03}")
+                };
+                format!("{w} feed:{feed}")
+            })
+            .collect(),
+    ));
+    classes.push((
+        "common word date: (a year)",
+        SortOrder::Relevance,
+        (0..RUNS)
+            .map(|i| {
+                let w = pick(&mut rng, lang(i), 10, 60);
+                let year = g.start.year() + rng.below(3) as i32;
+                format!("{w} date:{year}")
+            })
             .collect(),
     ));
 

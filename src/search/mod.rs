@@ -93,7 +93,7 @@ pub fn build_request(
     let fts = q
         .has_text()
         .then(|| q.to_fts5_expanded(&|t| expand(t, aliases, prefix_words)));
-    let request = SearchRequest {
+    let mut request = SearchRequest {
         rank_cap: Some(
             fts.as_deref()
                 .map_or(crate::store::RANK_CAP, crate::store::rank_cap_for),
@@ -117,6 +117,9 @@ pub fn build_request(
         min_rowid: None,
         id_bounds: crate::store::IdBounds::Unknown,
     };
+    if request.has_filters() {
+        request.rank_cap = request.rank_cap.map(crate::store::filtered_rank_cap);
+    }
     Ok((request, highlighter(&q, aliases)))
 }
 

@@ -57,7 +57,8 @@ pub use read::{ArticleView, CopyView, FeedRow, Stats, StoryView, VersionView};
 pub use revisit::{CheckOutcome, CheckWrite, DueCheck, PageState, next_due};
 pub use salvage::{Lost, TableSalvage};
 pub use search::{
-    Facets, IdBounds, RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder, rank_cap_for,
+    Facets, IdBounds, RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder,
+    filtered_rank_cap, rank_cap_for,
 };
 pub use sources::{SiteMemory, SiteWay, SourceFile, UrlVerdict};
 pub use vocab::{IndexWords, MAX_PREFIX_WORDS, PrefixWords};

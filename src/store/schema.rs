@@ -328,6 +328,40 @@ pub const MIGRATIONS: &[&str] = &[
         until TEXT NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 11: where each month's articles lie among ids (issue 17): the first and last id of the
+    // articles dated (published, else fetched; UTC) in each month. Ids grow as articles
+    // arrive, so a month is a short stretch of them, and a search within dates reads the
+    // index there only (`Store::bound_dates`). Kept by triggers on every path that writes
+    // an article; only ever widened (a deleted article leaves its month's stretch as it
+    // was, which is still a true bound).
+    r#"
+    CREATE TABLE id_months (
+        month TEXT PRIMARY KEY,
+        first_id INTEGER NOT NULL,
+        last_id INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO id_months (month, first_id, last_id)
+        SELECT coalesce(strftime('%Y-%m', t, 'unixepoch'), CASE WHEN t < 0 THEN '0000-00' ELSE '9999-99' END),
+               min(id), max(id)
+        FROM (SELECT id, coalesce(published_ts, fetched_ts) AS t FROM articles)
+        GROUP BY 1;
+    CREATE TRIGGER id_months_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO id_months (month, first_id, last_id)
+        VALUES (coalesce(strftime('%Y-%m', coalesce(new.published_ts, new.fetched_ts), 'unixepoch'),
+                         CASE WHEN coalesce(new.published_ts, new.fetched_ts) < 0 THEN '0000-00' ELSE '9999-99' END),
+                new.id, new.id)
+        ON CONFLICT (month) DO UPDATE SET first_id = min(first_id, excluded.first_id),
+                                          last_id = max(last_id, excluded.last_id);
+    END;
+    CREATE TRIGGER id_months_update AFTER UPDATE OF published_ts, fetched_ts ON articles BEGIN
+        INSERT INTO id_months (month, first_id, last_id)
+        VALUES (coalesce(strftime('%Y-%m', coalesce(new.published_ts, new.fetched_ts), 'unixepoch'),
+                         CASE WHEN coalesce(new.published_ts, new.fetched_ts) < 0 THEN '0000-00' ELSE '9999-99' END),
+                new.id, new.id)
+        ON CONFLICT (month) DO UPDATE SET first_id = min(first_id, excluded.first_id),
+                                          last_id = max(last_id, excluded.last_id);
+    END;
+    "#,
 ];
 
 /// What undoes each migration (index i undoes migration i + 1), for tests that make an
@@ -344,6 +378,7 @@ const UNDO: &[&str] = &[
     "DROP TABLE responses;",
     "DROP TABLE watch_hits;",
     "DROP TABLE outbox; DROP TABLE digest_marks;",
+    "DROP TRIGGER id_months_insert; DROP TRIGGER id_months_update; DROP TABLE id_months;",
 ];
 
 /// SQL that takes a current archive back to schema `version`, newest migration first.
