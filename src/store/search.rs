@@ -154,6 +154,10 @@ struct Matches {
     /// in an order the index reads without sorting, to stop early at a LIMIT: a query on
     /// `m` sorted by id would sort every match first.
     newest_first: String,
+    /// The same as `newest_first` without the articles (`FROM articles_fts …`), when no
+    /// filter reads an article's row: counting past the newest matches then reads the
+    /// index alone (a common word in one feed at 1M: 115 → 43 ms).
+    index_only: Option<String>,
     args: Vec<Value>,
     /// A predicate on copy `c` (alias given) for the place filters, or empty.
     place_on_copy: String,
@@ -332,8 +336,25 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
                    FROM {from} {filters} {place_on_article})"
         ),
     };
+    // Filters that read the article's row; without them the newest matches are known from
+    // the index (and the places' set) alone.
+    let reads_row = req.language.is_some()
+        || req.only.is_some()
+        || req.removed
+        || req.revised
+        || !req.authors.is_empty()
+        || !req.ranges.is_empty();
+    let index_only = (req.fts.is_some() && !reads_row).then(|| {
+        let matching = from.replacen(
+            "articles_fts JOIN articles a ON a.id = articles_fts.rowid",
+            "articles_fts",
+            1,
+        );
+        format!("{matching} {filters} {place_on_article} ORDER BY articles_fts.rowid DESC")
+    });
     Matches {
         cte,
+        index_only,
         newest_first: format!("{from} {filters} {place_on_article} ORDER BY {key} DESC"),
         args,
         place_on_copy,
@@ -534,14 +555,21 @@ impl Store {
         };
         let Matches {
             newest_first,
+            index_only,
             mut args,
             ..
         } = matches(&unranked, None);
         args.push(Value::Integer(cap));
-        let sql = format!(
-            "SELECT a.id + 1 FROM {newest_first} LIMIT 1 OFFSET ?{}",
-            args.len()
-        );
+        let sql = match index_only {
+            Some(index) => format!(
+                "SELECT articles_fts.rowid + 1 FROM {index} LIMIT 1 OFFSET ?{}",
+                args.len()
+            ),
+            None => format!(
+                "SELECT a.id + 1 FROM {newest_first} LIMIT 1 OFFSET ?{}",
+                args.len()
+            ),
+        };
         self.conn
             .prepare_cached(&sql)
             .and_then(|mut s| {

@@ -1301,4 +1301,42 @@ fn a_filtered_search_ranks_the_newest_matches_that_pass_its_filters() {
         .map(|h| h.id)
         .collect();
     assert_eq!(got, vec![5, 4, 3]);
+
+    // An archive from before the months' stretches gets them from its articles on open.
+    store
+        .conn
+        .execute_batch(&super::schema::rewind_to(10))
+        .unwrap();
+    let path = store.path().to_path_buf();
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    let mut again = SearchRequest {
+        id_bounds: IdBounds::Unknown,
+        ..old.clone()
+    };
+    store.bound_dates(&mut again).unwrap();
+    assert_eq!(again.id_bounds, IdBounds::Within(1, 2));
+    // A revision that moves an article to another month widens that month's stretch.
+    store
+        .conn
+        .execute(
+            "UPDATE articles SET published_ts = ?1 WHERE id = 5",
+            [ts("2022-03-15T00:00:00Z")],
+        )
+        .unwrap();
+    let mut moved = SearchRequest {
+        id_bounds: IdBounds::Unknown,
+        rank_cap: None,
+        ..old.clone()
+    };
+    store.bound_dates(&mut moved).unwrap();
+    assert_eq!(moved.id_bounds, IdBounds::Within(1, 5));
+    let mut got: Vec<i64> = store
+        .search_plain(&moved)
+        .unwrap()
+        .iter()
+        .map(|h| h.id)
+        .collect();
+    got.sort();
+    assert_eq!(got, vec![1, 2, 5]);
 }
