@@ -824,6 +824,18 @@ fn broad_queries_rank_only_the_newest_matches() {
     assert_eq!(store.ranking_cutoff(&newest, 2).unwrap(), None);
 }
 
+/// `store`'s archive taken back to schema `version` and opened again (its migrations from
+/// there run), as an archive from before them would be.
+fn reopened_from(store: Store, version: usize) -> Store {
+    store
+        .conn
+        .execute_batch(&super::schema::rewind_to(version))
+        .unwrap();
+    let path = store.path().to_path_buf();
+    drop(store);
+    Store::open(&path).unwrap()
+}
+
 /// The ids the index finds for an FTS5 expression.
 fn fts_ids(store: &Store, expression: &str) -> Vec<i64> {
     store
@@ -924,13 +936,7 @@ fn prefixes_expand_to_their_most_frequent_words() {
     );
 
     // An archive from before the word counts gets them from its index on open.
-    store
-        .conn
-        .execute_batch(&super::schema::rewind_to(2))
-        .unwrap();
-    let path = store.path().to_path_buf();
-    drop(store);
-    let store = Store::open(&path).unwrap();
+    let store = reopened_from(store, 2);
     assert_eq!(
         store.prefix_words("banj").unwrap().words,
         ["banjir", "banjarbaru", "banjarmasin"]
@@ -1303,13 +1309,7 @@ fn a_filtered_search_ranks_the_newest_matches_that_pass_its_filters() {
     assert_eq!(got, vec![5, 4, 3]);
 
     // An archive from before the months' stretches gets them from its articles on open.
-    store
-        .conn
-        .execute_batch(&super::schema::rewind_to(10))
-        .unwrap();
-    let path = store.path().to_path_buf();
-    drop(store);
-    let store = Store::open(&path).unwrap();
+    let store = reopened_from(store, 10);
     let mut again = SearchRequest {
         id_bounds: IdBounds::Unknown,
         ..old.clone()
