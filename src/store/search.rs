@@ -198,10 +198,12 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
     } else {
         "a.id"
     };
+    // Filters on the id alone (`on_key`), and those that read the article's row.
+    let mut on_key = String::new();
     let mut filters = String::new();
     if let IdBounds::Within(first, last) = req.id_bounds {
         let (f, l) = (push(Value::Integer(first)), push(Value::Integer(last)));
-        filters.push_str(&format!(" AND {key} BETWEEN {f} AND {l}"));
+        on_key.push_str(&format!(" AND {key} BETWEEN {f} AND {l}"));
     }
     // A filter on where an article was seen holds if any of its copies qualifies: an
     // article first archived from feed A and later seen in feed B is in B too.
@@ -255,7 +257,7 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
         if req.fts.is_some() {
             // Said of the index too, so FTS5 seeks to the one row instead of reading the
             // matches of every term.
-            filters.push_str(&format!(" AND articles_fts.rowid = {p}"));
+            on_key.push_str(&format!(" AND articles_fts.rowid = {p}"));
         }
     }
     if req.removed {
@@ -311,19 +313,19 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
             place.join(" AND ")
         )
     };
-    let only_words = filters.is_empty() && place_on_article.is_empty();
+    let only_words = on_key.is_empty() && filters.is_empty() && place_on_article.is_empty();
+    // `from` without the articles: the index alone.
+    let index_from = from.replacen(
+        "articles_fts JOIN articles a ON a.id = articles_fts.rowid",
+        "articles_fts",
+        1,
+    );
     let cte = match (top_k, &req.fts, only_words) {
         (Some(k), Some(_), true) => {
             let limit = push(Value::Integer(i64::try_from(k).unwrap_or(i64::MAX)));
-            // `from` is "articles_fts JOIN articles a … WHERE <match>"; the FTS part alone
-            // picks the top k.
-            let matching = from.replacen(
-                "articles_fts JOIN articles a ON a.id = articles_fts.rowid",
-                "articles_fts",
-                1,
-            );
+            // The FTS part alone picks the top k.
             format!(
-                "top AS (SELECT articles_fts.rowid AS id, {rank} AS rank FROM {matching}
+                "top AS (SELECT articles_fts.rowid AS id, {rank} AS rank FROM {index_from}
                          ORDER BY rank LIMIT {limit}),
                  m AS (SELECT a.id, a.story_id, top.rank AS rank,
                               coalesce(a.published_ts, a.fetched_ts) AS t
@@ -333,29 +335,18 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
         _ => format!(
             "m AS (SELECT a.id, a.story_id, {rank} AS rank,
                           coalesce(a.published_ts, a.fetched_ts) AS t
-                   FROM {from} {filters} {place_on_article})"
+                   FROM {from} {on_key} {filters} {place_on_article})"
         ),
     };
-    // Filters that read the article's row; without them the newest matches are known from
-    // the index (and the places' set) alone.
-    let reads_row = req.language.is_some()
-        || req.only.is_some()
-        || req.removed
-        || req.revised
-        || !req.authors.is_empty()
-        || !req.ranges.is_empty();
-    let index_only = (req.fts.is_some() && !reads_row).then(|| {
-        let matching = from.replacen(
-            "articles_fts JOIN articles a ON a.id = articles_fts.rowid",
-            "articles_fts",
-            1,
-        );
-        format!("{matching} {filters} {place_on_article} ORDER BY articles_fts.rowid DESC")
+    // Without a filter that reads the article's row, the newest matches are known from the
+    // index (and the places' set) alone.
+    let index_only = (req.fts.is_some() && filters.is_empty()).then(|| {
+        format!("{index_from} {on_key} {place_on_article} ORDER BY articles_fts.rowid DESC")
     });
     Matches {
         cte,
         index_only,
-        newest_first: format!("{from} {filters} {place_on_article} ORDER BY {key} DESC"),
+        newest_first: format!("{from} {on_key} {filters} {place_on_article} ORDER BY {key} DESC"),
         args,
         place_on_copy,
         everything: req.fts.is_none() && only_words,
