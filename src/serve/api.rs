@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{Shared, refusal};
 use crate::search::{self, Filters};
-use crate::store::{Facets, SearchHit, SortOrder};
+use crate::store::{Facets, SearchHit, SortOrder, Store, StoreError};
 
 /// Facets are counted over this many matching articles at most, those archived last: enough
 /// for their proportions, few enough that a broad word's page stays fast.
@@ -178,8 +178,25 @@ pub async fn search(State(app): State<Shared>, Query(params): Query<SearchParams
     .into_response()
 }
 
+/// What the id in the path names, as `read` finds it: a 400 when `raw` is not an id, a 404
+/// saying `missing(id)` when `read` finds nothing, a 500 when the archive cannot be read.
+pub async fn read_by_id<T: Send + 'static>(
+    app: &Shared,
+    api: bool,
+    raw: &str,
+    missing: impl FnOnce(i64) -> String,
+    read: impl FnOnce(&Store, i64) -> Result<Option<T>, StoreError> + Send + 'static,
+) -> Result<(i64, T), Response> {
+    let n = id(raw).map_err(|e| refusal(api, StatusCode::BAD_REQUEST, &e))?;
+    match app.readers.read(move |s| read(s, n)).await {
+        Ok(Some(found)) => Ok((n, found)),
+        Ok(None) => Err(refusal(api, StatusCode::NOT_FOUND, &missing(n))),
+        Err(e) => Err(failure(api, &e)),
+    }
+}
+
 /// An id from the path: a positive number, else why not (a 400).
-pub fn id(raw: &str) -> Result<i64, String> {
+fn id(raw: &str) -> Result<i64, String> {
     raw.trim_start_matches('#')
         .parse::<i64>()
         .ok()
@@ -198,47 +215,28 @@ pub async fn article(
     Path(raw): Path<String>,
     Query(p): Query<ArticleParams>,
 ) -> Response {
-    let n = match id(&raw) {
-        Ok(n) => n,
-        Err(e) => return refusal(true, StatusCode::BAD_REQUEST, &e),
-    };
     let versions = p.versions.unwrap_or(false);
-    let read = app
-        .readers
-        .read(move |s| {
-            let Some(mut a) = s.article(n)? else {
-                return Ok(None);
-            };
-            if versions {
-                a.earlier_versions = Some(s.versions(n)?);
-            }
-            Ok(Some(a))
-        })
-        .await;
-    match read {
-        Ok(Some(a)) => Json(a).into_response(),
-        Ok(None) => refusal(
-            true,
-            StatusCode::NOT_FOUND,
-            &format!("no article with id {n}"),
-        ),
-        Err(e) => failure(true, &e),
+    let missing = |n| format!("no article with id {n}");
+    let read = read_by_id(&app, true, &raw, missing, move |s, n| {
+        let Some(mut a) = s.article(n)? else {
+            return Ok(None);
+        };
+        if versions {
+            a.earlier_versions = Some(s.versions(n)?);
+        }
+        Ok(Some(a))
+    });
+    match read.await {
+        Ok((_, a)) => Json(a).into_response(),
+        Err(refused) => refused,
     }
 }
 
 pub async fn story(State(app): State<Shared>, Path(raw): Path<String>) -> Response {
-    let n = match id(&raw) {
-        Ok(n) => n,
-        Err(e) => return refusal(true, StatusCode::BAD_REQUEST, &e),
-    };
-    match app.readers.read(move |s| s.story(n)).await {
-        Ok(Some(story)) => Json(story).into_response(),
-        Ok(None) => refusal(
-            true,
-            StatusCode::NOT_FOUND,
-            &format!("no story with id {n}"),
-        ),
-        Err(e) => failure(true, &e),
+    let missing = |n| format!("no story with id {n}");
+    match read_by_id(&app, true, &raw, missing, |s, n| s.story(n)).await {
+        Ok((_, story)) => Json(story).into_response(),
+        Err(refused) => refused,
     }
 }
 

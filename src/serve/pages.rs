@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::Deserialize;
 
-use super::api::{SearchParams, Searched, failure, id, run_search};
+use super::api::{SearchParams, Searched, failure, read_by_id, run_search};
 use super::lang::Lang;
-use super::{Shared, refusal};
+use super::Shared;
 use crate::store::SearchHit;
 
 #[derive(Debug, Default, Deserialize)]
@@ -467,14 +467,10 @@ pub async fn article(
     Query(l): Query<LangParam>,
 ) -> Response {
     let lang = Lang::pick(l.lang.as_deref(), &headers);
-    let n = match id(&raw) {
-        Ok(n) => n,
-        Err(e) => return refusal(false, StatusCode::BAD_REQUEST, &e),
-    };
-    let a = match app.readers.read(move |s| s.article(n)).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return refusal(false, StatusCode::NOT_FOUND, lang.t("not_found")),
-        Err(e) => return failure(false, &e),
+    let missing = |_| lang.t("not_found").to_string();
+    let (n, a) = match read_by_id(&app, false, &raw, missing, |s, n| s.article(n)).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
     };
     let images = a
         .body_html
@@ -574,21 +570,12 @@ const RAW_CAP: u64 = 16 << 20;
 /// The article's kept page (every page of it), as text: the publisher's HTML exactly as
 /// archived, shown, never run (text/plain, and the policy forbids script anyway).
 pub async fn raw(State(app): State<Shared>, Path(raw): Path<String>) -> Response {
-    let n = match id(&raw) {
-        Ok(n) => n,
-        Err(e) => return refusal(false, StatusCode::BAD_REQUEST, &e),
+    let missing = |_| "no page is kept for this article".to_string();
+    let kept = |s: &crate::store::Store, n| s.kept_pages(n).map(|p| (!p.is_empty()).then_some(p));
+    let pages = match read_by_id(&app, false, &raw, missing, kept).await {
+        Ok((_, pages)) => pages,
+        Err(refused) => return refused,
     };
-    let pages = match app.readers.read(move |s| s.kept_pages(n)).await {
-        Ok(p) => p,
-        Err(e) => return failure(false, &e),
-    };
-    if pages.is_empty() {
-        return refusal(
-            false,
-            StatusCode::NOT_FOUND,
-            "no page is kept for this article",
-        );
-    }
     let mut text = String::new();
     for (url, kept) in &pages {
         if pages.len() > 1 {
@@ -619,36 +606,29 @@ pub async fn story(
     Query(l): Query<LangParam>,
 ) -> Response {
     let lang = Lang::pick(l.lang.as_deref(), &headers);
-    let n = match id(&raw) {
-        Ok(n) => n,
-        Err(e) => return refusal(false, StatusCode::BAD_REQUEST, &e),
-    };
     // The story, and each of its revised articles with its texts, oldest first.
-    let read = app
-        .readers
-        .read(move |s| {
-            let Some(story) = s.story(n)? else {
-                return Ok(None);
-            };
-            let mut ids: Vec<i64> = story.copies.iter().map(|c| c.id).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            let mut revised = Vec::new();
-            for id in ids {
-                if let Some(a) = s.article(id)?
-                    && a.version > 1
-                {
-                    let earlier = s.versions(id)?;
-                    revised.push((a, earlier));
-                }
+    let missing = |_| lang.t("not_found").to_string();
+    let read = read_by_id(&app, false, &raw, missing, |s, n| {
+        let Some(story) = s.story(n)? else {
+            return Ok(None);
+        };
+        let mut ids: Vec<i64> = story.copies.iter().map(|c| c.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut revised = Vec::new();
+        for id in ids {
+            if let Some(a) = s.article(id)?
+                && a.version > 1
+            {
+                let earlier = s.versions(id)?;
+                revised.push((a, earlier));
             }
-            Ok(Some((story, revised)))
-        })
-        .await;
-    let (s, revised) = match read {
-        Ok(Some(r)) => r,
-        Ok(None) => return refusal(false, StatusCode::NOT_FOUND, lang.t("not_found")),
-        Err(e) => return failure(false, &e),
+        }
+        Ok(Some((story, revised)))
+    });
+    let (n, (s, revised)) = match read.await {
+        Ok(found) => found,
+        Err(refused) => return refused,
     };
     let body = html! {
         h1 { (lang.t("story")) ": " (s.title) }
