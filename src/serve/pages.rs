@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::Deserialize;
 
+use super::Shared;
 use super::api::{SearchParams, Searched, failure, read_by_id, run_search};
 use super::lang::Lang;
-use super::Shared;
 use crate::store::SearchHit;
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,20 +1,9 @@
 //! Stories end to end: provenance of every copy in `show`, and revised articles kept as
 //! versions (issue 4).
 
-use crate::support::{Feed, Item, Route, Server, Workspace, int, pages, rss, string};
-
-/// A page on `site` at `path` whose body is `paragraphs`.
-fn serve(site: &Server, path: &str, title: &str, paragraphs: &[String]) {
-    site.route(
-        path,
-        Route::html(pages::article(
-            title,
-            "2024-11-20T10:15:00+08:00",
-            "id",
-            paragraphs,
-        )),
-    );
-}
+use crate::support::{
+    Feed, Item, Route, Server, Workspace, int, pages, rss, serve_article, string,
+};
 
 #[test]
 fn show_json_gives_every_copy_with_how_it_was_joined_and_which_came_first() {
@@ -27,8 +16,8 @@ fn show_json_gives_every_copy_with_how_it_was_joined_and_which_came_first() {
         1,
         "Pembaca juga menyimak laporan pasar Sangatta di kanal ekonomi kami.".into(),
     );
-    serve(&a, "/berita/pasar", "Pasar Sangatta diresmikan", &release);
-    serve(&b, "/kutim/pasar-baru", "Bupati resmikan pasar baru", &copy);
+    serve_article(&a, "/berita/pasar", "Pasar Sangatta diresmikan", &release);
+    serve_article(&b, "/kutim/pasar-baru", "Bupati resmikan pasar baru", &copy);
     a.route(
         "/rss",
         Route::rss(rss(
@@ -95,7 +84,7 @@ fn a_revised_article_is_a_new_version_not_a_new_article() {
     let first = pages::story("id", 7, &["Banjir merendam tiga kelurahan di Samarinda."]);
     let mut revised = first.clone();
     revised.push("Pembaruan pukul 15.00 WITA: air mulai surut dan warga kembali ke rumah.".into());
-    serve(&site, "/banjir", "Banjir Samarinda", &first);
+    serve_article(&site, "/banjir", "Banjir Samarinda", &first);
     let feed = |date: &str| {
         Route::rss(rss(
             "S",
@@ -114,7 +103,7 @@ fn a_revised_article_is_a_new_version_not_a_new_article() {
     assert!(ws.search("surut", &[]).is_empty());
 
     // The publisher updates the page and the feed's date.
-    serve(&site, "/banjir", "Banjir Samarinda", &revised);
+    serve_article(&site, "/banjir", "Banjir Samarinda", &revised);
     site.route("/rss", feed("Wed, 20 Nov 2024 15:05:00 +0800"));
     ws.fetch_ok();
 
@@ -153,7 +142,7 @@ fn a_feed_restamping_its_items_and_a_changing_counter_make_no_versions() {
     for (i, name) in names.iter().enumerate() {
         let mut paragraphs = pages::story("id", 40 + i as u64, &["Laporanwarga."]);
         paragraphs.push("Dibaca 1.234 kali. Diperbarui 3 jam lalu.".into());
-        serve(&site, &format!("/{name}"), name, &paragraphs);
+        serve_article(&site, &format!("/{name}"), name, &paragraphs);
     }
     let feed = |date: &str| {
         let items: Vec<Item> = names
@@ -183,7 +172,7 @@ fn a_feed_restamping_its_items_and_a_changing_counter_make_no_versions() {
     // The publisher really revises one date; its page now shows other counters only.
     let mut recounted = pages::story("id", 40, &["Laporanwarga."]);
     recounted.push("Dibaca 2.468 kali. Diperbarui 1 hari lalu.".into());
-    serve(&site, "/banjir", "banjir", &recounted);
+    serve_article(&site, "/banjir", "banjir", &recounted);
     let items = vec![
         Item::new(
             "banjir",

@@ -50,21 +50,27 @@ pub fn good_feed(site: &Server) -> Feed {
     Feed::new("kanal-baik", &site.url("/baik.xml"))
 }
 
+/// Serves at `path` on `site` an Indonesian article page whose body is `paragraphs`,
+/// published 2024-11-20 10:15 WITA.
+pub fn serve_article(site: &Server, path: &str, title: &str, paragraphs: &[String]) {
+    site.route(
+        path,
+        Route::html(pages::article(
+            title,
+            "2024-11-20T10:15:00+08:00",
+            "id",
+            paragraphs,
+        )),
+    );
+}
+
 /// Serves each (path, title, paragraphs) on `site` as an Indonesian article published
 /// 2024-11-20 10:15 WITA, and a feed of them at `/rss` (replacing any feed there).
 pub fn publish<P: AsRef<str>>(site: &Server, stories: &[(P, &str, Vec<String>)]) {
     let mut items = Vec::new();
     for (path, title, paragraphs) in stories {
         let path = path.as_ref();
-        site.route(
-            path,
-            Route::html(pages::article(
-                title,
-                "2024-11-20T10:15:00+08:00",
-                "id",
-                paragraphs,
-            )),
-        );
+        serve_article(site, path, title, paragraphs);
         items.push(Item::new(
             title,
             &site.url(path),
