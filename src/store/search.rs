@@ -75,6 +75,12 @@ pub enum IdBounds {
 }
 
 impl SearchRequest {
+    /// Nothing but words selects: every match of the index is a match of the request, so
+    /// the index alone can be read in its own order.
+    pub fn words_alone(&self) -> bool {
+        !self.has_filters() && self.only.is_none()
+    }
+
     /// It selects by more than words: feeds, region, tags, language, author, site, dates,
     /// removed or revised.
     pub fn has_filters(&self) -> bool {
@@ -526,7 +532,7 @@ impl Store {
             return Ok(None);
         }
         // The first match past the newest `cap`: the ranked ones come after it.
-        if !req.has_filters() && req.only.is_none() {
+        if req.words_alone() {
             return self
                 .conn
                 .prepare_cached(
@@ -678,7 +684,7 @@ impl Store {
             // Words alone: the index hands over its last `cap` matches itself, before any
             // join (joining first made SQLite sort every match: 100 ms for a common word at
             // 100,000 articles, 1 ms this way).
-            Some(fts) if !req.has_filters() && req.only.is_none() => (
+            Some(fts) if req.words_alone() => (
                 "x AS (SELECT 1)".to_string(),
                 "SELECT a.id, a.story_id, coalesce(a.published_ts, a.fetched_ts) AS t
                  FROM (SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?1
