@@ -32,7 +32,8 @@ pub struct Holder {
 /// A held lock; released when dropped (or when the process ends, whatever the way).
 #[derive(Debug)]
 pub struct ArchiveLock {
-    _file: File,
+    /// None for a PostgreSQL archive, which any number of processes write at once.
+    _file: Option<File>,
 }
 
 /// Tries before giving up: a `holder` probe or a holder that has locked but not yet
@@ -63,6 +64,9 @@ impl ArchiveLock {
     /// Takes the archive's lock for `command`, creating the archive's folder if needed;
     /// fails (exit 1) naming the holder's pid and the archive when another process has it.
     pub fn acquire(db: &Path, command: &str, config: Option<&Path>) -> Result<ArchiveLock, Error> {
+        if crate::store::postgres_url(db).is_some() {
+            return Ok(ArchiveLock { _file: None });
+        }
         if let Some(dir) = db.parent()
             && !dir.as_os_str().is_empty()
         {
@@ -111,13 +115,16 @@ impl ArchiveLock {
         if let Err(e) = written {
             tracing::warn!(lock = %path.display(), error = %e, "cannot write this process's pid into the lock file");
         }
-        Ok(ArchiveLock { _file: file })
+        Ok(ArchiveLock { _file: Some(file) })
     }
 }
 
 /// Who holds the lock of the archive at `db` now; `None` when nobody does (or the lock
 /// file cannot be read, which no writer would have left so).
 pub fn holder(db: &Path) -> Option<Holder> {
+    if crate::store::postgres_url(db).is_some() {
+        return None;
+    }
     let mut file = File::open(lock_path(db)).ok()?;
     // A shared lock is granted unless a writer holds the exclusive one.
     if try_flock(&file, libc::LOCK_SH).ok()? {

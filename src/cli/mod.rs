@@ -394,8 +394,12 @@ impl Context {
 
     /// The archive path: --db, else the config's.
     fn db_path(&self, config: Option<&Config>) -> Result<PathBuf> {
-        if let Some(p) = &self.db_flag {
-            return Ok(p.clone());
+        let db = self.db_flag.clone().or_else(|| config.map(|c| c.archive.path.clone()));
+        if let (Some(db), Some(c)) = (&db, config) {
+            crate::store::use_password(db, c.archive.password.as_ref()).map_err(Error::usage)?;
+        }
+        if let Some(p) = db {
+            return Ok(p);
         }
         match config {
             Some(c) => Ok(c.archive.path.clone()),

@@ -195,8 +195,12 @@ impl LogFormat {
 
 #[derive(Debug, Clone)]
 pub struct ArchiveConfig {
+    /// The SQLite file, or the `postgres://` address of `[archive] url` (`store::postgres_url`
+    /// tells them apart).
     pub path: PathBuf,
     pub keep_raw: KeepRaw,
+    /// PostgreSQL's password when not in `PGPASSWORD` (`password_env`, `password_file`).
+    pub password: Option<Password>,
 }
 
 /// What the archive keeps of each article page beside the extracted text (`[archive]
@@ -342,7 +346,34 @@ impl Config {
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
 
         let archive_raw = raw.archive.unwrap_or_default();
-        let archive_path = match &archive_raw.path {
+        let archive_path = match (&archive_raw.path, &archive_raw.url) {
+            (Some(p), Some(_)) => {
+                return Err(at(
+                    p.span(),
+                    "archive: give path (an SQLite file) or url (PostgreSQL), not both".into(),
+                ));
+            }
+            (None, Some(u)) => {
+                let url = u.get_ref().trim();
+                if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                    return Err(at(
+                        u.span(),
+                        "archive.url must be a PostgreSQL address, postgres://user@host/database (an SQLite file is archive.path)".into(),
+                    ));
+                }
+                let userinfo = url
+                    .split_once("://")
+                    .and_then(|(_, rest)| rest.rsplit_once('@'))
+                    .map_or("", |(userinfo, _)| userinfo);
+                if userinfo.contains(':') {
+                    return Err(at(
+                        u.span(),
+                        "archive.url holds a password; keep it out of the config: set PGPASSWORD, or password_file = \"…\" (or password_env) under [archive]".into(),
+                    ));
+                }
+                url
+            }
+            (Some(_), None) | (None, None) => match &archive_raw.path {
             // An empty path would open a fresh archive in some folder no one meant.
             Some(p) if p.get_ref().trim().is_empty() => {
                 return Err(at(
@@ -352,7 +383,29 @@ impl Config {
             }
             Some(p) => p.get_ref().as_str(),
             None => "data/archive.db",
+            },
         };
+        let password = match (&archive_raw.password_env, &archive_raw.password_file) {
+            (Some(e), None) if !e.get_ref().trim().is_empty() => {
+                Some(Password::Env(e.get_ref().trim().to_string()))
+            }
+            (None, Some(f)) if !f.get_ref().trim().is_empty() => {
+                Some(Password::File(resolve(&base, f.get_ref().trim())))
+            }
+            (None, None) => None,
+            (Some(e), _) => {
+                return Err(at(
+                    e.span(),
+                    "archive: give one of password_env and password_file, not empty".into(),
+                ));
+            }
+            (None, Some(f)) => return Err(at(f.span(), "archive.password_file is empty".into())),
+        };
+        if password.is_some() && archive_raw.url.is_none() {
+            return Err(ConfigError(format!(
+                "{file}: archive.password_env and password_file are for a PostgreSQL archive (archive.url); an SQLite file needs none"
+            )));
+        }
         let keep_raw = match (&archive_raw.keep_raw, &archive_raw.keep_raw_html) {
             (Some(k), html) => {
                 let kept = KeepRaw::parse(k.get_ref())
@@ -381,8 +434,13 @@ impl Config {
             (None, _) => KeepRaw::Html,
         };
         let archive = ArchiveConfig {
-            path: resolve(&base, archive_path),
+            path: if archive_raw.url.is_some() {
+                PathBuf::from(archive_path)
+            } else {
+                resolve(&base, archive_path)
+            },
             keep_raw,
+            password,
         };
 
         let mut fetch = FetchConfig::default();

@@ -128,6 +128,9 @@ pub struct RawDisplay {
 #[serde(deny_unknown_fields)]
 pub struct RawArchive {
     pub path: Option<Spanned<String>>,
+    pub url: Option<Spanned<String>>,
+    pub password_env: Option<Spanned<String>>,
+    pub password_file: Option<Spanned<String>>,
     pub keep_raw_html: Option<Spanned<bool>>,
     pub keep_raw: Option<Spanned<String>>,
 }

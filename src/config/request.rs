@@ -76,8 +76,8 @@ pub struct BasicAuth {
 }
 
 /// Where a password is: read when requests are set up (`fetch`, `daemon`), so that reading
-/// the archive needs no secret.
-#[derive(Clone, PartialEq, Eq)]
+/// the archive needs no secret. Debug shows the variable's name or the file, not a secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Password {
     Env(String),
     File(std::path::PathBuf),

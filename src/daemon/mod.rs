@@ -68,6 +68,7 @@ pub async fn run(
     let db = db_flag
         .clone()
         .unwrap_or_else(|| config.archive.path.clone());
+    crate::store::use_password(&db, config.archive.password.as_ref()).map_err(Error::usage)?;
     let _lock = crate::lock::ArchiveLock::acquire(&db, "daemon", Some(&config.file))?;
     let store = Store::open(&db)?;
     no_enabled_feeds(&config).map_or(Ok(()), |e| Err(Error::usage(e)))?;

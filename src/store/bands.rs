@@ -20,12 +20,17 @@
 //! A lookup reads both parts; the union of the pairs is exactly the one table of before,
 //! so the candidates, and every story decision, are the same.
 //!
+//! On PostgreSQL the bands go into `story_bands` as each article is written (`write.rs`):
+//! its writers are separate processes whose ids do not commit in order, so a part derived
+//! "after id N" would miss an article committed late with a lower id; and PostgreSQL's
+//! B-tree takes random keys without SQLite's rewritten log pages.
+//!
 //! A band written for an article already archived (a revision, a retried page, a
 //! re-extraction) goes straight into `story_bands`, and so do its bands of before when
 //! its `minhash` is about to change while it is still in the derived part: otherwise they
 //! would be lost with the old signature.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use super::db::{OptionalExtension, Transaction, params};
 
 use crate::dedup::minhash::Signature;
 
@@ -45,7 +50,10 @@ const LOAD_CHUNK: usize = 1024;
 /// Brings the writing connection's derived part up to date with the archive (merging it
 /// when it is full). Returns nothing: the state lives in the temporary tables, so that it
 /// rolls back with the transaction.
-pub(super) fn sync(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+pub(super) fn sync(tx: &Transaction<'_>) -> super::db::Result<()> {
+    if tx.is_pg() {
+        return Ok(());
+    }
     // Parsing the DDL on every call cost more than the rest of this function.
     let exists = tx
         .prepare_cached("SELECT 1 FROM temp.sqlite_master WHERE name = 'recent_state'")?
@@ -104,7 +112,7 @@ pub(super) fn sync(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn create(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+fn create(tx: &Transaction<'_>) -> super::db::Result<()> {
     tx.execute_batch(
         "CREATE TEMP TABLE recent_bands (
              band INTEGER NOT NULL,
@@ -118,11 +126,14 @@ fn create(tx: &Transaction<'_>) -> rusqlite::Result<()> {
              rows INTEGER NOT NULL
          );",
     )?;
-    tx.pragma_update(Some("temp"), "cache_size", -TEMP_CACHE_KIB)
+    if let Some(c) = tx.sqlite() {
+        c.pragma_update(Some("temp"), "cache_size", -TEMP_CACHE_KIB)?;
+    }
+    Ok(())
 }
 
 /// Moves the derived part into `story_bands` in key order; `upto` becomes `synced`.
-fn merge(tx: &Transaction<'_>, synced: i64) -> rusqlite::Result<()> {
+fn merge(tx: &Transaction<'_>, synced: i64) -> super::db::Result<()> {
     tx.execute_batch(
         "INSERT OR IGNORE INTO main.story_bands (band, article_id)
              SELECT band, article_id FROM temp.recent_bands ORDER BY band, article_id;
@@ -132,7 +143,7 @@ fn merge(tx: &Transaction<'_>, synced: i64) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn merged_upto(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
+fn merged_upto(tx: &Transaction<'_>) -> super::db::Result<i64> {
     Ok(tx
         .prepare_cached("SELECT upto FROM main.story_bands_merged")?
         .query_row([], |r| r.get(0))
@@ -154,8 +165,17 @@ pub(super) const PER_BAND: usize = 64;
 
 /// The first [`PER_BAND`] articles (lowest ids) holding `band`, from both parts. Call
 /// [`sync`] first in the transaction.
-pub(super) fn members(tx: &Transaction<'_>, band: i64) -> rusqlite::Result<Vec<i64>> {
+pub(super) fn members(tx: &Transaction<'_>, band: i64) -> super::db::Result<Vec<i64>> {
     let mut ids: Vec<i64> = Vec::new();
+    if tx.is_pg() {
+        let mut stmt = tx.prepare_cached(
+            "SELECT article_id FROM story_bands WHERE band = ?1 ORDER BY article_id LIMIT 64",
+        )?;
+        for id in stmt.query_map([band], |r| r.get::<_, i64>(0))? {
+            ids.push(id?);
+        }
+        return Ok(ids);
+    }
     // `band = ?1` (or a bound LIMIT) under ORDER BY made SQLite 3.54 (built with STAT4)
     // re-prepare the statement for every new value: an eighth of the writer's time. `+?1`
     // and a literal LIMIT keep the plan (the primary key, no sort) and the statement.
@@ -176,8 +196,8 @@ pub(super) fn members(tx: &Transaction<'_>, band: i64) -> rusqlite::Result<Vec<i
 
 /// Before an archived article's `minhash` is replaced: keeps its current bands, which
 /// would otherwise live only in the signature about to go.
-pub(super) fn keep(tx: &Transaction<'_>, article: i64) -> rusqlite::Result<()> {
-    if article <= merged_upto(tx)? {
+pub(super) fn keep(tx: &Transaction<'_>, article: i64) -> super::db::Result<()> {
+    if tx.is_pg() || article <= merged_upto(tx)? {
         return Ok(());
     }
     let blob: Option<Vec<u8>> = tx
@@ -189,10 +209,11 @@ pub(super) fn keep(tx: &Transaction<'_>, article: i64) -> rusqlite::Result<()> {
 }
 
 /// Adds bands of an already archived article (its new signature after a revision).
-pub(super) fn add(tx: &Transaction<'_>, article: i64, bands: &[i64]) -> rusqlite::Result<()> {
-    let mut stmt = tx.prepare_cached(
+pub(super) fn add(tx: &Transaction<'_>, article: i64, bands: &[i64]) -> super::db::Result<()> {
+    let mut stmt = tx.prepare_cached(tx.pick(
         "INSERT OR IGNORE INTO main.story_bands (band, article_id) VALUES (?1, ?2)",
-    )?;
+        "INSERT OR IGNORE INTO story_bands (band, article_id) VALUES (?1, ?2)",
+    ))?;
     for band in bands {
         stmt.execute(params![band, article])?;
     }

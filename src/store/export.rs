@@ -8,7 +8,7 @@
 //! running daemon keeps committing (its commits are simply not seen). The price of a long
 //! export is that the WAL cannot be checkpointed past that snapshot until it ends.
 
-use rusqlite::{OptionalExtension, Row, params};
+use super::db::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::salvage::{self, Lost, Seek};
@@ -140,7 +140,7 @@ impl Store {
                         self.export_one(row, true, &mut counts, &mut f)?;
                         Ok(Some(id))
                     }
-                    other => other.map(|_| None),
+                    other => other.map(|_| None).map_err(rusqlite::Error::from),
                 })
             })?;
             counts.lost.rows += lost.rows;
@@ -154,7 +154,7 @@ impl Store {
             .query(params![filter.since, filter.until, feeds])
             .map_err(|e| self.err(e))?;
         while let Some(row) = rows.next().map_err(|e| self.err(e))? {
-            let row = extraction_row(row).map_err(|e| self.err(e))?;
+            let row = extraction_row(&row).map_err(|e| self.err(e))?;
             self.export_one(row, false, &mut counts, &mut f)?;
         }
         Ok(counts)
@@ -231,7 +231,7 @@ impl Store {
             let mut kept = pages.query([article_id]).map_err(|e| self.err(e))?;
             let mut any = false;
             while let Some(r) = kept.next().map_err(|e| self.err(e))? {
-                let (page_no, url, fetched, kept) = kept_page_row(r).map_err(|e| self.err(e))?;
+                let (page_no, url, fetched, kept) = kept_page_row(&r).map_err(|e| self.err(e))?;
                 any = true;
                 counts.pages += 1;
                 f(ExportPage {
@@ -288,7 +288,7 @@ impl Store {
 
     /// A read transaction over the connection: every read until it is dropped sees one
     /// snapshot. DEFERRED takes no write lock, so a daemon's writes go on meanwhile.
-    fn snapshot(&self) -> Result<rusqlite::Transaction<'_>, StoreError> {
+    fn snapshot(&self) -> Result<super::db::Transaction<'_>, StoreError> {
         self.conn.unchecked_transaction().map_err(|e| self.err(e))
     }
 }
@@ -297,7 +297,7 @@ fn feeds_json(filter: &ExportFilter) -> String {
     serde_json::to_string(&filter.feeds).unwrap_or_else(|_| "[]".into())
 }
 
-fn extraction_row(r: &Row<'_>) -> rusqlite::Result<(i64, Option<i64>, bool, i64)> {
+fn extraction_row(r: &Row<'_>) -> super::db::Result<(i64, Option<i64>, bool, i64)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
 }
 

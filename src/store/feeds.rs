@@ -2,8 +2,8 @@
 //! (state, failures, last error), timing (when the next poll may and will happen), moves
 //! (permanent redirects), and hosts that asked us to wait.
 
+use super::db::{OptionalExtension, Transaction, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::write::{PollWrite, Timing};
 use super::{Store, StoreError};
@@ -183,8 +183,12 @@ impl Store {
         let tx = self.conn.transaction().map_err(err)?;
         for (host, until) in hosts {
             tx.execute(
-                "INSERT INTO hosts (host, until) VALUES (?1, ?2)
-                 ON CONFLICT (host) DO UPDATE SET until = max(until, excluded.until)",
+                tx.pick(
+                    "INSERT INTO hosts (host, until) VALUES (?1, ?2)
+                     ON CONFLICT (host) DO UPDATE SET until = max(until, excluded.until)",
+                    "INSERT INTO hosts (host, until) VALUES (?1, ?2)
+                     ON CONFLICT (host) DO UPDATE SET until = greatest(hosts.until, excluded.until)",
+                ),
                 params![host, rfc3339(until)],
             )
             .map_err(err)?;
@@ -198,7 +202,7 @@ impl Store {
 pub(super) fn finish_poll(
     tx: &Transaction<'_>,
     poll: &PollWrite,
-) -> rusqlite::Result<Option<(String, String)>> {
+) -> super::db::Result<Option<(String, String)>> {
     let (old, etag, lm, target, count, moved_to): (
         String,
         Option<String>,

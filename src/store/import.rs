@@ -5,8 +5,8 @@
 //! Each batch is one transaction, so a stop or a kill keeps every committed batch and a
 //! re-run finds those articles again by their (feed, URL) item and URL keys.
 
+use super::db::{OptionalExtension, Transaction, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::vocab::Tally;
 use super::write::{ItemOutcome, ItemWrite, add_place, write_item};
@@ -55,9 +55,10 @@ const IMPORT_FTS_HASH_BYTES: i64 = 8 * 1024 * 1024;
 impl Store {
     /// Gives this connection a page cache fit for a long run of writes (`warta import`).
     pub fn for_import(self) -> Result<Store, StoreError> {
-        self.conn
-            .pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)
-            .map_err(|e| self.err(e))?;
+        if let Some(c) = self.conn.sqlite() {
+            c.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)
+                .map_err(|e| self.err(e.into()))?;
+        }
         // FTS5 flushes its in-memory entries as a new segment whenever they pass
         // `hashsize` (1 MiB by default), not only at commit: a batch of `warta import`
         // holds several MiB, so it was written as several small segments, each merged
@@ -75,10 +76,7 @@ impl Store {
     pub fn import_batch(&mut self, batch: &[ImportWrite]) -> Result<Vec<ItemOutcome>, StoreError> {
         let path = self.path.clone();
         let err = |e| super::sql_err(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = self.conn.transaction().map_err(err)?;
         let mut outcomes = Vec::with_capacity(batch.len());
         let mut words = Tally::default();
         for w in batch {
@@ -94,7 +92,7 @@ fn import_one(
     tx: &Transaction<'_>,
     w: &ImportWrite,
     words: &mut Tally,
-) -> rusqlite::Result<ItemOutcome> {
+) -> super::db::Result<ItemOutcome> {
     let feed_id = feed_id(tx, &w.feed)?;
     let now = rfc3339(&w.seen);
     let outcome = write_item(tx, feed_id, &now, w.seen, &w.item, words)?;
@@ -135,7 +133,7 @@ fn import_one(
     Ok(outcome)
 }
 
-fn feed_id_cached(tx: &Transaction<'_>, name: &str, known: (&str, i64)) -> rusqlite::Result<i64> {
+fn feed_id_cached(tx: &Transaction<'_>, name: &str, known: (&str, i64)) -> super::db::Result<i64> {
     if name == known.0 {
         return Ok(known.1);
     }
@@ -143,7 +141,7 @@ fn feed_id_cached(tx: &Transaction<'_>, name: &str, known: (&str, i64)) -> rusql
 }
 
 /// The feed's row, recorded by name alone when the archive does not know it.
-fn feed_id(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<i64> {
+fn feed_id(tx: &Transaction<'_>, name: &str) -> super::db::Result<i64> {
     tx.prepare_cached(
         "INSERT INTO feeds (name, url, state) VALUES (?1, '', 'disabled') ON CONFLICT (name) DO NOTHING",
     )?
@@ -154,7 +152,7 @@ fn feed_id(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<i64> {
 
 /// Moves a new article into the story of an already imported article of its source story,
 /// when the near-duplicate placement put it elsewhere.
-fn join_story(tx: &Transaction<'_>, article: i64, keys: &[String]) -> rusqlite::Result<()> {
+fn join_story(tx: &Transaction<'_>, article: i64, keys: &[String]) -> super::db::Result<()> {
     let mut sibling = tx.prepare_cached(
         "SELECT a.story_id FROM url_keys k JOIN articles a ON a.id = k.article_id
          WHERE k.key = ?1 AND a.id != ?2",

@@ -18,7 +18,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use super::open::{self, suffixed};
-use super::{Store, StoreError, schema, sql_err};
+use super::{Store, StoreError, lite_err, schema};
 
 /// Pages of merged index written per step: about 2 MiB at 4 KiB pages, a few tens of
 /// milliseconds of holding the write lock.
@@ -45,9 +45,9 @@ fn open_existing(path: &Path, write: bool) -> Result<Connection, StoreError> {
     let conn = if write {
         open::must_exist(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_err(path, e))?;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| lite_err(path, e))?;
         conn.busy_timeout(open::BUSY_TIMEOUT)
-            .map_err(|e| sql_err(path, e))?;
+            .map_err(|e| lite_err(path, e))?;
         conn
     } else {
         open::read_only(path)?
@@ -86,7 +86,7 @@ pub struct FeedHealth {
 /// Checks an archive without changing it.
 pub fn inspect(path: &Path) -> Result<Inspection, StoreError> {
     let conn = open_existing(path, false)?;
-    let err = |e| sql_err(path, e);
+    let err = |e| lite_err(path, e);
     let schema_version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .map_err(err)?;
@@ -140,7 +140,7 @@ pub struct Gauges {
 
 pub fn gauges(path: &Path) -> Result<Gauges, StoreError> {
     let conn = open_existing(path, false)?;
-    let err = |e| sql_err(path, e);
+    let err = |e| lite_err(path, e);
     let pending_pages = conn
         .query_row(
             "SELECT count(*) FROM articles WHERE page_pending = 1",
@@ -184,7 +184,7 @@ pub struct VacuumReport {
 pub fn vacuum(path: &Path, full: bool) -> Result<VacuumReport, StoreError> {
     let bytes_before = archive_bytes(path);
     let conn = open_existing(path, true)?;
-    let err = |e| sql_err(path, e);
+    let err = |e| lite_err(path, e);
     let mut merge_steps = 0;
     let mut merge_unfinished = true;
     for _ in 0..MAX_MERGE_STEPS {
@@ -241,10 +241,14 @@ impl Store {
     /// slow reader costs a retry, not a stalled writer.
     pub fn checkpoint(&mut self) -> Result<bool, StoreError> {
         let path = self.path.clone();
-        let err = |e| sql_err(&path, e);
-        self.conn.busy_timeout(Duration::ZERO).map_err(err)?;
-        let done = checkpoint(&self.conn);
-        self.conn.busy_timeout(super::BUSY_WAIT).map_err(err)?;
+        let err = |e| lite_err(&path, e);
+        // PostgreSQL keeps its own log.
+        let Some(conn) = self.conn.sqlite() else {
+            return Ok(false);
+        };
+        conn.busy_timeout(Duration::ZERO).map_err(err)?;
+        let done = checkpoint(conn);
+        conn.busy_timeout(super::BUSY_WAIT).map_err(err)?;
         done.map_err(err)
     }
 }
@@ -279,10 +283,10 @@ pub fn backup(src: &Path, dest: &Path, salvage: bool) -> Result<BackupReport, St
     let conn = open_existing(src, false)?;
     // VACUUM INTO counts as a write even though it writes only the copy.
     conn.pragma_update(None, "query_only", false)
-        .map_err(|e| sql_err(src, e))?;
+        .map_err(|e| lite_err(src, e))?;
     clear_stale_partials(dest);
     let partial = partial_path(dest);
-    let dest_err = |e| sql_err(dest, e);
+    let dest_err = |e| lite_err(dest, e);
     let written = if salvage {
         drop(conn);
         super::salvage::copy(src, &partial).map(Some)
@@ -295,7 +299,7 @@ pub fn backup(src: &Path, dest: &Path, salvage: bool) -> Result<BackupReport, St
             })
             .and_then(|p| {
                 conn.execute("VACUUM INTO ?1", [p])
-                    .map_err(|e| sql_err(src, e))
+                    .map_err(|e| lite_err(src, e))
             });
         drop(conn);
         written.map(|_| None)

@@ -19,6 +19,7 @@
 
 mod bands;
 mod clean;
+pub(crate) mod db;
 mod export;
 mod feeds;
 mod import;
@@ -35,6 +36,8 @@ mod stories;
 mod vocab;
 mod outbox;
 mod overview;
+mod pg_open;
+mod pg_schema;
 mod watches;
 mod write;
 
@@ -42,6 +45,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::Connection;
+
+use db::Conn;
 
 pub use export::{ExportArticle, ExportCounts, ExportFilter, ExportPage, Extraction, Place};
 pub use feeds::FeedState;
@@ -77,13 +82,13 @@ pub enum StoreError {
     Sqlite {
         path: PathBuf,
         #[source]
-        source: rusqlite::Error,
+        source: db::Error,
     },
     #[error("archive {path}: disk full ({source}); free some space on its disk")]
     DiskFull {
         path: PathBuf,
         #[source]
-        source: rusqlite::Error,
+        source: db::Error,
     },
     #[error("archive {path}: cannot create its folder: {source}")]
     Folder {
@@ -154,17 +159,40 @@ impl StoreError {
     }
 }
 
+/// The address of a PostgreSQL archive, when `path` (`[archive] url`, or `--db`) is one
+/// rather than an SQLite file.
+pub fn postgres_url(path: &Path) -> Option<&str> {
+    path.to_str()
+        .filter(|p| p.starts_with("postgres://") || p.starts_with("postgresql://"))
+}
+
+/// Makes `password` (`[archive] password_env` or `password_file`) the one every
+/// connection to the PostgreSQL archive at `path` uses; nothing for an SQLite file.
+pub fn use_password(
+    path: &Path,
+    password: Option<&crate::config::Password>,
+) -> Result<(), String> {
+    if let (Some(url), Some(p)) = (postgres_url(path), password) {
+        let secret = p.read().map_err(|e| format!("archive: {e}"))?;
+        db::remember_password(url, &secret);
+    }
+    Ok(())
+}
+
 /// How long a writer waits for another's lock before failing.
 const BUSY_WAIT: Duration = Duration::from_secs(30);
 
 pub struct Store {
-    conn: Connection,
+    conn: Conn,
     path: PathBuf,
     /// A writer's record of its clean close; after `conn` so that it is dropped (and
     /// written) once the connection has closed.
     clean: Option<clean::CleanClose>,
     /// The watches checked against each new article as it is written.
     watches: Option<std::sync::Arc<watches::WatchSet>>,
+    /// The PostgreSQL database, for a PostgreSQL archive (whose `path` is its address,
+    /// shown without password).
+    pg: Option<db::PgTarget>,
 }
 
 impl Store {
@@ -176,6 +204,9 @@ impl Store {
 
     /// Opens the archive as `mode` allows (see `open.rs`), bringing the schema up to date.
     pub fn open_with(path: &Path, mode: OpenMode) -> Result<Store, StoreError> {
+        if let Some(url) = postgres_url(path) {
+            return pg_open::open(url, mode);
+        }
         match mode {
             OpenMode::Create => {
                 if let Some(dir) = path.parent()
@@ -199,9 +230,9 @@ impl Store {
     /// A writing connection to a warta archive (or a new file when `create`), migrated and
     /// stamped; `check` runs `quick_check` on an existing archive first.
     fn writable(path: &Path, create: bool, check: bool) -> Result<Store, StoreError> {
-        let conn = Connection::open(path).map_err(|e| sql_err(path, e))?;
+        let conn = Connection::open(path).map_err(|e| lite_err(path, e))?;
         conn.busy_timeout(open::BUSY_TIMEOUT)
-            .map_err(|e| sql_err(path, e))?;
+            .map_err(|e| lite_err(path, e))?;
         let (stamped, checked) = match open::classify(&conn, path)? {
             open::Kind::Empty if !create => {
                 return Err(StoreError::Empty {
@@ -218,27 +249,25 @@ impl Store {
         // Before the first write, so that whatever happens from here on, the next writer
         // does not take this file for one closed cleanly.
         clean::forget(path)?;
+        configure(&conn, path)?;
+        migrate(&conn, path)?;
+        if !stamped {
+            conn.pragma_update(None, "application_id", open::APPLICATION_ID)
+                .map_err(|e| sql_err(path, e.into()))?;
+        }
+        // Outside WAL mode SQLite leaves no file that shows another connection open, and a
+        // clean close could not be told from one with others still writing.
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .map_err(|e| sql_err(path, e.into()))?;
         let mut store = Store {
-            conn,
+            conn: conn.into(),
             path: path.to_path_buf(),
             clean: None,
             watches: None,
+            pg: None,
         };
-        store.configure()?;
-        store.migrate()?;
-        if !stamped {
-            store
-                .conn
-                .pragma_update(None, "application_id", open::APPLICATION_ID)
-                .map_err(|e| store.err(e))?;
-        }
         store.refresh_name_keys()?;
-        // Outside WAL mode SQLite leaves no file that shows another connection open, and a
-        // clean close could not be told from one with others still writing.
-        let mode: String = store
-            .conn
-            .pragma_query_value(None, "journal_mode", |r| r.get(0))
-            .map_err(|e| store.err(e))?;
         if mode.eq_ignore_ascii_case("wal") {
             store.clean = checked.map(|c| clean::CleanClose::new(path, c));
         }
@@ -258,10 +287,11 @@ impl Store {
         let version = open::check_version(&conn, path)?;
         let known = schema::MIGRATIONS.len() as i64;
         let store = Store {
-            conn,
+            conn: conn.into(),
             path: path.to_path_buf(),
             clean: None,
             watches: None,
+            pg: None,
         };
         if version == known && !store.keys_outdated() {
             return Ok(store);
@@ -285,10 +315,11 @@ impl Store {
             Err(e) => return Err(e),
         }
         Ok(Store {
-            conn: open::read_only(path)?,
+            conn: open::read_only(path)?.into(),
             path: path.to_path_buf(),
             clean: None,
             watches: None,
+            pg: None,
         })
     }
 
@@ -296,96 +327,99 @@ impl Store {
         &self.path
     }
 
+    /// Whether the archive is a PostgreSQL database (else an SQLite file).
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+
     /// A second connection to this store's archive for the same process (the alerts'
     /// courier beside the writer): already checked and brought up to date by this one, so
     /// only configured; it leaves the archive's clean-close record to this one.
     pub fn companion(&self) -> Result<Store, StoreError> {
-        let conn = Connection::open(&self.path).map_err(|e| sql_err(&self.path, e))?;
-        let mut store = Store {
-            conn,
+        if let Some(target) = &self.pg {
+            return pg_open::connect(target);
+        }
+        let conn = Connection::open(&self.path).map_err(|e| sql_err(&self.path, e.into()))?;
+        configure(&conn, &self.path)?;
+        Ok(Store {
+            conn: conn.into(),
             path: self.path.clone(),
             clean: None,
             watches: None,
-        };
-        store.configure()?;
-        Ok(store)
+            pg: None,
+        })
     }
 
-    fn configure(&mut self) -> Result<(), StoreError> {
-        // Writing one article runs about twenty cached statements; rusqlite keeps 16 by
-        // default, so the least recently used were evicted and prepared again every time.
-        self.conn.set_prepared_statement_cache_capacity(64);
-        self.conn
-            .busy_timeout(BUSY_WAIT)
-            .map_err(|e| sql_err(&self.path, e))?;
-        // journal_size_limit: a log that grew while a slow reader held an old snapshot is
-        // cut back to this when it restarts, instead of keeping its largest size for good.
-        // cache_size: a write transaction dirties pages all over the band index and the
-        // vocabulary (random keys); with SQLite's default 2 MiB cache they spilled to the
-        // log mid-transaction and were written again, several times per commit, once the
-        // archive was large. The cache only grows as far as pages are read.
-        // wal_autocheckpoint: one transaction of a few dozen articles dirties more than the
-        // default 1,000 pages, so every commit was followed by a checkpoint; every 8,192
-        // pages (32 MiB), a page rewritten by several commits is copied to the file once.
-        self.conn
-            .execute_batch(
-                "PRAGMA journal_mode = WAL;
-                 PRAGMA synchronous = FULL;
-                 PRAGMA journal_size_limit = 67108864;
-                 PRAGMA wal_autocheckpoint = 8192;
-                 PRAGMA cache_size = -32768;
-                 PRAGMA foreign_keys = ON;",
-            )
-            .map_err(|e| sql_err(&self.path, e))
-    }
-
-    fn migrate(&mut self) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        let version: i64 = self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(|e| sql_err(&path, e))?;
-        let known = schema::MIGRATIONS.len() as i64;
-        if version > known {
-            return Err(StoreError::TooNew {
-                path,
-                found: version,
-                known,
-            });
-        }
-        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
-            // IMMEDIATE: two processes starting at once must not both apply a migration.
-            let tx = self
-                .conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(|e| sql_err(&path, e))?;
-            let current: i64 = tx
-                .pragma_query_value(None, "user_version", |r| r.get(0))
-                .map_err(|e| sql_err(&path, e))?;
-            if current > i as i64 {
-                continue;
-            }
-            tx.execute_batch(sql).map_err(|e| sql_err(&path, e))?;
-            tx.pragma_update(None, "user_version", i as i64 + 1)
-                .map_err(|e| sql_err(&path, e))?;
-            tx.commit().map_err(|e| sql_err(&path, e))?;
-        }
-        Ok(())
-    }
-
-    fn err(&self, e: rusqlite::Error) -> StoreError {
+    fn err(&self, e: db::Error) -> StoreError {
         sql_err(&self.path, e)
     }
 }
 
+fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    // Writing one article runs about twenty cached statements; rusqlite keeps 16 by
+    // default, so the least recently used were evicted and prepared again every time.
+    conn.set_prepared_statement_cache_capacity(64);
+    conn.busy_timeout(BUSY_WAIT)
+        .map_err(|e| sql_err(path, e.into()))?;
+    // journal_size_limit: a log that grew while a slow reader held an old snapshot is
+    // cut back to this when it restarts, instead of keeping its largest size for good.
+    // cache_size: a write transaction dirties pages all over the band index and the
+    // vocabulary (random keys); with SQLite's default 2 MiB cache they spilled to the
+    // log mid-transaction and were written again, several times per commit, once the
+    // archive was large. The cache only grows as far as pages are read.
+    // wal_autocheckpoint: one transaction of a few dozen articles dirties more than the
+    // default 1,000 pages, so every commit was followed by a checkpoint; every 8,192
+    // pages (32 MiB), a page rewritten by several commits is copied to the file once.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA journal_size_limit = 67108864;
+             PRAGMA wal_autocheckpoint = 8192;
+             PRAGMA cache_size = -32768;
+             PRAGMA foreign_keys = ON;",
+    )
+    .map_err(|e| sql_err(path, e.into()))
+}
+
+fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| sql_err(path, e.into()))?;
+    let known = schema::MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: version,
+            known,
+        });
+    }
+    for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
+        // IMMEDIATE: two processes starting at once must not both apply a migration.
+        let tx =
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)
+                .map_err(|e| sql_err(path, e.into()))?;
+        let current: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| sql_err(path, e.into()))?;
+        if current > i as i64 {
+            continue;
+        }
+        tx.execute_batch(sql).map_err(|e| sql_err(path, e.into()))?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)
+            .map_err(|e| sql_err(path, e.into()))?;
+        tx.commit().map_err(|e| sql_err(path, e.into()))?;
+    }
+    Ok(())
+}
+
 /// An SQLite error with the archive's path; a file that is not SQLite at all and a damaged
 /// one get their own messages, which say what to do.
-fn sql_err(path: &Path, source: rusqlite::Error) -> StoreError {
+fn sql_err(path: &Path, source: db::Error) -> StoreError {
     let path = path.to_path_buf();
     if disk_full(&path, &source) {
         return StoreError::DiskFull { path, source };
     }
-    match source.sqlite_error_code() {
+    match source.sqlite().and_then(rusqlite::Error::sqlite_error_code) {
         Some(rusqlite::ErrorCode::NotADatabase) => {
             clean::note_damage(&path);
             StoreError::NotSqlite { path }
@@ -401,10 +435,16 @@ fn sql_err(path: &Path, source: rusqlite::Error) -> StoreError {
     }
 }
 
+/// [`sql_err`] of an error from rusqlite itself (the SQLite-only paths: opening, checks,
+/// backups, salvage).
+fn lite_err(path: &Path, source: rusqlite::Error) -> StoreError {
+    sql_err(path, source.into())
+}
+
 /// SQLITE_FULL is SQLite's word for ENOSPC on the database or its log; growing the shared
 /// memory file fails as a plain I/O error, so for that one the free space decides.
-fn disk_full(path: &Path, e: &rusqlite::Error) -> bool {
-    match e.sqlite_error_code() {
+fn disk_full(path: &Path, e: &db::Error) -> bool {
+    match e.sqlite().and_then(rusqlite::Error::sqlite_error_code) {
         Some(rusqlite::ErrorCode::DiskFull) => true,
         Some(rusqlite::ErrorCode::SystemIoFailure) => {
             let dir = path

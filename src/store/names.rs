@@ -7,7 +7,7 @@
 //! that hold any form of either table, once, in one transaction: a crash leaves the old
 //! keys and the old record, and the next open starts again.
 
-use rusqlite::OptionalExtension;
+use super::db::OptionalExtension;
 
 use super::{Store, StoreError};
 
@@ -21,7 +21,7 @@ impl Store {
         }
         let tx = self
             .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .transaction()
             .map_err(|e| super::sql_err(&self.path, e))?;
         let err = |e| super::sql_err(&self.path, e);
         let have: Option<String> = tx
@@ -73,7 +73,7 @@ impl Store {
 
 /// Recomputes the stems column of every article that holds a form of either table (or
 /// an old key), and returns how many changed.
-fn rekey(tx: &rusqlite::Transaction, old: &str, new: &str) -> rusqlite::Result<usize> {
+fn rekey(tx: &super::db::Transaction, old: &str, new: &str) -> super::db::Result<usize> {
     let (mut forms, old_keys) = crate::search::aliases::signature_forms(old);
     let (new_forms, _) = crate::search::aliases::signature_forms(new);
     forms.extend(new_forms);
@@ -96,7 +96,7 @@ fn rekey(tx: &rusqlite::Transaction, old: &str, new: &str) -> rusqlite::Result<u
     let ids: Vec<i64> = tx
         .prepare("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1")?
         .query_map([expression], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     let mut select =
         tx.prepare("SELECT language, title, body, stems FROM articles WHERE id = ?1")?;
     let mut update = tx.prepare("UPDATE articles SET stems = ?2 WHERE id = ?1")?;
@@ -106,7 +106,7 @@ fn rekey(tx: &rusqlite::Transaction, old: &str, new: &str) -> rusqlite::Result<u
             select.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         let fresh = crate::stem::article_stems(language.as_deref(), &title, &body);
         if fresh != stems {
-            update.execute(rusqlite::params![id, fresh])?;
+            update.execute(super::db::params![id, fresh])?;
             // Only the keys are new words; the roots were counted when the article was
             // written, and counting them again would skew the prefix expansions.
             let keys = crate::search::aliases::index_keys(&format!("{title}\n{body}")).join(" ");

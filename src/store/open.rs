@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-use super::{StoreError, clean, schema, sql_err};
+use super::{StoreError, clean, lite_err, schema};
 
 /// How long a connection waits for another one's lock (a writer's commit, a checkpoint)
 /// before it fails.
@@ -62,7 +62,7 @@ pub(super) enum Kind {
 /// Tells a warta archive from an empty file and from anything else, reading only the header
 /// and the schema.
 pub(super) fn classify(conn: &Connection, path: &Path) -> Result<Kind, StoreError> {
-    let err = |e| sql_err(path, e);
+    let err = |e| lite_err(path, e);
     let app_id: i32 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))
         .map_err(err)?;
@@ -117,7 +117,7 @@ pub(super) fn quick_check(conn: &Connection, path: &Path) -> Result<(), StoreErr
     let lines: Vec<String> = conn
         .prepare("PRAGMA quick_check(5)")
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .map_err(|e| sql_err(path, e))?;
+        .map_err(|e| lite_err(path, e))?;
     if lines == ["ok"] {
         return Ok(());
     }
@@ -218,7 +218,7 @@ pub(super) fn read_only(path: &Path) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_err(path, e))?;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| lite_err(path, e))?;
     let probe = |c: &Connection| {
         c.busy_timeout(BUSY_TIMEOUT)?;
         c.pragma_update(None, "query_only", true)?;
@@ -233,7 +233,7 @@ pub(super) fn read_only(path: &Path) -> Result<Connection, StoreError> {
         Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen)
     );
     if !cannot_write {
-        return Err(sql_err(path, e));
+        return Err(lite_err(path, e));
     }
     let shm = suffixed(path, "-shm");
     if shm.exists() {
@@ -250,8 +250,8 @@ pub(super) fn read_only(path: &Path) -> Result<Connection, StoreError> {
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(uri(path, "immutable=1")?, flags)
-        .map_err(|e| sql_err(path, e))?;
-    probe(&conn).map_err(|e| sql_err(path, e))?;
+        .map_err(|e| lite_err(path, e))?;
+    probe(&conn).map_err(|e| lite_err(path, e))?;
     tracing::info!(
         archive = %path.display(),
         "cannot create {} (no write access to the folder); reading the archive as immutable, which is safe while no warta writes to it",
@@ -294,7 +294,7 @@ pub(super) fn is_read_only(e: &StoreError) -> bool {
         e,
         StoreError::Sqlite { source, .. }
             if matches!(
-                source.sqlite_error_code(),
+                source.sqlite().and_then(rusqlite::Error::sqlite_error_code),
                 Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen)
             )
     )
@@ -304,7 +304,7 @@ pub(super) fn is_read_only(e: &StoreError) -> bool {
 pub(super) fn check_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
-        .map_err(|e| sql_err(path, e))?;
+        .map_err(|e| lite_err(path, e))?;
     let known = schema::MIGRATIONS.len() as i64;
     if version > known {
         return Err(StoreError::TooNew {
@@ -405,10 +405,14 @@ mod tests {
         let (version, app_id): (i64, i32) = (
             store
                 .conn
+                .sqlite()
+                .unwrap()
                 .pragma_query_value(None, "user_version", |r| r.get(0))
                 .unwrap(),
             store
                 .conn
+                .sqlite()
+                .unwrap()
                 .pragma_query_value(None, "application_id", |r| r.get(0))
                 .unwrap(),
         );

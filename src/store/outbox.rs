@@ -5,8 +5,8 @@
 //! target, story, version or day): made twice it is still one row, and a target that heeds
 //! the key (sent as `Idempotency-Key`) shows a retry after a crash once.
 
+use super::db::{OptionalExtension, Transaction, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Store, StoreError};
 use crate::model::rfc3339;
@@ -92,7 +92,7 @@ pub(super) fn enqueue(
     (story, article, version): (Option<i64>, Option<i64>, Option<i64>),
     (since, until): (Option<&str>, Option<&str>),
     now: DateTime<Utc>,
-) -> rusqlite::Result<usize> {
+) -> super::db::Result<usize> {
     let about = match kind {
         AlertKind::Story => format!("{}", story.unwrap_or_default()),
         AlertKind::Revision => format!(
@@ -287,9 +287,9 @@ impl Store {
         let path = self.path.clone();
         let tx = self
             .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .transaction()
             .map_err(|e| super::sql_err(&path, e))?;
-        let made = (|| -> rusqlite::Result<usize> {
+        let made = (|| -> super::db::Result<usize> {
             let closed: Option<String> = tx
                 .query_row(
                     "SELECT until FROM digest_marks WHERE watch = ?1",
@@ -353,11 +353,11 @@ impl Store {
 }
 
 fn digest_stories(
-    tx: &rusqlite::Connection,
+    tx: &super::db::Conn,
     watch: &str,
     since: &str,
     until: &str,
-) -> rusqlite::Result<Vec<DigestStory>> {
+) -> super::db::Result<Vec<DigestStory>> {
     let mut stmt = tx.prepare_cached(
         "SELECT h.story_id, h.article_id, h.at, h.at < ?2
          FROM watch_hits h

@@ -2,7 +2,7 @@
 //! carried most, the stories that spread widest. Each reads a bounded window of time through
 //! the articles' time index (publication, else fetch), never the whole archive.
 
-use rusqlite::params;
+use super::db::params;
 
 use super::{Store, StoreError};
 

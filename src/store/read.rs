@@ -1,7 +1,7 @@
 //! Reads for `show`, `feeds` and `stats`.
 
+use super::db::{OptionalExtension, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::{Store, StoreError};
@@ -342,7 +342,7 @@ impl Store {
         };
         let articles = count("SELECT count(*) FROM articles")?;
         // Places, not sightings: a URL two feeds carried is one copy.
-        let copies = count("SELECT count(*) FROM (SELECT DISTINCT article_id, url FROM copies)")?;
+        let copies = count("SELECT count(*) FROM (SELECT DISTINCT article_id, url FROM copies) d")?;
         let day_ago = (now - chrono::Duration::hours(24)).timestamp();
         let articles_24h = self
             .conn

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
+use super::db::{OptionalExtension, Transaction, params};
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::vocab::Tally;
 use super::write::{Content, revise_text};
@@ -85,7 +85,7 @@ pub(super) fn keep_page_state(
     article: i64,
     now: DateTime<Utc>,
     state: Option<&PageState>,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     let Some(state) = state else {
         return Ok(());
     };
@@ -113,10 +113,10 @@ pub(super) fn write_check(
     check: &CheckWrite,
     words: &mut Tally,
     watches: Option<&super::WatchSet>,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     let id = check.article_id.0;
     let now = rfc3339(&now_utc);
-    let back_up = |tx: &Transaction<'_>| -> rusqlite::Result<()> {
+    let back_up = |tx: &Transaction<'_>| -> super::db::Result<()> {
         let restored = tx.execute(
             "UPDATE articles SET removed = NULL WHERE id = ?1 AND removed IS NOT NULL",
             [id],

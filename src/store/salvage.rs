@@ -13,7 +13,7 @@ use std::path::Path;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction, params_from_iter};
 
-use super::{Store, StoreError, sql_err};
+use super::{Store, StoreError, lite_err};
 
 /// Consecutive unreadable rowids after which a walk gives up when the table's last rowid is
 /// itself unreadable (the damaged end of a table cannot be told from its real end).
@@ -115,7 +115,7 @@ pub struct TableSalvage {
 pub(super) fn copy(src: &Path, dest: &Path) -> Result<Vec<TableSalvage>, StoreError> {
     let from = super::open::read_only(src)?;
     drop(Store::open(dest)?);
-    let err = |e| sql_err(dest, e);
+    let err = |e| lite_err(dest, e);
     let conn = Connection::open(dest).map_err(err)?;
     // Rows whose parent row was lost still go in; what points nowhere is cleared at the end.
     conn.execute_batch("PRAGMA foreign_keys = OFF;")

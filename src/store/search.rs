@@ -2,8 +2,8 @@
 //! `search::query`, which renders the user's query with every term quoted; filters are
 //! bound parameters. Nothing the user typed is spliced into SQL.
 
-use rusqlite::OptionalExtension;
-use rusqlite::types::Value;
+use super::db::OptionalExtension;
+use super::db::Value;
 use serde::Serialize;
 
 use super::{Store, StoreError};
@@ -428,7 +428,7 @@ impl Store {
             format!(
                 "(SELECT count(*) FROM (SELECT DISTINCT c2.article_id, c2.url
                   FROM copies c2 JOIN articles a2 ON a2.id = c2.article_id
-                  WHERE a2.story_id = {story}))"
+                  WHERE a2.story_id = {story}) d)"
             )
         };
         let copies_of_story = copies_of("m.story_id");
@@ -486,7 +486,7 @@ impl Store {
         };
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            .query_map(super::db::params_from_iter(args.iter()), |r| {
                 Ok(SearchHit {
                     id: r.get(0)?,
                     title: r.get(1)?,
@@ -540,7 +540,7 @@ impl Store {
                      ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
                 )
                 .and_then(|mut s| {
-                    s.query_row(rusqlite::params![fts, cap], |r| r.get(0))
+                    s.query_row(super::db::params![fts, cap], |r| r.get(0))
                         .optional()
                 })
                 .map_err(|e| self.err(e));
@@ -570,7 +570,7 @@ impl Store {
         self.conn
             .prepare_cached(&sql)
             .and_then(|mut s| {
-                s.query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))
+                s.query_row(super::db::params_from_iter(args.iter()), |r| r.get(0))
                     .optional()
             })
             .map_err(|e| self.err(e))
@@ -598,7 +598,7 @@ impl Store {
                      WHERE month >= ?1 AND month <= ?2",
                 )
                 .and_then(|mut s| {
-                    s.query_row(rusqlite::params![month(from, ""), month(to, "~")], |r| {
+                    s.query_row(super::db::params![month(from, ""), month(to, "~")], |r| {
                         Ok((r.get(0)?, r.get(1)?))
                     })
                 })
@@ -650,7 +650,7 @@ impl Store {
                      WHERE {FIRST_SIGHTING} {place})"
         );
         self.conn
-            .query_row(&sql, rusqlite::params_from_iter(args.iter()), |r| {
+            .query_row(&sql, super::db::params_from_iter(args.iter()), |r| {
                 Ok(SearchCount {
                     stories: r.get(0)?,
                     copies: r.get(1)?,
@@ -725,7 +725,7 @@ impl Store {
         );
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            .query_map(super::db::params_from_iter(args.iter()), |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, Option<String>>(1)?,
@@ -765,17 +765,17 @@ impl Store {
 /// Whether article `article` matches `req` (its query and filters, as `warta search` would
 /// run them), on `conn`: inside a writer's transaction, the article need not be committed.
 pub(super) fn matches_article(
-    conn: &rusqlite::Connection,
+    conn: &super::db::Conn,
     req: &SearchRequest,
     article: i64,
-) -> rusqlite::Result<bool> {
+) -> super::db::Result<bool> {
     if let (Some(fts), false) = (&req.fts, req.has_filters()) {
         // The index alone, looked up at the one row: one statement for every watch.
         return conn
             .prepare_cached(
                 "SELECT EXISTS (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid = ?2)",
             )?
-            .query_row(rusqlite::params![fts, article], |r| r.get(0));
+            .query_row(super::db::params![fts, article], |r| r.get(0));
     }
     let req = SearchRequest {
         only: Some(article),
@@ -784,5 +784,5 @@ pub(super) fn matches_article(
     let Matches { cte, args, .. } = matches(&req, None);
     let sql = format!("WITH {cte} SELECT EXISTS (SELECT 1 FROM m)");
     conn.prepare_cached(&sql)?
-        .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))
+        .query_row(super::db::params_from_iter(args.iter()), |r| r.get(0))
 }

@@ -4,8 +4,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::db::{Conn, OptionalExtension, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
 use url::Url;
 
 use super::{Store, StoreError};
@@ -159,12 +159,12 @@ impl Store {
             let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
             let args = chunk
                 .iter()
-                .map(|k| k as &dyn rusqlite::ToSql)
-                .chain(std::iter::once(&feed_id as &dyn rusqlite::ToSql))
-                .chain(chunk.iter().map(|k| k as &dyn rusqlite::ToSql))
-                .chain(std::iter::once(&retry_from as &dyn rusqlite::ToSql));
+                .map(|k| k as &dyn super::db::ToSql)
+                .chain(std::iter::once(&feed_id as &dyn super::db::ToSql))
+                .chain(chunk.iter().map(|k| k as &dyn super::db::ToSql))
+                .chain(std::iter::once(&retry_from as &dyn super::db::ToSql));
             let found: HashSet<String> = stmt
-                .query_map(rusqlite::params_from_iter(args), |r| r.get(0))
+                .query_map(super::db::params_from_iter(args), |r| r.get(0))
                 .and_then(|rows| rows.collect())
                 .map_err(|e| self.err(e))?;
             known.extend(chunk.iter().map(|k| found.contains(k)));
@@ -243,12 +243,12 @@ impl Store {
 
 /// Records a sitemap file as read (inside the poll's last transaction).
 pub(super) fn record_source_file(
-    conn: &Connection,
+    conn: &Conn,
     feed_id: i64,
     url: &str,
     file: &SourceFile,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     conn.prepare_cached(
         "INSERT INTO source_files (feed_id, url, etag, last_modified, lastmod, read_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -269,12 +269,12 @@ pub(super) fn record_source_file(
 
 /// Remembers why a listed page is not archived (inside the batch's transaction).
 pub(super) fn mark_site_url(
-    conn: &Connection,
+    conn: &Conn,
     feed_id: i64,
     key: &str,
     verdict: UrlVerdict,
     now: &str,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     conn.prepare_cached(
         "INSERT INTO site_urls (feed_id, key, verdict, seen) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(feed_id, key) DO UPDATE SET verdict = excluded.verdict,
@@ -302,7 +302,7 @@ mod tests {
                 [name],
             )
             .unwrap();
-        store.conn.last_insert_rowid()
+        store.conn.last_insert_rowid().unwrap()
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! published (the first archived, where dates are missing), unless another copy is much
 //! more complete.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use super::db::{OptionalExtension, Transaction, params};
 
 use super::bands;
 use crate::dedup::minhash::{self, Signature};
@@ -36,7 +36,7 @@ pub(super) fn place(
     sig: Option<&Signature>,
     article_hint: &str,
     now: &str,
-) -> rusqlite::Result<Placement> {
+) -> super::db::Result<Placement> {
     let matches = match sig {
         Some(sig) => matching_stories(tx, sig)?,
         None => Vec::new(),
@@ -45,7 +45,7 @@ pub(super) fn place(
         tx.prepare_cached("INSERT INTO stories (created) VALUES (?1)")?
             .execute([now])?;
         return Ok(Placement {
-            story: tx.last_insert_rowid(),
+            story: tx.last_insert_rowid()?,
             method: "new",
             similarity: None,
         });
@@ -62,7 +62,7 @@ pub(super) fn place(
 
 /// Stories holding a near duplicate of `sig`, oldest story first, each with its best
 /// similarity (the larger of Jaccard and containment).
-fn matching_stories(tx: &Transaction<'_>, sig: &Signature) -> rusqlite::Result<Vec<(i64, f64)>> {
+fn matching_stories(tx: &Transaction<'_>, sig: &Signature) -> super::db::Result<Vec<(i64, f64)>> {
     let mut candidates: Vec<i64> = Vec::new();
     bands::sync(tx)?;
     for band in sig.bands() {
@@ -115,7 +115,7 @@ fn merge(
     now: &str,
     similarity: f64,
     bridge: &str,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     tx.execute(
         "UPDATE articles SET story_id = ?2 WHERE story_id = ?1",
         params![from, into],
@@ -134,7 +134,7 @@ fn merge(
 }
 
 /// Recomputes which article represents `story`.
-pub(super) fn refresh_representative(tx: &Transaction<'_>, story: i64) -> rusqlite::Result<()> {
+pub(super) fn refresh_representative(tx: &Transaction<'_>, story: i64) -> super::db::Result<()> {
     let mut stmt = tx.prepare_cached(
         // `+?1`: see `bands::members` (a re-prepare for every story otherwise).
         "SELECT id, published_ts, length(body) FROM articles WHERE story_id = +?1 ORDER BY id",

@@ -1,19 +1,79 @@
-//! Store specifications against a real SQLite file in a temporary folder.
+//! Store specifications against a real SQLite file in a temporary folder, and those
+//! written with [`on_both!`] against a real PostgreSQL database too (`pg_server.rs`).
 
 use chrono::{DateTime, TimeZone, Utc};
 
+use super::db::OptionalExtension;
 use super::*;
 use crate::config::Config;
 use crate::fetch::Validators;
-use rusqlite::OptionalExtension;
 
 pub(super) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 11, 20, 3, 0, 0).unwrap()
 }
 
+#[path = "../../tests/fixtures/pg_server.rs"]
+#[allow(dead_code)]
+pub(super) mod pg_server;
+
+/// Which database the store tests of this thread run against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+thread_local! {
+    static BACKEND: std::cell::Cell<Backend> = const { std::cell::Cell::new(Backend::Sqlite) };
+}
+
+/// Runs `test` with the stores of [`fresh_store`] on `backend`; on PostgreSQL, only when a
+/// server is there (else one line says why, and under CI it fails: `pg_server.rs`).
+pub(super) fn run_on(backend: Backend, name: &str, test: impl FnOnce()) {
+    if backend == Backend::Postgres && pg_server::server().is_err() {
+        let _ = pg_server::fresh_url(name);
+        return;
+    }
+    BACKEND.with(|b| b.set(backend));
+    test();
+}
+
+/// A new, empty archive for this test: a file under `dir`, or a database of its own on
+/// the test server.
+pub(super) fn fresh_store(dir: &std::path::Path) -> Store {
+    match BACKEND.with(std::cell::Cell::get) {
+        Backend::Sqlite => Store::open(&dir.join("sub/archive.db")).unwrap(),
+        Backend::Postgres => {
+            let url = pg_server::fresh_url("store").expect("a PostgreSQL server");
+            Store::open(std::path::Path::new(&url)).unwrap()
+        }
+    }
+}
+
+/// Tests that hold for either database, each run on both: `NAME::sqlite` and
+/// `NAME::postgres`.
+macro_rules! on_both {
+    ($($(#[$meta:meta])* fn $name:ident() $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            fn body() $body
+            #[test]
+            fn sqlite() {
+                super::run_on(super::Backend::Sqlite, stringify!($name), body);
+            }
+            #[test]
+            fn postgres() {
+                super::run_on(super::Backend::Postgres, stringify!($name), body);
+            }
+        }
+    )*};
+}
+pub(super) use on_both;
+
 pub(super) fn setup() -> (tempfile::TempDir, Store, Vec<i64>) {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("sub/archive.db")).unwrap();
+    let mut store = fresh_store(dir.path());
     let config = Config::parse(
         "[[feed]]\nname = \"a\"\nurl = \"https://a.example/rss\"\ntags = [\"kaltim\"]\nregion = \"Kalimantan Timur\"\n\
          [[feed]]\nname = \"b\"\nurl = \"https://b.example/rss\"\n",
@@ -91,13 +151,15 @@ fn migrations_set_user_version_and_reopen() {
     assert_eq!(store.integrity_check().unwrap(), "ok");
     let v: i64 = store
         .conn
+        .sqlite()
+        .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     assert_eq!(v, schema::MIGRATIONS.len() as i64);
     drop(dir);
 }
 
-#[test]
+on_both! {
 fn same_url_in_two_feeds_is_one_article_with_one_copy_seen_by_both() {
     let (_d, mut store, ids) = setup();
     let out = store
@@ -131,8 +193,9 @@ fn same_url_in_two_feeds_is_one_article_with_one_copy_seen_by_both() {
     let rows = store.feed_rows().unwrap();
     assert!(rows.iter().all(|r| r.articles == 1), "{rows:?}");
 }
+}
 
-#[test]
+on_both! {
 fn same_body_under_another_url_is_one_article() {
     let (_d, mut store, ids) = setup();
     store
@@ -168,8 +231,9 @@ fn same_body_under_another_url_is_one_article() {
         (1, 2, 1, 1)
     );
 }
+}
 
-#[test]
+on_both! {
 fn an_item_seen_again_in_its_feed_is_not_recorded_twice() {
     let (_d, mut store, ids) = setup();
     let w = poll(
@@ -185,8 +249,9 @@ fn an_item_seen_again_in_its_feed_is_not_recorded_twice() {
     assert_eq!(store.apply_poll(&w).unwrap().items, vec![ItemOutcome::Seen]);
     assert_eq!(store.stats(2, now()).unwrap().copies, 1);
 }
+}
 
-#[test]
+on_both! {
 fn poll_records_validators_and_state() {
     let (_d, mut store, ids) = setup();
     store.apply_poll(&poll(ids[0], vec![])).unwrap();
@@ -219,6 +284,7 @@ fn poll_records_validators_and_state() {
         store.feed_state(ids[0]).unwrap().validators.etag.as_deref(),
         Some("\"v1\"")
     );
+}
 }
 
 #[test]

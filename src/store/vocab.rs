@@ -67,15 +67,15 @@ impl Tally {
     }
 
     /// Adds the counts to the `vocab` table.
-    pub(super) fn write(self, tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    pub(super) fn write(self, tx: &super::db::Transaction<'_>) -> super::db::Result<()> {
         let mut counts: Vec<(String, i64)> = self.counts.into_iter().collect();
         counts.sort_unstable();
         let mut stmt = tx.prepare_cached(
             "INSERT INTO vocab (term, docs) VALUES (?1, ?2)
-             ON CONFLICT (term) DO UPDATE SET docs = docs + excluded.docs",
+             ON CONFLICT (term) DO UPDATE SET docs = vocab.docs + excluded.docs",
         )?;
         for (w, n) in &counts {
-            stmt.execute(rusqlite::params![w, n])?;
+            stmt.execute(super::db::params![w, n])?;
         }
         Ok(())
     }
@@ -130,7 +130,7 @@ fn texts_hash(texts: [&str; 3]) -> u64 {
 }
 
 /// Counts the distinct words of `texts` once more, for a single text.
-pub(super) fn note_words(tx: &rusqlite::Transaction<'_>, texts: &[&str]) -> rusqlite::Result<()> {
+pub(super) fn note_words(tx: &super::db::Transaction<'_>, texts: &[&str]) -> super::db::Result<()> {
     let mut tally = Tally::default();
     tally.note(texts);
     tally.write(tx)
@@ -145,7 +145,7 @@ impl Store {
         self.conn
             .prepare_cached("SELECT docs FROM vocab WHERE term = ?1")
             .and_then(|mut s| {
-                rusqlite::OptionalExtension::optional(s.query_row([word], |r| r.get::<_, i64>(0)))
+                super::db::OptionalExtension::optional(s.query_row([word], |r| r.get::<_, i64>(0)))
             })
             .map(|d| d.map_or(0, |d| u64::try_from(d).unwrap_or(0)))
             .map_err(|e| self.err(e))
@@ -162,7 +162,7 @@ impl Store {
             .prepare_cached("SELECT term, docs FROM vocab WHERE term >= ?1 AND term < ?2 LIMIT ?3")
             .map_err(|e| self.err(e))?;
         let mut found: Vec<(String, i64)> = stmt
-            .query_map(rusqlite::params![p, upper, SCAN_LIMIT], |r| {
+            .query_map(super::db::params![p, upper, SCAN_LIMIT], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .and_then(|rows| rows.collect())

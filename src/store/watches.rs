@@ -12,8 +12,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::db::{Transaction, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{Transaction, params};
 
 use super::outbox::{AlertKind, Delivery, enqueue};
 use super::search::{SearchRequest, matches_article};
@@ -242,7 +242,7 @@ pub(super) fn check_new(
     article: i64,
     c: &Content,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     if set.is_empty() {
         return Ok(());
     }
@@ -261,7 +261,7 @@ pub(super) fn check_revised(
     article: i64,
     c: &Content,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     if set.is_empty() {
         return Ok(());
     }
@@ -296,7 +296,7 @@ fn record(
     matched: &[usize],
     revised: Option<i64>,
     now_utc: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     if matched.is_empty() {
         return Ok(());
     }
@@ -343,7 +343,7 @@ fn matching(
     set: &WatchSet,
     article: i64,
     c: &Content,
-) -> rusqlite::Result<Vec<usize>> {
+) -> super::db::Result<Vec<usize>> {
     if set.is_empty() {
         return Ok(Vec::new());
     }
@@ -430,7 +430,7 @@ impl Store {
                 "SELECT h.at, h.story_id, a.id, a.title, a.url, f.name,
                         (SELECT count(*) FROM (SELECT DISTINCT c.article_id, c.url
                            FROM copies c JOIN articles s ON s.id = c.article_id
-                           WHERE s.story_id = h.story_id))
+                           WHERE s.story_id = h.story_id) d)
                  FROM watch_hits h JOIN articles a ON a.id = h.article_id
                       JOIN feeds f ON f.id = a.feed_id
                  WHERE h.watch = ?1 ORDER BY h.at DESC, h.story_id DESC LIMIT ?2",

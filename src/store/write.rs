@@ -4,8 +4,8 @@
 //! at once may both have fetched the same article, and only the writer can see what the
 //! other committed.
 
+use super::db::{OptionalExtension, Transaction, params};
 use chrono::{DateTime, FixedOffset, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::revisit::{self, CheckWrite, PageState};
 use super::sources::{self, SourceFile, UrlVerdict};
@@ -448,7 +448,7 @@ impl Store {
         let path = self.path.clone();
         let tx = self
             .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .transaction()
             .map_err(|e| super::sql_err(&path, e))?;
         let mut outcomes = Vec::with_capacity(batches.len());
         let mut words = Tally::default();
@@ -487,7 +487,7 @@ impl Store {
         let path = self.path.clone();
         let tx = self
             .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .transaction()
             .map_err(|e| super::sql_err(&path, e))?;
         let mut outcomes = Vec::with_capacity(polls.len());
         let mut words = Tally::default();
@@ -521,7 +521,7 @@ fn write_work(
     work: &Work,
     words: &mut Tally,
     watches: Option<&WatchSet>,
-) -> rusqlite::Result<Vec<ItemOutcome>> {
+) -> super::db::Result<Vec<ItemOutcome>> {
     let now = rfc3339(&now_utc);
     let mut outcomes = Vec::with_capacity(work.items.len());
     for item in &work.items {
@@ -553,7 +553,7 @@ pub(super) fn write_item(
     now_utc: DateTime<Utc>,
     item: &ItemWrite,
     words: &mut Tally,
-) -> rusqlite::Result<ItemOutcome> {
+) -> super::db::Result<ItemOutcome> {
     if tx
         .prepare_cached("SELECT 1 FROM items WHERE feed_id = ?1 AND guid = ?2")?
         .exists(params![feed_id, item.guid])?
@@ -635,7 +635,10 @@ pub(super) fn write_item(
             c.partial.map(Partial::as_str),
         ],
     )?;
-    let article = tx.last_insert_rowid();
+    let article = tx.last_insert_rowid()?;
+    if let (true, Some(sig)) = (tx.is_pg(), &c.signature) {
+        add_bands(tx, article, sig)?;
+    }
     words.note_article([&c.title, &c.body, &c.stems], c.words.as_ref());
     // Its bands are indexed from its stored `minhash` by the next placement (`bands.rs`).
     store_pages(tx, article, now, &c.raw_pages)?;
@@ -654,7 +657,7 @@ pub(super) fn write_item(
 }
 
 /// Indexes the new signature of an article already archived.
-fn add_bands(tx: &Transaction<'_>, article: i64, sig: &Signature) -> rusqlite::Result<()> {
+fn add_bands(tx: &Transaction<'_>, article: i64, sig: &Signature) -> super::db::Result<()> {
     bands::add(tx, article, &sig.bands())
 }
 
@@ -668,7 +671,7 @@ pub(super) fn add_place(
     published: Option<&str>,
     now: &str,
     (method, similarity): (&str, Option<f64>),
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     tx.prepare_cached(
         "INSERT OR IGNORE INTO items (feed_id, guid, article_id, first_seen, revision)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -706,7 +709,7 @@ fn store_pages(
     article: i64,
     now: &str,
     pages: &[RawPage],
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     if pages.is_empty() {
         return Ok(());
     }
@@ -763,7 +766,7 @@ fn write_revision(
     rev: &RevisionWrite,
     words: &mut Tally,
     watches: Option<&WatchSet>,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     tx.execute(
         "UPDATE items SET revision = ?3 WHERE feed_id = ?1 AND guid = ?2",
         params![feed_id, rev.guid, rev.revision.map(|r| rfc3339(&r))],
@@ -792,7 +795,7 @@ pub(super) fn revise_text(
     (keys, c): (&[String], &Content),
     words: &mut Tally,
     watches: Option<&WatchSet>,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     let Some((fingerprint, story, body)) = tx
         .query_row(
             "SELECT fingerprint, story_id, body FROM articles WHERE id = ?1",
@@ -889,7 +892,7 @@ fn write_retry(
     now_utc: DateTime<Utc>,
     retry: &RetryWrite,
     words: &mut Tally,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     let id = retry.article_id.0;
     match &retry.result {
         Ok((keys, c)) => {
@@ -993,8 +996,8 @@ pub(super) const EVERY_KEPT_PAGE: &str =
 
 /// Page number, URL, fetch time and what is kept, from a row of [`KEPT_PAGES`].
 pub(super) fn kept_page_row(
-    r: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(i64, String, String, Kept)> {
+    r: &super::db::Row<'_>,
+) -> super::db::Result<(i64, String, String, Kept)> {
     let html: Option<Vec<u8>> = r.get(3)?;
     let kept = match html {
         Some(html) => Kept::Html(html),
