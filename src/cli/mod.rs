@@ -394,7 +394,10 @@ impl Context {
 
     /// The archive path: --db, else the config's.
     fn db_path(&self, config: Option<&Config>) -> Result<PathBuf> {
-        let db = self.db_flag.clone().or_else(|| config.map(|c| c.archive.path.clone()));
+        let db = self
+            .db_flag
+            .clone()
+            .or_else(|| config.map(|c| c.archive.path.clone()));
         if let (Some(db), Some(c)) = (&db, config) {
             crate::store::use_password(db, c.archive.password.as_ref()).map_err(Error::usage)?;
         }

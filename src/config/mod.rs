@@ -374,15 +374,15 @@ impl Config {
                 url
             }
             (Some(_), None) | (None, None) => match &archive_raw.path {
-            // An empty path would open a fresh archive in some folder no one meant.
-            Some(p) if p.get_ref().trim().is_empty() => {
-                return Err(at(
+                // An empty path would open a fresh archive in some folder no one meant.
+                Some(p) if p.get_ref().trim().is_empty() => {
+                    return Err(at(
                     p.span(),
                     "archive.path is empty; write the archive's file, such as \"data/archive.db\", or leave the key out for that default".into(),
                 ));
-            }
-            Some(p) => p.get_ref().as_str(),
-            None => "data/archive.db",
+                }
+                Some(p) => p.get_ref().as_str(),
+                None => "data/archive.db",
             },
         };
         let password = match (&archive_raw.password_env, &archive_raw.password_file) {

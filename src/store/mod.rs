@@ -38,6 +38,7 @@ mod outbox;
 mod overview;
 mod pg_open;
 mod pg_schema;
+mod pg_search;
 mod watches;
 mod write;
 
@@ -168,10 +169,7 @@ pub fn postgres_url(path: &Path) -> Option<&str> {
 
 /// Makes `password` (`[archive] password_env` or `password_file`) the one every
 /// connection to the PostgreSQL archive at `path` uses; nothing for an SQLite file.
-pub fn use_password(
-    path: &Path,
-    password: Option<&crate::config::Password>,
-) -> Result<(), String> {
+pub fn use_password(path: &Path, password: Option<&crate::config::Password>) -> Result<(), String> {
     if let (Some(url), Some(p)) = (postgres_url(path), password) {
         let secret = p.read().map_err(|e| format!("archive: {e}"))?;
         db::remember_password(url, &secret);

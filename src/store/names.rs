@@ -93,8 +93,19 @@ fn rekey(tx: &super::db::Transaction, old: &str, new: &str) -> super::db::Result
     }
     let expression = alternatives.join(" OR ");
     // The ids first: the updates below rewrite the index the match reads.
+    let (sql, expression) = if tx.is_pg() {
+        (
+            "SELECT id FROM articles WHERE fts @@ ?1::text::tsquery",
+            super::pg_search::tsquery(&expression),
+        )
+    } else {
+        (
+            "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1",
+            expression,
+        )
+    };
     let ids: Vec<i64> = tx
-        .prepare("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1")?
+        .prepare(sql)?
         .query_map([expression], |r| r.get(0))?
         .collect::<super::db::Result<_>>()?;
     let mut select =
@@ -107,6 +118,9 @@ fn rekey(tx: &super::db::Transaction, old: &str, new: &str) -> super::db::Result
         let fresh = crate::stem::article_stems(language.as_deref(), &title, &body);
         if fresh != stems {
             update.execute(super::db::params![id, fresh])?;
+            if tx.is_pg() {
+                super::pg_search::reindex(tx, id)?;
+            }
             // Only the keys are new words; the roots were counted when the article was
             // written, and counting them again would skew the prefix expansions.
             let keys = crate::search::aliases::index_keys(&format!("{title}\n{body}")).join(" ");

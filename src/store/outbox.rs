@@ -248,8 +248,8 @@ impl Store {
             .prepare(
                 "SELECT watch,
                         count(delivered),
-                        sum(delivered IS NULL AND gave_up IS NULL),
-                        sum(delivered IS NULL AND gave_up IS NULL AND attempts > 0),
+                        count(*) FILTER (WHERE delivered IS NULL AND gave_up IS NULL),
+                        count(*) FILTER (WHERE delivered IS NULL AND gave_up IS NULL AND attempts > 0),
                         count(gave_up),
                         max(delivered),
                         (SELECT o2.error FROM outbox o2 WHERE o2.watch = o.watch

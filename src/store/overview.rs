@@ -7,10 +7,17 @@ use super::db::params;
 use super::{Store, StoreError};
 
 /// A URL's host in SQL: what lies between `://` and the next `/` (port included).
-pub(super) const HOST: &str = "substr(substr(c.url, instr(c.url, '://') + 3), 1,
-        CASE WHEN instr(substr(c.url, instr(c.url, '://') + 3), '/') > 0
-             THEN instr(substr(c.url, instr(c.url, '://') + 3), '/') - 1
-             ELSE length(c.url) END)";
+pub(super) fn host(dialect: super::db::Dialect) -> &'static str {
+    match dialect {
+        super::db::Dialect::Sqlite => {
+            "substr(substr(c.url, instr(c.url, '://') + 3), 1,
+                CASE WHEN instr(substr(c.url, instr(c.url, '://') + 3), '/') > 0
+                     THEN instr(substr(c.url, instr(c.url, '://') + 3), '/') - 1
+                     ELSE length(c.url) END)"
+        }
+        super::db::Dialect::Postgres => "split_part(split_part(c.url, '://', 2), '/', 1)",
+    }
+}
 
 /// A story that spread: its representative's title and the sites it reached.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -29,12 +36,15 @@ impl Store {
             .prepare_cached(
                 "SELECT (coalesce(published_ts, fetched_ts) + ?2) / 86400 AS day, count(*)
                  FROM articles WHERE coalesce(published_ts, fetched_ts) >= ?1
-                   AND coalesce(published_ts, fetched_ts) <= unixepoch('now') + 86400
+                   AND coalesce(published_ts, fetched_ts) <= ?3 + 86400
                  GROUP BY day ORDER BY day",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(params![since, offset], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_map(
+                params![since, offset, chrono::Utc::now().timestamp()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
@@ -70,10 +80,11 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {HOST} AS host, count(DISTINCT c.article_id)
+                "SELECT {host} AS host, count(DISTINCT c.article_id)
                  FROM articles a JOIN copies c ON c.article_id = a.id
                  WHERE coalesce(a.published_ts, a.fetched_ts) >= ?1
-                 GROUP BY host ORDER BY 2 DESC, host LIMIT ?2"
+                 GROUP BY host ORDER BY 2 DESC, host LIMIT ?2",
+                host = host(self.conn.dialect())
             ))
             .map_err(|e| self.err(e))?;
         let rows = stmt
@@ -87,13 +98,14 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT a.story_id, count(DISTINCT {HOST}) AS sites,
+                "SELECT a.story_id, count(DISTINCT {host}) AS sites,
                         (SELECT r.title FROM stories s JOIN articles r
                            ON r.id = coalesce(s.representative, a.id) WHERE s.id = a.story_id)
                  FROM articles a JOIN copies c ON c.article_id = a.id
                  WHERE coalesce(a.published_ts, a.fetched_ts) >= ?1
-                 GROUP BY a.story_id HAVING sites > 1
-                 ORDER BY sites DESC, max(coalesce(a.published_ts, a.fetched_ts)) DESC LIMIT ?2"
+                 GROUP BY a.story_id HAVING count(DISTINCT {host}) > 1
+                 ORDER BY sites DESC, max(coalesce(a.published_ts, a.fetched_ts)) DESC LIMIT ?2",
+                host = host(self.conn.dialect())
             ))
             .map_err(|e| self.err(e))?;
         let rows = stmt

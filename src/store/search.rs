@@ -174,13 +174,30 @@ struct Matches {
 /// `top_k`: when set and nothing but the words filters, only the best `top_k` matches by
 /// bm25 are taken, picked inside FTS5 before any join (the join and the story collapse then
 /// touch a few dozen rows, not every match).
-fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
+///
+/// `pg`: the SQL is for PostgreSQL, whose index is `articles.fts` (`pg_search.rs`).
+fn matches(req: &SearchRequest, top_k: Option<usize>, pg: bool) -> Matches {
     let mut args: Vec<Value> = Vec::new();
     let mut push = |v: Value| {
         args.push(v);
         format!("?{}", args.len())
     };
     let (from, rank) = match &req.fts {
+        Some(fts) if pg => {
+            let p = push(Value::Text(super::pg_search::tsquery(fts)));
+            let newest = match req.min_rowid {
+                Some(min) => format!(" AND a.id >= {}", push(Value::Integer(min))),
+                None => String::new(),
+            };
+            // Negated, so that lower is better as with bm25.
+            (
+                format!("articles a WHERE a.fts @@ {p}::text::tsquery{newest}"),
+                format!(
+                    "(0.0 - ts_rank({}, a.fts, {p}::text::tsquery))",
+                    super::pg_search::RANK_WEIGHTS
+                ),
+            )
+        }
         Some(fts) => {
             let p = push(Value::Text(fts.clone()));
             let newest = match req.min_rowid {
@@ -192,14 +209,14 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
                     "articles_fts JOIN articles a ON a.id = articles_fts.rowid
                      WHERE articles_fts MATCH {p}{newest}"
                 ),
-                BM25,
+                BM25.to_string(),
             )
         }
-        None => ("articles a WHERE 1".to_string(), "0.0"),
+        None => ("articles a WHERE true".to_string(), "0.0".to_string()),
     };
     // The article's id as the outer loop has it: with words, the index's rowid, so that a
     // filter on places is checked in the copies' index before the article's row is read.
-    let key = if req.fts.is_some() {
+    let key = if req.fts.is_some() && !pg {
         "articles_fts.rowid"
     } else {
         "a.id"
@@ -224,7 +241,11 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
     }
     if let Some(region) = &req.region {
         let p = push(Value::Text(region.clone()));
-        place.push(format!("pf.region = {p} COLLATE NOCASE"));
+        place.push(if pg {
+            format!("lower(pf.region) = lower({p})")
+        } else {
+            format!("pf.region = {p} COLLATE NOCASE")
+        });
     }
     if !req.tags.is_empty() {
         let marks: Vec<String> = req
@@ -232,10 +253,19 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
             .iter()
             .map(|t| push(Value::Text(t.clone())))
             .collect();
-        place.push(format!(
-            "EXISTS (SELECT 1 FROM json_each(pf.tags) WHERE json_each.value COLLATE NOCASE IN ({}))",
-            marks.join(", ")
-        ));
+        place.push(if pg {
+            let lowered: Vec<String> = marks.iter().map(|m| format!("lower({m})")).collect();
+            format!(
+                "EXISTS (SELECT 1 FROM json_array_elements_text(pf.tags::json) tag(v)
+                         WHERE lower(tag.v) IN ({}))",
+                lowered.join(", ")
+            )
+        } else {
+            format!(
+                "EXISTS (SELECT 1 FROM json_each(pf.tags) WHERE json_each.value COLLATE NOCASE IN ({}))",
+                marks.join(", ")
+            )
+        });
     }
     if !req.sites.is_empty() {
         let mut any = Vec::new();
@@ -248,7 +278,8 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
                 format!("%.{site}:%"),
             ] {
                 let p = push(Value::Text(pattern));
-                any.push(format!("pc.url LIKE {p}"));
+                // SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE is the same.
+                any.push(format!("pc.url {} {p}", if pg { "ILIKE" } else { "LIKE" }));
             }
         }
         place.push(format!("({})", any.join(" OR ")));
@@ -260,7 +291,7 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
     if let Some(id) = req.only {
         let p = push(Value::Integer(id));
         filters.push_str(&format!(" AND a.id = {p}"));
-        if req.fts.is_some() {
+        if req.fts.is_some() && !pg {
             // Said of the index too, so FTS5 seeks to the one row instead of reading the
             // matches of every term.
             on_key.push_str(&format!(" AND articles_fts.rowid = {p}"));
@@ -274,7 +305,10 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
     }
     for author in &req.authors {
         let p = push(Value::Text(author.clone()));
-        filters.push_str(&format!(" AND instr(lower(a.author), lower({p})) > 0"));
+        filters.push_str(&format!(
+            " AND {}(lower(a.author), lower({p})) > 0",
+            if pg { "strpos" } else { "instr" }
+        ));
     }
     for &(from, to) in &req.ranges {
         if let Some(f) = from {
@@ -308,8 +342,9 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
         // correlated EXISTS, 53 ms this way). The `+` keeps FTS5 from taking the set as
         // rowids to seek one by one.
         format!(
-            " AND +{key} IN (SELECT pc.article_id FROM copies pc JOIN feeds pf ON pf.id = pc.feed_id
+            " AND {}{key} IN (SELECT pc.article_id FROM copies pc JOIN feeds pf ON pf.id = pc.feed_id
                              WHERE {})",
+            if pg { "" } else { "+" },
             place.join(" AND ")
         )
     } else {
@@ -327,6 +362,16 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
         1,
     );
     let cte = match (top_k, &req.fts, only_words) {
+        (Some(k), Some(_), true) if pg => {
+            let limit = push(Value::Integer(i64::try_from(k).unwrap_or(i64::MAX)));
+            format!(
+                "top AS (SELECT a.id AS id, {rank} AS rank FROM {from}
+                         ORDER BY rank LIMIT {limit}),
+                 m AS (SELECT a.id, a.story_id, top.rank AS rank,
+                              coalesce(a.published_ts, a.fetched_ts) AS t
+                       FROM top JOIN articles a ON a.id = top.id)"
+            )
+        }
         (Some(k), Some(_), true) => {
             let limit = push(Value::Integer(i64::try_from(k).unwrap_or(i64::MAX)));
             // The FTS part alone picks the top k.
@@ -346,7 +391,7 @@ fn matches(req: &SearchRequest, top_k: Option<usize>) -> Matches {
     };
     // Without a filter that reads the article's row, the newest matches are known from the
     // index (and the places' set) alone.
-    let index_only = (req.fts.is_some() && filters.is_empty()).then(|| {
+    let index_only = (req.fts.is_some() && filters.is_empty() && !pg).then(|| {
         format!("{index_from} {on_key} {place_on_article} ORDER BY articles_fts.rowid DESC")
     });
     Matches {
@@ -395,7 +440,7 @@ impl Store {
             place_on_copy,
             everything,
             ..
-        } = matches(req, top_k);
+        } = matches(req, top_k, self.conn.is_pg());
         // Without words there is nothing to rank by: newest first.
         let sort = match (req.sort, &req.fts) {
             (SortOrder::Relevance | SortOrder::Recent, None) => SortOrder::Newest,
@@ -405,7 +450,8 @@ impl Store {
         // articles towards zero, i.e. down the list.
         let recent = |rank: &str| {
             format!(
-                "{rank} / (1.0 + max(0, {} - m.t) / 2592000.0), m.id",
+                "{rank} / (1.0 + {}(0, {} - m.t) / 2592000.0), m.id",
+                self.conn.pick("max", "greatest"),
                 req.now
             )
         };
@@ -533,12 +579,15 @@ impl Store {
         }
         // The first match past the newest `cap`: the ranked ones come after it.
         if req.words_alone() {
+            let fts = self.index_query(fts);
             return self
                 .conn
-                .prepare_cached(
+                .prepare_cached(self.conn.pick(
                     "SELECT rowid + 1 FROM articles_fts WHERE articles_fts MATCH ?1
                      ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
-                )
+                    "SELECT id + 1 FROM articles WHERE fts @@ ?1::text::tsquery
+                     ORDER BY id DESC LIMIT 1 OFFSET ?2",
+                ))
                 .and_then(|mut s| {
                     s.query_row(super::db::params![fts, cap], |r| r.get(0))
                         .optional()
@@ -555,7 +604,7 @@ impl Store {
             index_only,
             mut args,
             ..
-        } = matches(&unranked, None);
+        } = matches(&unranked, None, self.conn.is_pg());
         args.push(Value::Integer(cap));
         let sql = match index_only {
             Some(index) => format!(
@@ -616,6 +665,16 @@ impl Store {
         Ok(())
     }
 
+    /// An FTS5 expression as this archive's index takes it: itself on SQLite, its
+    /// `tsquery` on PostgreSQL.
+    fn index_query(&self, fts: &str) -> String {
+        if self.conn.is_pg() {
+            super::pg_search::tsquery(fts)
+        } else {
+            fts.to_string()
+        }
+    }
+
     /// `req` with its id bounds worked out, if they were not.
     fn bounded<'a>(
         &self,
@@ -637,7 +696,7 @@ impl Store {
             args,
             place_on_copy,
             ..
-        } = matches(req, None);
+        } = matches(req, None, self.conn.is_pg());
         let place = if place_on_copy.is_empty() {
             String::new()
         } else {
@@ -686,18 +745,24 @@ impl Store {
             // 100,000 articles, 1 ms this way).
             Some(fts) if req.words_alone() => (
                 "x AS (SELECT 1)".to_string(),
-                "SELECT a.id, a.story_id, coalesce(a.published_ts, a.fetched_ts) AS t
-                 FROM (SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?1
-                       ORDER BY rowid DESC LIMIT ?2) w JOIN articles a ON a.id = w.id"
+                self.conn
+                    .pick(
+                        "SELECT a.id, a.story_id, coalesce(a.published_ts, a.fetched_ts) AS t
+                         FROM (SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?1
+                               ORDER BY rowid DESC LIMIT ?2) w JOIN articles a ON a.id = w.id",
+                        "SELECT a.id, a.story_id, coalesce(a.published_ts, a.fetched_ts) AS t
+                         FROM articles a WHERE a.fts @@ ?1::text::tsquery
+                         ORDER BY a.id DESC LIMIT ?2",
+                    )
                     .to_string(),
-                vec![Value::Text(fts.clone()), cap_value],
+                vec![Value::Text(self.index_query(fts)), cap_value],
             ),
             _ => {
                 let Matches {
                     newest_first,
                     mut args,
                     ..
-                } = matches(req, None);
+                } = matches(req, None, self.conn.is_pg());
                 args.push(cap_value);
                 let lim = format!(
                     "SELECT a.id, a.story_id, coalesce(a.published_ts, a.fetched_ts) AS t
@@ -707,7 +772,11 @@ impl Store {
                 ("x AS (SELECT 1)".to_string(), lim, args)
             }
         };
-        let host = super::overview::HOST;
+        let host = super::overview::host(self.conn.dialect());
+        let month = self.conn.pick(
+            "strftime('%Y-%m', t, 'unixepoch')",
+            "to_char(to_timestamp(t) AT TIME ZONE 'UTC', 'YYYY-MM')",
+        );
         // One statement, the matches read once: each facet is a group of the same rows.
         let sql = format!(
             "WITH {cte},
@@ -719,7 +788,7 @@ impl Store {
              UNION ALL SELECT 'site', host, count(DISTINCT story_id) FROM pl GROUP BY host
              UNION ALL SELECT 'region', region, count(DISTINCT story_id) FROM pl
                        WHERE region IS NOT NULL GROUP BY region
-             UNION ALL SELECT 'month', strftime('%Y-%m', t, 'unixepoch'), count(DISTINCT story_id)
+             UNION ALL SELECT 'month', {month}, count(DISTINCT story_id)
                        FROM lim GROUP BY 2
              UNION ALL SELECT 'matched', NULL, count(*) FROM lim"
         );
@@ -771,6 +840,16 @@ pub(super) fn matches_article(
 ) -> super::db::Result<bool> {
     if let (Some(fts), false) = (&req.fts, req.has_filters()) {
         // The index alone, looked up at the one row: one statement for every watch.
+        if conn.is_pg() {
+            return conn
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM articles WHERE id = ?2 AND fts @@ ?1::text::tsquery)",
+                )?
+                .query_row(
+                    super::db::params![super::pg_search::tsquery(fts), article],
+                    |r| r.get(0),
+                );
+        }
         return conn
             .prepare_cached(
                 "SELECT EXISTS (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid = ?2)",
@@ -781,7 +860,7 @@ pub(super) fn matches_article(
         only: Some(article),
         ..req.clone()
     };
-    let Matches { cte, args, .. } = matches(&req, None);
+    let Matches { cte, args, .. } = matches(&req, None, conn.is_pg());
     let sql = format!("WITH {cte} SELECT EXISTS (SELECT 1 FROM m)");
     conn.prepare_cached(&sql)?
         .query_row(super::db::params_from_iter(args.iter()), |r| r.get(0))

@@ -54,22 +54,22 @@ pub(super) fn fresh_store(dir: &std::path::Path) -> Store {
 /// `NAME::postgres`.
 macro_rules! on_both {
     ($($(#[$meta:meta])* fn $name:ident() $body:block)*) => {$(
+        $(#[$meta])*
         mod $name {
             #[allow(unused_imports)]
             use super::*;
-            fn body() $body
+            fn the_test() $body
             #[test]
             fn sqlite() {
-                super::run_on(super::Backend::Sqlite, stringify!($name), body);
+                super::run_on(super::Backend::Sqlite, stringify!($name), the_test);
             }
             #[test]
             fn postgres() {
-                super::run_on(super::Backend::Postgres, stringify!($name), body);
+                super::run_on(super::Backend::Postgres, stringify!($name), the_test);
             }
         }
     )*};
 }
-pub(super) use on_both;
 
 pub(super) fn setup() -> (tempfile::TempDir, Store, Vec<i64>) {
     let dir = tempfile::tempdir().unwrap();
@@ -287,7 +287,7 @@ fn poll_records_validators_and_state() {
 }
 }
 
-#[test]
+on_both! {
 fn search_finds_by_body_word_and_filters_by_place() {
     let (_d, mut store, ids) = setup();
     store
@@ -335,8 +335,9 @@ fn search_finds_by_body_word_and_filters_by_place() {
             .is_empty()
     );
 }
+}
 
-#[test]
+on_both! {
 fn failed_pages_are_retried_then_given_up() {
     let (_d, mut store, ids) = setup();
     let mut c = content("https://a.example/x", "Jembatan", "teks pendek dari feed");
@@ -375,8 +376,9 @@ fn failed_pages_are_retried_then_given_up() {
             .is_empty()
     );
 }
+}
 
-#[test]
+on_both! {
 fn a_retry_that_succeeds_replaces_the_feed_text_and_reindexes() {
     let (_d, mut store, ids) = setup();
     let mut c = content("https://a.example/x", "Jembatan", "teks pendek dari feed");
@@ -415,6 +417,7 @@ fn a_retry_that_succeeds_replaces_the_feed_text_and_reindexes() {
         })
         .unwrap();
     assert_eq!(hits.len(), 1);
+}
 }
 
 fn request(fts: &str) -> SearchRequest {
@@ -475,7 +478,7 @@ fn same_partition(a: &[i64], b: &[i64]) -> bool {
     (0..a.len()).all(|i| (0..a.len()).all(|j| (a[i] == a[j]) == (b[i] == b[j])))
 }
 
-#[test]
+on_both! {
 fn a_bridging_copy_merges_two_stories_whatever_the_order() {
     // A and C share nothing; B contains both, so all three are one story.
     let bodies = vec![
@@ -493,8 +496,9 @@ fn a_bridging_copy_merges_two_stories_whatever_the_order() {
         assert!(same_partition(&reference, &got), "order {order:?}: {got:?}");
     }
 }
+}
 
-#[test]
+on_both! {
 fn merges_are_recorded() {
     let (_d, mut store, ids) = setup();
     for (i, b) in [
@@ -532,8 +536,9 @@ fn merges_are_recorded() {
         "{methods:?}"
     );
 }
+}
 
-#[test]
+on_both! {
 fn the_newest_stories_without_words_or_filters_are_those_a_filtered_search_gives() {
     let (_d, mut store, ids) = setup();
     let add = |store: &mut Store, i: usize, b: &str, day: u32| {
@@ -586,8 +591,9 @@ fn the_newest_stories_without_words_or_filters_are_those_a_filtered_search_gives
         }
     }
 }
+}
 
-#[test]
+on_both! {
 fn the_earliest_copy_represents_the_story_unless_another_is_much_more_complete() {
     let (_d, mut store, ids) = setup();
     let publish = |day: u32| {
@@ -628,8 +634,9 @@ fn the_earliest_copy_represents_the_story_unless_another_is_much_more_complete()
     let hits = store.search_plain(&request("\"p1w1\"")).unwrap();
     assert_eq!(hits[0].id, full);
 }
+}
 
-#[test]
+on_both! {
 fn a_revised_article_keeps_its_old_text_as_a_version_and_search_sees_the_new() {
     let (_d, mut store, ids) = setup();
     let url = "https://a.example/x";
@@ -673,8 +680,9 @@ fn a_revised_article_keeps_its_old_text_as_a_version_and_search_sees_the_new() {
     store.apply_poll(&w).unwrap();
     assert_eq!(store.versions(id.0).unwrap().len(), 1);
 }
+}
 
-#[test]
+on_both! {
 fn alerts_are_queued_with_their_article_once_a_story_and_again_on_revision_when_asked() {
     let (_d, mut store, ids) = setup();
     let watch = |name: &str, delivery: Delivery| {
@@ -835,6 +843,7 @@ fn alerts_are_queued_with_their_article_once_a_story_and_again_on_revision_when_
             .all(|a| a.watch == "harian")
     );
 }
+}
 
 impl Store {
     /// Search with snippets that are the whole body, for assertions.
@@ -853,7 +862,7 @@ impl Store {
     }
 }
 
-#[test]
+on_both! {
 fn broad_queries_rank_only_the_newest_matches() {
     let (_d, mut store, ids) = setup();
     let mut items = Vec::new();
@@ -888,6 +897,7 @@ fn broad_queries_rank_only_the_newest_matches() {
         ..req
     };
     assert_eq!(store.ranking_cutoff(&newest, 2).unwrap(), None);
+}
 }
 
 /// `store`'s archive taken back to schema `version` and opened again (its migrations from
@@ -1010,7 +1020,7 @@ fn prefixes_expand_to_their_most_frequent_words() {
     drop(dir);
 }
 
-#[test]
+on_both! {
 fn word_counts_add_up_over_a_batch_and_across_batches() {
     let (_dir, mut store, ids) = setup();
     let batch = |from: usize, texts: &[&str]| -> Vec<ItemWrite> {
@@ -1057,6 +1067,7 @@ fn word_counts_add_up_over_a_batch_and_across_batches() {
     assert_eq!(docs("longsor"), 1);
     assert_eq!(docs("berita"), 3);
 }
+}
 
 /// How many articles the vocabulary says hold `term` (None: not a word of the index).
 fn vocab_docs(store: &Store, term: &str) -> Option<i64> {
@@ -1069,7 +1080,7 @@ fn vocab_docs(store: &Store, term: &str) -> Option<i64> {
         .unwrap()
 }
 
-#[test]
+on_both! {
 fn only_new_articles_count_their_words_when_polls_share_a_transaction() {
     let (_dir, mut store, ids) = setup();
     // Enough articles that their words are worked out beside the writer.
@@ -1105,8 +1116,9 @@ fn only_new_articles_count_their_words_when_polls_share_a_transaction() {
     assert_eq!(docs("longsor"), None);
     assert_eq!(docs("lain"), None);
 }
+}
 
-#[test]
+on_both! {
 fn words_worked_out_before_the_write_are_those_of_the_final_text() {
     let (_dir, mut store, ids) = setup();
     let ready = content("https://a.example/1", "Banjir", "banjir surut").with_words();
@@ -1132,8 +1144,9 @@ fn words_worked_out_before_the_write_are_those_of_the_final_text() {
     assert_eq!(docs("longsor"), Some(1));
     assert_eq!(docs("lama"), None);
 }
+}
 
-#[test]
+on_both! {
 fn a_prefix_of_many_words_is_capped_at_the_most_frequent() {
     let (_dir, mut store, ids) = setup();
     let mut items = Vec::new();
@@ -1158,8 +1171,9 @@ fn a_prefix_of_many_words_is_capped_at_the_most_frequent() {
             .contains(&format!("kata{:03}", MAX_PREFIX_WORDS + 7))
     );
 }
+}
 
-#[test]
+on_both! {
 fn many_alternatives_rank_fewer_matches() {
     assert_eq!(rank_cap_for("\"hari\""), RANK_CAP);
     assert_eq!(
@@ -1171,11 +1185,12 @@ fn many_alternatives_rank_fewer_matches() {
     let many: Vec<String> = (0..500).map(|i| format!("\"kata{i}\"")).collect();
     assert_eq!(rank_cap_for(&many.join(" OR ")), RANK_CAP / 20, "a floor");
 }
+}
 
+on_both! {
 /// Kept pages read back whichever way they were compressed: as earlier versions did (a
 /// streaming frame from `zstd::encode_all`) or through a pooled, reused context, at
 /// every level, small and large, one after another.
-#[test]
 fn kept_pages_compressed_before_and_now_read_back() {
     let page = |n: usize| {
         format!(
@@ -1201,11 +1216,12 @@ fn kept_pages_compressed_before_and_now_read_back() {
         );
     }
 }
+}
 
+on_both! {
 /// A page kept as the gzip body it came in reads back as a zstd-kept one does; anything
 /// that is neither, is damaged, or inflates past the cap is an error, never a panic or an
 /// unbounded allocation.
-#[test]
 fn kept_pages_read_back_from_zstd_or_gzip_within_a_cap() {
     use std::io::Write;
     let html = "<html><body><p>Banjir di Sangatta, Köln.</p></body></html>".repeat(50);
@@ -1238,8 +1254,9 @@ fn kept_pages_read_back_from_zstd_or_gzip_within_a_cap() {
     assert!(crate::store::raw_html(b"\x1f\x8b", 1 << 20).is_err());
     assert!(crate::store::raw_html(b"\x28\xb5\x2f\xfd\x00", 1 << 20).is_err());
 }
+}
 
-#[test]
+on_both! {
 fn batches_of_several_polls_in_one_transaction_are_written_as_one_after_another() {
     let (_dir, mut store, ids) = setup();
     let first = Work {
@@ -1289,6 +1306,7 @@ fn batches_of_several_polls_in_one_transaction_are_written_as_one_after_another(
     ));
     assert_eq!(vocab_docs(&store, "banjir"), Some(1));
     assert_eq!(vocab_docs(&store, "longsor"), Some(1));
+}
 }
 
 #[test]

@@ -636,8 +636,11 @@ pub(super) fn write_item(
         ],
     )?;
     let article = tx.last_insert_rowid()?;
-    if let (true, Some(sig)) = (tx.is_pg(), &c.signature) {
-        add_bands(tx, article, sig)?;
+    if tx.is_pg() {
+        super::pg_search::index(tx, article, [&c.title, &c.body, &c.stems])?;
+        if let Some(sig) = &c.signature {
+            add_bands(tx, article, sig)?;
+        }
     }
     words.note_article([&c.title, &c.body, &c.stems], c.words.as_ref());
     // Its bands are indexed from its stored `minhash` by the next placement (`bands.rs`).
@@ -850,6 +853,9 @@ pub(super) fn revise_text(
             c.partial.map(Partial::as_str),
         ],
     )?;
+    if tx.is_pg() {
+        super::pg_search::index(tx, id, [&c.title, &c.body, &c.stems])?;
+    }
     words.note(&[&c.title, &c.body, &c.stems]);
     if let Some(sig) = &c.signature {
         add_bands(tx, id, sig)?;
@@ -926,6 +932,9 @@ fn write_retry(
                     c.partial.map(Partial::as_str),
                 ],
             )?;
+            if tx.is_pg() {
+                super::pg_search::index(tx, id, [&c.title, &c.body, &c.stems])?;
+            }
             words.note(&[&c.title, &c.body, &c.stems]);
             store_pages(tx, id, now, &c.raw_pages)?;
             revisit::keep_page_state(tx, id, now_utc, c.page_state.as_ref())?;
@@ -952,12 +961,12 @@ fn write_retry(
             )?;
             tx.execute(
                 "UPDATE articles SET page_attempts = ?4, note = ?2,
-                     page_pending = (?4 < ?3), page_next_try = ?5
+                     page_pending = ?3, page_next_try = ?5
                  WHERE id = ?1",
                 params![
                     id,
                     reason,
-                    MAX_PAGE_ATTEMPTS,
+                    attempts < MAX_PAGE_ATTEMPTS,
                     attempts,
                     rfc3339(&(now_utc + page_backoff(attempts)))
                 ],
@@ -1150,6 +1159,10 @@ impl Store {
                 ],
             )
             .map_err(|e| super::sql_err(&path, e))?;
+            if tx.is_pg() {
+                super::pg_search::reindex(&tx, r.article_id)
+                    .map_err(|e| super::sql_err(&path, e))?;
+            }
             words.note(&[&r.body, &r.stems]);
             if let Some(sig) = &r.signature {
                 add_bands(&tx, r.article_id, sig).map_err(|e| super::sql_err(&path, e))?;

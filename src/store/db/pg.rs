@@ -274,6 +274,16 @@ fn translate(sql: &str) -> String {
                 quote = Some(c);
                 out.push(c);
             }
+            // A comment runs to the end of its line (an apostrophe in it is no quote).
+            '-' if chars.peek() == Some(&'-') => {
+                out.push(c);
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if d == '\n' {
+                        break;
+                    }
+                }
+            }
             '?' => {
                 let mut digits = String::new();
                 while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
@@ -490,6 +500,10 @@ mod tests {
         assert_eq!(
             translate("SELECT id FROM t WHERE f = +?1 AND n = m + ?2"),
             "SELECT id FROM t WHERE f = $1 AND n = m + $2"
+        );
+        assert_eq!(
+            translate("SELECT ?1 -- the story's\n FROM t WHERE x = ?2"),
+            "SELECT $1 -- the story's\n FROM t WHERE x = $2"
         );
         assert_eq!(
             translate("INSERT OR IGNORE INTO k (a, b) VALUES (?1, ?2);\n"),
