@@ -165,14 +165,32 @@ pub struct SiteSource {
 }
 
 /// `[daemon]`: how the long-running process reports on itself.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DaemonConfig {
+    /// How long a daemon sharing a PostgreSQL archive holds a feed it polls: a daemon
+    /// killed mid-poll has its feeds polled by the others once this has passed.
+    pub lease: std::time::Duration,
     /// Where to serve `/healthz` and `/metrics`; off when absent.
     pub listen: Option<std::net::SocketAddr>,
     /// Log lines for people or for log collectors; the command line's `--log-format` wins.
     pub log_format: Option<LogFormat>,
     /// The daemon also serves the web interface (`warta serve`) at `[serve] listen`.
     pub serve: bool,
+}
+
+/// A poll is rarely longer; one that is renews nothing, so a second daemon may start on
+/// the feed after this (a duplicate poll, which the archive absorbs).
+pub const DEFAULT_LEASE: std::time::Duration = std::time::Duration::from_secs(600);
+
+impl Default for DaemonConfig {
+    fn default() -> DaemonConfig {
+        DaemonConfig {
+            lease: DEFAULT_LEASE,
+            listen: None,
+            log_format: None,
+            serve: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -569,6 +587,13 @@ impl Config {
                 daemon.listen = Some(parse_listen(l.get_ref()).map_err(|e| at(l.span(), e))?);
             }
             daemon.serve = d.serve.unwrap_or(false);
+            if let Some(l) = d.lease {
+                daemon.lease = values::parse_duration(l.get_ref())
+                    .map_err(|e| at(l.span(), format!("daemon.lease: {e}")))?;
+                if daemon.lease.is_zero() {
+                    return Err(at(l.span(), "daemon.lease must be longer than 0s".into()));
+                }
+            }
             if let Some(f) = d.log_format {
                 daemon.log_format = Some(
                     LogFormat::parse(f.get_ref())

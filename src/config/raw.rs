@@ -116,6 +116,7 @@ pub struct RawDaemon {
     pub listen: Option<Spanned<String>>,
     pub log_format: Option<Spanned<String>>,
     pub serve: Option<bool>,
+    pub lease: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

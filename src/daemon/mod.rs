@@ -75,6 +75,7 @@ pub async fn run(
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let ingest = Arc::new(
         Ingest::new(config.clone(), store, false)
+            .map(Ingest::scheduled)
             .map_err(Error::failure)?
             .with_stop(stopped),
     );

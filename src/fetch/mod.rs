@@ -190,6 +190,19 @@ fn reason_phrase(status: u16) -> String {
 }
 
 type HostSlot = Arc<tokio::sync::Mutex<Option<Instant>>>;
+
+/// Hosts' turns shared with other processes (several daemons on one PostgreSQL archive):
+/// a request waits for the host's turn over all of them, as it waits for its turn in this
+/// process. Blocking calls: the fetcher runs them on blocking threads.
+pub trait SharedHosts: Send + Sync {
+    /// May a request to `host` go now? Else how long to wait before asking again.
+    fn claim(&self, host: &str) -> Result<Option<Duration>, String>;
+    /// The request to `host` is over; the next waits `gap`.
+    fn release(&self, host: &str, gap: Duration) -> Result<(), String>;
+}
+
+/// How often a claim that must wait asks again, at most.
+const SHARED_RECHECK: Duration = Duration::from_millis(250);
 type RobotsCell = Arc<OnceCell<Option<texting_robots::Robot>>>;
 
 pub struct Fetcher {
@@ -218,6 +231,8 @@ pub struct Fetcher {
     /// proxy`, or the environment's): their targets are checked before they leave.
     proxied: bool,
     stats: Arc<FetchStats>,
+    /// Hosts' turns over other processes too, when the archive is shared.
+    shared: Option<Arc<dyn SharedHosts>>,
 }
 
 /// The proxies the environment names: HTTPS_PROXY for https, HTTP_PROXY for http,
@@ -345,7 +360,48 @@ impl Fetcher {
             host_clients: HashMap::new(),
             proxied,
             stats: Arc::default(),
+            shared: None,
         })
+    }
+
+    /// Takes each host's turn over the processes sharing `shared` too.
+    pub fn with_shared_hosts(mut self, shared: Arc<dyn SharedHosts>) -> Self {
+        self.shared = Some(shared);
+        self
+    }
+
+    /// Waits for `host`'s turn among the other processes; a store that cannot answer is
+    /// said once a request and not waited for (the request then goes on this process's
+    /// turn alone, rather than never).
+    async fn shared_turn(&self, host: &str) -> bool {
+        let Some(shared) = &self.shared else {
+            return false;
+        };
+        loop {
+            let s = shared.clone();
+            let h = host.to_string();
+            match tokio::task::spawn_blocking(move || s.claim(&h)).await {
+                Ok(Ok(None)) => return true,
+                Ok(Ok(Some(wait))) => tokio::time::sleep(wait.min(SHARED_RECHECK)).await,
+                Ok(Err(e)) => {
+                    tracing::warn!(host = %host, error = %e, "cannot take the host's turn in the shared archive");
+                    return false;
+                }
+                Err(e) => {
+                    tracing::warn!(host = %host, error = %e, "cannot take the host's turn in the shared archive");
+                    return false;
+                }
+            }
+        }
+    }
+
+    async fn end_shared_turn(&self, host: &str, gap: Duration) {
+        let Some(shared) = &self.shared else { return };
+        let s = shared.clone();
+        let h = host.to_string();
+        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || s.release(&h, gap)).await {
+            tracing::warn!(host = %host, error = %e, "cannot end the host's turn in the shared archive");
+        }
     }
 
     /// The client for decoded bodies and the one for bodies as they came, through
@@ -654,6 +710,7 @@ impl Fetcher {
                 tokio::time::sleep(ready - now).await;
             }
         }
+        let shared = self.shared_turn(&host).await;
         let (result, took) = match self.permits.acquire().await {
             Ok(_permit) => {
                 let sent = Instant::now();
@@ -672,6 +729,9 @@ impl Fetcher {
             ),
         };
         *last = Some(Instant::now());
+        if shared {
+            self.end_shared_turn(&host, gap).await;
+        }
         if let Err(FetchError::Status {
             retry_after: Some(wait),
             ..

@@ -25,6 +25,7 @@
 mod claims;
 mod page;
 mod revisit;
+mod share;
 mod site;
 
 use std::collections::{HashMap, HashSet};
@@ -81,6 +82,11 @@ pub struct Ingest {
     observer: Option<Observer>,
     /// The share of requests revisits may take, over the run (kept across reloads).
     revisits: Arc<RevisitBudget>,
+    /// Feeds' leases and hosts' turns among the daemons of a shared (PostgreSQL) archive.
+    share: Option<Arc<share::Share>>,
+    /// A daemon: a feed another daemon polled within half its interval is not polled
+    /// again for the same tick.
+    scheduled: bool,
 }
 
 /// The process's bounds on page work, shared by every poll of a run (and kept across a
@@ -333,7 +339,9 @@ const REVISIONS_PER_POLL: usize = 10;
 
 impl Ingest {
     pub fn new(config: Arc<Config>, mut store: Store, force: bool) -> Result<Ingest, String> {
-        let fetcher = fetcher_for(&config, force)?;
+        let share = share::Share::of(&store, config.daemon.lease, config.fetch.timeout)
+            .map_err(|e| e.to_string())?;
+        let fetcher = shared_hosts(fetcher_for(&config, force)?, share.as_ref());
         let watches = watch_set(&config, &store);
         store.set_watches(watches);
         // Hosts that asked an earlier run to wait are still owed that wait.
@@ -355,6 +363,8 @@ impl Ingest {
             publisher_hints: false,
             stop: watch::channel(false).1,
             observer: None,
+            share,
+            scheduled: false,
         })
     }
 
@@ -362,7 +372,8 @@ impl Ingest {
     /// daemon's reload). The new fetcher starts without the old one's per-host clocks; the
     /// daemon runs one poll per host at a time, so at most one gap per host is cut short.
     pub fn reconfigured(&self, config: Arc<Config>) -> Result<Ingest, String> {
-        let fetcher = fetcher_for(&config, self.force)?.with_stats(self.fetcher.stats());
+        let fetcher = shared_hosts(fetcher_for(&config, self.force)?, self.share.as_ref())
+            .with_stats(self.fetcher.stats());
         self.revisits.set_share(config.revisit.share);
         {
             let mut store = lock(&self.store);
@@ -383,7 +394,49 @@ impl Ingest {
             stop: self.stop.clone(),
             observer: self.observer.clone(),
             revisits: self.revisits.clone(),
+            share: self.share.clone(),
+            scheduled: self.scheduled,
         })
+    }
+
+    /// Polls on a schedule that other daemons of a shared archive follow too (the daemon).
+    pub fn scheduled(mut self) -> Self {
+        self.scheduled = true;
+        self
+    }
+
+    /// Claims `feed_id` among the daemons of a shared archive; true when this process may
+    /// poll it (always, for SQLite).
+    async fn claim(
+        &self,
+        feed_id: i64,
+        now: DateTime<Utc>,
+        interval: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        let Some(share) = self.share.clone() else {
+            return Ok(true);
+        };
+        let polled_before = if self.scheduled {
+            now - chrono::Duration::from_std(interval / 2).unwrap_or_default()
+        } else {
+            now
+        };
+        tokio::task::spawn_blocking(move || share.claim_feed(feed_id, polled_before))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    async fn release(&self, feed: &FeedConfig, feed_id: i64) {
+        let Some(share) = self.share.clone() else {
+            return;
+        };
+        match tokio::task::spawn_blocking(move || share.release_feed(feed_id)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(feed = %feed.name, error = %e, "cannot end the feed's lease")
+            }
+            Err(e) => tracing::warn!(feed = %feed.name, error = %e, "cannot end the feed's lease"),
+        }
     }
 
     /// Says at `-v` what checking new articles against the watches cost this run.
@@ -456,6 +509,20 @@ impl Ingest {
         let started = std::time::Instant::now();
         let mut report = FeedReport::new(feed);
         let interval = schedule::interval(&feed.schedule, now);
+        match self.claim(feed_id, now, interval).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::debug!(feed = %feed.name, "polled by another daemon; skipped here");
+                report.status = PollStatus::Skipped(
+                    "another daemon of the archive is polling it or has just polled it".into(),
+                );
+                return report;
+            }
+            Err(e) => {
+                report.status = PollStatus::Skipped(format!("cannot claim the feed: {e}"));
+                return report;
+            }
+        }
         match self.poll(feed, feed_id, now, &mut report).await {
             Ok(()) => {}
             Err(PollError::Skip(why)) => report.status = PollStatus::Skipped(why),
@@ -505,6 +572,7 @@ impl Ingest {
                 report.status = PollStatus::Failed(msg);
             }
         }
+        self.release(feed, feed_id).await;
         let deferred = self.fetcher.deferred_hosts();
         if !deferred.is_empty()
             && let Err(e) = self.db(move |s| s.save_deferred_hosts(&deferred)).await
@@ -1340,6 +1408,14 @@ fn watch_set(config: &Config, store: &Store) -> Arc<crate::store::WatchSet> {
         }
     }
     Arc::new(crate::store::WatchSet::new(compiled))
+}
+
+/// `fetcher` taking each host's turn among the daemons of a shared archive too.
+fn shared_hosts(fetcher: Fetcher, share: Option<&Arc<share::Share>>) -> Fetcher {
+    match share {
+        Some(s) => fetcher.with_shared_hosts(s.clone()),
+        None => fetcher,
+    }
 }
 
 fn fetcher_for(config: &Config, force: bool) -> Result<Fetcher, String> {

@@ -97,9 +97,11 @@ const EXTRACTION: &str = "SELECT a.id, a.extractor_version, a.page_pending,
      FROM articles a";
 
 /// The filter as SQL over `articles a`, with parameters ?1 (since), ?2 (until) and ?3 (a
-/// JSON array of feed names). Built once, bound with values only.
-const SELECTED: &str = "(?1 IS NULL OR coalesce(a.published_ts, a.fetched_ts) >= ?1)
-     AND (?2 IS NULL OR coalesce(a.published_ts, a.fetched_ts) <= ?2)
+/// JSON array of feed names). Built once, bound with values only. The casts type the
+/// parameters for PostgreSQL, which cannot tell the type of a lone `?1 IS NULL`.
+const SELECTED: &str =
+    "(CAST(?1 AS BIGINT) IS NULL OR coalesce(a.published_ts, a.fetched_ts) >= ?1)
+     AND (CAST(?2 AS BIGINT) IS NULL OR coalesce(a.published_ts, a.fetched_ts) <= ?2)
      AND (?3 = '[]' OR EXISTS (SELECT 1 FROM copies c JOIN feeds f ON f.id = c.feed_id
                                WHERE c.article_id = a.id
                                  AND f.name IN (SELECT value FROM json_each(?3))))";

@@ -31,6 +31,7 @@ mod revisit;
 mod salvage;
 mod schema;
 mod search;
+mod share;
 mod sources;
 mod stories;
 mod vocab;
@@ -66,6 +67,7 @@ pub use search::{
     Facets, IdBounds, RANK_CAP, SearchCount, SearchHit, SearchRequest, SortOrder,
     filtered_rank_cap, rank_cap_for,
 };
+pub use share::HostClaim;
 pub use sources::{SiteMemory, SiteWay, SourceFile, UrlVerdict};
 pub use vocab::{IndexWords, MAX_PREFIX_WORDS, PrefixWords};
 pub use watches::{Alternative, Anchor, CompiledWatch, WatchCost, WatchHit, WatchSet};

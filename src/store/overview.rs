@@ -100,7 +100,9 @@ impl Store {
             .prepare_cached(&format!(
                 "SELECT a.story_id, count(DISTINCT {host}) AS sites,
                         (SELECT r.title FROM stories s JOIN articles r
-                           ON r.id = coalesce(s.representative, a.id) WHERE s.id = a.story_id)
+                           ON r.id = coalesce(s.representative,
+                                              (SELECT min(x.id) FROM articles x WHERE x.story_id = s.id))
+                         WHERE s.id = a.story_id)
                  FROM articles a JOIN copies c ON c.article_id = a.id
                  WHERE coalesce(a.published_ts, a.fetched_ts) >= ?1
                  GROUP BY a.story_id HAVING count(DISTINCT {host}) > 1

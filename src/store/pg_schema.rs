@@ -14,7 +14,19 @@
 //! tokens FTS5 indexes (`pg_search.rs`): title at weight A, body B, stems C.
 
 /// (version, SQL) in order; the first creates everything up to its version.
-pub const MIGRATIONS: &[(i64, &str)] = &[(11, SCHEMA_11)];
+pub const MIGRATIONS: &[(i64, &str)] = &[(11, SCHEMA_11), (12, SCHEMA_12)];
+
+/// Leases and host slots for several daemons (as SQLite's migration 12).
+const SCHEMA_12: &str = r#"
+ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+ALTER TABLE feeds ADD COLUMN lease_until BIGINT;
+CREATE TABLE host_slots (
+    host TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    busy_until BIGINT NOT NULL,
+    next_at BIGINT NOT NULL
+);
+"#;
 
 const SCHEMA_11: &str = r#"
 CREATE TABLE feeds (

@@ -365,9 +365,13 @@ impl Store {
             pending_pages: count("SELECT count(*) FROM articles WHERE page_pending = 1")?,
             revised: count("SELECT count(*) FROM articles WHERE version > 1")?,
             removed: count("SELECT count(*) FROM articles WHERE removed IS NOT NULL")?,
-            // On disk, as /metrics reports it: the file and its write-ahead log.
-            database_bytes: i64::try_from(super::maintenance::archive_bytes(&self.path))
-                .unwrap_or(i64::MAX),
+            // On disk, as /metrics reports it: the file and its write-ahead log; on
+            // PostgreSQL, the database's size as the server counts it.
+            database_bytes: if self.conn.is_pg() {
+                count("SELECT pg_database_size(current_database())")?
+            } else {
+                i64::try_from(super::maintenance::archive_bytes(&self.path)).unwrap_or(i64::MAX)
+            },
         })
     }
 

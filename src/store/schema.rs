@@ -362,6 +362,21 @@ pub const MIGRATIONS: &[&str] = &[
                                           last_id = max(last_id, excluded.last_id);
     END;
     "#,
+    // 12: several daemons sharing one archive (issue 18; PostgreSQL only, but the same
+    // schema on both so that `warta migrate` copies between equal versions). A feed is
+    // polled by whoever holds its lease (`lease_owner` until `lease_until`, Unix seconds);
+    // a host takes one request at a time over every daemon (`host_slots`: busy until, and
+    // not again before, in milliseconds of the database's clock).
+    r#"
+    ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+    ALTER TABLE feeds ADD COLUMN lease_until INTEGER;
+    CREATE TABLE host_slots (
+        host TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        busy_until INTEGER NOT NULL,
+        next_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// What undoes each migration (index i undoes migration i + 1), for tests that make an
@@ -379,6 +394,7 @@ const UNDO: &[&str] = &[
     "DROP TABLE watch_hits;",
     "DROP TABLE outbox; DROP TABLE digest_marks;",
     "DROP TRIGGER id_months_insert; DROP TRIGGER id_months_update; DROP TABLE id_months;",
+    "DROP TABLE host_slots; ALTER TABLE feeds DROP COLUMN lease_until; ALTER TABLE feeds DROP COLUMN lease_owner;",
 ];
 
 /// SQL that takes a current archive back to schema `version`, newest migration first.

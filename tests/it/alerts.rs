@@ -3,6 +3,7 @@
 //! ntfy and Telegram through fakes on loopback; retries visible in `watch list`; a kill -9
 //! between storing and delivering neither loses nor doubles an alert; secrets in no output.
 
+use crate::on_both;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -107,7 +108,7 @@ fn alerts_of(ws: &Workspace) -> Value {
     listed[0]["alerts"].clone()
 }
 
-#[test]
+on_both! {
 fn five_copies_of_a_release_make_one_alert_and_one_digest_entry_naming_five_places() {
     let sites: Vec<Server> = (0..5).map(site).collect();
     let hooks = receiver("127.0.0.9", 200, "{\"ok\":true}");
@@ -231,8 +232,9 @@ fn five_copies_of_a_release_make_one_alert_and_one_digest_entry_naming_five_plac
         }
     }
 }
+}
 
-#[test]
+on_both! {
 fn a_failing_target_is_retried_and_its_failure_shown() {
     let sites = vec![site(0)];
     let hooks = receiver("127.0.0.9", 503, "{\"error\":\"sedang pemeliharaan\"}");
@@ -288,8 +290,9 @@ fn a_failing_target_is_retried_and_its_failure_shown() {
     assert!(last.contains("chat not found"), "{a:#}");
     assert!(!last.contains(TOKEN));
 }
+}
 
-#[test]
+on_both! {
 fn kill_9_between_storing_and_delivering_loses_and_doubles_nothing() {
     let sites = vec![site(0)];
     let hooks = Server::start("127.0.0.9");
@@ -376,8 +379,9 @@ fn kill_9_between_storing_and_delivering_loses_and_doubles_nothing() {
         "{a:#}"
     );
 }
+}
 
-#[test]
+on_both! {
 fn an_email_alert_goes_over_starttls_with_its_key_and_no_password_printed() {
     use crate::support::smtp::{SinkOptions, SmtpSink, ca_file};
     const PASSWORD: &str = "sandi-smtp-rahasia";
@@ -419,8 +423,9 @@ fn an_email_alert_goes_over_starttls_with_its_key_and_no_password_printed() {
         assert!(!out.contains(PASSWORD), "password printed:\n{out}");
     }
 }
+}
 
-#[test]
+on_both! {
 fn a_digest_watch_sends_one_message_at_its_time_listing_the_story_and_its_places() {
     use crate::ops::{get, listening_addr, sample};
     let sites: Vec<Server> = (0..5).map(site).collect();
@@ -496,8 +501,9 @@ fn a_digest_watch_sends_one_message_at_its_time_listing_the_story_and_its_places
         "{metrics}"
     );
 }
+}
 
-#[test]
+on_both! {
 fn an_alert_waits_for_a_missing_secret_and_goes_once_it_is_set() {
     let sites = [site(0)];
     let hooks = receiver("127.0.0.9", 200, "{}");
@@ -528,8 +534,9 @@ fn an_alert_waits_for_a_missing_secret_and_goes_once_it_is_set() {
     assert_eq!(posts(&hooks, "/hook").len(), 1);
     assert_eq!(alerts_of(&ws)["sent"].as_i64(), Some(1));
 }
+}
 
-#[test]
+on_both! {
 fn a_revised_article_alerts_again_only_for_a_watch_that_asks() {
     let s = site(0);
     let hooks = receiver("127.0.0.9", 200, "{}");
@@ -576,4 +583,5 @@ fn a_revised_article_alerts_again_only_for_a_watch_that_asks() {
         1,
         "no revision alerts unless asked"
     );
+}
 }

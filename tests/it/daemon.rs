@@ -1,6 +1,7 @@
 //! `warta daemon`: polls at start, again on the feed's schedule, lets other processes search the
 //! archive while it writes, and stops cleanly (exit 0) within 10 s of SIGTERM.
 
+use crate::on_both;
 use std::time::{Duration, Instant};
 
 use crate::support::{
@@ -8,7 +9,7 @@ use crate::support::{
     send_signal, wait_until,
 };
 
-#[test]
+on_both! {
 fn daemon_archives_picks_up_a_new_item_serves_searches_and_stops_on_sigterm() {
     let site = Server::start("127.0.0.1");
     let first = Item::new(
@@ -41,7 +42,7 @@ fn daemon_archives_picks_up_a_new_item_serves_searches_and_stops_on_sigterm() {
     // Searching starts once the daemon has made the archive and polled; from then on every
     // search from this process must succeed while the daemon holds the archive open.
     let polled = wait_until(Duration::from_secs(20), || {
-        ws.db_path().exists() && !site.requests_to("/erau").is_empty()
+        ws.archive_exists() && !site.requests_to("/erau").is_empty()
     });
     assert!(
         polled,
@@ -126,8 +127,9 @@ fn daemon_archives_picks_up_a_new_item_serves_searches_and_stops_on_sigterm() {
     // The archive is whole after the daemon left.
     assert_eq!(ws.search("festivalerau OR pesutmahakam", &[]).len(), 2);
 }
+}
 
-#[test]
+on_both! {
 fn daemon_stops_on_sigint_while_a_slow_poll_is_in_flight() {
     let site = Server::start("127.0.0.1");
     // Every answer takes 3 s, so the signal arrives mid-request.
@@ -152,4 +154,5 @@ fn daemon_stops_on_sigint_while_a_slow_poll_is_in_flight() {
     let status =
         status.unwrap_or_else(|| panic!("no exit within 10 s of SIGINT\nstderr:\n{stderr}"));
     assert_eq!(status.code(), Some(0), "stderr:\n{stderr}");
+}
 }

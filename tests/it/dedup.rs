@@ -1,6 +1,7 @@
 //! Duplicates: the same article reached through different URLs is archived once, counted as two
 //! copies, and shown as one search row.
 
+use crate::on_both;
 use crate::support::{Feed, Item, Route, Server, Workspace, int, pages, rss, string};
 
 fn same_article_html() -> String {
@@ -16,7 +17,7 @@ fn same_article_html() -> String {
     )
 }
 
-#[test]
+on_both! {
 fn same_article_on_two_sites_with_tracking_parameters_is_one_article_with_two_copies() {
     let a = Server::start("127.0.0.2");
     let b = Server::start("127.0.0.3");
@@ -91,8 +92,9 @@ fn same_article_on_two_sites_with_tracking_parameters_is_one_article_with_two_co
         "{shown:#}"
     );
 }
+}
 
-#[test]
+on_both! {
 fn url_with_tracking_parameters_and_clean_url_in_another_feed_are_one_article() {
     let site = Server::start("127.0.0.1");
     site.route(
@@ -156,8 +158,9 @@ fn url_with_tracking_parameters_and_clean_url_in_another_feed_are_one_article() 
         );
     }
 }
+}
 
-#[test]
+on_both! {
 fn a_second_fetch_archives_nothing_new() {
     let site = Server::start("127.0.0.1");
     let mut items = Vec::new();
@@ -196,4 +199,5 @@ fn a_second_fetch_archives_nothing_new() {
             "a known item's page was fetched again"
         );
     }
+}
 }

@@ -1,6 +1,7 @@
 //! `warta export` (issue 7, point 2): a small archive fetched from the fixture server,
 //! exported as jsonl, csv and WARC, and each output read back the way another tool would.
 
+use crate::on_both;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::process::Stdio;
@@ -98,7 +99,7 @@ fn titles(articles: &BTreeMap<String, Value>) -> Vec<&str> {
     articles.keys().map(String::as_str).collect()
 }
 
-#[test]
+on_both! {
 fn jsonl_is_one_show_object_per_article_plus_places_and_extraction() {
     let Archive { ws, .. } = archive();
     let run = ws.run(&["export", "--format", "jsonl"]);
@@ -139,6 +140,7 @@ fn jsonl_is_one_show_object_per_article_plus_places_and_extraction() {
     assert_eq!(missing["extraction"]["source"], "feed", "{missing}");
     assert_eq!(missing["extraction"]["raw_pages"], 0, "{missing}");
 }
+}
 
 /// RFC 4180 read back: fields split on commas outside quotes, records on CRLF outside
 /// quotes, `""` inside quotes a quote.
@@ -171,7 +173,7 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
     rows
 }
 
-#[test]
+on_both! {
 fn csv_has_a_header_and_quotes_commas_quotes_and_line_breaks() {
     let Archive { ws, .. } = archive();
     let articles = jsonl(&ws, &[]);
@@ -205,6 +207,7 @@ fn csv_has_a_header_and_quotes_commas_quotes_and_line_breaks() {
         string(flood, "body").contains("\n\n"),
         "paragraph breaks in the body"
     );
+}
 }
 
 /// One WARC record: headers (name → value) and the block.
@@ -307,7 +310,7 @@ fn check_warc(a: &Archive, records: &[Record], filename: &str) {
     assert_eq!(ids.len(), records.len(), "record ids are unique");
 }
 
-#[test]
+on_both! {
 fn warc_records_are_well_formed_with_verified_digests_plain_and_gzipped() {
     let a = archive();
     let run =
@@ -355,8 +358,9 @@ fn warc_records_are_well_formed_with_verified_digests_plain_and_gzipped() {
     let records = parse_warc(&members.concat());
     check_warc(&a, &records, "pages.warc.gz");
 }
+}
 
-#[test]
+on_both! {
 fn since_until_and_feed_select_articles() {
     let Archive { ws, .. } = archive();
     assert_eq!(
@@ -392,8 +396,9 @@ fn since_until_and_feed_select_articles() {
         "{run:?}"
     );
 }
+}
 
-#[test]
+on_both! {
 fn usage_errors_exit_2_and_name_the_culprit() {
     let Archive { ws, .. } = archive();
     for (args, culprit) in [
@@ -412,8 +417,9 @@ fn usage_errors_exit_2_and_name_the_culprit() {
     }
     ws.run(&["export"]).expect_code(2).stderr_names("--format");
 }
+}
 
-#[test]
+on_both! {
 fn an_unwritable_file_fails_with_its_name_and_a_closed_pipe_ends_quietly() {
     let Archive { ws, .. } = archive();
     ws.run(&[
@@ -438,4 +444,5 @@ fn an_unwritable_file_fails_with_its_name_and_a_closed_pipe_ends_quietly() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("cannot write"), "{stderr}");
     crate::support::assert_no_panic("export to a closed pipe", &stderr);
+}
 }

@@ -48,6 +48,7 @@ mod revisit;
 mod watch;
 mod search;
 mod serve;
+mod shared;
 mod smtp;
 mod sources;
 mod search_id;

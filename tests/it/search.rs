@@ -1,6 +1,7 @@
 //! `warta search`: the query syntax, every output format, and the filters and sorts, over a small
 //! archive whose contents and dates the tests know exactly.
 
+use crate::on_both;
 use serde_json::Value;
 
 use crate::support::{
@@ -104,7 +105,7 @@ fn expect_titles(mut want: Vec<&str>) -> Vec<String> {
     want.into_iter().map(String::from).collect()
 }
 
-#[test]
+on_both! {
 fn query_syntax_and_or_phrase_exclude_prefix_case_and_diacritics() {
     let Archive { ws, .. } = archive();
     let all = expect_titles(ARTICLES.iter().map(|a| a.1).collect());
@@ -134,8 +135,9 @@ fn query_syntax_and_or_phrase_exclude_prefix_case_and_diacritics() {
         assert_eq!(sorted_titles(&ws.search(query, &[])), all, "query {query}");
     }
 }
+}
 
-#[test]
+on_both! {
 fn json_hits_have_the_contract_fields() {
     let Archive { ws, .. } = archive();
     let hits = ws.search("Samarinda", &[]);
@@ -177,6 +179,7 @@ fn json_hits_have_the_contract_fields() {
         "relevance order: {scores:?}"
     );
 }
+}
 
 /// One CSV record per line unless a quoted field spans lines; enough for counting and columns.
 fn csv_records(text: &str) -> Vec<Vec<String>> {
@@ -210,7 +213,7 @@ fn csv_records(text: &str) -> Vec<Vec<String>> {
     records
 }
 
-#[test]
+on_both! {
 fn json_ndjson_csv_and_table_formats_agree() {
     let Archive { ws, .. } = archive();
     let json = ws.search("Samarinda", &["--sort", "oldest"]);
@@ -268,8 +271,9 @@ fn json_ndjson_csv_and_table_formats_agree() {
     default.ok();
     assert_eq!(default.stdout, table.stdout, "table is the default format");
 }
+}
 
-#[test]
+on_both! {
 fn no_hits_is_success_with_an_empty_array() {
     let Archive { ws, .. } = archive();
     assert!(ws.search("tidakadasamasekali", &[]).is_empty());
@@ -277,8 +281,9 @@ fn no_hits_is_success_with_an_empty_array() {
     nd.ok();
     assert!(nd.stdout.trim().is_empty(), "{nd:?}");
 }
+}
 
-#[test]
+on_both! {
 fn filters_feed_lang_region_tag_since_until() {
     let Archive { ws, .. } = archive();
     let cases: &[(&[&str], Vec<&str>)] = &[
@@ -338,8 +343,9 @@ fn filters_feed_lang_region_tag_since_until() {
         assert_eq!(string(&hit, "feed"), "kaltim");
     }
 }
+}
 
-#[test]
+on_both! {
 fn limit_and_sort_newest_oldest() {
     let Archive { ws, .. } = archive();
     let newest = [
@@ -373,8 +379,9 @@ fn limit_and_sort_newest_oldest() {
     );
     assert_eq!(ws.search("Samarinda", &["--sort", "relevance"]).len(), 5);
 }
+}
 
-#[test]
+on_both! {
 fn logs_never_reach_stdout() {
     let Archive { ws, .. } = archive();
     for flag in ["-v", "-q"] {
@@ -390,8 +397,9 @@ fn logs_never_reach_stdout() {
         );
     }
 }
+}
 
-#[test]
+on_both! {
 fn query_fields_title_feed_site_date_and_count_offset() {
     let a = archive();
     // title: matches the headline only.
@@ -438,4 +446,5 @@ fn query_fields_title_feed_site_date_and_count_offset() {
     a.ws.run(&["search", "samarinda feed:nope"])
         .expect_code(2)
         .stderr_names("nope");
+}
 }

@@ -1,6 +1,7 @@
 //! Search that finds Indonesian news the way people ask for it (issue 6): regional names
 //! and their abbreviations, the user's own aliases.
 
+use crate::on_both;
 use crate::support::{Feed, Item, Route, Server, Workspace, config_text, pages, rss, string};
 
 /// One feed of Indonesian articles, each (title, marker sentence).
@@ -46,7 +47,7 @@ fn titles(hits: &[serde_json::Value]) -> Vec<String> {
     t
 }
 
-#[test]
+on_both! {
 fn an_abbreviation_finds_the_full_name_and_back() {
     let (_site, ws) = archive(
         &[
@@ -70,8 +71,9 @@ fn an_abbreviation_finds_the_full_name_and_back() {
         ["Pasar"]
     );
 }
+}
 
-#[test]
+on_both! {
 fn aliases_from_the_config_are_added() {
     let (_site, ws) = archive(
         &[
@@ -82,8 +84,9 @@ fn aliases_from_the_config_are_added() {
     );
     assert_eq!(titles(&ws.search("sangatta", &[])), ["Banjir"]);
 }
+}
 
-#[test]
+on_both! {
 fn a_word_finds_its_inflected_forms_and_exact_matches_rank_first() {
     let (_site, ws) = archive(
         &[
@@ -122,8 +125,9 @@ fn a_word_finds_its_inflected_forms_and_exact_matches_rank_first() {
     );
     assert!(ws.search("\"kunjungi rombongan\"", &[]).is_empty());
 }
+}
 
-#[test]
+on_both! {
 fn a_prefix_of_many_words_searches_the_most_frequent_and_says_so() {
     // 40 different words starting with `zeta` in one article; `zetakota` in both.
     let many: Vec<String> = (0..40).map(|i| format!("zeta{i:02}")).collect();
@@ -151,4 +155,5 @@ fn a_prefix_of_many_words_searches_the_most_frequent_and_says_so() {
     ws.run(&["search", "z*"])
         .expect_code(2)
         .stderr_names("at least 2 letters");
+}
 }

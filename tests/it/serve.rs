@@ -3,6 +3,7 @@
 //! escaped and sanitized, every answer carries the security headers, and anywhere but
 //! loopback needs a token.
 
+use crate::on_both;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -120,7 +121,7 @@ pub(crate) fn serve(ws: &Workspace, listen: &str, env: &[(&str, &str)]) -> (Back
     (server, addr.replace("0.0.0.0", "127.0.0.1"))
 }
 
-#[test]
+on_both! {
 fn the_api_answers_with_the_command_lines_json_and_errors_as_json() {
     let site = site();
     let ws = Workspace::with_feeds(&[Feed::new("uji", &site.url("/rss"))]);
@@ -176,8 +177,9 @@ fn the_api_answers_with_the_command_lines_json_and_errors_as_json() {
     assert!(doc["paths"]["/api/search"].is_object());
     server.stop_cleanly();
 }
+}
 
-#[test]
+on_both! {
 fn pages_escape_hostile_text_sanitize_bodies_and_send_the_security_headers() {
     let site = site();
     let ws = Workspace::with_feeds(&[Feed::new("uji", &site.url("/rss"))]);
@@ -255,8 +257,9 @@ fn pages_escape_hostile_text_sanitize_bodies_and_send_the_security_headers() {
     }
     server.stop_cleanly();
 }
+}
 
-#[test]
+on_both! {
 fn anywhere_but_loopback_needs_a_token_and_every_request_carries_it() {
     let site = site();
     let ws = Workspace::with_feeds(&[Feed::new("uji", &site.url("/rss"))]);
@@ -322,8 +325,9 @@ fn anywhere_but_loopback_needs_a_token_and_every_request_carries_it() {
         "the token is never printed"
     );
 }
+}
 
-#[test]
+on_both! {
 fn the_overview_counts_days_sites_and_the_widest_story_and_feeds_show_their_days() {
     // One release on two sites, published today.
     let today = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -431,8 +435,9 @@ fn the_overview_counts_days_sites_and_the_widest_story_and_feeds_show_their_days
     assert!(narrowed_page.contains("Festival pesut Mahakam"));
     server.stop_cleanly();
 }
+}
 
-#[test]
+on_both! {
 fn the_daemon_serves_the_pages_itself_when_asked() {
     let site = site();
     let ws = Workspace::with_feeds(&[Feed::new("uji", &site.url("/rss"))]);
@@ -448,8 +453,9 @@ fn the_daemon_serves_the_pages_itself_when_asked() {
     daemon.stop_cleanly();
     assert!(archived, "{}", daemon.stderr());
 }
+}
 
-#[test]
+on_both! {
 fn a_story_page_shows_a_revised_articles_versions_side_by_side() {
     let s = Server::start("127.0.0.1");
     let text = pages::story("id", 91, &["Jembatanbaru di Sangatta dibuka hari ini."]);
@@ -495,4 +501,5 @@ fn a_story_page_shows_a_revised_articles_versions_side_by_side() {
         "{body}"
     );
     assert!(!body.contains("<del>"), "nothing was taken out: {body}");
+}
 }

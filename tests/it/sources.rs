@@ -1,6 +1,7 @@
 //! Sites without feeds (issue 13): a `[[site]]` is read through its sitemaps and archived
 //! with the same politeness, state, dedup and stories as a feed.
 
+use crate::on_both;
 use std::io::Write;
 
 use chrono::{Duration, Utc};
@@ -86,7 +87,7 @@ fn requested(site: &Server, path: &str) -> usize {
     site.requests_to(path).len()
 }
 
-#[test]
+on_both! {
 fn a_news_sitemap_named_in_robots_txt_brings_each_new_article_once() {
     let site = Server::start("127.0.0.1");
     site.route(
@@ -197,8 +198,9 @@ fn a_news_sitemap_named_in_robots_txt_brings_each_new_article_once() {
         assert_eq!(requested(&site, old), 0, "{old} fetched again");
     }
 }
+}
 
-#[test]
+on_both! {
 fn a_sitemap_index_at_a_usual_address_is_read_newest_child_first_gzip_and_all() {
     let site = Server::start("127.0.0.1");
     site.route(
@@ -281,8 +283,9 @@ fn a_sitemap_index_at_a_usual_address_is_read_newest_child_first_gzip_and_all() 
     assert_eq!(requested(&site, "/sitemap_index.xml"), 1);
     assert_eq!(int(&ws.stats(), "articles"), 2);
 }
+}
 
-#[test]
+on_both! {
 fn a_poll_takes_at_most_max_pages_newest_first_and_the_rest_on_later_polls() {
     let site = Server::start("127.0.0.1");
     let mut listed = Vec::new();
@@ -334,8 +337,9 @@ fn a_poll_takes_at_most_max_pages_newest_first_and_the_rest_on_later_polls() {
         .count();
     assert_eq!(page_requests, 0);
 }
+}
 
-#[test]
+on_both! {
 fn a_site_with_no_sitemap_fails_with_what_to_do_and_opml_export_leaves_it_out() {
     let site = Server::start("127.0.0.1");
     site.route("/", section());
@@ -364,6 +368,7 @@ fn a_site_with_no_sitemap_fails_with_what_to_do_and_opml_export_leaves_it_out() 
         "{}",
         export.stderr
     );
+}
 }
 
 /// A WordPress-like listing page: menus, cards with headline links and category badges,
@@ -396,7 +401,7 @@ fn listing_page(site: &Server, articles: &[(&str, &str)], next: Option<&str>) ->
     )
 }
 
-#[test]
+on_both! {
 fn a_site_without_sitemap_is_read_through_its_home_page_and_the_pages_after_it() {
     let site = Server::start("127.0.0.1");
     let first = [
@@ -469,8 +474,9 @@ fn a_site_without_sitemap_is_read_through_its_home_page_and_the_pages_after_it()
     // Found once to have no sitemap, it is not looked for again.
     assert_eq!(requested(&site, "/sitemap.xml"), 0);
 }
+}
 
-#[test]
+on_both! {
 fn configured_listing_pages_with_an_article_pattern_take_only_matching_links() {
     let site = Server::start("127.0.0.1");
     site.route(
@@ -510,8 +516,9 @@ fn configured_listing_pages_with_an_article_pattern_take_only_matching_links() {
     // Listing pages given, no sitemap looked for.
     assert_eq!(requested(&site, "/sitemap.xml"), 0);
 }
+}
 
-#[test]
+on_both! {
 fn an_aggregators_redirecting_links_become_places_of_the_publishers_articles() {
     let publisher = Server::start("127.0.0.3");
     let aggregator = Server::start("127.0.0.2");
@@ -606,8 +613,9 @@ fn an_aggregators_redirecting_links_become_places_of_the_publishers_articles() {
         );
     }
 }
+}
 
-#[test]
+on_both! {
 fn a_wordpress_site_is_read_through_its_api_whole_posts_and_no_page_fetched() {
     let site = Server::start("127.0.0.1");
     site.route(
@@ -658,8 +666,9 @@ fn a_wordpress_site_is_read_through_its_api_whole_posts_and_no_page_fetched() {
     assert_eq!(requested(&site, "/wp-json/wp/v2/posts"), 1);
     assert_eq!(int(&ws.stats(), "articles"), 1);
 }
+}
 
-#[test]
+on_both! {
 fn feeds_add_on_a_site_without_a_feed_proposes_it_as_a_site_and_writes_it_with_yes() {
     let site = Server::start("127.0.0.1");
     site.route("/", section());
@@ -733,8 +742,9 @@ fn feeds_add_on_a_site_without_a_feed_proposes_it_as_a_site_and_writes_it_with_y
     ws.fetch_ok();
     ws.search_one("Usulanpasar");
 }
+}
 
-#[test]
+on_both! {
 fn a_page_two_sitemaps_list_counts_once_and_an_unchanged_site_costs_only_304s() {
     let site = Server::start("127.0.0.1");
     site.route(
@@ -789,8 +799,9 @@ fn a_page_two_sitemaps_list_counts_once_and_an_unchanged_site_costs_only_304s() 
         assert_eq!(asked[0].status, 304, "{file}");
     }
 }
+}
 
-#[test]
+on_both! {
 fn a_sitemap_site_that_is_down_for_a_poll_is_read_through_its_sitemaps_again_after() {
     let site = Server::start("127.0.0.1");
     site.route("/", section());
@@ -826,8 +837,9 @@ fn a_sitemap_site_that_is_down_for_a_poll_is_read_through_its_sitemaps_again_aft
     assert_eq!(requested(&site, "/"), 0);
     assert_eq!(requested(&site, "/sitemap.xml"), 1);
 }
+}
 
-#[test]
+on_both! {
 fn a_site_with_no_sitemap_whose_home_page_names_a_feed_is_read_through_the_feed() {
     let site = Server::start("127.0.0.1");
     site.route(
@@ -880,8 +892,9 @@ fn a_site_with_no_sitemap_whose_home_page_names_a_feed_is_read_through_the_feed(
     assert_eq!(asked.len(), 1);
     assert_eq!(asked[0].status, 304);
 }
+}
 
-#[test]
+on_both! {
 fn a_first_poll_during_an_outage_remembers_nothing_and_the_next_finds_the_sitemap() {
     let site = Server::start("127.0.0.1");
     let down = [
@@ -921,4 +934,5 @@ fn a_first_poll_during_an_outage_remembers_nothing_and_the_next_finds_the_sitema
     ws.fetch_ok();
     ws.search_one("Setelahpulih");
     assert_eq!(requested(&site, "/sitemap.xml"), 1);
+}
 }

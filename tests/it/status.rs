@@ -1,6 +1,7 @@
 //! `warta feeds --format json` and `warta stats --format json`: the contract's fields with the
 //! right values before and after a fetch, and the per-feed summary `fetch` prints.
 
+use crate::on_both;
 use crate::support::{Feed, Item, Route, Server, Workspace, int, opt_time, pages, rss, string};
 
 /// A site with two feeds of `n` articles each (published two hours ago, so "last 24 h" counts
@@ -37,7 +38,7 @@ fn site(counts: &[(&str, usize)]) -> Server {
     site
 }
 
-#[test]
+on_both! {
 fn feeds_json_reports_state_polls_errors_and_counts() {
     let site = site(&[("satu", 3), ("dua", 2), ("tiga", 1)]);
     let ws = Workspace::with_feeds(&[
@@ -46,8 +47,10 @@ fn feeds_json_reports_state_polls_errors_and_counts() {
         Feed::new("tiga", &site.url("/tiga.xml")).with("enabled = false"),
     ]);
 
-    // Before any fetch there is no archive to read the state from: said, with its path.
-    ws.run(&["feeds"]).expect_code(2).stderr_names("archive.db");
+    // Before any fetch there is no archive to read the state from: said, with its path
+    // (on PostgreSQL, its database).
+    let named = if ws.is_postgres() { "postgres://" } else { "archive.db" };
+    ws.run(&["feeds"]).expect_code(2).stderr_names(named);
     ws.create_archive();
     let before = ws.feeds();
     assert_eq!(before.len(), 3, "{before:#?}");
@@ -116,8 +119,9 @@ fn feeds_json_reports_state_polls_errors_and_counts() {
         "fetch dua polled satu"
     );
 }
+}
 
-#[test]
+on_both! {
 fn stats_json_counts_feeds_articles_stories_copies_and_size() {
     let site = site(&[("satu", 3), ("dua", 2)]);
     let ws = Workspace::with_feeds(&[
@@ -145,4 +149,5 @@ fn stats_json_counts_feeds_articles_stories_copies_and_size() {
     let table = ws.run(&["stats"]);
     table.ok();
     assert!(table.stdout.contains('5'), "{table:?}");
+}
 }

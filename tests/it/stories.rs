@@ -1,11 +1,12 @@
 //! Stories end to end: provenance of every copy in `show`, and revised articles kept as
 //! versions (issue 4).
 
+use crate::on_both;
 use crate::support::{
     Feed, Item, Route, Server, Workspace, int, pages, rss, serve_article, string,
 };
 
-#[test]
+on_both! {
 fn show_json_gives_every_copy_with_how_it_was_joined_and_which_came_first() {
     let a = Server::start("127.0.0.2");
     let b = Server::start("127.0.0.3");
@@ -77,8 +78,9 @@ fn show_json_gives_every_copy_with_how_it_was_joined_and_which_came_first() {
     assert_eq!(other.len(), 1);
     assert_eq!(string(&other[0], "url"), b.url("/kutim/pasar-baru"));
 }
+}
 
-#[test]
+on_both! {
 fn a_revised_article_is_a_new_version_not_a_new_article() {
     let site = Server::start("127.0.0.1");
     let first = pages::story("id", 7, &["Banjir merendam tiga kelurahan di Samarinda."]);
@@ -131,11 +133,12 @@ fn a_revised_article_is_a_new_version_not_a_new_article() {
         .json();
     assert_eq!(int(&shown, "version"), 2);
 }
+}
 
+on_both! {
 /// Issue 15: a feed that dates every item with the moment it is asked does not make warta
 /// fetch every page again on every poll, and a page whose only change is a view counter
 /// or a "x jam lalu" is not a new version.
-#[test]
 fn a_feed_restamping_its_items_and_a_changing_counter_make_no_versions() {
     let site = Server::start("127.0.0.1");
     let names = ["banjir", "pasar", "jalan"];
@@ -205,4 +208,5 @@ fn a_feed_restamping_its_items_and_a_changing_counter_make_no_versions() {
         let shown = ws.show(int(&hit, "id"));
         assert_eq!(int(&shown, "version"), 1, "{shown:#}");
     }
+}
 }

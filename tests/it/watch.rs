@@ -2,6 +2,7 @@
 //! removed with the file's other bytes kept, checked like the rest of the config, and
 //! tried over the archive with `watch test`.
 
+use crate::on_both;
 use crate::support::{Feed, Server, Workspace, int, pages, publish, string};
 
 /// A site whose feed carries a Kutai Timur press release, a flood report, and a third story.
@@ -50,7 +51,7 @@ fn config(ws: &Workspace) -> String {
     std::fs::read_to_string(ws.config_path()).unwrap()
 }
 
-#[test]
+on_both! {
 fn a_watch_is_added_listed_tried_and_removed_with_the_file_kept() {
     let site = site();
     let ws = workspace(&site);
@@ -100,8 +101,9 @@ fn a_watch_is_added_listed_tried_and_removed_with_the_file_kept() {
     let listed = ws.run(&["watch", "list", "--format", "json"]).ok().json();
     assert!(listed.as_array().unwrap().is_empty());
 }
+}
 
-#[test]
+on_both! {
 fn a_watch_that_cannot_work_is_refused_and_the_file_left_alone() {
     let site = site();
     let ws = workspace(&site);
@@ -136,8 +138,9 @@ fn a_watch_that_cannot_work_is_refused_and_the_file_left_alone() {
         .stderr_names(&format!("feeds.toml:{line}:"))
         .stderr_names("watch rusak: query");
 }
+}
 
-#[test]
+on_both! {
 fn a_watch_fires_once_per_story_as_articles_arrive() {
     let a = Server::start("127.0.0.2");
     let b = Server::start("127.0.0.3");
@@ -227,4 +230,5 @@ fn a_watch_fires_once_per_story_as_articles_arrive() {
         string(&hits[0], "title").contains("lagi"),
         "newest first: {hits:#?}"
     );
+}
 }

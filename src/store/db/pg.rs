@@ -250,13 +250,27 @@ pub fn describe(e: &tokio_postgres::Error) -> String {
 /// (outside quotes; a bare `?` takes the number after the largest seen so far, as in
 /// SQLite), and two SQLite idioms the store's statements use are rewritten: `+?1`, a unary
 /// plus that only steers SQLite's planner, loses its plus (PostgreSQL has none for text),
-/// and `INSERT OR IGNORE INTO …` becomes `INSERT INTO … ON CONFLICT DO NOTHING`. Anything
-/// else that differs is written per dialect where the statement is.
+/// `INSERT OR IGNORE INTO …` becomes `INSERT INTO … ON CONFLICT DO NOTHING`, and the
+/// elements of a JSON array parameter, `SELECT value FROM json_each(?N)`, are read with
+/// `json_array_elements_text`. Anything else that differs is written per dialect where
+/// the statement is.
 fn translate(sql: &str) -> String {
-    let (body, ignore) = match sql.trim_start().strip_prefix("INSERT OR IGNORE INTO") {
+    let (mut body, ignore) = match sql.trim_start().strip_prefix("INSERT OR IGNORE INTO") {
         Some(rest) => (format!("INSERT INTO{rest}"), true),
         None => (sql.to_string(), false),
     };
+    const EACH: &str = "SELECT value FROM json_each(?";
+    while let Some(at) = body.find(EACH) {
+        let rest = &body[at + EACH.len()..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        if digits.is_empty() || !rest[digits.len()..].starts_with(')') {
+            break;
+        }
+        let replaced = format!(
+            "SELECT value FROM json_array_elements_text(?{digits}::text::json) AS j(value)"
+        );
+        body.replace_range(at..at + EACH.len() + digits.len() + 1, &replaced);
+    }
     let mut out = String::with_capacity(body.len() + 32);
     let mut chars = body.chars().peekable();
     let mut quote: Option<char> = None;
@@ -500,6 +514,10 @@ mod tests {
         assert_eq!(
             translate("SELECT id FROM t WHERE f = +?1 AND n = m + ?2"),
             "SELECT id FROM t WHERE f = $1 AND n = m + $2"
+        );
+        assert_eq!(
+            translate("f IN (SELECT value FROM json_each(?3)) AND ?3 = '[]'"),
+            "f IN (SELECT value FROM json_array_elements_text($3::text::json) AS j(value)) AND $3 = '[]'"
         );
         assert_eq!(
             translate("SELECT ?1 -- the story's\n FROM t WHERE x = ?2"),

@@ -5,6 +5,8 @@
 
 pub mod bench;
 pub mod cmd;
+#[path = "../../fixtures/pg_server.rs"]
+pub mod pg_server;
 pub mod evil;
 pub mod pages;
 pub mod proxy;
@@ -18,8 +20,8 @@ pub use cmd::{assert_no_panic, send_signal};
 pub use rss::{Item, rss};
 pub use server::{Route, Server};
 pub use workspace::{
-    Feed, Workspace, assert_names_line, config_text, instant, int, line_of, opt_string, opt_time,
-    string, time,
+    Backend, Feed, Workspace, assert_names_line, config_text, instant, int, line_of, opt_string,
+    opt_time, run_on, string, time,
 };
 
 /// A feed on the fixture server whose one article (found by `kabarbaik`) is archived whatever
@@ -116,4 +118,26 @@ pub fn numbered_item(
         n % 60
     );
     Item::new(title, &site.url(path), &date, &format!("Kabar {n}."))
+}
+
+/// End-to-end tests that hold for either store, each run on both: `NAME::sqlite` and
+/// `NAME::postgres` (a database of its own on the test server; see `pg_server.rs`).
+#[macro_export]
+macro_rules! on_both {
+    ($($(#[$meta:meta])* fn $name:ident() $body:block)*) => {$(
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            fn the_test() $body
+            #[test]
+            fn sqlite() {
+                $crate::support::run_on($crate::support::Backend::Sqlite, stringify!($name), the_test);
+            }
+            #[test]
+            fn postgres() {
+                $crate::support::run_on($crate::support::Backend::Postgres, stringify!($name), the_test);
+            }
+        }
+    )*};
 }

@@ -132,6 +132,26 @@ struct State {
     /// Paths of requests as they arrive, before any delay (the log fills when answers are sent).
     arrived: Vec<String>,
     delay: Duration,
+    /// Requests being answered now, and the most there ever were at once.
+    in_flight: usize,
+    max_in_flight: usize,
+    /// Each answered request's arrival and the end of its answer.
+    spans: Vec<(Instant, Instant)>,
+}
+
+/// Counts a request in flight from its arrival until its answer is written (or fails).
+struct InFlight<'a> {
+    state: &'a Mutex<State>,
+    since: Instant,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut st = lock(self.state);
+        st.in_flight -= 1;
+        let span = (self.since, Instant::now());
+        st.spans.push(span);
+    }
 }
 
 pub struct Server {
@@ -231,6 +251,16 @@ impl Server {
     /// Paths (query ignored) of every request received so far, answered or not.
     pub fn arrived(&self) -> Vec<String> {
         lock(&self.state).arrived.clone()
+    }
+
+    /// The most requests this server was answering at one time.
+    pub fn max_in_flight(&self) -> usize {
+        lock(&self.state).max_in_flight
+    }
+
+    /// Every answered request's arrival and end, in the order they ended.
+    pub fn spans(&self) -> Vec<(Instant, Instant)> {
+        lock(&self.state).spans.clone()
     }
 
     pub fn clear_log(&self) {
@@ -448,6 +478,15 @@ fn respond(
         .next()
         .unwrap_or(&request.target)
         .to_string();
+    let _in_flight = {
+        let mut st = lock(state);
+        st.in_flight += 1;
+        st.max_in_flight = st.max_in_flight.max(st.in_flight);
+        InFlight {
+            state,
+            since: Instant::now(),
+        }
+    };
     let (route, global_delay) = {
         let mut st = lock(state);
         st.arrived.push(path.clone());

@@ -33,12 +33,39 @@ impl Feed {
     }
 }
 
-/// The suite's standard config: archive beside the file, loopback allowed, no politeness delay,
-/// short timeouts, robots obeyed. `fetch_extra` lines go into `[fetch]`; `tail` after the feeds.
+/// Which store the workspaces of this thread's test archive into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+thread_local! {
+    static BACKEND: std::cell::Cell<Backend> = const { std::cell::Cell::new(Backend::Sqlite) };
+    /// The `[archive]` line of this thread's newest workspace.
+    static ARCHIVE_LINE: std::cell::RefCell<String> =
+        std::cell::RefCell::new("path = \"archive.db\"".to_string());
+}
+
+/// Runs `test` with its workspaces on `backend`; on PostgreSQL only when a server is
+/// there (else one line says why; under CI it fails).
+pub fn run_on(backend: Backend, name: &str, test: impl FnOnce()) {
+    if backend == Backend::Postgres && super::pg_server::server().is_err() {
+        let _ = super::pg_server::fresh_url(name);
+        return;
+    }
+    BACKEND.with(|b| b.set(backend));
+    test();
+}
+
+/// The suite's standard config: the workspace's archive (beside the file, or its database
+/// on the test server), loopback allowed, no politeness delay, short timeouts, robots
+/// obeyed. `fetch_extra` lines go into `[fetch]`; `tail` after the feeds.
 pub fn config_text(fetch_extra: &[&str], feeds: &[Feed]) -> String {
-    let mut s = String::from(
-        "[archive]\npath = \"archive.db\"\n\n[fetch]\nallow_private_addresses = true\n\
+    let mut s = format!(
+        "[archive]\n{}\n\n[fetch]\nallow_private_addresses = true\n\
          per_host_delay = \"0s\"\ntimeout = \"5s\"\nrespect_robots = true\n",
+        ARCHIVE_LINE.with(|l| l.borrow().clone())
     );
     for line in fetch_extra {
         s.push_str(line);
@@ -59,16 +86,36 @@ pub fn config_text(fetch_extra: &[&str], feeds: &[Feed]) -> String {
 
 pub struct Workspace {
     dir: TempDir,
+    /// The archive's database on the test server, for a test run on PostgreSQL.
+    pg: Option<String>,
 }
 
 impl Workspace {
     pub fn new() -> Workspace {
+        let pg = match BACKEND.with(std::cell::Cell::get) {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                Some(super::pg_server::fresh_url("e2e").expect("a PostgreSQL server for this test"))
+            }
+        };
+        ARCHIVE_LINE.with(|l| {
+            *l.borrow_mut() = match &pg {
+                Some(url) => format!("url = \"{url}\""),
+                None => "path = \"archive.db\"".to_string(),
+            }
+        });
         Workspace {
             dir: tempfile::Builder::new()
                 .prefix("warta-e2e-")
                 .tempdir()
                 .expect("temp dir"),
+            pg,
         }
+    }
+
+    /// Whether the archive is a PostgreSQL database.
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
     }
 
     /// A workspace whose feeds.toml is the standard config with `feeds`.
@@ -86,8 +133,24 @@ impl Workspace {
         self.path().join("feeds.toml")
     }
 
+    /// Whether the archive has been made: its file is there, or its database has warta's
+    /// tables.
+    pub fn archive_exists(&self) -> bool {
+        match &self.pg {
+            Some(url) => {
+                super::pg_server::psql(url, "SELECT to_regclass('warta_schema') IS NOT NULL")
+                    .is_ok_and(|out| out == "t")
+            }
+            None => self.db_path().exists(),
+        }
+    }
+
+    /// The archive: its file, or its `postgres://` address (what `--db` takes).
     pub fn db_path(&self) -> PathBuf {
-        self.path().join("archive.db")
+        match &self.pg {
+            Some(url) => PathBuf::from(url),
+            None => self.path().join("archive.db"),
+        }
     }
 
     pub fn write_config(&self, text: &str) {
@@ -106,7 +169,8 @@ impl Workspace {
     /// Creates the empty archive, as a first `warta fetch` does, without polling anything:
     /// for tests that read feed state before any poll (read commands need an archive).
     pub fn create_archive(&self) {
-        let config = self.write("no-feeds.toml", b"[archive]\npath = \"archive.db\"\n");
+        let line = ARCHIVE_LINE.with(|l| l.borrow().clone());
+        let config = self.write("no-feeds.toml", format!("[archive]\n{line}\n").as_bytes());
         let mut c = cmd::warta();
         c.current_dir(self.path())
             .arg("--config")

@@ -1,0 +1,254 @@
+//! Several `warta daemon` processes on one PostgreSQL archive (issue 18): each feed polled
+//! by one of them per tick, one request per host in flight over all of them with the gap
+//! kept, a killed daemon's feeds taken over once its lease runs out, and one syndicated
+//! release archived once when two daemons take it in at the same moment.
+//!
+//! PostgreSQL only: these tests need the test server (`pg_server.rs`) and say so when it
+//! is missing.
+
+use std::time::{Duration, Instant};
+
+use crate::support::{
+    Item, Route, Server, Workspace, assert_no_panic, int, pages, pg_server, rss, send_signal,
+    wait_until,
+};
+
+/// A database of its own on the test server, or None (said) when there is none here.
+fn database(test: &str) -> Option<String> {
+    pg_server::fresh_url(test)
+}
+
+/// A config on `url` with these `[[feed]]` entries (name, address) on `schedule`.
+fn config(
+    url: &str,
+    per_host_delay: &str,
+    lease: &str,
+    feeds: &[(String, String)],
+    schedule: &str,
+) -> String {
+    let mut s = format!(
+        "[archive]\nurl = \"{url}\"\n\n[daemon]\nlease = \"{lease}\"\n\n[fetch]\n\
+         allow_private_addresses = true\nper_host_delay = \"{per_host_delay}\"\ntimeout = \"5s\"\n\
+         respect_robots = false\n"
+    );
+    for (name, address) in feeds {
+        s.push_str(&format!(
+            "\n[[feed]]\nname = \"{name}\"\nurl = \"{address}\"\nschedule = \"{schedule}\"\n"
+        ));
+    }
+    s
+}
+
+/// One feed at `path` on `site` whose one item is an article page of its own.
+fn feed_with_article(site: &Server, path: &str, seed: u64, delay: Duration) {
+    let page = format!("{path}-berita");
+    let title = format!("Berita nomor {seed} dari Kutai Timur");
+    site.route(
+        &page,
+        Route::html(pages::article(
+            &title,
+            "2024-03-12T08:00:00+08:00",
+            "id",
+            &pages::story("id", seed, &[&format!("Penanda{seed} kabar daerah.")]),
+        ))
+        .delay(delay),
+    );
+    let item = Item::new(
+        &title,
+        &site.url(&page),
+        "Tue, 12 Mar 2024 08:00:00 +0800",
+        "Ringkas.",
+    );
+    site.route(
+        path,
+        Route::rss(rss("Kabar", &site.base(), std::slice::from_ref(&item))).delay(delay),
+    );
+}
+
+#[test]
+fn two_daemons_poll_each_feed_once_a_tick_one_request_per_host_with_the_gap_kept() {
+    let Some(url) = database("two_daemons") else {
+        return;
+    };
+    let hosts = [Server::start("127.0.0.2"), Server::start("127.0.0.3")];
+    let mut feeds = Vec::new();
+    for (h, site) in hosts.iter().enumerate() {
+        for f in 0..3 {
+            let path = format!("/f{f}.xml");
+            feed_with_article(site, &path, (h * 10 + f) as u64, Duration::from_millis(60));
+            feeds.push((format!("h{h}-f{f}"), site.url(&path)));
+        }
+    }
+    let ws = Workspace::new();
+    let gap = Duration::from_millis(300);
+    ws.write_config(&config(&url, "300ms", "1m", &feeds, "4s"));
+    let mut daemons = [ws.spawn(&["daemon"]), ws.spawn(&["daemon"])];
+    let started = Instant::now();
+    std::thread::sleep(Duration::from_secs(11));
+    for d in &mut daemons {
+        d.stop_cleanly();
+        assert_no_panic("daemon", &d.stderr());
+    }
+    let ran = started.elapsed();
+
+    for site in &hosts {
+        assert_eq!(
+            site.max_in_flight(),
+            1,
+            "requests at once to {}",
+            site.base()
+        );
+        let mut spans = site.spans();
+        spans.sort_by_key(|s| s.0);
+        for pair in spans.windows(2) {
+            let between = pair[1].0.saturating_duration_since(pair[0].1);
+            assert!(
+                between + Duration::from_millis(20) >= gap,
+                "{}: {between:?} between two requests, the gap is {gap:?}",
+                site.base()
+            );
+        }
+    }
+    // Each tick polls each feed once, whichever daemon takes it: no two polls of a feed
+    // closer than half its interval, and no more polls than ticks.
+    let ticks = ran.as_secs() / 4 + 1;
+    for (h, site) in hosts.iter().enumerate() {
+        for f in 0..3 {
+            let path = format!("/f{f}.xml");
+            let polls: Vec<Instant> = site.requests_to(&path).iter().map(|r| r.at).collect();
+            assert!(!polls.is_empty(), "h{h}-f{f} was never polled");
+            assert!(
+                polls.len() as u64 <= ticks + 1,
+                "h{h}-f{f} polled {} times in {} ticks",
+                polls.len(),
+                ticks
+            );
+            for pair in polls.windows(2) {
+                assert!(
+                    pair[1].duration_since(pair[0]) >= Duration::from_secs(2),
+                    "h{h}-f{f} polled twice within {:?}",
+                    pair[1].duration_since(pair[0])
+                );
+            }
+        }
+    }
+    let polled: Vec<usize> = daemons
+        .iter()
+        .map(|d| d.stderr().matches("poll done").count())
+        .collect();
+    assert!(
+        polled.iter().sum::<usize>() >= 6,
+        "polls by each daemon: {polled:?}"
+    );
+    let stats = ws.stats();
+    assert_eq!(int(&stats, "articles"), 6, "{stats:#}");
+    assert_eq!(int(&stats, "copies"), 6, "{stats:#}");
+}
+
+#[test]
+fn a_daemon_killed_mid_poll_has_its_feed_taken_over_once_the_lease_runs_out() {
+    let Some(url) = database("killed_daemon") else {
+        return;
+    };
+    let site = Server::start("127.0.0.4");
+    // The first poll hangs on the feed until the daemon is killed.
+    feed_with_article(&site, "/lambat.xml", 7, Duration::ZERO);
+    site.set_delay(Duration::from_secs(4));
+    let feeds = vec![("lambat".to_string(), site.url("/lambat.xml"))];
+    let ws = Workspace::new();
+    ws.write_config(&config(&url, "0s", "3s", &feeds, "2s"));
+
+    let mut first = ws.spawn(&["daemon"]);
+    assert!(
+        wait_until(Duration::from_secs(20), || !site.arrived().is_empty()),
+        "the first daemon never asked for the feed\n{}",
+        first.stderr()
+    );
+    send_signal(first.pid(), "KILL");
+    first.wait(Duration::from_secs(5));
+    let killed = Instant::now();
+    site.set_delay(Duration::ZERO);
+
+    // The second finds the feed leased, then takes it over: the lease (3 s) and the host's
+    // busy claim (the fetch timeout and a second) run out, and it polls.
+    let mut second = ws.spawn(&["daemon"]);
+    let taken = wait_until(Duration::from_secs(30), || {
+        !site.requests_to("/lambat.xml-berita").is_empty()
+    });
+    let after = killed.elapsed();
+    let archived = wait_until(Duration::from_secs(20), || {
+        int(&ws.stats(), "articles") == 1
+    });
+    second.stop_cleanly();
+    assert_no_panic("daemon", &second.stderr());
+    assert!(taken, "the feed was not taken over\n{}", second.stderr());
+    assert!(
+        after >= Duration::from_secs(2),
+        "taken over after {after:?}, before the lease ran out"
+    );
+    assert!(archived, "{:#}\n{}", ws.stats(), second.stderr());
+    assert_eq!(site.requests_to("/lambat.xml-berita").len(), 1);
+}
+
+#[test]
+fn two_daemons_taking_in_one_release_at_once_keep_one_article_and_one_story() {
+    let Some(url) = database("one_release") else {
+        return;
+    };
+    // Five sites carry the same press release (a copy with only its own template around
+    // it), and a sixth a rewrite of it; every feed is polled by both daemons' first tick.
+    let sites: Vec<Server> = (5..11)
+        .map(|i| Server::start(&format!("127.0.0.{i}")))
+        .collect();
+    let release = pages::story("id", 4242, &["Sangatta menggelar rilisbersama hari ini."]);
+    let mut rewrite = release.clone();
+    rewrite.push("Paragraf tambahan dari redaksi setempat tentang rilisbersama.".into());
+    let mut feeds = Vec::new();
+    for (i, site) in sites.iter().enumerate() {
+        let body = if i == 5 { &rewrite } else { &release };
+        site.route(
+            "/rilis",
+            Route::html(pages::article(
+                "Pemkab Kutai Timur rilis bersama",
+                "2024-11-20T10:15:00+08:00",
+                "id",
+                body,
+            )),
+        );
+        let item = Item::new(
+            "Pemkab Kutai Timur rilis bersama",
+            &site.url("/rilis"),
+            "Wed, 20 Nov 2024 10:15:00 +0800",
+            "Rilis.",
+        );
+        site.route("/rss", Route::rss(rss("Situs", &site.base(), &[item])));
+        feeds.push((format!("situs{i}"), site.url("/rss")));
+    }
+    let ws = Workspace::new();
+    ws.write_config(&config(&url, "0s", "1m", &feeds, "1h"));
+    let mut daemons = [ws.spawn(&["daemon"]), ws.spawn(&["daemon"])];
+    let all_polled = wait_until(Duration::from_secs(30), || {
+        sites.iter().all(|s| !s.requests_to("/rilis").is_empty())
+            && daemons
+                .iter()
+                .map(|d| d.stderr().matches("poll done").count())
+                .sum::<usize>()
+                >= 6
+    });
+    for d in &mut daemons {
+        d.stop_cleanly();
+        assert_no_panic("daemon", &d.stderr());
+    }
+    assert!(
+        all_polled,
+        "{}\n{}",
+        daemons[0].stderr(),
+        daemons[1].stderr()
+    );
+    let stats = ws.stats();
+    // The five copies are one article (same body) in six places; the rewrite is an article
+    // of its own in the same story.
+    assert_eq!(int(&stats, "articles"), 2, "{stats:#}");
+    assert_eq!(int(&stats, "stories"), 1, "{stats:#}");
+    assert_eq!(int(&stats, "copies"), 6, "{stats:#}");
+}
