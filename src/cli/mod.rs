@@ -10,6 +10,7 @@ mod fetch;
 mod import;
 mod info;
 mod maintenance;
+mod migrate;
 mod progress;
 mod reextract;
 mod render;
@@ -118,6 +119,11 @@ enum Command {
         after_help = "Examples:\n  warta import archive.jsonl                  a `warta export --format jsonl` file\n  warta import CC-NEWS-*.warc.gz              crawled pages: extracted, deduplicated\n  warta import --feed kaltim-crawl pages.warc  WARC pages under this feed name\n  warta -v import archive.jsonl.gz            one log line per record\n\nA re-run skips what is stored; Ctrl-C keeps every article already written."
     )]
     Import(import::ImportArgs),
+    /// Copy the archive between SQLite and PostgreSQL, verified, resumable.
+    #[command(
+        after_help = "Examples:\n  warta migrate --from sqlite:data/archive.db --to postgres://warta@db.example/warta\n  warta migrate --from postgres://warta@db.example/warta --to sqlite:copy.db\n  PGPASSWORD=… warta migrate --from data/archive.db --to postgres://warta@localhost/warta\n\nStop every daemon writing the source first. A stopped migration goes on from where it was when run again; at the end every table's row count and checksum are compared on both sides."
+    )]
+    Migrate(migrate::MigrateArgs),
     /// Add the feeds of an OPML file to the config file, keeping its comments and layout.
     ImportOpml(feeds_io::ImportArgs),
     /// Write the configured feeds as an OPML 2.0 subscription list.
@@ -346,6 +352,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Import(args) => import::run(&ctx, &args),
+        Command::Migrate(args) => migrate::run(&ctx, &args),
         Command::ImportOpml(args) => feeds_io::import(&ctx, &args),
         Command::ExportOpml(args) => feeds_io::export(&ctx, &args),
         Command::Stats { format } => info::stats(&ctx, format),

@@ -24,6 +24,7 @@ mod export;
 mod feeds;
 mod import;
 mod maintenance;
+mod migrate;
 mod names;
 mod open;
 mod read;
@@ -57,6 +58,7 @@ pub use maintenance::{
     BackupReport, FULL_FREE, FeedHealth, Gauges, Inspection, VacuumReport, archive_bytes, backup,
     free_bytes, gauges, inspect, known_schema_version, remove_partial, vacuum,
 };
+pub use migrate::{TableCopy, migrate as copy_archive};
 pub use open::{APPLICATION_ID, OpenMode, is_archive_file, must_exist};
 pub use outbox::{Alert, AlertKind, AlertSummary, Delivery, DigestStory};
 pub use overview::Spread;

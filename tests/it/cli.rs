@@ -13,6 +13,7 @@ use crate::support::{Feed, Item, Route, Server, Workspace, config_text, pages, r
 const COMMANDS: &[&[&str]] = &[
     &["daemon"],
     &["fetch"],
+    &["migrate"],
     &["search"],
     &["show"],
     &["feeds"],

@@ -252,3 +252,111 @@ fn two_daemons_taking_in_one_release_at_once_keep_one_article_and_one_story() {
     assert_eq!(int(&stats, "stories"), 1, "{stats:#}");
     assert_eq!(int(&stats, "copies"), 6, "{stats:#}");
 }
+
+/// `warta migrate` as a user runs it: an SQLite archive copied into PostgreSQL and from
+/// there into a new SQLite file; searches and articles read the same from all three, and
+/// an archive is never migrated over another.
+#[test]
+fn migrate_copies_an_archive_to_postgres_and_back_and_reads_the_same() {
+    let Some(url) = database("migrate_cli") else {
+        return;
+    };
+    let site = Server::start("127.0.0.12");
+    for n in 0..3u64 {
+        feed_with_article(&site, &format!("/m{n}.xml"), 100 + n, Duration::ZERO);
+    }
+    let ws = Workspace::new();
+    let feeds: Vec<(String, String)> = (0..3)
+        .map(|n| (format!("m{n}"), site.url(&format!("/m{n}.xml"))))
+        .collect();
+    let text = config(&url, "0s", "1m", &feeds, "1h")
+        .replace(&format!("url = \"{url}\""), "path = \"archive.db\"");
+    ws.write_config(&text);
+    ws.fetch_ok();
+    let sqlite = ws.path().join("archive.db");
+    let run = ws.run(&[
+        "migrate",
+        "--from",
+        &format!("sqlite:{}", sqlite.display()),
+        "--to",
+        &url,
+    ]);
+    run.ok();
+    assert!(run.stdout.contains("agree"), "{run:?}");
+    assert!(run.stderr.contains("articles: 3 of 3 rows"), "{run:?}");
+    let back = ws.path().join("back.db");
+    ws.run(&[
+        "migrate",
+        "--from",
+        &url,
+        "--to",
+        &format!("sqlite:{}", back.display()),
+    ])
+    .ok();
+    let read = |db: &str, args: &[&str]| {
+        let mut all = vec!["--db", db];
+        all.extend_from_slice(args);
+        let run = ws.run(&all);
+        run.ok();
+        run.json()
+    };
+    // The same hits everywhere; PostgreSQL ranks them its own way (ts_rank, not bm25), so
+    // there they are compared without their scores and order.
+    let unranked = |hits: serde_json::Value| -> Vec<String> {
+        let mut list: Vec<String> = hits
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                let mut h = h.clone();
+                h.as_object_mut().unwrap().remove("score");
+                h.to_string()
+            })
+            .collect();
+        list.sort();
+        list
+    };
+    for query in [
+        "kabar",
+        "penanda101",
+        "kutai",
+        "\"nomor 102\"",
+        "berita -penanda100",
+    ] {
+        let want = read(
+            sqlite.to_str().unwrap(),
+            &["search", query, "--format", "json"],
+        );
+        assert!(!want.as_array().unwrap().is_empty(), "{query}");
+        let on_pg = read(&url, &["search", query, "--format", "json"]);
+        assert_eq!(
+            unranked(on_pg),
+            unranked(want.clone()),
+            "{query} on PostgreSQL"
+        );
+        let on_back = read(
+            back.to_str().unwrap(),
+            &["search", query, "--format", "json"],
+        );
+        assert_eq!(on_back, want, "{query} back on SQLite");
+    }
+    for db in [url.as_str(), back.to_str().unwrap()] {
+        assert_eq!(
+            read(db, &["show", "2", "--format", "json"]),
+            read(sqlite.to_str().unwrap(), &["show", "2", "--format", "json"])
+        );
+    }
+    // Over an archive: refused, nothing touched.
+    let again = ws.run(&[
+        "migrate",
+        "--from",
+        &format!("sqlite:{}", sqlite.display()),
+        "--to",
+        &url,
+    ]);
+    assert_ne!(again.code, Some(0));
+    assert!(
+        again.stderr.contains("already holds an archive"),
+        "{again:?}"
+    );
+}
