@@ -16,6 +16,10 @@
 //! the politeness lower bound, peak RSS and CPU time of each pass; and `warta daemon` on a
 //! short schedule for a bounded time, sampling its RSS every few seconds, then SIGTERM.
 //!
+//! With `--postgres URL` (an empty database) the archive is PostgreSQL, and `--daemons N`
+//! runs N daemons on it at once (issue 18: several daemons sharing the feeds); `--no-fetch`
+//! leaves the two `warta fetch` passes out, so that the daemons archive everything.
+//!
 //! Usage: `cargo run --release --example poll_scale -- [--feeds N] [--hosts H]
 //! [--per-host-delay 1s] [--latency-ms 10] [--items 3] [--daemon-secs 300]
 //! [--daemon-schedule 30s] [--sample-secs 10] [--pass-limit-secs 3600] [--no-daemon]
@@ -58,6 +62,12 @@ struct Args {
     pass_limit: Duration,
     /// `[revisit] after` and `share` for every run, when given (issue 15's budget).
     revisit: Option<(String, f64)>,
+    /// The archive: a PostgreSQL database instead of archive.db.
+    postgres: Option<String>,
+    /// Daemons run at once on the archive.
+    daemons: usize,
+    /// The two `warta fetch` passes before the daemon.
+    fetch: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -76,6 +86,9 @@ fn parse_args() -> Result<Args, String> {
         warta: None,
         pass_limit: Duration::from_secs(3600),
         revisit: None,
+        postgres: None,
+        daemons: 1,
+        fetch: true,
     };
     let mut it = std::env::args().skip(1);
     let num = |v: Option<String>, name: &str| -> Result<u64, String> {
@@ -113,6 +126,9 @@ fn parse_args() -> Result<Args, String> {
                 a.revisit = Some((ages.to_string(), share));
             }
             "--no-daemon" => a.daemon = false,
+            "--no-fetch" => a.fetch = false,
+            "--postgres" => a.postgres = Some(it.next().ok_or("--postgres needs a URL")?),
+            "--daemons" => a.daemons = (num(it.next(), "--daemons")? as usize).max(1),
             "--no-build" => a.build = false,
             "--keep" => a.keep = true,
             "--warta" => a.warta = Some(PathBuf::from(it.next().ok_or("--warta needs a path")?)),
@@ -176,19 +192,118 @@ fn run() -> Result<(), String> {
             port,
             schedule,
         )?;
+        if let Some(url) = &args.postgres {
+            let text = std::fs::read_to_string(&config).map_err(|e| e.to_string())?;
+            let text = text.replacen("path = \"archive.db\"", &format!("url = \"{url}\""), 1);
+            std::fs::write(&config, text).map_err(|e| e.to_string())?;
+        }
         match &args.revisit {
             Some((ages, share)) => add_revisit(&config, ages, *share),
             None => Ok(()),
         }
     };
     configure("1h")?;
+    if args.fetch {
+        fetch_passes(&warta, &config, &dir, &args, &stats, gap, feeds_per_host)?;
+    }
 
+    if args.daemon {
+        let schedule = args.daemon_schedule.clone().unwrap_or_else(|| {
+            if args.feeds <= 1000 {
+                "30s".into()
+            } else {
+                "2m".into()
+            }
+        });
+        configure(&schedule)?;
+        let d = daemon_run(&warta, &config, &dir, &args)?;
+        let sd = take_stats(&stats, args.hosts, args.feeds);
+        let mut o = String::new();
+        let _ = writeln!(
+            o,
+            "daemon: schedule {schedule}, ran {:.0} s, exit {} ({:.1} s after SIGTERM), CPU user+sys {:.1} s",
+            d.ran, d.status, d.stop_secs, d.cpu
+        );
+        let _ = writeln!(
+            o,
+            "daemon requests: {} ({} polls at {:.0} polls/min; the schedule asks {:.0}/min), max in flight on one host {}, min gap {} ms, max hosts busy {}",
+            sd.kinds(),
+            sd.feed_200 + sd.feed_304,
+            (sd.feed_200 + sd.feed_304) as f64 / (d.ran / 60.0).max(1e-9),
+            args.feeds as f64 * 60.0 / parse_secs(&schedule)?.max(1e-9),
+            sd.max_in_flight_per_host,
+            sd.min_gap_ms(),
+            sd.max_hosts_busy,
+        );
+        let _ = writeln!(o, "daemon polls per feed: {}", sd.polls_per_feed());
+        if let Some((ages, share)) = &args.revisit {
+            let _ = writeln!(
+                o,
+                "daemon revisits ([revisit] after {ages}, share {share}): {} of {} requests ({:.1} %; 304 {}), revisit backlog at the end: {}",
+                sd.revisit,
+                sd.total,
+                sd.revisit as f64 * 100.0 / (sd.total as f64).max(1.0),
+                sd.revisit_304,
+                revisit_backlog(&dir),
+            );
+        }
+        let series: Vec<String> = d
+            .samples
+            .iter()
+            .map(|(t, kib)| format!("{t:.0}s:{}", mib(*kib)))
+            .collect();
+        let _ = writeln!(
+            o,
+            "daemon RSS (MiB) every {} s: {}",
+            args.sample_secs,
+            series.join(" ")
+        );
+        let _ = writeln!(
+            o,
+            "daemon RSS first third mean {} MiB, last third mean {} MiB ({:+.1} %), peak (VmHWM) {} MiB: {}",
+            mib(d.first_third as u64),
+            mib(d.last_third as u64),
+            (d.last_third / d.first_third.max(1.0) - 1.0) * 100.0,
+            mib(d.peak_kib),
+            if d.last_third <= d.first_third * 1.10 {
+                "flat"
+            } else {
+                "GROWING"
+            }
+        );
+        let _ = writeln!(
+            o,
+            "daemon log: {} poll lines, {} warnings, {} errors",
+            d.poll_lines, d.warnings, d.errors
+        );
+        println!("{o}");
+    }
+
+    if args.keep {
+        println!("kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    rt.shutdown_timeout(Duration::from_secs(1));
+    Ok(())
+}
+
+/// `warta fetch` twice: every feed new, then every feed unchanged (304).
+fn fetch_passes(
+    warta: &Path,
+    config: &Path,
+    dir: &Path,
+    args: &Args,
+    stats: &Arc<Mutex<Stats>>,
+    gap: f64,
+    feeds_per_host: usize,
+) -> Result<(), String> {
     // Pass 1: every feed new, every article fetched.
-    let p1 = fetch_pass(&warta, &config, &dir, "pass1", args.pass_limit)?;
-    let s1 = take_stats(&stats, args.hosts, args.feeds);
+    let p1 = fetch_pass(warta, config, dir, "pass1", args.pass_limit)?;
+    let s1 = take_stats(stats, args.hosts, args.feeds);
     // Pass 2: every feed answers 304.
-    let p2 = fetch_pass(&warta, &config, &dir, "pass2", args.pass_limit)?;
-    let s2 = take_stats(&stats, args.hosts, args.feeds);
+    let p2 = fetch_pass(warta, config, dir, "pass2", args.pass_limit)?;
+    let s2 = take_stats(stats, args.hosts, args.feeds);
 
     let mut out = String::new();
     let bound1 = s1.busiest_host_requests.saturating_sub(1) as f64 * gap;
@@ -291,85 +406,6 @@ fn run() -> Result<(), String> {
         format!("{:.1}", p2.cpu),
     );
     println!("{out}");
-
-    if args.daemon {
-        let schedule = args.daemon_schedule.clone().unwrap_or_else(|| {
-            if args.feeds <= 1000 {
-                "30s".into()
-            } else {
-                "2m".into()
-            }
-        });
-        configure(&schedule)?;
-        let d = daemon_run(&warta, &config, &dir, &args)?;
-        let sd = take_stats(&stats, args.hosts, args.feeds);
-        let mut o = String::new();
-        let _ = writeln!(
-            o,
-            "daemon: schedule {schedule}, ran {:.0} s, exit {} ({:.1} s after SIGTERM), CPU user+sys {:.1} s",
-            d.ran, d.status, d.stop_secs, d.cpu
-        );
-        let _ = writeln!(
-            o,
-            "daemon requests: {} ({} polls at {:.0} polls/min; the schedule asks {:.0}/min), max in flight on one host {}, min gap {} ms, max hosts busy {}",
-            sd.kinds(),
-            sd.feed_200 + sd.feed_304,
-            (sd.feed_200 + sd.feed_304) as f64 / (d.ran / 60.0).max(1e-9),
-            args.feeds as f64 * 60.0 / parse_secs(&schedule)?.max(1e-9),
-            sd.max_in_flight_per_host,
-            sd.min_gap_ms(),
-            sd.max_hosts_busy,
-        );
-        let _ = writeln!(o, "daemon polls per feed: {}", sd.polls_per_feed());
-        if let Some((ages, share)) = &args.revisit {
-            let _ = writeln!(
-                o,
-                "daemon revisits ([revisit] after {ages}, share {share}): {} of {} requests ({:.1} %; 304 {}), revisit backlog at the end: {}",
-                sd.revisit,
-                sd.total,
-                sd.revisit as f64 * 100.0 / (sd.total as f64).max(1.0),
-                sd.revisit_304,
-                revisit_backlog(&dir),
-            );
-        }
-        let series: Vec<String> = d
-            .samples
-            .iter()
-            .map(|(t, kib)| format!("{t:.0}s:{}", mib(*kib)))
-            .collect();
-        let _ = writeln!(
-            o,
-            "daemon RSS (MiB) every {} s: {}",
-            args.sample_secs,
-            series.join(" ")
-        );
-        let _ = writeln!(
-            o,
-            "daemon RSS first third mean {} MiB, last third mean {} MiB ({:+.1} %), peak (VmHWM) {} MiB: {}",
-            mib(d.first_third as u64),
-            mib(d.last_third as u64),
-            (d.last_third / d.first_third.max(1.0) - 1.0) * 100.0,
-            mib(d.peak_kib),
-            if d.last_third <= d.first_third * 1.10 {
-                "flat"
-            } else {
-                "GROWING"
-            }
-        );
-        let _ = writeln!(
-            o,
-            "daemon log: {} poll lines, {} warnings, {} errors",
-            d.poll_lines, d.warnings, d.errors
-        );
-        println!("{o}");
-    }
-
-    if args.keep {
-        println!("kept {}", dir.display());
-    } else {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    rt.shutdown_timeout(Duration::from_secs(1));
     Ok(())
 }
 
@@ -604,22 +640,34 @@ struct Daemon {
     errors: usize,
 }
 
+/// Runs `--daemons` daemons for `--daemon-secs`; RSS is sampled on the first, CPU summed
+/// over all, and every one is stopped with SIGTERM.
 fn daemon_run(warta: &Path, config: &Path, dir: &Path, args: &Args) -> Result<Daemon, String> {
-    let err_path = dir.join("daemon.err");
-    let err_file =
-        std::fs::File::create(&err_path).map_err(|e| format!("{}: {e}", err_path.display()))?;
-    eprintln!("daemon: running for {} s …", args.daemon_secs);
+    eprintln!(
+        "daemon: {} running for {} s …",
+        args.daemons, args.daemon_secs
+    );
     let start = Instant::now();
-    let mut child: Child = Command::new(warta)
-        .arg("--config")
-        .arg(config)
-        .arg("daemon")
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(err_file)
-        .spawn()
-        .map_err(|e| format!("cannot run warta daemon: {e}"))?;
+    let mut others: Vec<Child> = Vec::new();
+    let spawn = |i: usize| -> Result<Child, String> {
+        let err_path = dir.join(format!("daemon-{i}.err"));
+        let err_file =
+            std::fs::File::create(&err_path).map_err(|e| format!("{}: {e}", err_path.display()))?;
+        Command::new(warta)
+            .arg("--config")
+            .arg(config)
+            .arg("daemon")
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(err_file)
+            .spawn()
+            .map_err(|e| format!("cannot run warta daemon: {e}"))
+    };
+    let mut child: Child = spawn(0)?;
+    for i in 1..args.daemons {
+        others.push(spawn(i)?);
+    }
     let pid = child.id();
     let mut samples = Vec::new();
     let mut peak = 0u64;
@@ -641,13 +689,23 @@ fn daemon_run(warta: &Path, config: &Path, dir: &Path, args: &Args) -> Result<Da
             next_sample += every;
         }
         peak = peak.max(proc_status_kib(pid, "VmHWM:").unwrap_or(0));
-        cpu = proc_cpu_secs(pid).unwrap_or(cpu);
+        let all: Option<f64> = std::iter::once(pid)
+            .chain(others.iter().map(Child::id))
+            .map(proc_cpu_secs)
+            .sum();
+        cpu = all.unwrap_or(cpu);
         std::thread::sleep(Duration::from_millis(200));
     }
     let ran = start.elapsed().as_secs_f64();
     let (status, stop_secs) = match exited_early {
         Some(st) => (format!("exited early: {st}"), 0.0),
         None => {
+            for other in &mut others {
+                let _ = Command::new("kill")
+                    .args(["-TERM", &other.id().to_string()])
+                    .status();
+                let _ = other.wait();
+            }
             let _ = Command::new("kill")
                 .args(["-TERM", &pid.to_string()])
                 .status();
@@ -676,7 +734,9 @@ fn daemon_run(warta: &Path, config: &Path, dir: &Path, args: &Args) -> Result<Da
     };
     let first_third = mean(&samples[..third.min(samples.len())]);
     let last_third = mean(&samples[samples.len().saturating_sub(third)..]);
-    let log = std::fs::read_to_string(&err_path).unwrap_or_default();
+    let log: String = (0..args.daemons)
+        .map(|i| std::fs::read_to_string(dir.join(format!("daemon-{i}.err"))).unwrap_or_default())
+        .collect();
     Ok(Daemon {
         status,
         ran,

@@ -34,7 +34,7 @@
 //! over loopback: the search page (snippets, facets, the whole HTML) and `/api/search`.
 //!
 //! Usage: `cargo run --release --example search_scale -- [--articles 1000000]
-//! [--dir DIR] [--seed 6] [--step K] [--serve target/release/warta]`. The archive is DIR/search-scale-N.db (default DIR:
+//! [--dir DIR] [--seed 6] [--step K] [--serve target/release/warta] [--postgres URL]`. The archive is DIR/search-scale-N.db (default DIR:
 //! the system's temporary folder); an existing one is reused, queries only. `--step K`
 //! writes at most K more articles (whole windows) and stops, so that a long build can run
 //! in parts between other work on a shared machine; each run goes on from where the last
@@ -99,6 +99,7 @@ fn run() -> Result<(), String> {
     let mut fts: Vec<(String, i64)> = Vec::new();
     let mut per_tx = 1usize;
     let mut serve: Option<PathBuf> = None;
+    let mut postgres: Option<String> = None;
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match a.as_str() {
@@ -126,6 +127,7 @@ fn run() -> Result<(), String> {
                 fts.push((k.to_string(), n.parse().map_err(|e| format!("--fts: {e}"))?));
             }
             "--serve" => serve = Some(PathBuf::from(value("--serve")?)),
+            "--postgres" => postgres = Some(value("--postgres")?),
             "--seed" => {
                 seed = value("--seed")?
                     .parse()
@@ -188,23 +190,38 @@ fn run() -> Result<(), String> {
     let store = Store::open(&db).map_err(|e| e.to_string())?;
     let classes = queries(&store, &gen_, &config, n)?;
     drop(store);
-    match serve {
-        Some(bin) => serve_latency(&bin, &db, &classes),
-        None => Ok(()),
+    let archive_line = format!("path = {:?}", db.display().to_string());
+    if let Some(bin) = &serve {
+        serve_latency(bin, &db, &archive_line, &classes)?;
     }
+    // The same classes on a PostgreSQL copy of the archive (`warta migrate`).
+    if let Some(url) = postgres {
+        println!("\nOn PostgreSQL ({url}):\n");
+        let pg = Store::open(Path::new(&url)).map_err(|e| e.to_string())?;
+        let classes = queries(&pg, &gen_, &config, n)?;
+        drop(pg);
+        if let Some(bin) = &serve {
+            serve_latency(bin, &db, &format!("url = {url:?}"), &classes)?;
+        }
+    }
+    Ok(())
 }
 
 /// The same query classes through `warta serve` (the real binary, over loopback HTTP):
 /// the search page as a browser gets it (snippets, facets, the whole HTML) and
 /// `/api/search`, each timed from the request to the last byte.
-fn serve_latency(bin: &Path, db: &Path, classes: &[Class]) -> Result<(), String> {
+fn serve_latency(
+    bin: &Path,
+    db: &Path,
+    archive_line: &str,
+    classes: &[Class],
+) -> Result<(), String> {
     use std::io::BufRead;
     let config = db.with_extension("serve.toml");
     std::fs::write(
         &config,
         format!(
-            "[archive]\npath = {:?}\n\n[[feed]]\nname = \"id-000\"\nurl = \"https://example.org/rss\"\n",
-            db.display().to_string()
+            "[archive]\n{archive_line}\n\n[[feed]]\nname = \"id-000\"\nurl = \"https://example.org/rss\"\n"
         ),
     )
     .map_err(|e| e.to_string())?;

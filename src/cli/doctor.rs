@@ -158,7 +158,10 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> Result<u8> {
     };
     let (db_checks, feeds) = database_checks(&db);
     emit(db_checks, &mut out)?;
-    emit(folder_checks(&db), &mut out)?;
+    // A PostgreSQL archive has no folder or disk of its own here.
+    if crate::store::postgres_url(&db).is_none() {
+        emit(folder_checks(&db), &mut out)?;
+    }
     if let Some(config) = &config {
         emit(feed_checks(config, feeds.as_deref()), &mut out)?;
         if !args.network {
@@ -173,7 +176,7 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> Result<u8> {
 
 fn database_checks(db: &Path) -> (Vec<Check>, Option<Vec<crate::store::FeedHealth>>) {
     let name = db.display();
-    if !db.exists() {
+    if crate::store::postgres_url(db).is_none() && !db.exists() {
         return (
             vec![Check::warn(
                 "database",
@@ -200,10 +203,16 @@ fn database_checks(db: &Path) -> (Vec<Check>, Option<Vec<crate::store::FeedHealt
     if inspection.quick_check == ["ok"] {
         checks.push(Check::ok(
             "database",
-            format!(
-                "{name}: opens, quick_check ok, {}",
-                super::maintenance::human_bytes(crate::store::archive_bytes(db))
-            ),
+            match crate::store::postgres_url(db) {
+                Some(_) => format!(
+                    "{name}: opens (PostgreSQL), schema {}",
+                    inspection.schema_version
+                ),
+                None => format!(
+                    "{name}: opens, quick_check ok, {}",
+                    super::maintenance::human_bytes(crate::store::archive_bytes(db))
+                ),
+            },
         ));
     } else {
         let first: Vec<&str> = inspection

@@ -210,12 +210,36 @@ pub(super) fn keep(tx: &Transaction<'_>, article: i64) -> super::db::Result<()> 
 
 /// Adds bands of an already archived article (its new signature after a revision).
 pub(super) fn add(tx: &Transaction<'_>, article: i64, bands: &[i64]) -> super::db::Result<()> {
+    if tx.is_pg() {
+        // One statement for all of them: each is a round trip to the server otherwise.
+        return add_many(tx, &bands.iter().map(|&b| (b, article)).collect::<Vec<_>>());
+    }
     let mut stmt = tx.prepare_cached(tx.pick(
         "INSERT OR IGNORE INTO main.story_bands (band, article_id) VALUES (?1, ?2)",
         "INSERT OR IGNORE INTO story_bands (band, article_id) VALUES (?1, ?2)",
     ))?;
     for band in bands {
         stmt.execute(params![band, article])?;
+    }
+    Ok(())
+}
+
+/// Adds (band, article) pairs, many to a statement (PostgreSQL: a migration's chunk, a new
+/// article's bands).
+pub(super) fn add_many(tx: &super::db::Conn, pairs: &[(i64, i64)]) -> super::db::Result<()> {
+    const PER_STATEMENT: usize = 500;
+    let table = tx.pick("main.story_bands", "story_bands");
+    for part in pairs.chunks(PER_STATEMENT) {
+        let rows: Vec<String> = (0..part.len())
+            .map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2))
+            .collect();
+        let sql = format!(
+            "INSERT OR IGNORE INTO {table} (band, article_id) VALUES {}",
+            rows.join(", ")
+        );
+        let args: Vec<i64> = part.iter().flat_map(|&(b, a)| [b, a]).collect();
+        tx.prepare_cached(&sql)?
+            .execute(super::db::params_from_iter(args.iter()))?;
     }
     Ok(())
 }

@@ -34,6 +34,18 @@ pub fn known_schema_version() -> i64 {
 }
 
 /// The archive file and its write-ahead log, in bytes: what it takes on disk.
+/// Refuses a PostgreSQL archive for what works on an SQLite file only, saying `instead`.
+fn sqlite_only(path: &Path, instead: &str) -> Result<(), StoreError> {
+    match super::postgres_url(path) {
+        Some(_) => Err(StoreError::Unusable {
+            path: path.to_path_buf(),
+            problem: format!("a PostgreSQL archive: {instead}"),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The file's size with its log; 0 for a PostgreSQL archive (its server keeps it).
 pub fn archive_bytes(path: &Path) -> u64 {
     let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
     size(path) + size(&suffixed(path, "-wal"))
@@ -85,6 +97,20 @@ pub struct FeedHealth {
 
 /// Checks an archive without changing it.
 pub fn inspect(path: &Path) -> Result<Inspection, StoreError> {
+    if super::postgres_url(path).is_some() {
+        // The server checks its own pages; what is looked at here is the schema and feeds.
+        let store = Store::open_with(path, super::OpenMode::Read)?;
+        let schema_version = store
+            .conn
+            .query_row("SELECT max(version) FROM warta_schema", [], |r| r.get(0))
+            .map_err(|e| store.err(e))?;
+        let feeds = feed_health(&store.conn).map_err(|e| store.err(e))?;
+        return Ok(Inspection {
+            quick_check: vec!["ok".into()],
+            schema_version,
+            feeds,
+        });
+    }
     let conn = open_existing(path, false)?;
     let err = |e| lite_err(path, e);
     let schema_version: i64 = conn
@@ -98,8 +124,9 @@ pub fn inspect(path: &Path) -> Result<Inspection, StoreError> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(err)?;
     drop(stmt);
+    let conn = super::db::Conn::from(conn);
     let feeds = if schema_version >= 1 {
-        feed_health(&conn).map_err(err)?
+        feed_health(&conn).map_err(|e| super::sql_err(path, e))?
     } else {
         Vec::new()
     };
@@ -110,7 +137,7 @@ pub fn inspect(path: &Path) -> Result<Inspection, StoreError> {
     })
 }
 
-fn feed_health(conn: &Connection) -> rusqlite::Result<Vec<FeedHealth>> {
+fn feed_health(conn: &super::db::Conn) -> super::db::Result<Vec<FeedHealth>> {
     let mut stmt = conn.prepare(
         "SELECT name, state, last_success, last_error, consecutive_failures, moved_to
          FROM feeds ORDER BY name",
@@ -139,8 +166,22 @@ pub struct Gauges {
 }
 
 pub fn gauges(path: &Path) -> Result<Gauges, StoreError> {
-    let conn = open_existing(path, false)?;
-    let err = |e| lite_err(path, e);
+    let (conn, database_bytes) = if super::postgres_url(path).is_some() {
+        let store = Store::open_with(path, super::OpenMode::Read)?;
+        let bytes: i64 = store
+            .conn
+            .query_row("SELECT pg_database_size(current_database())", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| store.err(e))?;
+        (store.conn, u64::try_from(bytes).unwrap_or(0))
+    } else {
+        (
+            super::db::Conn::from(open_existing(path, false)?),
+            archive_bytes(path),
+        )
+    };
+    let err = |e| super::sql_err(path, e);
     let pending_pages = conn
         .query_row(
             "SELECT count(*) FROM articles WHERE page_pending = 1",
@@ -157,7 +198,7 @@ pub fn gauges(path: &Path) -> Result<Gauges, StoreError> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(err)?;
     Ok(Gauges {
-        database_bytes: archive_bytes(path),
+        database_bytes,
         pending_pages,
         feed_states,
     })
@@ -182,6 +223,10 @@ pub struct VacuumReport {
 /// optimize`, with `full` rewrites the whole file (`VACUUM`, which blocks writers while it
 /// runs), then empties the write-ahead log.
 pub fn vacuum(path: &Path, full: bool) -> Result<VacuumReport, StoreError> {
+    sqlite_only(
+        path,
+        "PostgreSQL vacuums it by itself (autovacuum); `VACUUM (ANALYZE)` in psql does it now",
+    )?;
     let bytes_before = archive_bytes(path);
     let conn = open_existing(path, true)?;
     let err = |e| lite_err(path, e);
@@ -280,6 +325,10 @@ pub struct BackupReport {
 /// With `salvage` the copy is built row by row from what can be read of a damaged archive
 /// (`salvage.rs`) instead of `VACUUM INTO`, which stops at the first damaged page.
 pub fn backup(src: &Path, dest: &Path, salvage: bool) -> Result<BackupReport, StoreError> {
+    sqlite_only(
+        src,
+        "back it up with pg_dump, or copy it into an SQLite file with `warta migrate --from URL --to sqlite:FILE`",
+    )?;
     let conn = open_existing(src, false)?;
     // VACUUM INTO counts as a write even though it writes only the copy.
     conn.pragma_update(None, "query_only", false)

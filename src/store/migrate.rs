@@ -17,9 +17,19 @@
 use super::db::{Conn, Value, params_from_iter};
 use super::{Store, StoreError};
 
-/// Rows per chunk (and per destination transaction): kept pages and exchanges are tens of
-/// kilobytes each, so memory stays within a few megabytes.
+/// Rows per chunk (and per destination transaction) of the tables with texts and pages:
+/// kept pages and exchanges are tens of kilobytes each, so memory stays within a few
+/// megabytes. Tables of keys and numbers go ten times as many at once.
 const CHUNK: usize = 200;
+
+impl Table {
+    fn chunk(&self) -> usize {
+        match self.name {
+            "articles" | "article_versions" | "pages" | "responses" => CHUNK,
+            _ => CHUNK * 10,
+        }
+    }
+}
 
 /// A table to copy: its name, key columns (the order chunks are read in), and whether the
 /// destination takes its rows as they are (`Copy`) or derives them (`Verify` only, `Skip`).
@@ -276,7 +286,7 @@ fn add_row(sum: &mut u128, row: &[Value]) {
     *sum = sum.wrapping_add(u128::from_le_bytes(first));
 }
 
-/// Reads `table`'s rows (`cols`) after `after` in key order, `CHUNK` at a time.
+/// Reads `table`'s rows (`cols`) after `after` in key order, a chunk at a time.
 fn chunk(
     conn: &Conn,
     table: &Table,
@@ -288,8 +298,9 @@ fn chunk(
     let (sql, args): (String, Vec<Value>) = match after {
         None => (
             format!(
-                "SELECT {list} FROM {} ORDER BY {key} LIMIT {CHUNK}",
-                table.name
+                "SELECT {list} FROM {} ORDER BY {key} LIMIT {}",
+                table.name,
+                table.chunk()
             ),
             Vec::new(),
         ),
@@ -297,9 +308,10 @@ fn chunk(
             let marks: Vec<String> = (1..=last.len()).map(|i| format!("?{i}")).collect();
             (
                 format!(
-                    "SELECT {list} FROM {} WHERE ({key}) > ({}) ORDER BY {key} LIMIT {CHUNK}",
+                    "SELECT {list} FROM {} WHERE ({key}) > ({}) ORDER BY {key} LIMIT {}",
                     table.name,
-                    marks.join(", ")
+                    marks.join(", "),
+                    table.chunk()
                 ),
                 last.to_vec(),
             )
@@ -442,23 +454,8 @@ fn copy_table(src: &Conn, dest: &Conn, table: &Table, progress: Progress<'_>) ->
         progress(table.name, total, total);
         return Ok(0);
     }
-    let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
-    let mut insert = format!(
-        "INSERT {}INTO {} ({}) VALUES ({})",
-        if table.how == How::Bands {
-            "OR IGNORE "
-        } else {
-            ""
-        },
-        table.name,
-        cols.join(", "),
-        marks.join(", ")
-    );
-    // The destination wrote its own facts when it was opened (the regional names' key);
-    // the source's are the archive's.
-    if table.name == "meta" {
-        insert.push_str(" ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-    }
+    // PostgreSQL's search entry goes in with each article.
+    let with_fts = table.name == "articles" && dest.is_pg();
     let mut copied = 0u64;
     loop {
         let rows = chunk(src, table, &cols, last.as_deref()).map_err(Side::From)?;
@@ -466,15 +463,9 @@ fn copy_table(src: &Conn, dest: &Conn, table: &Table, progress: Progress<'_>) ->
             break;
         }
         let tx = dest.transaction().map_err(Side::To)?;
-        {
-            let mut stmt = tx.prepare_cached(&insert).map_err(Side::To)?;
-            for row in &rows {
-                stmt.execute(params_from_iter(row.iter()))
-                    .map_err(Side::To)?;
-            }
-        }
-        if table.name == "articles" && tx.is_pg() {
-            derive_pg_article_parts(&tx, &cols, &rows).map_err(Side::To)?;
+        insert_rows(&tx, table, &cols, &rows, with_fts).map_err(Side::To)?;
+        if with_fts {
+            derive_pg_bands(&tx, &cols, &rows).map_err(Side::To)?;
         }
         let key = rows
             .last()
@@ -490,7 +481,7 @@ fn copy_table(src: &Conn, dest: &Conn, table: &Table, progress: Progress<'_>) ->
         .map_err(Side::To)?;
         tx.commit().map_err(Side::To)?;
         progress(table.name, copied_before.min(total), total);
-        let full = rows.len() == CHUNK;
+        let full = rows.len() == table.chunk();
         last = Some(key);
         if !full {
             break;
@@ -505,43 +496,84 @@ fn copy_table(src: &Conn, dest: &Conn, table: &Table, progress: Progress<'_>) ->
     Ok(copied)
 }
 
-/// An article's search entry and bands on PostgreSQL, from its copied columns.
-fn derive_pg_article_parts(
-    tx: &super::db::Transaction<'_>,
+/// Parameters in one statement at most (SQLite's limit is 32,766).
+const MAX_PARAMS: usize = 30_000;
+
+/// A chunk's rows, many to a statement (a statement a row was a round trip a row to
+/// PostgreSQL: 200 articles a second).
+fn insert_rows(
+    tx: &Conn,
+    table: &Table,
     cols: &[String],
     rows: &[Vec<Value>],
+    with_fts: bool,
 ) -> super::db::Result<()> {
+    let width = cols.len() + usize::from(with_fts);
     let at = |name: &str| cols.iter().position(|c| c == name);
-    let (Some(id), Some(title), Some(body), Some(stems), Some(minhash)) = (
-        at("id"),
-        at("title"),
-        at("body"),
-        at("stems"),
-        at("minhash"),
-    ) else {
-        return Ok(());
-    };
-    let text = |v: &Value| match v {
-        Value::Text(s) => s.clone(),
+    let text = |row: &[Value], name: &str| match at(name).map(|i| &row[i]) {
+        Some(Value::Text(s)) => s.clone(),
         _ => String::new(),
     };
+    for part in rows.chunks((MAX_PARAMS / width).max(1)) {
+        let mut values: Vec<Value> = Vec::with_capacity(part.len() * width);
+        let mut tuples = Vec::with_capacity(part.len());
+        for row in part {
+            let base = values.len();
+            values.extend(row.iter().cloned());
+            let mut marks: Vec<String> =
+                (1..=cols.len()).map(|i| format!("?{}", base + i)).collect();
+            if with_fts {
+                values.push(Value::Text(super::pg_search::tsvector(
+                    &text(row, "title"),
+                    &text(row, "body"),
+                    &text(row, "stems"),
+                )));
+                marks.push(format!("?{}::text::tsvector", values.len()));
+            }
+            tuples.push(format!("({})", marks.join(", ")));
+        }
+        let mut sql = format!(
+            "INSERT {}INTO {} ({}{}) VALUES {}",
+            if table.how == How::Bands {
+                "OR IGNORE "
+            } else {
+                ""
+            },
+            table.name,
+            cols.join(", "),
+            if with_fts { ", fts" } else { "" },
+            tuples.join(", ")
+        );
+        // The destination wrote its own facts when it was opened (the regional names'
+        // key); the source's are the archive's.
+        if table.name == "meta" {
+            sql.push_str(" ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+        }
+        tx.prepare_cached(&sql)?
+            .execute(params_from_iter(values.iter()))?;
+    }
+    Ok(())
+}
+
+/// Copied articles' bands on PostgreSQL, from their signatures.
+fn derive_pg_bands(tx: &Conn, cols: &[String], rows: &[Vec<Value>]) -> super::db::Result<()> {
+    let at = |name: &str| cols.iter().position(|c| c == name);
+    let (Some(id), Some(minhash)) = (at("id"), at("minhash")) else {
+        return Ok(());
+    };
+    let mut pairs = Vec::new();
     for row in rows {
         let Value::Integer(article) = row[id] else {
             continue;
         };
-        super::pg_search::index(
-            tx,
-            article,
-            [&text(&row[title]), &text(&row[body]), &text(&row[stems])],
-        )?;
         if let Value::Blob(b) = &row[minhash]
             && let Some(mins) = crate::dedup::minhash::Signature::from_bytes(b)
         {
             let bands = crate::dedup::minhash::Signature { mins, shingles: 0 }.bands();
-            super::bands::add(tx, article, &bands)?;
+            pairs.extend(bands.into_iter().map(|band| (band, article)));
         }
     }
-    Ok(())
+    super::bands::add_many(tx, &pairs)
 }
 
 /// After the rows: PostgreSQL's id sequences moved past the copied ids; SQLite's band
@@ -584,7 +616,7 @@ fn checksum(conn: &Conn, table: &Table, cols: &[String]) -> super::db::Result<(u
             add_row(&mut sum, row);
         }
         n += rows.len() as u64;
-        if rows.len() < CHUNK {
+        if rows.len() < table.chunk() {
             break;
         }
         last = rows.last().map(|r| key_of(table, cols, r));

@@ -117,6 +117,10 @@ pub fn rank_cap_for(fts: &str) -> i64 {
 /// date, its language) or a look among the feeds' articles, and matches that fail the
 /// filters are read too. At 1,000,000 articles a common word within one feed or one year
 /// took 150–250 ms to rank its newest 20,000; the newest 5,000 take a quarter of that.
+/// PostgreSQL ranks the newest 1 / this of the matches SQLite ranks (see
+/// [`Store::ranking_cutoff`]).
+const PG_RANK_SHARE: i64 = 10;
+
 pub fn filtered_rank_cap(cap: i64) -> i64 {
     (cap / 4).max(RANK_CAP / 20)
 }
@@ -577,6 +581,15 @@ impl Store {
         if !matches!(req.sort, SortOrder::Relevance | SortOrder::Recent) || cap < 1 {
             return Ok(None);
         }
+        // PostgreSQL reads each match's whole `tsvector` (several kilobytes, compressed
+        // apart from the row) to test and to rank it, where FTS5 reads its own index: a
+        // tenth as many matches are ranked there for the same time (BENCHMARKS.md,
+        // "PostgreSQL").
+        let cap = if self.conn.is_pg() {
+            (cap / PG_RANK_SHARE).max(1)
+        } else {
+            cap
+        };
         // The first match past the newest `cap`: the ranked ones come after it.
         if req.words_alone() {
             let fts = self.index_query(fts);

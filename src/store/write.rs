@@ -546,6 +546,14 @@ fn write_work(
     Ok(outcomes)
 }
 
+/// A new article's row, less its closing parentheses (PostgreSQL adds its index entry).
+const INSERT_ARTICLE: &str = "INSERT INTO articles (story_id, feed_id, guid, url, title, author,
+     published, published_ts, fetched, fetched_ts, language, body, body_html, fingerprint, source,
+     note, page_pending, page_attempts, extractor_version, minhash, shingles, story_method,
+     story_similarity, stems, partial";
+const ARTICLE_VALUES: &str = "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
+     ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25";
+
 pub(super) fn write_item(
     tx: &Transaction<'_>,
     feed_id: i64,
@@ -599,48 +607,63 @@ pub(super) fn write_item(
     let placed = stories::place(tx, c.signature.as_ref(), &item.link, now)?;
     let (story, method, similarity) = (placed.story, placed.method, placed.similarity);
     let published = c.published.or(item.published);
-    tx.prepare_cached(
-        "INSERT INTO articles (story_id, feed_id, guid, url, title, author, published, published_ts,
-             fetched, fetched_ts, language, body, body_html, fingerprint, source, note,
-             page_pending, page_attempts, extractor_version, minhash, shingles, story_method, story_similarity,
-             stems, partial)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-                 ?20, ?21, ?22, ?23, ?24, ?25)")?
-    .execute(
-        params![
-            story,
-            feed_id,
-            item.guid,
-            c.url,
-            c.title,
-            c.author,
-            published.map(|p| rfc3339(&p)),
-            published.map(|p| p.timestamp()),
-            now,
-            now_utc.timestamp(),
-            c.language,
-            c.body,
-            c.body_html,
-            c.fingerprint,
-            c.source.as_str(),
-            c.note,
-            c.page_pending,
-            u32::from(c.page_pending),
-            c.extractor_version,
-            c.signature.as_ref().map(Signature::to_bytes),
-            c.signature.as_ref().map(|s| s.shingles as i64),
-            method,
-            similarity,
-            c.stems,
-            c.partial.map(Partial::as_str),
-        ],
-    )?;
-    let article = tx.last_insert_rowid()?;
-    if tx.is_pg() {
-        super::pg_search::index(tx, article, [&c.title, &c.body, &c.stems])?;
-        if let Some(sig) = &c.signature {
-            add_bands(tx, article, sig)?;
+    // PostgreSQL's index entry goes in with the row (`pg_search.rs`), and the id comes
+    // back from the INSERT itself.
+    let fts = tx
+        .is_pg()
+        .then(|| super::pg_search::tsvector(&c.title, &c.body, &c.stems));
+    let signature = c.signature.as_ref().map(Signature::to_bytes);
+    let shingles = c.signature.as_ref().map(|s| s.shingles as i64);
+    let published_text = published.map(|p| rfc3339(&p));
+    let published_ts = published.map(|p| p.timestamp());
+    let fetched_ts = now_utc.timestamp();
+    let source = c.source.as_str();
+    let attempts = u32::from(c.page_pending);
+    let partial = c.partial.map(Partial::as_str);
+    let mut args: Vec<&dyn super::db::ToSql> = params![
+        story,
+        feed_id,
+        item.guid,
+        c.url,
+        c.title,
+        c.author,
+        published_text,
+        published_ts,
+        now,
+        fetched_ts,
+        c.language,
+        c.body,
+        c.body_html,
+        c.fingerprint,
+        source,
+        c.note,
+        c.page_pending,
+        attempts,
+        c.extractor_version,
+        signature,
+        shingles,
+        method,
+        similarity,
+        c.stems,
+        partial,
+    ]
+    .to_vec();
+    let article = match &fts {
+        Some(fts) => {
+            args.push(fts);
+            tx.prepare_cached(&format!(
+                "{INSERT_ARTICLE}, fts) {ARTICLE_VALUES}, ?26::text::tsvector) RETURNING id"
+            ))?
+            .query_row(&args[..], |r| r.get(0))?
         }
+        None => {
+            tx.prepare_cached(&format!("{INSERT_ARTICLE}) {ARTICLE_VALUES})"))?
+                .execute(&args[..])?;
+            tx.last_insert_rowid()?
+        }
+    };
+    if let (true, Some(sig)) = (tx.is_pg(), &c.signature) {
+        add_bands(tx, article, sig)?;
     }
     words.note_article([&c.title, &c.body, &c.stems], c.words.as_ref());
     // Its bands are indexed from its stored `minhash` by the next placement (`bands.rs`).

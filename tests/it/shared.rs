@@ -109,8 +109,11 @@ fn two_daemons_poll_each_feed_once_a_tick_one_request_per_host_with_the_gap_kept
             );
         }
     }
-    // Each tick polls each feed once, whichever daemon takes it: no two polls of a feed
-    // closer than half its interval, and no more polls than ticks.
+    // Each tick polls each feed once, whichever daemon takes it: no more polls than ticks,
+    // and no two at nearly the same moment (two daemons' polls of one tick would be, the
+    // second held back by the host's turn alone). A tick's requests to a host queue for
+    // their turns (six requests a tick here, each with its gap), so one tick's poll may
+    // come late and the next one's early: a second apart, not the whole interval.
     let ticks = ran.as_secs() / 4 + 1;
     for (h, site) in hosts.iter().enumerate() {
         for f in 0..3 {
@@ -125,7 +128,7 @@ fn two_daemons_poll_each_feed_once_a_tick_one_request_per_host_with_the_gap_kept
             );
             for pair in polls.windows(2) {
                 assert!(
-                    pair[1].duration_since(pair[0]) >= Duration::from_secs(2),
+                    pair[1].duration_since(pair[0]) >= Duration::from_secs(1),
                     "h{h}-f{f} polled twice within {:?}",
                     pair[1].duration_since(pair[0])
                 );
