@@ -121,7 +121,7 @@ enum Command {
     Import(import::ImportArgs),
     /// Copy the archive between SQLite and PostgreSQL, verified, resumable.
     #[command(
-        after_help = "Examples:\n  warta migrate --from sqlite:data/archive.db --to postgres://warta@db.example/warta\n  warta migrate --from postgres://warta@db.example/warta --to sqlite:copy.db\n  PGPASSWORD=… warta migrate --from data/archive.db --to postgres://warta@localhost/warta\n\nStop every daemon writing the source first. A stopped migration goes on from where it was when run again; at the end every table's row count and checksum are compared on both sides."
+        after_help = "Examples:\n  warta migrate --from sqlite:data/archive.db --to postgres://warta@db.example/warta\n  warta migrate --from postgres://warta@db.example/warta --to sqlite:copy.db\n  warta -q migrate --from data/archive.db --to postgres://warta@localhost/warta\n\nThe password comes from PGPASSWORD (or [archive] password_file). Stop every daemon writing the source first. A stopped migration goes on from where it was when run again; at the end every table's row count and checksum are compared on both sides."
     )]
     Migrate(migrate::MigrateArgs),
     /// Add the feeds of an OPML file to the config file, keeping its comments and layout.

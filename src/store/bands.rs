@@ -194,6 +194,35 @@ pub(super) fn members(tx: &Transaction<'_>, band: i64) -> super::db::Result<Vec<
     Ok(ids)
 }
 
+/// [`members`] of each of `bands` at once (PostgreSQL, whose bands are all in one table).
+pub(super) fn members_of_each(
+    tx: &Transaction<'_>,
+    bands: &[i64],
+) -> super::db::Result<std::collections::HashMap<i64, Vec<i64>>> {
+    let mut out: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+    if bands.is_empty() {
+        return Ok(out);
+    }
+    let marks: Vec<String> = (1..=bands.len()).map(|i| format!("?{i}")).collect();
+    let sql = format!(
+        "SELECT band, article_id FROM (
+             SELECT band, article_id,
+                    row_number() OVER (PARTITION BY band ORDER BY article_id) AS n
+             FROM story_bands WHERE band IN ({})) b
+         WHERE n <= {PER_BAND} ORDER BY band, article_id",
+        marks.join(", ")
+    );
+    let mut stmt = tx.prepare_cached(&sql)?;
+    let rows = stmt.query_map(super::db::params_from_iter(bands.iter()), |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    for row in rows {
+        let (band, article) = row?;
+        out.entry(band).or_default().push(article);
+    }
+    Ok(out)
+}
+
 /// Before an archived article's `minhash` is replaced: keeps its current bands, which
 /// would otherwise live only in the signature about to go.
 pub(super) fn keep(tx: &Transaction<'_>, article: i64) -> super::db::Result<()> {

@@ -83,7 +83,8 @@ fn version(conn: &Conn) -> super::db::Result<Option<i64>> {
 fn foreign_table(conn: &Conn) -> super::db::Result<Option<String>> {
     conn.query_row(
         "SELECT table_name::text FROM information_schema.tables
-         WHERE table_schema = current_schema() ORDER BY table_name LIMIT 1",
+         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+         ORDER BY table_name LIMIT 1",
         [],
         |r| r.get(0),
     )

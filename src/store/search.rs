@@ -585,11 +585,7 @@ impl Store {
         // apart from the row) to test and to rank it, where FTS5 reads its own index: a
         // tenth as many matches are ranked there for the same time (BENCHMARKS.md,
         // "PostgreSQL").
-        let cap = if self.conn.is_pg() {
-            (cap / PG_RANK_SHARE).max(1)
-        } else {
-            cap
-        };
+        let cap = (cap / self.rank_share()).max(1);
         // The first match past the newest `cap`: the ranked ones come after it.
         if req.words_alone() {
             let fts = self.index_query(fts);
@@ -676,6 +672,12 @@ impl Store {
         }
         req.id_bounds = bounds;
         Ok(())
+    }
+
+    /// The matches ranked here are 1 / this of the cap asked for (see
+    /// [`Store::ranking_cutoff`]).
+    pub(super) fn rank_share(&self) -> i64 {
+        if self.conn.is_pg() { PG_RANK_SHARE } else { 1 }
     }
 
     /// An FTS5 expression as this archive's index takes it: itself on SQLite, its

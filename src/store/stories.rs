@@ -65,8 +65,18 @@ pub(super) fn place(
 fn matching_stories(tx: &Transaction<'_>, sig: &Signature) -> super::db::Result<Vec<(i64, f64)>> {
     let mut candidates: Vec<i64> = Vec::new();
     bands::sync(tx)?;
-    for band in sig.bands() {
-        candidates.extend(bands::members(tx, band)?);
+    let wanted = sig.bands();
+    // PostgreSQL: every band's members in one statement (a round trip a band otherwise).
+    let mut found = if tx.is_pg() {
+        Some(bands::members_of_each(tx, &wanted)?)
+    } else {
+        None
+    };
+    for band in wanted {
+        match found.as_mut() {
+            Some(each) => candidates.extend(each.remove(&band).unwrap_or_default()),
+            None => candidates.extend(bands::members(tx, band)?),
+        }
         if candidates.len() >= MAX_CANDIDATES {
             break;
         }

@@ -70,6 +70,32 @@ impl Tally {
     pub(super) fn write(self, tx: &super::db::Transaction<'_>) -> super::db::Result<()> {
         let mut counts: Vec<(String, i64)> = self.counts.into_iter().collect();
         counts.sort_unstable();
+        if tx.is_pg() {
+            // Many words a statement: a statement a word is a round trip a word to the
+            // server (a batch holds thousands of distinct words).
+            for part in counts.chunks(1000) {
+                let rows: Vec<String> = (0..part.len())
+                    .map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2))
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO vocab (term, docs) VALUES {}
+                     ON CONFLICT (term) DO UPDATE SET docs = vocab.docs + excluded.docs",
+                    rows.join(", ")
+                );
+                let args: Vec<super::db::Value> = part
+                    .iter()
+                    .flat_map(|(w, n)| {
+                        [
+                            super::db::Value::Text(w.clone()),
+                            super::db::Value::Integer(*n),
+                        ]
+                    })
+                    .collect();
+                tx.prepare_cached(&sql)?
+                    .execute(super::db::params_from_iter(args.iter()))?;
+            }
+            return Ok(());
+        }
         let mut stmt = tx.prepare_cached(
             "INSERT INTO vocab (term, docs) VALUES (?1, ?2)
              ON CONFLICT (term) DO UPDATE SET docs = vocab.docs + excluded.docs",
