@@ -419,6 +419,10 @@ pub fn migrate(
     to.conn
         .execute_batch("DROP TABLE warta_migration")
         .map_err(err_to)?;
+    // The planner's statistics for tables filled at once: autovacuum would gather them
+    // later, and until then searches took plans made for empty tables (the alias class at
+    // 100,000 articles: 115 → 51 ms).
+    to.conn.execute_batch("ANALYZE").map_err(err_to)?;
     Ok(report)
 }
 

@@ -106,6 +106,10 @@ pub enum StoreError {
     )]
     Missing { path: PathBuf },
     #[error(
+        "no database at {path}; create it (createdb), and `warta fetch` or `warta daemon` makes the archive's tables in it, or pass --db to name another"
+    )]
+    NoDatabase { path: PathBuf },
+    #[error(
         "{path} is empty, not an archive yet; `warta fetch` or `warta daemon` makes it one, or pass --db PATH to name another"
     )]
     Empty { path: PathBuf },
@@ -146,7 +150,10 @@ impl StoreError {
     pub fn is_wrong_file(&self) -> bool {
         matches!(
             self,
-            StoreError::Missing { .. } | StoreError::Empty { .. } | StoreError::Foreign { .. }
+            StoreError::Missing { .. }
+                | StoreError::NoDatabase { .. }
+                | StoreError::Empty { .. }
+                | StoreError::Foreign { .. }
         )
     }
 }

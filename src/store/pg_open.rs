@@ -51,7 +51,10 @@ pub(super) fn open(url: &str, mode: OpenMode) -> Result<Store, StoreError> {
 /// A connection from the pool, as a store; the schema is not looked at.
 pub(super) fn connect(target: &PgTarget) -> Result<Store, StoreError> {
     let path = PathBuf::from(target.shown());
-    let conn = Conn::postgres(target).map_err(|e| sql_err(&path, e))?;
+    let conn = Conn::postgres(target).map_err(|e| match e {
+        super::db::Error::NoDatabase => StoreError::NoDatabase { path: path.clone() },
+        e => sql_err(&path, e),
+    })?;
     Ok(Store {
         conn,
         path,

@@ -363,3 +363,27 @@ fn migrate_copies_an_archive_to_postgres_and_back_and_reads_the_same() {
         "{again:?}"
     );
 }
+
+/// A PostgreSQL archive that is not there: a database the server lacks is a usage error
+/// naming it (as a missing file is), an unreachable server a failure; the password given
+/// in the environment is never printed.
+#[test]
+fn a_missing_database_or_server_is_named_and_the_password_is_not() {
+    let Some(url) = database("missing_pg") else {
+        return;
+    };
+    let ws = Workspace::new();
+    let missing = pg_server::with_dbname(&url, "warta_no_such_database");
+    ws.write_config(&format!("[archive]\nurl = \"{missing}\"\n"));
+    let run = ws.run(&["search", "banjir"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stderr.contains("no database at postgres://"), "{run:?}");
+    let mut cmd = ws.command(&["--db", "postgres://warta@127.0.0.1:1/warta", "stats"]);
+    cmd.env("PGPASSWORD", "rahasia-sekali");
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot connect to PostgreSQL"), "{stderr}");
+    assert!(!stderr.contains("rahasia"), "{stderr}");
+    assert_no_panic("stats", &stderr);
+}

@@ -30,6 +30,9 @@ pub enum Error {
     },
     #[error("{0}")]
     Pool(String),
+    /// The server has no database of that name.
+    #[error("no such database")]
+    NoDatabase,
     #[error("query returned no rows")]
     NoRows,
     #[error("column {column}: {problem}")]

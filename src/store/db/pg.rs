@@ -177,15 +177,15 @@ impl PgConn {
     pub fn get(target: &PgTarget) -> Result<PgConn> {
         let pool = pool(target)?;
         let client = block(pool.get())?.map_err(|e| match e {
-            deadpool_postgres::PoolError::Backend(e) => Error::Pool(format!(
-                "cannot connect to PostgreSQL at {}: {}",
-                target.shown,
-                describe(&e)
-            )),
-            e => Error::Pool(format!(
-                "cannot connect to PostgreSQL at {}: {e}",
-                target.shown
-            )),
+            deadpool_postgres::PoolError::Backend(e)
+                if e.code() == Some(&tokio_postgres::error::SqlState::INVALID_CATALOG_NAME) =>
+            {
+                Error::NoDatabase
+            }
+            deadpool_postgres::PoolError::Backend(e) => {
+                Error::Pool(format!("cannot connect to PostgreSQL: {}", describe(&e)))
+            }
+            e => Error::Pool(format!("cannot connect to PostgreSQL: {e}")),
         })?;
         Ok(PgConn { client })
     }
