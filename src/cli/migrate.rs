@@ -61,15 +61,13 @@ pub fn run(ctx: &Context, args: &MigrateArgs) -> Result<u8> {
     let quiet = ctx.quiet;
     let mut last_shown = std::time::Instant::now();
     let mut shown_table = String::new();
+    // A line when a table starts, every 2 s, and when it is done.
     let mut progress = |table: &str, done: u64, total: u64| {
-        let finished = done >= total;
         if quiet {
             return;
         }
-        if table != shown_table || finished || last_shown.elapsed().as_secs() >= 2 {
-            if table != shown_table || !finished || done > 0 {
-                eprintln!("{table}: {done} of {total} rows");
-            }
+        if table != shown_table || done >= total || last_shown.elapsed().as_secs() >= 2 {
+            eprintln!("{table}: {done} of {total} rows");
             shown_table = table.to_string();
             last_shown = std::time::Instant::now();
         }

@@ -380,13 +380,13 @@ impl Fetcher {
         loop {
             let s = shared.clone();
             let h = host.to_string();
-            match tokio::task::spawn_blocking(move || s.claim(&h)).await {
-                Ok(Ok(None)) => return true,
-                Ok(Ok(Some(wait))) => tokio::time::sleep(wait.min(SHARED_RECHECK)).await,
-                Ok(Err(e)) => {
-                    tracing::warn!(host = %host, error = %e, "cannot take the host's turn in the shared archive");
-                    return false;
-                }
+            let claim = tokio::task::spawn_blocking(move || s.claim(&h))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r);
+            match claim {
+                Ok(None) => return true,
+                Ok(Some(wait)) => tokio::time::sleep(wait.min(SHARED_RECHECK)).await,
                 Err(e) => {
                     tracing::warn!(host = %host, error = %e, "cannot take the host's turn in the shared archive");
                     return false;

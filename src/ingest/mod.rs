@@ -430,12 +430,12 @@ impl Ingest {
         let Some(share) = self.share.clone() else {
             return;
         };
-        match tokio::task::spawn_blocking(move || share.release_feed(feed_id)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                tracing::warn!(feed = %feed.name, error = %e, "cannot end the feed's lease")
-            }
-            Err(e) => tracing::warn!(feed = %feed.name, error = %e, "cannot end the feed's lease"),
+        let released = tokio::task::spawn_blocking(move || share.release_feed(feed_id))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()));
+        if let Err(e) = released {
+            tracing::warn!(feed = %feed.name, error = %e, "cannot end the feed's lease");
         }
     }
 

@@ -364,7 +364,7 @@ pub fn migrate(
             problem: "it already holds an archive; migrate into a new, empty one".into(),
         });
     }
-    let mut out = Vec::new();
+    let mut copied: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
     let source_upto: Option<i64> = if src.is_pg() {
         None
     } else {
@@ -375,16 +375,11 @@ pub fn migrate(
         .iter()
         .filter(|t| matches!(t.how, How::Copy | How::Bands))
     {
-        let copied = copy_table(src, &to.conn, table, progress).map_err(|e| match e {
+        let n = copy_table(src, &to.conn, table, progress).map_err(|e| match e {
             Side::From(e) => err_from(e),
             Side::To(e) => err_to(e),
         })?;
-        out.push(TableCopy {
-            table: table.name,
-            rows: 0,
-            copied,
-            checksum: String::new(),
-        });
+        copied.insert(table.name, n);
     }
     finish(&to.conn, source_upto).map_err(err_to)?;
     // Verification: every table compared, the derived ones too.
@@ -405,14 +400,10 @@ pub fn migrate(
                 ),
             });
         }
-        let copied = out
-            .iter()
-            .find(|c: &&TableCopy| c.table == table.name)
-            .map_or(0, |c| c.copied);
         report.push(TableCopy {
             table: table.name,
             rows: n_from,
-            copied,
+            copied: copied.get(table.name).copied().unwrap_or(0),
             checksum: format!("{sum_from:032x}"),
         });
     }

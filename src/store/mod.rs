@@ -262,13 +262,13 @@ impl Store {
         migrate(&conn, path)?;
         if !stamped {
             conn.pragma_update(None, "application_id", open::APPLICATION_ID)
-                .map_err(|e| sql_err(path, e.into()))?;
+                .map_err(|e| lite_err(path, e))?;
         }
         // Outside WAL mode SQLite leaves no file that shows another connection open, and a
         // clean close could not be told from one with others still writing.
         let mode: String = conn
             .pragma_query_value(None, "journal_mode", |r| r.get(0))
-            .map_err(|e| sql_err(path, e.into()))?;
+            .map_err(|e| lite_err(path, e))?;
         let mut store = Store {
             conn: conn.into(),
             path: path.to_path_buf(),
@@ -348,7 +348,7 @@ impl Store {
         if let Some(target) = &self.pg {
             return pg_open::connect(target);
         }
-        let conn = Connection::open(&self.path).map_err(|e| sql_err(&self.path, e.into()))?;
+        let conn = Connection::open(&self.path).map_err(|e| lite_err(&self.path, e))?;
         configure(&conn, &self.path)?;
         Ok(Store {
             conn: conn.into(),
@@ -369,7 +369,7 @@ fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     // default, so the least recently used were evicted and prepared again every time.
     conn.set_prepared_statement_cache_capacity(64);
     conn.busy_timeout(BUSY_WAIT)
-        .map_err(|e| sql_err(path, e.into()))?;
+        .map_err(|e| lite_err(path, e))?;
     // journal_size_limit: a log that grew while a slow reader held an old snapshot is
     // cut back to this when it restarts, instead of keeping its largest size for good.
     // cache_size: a write transaction dirties pages all over the band index and the
@@ -387,36 +387,26 @@ fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
              PRAGMA cache_size = -32768;
              PRAGMA foreign_keys = ON;",
     )
-    .map_err(|e| sql_err(path, e.into()))
+    .map_err(|e| lite_err(path, e))
 }
 
 fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
-    let version: i64 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .map_err(|e| sql_err(path, e.into()))?;
-    let known = schema::MIGRATIONS.len() as i64;
-    if version > known {
-        return Err(StoreError::TooNew {
-            path: path.to_path_buf(),
-            found: version,
-            known,
-        });
-    }
+    let version = open::check_version(conn, path)?;
     for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
         // IMMEDIATE: two processes starting at once must not both apply a migration.
         let tx =
             rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)
-                .map_err(|e| sql_err(path, e.into()))?;
+                .map_err(|e| lite_err(path, e))?;
         let current: i64 = tx
             .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(|e| sql_err(path, e.into()))?;
+            .map_err(|e| lite_err(path, e))?;
         if current > i as i64 {
             continue;
         }
-        tx.execute_batch(sql).map_err(|e| sql_err(path, e.into()))?;
+        tx.execute_batch(sql).map_err(|e| lite_err(path, e))?;
         tx.pragma_update(None, "user_version", i as i64 + 1)
-            .map_err(|e| sql_err(path, e.into()))?;
-        tx.commit().map_err(|e| sql_err(path, e.into()))?;
+            .map_err(|e| lite_err(path, e))?;
+        tx.commit().map_err(|e| lite_err(path, e))?;
     }
     Ok(())
 }

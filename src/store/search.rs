@@ -366,21 +366,12 @@ fn matches(req: &SearchRequest, top_k: Option<usize>, pg: bool) -> Matches {
         1,
     );
     let cte = match (top_k, &req.fts, only_words) {
-        (Some(k), Some(_), true) if pg => {
-            let limit = push(Value::Integer(i64::try_from(k).unwrap_or(i64::MAX)));
-            format!(
-                "top AS (SELECT a.id AS id, {rank} AS rank FROM {from}
-                         ORDER BY rank LIMIT {limit}),
-                 m AS (SELECT a.id, a.story_id, top.rank AS rank,
-                              coalesce(a.published_ts, a.fetched_ts) AS t
-                       FROM top JOIN articles a ON a.id = top.id)"
-            )
-        }
         (Some(k), Some(_), true) => {
             let limit = push(Value::Integer(i64::try_from(k).unwrap_or(i64::MAX)));
-            // The FTS part alone picks the top k.
+            // The index alone picks the top k (on PostgreSQL, where the index is a column of
+            // the articles, `index_from` is `from` and `key` the article's id).
             format!(
-                "top AS (SELECT articles_fts.rowid AS id, {rank} AS rank FROM {index_from}
+                "top AS (SELECT {key} AS id, {rank} AS rank FROM {index_from}
                          ORDER BY rank LIMIT {limit}),
                  m AS (SELECT a.id, a.story_id, top.rank AS rank,
                               coalesce(a.published_ts, a.fetched_ts) AS t

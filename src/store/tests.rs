@@ -16,34 +16,12 @@ pub(super) fn now() -> DateTime<Utc> {
 #[allow(dead_code)]
 pub(super) mod pg_server;
 
-/// Which database the store tests of this thread run against.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-thread_local! {
-    static BACKEND: std::cell::Cell<Backend> = const { std::cell::Cell::new(Backend::Sqlite) };
-}
-
-/// Runs `test` with the stores of [`fresh_store`] on `backend`; on PostgreSQL, only when a
-/// server is there (else one line says why, and under CI it fails: `pg_server.rs`).
-pub(super) fn run_on(backend: Backend, name: &str, test: impl FnOnce()) {
-    if backend == Backend::Postgres && pg_server::server().is_err() {
-        let _ = pg_server::fresh_url(name);
-        return;
-    }
-    BACKEND.with(|b| b.set(backend));
-    test();
-}
-
 /// A new, empty archive for this test: a file under `dir`, or a database of its own on
 /// the test server.
 pub(super) fn fresh_store(dir: &std::path::Path) -> Store {
-    match BACKEND.with(std::cell::Cell::get) {
-        Backend::Sqlite => Store::open(&dir.join("sub/archive.db")).unwrap(),
-        Backend::Postgres => {
+    match pg_server::backend() {
+        pg_server::Backend::Sqlite => Store::open(&dir.join("sub/archive.db")).unwrap(),
+        pg_server::Backend::Postgres => {
             let url = pg_server::fresh_url("store").expect("a PostgreSQL server");
             Store::open(std::path::Path::new(&url)).unwrap()
         }
@@ -61,11 +39,19 @@ macro_rules! on_both {
             fn the_test() $body
             #[test]
             fn sqlite() {
-                super::run_on(super::Backend::Sqlite, stringify!($name), the_test);
+                super::pg_server::run_on(
+                    super::pg_server::Backend::Sqlite,
+                    stringify!($name),
+                    the_test,
+                );
             }
             #[test]
             fn postgres() {
-                super::run_on(super::Backend::Postgres, stringify!($name), the_test);
+                super::pg_server::run_on(
+                    super::pg_server::Backend::Postgres,
+                    stringify!($name),
+                    the_test,
+                );
             }
         }
     )*};
@@ -74,14 +60,29 @@ macro_rules! on_both {
 pub(super) fn setup() -> (tempfile::TempDir, Store, Vec<i64>) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = fresh_store(dir.path());
+    let ids = standard_feeds(&mut store);
+    (dir, store, ids)
+}
+
+/// Feeds `a` (tagged, with a region) and `b` in `store`; their ids.
+fn standard_feeds(store: &mut Store) -> Vec<i64> {
     let config = Config::parse(
         "[[feed]]\nname = \"a\"\nurl = \"https://a.example/rss\"\ntags = [\"kaltim\"]\nregion = \"Kalimantan Timur\"\n\
          [[feed]]\nname = \"b\"\nurl = \"https://b.example/rss\"\n",
         std::path::Path::new("feeds.toml"),
     )
     .unwrap();
-    let ids = store.sync_feeds(&config.feeds).unwrap();
-    (dir, store, ids)
+    store.sync_feeds(&config.feeds).unwrap()
+}
+
+/// Two connections (two daemons) to a new PostgreSQL archive with the standard feeds;
+/// None (said) when there is no server.
+fn postgres_pair(test: &str) -> Option<(Store, Store, Vec<i64>)> {
+    let url = pg_server::fresh_url(test)?;
+    let path = std::path::Path::new(&url);
+    let mut one = Store::open(path).unwrap();
+    let ids = standard_feeds(&mut one);
+    Some((one, Store::open(path).unwrap(), ids))
 }
 
 pub(super) fn content(url: &str, title: &str, body: &str) -> Content {
@@ -1433,19 +1434,9 @@ fn a_filtered_search_ranks_the_newest_matches_that_pass_its_filters() {
 /// would find nothing archived yet and write the release twice.
 #[test]
 fn concurrent_writers_on_postgres_keep_one_article_per_release_and_one_story() {
-    let Some(url) = pg_server::fresh_url("concurrent_writers") else {
+    let Some((first, second, ids)) = postgres_pair("concurrent_writers") else {
         return;
     };
-    let path = std::path::Path::new(&url);
-    let mut first = Store::open(path).unwrap();
-    let config = Config::parse(
-        "[[feed]]\nname = \"a\"\nurl = \"https://a.example/rss\"\n\
-         [[feed]]\nname = \"b\"\nurl = \"https://b.example/rss\"\n",
-        std::path::Path::new("feeds.toml"),
-    )
-    .unwrap();
-    let ids = first.sync_feeds(&config.feeds).unwrap();
-    let second = Store::open(path).unwrap();
     const RELEASES: usize = 40;
     let barrier = std::sync::Barrier::new(2);
     let write = |mut store: Store, feed: i64, site: &str, rewrite: bool| {
@@ -1495,18 +1486,10 @@ fn concurrent_writers_on_postgres_keep_one_article_per_release_and_one_story() {
 /// claimed again; a host's turn is one at a time, and the next waits for the gap.
 #[test]
 fn leases_and_host_turns_on_postgres_admit_one_daemon_at_a_time() {
-    let Some(url) = pg_server::fresh_url("leases") else {
+    let Some((mut one, two, ids)) = postgres_pair("leases") else {
         return;
     };
-    let path = std::path::Path::new(&url);
-    let mut one = Store::open(path).unwrap();
-    let config = Config::parse(
-        "[[feed]]\nname = \"a\"\nurl = \"https://a.example/rss\"\n",
-        std::path::Path::new("feeds.toml"),
-    )
-    .unwrap();
-    let feed = one.sync_feeds(&config.feeds).unwrap()[0];
-    let two = Store::open(path).unwrap();
+    let feed = ids[0];
     let later = now() + chrono::Duration::days(365 * 10);
     let lease = std::time::Duration::from_secs(2);
 

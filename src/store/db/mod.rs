@@ -20,7 +20,7 @@ pub use pg::{PgTarget, password_for, remember_password};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     #[error("{}", pg::describe(.0))]
     Pg(#[from] tokio_postgres::Error),
     #[error("{}, in: {sql}", pg::describe(.source))]
@@ -52,10 +52,13 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-fn from_sqlite(e: rusqlite::Error) -> Error {
-    match e {
-        rusqlite::Error::QueryReturnedNoRows => Error::NoRows,
-        e => Error::Sqlite(e),
+/// rusqlite's "no rows" is this module's, so that [`OptionalExtension`] has one to look for.
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        match e {
+            rusqlite::Error::QueryReturnedNoRows => Error::NoRows,
+            e => Error::Sqlite(e),
+        }
     }
 }
 
@@ -69,7 +72,6 @@ impl<T> OptionalExtension<T> for Result<T> {
         match self {
             Ok(v) => Ok(Some(v)),
             Err(Error::NoRows) => Ok(None),
-            Err(Error::Sqlite(rusqlite::Error::QueryReturnedNoRows)) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -498,7 +500,9 @@ impl Conn {
     pub fn prepare_cached(&self, sql: &str) -> Result<Statement<'_>> {
         Ok(Statement {
             inner: match &self.inner {
-                ConnInner::Sqlite(c) => StmtInner::Cached(c.prepare_cached(sql)?),
+                ConnInner::Sqlite(c) => {
+                    StmtInner::Sqlite(SqliteStmt::Cached(c.prepare_cached(sql)?))
+                }
                 ConnInner::Pg(c) => StmtInner::Pg(c, c.prepare(sql)?),
             },
         })
@@ -507,7 +511,7 @@ impl Conn {
     pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
         Ok(Statement {
             inner: match &self.inner {
-                ConnInner::Sqlite(c) => StmtInner::Once(c.prepare(sql)?),
+                ConnInner::Sqlite(c) => StmtInner::Sqlite(SqliteStmt::Once(c.prepare(sql)?)),
                 ConnInner::Pg(c) => StmtInner::Pg(c, c.prepare(sql)?),
             },
         })
@@ -611,31 +615,46 @@ pub struct Statement<'c> {
 }
 
 enum StmtInner<'c> {
+    Sqlite(SqliteStmt<'c>),
+    Pg(&'c pg::PgConn, tokio_postgres::Statement),
+}
+
+/// An SQLite statement from the connection's cache or prepared for once.
+enum SqliteStmt<'c> {
     Cached(rusqlite::CachedStatement<'c>),
     Once(rusqlite::Statement<'c>),
-    Pg(&'c pg::PgConn, tokio_postgres::Statement),
+}
+
+impl<'c> std::ops::Deref for SqliteStmt<'c> {
+    type Target = rusqlite::Statement<'c>;
+    fn deref(&self) -> &rusqlite::Statement<'c> {
+        match self {
+            SqliteStmt::Cached(s) => s,
+            SqliteStmt::Once(s) => s,
+        }
+    }
+}
+
+impl std::ops::DerefMut for SqliteStmt<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            SqliteStmt::Cached(s) => s,
+            SqliteStmt::Once(s) => s,
+        }
+    }
 }
 
 /// Rows mapped by a closure, in order.
 pub type MappedRows<'s, T> = Box<dyn Iterator<Item = Result<T>> + 's>;
 
 impl<'c> Statement<'c> {
-    fn sqlite(&mut self) -> Option<&mut rusqlite::Statement<'c>> {
-        match &mut self.inner {
-            StmtInner::Cached(s) => Some(s),
-            StmtInner::Once(s) => Some(s),
-            StmtInner::Pg(..) => None,
-        }
-    }
-
     pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
         let values = params.values()?;
-        if let StmtInner::Pg(c, s) = &self.inner {
-            return c.execute(s, &values);
-        }
-        match self.sqlite() {
-            Some(s) => Ok(s.execute(rusqlite::params_from_iter(values.iter().map(Bind)))?),
-            None => Err(Error::Pool("no statement".into())),
+        match &mut self.inner {
+            StmtInner::Pg(c, s) => c.execute(s, &values),
+            StmtInner::Sqlite(s) => {
+                Ok(s.execute(rusqlite::params_from_iter(values.iter().map(Bind)))?)
+            }
         }
     }
 
@@ -673,8 +692,7 @@ impl<'c> Statement<'c> {
                     })
                 })))
             }
-            StmtInner::Cached(s) => sqlite_map(s, &values, f),
-            StmtInner::Once(s) => sqlite_map(s, &values, f),
+            StmtInner::Sqlite(s) => sqlite_map(s, &values, f),
         }
     }
 
@@ -685,10 +703,7 @@ impl<'c> Statement<'c> {
                 rows: c.query(s, &values)?.into_iter(),
                 current: None,
             },
-            StmtInner::Cached(s) => {
-                RowsInner::Sqlite(s.query(rusqlite::params_from_iter(values.iter().map(Bind)))?)
-            }
-            StmtInner::Once(s) => {
+            StmtInner::Sqlite(s) => {
                 RowsInner::Sqlite(s.query(rusqlite::params_from_iter(values.iter().map(Bind)))?)
             }
         };
@@ -733,7 +748,7 @@ impl Rows<'_> {
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Row<'_>>> {
         match &mut self.inner {
-            RowsInner::Sqlite(rows) => Ok(rows.next().map_err(from_sqlite)?.map(|r| Row {
+            RowsInner::Sqlite(rows) => Ok(rows.next()?.map(|r| Row {
                 inner: RowInner::Sqlite(r),
             })),
             RowsInner::Pg { rows, current } => {

@@ -17,11 +17,12 @@ pub mod smtp;
 pub mod workspace;
 
 pub use cmd::{assert_no_panic, send_signal};
+pub use pg_server::{Backend, run_on};
 pub use rss::{Item, rss};
 pub use server::{Route, Server};
 pub use workspace::{
-    Backend, Feed, Workspace, assert_names_line, config_text, instant, int, line_of, opt_string,
-    opt_time, run_on, string, time,
+    Feed, Workspace, assert_names_line, config_text, instant, int, line_of, opt_string, opt_time,
+    string, time,
 };
 
 /// A feed on the fixture server whose one article (found by `kabarbaik`) is archived whatever

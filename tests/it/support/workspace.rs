@@ -33,29 +33,10 @@ impl Feed {
     }
 }
 
-/// Which store the workspaces of this thread's test archive into.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
 thread_local! {
-    static BACKEND: std::cell::Cell<Backend> = const { std::cell::Cell::new(Backend::Sqlite) };
     /// The `[archive]` line of this thread's newest workspace.
     static ARCHIVE_LINE: std::cell::RefCell<String> =
         std::cell::RefCell::new("path = \"archive.db\"".to_string());
-}
-
-/// Runs `test` with its workspaces on `backend`; on PostgreSQL only when a server is
-/// there (else one line says why; under CI it fails).
-pub fn run_on(backend: Backend, name: &str, test: impl FnOnce()) {
-    if backend == Backend::Postgres && super::pg_server::server().is_err() {
-        let _ = super::pg_server::fresh_url(name);
-        return;
-    }
-    BACKEND.with(|b| b.set(backend));
-    test();
 }
 
 /// The suite's standard config: the workspace's archive (beside the file, or its database
@@ -92,9 +73,9 @@ pub struct Workspace {
 
 impl Workspace {
     pub fn new() -> Workspace {
-        let pg = match BACKEND.with(std::cell::Cell::get) {
-            Backend::Sqlite => None,
-            Backend::Postgres => {
+        let pg = match super::pg_server::backend() {
+            super::pg_server::Backend::Sqlite => None,
+            super::pg_server::Backend::Postgres => {
                 Some(super::pg_server::fresh_url("e2e").expect("a PostgreSQL server for this test"))
             }
         };
