@@ -2,7 +2,7 @@
 //! them, its claims on feeds (leases) and on hosts' turns, through a connection of its
 //! own, so that a claim never waits behind the writer's transaction.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -30,12 +30,14 @@ impl Share {
         if !writer.is_postgres() {
             return Ok(None);
         }
-        Ok(Some(Arc::new(Share {
+        let share = Arc::new(Share {
             owner: owner_name(),
             lease,
             host_busy: request_timeout + Duration::from_secs(1),
             store: Mutex::new(writer.companion()?),
-        })))
+        });
+        renew_while_alive(Arc::downgrade(&share));
+        Ok(Some(share))
     }
 
     fn store(&self) -> std::sync::MutexGuard<'_, Store> {
@@ -71,6 +73,32 @@ impl crate::fetch::SharedHosts for Share {
         self.store()
             .release_host(host, &self.owner, gap)
             .map_err(|e| e.to_string())
+    }
+}
+
+/// Renews `share`'s leases three times a lease for as long as it lives, so that a poll
+/// longer than a lease keeps its feed; a killed process renews nothing and its leases run
+/// out. A thread of its own: the daemon's runtime may be busy (or its clock paused in tests).
+fn renew_while_alive(share: Weak<Share>) {
+    let Some(every) = share
+        .upgrade()
+        .map(|s| (s.lease / 3).max(Duration::from_secs(1)))
+    else {
+        return;
+    };
+    let spawned = std::thread::Builder::new()
+        .name("warta-leases".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(every);
+                let Some(share) = share.upgrade() else { return };
+                if let Err(e) = share.store().renew_leases(&share.owner, share.lease) {
+                    tracing::warn!(error = %e, "cannot renew this daemon's leases");
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot start renewing leases: a poll longer than a lease may be taken over");
     }
 }
 

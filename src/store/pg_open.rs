@@ -45,6 +45,10 @@ pub(super) fn open(url: &str, mode: OpenMode) -> Result<Store, StoreError> {
     migrate(&store.conn).map_err(err)?;
     let mut store = store;
     store.refresh_name_keys()?;
+    if mode == OpenMode::Read {
+        // Brought up to date above; from here on it only reads.
+        return connect(&target.read_only());
+    }
     Ok(store)
 }
 

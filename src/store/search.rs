@@ -164,6 +164,9 @@ struct Matches {
     /// in an order the index reads without sorting, to stop early at a LIMIT: a query on
     /// `m` sorted by id would sort every match first.
     newest_first: String,
+    /// `newest_first` without its order: `FROM … WHERE …`, to which a condition on `a.id`
+    /// can be added (PostgreSQL's cutoffs, [`Store::newest_cutoff_pg`]).
+    filtered: String,
     /// The same as `newest_first` without the articles (`FROM articles_fts …`), when no
     /// filter reads an article's row: counting past the newest matches then reads the
     /// index alone (a common word in one feed at 1M: 115 → 43 ms).
@@ -389,10 +392,12 @@ fn matches(req: &SearchRequest, top_k: Option<usize>, pg: bool) -> Matches {
     let index_only = (req.fts.is_some() && filters.is_empty() && !pg).then(|| {
         format!("{index_from} {on_key} {place_on_article} ORDER BY articles_fts.rowid DESC")
     });
+    let filtered = format!("{from} {on_key} {filters} {place_on_article}");
     Matches {
         cte,
         index_only,
-        newest_first: format!("{from} {on_key} {filters} {place_on_article} ORDER BY {key} DESC"),
+        newest_first: format!("{filtered} ORDER BY {key} DESC"),
+        filtered,
         args,
         place_on_copy,
         everything: req.fts.is_none() && only_words,
@@ -577,17 +582,17 @@ impl Store {
         // tenth as many matches are ranked there for the same time (BENCHMARKS.md,
         // "PostgreSQL").
         let cap = (cap / self.rank_share()).max(1);
+        if self.conn.is_pg() {
+            return self.newest_cutoff_pg(req, cap);
+        }
         // The first match past the newest `cap`: the ranked ones come after it.
         if req.words_alone() {
-            let fts = self.index_query(fts);
             return self
                 .conn
-                .prepare_cached(self.conn.pick(
+                .prepare_cached(
                     "SELECT rowid + 1 FROM articles_fts WHERE articles_fts MATCH ?1
                      ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
-                    "SELECT id + 1 FROM articles WHERE fts @@ ?1::text::tsquery
-                     ORDER BY id DESC LIMIT 1 OFFSET ?2",
-                ))
+                )
                 .and_then(|mut s| {
                     s.query_row(super::db::params![fts, cap], |r| r.get(0))
                         .optional()
@@ -623,6 +628,72 @@ impl Store {
                     .optional()
             })
             .map_err(|e| self.err(e))
+    }
+
+    /// [`Store::ranking_cutoff`] on PostgreSQL: the id from which the newest `cap` matches
+    /// of `req` start, None when there are no more than `cap`.
+    ///
+    /// The index cannot hand over its newest matches (a GIN index keeps row addresses, not
+    /// ids), and walking the articles newest first tests each one's whole `tsvector`:
+    /// a common word's newest 2,000 matches took 73 ms at 100,000 articles that way. So
+    /// the matches are looked for in the newest stretch of ids first, the index's matches
+    /// and the stretch's ids intersected as two bitmaps before any row is read (5 ms), the
+    /// stretch widened by how many it held until it holds `cap` or is the whole archive.
+    fn newest_cutoff_pg(&self, req: &SearchRequest, cap: i64) -> Result<Option<i64>, StoreError> {
+        let req = self.bounded(req)?;
+        let unranked = SearchRequest {
+            min_rowid: None,
+            ..req.into_owned()
+        };
+        let (floor, top) = match unranked.id_bounds {
+            IdBounds::Within(first, last) if first > last => return Ok(None),
+            IdBounds::Within(first, last) => (first, last),
+            _ => {
+                let top: Option<i64> = self
+                    .conn
+                    .query_row("SELECT max(id) FROM articles", [], |r| r.get(0))
+                    .map_err(|e| self.err(e))?;
+                match top {
+                    Some(top) => (1, top),
+                    None => return Ok(None),
+                }
+            }
+        };
+        let Matches { filtered, args, .. } = matches(&unranked, None, true);
+        let (lo, n) = (args.len() + 1, args.len() + 2);
+        // `+ 0`: sorted after the bitmaps, not read in the primary key's order (which would
+        // test every row of the stretch on its own).
+        let sql = format!(
+            "SELECT count(*), min(id) FROM (SELECT a.id FROM {filtered} AND a.id >= ?{lo}
+                                             ORDER BY a.id + 0 DESC LIMIT ?{n}) newest"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        // A common word fills the first stretch; each widening is at least twofold, so a
+        // rare one reaches the whole archive in a few steps.
+        let mut stretch = cap.saturating_mul(4);
+        loop {
+            let from = top.saturating_sub(stretch).saturating_add(1).max(floor);
+            let mut bound = args.clone();
+            bound.push(Value::Integer(from));
+            bound.push(Value::Integer(cap.saturating_add(1)));
+            let (found, oldest): (i64, Option<i64>) = stmt
+                .query_row(super::db::params_from_iter(bound.iter()), |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .map_err(|e| self.err(e))?;
+            if found > cap {
+                return Ok(oldest.map(|id| id + 1));
+            }
+            if from <= floor {
+                return Ok(None);
+            }
+            // Enough room, at the density seen, for half as many again as wanted.
+            let factor = match found {
+                0 => 4,
+                f => (cap.saturating_mul(3) / 2 / f).clamp(2, 64),
+            };
+            stretch = stretch.saturating_mul(factor);
+        }
     }
 
     /// Works out `req.id_bounds` (see [`IdBounds`]) once, for the several statements a
@@ -669,16 +740,6 @@ impl Store {
     /// [`Store::ranking_cutoff`]).
     pub(super) fn rank_share(&self) -> i64 {
         if self.conn.is_pg() { PG_RANK_SHARE } else { 1 }
-    }
-
-    /// An FTS5 expression as this archive's index takes it: itself on SQLite, its
-    /// `tsquery` on PostgreSQL.
-    fn index_query(&self, fts: &str) -> String {
-        if self.conn.is_pg() {
-            super::pg_search::tsquery(fts)
-        } else {
-            fts.to_string()
-        }
     }
 
     /// `req` with its id bounds worked out, if they were not.
@@ -746,22 +807,31 @@ impl Store {
         let req = &*self.bounded(req)?;
         let cap_value = Value::Integer(i64::try_from(cap).unwrap_or(i64::MAX));
         let (cte, lim, args) = match &req.fts {
+            // PostgreSQL: the newest `cap` matches are those from the cutoff on (see
+            // `newest_cutoff_pg` for why not the newest first with a LIMIT).
+            Some(_) if self.conn.is_pg() => {
+                let cutoff = self.newest_cutoff_pg(req, i64::try_from(cap).unwrap_or(i64::MAX))?;
+                let Matches {
+                    filtered, mut args, ..
+                } = matches(req, None, true);
+                args.push(Value::Integer(cutoff.unwrap_or(i64::MIN)));
+                let lim = format!(
+                    "SELECT a.id, a.story_id, coalesce(a.published_ts, a.fetched_ts) AS t
+                     FROM {filtered} AND a.id >= ?{}",
+                    args.len()
+                );
+                ("x AS (SELECT 1)".to_string(), lim, args)
+            }
             // Words alone: the index hands over its last `cap` matches itself, before any
             // join (joining first made SQLite sort every match: 100 ms for a common word at
             // 100,000 articles, 1 ms this way).
             Some(fts) if req.words_alone() => (
                 "x AS (SELECT 1)".to_string(),
-                self.conn
-                    .pick(
-                        "SELECT a.id, a.story_id, coalesce(a.published_ts, a.fetched_ts) AS t
-                         FROM (SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?1
-                               ORDER BY rowid DESC LIMIT ?2) w JOIN articles a ON a.id = w.id",
-                        "SELECT a.id, a.story_id, coalesce(a.published_ts, a.fetched_ts) AS t
-                         FROM articles a WHERE a.fts @@ ?1::text::tsquery
-                         ORDER BY a.id DESC LIMIT ?2",
-                    )
+                "SELECT a.id, a.story_id, coalesce(a.published_ts, a.fetched_ts) AS t
+                 FROM (SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?1
+                       ORDER BY rowid DESC LIMIT ?2) w JOIN articles a ON a.id = w.id"
                     .to_string(),
-                vec![Value::Text(self.index_query(fts)), cap_value],
+                vec![Value::Text(fts.clone()), cap_value],
             ),
             _ => {
                 let Matches {

@@ -84,6 +84,26 @@ impl Store {
     }
 
     /// Ends `owner`'s lease of feed `feed_id` (its poll is over).
+    /// Extends every lease `owner` holds to `lease` from now: a poll that outlasts its
+    /// lease (a feed of hundreds of new articles, a slow host) keeps its feed, while a
+    /// killed daemon, renewing nothing, loses its feeds a lease after its last renewal.
+    pub fn renew_leases(&self, owner: &str, lease: Duration) -> Result<u64, StoreError> {
+        if !self.conn.is_pg() {
+            return Ok(0);
+        }
+        let sql = format!(
+            "UPDATE feeds SET lease_until = {NOW_MS} / 1000 + ?2
+             WHERE lease_owner = ?1 AND lease_until IS NOT NULL"
+        );
+        self.conn
+            .execute(
+                &sql,
+                params![owner, i64::try_from(lease.as_secs()).unwrap_or(i64::MAX)],
+            )
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
     pub fn release_feed(&self, feed_id: i64, owner: &str) -> Result<(), StoreError> {
         if !self.conn.is_pg() {
             return Ok(());

@@ -903,6 +903,68 @@ fn broad_queries_rank_only_the_newest_matches() {
 }
 }
 
+on_both! {
+/// A word the newest articles lack: its newest matches lie far behind the newest ids (on
+/// PostgreSQL the cutoff is looked for in widening stretches of ids, `newest_cutoff_pg`).
+fn ranking_cutoff_finds_the_newest_matches_behind_many_newer_articles() {
+    let (_d, mut store, ids) = setup();
+    let mut items = Vec::new();
+    for i in 0..80 {
+        let url = format!("https://a.example/{i}");
+        let word = if i < 12 { "lama" } else { "baru" };
+        items.push(item(
+            &format!("g{i}"),
+            &url,
+            Some(content(&url, "t", &format!("{} {word}", body(&[i + 1])))),
+        ));
+    }
+    // Feed b carries the first four, so a feed filter leaves matches 1-4.
+    let b_items: Vec<ItemWrite> = items[..4].to_vec();
+    store.apply_poll(&poll(ids[0], items)).unwrap();
+    store.apply_poll(&poll(ids[1], b_items)).unwrap();
+    let k = store.rank_share();
+    let req = request("\"lama\"");
+    assert_eq!(store.ranking_cutoff(&req, 3 * k).unwrap(), Some(10), "matches 10-12");
+    assert_eq!(store.ranking_cutoff(&req, 11 * k).unwrap(), Some(2));
+    assert_eq!(store.ranking_cutoff(&req, 12 * k).unwrap(), None, "all twelve");
+    let in_b = SearchRequest {
+        feeds: vec!["b".into()],
+        ..req.clone()
+    };
+    assert_eq!(store.ranking_cutoff(&in_b, 2 * k).unwrap(), Some(3), "matches 3-4 of b");
+    assert_eq!(store.ranking_cutoff(&in_b, 4 * k).unwrap(), None);
+    // The facets count the newest matches the same way.
+    let facets = store.facets(&req, 5).unwrap();
+    assert_eq!(facets.capped, Some(5));
+    assert_eq!(facets.feeds, vec![("a".to_string(), 5)], "matches 8-12, all in a");
+    let all = store.facets(&req, 50).unwrap();
+    assert_eq!(all.capped, None);
+    assert_eq!(all.feeds, vec![("a".to_string(), 12), ("b".to_string(), 4)]);
+}
+}
+
+on_both! {
+/// `serve`'s readers (and every command that only reads) cannot change the archive.
+fn a_store_opened_to_read_cannot_write() {
+    let (_d, mut store, ids) = setup();
+    let url = "https://a.example/1";
+    store
+        .apply_poll(&poll(ids[0], vec![item("g1", url, Some(content(url, "t", &body(&[1]))))]))
+        .unwrap();
+    let reader = Store::open_with(store.path(), OpenMode::Read).unwrap();
+    assert_eq!(reader.search_plain(&request("\"p1w3\"")).unwrap().len(), 1);
+    let wrote = reader
+        .conn
+        .execute("UPDATE articles SET title = 'changed'", []);
+    assert!(wrote.is_err(), "a reader wrote");
+    let title: String = store
+        .conn
+        .query_row("SELECT title FROM articles", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(title, "t");
+}
+}
+
 /// `store`'s archive taken back to schema `version` and opened again (its migrations from
 /// there run), as an archive from before them would be.
 fn reopened_from(store: Store, version: usize) -> Store {
@@ -1484,6 +1546,75 @@ fn concurrent_writers_on_postgres_keep_one_article_per_release_and_one_story() {
 /// Feed leases and host turns between two daemons' connections: a held lease keeps the
 /// other out until it is released or runs out; a feed polled after `polled_before` is not
 /// claimed again; a host's turn is one at a time, and the next waits for the gap.
+#[test]
+fn postgres_over_tls_checks_the_servers_certificate() {
+    let Some((base, ca)) = pg_server::tls_server("tls") else {
+        return;
+    };
+    let verified = format!("{base}?sslmode=verify-full&sslrootcert={}", ca.display());
+    let mut store = Store::open(std::path::Path::new(&verified)).unwrap();
+    let ids = standard_feeds(&mut store);
+    let url = "https://a.example/1";
+    store
+        .apply_poll(&poll(
+            ids[0],
+            vec![item("g1", url, Some(content(url, "t", &body(&[1]))))],
+        ))
+        .unwrap();
+    assert_eq!(store.search_plain(&request("\"p1w2\"")).unwrap().len(), 1);
+    // The server takes TLS only: without it, no connection.
+    let plain = Store::open(std::path::Path::new(&base))
+        .err()
+        .expect("plain text refused");
+    assert!(plain.to_string().contains("encryption"), "{plain}");
+    // TLS with a certificate nobody here trusts (no sslrootcert, not in the system's store).
+    let untrusted = format!("{base}?sslmode=require");
+    let e = Store::open(std::path::Path::new(&untrusted))
+        .err()
+        .expect("unknown CA refused");
+    assert!(e.to_string().contains("sslrootcert="), "{e}");
+    // Checked against the name: the certificate is for 127.0.0.1, not for localhost.
+    let other_name = verified.replace("127.0.0.1", "localhost");
+    let e = Store::open(std::path::Path::new(&other_name))
+        .err()
+        .expect("another name refused");
+    assert!(e.to_string().contains("certificate"), "{e}");
+    let missing = format!("{base}?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem");
+    let e = Store::open(std::path::Path::new(&missing))
+        .err()
+        .expect("missing CA file");
+    assert!(e.to_string().contains("/nonexistent/ca.pem"), "{e}");
+}
+
+#[test]
+fn a_renewed_lease_outlasts_its_term_and_an_unrenewed_one_does_not() {
+    let Some((one, two, ids)) = postgres_pair("renewals") else {
+        return;
+    };
+    let later = now() + chrono::Duration::days(365 * 10);
+    let lease = std::time::Duration::from_secs(3);
+    let (renewed, left) = (ids[0], ids[1]);
+    assert!(one.claim_feed(renewed, "one", lease, later).unwrap());
+    assert!(two.claim_feed(left, "two", lease, later).unwrap());
+    // The lease counts whole seconds: the term ends 3-4 s after the claim.
+    std::thread::sleep(std::time::Duration::from_millis(2000));
+    assert_eq!(
+        one.renew_leases("one", lease).unwrap(),
+        1,
+        "only its own lease"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2300));
+    assert!(
+        !two.claim_feed(renewed, "two", lease, later).unwrap(),
+        "taken over though renewed"
+    );
+    // "two" renewed nothing (killed): its feed is free a term after its claim.
+    assert!(
+        one.claim_feed(left, "one", lease, later).unwrap(),
+        "not run out"
+    );
+}
+
 #[test]
 fn leases_and_host_turns_on_postgres_admit_one_daemon_at_a_time() {
     let Some((mut one, two, ids)) = postgres_pair("leases") else {

@@ -9,13 +9,15 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Mutex, OnceLock};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use bytes::BytesMut;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 use tokio_postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{Error, Result, ValueRef};
 
@@ -32,6 +34,8 @@ pub struct PgTarget {
     /// The pool's key: the address as given (with any password) and the password taken
     /// from elsewhere.
     key: String,
+    /// TLS, when the address asks for it (`sslmode=require`, `verify-ca`, `verify-full`).
+    tls: Option<MakeRustlsConnect>,
 }
 
 impl std::fmt::Debug for PgTarget {
@@ -44,7 +48,8 @@ impl PgTarget {
     /// Reads a `postgres://` (or `postgresql://`) address. The password comes from the
     /// address, else `password` (the config's file), else `PGPASSWORD`.
     pub fn parse(url: &str, password: Option<&str>) -> std::result::Result<PgTarget, String> {
-        let mut config: tokio_postgres::Config = url
+        let (plain, tls) = tls_of(url)?;
+        let mut config: tokio_postgres::Config = plain
             .parse()
             .map_err(|e| format!("cannot read the PostgreSQL address: {e}"))?;
         if config.get_password().is_none() {
@@ -65,6 +70,16 @@ impl PgTarget {
             config.host("localhost");
         }
         config.application_name("warta");
+        // Statements are prepared once and run with very different arguments: a search's
+        // plan for a rare word (read its few matches) is wrong for a common one, and
+        // PostgreSQL would settle on one plan for all after five runs. Planning each run
+        // costs a fraction of a millisecond. The address's own options come after, so they
+        // can say otherwise.
+        let theirs = config.get_options().map(str::to_string);
+        config.options(match theirs {
+            Some(o) => format!("-c plan_cache_mode=force_custom_plan {o}"),
+            None => "-c plan_cache_mode=force_custom_plan".to_string(),
+        });
         config.connect_timeout(Duration::from_secs(10));
         let host = config
             .get_hosts()
@@ -91,13 +106,125 @@ impl PgTarget {
                 .map(String::from_utf8_lossy)
                 .unwrap_or_default()
         );
-        Ok(PgTarget { config, shown, key })
+        let tls = match tls {
+            Tls::Off => None,
+            Tls::Verified { roots } => Some(MakeRustlsConnect::new(tls_config(roots.as_deref())?)),
+        };
+        Ok(PgTarget {
+            config,
+            shown,
+            key,
+            tls,
+        })
+    }
+
+    /// The same database through connections that cannot write (`serve`'s readers, as
+    /// SQLite's readers are `query_only`): a pool of their own.
+    pub fn read_only(&self) -> PgTarget {
+        let mut config = self.config.clone();
+        let options = config.get_options().unwrap_or_default();
+        config.options(format!("{options} -c default_transaction_read_only=on"));
+        PgTarget {
+            config,
+            shown: self.shown.clone(),
+            key: format!("{}\u{0}read-only", self.key),
+            tls: self.tls.clone(),
+        }
     }
 
     /// The address without its password.
     pub fn shown(&self) -> &str {
         &self.shown
     }
+}
+
+/// What an address says of TLS.
+enum Tls {
+    Off,
+    /// The server's certificate checked against `roots` (a PEM file, libpq's
+    /// `sslrootcert`), else the system's trusted authorities, and its name against the host.
+    Verified {
+        roots: Option<PathBuf>,
+    },
+}
+
+/// `url` as tokio-postgres reads it, and its TLS. libpq's `sslmode=verify-ca` and
+/// `verify-full` mean TLS with the certificate checked (tokio-postgres knows only
+/// `require`, and leaves checking to the connector, which here always checks the chain and
+/// the host name); `sslrootcert` names the authorities to trust. Without `require` or
+/// stronger there is no TLS, as before: `prefer` does not fall back to plain text when a
+/// certificate fails to verify, so a server with a self-signed certificate (Debian's
+/// default) would become unreachable.
+fn tls_of(url: &str) -> std::result::Result<(String, Tls), String> {
+    let Some((head, query)) = url.split_once('?') else {
+        return Ok((url.to_string(), Tls::Off));
+    };
+    let mut kept = Vec::new();
+    let (mut mode, mut roots) = (None, None);
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = url::form_urlencoded::parse(pair.as_bytes())
+            .next()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .unwrap_or_default();
+        match key.as_str() {
+            "sslmode" => {
+                mode = Some(value);
+                kept.push(match mode.as_deref() {
+                    Some("verify-ca" | "verify-full") => "sslmode=require".to_string(),
+                    _ => pair.to_string(),
+                });
+            }
+            "sslrootcert" => roots = Some(PathBuf::from(value)),
+            _ => kept.push(pair.to_string()),
+        }
+    }
+    let plain = if kept.is_empty() {
+        head.to_string()
+    } else {
+        format!("{head}?{}", kept.join("&"))
+    };
+    let tls = match mode.as_deref() {
+        Some("require" | "verify-ca" | "verify-full") => Tls::Verified { roots },
+        _ if roots.is_some() => {
+            return Err(
+                "sslrootcert is given without sslmode=verify-full (or require): add it to use TLS"
+                    .into(),
+            );
+        }
+        _ => Tls::Off,
+    };
+    Ok((plain, tls))
+}
+
+/// The TLS client: rustls on aws-lc-rs (the HTTP client's), trusting `roots` or the system.
+fn tls_config(roots: Option<&Path>) -> std::result::Result<rustls::ClientConfig, String> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("cannot set up TLS: {e}"))?;
+    let Some(path) = roots else {
+        return builder
+            .with_platform_verifier()
+            .map(|b| b.with_no_client_auth())
+            .map_err(|e| format!("cannot read the system's trusted certificates: {e}"));
+    };
+    let shown = path.display();
+    let mut store = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(path)
+        .map_err(|e| format!("cannot read sslrootcert {shown}: {e}"))?
+    {
+        let cert = cert.map_err(|e| format!("sslrootcert {shown}: {e}"))?;
+        store
+            .add(cert)
+            .map_err(|e| format!("sslrootcert {shown}: {e}"))?;
+    }
+    if store.is_empty() {
+        return Err(format!("sslrootcert {shown} holds no certificate"));
+    }
+    Ok(builder.with_root_certificates(store).with_no_client_auth())
 }
 
 fn passwords() -> &'static Mutex<HashMap<String, String>> {
@@ -150,13 +277,13 @@ fn pool(target: &PgTarget) -> Result<Pool> {
     if let Some(p) = pools.get(&target.key) {
         return Ok(p.clone());
     }
-    let manager = Manager::from_config(
-        target.config.clone(),
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
+    let recycling = || ManagerConfig {
+        recycling_method: RecyclingMethod::Fast,
+    };
+    let manager = match &target.tls {
+        Some(tls) => Manager::from_config(target.config.clone(), tls.clone(), recycling()),
+        None => Manager::from_config(target.config.clone(), NoTls, recycling()),
+    };
     let pool = Pool::builder(manager)
         .max_size(POOL_SIZE)
         .runtime(deadpool_postgres::Runtime::Tokio1)
@@ -183,7 +310,14 @@ impl PgConn {
                 Error::NoDatabase
             }
             deadpool_postgres::PoolError::Backend(e) => {
-                Error::Pool(format!("cannot connect to PostgreSQL: {}", describe(&e)))
+                let why = describe(&e);
+                // The one TLS failure with a remedy in the address itself.
+                let hint = if why.contains("UnknownIssuer") {
+                    " (name the authority that signed the server's certificate with sslrootcert=FILE in the address)"
+                } else {
+                    ""
+                };
+                Error::Pool(format!("cannot connect to PostgreSQL: {why}{hint}"))
             }
             e => Error::Pool(format!("cannot connect to PostgreSQL: {e}")),
         })?;
