@@ -170,14 +170,13 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<u8> {
     }
     // Worked out here rather than inside `search`, to tell the user.
     let cap = request.rank_cap.take().unwrap_or(crate::store::RANK_CAP);
-    if let Some(cutoff) = store.ranking_cutoff(&request, cap)? {
-        request.min_rowid = Some(cutoff);
-        if !ctx.quiet {
-            eprintln!(
-                "note: more than {cap} articles match; ranked the newest of them \
-                 (narrow the query; --sort newest lists all, --count counts them)"
-            );
-        }
+    if let Some(ranked) = store.narrow_to_newest(&mut request, cap)?
+        && !ctx.quiet
+    {
+        eprintln!(
+            "note: more than {ranked} articles match; ranked the newest of them \
+             (narrow the query; --sort newest lists all, --count counts them)"
+        );
     }
     let hits = store.search(&request, &|body| highlighter.snippet(body))?;
     print_hits(&hits, args.format, config.as_ref())?;

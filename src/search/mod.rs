@@ -115,6 +115,7 @@ pub fn build_request(
         only: None,
         now: now.timestamp(),
         min_rowid: None,
+        newest: None,
         id_bounds: crate::store::IdBounds::Unknown,
     };
     if request.has_filters() {

@@ -51,6 +51,9 @@ pub struct SearchRequest {
     /// Rank only matches with a rowid (archive order) at least this: the newest ones of a
     /// very broad query (see [`Store::ranking_cutoff`]).
     pub min_rowid: Option<i64>,
+    /// On PostgreSQL, the matches from `min_rowid` on themselves, found with it
+    /// ([`Store::narrow_to_newest`]): ranked by id, without looking for them again.
+    pub newest: Option<std::sync::Arc<[i64]>>,
     /// Rank at most this many matches (the newest); `search` works the cutoff out itself
     /// when `min_rowid` is not given. None ranks every match.
     pub rank_cap: Option<i64>,
@@ -165,7 +168,7 @@ struct Matches {
     /// `m` sorted by id would sort every match first.
     newest_first: String,
     /// `newest_first` without its order: `FROM … WHERE …`, to which a condition on `a.id`
-    /// can be added (PostgreSQL's cutoffs, [`Store::newest_cutoff_pg`]).
+    /// can be added (PostgreSQL's cutoffs, [`Store::newest_pg`]).
     filtered: String,
     /// The same as `newest_first` without the articles (`FROM articles_fts …`), when no
     /// filter reads an article's row: counting past the newest matches then reads the
@@ -192,13 +195,22 @@ fn matches(req: &SearchRequest, top_k: Option<usize>, pg: bool) -> Matches {
     let (from, rank) = match &req.fts {
         Some(fts) if pg => {
             let p = push(Value::Text(super::pg_search::tsquery(fts)));
-            let newest = match req.min_rowid {
-                Some(min) => format!(" AND a.id >= {}", push(Value::Integer(min))),
-                None => String::new(),
+            let matching = match (&req.newest, req.min_rowid) {
+                // Known matches: read by id, their words not tested again.
+                (Some(ids), _) => {
+                    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+                    let l = push(Value::Text(format!("{{{}}}", list.join(","))));
+                    format!("a.id = ANY({l}::text::bigint[])")
+                }
+                (None, Some(min)) => format!(
+                    "a.fts @@ {p}::text::tsquery AND a.id >= {}",
+                    push(Value::Integer(min))
+                ),
+                (None, None) => format!("a.fts @@ {p}::text::tsquery"),
             };
             // Negated, so that lower is better as with bm25.
             (
-                format!("articles a WHERE a.fts @@ {p}::text::tsquery{newest}"),
+                format!("articles a WHERE {matching}"),
                 format!(
                     "(0.0 - ts_rank({}, a.fts, {p}::text::tsquery))",
                     super::pg_search::RANK_WEIGHTS
@@ -412,18 +424,13 @@ impl Store {
         snippet: &dyn Fn(&str) -> String,
     ) -> Result<Vec<SearchHit>, StoreError> {
         let req = &*self.bounded(req)?;
-        let capped;
+        let mut capped;
         let req = match (req.rank_cap, req.min_rowid) {
-            (Some(cap), None) => match self.ranking_cutoff(req, cap)? {
-                Some(cutoff) => {
-                    capped = SearchRequest {
-                        min_rowid: Some(cutoff),
-                        ..req.clone()
-                    };
-                    &capped
-                }
-                None => req,
-            },
+            (Some(cap), None) => {
+                capped = req.clone();
+                self.narrow_to_newest(&mut capped, cap)?;
+                &capped
+            }
             _ => req,
         };
         // Relevance: the stories of the best matches are among the best few dozen; a
@@ -583,7 +590,7 @@ impl Store {
         // "PostgreSQL").
         let cap = (cap / self.rank_share()).max(1);
         if self.conn.is_pg() {
-            return self.newest_cutoff_pg(req, cap);
+            return Ok(self.newest_pg(req, cap)?.map(|(cutoff, _)| cutoff));
         }
         // The first match past the newest `cap`: the ranked ones come after it.
         if req.words_alone() {
@@ -630,8 +637,32 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Narrows `req` to its newest matches when it has more than `cap` (see
+    /// [`Store::ranking_cutoff`]): how many it ranks then (on PostgreSQL a share of `cap`),
+    /// None when it ranks every match. On PostgreSQL the matches found are kept in the
+    /// request too, so that ranking reads them by id.
+    pub fn narrow_to_newest(
+        &self,
+        req: &mut SearchRequest,
+        cap: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let ranked = (cap / self.rank_share()).max(1);
+        if !self.conn.is_pg() {
+            req.min_rowid = self.ranking_cutoff(req, cap)?;
+            return Ok(req.min_rowid.map(|_| ranked));
+        }
+        if req.fts.is_none() || !matches!(req.sort, SortOrder::Relevance | SortOrder::Recent) {
+            return Ok(None);
+        }
+        Ok(self.newest_pg(req, ranked)?.map(|(cutoff, ids)| {
+            req.min_rowid = Some(cutoff);
+            req.newest = Some(ids.into());
+            ranked
+        }))
+    }
+
     /// [`Store::ranking_cutoff`] on PostgreSQL: the id from which the newest `cap` matches
-    /// of `req` start, None when there are no more than `cap`.
+    /// of `req` start and those matches' ids, None when there are no more than `cap`.
     ///
     /// The index cannot hand over its newest matches (a GIN index keeps row addresses, not
     /// ids), and walking the articles newest first tests each one's whole `tsvector`:
@@ -639,10 +670,15 @@ impl Store {
     /// the matches are looked for in the newest stretch of ids first, the index's matches
     /// and the stretch's ids intersected as two bitmaps before any row is read (5 ms), the
     /// stretch widened by how many it held until it holds `cap` or is the whole archive.
-    fn newest_cutoff_pg(&self, req: &SearchRequest, cap: i64) -> Result<Option<i64>, StoreError> {
+    fn newest_pg(
+        &self,
+        req: &SearchRequest,
+        cap: i64,
+    ) -> Result<Option<(i64, Vec<i64>)>, StoreError> {
         let req = self.bounded(req)?;
         let unranked = SearchRequest {
             min_rowid: None,
+            newest: None,
             ..req.into_owned()
         };
         let (floor, top) = match unranked.id_bounds {
@@ -664,8 +700,7 @@ impl Store {
         // `+ 0`: sorted after the bitmaps, not read in the primary key's order (which would
         // test every row of the stretch on its own).
         let sql = format!(
-            "SELECT count(*), min(id) FROM (SELECT a.id FROM {filtered} AND a.id >= ?{lo}
-                                             ORDER BY a.id + 0 DESC LIMIT ?{n}) newest"
+            "SELECT a.id FROM {filtered} AND a.id >= ?{lo} ORDER BY a.id + 0 DESC LIMIT ?{n}"
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
         // A common word fills the first stretch; each widening is at least twofold, so a
@@ -676,13 +711,16 @@ impl Store {
             let mut bound = args.clone();
             bound.push(Value::Integer(from));
             bound.push(Value::Integer(cap.saturating_add(1)));
-            let (found, oldest): (i64, Option<i64>) = stmt
-                .query_row(super::db::params_from_iter(bound.iter()), |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
+            let mut newest: Vec<i64> = stmt
+                .query_map(super::db::params_from_iter(bound.iter()), |r| r.get(0))
+                .map_err(|e| self.err(e))?
+                .collect::<Result<_, _>>()
                 .map_err(|e| self.err(e))?;
+            let found = i64::try_from(newest.len()).unwrap_or(i64::MAX);
             if found > cap {
-                return Ok(oldest.map(|id| id + 1));
+                // The one past the newest `cap` only marks where they start.
+                let past = newest.pop().unwrap_or(0);
+                return Ok(Some((past + 1, newest)));
             }
             if from <= floor {
                 return Ok(None);
@@ -808,9 +846,11 @@ impl Store {
         let cap_value = Value::Integer(i64::try_from(cap).unwrap_or(i64::MAX));
         let (cte, lim, args) = match &req.fts {
             // PostgreSQL: the newest `cap` matches are those from the cutoff on (see
-            // `newest_cutoff_pg` for why not the newest first with a LIMIT).
+            // `newest_pg` for why not the newest first with a LIMIT).
             Some(_) if self.conn.is_pg() => {
-                let cutoff = self.newest_cutoff_pg(req, i64::try_from(cap).unwrap_or(i64::MAX))?;
+                let cutoff = self
+                    .newest_pg(req, i64::try_from(cap).unwrap_or(i64::MAX))?
+                    .map(|(cutoff, _)| cutoff);
                 let Matches {
                     filtered, mut args, ..
                 } = matches(req, None, true);

@@ -933,6 +933,24 @@ fn ranking_cutoff_finds_the_newest_matches_behind_many_newer_articles() {
     };
     assert_eq!(store.ranking_cutoff(&in_b, 2 * k).unwrap(), Some(3), "matches 3-4 of b");
     assert_eq!(store.ranking_cutoff(&in_b, 4 * k).unwrap(), None);
+    // Ranked: those newest three only, narrowed first (as `warta search`) or by the cap
+    // the request carries (as `warta serve`).
+    let ids_of = |hits: Vec<SearchHit>| {
+        let mut ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
+        ids.sort();
+        ids
+    };
+    let mut narrowed = req.clone();
+    assert_eq!(store.narrow_to_newest(&mut narrowed, 3 * k).unwrap(), Some(3));
+    assert_eq!(ids_of(store.search_plain(&narrowed).unwrap()), vec![10, 11, 12]);
+    let carried = SearchRequest {
+        rank_cap: Some(3 * k),
+        ..req.clone()
+    };
+    assert_eq!(ids_of(store.search_plain(&carried).unwrap()), vec![10, 11, 12]);
+    let mut in_b_narrowed = in_b.clone();
+    assert_eq!(store.narrow_to_newest(&mut in_b_narrowed, 2 * k).unwrap(), Some(2));
+    assert_eq!(ids_of(store.search_plain(&in_b_narrowed).unwrap()), vec![3, 4]);
     // The facets count the newest matches the same way.
     let facets = store.facets(&req, 5).unwrap();
     assert_eq!(facets.capped, Some(5));
