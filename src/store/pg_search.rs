@@ -367,6 +367,26 @@ fn binary(out: &mut String, a: &Node, op: &str, b: &Node) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn stretches_cover_the_blocks_of_a_span_newest_first() {
+        use crate::store::pg_schema::stretches_tsquery;
+        assert_eq!(stretches_tsquery(1, 100).as_deref(), Some("'#0'"));
+        assert_eq!(
+            stretches_tsquery(4095, 4096).as_deref(),
+            Some("'#1' | '#0'")
+        );
+        assert_eq!(
+            stretches_tsquery(90_000, 100_000).as_deref(),
+            Some("'#24' | '#23' | '#22' | '#21'")
+        );
+        assert_eq!(
+            stretches_tsquery(1, 64 * 4096 - 1).map(|q| q.matches('|').count()),
+            Some(63)
+        );
+        assert_eq!(stretches_tsquery(1, 64 * 4096), None, "too wide");
+        assert_eq!(stretches_tsquery(10, 5), None);
+    }
+
     use super::*;
 
     #[test]

@@ -1565,6 +1565,69 @@ fn concurrent_writers_on_postgres_keep_one_article_per_release_and_one_story() {
 /// other out until it is released or runs out; a feed polled after `polled_before` is not
 /// claimed again; a host's turn is one at a time, and the next waits for the gap.
 #[test]
+fn postgres_index_marks_each_articles_stretch_of_ids_through_every_write() {
+    let Some((mut store, _, ids)) = postgres_pair("stretches") else {
+        return;
+    };
+    let in_stretch = |store: &Store, lexeme: &str| -> i64 {
+        store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM articles WHERE fts @@ ?1::text::tsquery",
+                [format!("'{lexeme}'")],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let url = |i: usize| format!("https://a.example/{i}");
+    let items = (0..3)
+        .map(|i| {
+            item(
+                &format!("g{i}"),
+                &url(i),
+                Some(content(&url(i), "t", &body(&[i + 1]))),
+            )
+        })
+        .collect();
+    store.apply_poll(&poll(ids[0], items)).unwrap();
+    assert_eq!(in_stretch(&store, "#0"), 3);
+    // An article far along the ids (as after years of archiving) is in its own block.
+    store
+        .conn
+        .execute(
+            "ALTER TABLE articles ALTER COLUMN id RESTART WITH 10000",
+            [],
+        )
+        .unwrap();
+    let far = item("g9", &url(9), Some(content(&url(9), "t", &body(&[9]))));
+    store.apply_poll(&poll(ids[0], vec![far])).unwrap();
+    assert_eq!(in_stretch(&store, "#2"), 1, "10000 >> 12");
+    assert_eq!(in_stretch(&store, "#0"), 3);
+    // Rewritten entries (a regional name's keys, a re-extraction) keep it.
+    super::pg_search::reindex(&store.conn, 1).unwrap();
+    assert_eq!(in_stretch(&store, "#0"), 3);
+    // The words and the stretch together, as the newest matches are asked for.
+    let req = request("\"p9w1\"");
+    let mut narrowed = req.clone();
+    assert_eq!(store.narrow_to_newest(&mut narrowed, 1).unwrap(), None);
+    assert_eq!(store.search_plain(&req).unwrap().len(), 1);
+    // An archive from before schema 13 gets them when opened.
+    store
+        .conn
+        .execute_batch(
+            "DROP TRIGGER articles_fts_stretch ON articles; DROP FUNCTION warta_fts_stretch();
+             UPDATE articles SET fts = ts_delete(fts, ARRAY['#0', '#2']);
+             DELETE FROM warta_schema WHERE version = 13;",
+        )
+        .unwrap();
+    assert_eq!(in_stretch(&store, "#0"), 0);
+    let path = store.path().to_path_buf();
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert_eq!((in_stretch(&store, "#0"), in_stretch(&store, "#2")), (3, 1));
+}
+
+#[test]
 fn postgres_over_tls_checks_the_servers_certificate() {
     let Some((base, ca)) = pg_server::tls_server("tls") else {
         return;
