@@ -34,7 +34,7 @@
 //! over loopback: the search page (snippets, facets, the whole HTML) and `/api/search`.
 //!
 //! Usage: `cargo run --release --example search_scale -- [--articles 1000000]
-//! [--dir DIR] [--seed 6] [--step K] [--serve target/release/warta] [--postgres URL]`. The archive is DIR/search-scale-N.db (default DIR:
+//! [--dir DIR] [--seed 6] [--step K] [--serve target/release/warta] [--postgres URL [--postgres-only]]`. The archive is DIR/search-scale-N.db (default DIR:
 //! the system's temporary folder); an existing one is reused, queries only. `--step K`
 //! writes at most K more articles (whole windows) and stops, so that a long build can run
 //! in parts between other work on a shared machine; each run goes on from where the last
@@ -100,6 +100,8 @@ fn run() -> Result<(), String> {
     let mut per_tx = 1usize;
     let mut serve: Option<PathBuf> = None;
     let mut postgres: Option<String> = None;
+    // Time the PostgreSQL copy alone (the SQLite archive still gives the queries' words).
+    let mut postgres_only = false;
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match a.as_str() {
@@ -128,6 +130,7 @@ fn run() -> Result<(), String> {
             }
             "--serve" => serve = Some(PathBuf::from(value("--serve")?)),
             "--postgres" => postgres = Some(value("--postgres")?),
+            "--postgres-only" => postgres_only = true,
             "--seed" => {
                 seed = value("--seed")?
                     .parse()
@@ -187,12 +190,14 @@ fn run() -> Result<(), String> {
     }
     drop(store);
     sizes(&db, n)?;
-    let store = Store::open(&db).map_err(|e| e.to_string())?;
-    let classes = queries(&store, &gen_, &config, n)?;
-    drop(store);
-    let archive_line = format!("path = {:?}", db.display().to_string());
-    if let Some(bin) = &serve {
-        serve_latency(bin, &db, &archive_line, &classes)?;
+    if !(postgres_only && postgres.is_some()) {
+        let store = Store::open(&db).map_err(|e| e.to_string())?;
+        let classes = queries(&store, &gen_, &config, n)?;
+        drop(store);
+        let archive_line = format!("path = {:?}", db.display().to_string());
+        if let Some(bin) = &serve {
+            serve_latency(bin, &db, &archive_line, &classes)?;
+        }
     }
     // The same classes on a PostgreSQL copy of the archive (`warta migrate`).
     if let Some(url) = postgres {

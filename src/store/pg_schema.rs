@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[(11, SCHEMA_11), (12, SCHEMA_12), (13, 
 
 /// Ids in one stretch of the search index, as a shift (see [`SCHEMA_13`]): 4,096.
 const STRETCH_SHIFT: i64 = 12;
+pub const STRETCH_IDS: i64 = 1 << STRETCH_SHIFT;
 
 /// Stretches asked for in one query at most; a wider span is read without them.
 const MAX_STRETCHES: i64 = 64;

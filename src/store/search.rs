@@ -707,47 +707,86 @@ impl Store {
                 "the search's words are not its first argument".into(),
             ));
         }
-        let (lo, n) = (args.len() + 1, args.len() + 2);
+        let (lo, hi, n) = (args.len() + 1, args.len() + 2, args.len() + 3);
         // `+ 0`: sorted after the bitmaps, not read in the primary key's order (which would
-        // test every row of the stretch on its own).
+        // test every row of the span on its own).
         let sql = format!(
-            "SELECT a.id FROM {filtered} AND a.id >= ?{lo} ORDER BY a.id + 0 DESC LIMIT ?{n}"
+            "SELECT a.id FROM {filtered} AND a.id BETWEEN ?{lo} AND ?{hi}
+             ORDER BY a.id + 0 DESC LIMIT ?{n}"
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
-        // A common word fills the first stretch; each widening is at least twofold, so a
-        // rare one reaches the whole archive in a few steps.
-        let mut stretch = cap.saturating_mul(4);
-        loop {
-            let from = top.saturating_sub(stretch).saturating_add(1).max(floor);
+        // Every match a span holds is read (to sort them by id), so a span should hold
+        // about as many as are still wanted: sized by the planner's estimate of the matches
+        // over the whole archive at first, then by what the last span held. Spans do not
+        // overlap, newest first, so nothing is read twice, and a word missing from the
+        // newest articles (a season's word, another language's) costs an index lookup per
+        // span there, not a read of every match of the first span that reaches its time.
+        let total = (top - floor + 1).max(1);
+        let estimate = self.estimated_rows(&filtered, &args)?.max(1.0);
+        let size_for = |wanted: i64, density: f64| -> i64 {
+            let ids = (wanted as f64 * 1.5 / density.max(1e-9)).min(i64::MAX as f64 / 2.0) as i64;
+            ids.clamp(
+                super::pg_schema::STRETCH_IDS,
+                64 * super::pg_schema::STRETCH_IDS,
+            )
+        };
+        // Fewer matches expected in all than are wanted (two rare words): read in one go,
+        // without the blocks' lists.
+        let mut size = if estimate <= (cap + 1) as f64 {
+            total
+        } else {
+            size_for(cap + 1, estimate / total as f64)
+        };
+        let mut newest: Vec<i64> = Vec::new();
+        let mut upper = top;
+        while upper >= floor {
+            let lower = upper.saturating_sub(size - 1).max(floor);
+            let wanted = cap + 1 - i64::try_from(newest.len()).unwrap_or(i64::MAX);
             let mut bound = args.clone();
-            if from > floor
-                && let Some(stretches) = super::pg_schema::stretches_tsquery(from, top)
-            {
+            if let Some(stretches) = super::pg_schema::stretches_tsquery(lower, upper) {
                 bound[0] = Value::Text(format!("( {words} ) & ( {stretches} )"));
             }
-            bound.push(Value::Integer(from));
-            bound.push(Value::Integer(cap.saturating_add(1)));
-            let mut newest: Vec<i64> = stmt
+            bound.extend([
+                Value::Integer(lower),
+                Value::Integer(upper),
+                Value::Integer(wanted),
+            ]);
+            let before = newest.len();
+            for id in stmt
                 .query_map(super::db::params_from_iter(bound.iter()), |r| r.get(0))
                 .map_err(|e| self.err(e))?
-                .collect::<Result<_, _>>()
-                .map_err(|e| self.err(e))?;
-            let found = i64::try_from(newest.len()).unwrap_or(i64::MAX);
-            if found > cap {
+            {
+                newest.push(id.map_err(|e| self.err(e))?);
+            }
+            if i64::try_from(newest.len()).unwrap_or(i64::MAX) > cap {
                 // The one past the newest `cap` only marks where they start.
                 let past = newest.pop().unwrap_or(0);
                 return Ok(Some((past + 1, newest)));
             }
-            if from <= floor {
-                return Ok(None);
+            let found = newest.len() - before;
+            if found > 0 {
+                let density = found as f64 / (upper - lower + 1) as f64;
+                size = size_for(wanted - found as i64, density);
             }
-            // Enough room, at the density seen, for half as many again as wanted.
-            let factor = match found {
-                0 => 4,
-                f => (cap.saturating_mul(3) / 2 / f).clamp(2, 64),
-            };
-            stretch = stretch.saturating_mul(factor);
+            upper = lower - 1;
         }
+        Ok(None)
+    }
+
+    /// The planner's estimate of the rows of `SELECT … FROM {from_where}` with `args`.
+    fn estimated_rows(&self, from_where: &str, args: &[Value]) -> Result<f64, StoreError> {
+        let plan: String = self
+            .conn
+            .prepare_cached(&format!("EXPLAIN SELECT a.id FROM {from_where}"))
+            .and_then(|mut s| s.query_row(super::db::params_from_iter(args.iter()), |r| r.get(0)))
+            .map_err(|e| self.err(e))?;
+        // The top line: `… (cost=0.00..1.00 rows=N width=8)`.
+        Ok(plan
+            .split("rows=")
+            .nth(1)
+            .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1.0))
     }
 
     /// Works out `req.id_bounds` (see [`IdBounds`]) once, for the several statements a
