@@ -202,7 +202,9 @@ fn run() -> Result<(), String> {
     // The same classes on a PostgreSQL copy of the archive (`warta migrate`).
     if let Some(url) = postgres {
         println!("\nOn PostgreSQL ({url}):\n");
-        let pg = Store::open(Path::new(&url)).map_err(|e| e.to_string())?;
+        // As `warta search` and `warta serve` read it.
+        let pg = Store::open_with(Path::new(&url), warta::store::OpenMode::Read)
+            .map_err(|e| e.to_string())?;
         let classes = queries(&pg, &gen_, &config, n)?;
         drop(pg);
         if let Some(bin) = &serve {

@@ -70,16 +70,6 @@ impl PgTarget {
             config.host("localhost");
         }
         config.application_name("warta");
-        // Statements are prepared once and run with very different arguments: a search's
-        // plan for a rare word (read its few matches) is wrong for a common one, and
-        // PostgreSQL would settle on one plan for all after five runs. Planning each run
-        // costs a fraction of a millisecond. The address's own options come after, so they
-        // can say otherwise.
-        let theirs = config.get_options().map(str::to_string);
-        config.options(match theirs {
-            Some(o) => format!("-c plan_cache_mode=force_custom_plan {o}"),
-            None => "-c plan_cache_mode=force_custom_plan".to_string(),
-        });
         config.connect_timeout(Duration::from_secs(10));
         let host = config
             .get_hosts()
@@ -120,10 +110,20 @@ impl PgTarget {
 
     /// The same database through connections that cannot write (`serve`'s readers, as
     /// SQLite's readers are `query_only`): a pool of their own.
+    ///
+    /// Readers also plan every statement for its own arguments: a search is prepared once
+    /// and run with very different words, and a plan made for a rare word (read its few
+    /// matches) is wrong for a common one, while PostgreSQL would settle on one plan for
+    /// all after five runs. The writer's statements keep their cached plans: planning each
+    /// of its twenty statements an article cost a quarter of the ingest rate. The
+    /// address's own options come after the plan setting (theirs wins) and before
+    /// read-only (which stays).
     pub fn read_only(&self) -> PgTarget {
         let mut config = self.config.clone();
         let options = config.get_options().unwrap_or_default();
-        config.options(format!("{options} -c default_transaction_read_only=on"));
+        config.options(format!(
+            "-c plan_cache_mode=force_custom_plan {options} -c default_transaction_read_only=on"
+        ));
         PgTarget {
             config,
             shown: self.shown.clone(),
