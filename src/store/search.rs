@@ -580,61 +580,9 @@ impl Store {
     /// that pass them (ranking the newest matches of the words alone would leave out every
     /// match of an older month or a quieter feed).
     pub fn ranking_cutoff(&self, req: &SearchRequest, cap: i64) -> Result<Option<i64>, StoreError> {
-        let Some(fts) = &req.fts else { return Ok(None) };
-        if !matches!(req.sort, SortOrder::Relevance | SortOrder::Recent) || cap < 1 {
-            return Ok(None);
-        }
-        // PostgreSQL reads each match's whole `tsvector` (several kilobytes, compressed
-        // apart from the row) to test and to rank it, where FTS5 reads its own index: a
-        // tenth as many matches are ranked there for the same time (BENCHMARKS.md,
-        // "PostgreSQL").
-        let cap = (cap / self.rank_share()).max(1);
-        if self.conn.is_pg() {
-            return Ok(self.newest_pg(req, cap)?.map(|(cutoff, _)| cutoff));
-        }
-        // The first match past the newest `cap`: the ranked ones come after it.
-        if req.words_alone() {
-            return self
-                .conn
-                .prepare_cached(
-                    "SELECT rowid + 1 FROM articles_fts WHERE articles_fts MATCH ?1
-                     ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
-                )
-                .and_then(|mut s| {
-                    s.query_row(super::db::params![fts, cap], |r| r.get(0))
-                        .optional()
-                })
-                .map_err(|e| self.err(e));
-        }
-        let req = self.bounded(req)?;
-        let unranked = SearchRequest {
-            min_rowid: None,
-            ..req.into_owned()
-        };
-        let Matches {
-            newest_first,
-            index_only,
-            mut args,
-            ..
-        } = matches(&unranked, None, self.conn.is_pg());
-        args.push(Value::Integer(cap));
-        let sql = match index_only {
-            Some(index) => format!(
-                "SELECT articles_fts.rowid + 1 FROM {index} LIMIT 1 OFFSET ?{}",
-                args.len()
-            ),
-            None => format!(
-                "SELECT a.id + 1 FROM {newest_first} LIMIT 1 OFFSET ?{}",
-                args.len()
-            ),
-        };
-        self.conn
-            .prepare_cached(&sql)
-            .and_then(|mut s| {
-                s.query_row(super::db::params_from_iter(args.iter()), |r| r.get(0))
-                    .optional()
-            })
-            .map_err(|e| self.err(e))
+        let mut narrowed = req.clone();
+        self.narrow_to_newest(&mut narrowed, cap)?;
+        Ok(narrowed.min_rowid)
     }
 
     /// Narrows `req` to its newest matches when it has more than `cap` (see
@@ -646,19 +594,73 @@ impl Store {
         req: &mut SearchRequest,
         cap: i64,
     ) -> Result<Option<i64>, StoreError> {
-        let ranked = (cap / self.rank_share()).max(1);
-        if !self.conn.is_pg() {
-            req.min_rowid = self.ranking_cutoff(req, cap)?;
-            return Ok(req.min_rowid.map(|_| ranked));
-        }
-        if req.fts.is_none() || !matches!(req.sort, SortOrder::Relevance | SortOrder::Recent) {
+        let Some(fts) = &req.fts else { return Ok(None) };
+        if !matches!(req.sort, SortOrder::Relevance | SortOrder::Recent) || cap < 1 {
             return Ok(None);
         }
-        Ok(self.newest_pg(req, ranked)?.map(|(cutoff, ids)| {
-            req.min_rowid = Some(cutoff);
-            req.newest = Some(ids.into());
-            ranked
-        }))
+        // PostgreSQL reads each match's whole `tsvector` (several kilobytes, compressed
+        // apart from the row) to test and to rank it, where FTS5 reads its own index: a
+        // tenth as many matches are ranked there for the same time (BENCHMARKS.md,
+        // "PostgreSQL").
+        let ranked = (cap / self.rank_share()).max(1);
+        if self.conn.is_pg() {
+            return Ok(self.narrow_pg(req, ranked)?.then_some(ranked));
+        }
+        // The first match past the newest `ranked`: the ranked ones come after it.
+        let cutoff: Option<i64> = if req.words_alone() {
+            self.conn
+                .prepare_cached(
+                    "SELECT rowid + 1 FROM articles_fts WHERE articles_fts MATCH ?1
+                     ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
+                )
+                .and_then(|mut s| {
+                    s.query_row(super::db::params![fts, ranked], |r| r.get(0))
+                        .optional()
+                })
+                .map_err(|e| self.err(e))?
+        } else {
+            let bounded = self.bounded(req)?;
+            let unranked = SearchRequest {
+                min_rowid: None,
+                ..bounded.into_owned()
+            };
+            let Matches {
+                newest_first,
+                index_only,
+                mut args,
+                ..
+            } = matches(&unranked, None, false);
+            args.push(Value::Integer(ranked));
+            let sql = match index_only {
+                Some(index) => format!(
+                    "SELECT articles_fts.rowid + 1 FROM {index} LIMIT 1 OFFSET ?{}",
+                    args.len()
+                ),
+                None => format!(
+                    "SELECT a.id + 1 FROM {newest_first} LIMIT 1 OFFSET ?{}",
+                    args.len()
+                ),
+            };
+            self.conn
+                .prepare_cached(&sql)
+                .and_then(|mut s| {
+                    s.query_row(super::db::params_from_iter(args.iter()), |r| r.get(0))
+                        .optional()
+                })
+                .map_err(|e| self.err(e))?
+        };
+        req.min_rowid = cutoff;
+        Ok(cutoff.map(|_| ranked))
+    }
+
+    /// `req` narrowed to its newest `n` matches, by id, when it has more; true when it was.
+    fn narrow_pg(&self, req: &mut SearchRequest, n: i64) -> Result<bool, StoreError> {
+        let Some((cutoff, ids)) = self.newest_pg(req, n)? else {
+            return Ok(false);
+        };
+        req.min_rowid = Some(cutoff);
+        req.newest = Some(ids.into());
+        Ok(true)
     }
 
     /// [`Store::ranking_cutoff`] on PostgreSQL: the id from which the newest `cap` matches
@@ -696,25 +698,33 @@ impl Store {
                 }
             }
         };
-        let Some(fts) = &unranked.fts else {
+        if unranked.fts.is_none() {
             return Ok(None);
-        };
-        let words = super::pg_search::tsquery(fts);
-        let Matches { filtered, args, .. } = matches(&unranked, None, true);
-        // `matches` binds the words first; a stretch's query replaces them.
-        if !matches!(args.first(), Some(Value::Text(t)) if *t == words) {
-            return Err(StoreError::Task(
-                "the search's words are not its first argument".into(),
-            ));
         }
-        let (lo, hi, n) = (args.len() + 1, args.len() + 2, args.len() + 3);
-        // `+ 0`: sorted after the bitmaps, not read in the primary key's order (which would
-        // test every row of the span on its own).
-        let sql = format!(
-            "SELECT a.id FROM {filtered} AND a.id BETWEEN ?{lo} AND ?{hi}
-             ORDER BY a.id + 0 DESC LIMIT ?{n}"
+        let Matches { filtered, args, .. } = matches(&unranked, None, true);
+        let (lo, hi, n, blocks) = (
+            args.len() + 1,
+            args.len() + 2,
+            args.len() + 3,
+            args.len() + 4,
         );
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        // `+ 0`: sorted after the bitmaps, not read in the primary key's order (which would
+        // test every row of the span on its own). The blocks as a second condition on the
+        // index: GIN steps through both lists together, led by the blocks' short ones.
+        let sql = |in_blocks: &str| {
+            format!(
+                "SELECT a.id FROM {filtered} AND a.id BETWEEN ?{lo} AND ?{hi} {in_blocks}
+                 ORDER BY a.id + 0 DESC LIMIT ?{n}"
+            )
+        };
+        let mut whole = self
+            .conn
+            .prepare_cached(&sql(""))
+            .map_err(|e| self.err(e))?;
+        let mut by_blocks = self
+            .conn
+            .prepare_cached(&sql(&format!("AND a.fts @@ ?{blocks}::text::tsquery")))
+            .map_err(|e| self.err(e))?;
         // Every match a span holds is read (to sort them by id), so a span should hold
         // about as many as are still wanted: sized by the planner's estimate of the matches
         // over the whole archive at first, then by what the last span held. Spans do not
@@ -743,14 +753,18 @@ impl Store {
             let lower = upper.saturating_sub(size - 1).max(floor);
             let wanted = cap + 1 - i64::try_from(newest.len()).unwrap_or(i64::MAX);
             let mut bound = args.clone();
-            if let Some(stretches) = super::pg_schema::stretches_tsquery(lower, upper) {
-                bound[0] = Value::Text(format!("( {words} ) & ( {stretches} )"));
-            }
             bound.extend([
                 Value::Integer(lower),
                 Value::Integer(upper),
                 Value::Integer(wanted),
             ]);
+            let stmt = match super::pg_schema::stretches_tsquery(lower, upper) {
+                Some(stretches) => {
+                    bound.push(Value::Text(stretches));
+                    &mut by_blocks
+                }
+                None => &mut whole,
+            };
             let before = newest.len();
             for id in stmt
                 .query_map(super::db::params_from_iter(bound.iter()), |r| r.get(0))
@@ -900,20 +914,16 @@ impl Store {
         let req = &*self.bounded(req)?;
         let cap_value = Value::Integer(i64::try_from(cap).unwrap_or(i64::MAX));
         let (cte, lim, args) = match &req.fts {
-            // PostgreSQL: the newest `cap` matches are those from the cutoff on (see
-            // `newest_pg` for why not the newest first with a LIMIT).
+            // PostgreSQL: the newest `cap` matches as `newest_pg` finds them (see there
+            // for why not the newest first with a LIMIT), read by id; all of them when
+            // there are fewer.
             Some(_) if self.conn.is_pg() => {
-                let cutoff = self
-                    .newest_pg(req, i64::try_from(cap).unwrap_or(i64::MAX))?
-                    .map(|(cutoff, _)| cutoff);
-                let Matches {
-                    filtered, mut args, ..
-                } = matches(req, None, true);
-                args.push(Value::Integer(cutoff.unwrap_or(i64::MIN)));
+                let mut newest = req.clone();
+                self.narrow_pg(&mut newest, i64::try_from(cap).unwrap_or(i64::MAX))?;
+                let Matches { filtered, args, .. } = matches(&newest, None, true);
                 let lim = format!(
                     "SELECT a.id, a.story_id, coalesce(a.published_ts, a.fetched_ts) AS t
-                     FROM {filtered} AND a.id >= ?{}",
-                    args.len()
+                     FROM {filtered}"
                 );
                 ("x AS (SELECT 1)".to_string(), lim, args)
             }
