@@ -181,6 +181,12 @@ struct Matches {
     everything: bool,
 }
 
+/// Ids as a PostgreSQL array literal (`{1,2,3}`), bound as text and cast.
+fn id_array(ids: &[i64]) -> Value {
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    Value::Text(format!("{{{}}}", list.join(",")))
+}
+
 /// `top_k`: when set and nothing but the words filters, only the best `top_k` matches by
 /// bm25 are taken, picked inside FTS5 before any join (the join and the story collapse then
 /// touch a few dozen rows, not every match).
@@ -197,11 +203,7 @@ fn matches(req: &SearchRequest, top_k: Option<usize>, pg: bool) -> Matches {
             let p = push(Value::Text(super::pg_search::tsquery(fts)));
             let matching = match (&req.newest, req.min_rowid) {
                 // Known matches: read by id, their words not tested again.
-                (Some(ids), _) => {
-                    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-                    let l = push(Value::Text(format!("{{{}}}", list.join(","))));
-                    format!("a.id = ANY({l}::text::bigint[])")
-                }
+                (Some(ids), _) => format!("a.id = ANY({}::text::bigint[])", push(id_array(ids))),
                 (None, Some(min)) => format!(
                     "a.fts @@ {p}::text::tsquery AND a.id >= {}",
                     push(Value::Integer(min))
@@ -918,14 +920,22 @@ impl Store {
             // for why not the newest first with a LIMIT), read by id; all of them when
             // there are fewer.
             Some(_) if self.conn.is_pg() => {
-                let mut newest = req.clone();
-                self.narrow_pg(&mut newest, i64::try_from(cap).unwrap_or(i64::MAX))?;
-                let Matches { filtered, args, .. } = matches(&newest, None, true);
-                let lim = format!(
-                    "SELECT a.id, a.story_id, coalesce(a.published_ts, a.fetched_ts) AS t
-                     FROM {filtered}"
-                );
-                ("x AS (SELECT 1)".to_string(), lim, args)
+                let row = "SELECT a.id, a.story_id, coalesce(a.published_ts, a.fetched_ts) AS t";
+                match self.newest_pg(req, i64::try_from(cap).unwrap_or(i64::MAX))? {
+                    Some((_, ids)) => (
+                        "x AS (SELECT 1)".to_string(),
+                        format!("{row} FROM articles a WHERE a.id = ANY(?1::text::bigint[])"),
+                        vec![id_array(&ids)],
+                    ),
+                    None => {
+                        let Matches { filtered, args, .. } = matches(req, None, true);
+                        (
+                            "x AS (SELECT 1)".to_string(),
+                            format!("{row} FROM {filtered}"),
+                            args,
+                        )
+                    }
+                }
             }
             // Words alone: the index hands over its last `cap` matches itself, before any
             // join (joining first made SQLite sort every match: 100 ms for a common word at
