@@ -202,8 +202,12 @@ fn columns(conn: &Conn, table: &str) -> super::db::Result<Vec<String>> {
     let cols: Vec<String> = stmt
         .query_map([table], |r| r.get(0))?
         .collect::<super::db::Result<_>>()?;
-    // PostgreSQL's search index is rebuilt, not copied.
-    Ok(cols.into_iter().filter(|c| c != "fts").collect())
+    // PostgreSQL's search index (the `tsvector` and the pairs of neighbouring words its
+    // trigger works out from it) is rebuilt, not copied.
+    Ok(cols
+        .into_iter()
+        .filter(|c| c != "fts" && c != "pairs")
+        .collect())
 }
 
 fn count(conn: &Conn, table: &str) -> super::db::Result<u64> {

@@ -131,6 +131,77 @@ pub fn tsquery(fts5: &str) -> String {
     out
 }
 
+/// The condition on the pairs of neighbouring words (`articles.pairs`, schema 14) that
+/// every article matching an FTS5 expression meets, as SQL on the article the query calls
+/// `article`, each pair a bound argument from `push`; None
+/// when the expression asks for no two words side by side (then it needs no such
+/// condition), or only on a side that cannot narrow (an OR with a single word, a NOT).
+pub fn pairs_condition(
+    fts5: &str,
+    article: &str,
+    push: &mut dyn FnMut(super::db::Value) -> String,
+) -> Option<String> {
+    let tokens = lex(fts5);
+    let node = Parser { tokens, at: 0 }.or();
+    needed_pairs(&node).map(|need| need.sql(article, push))
+}
+
+/// Pairs every match holds: all of a set, or either of two.
+#[derive(Debug, PartialEq)]
+enum Need {
+    All(std::collections::BTreeSet<String>),
+    Both(Box<Need>, Box<Need>),
+    Either(Box<Need>, Box<Need>),
+}
+
+impl Need {
+    fn sql(&self, article: &str, push: &mut dyn FnMut(super::db::Value) -> String) -> String {
+        match self {
+            Need::All(pairs) => {
+                let hashes: Vec<String> = pairs
+                    .iter()
+                    .map(|p| format!("warta_pair({})", push(super::db::Value::Text(p.clone()))))
+                    .collect();
+                format!("{article}.pairs @> ARRAY[{}]", hashes.join(", "))
+            }
+            Need::Both(a, b) => format!("({} AND {})", a.sql(article, push), b.sql(article, push)),
+            Need::Either(a, b) => format!("({} OR {})", a.sql(article, push), b.sql(article, push)),
+        }
+    }
+}
+
+fn needed_pairs(node: &Node) -> Option<Need> {
+    match node {
+        Node::Phrase { words, prefix, .. } => {
+            // The prefix (the last word) stands for many words: no pair with it.
+            let whole = if *prefix {
+                &words[..words.len().saturating_sub(1)]
+            } else {
+                &words[..]
+            };
+            let pairs: std::collections::BTreeSet<String> = whole
+                .windows(2)
+                .map(|w| format!("{} {}", w[0], w[1]))
+                .collect();
+            (!pairs.is_empty()).then_some(Need::All(pairs))
+        }
+        Node::And(a, b) => match (needed_pairs(a), needed_pairs(b)) {
+            (Some(Need::All(mut x)), Some(Need::All(y))) => {
+                x.extend(y);
+                Some(Need::All(x))
+            }
+            (Some(x), Some(y)) => Some(Need::Both(Box::new(x), Box::new(y))),
+            (x, None) | (None, x) => x,
+        },
+        Node::Or(a, b) => match (needed_pairs(a), needed_pairs(b)) {
+            (Some(x), Some(y)) => Some(Need::Either(Box::new(x), Box::new(y))),
+            _ => None,
+        },
+        // What is left out says nothing about the pairs of what is kept.
+        Node::Not(a, _) => needed_pairs(a),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
     Str(String),
@@ -408,6 +479,58 @@ mod tests {
         for (fts5, want) in cases {
             assert_eq!(tsquery(fts5), want, "{fts5}");
         }
+    }
+
+    #[test]
+    fn phrases_ask_the_index_of_neighbours_for_their_pairs() {
+        let render = |fts5: &str| {
+            let mut args = Vec::new();
+            let sql = pairs_condition(fts5, "a", &mut |v| {
+                args.push(v);
+                format!("?{}", args.len())
+            });
+            let args: Vec<String> = args
+                .into_iter()
+                .map(|v| match v {
+                    crate::store::db::Value::Text(t) => t,
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            (sql, args)
+        };
+        let (sql, args) = render(r#""Kutai Timur""#);
+        assert_eq!(sql.as_deref(), Some("a.pairs @> ARRAY[warta_pair(?1)]"));
+        assert_eq!(args, ["kutai timur"]);
+        // Words alone, a prefix after one word, a lone word beside an OR: nothing to ask.
+        for none in [
+            r#""banjir""#,
+            r#""banjir" "besar""#,
+            r#""banj"*"#,
+            r#""rumah sakit" OR "rsud""#,
+        ] {
+            assert_eq!(render(none), (None, vec![]), "{none}");
+        }
+        // A prefix's whole words still pair; phrases ANDed ask for all their pairs at once,
+        // each pair once; an OR of phrases asks for either; what a NOT leaves out is not
+        // asked for.
+        let (sql, args) = render(r#""dinas kesehatan kab"*"#);
+        assert_eq!(sql.as_deref(), Some("a.pairs @> ARRAY[warta_pair(?1)]"));
+        assert_eq!(args, ["dinas kesehatan"]);
+        let (sql, args) = render(r#""kutai timur" AND title : "kutai timur ok" NOT "a b""#);
+        assert_eq!(
+            sql.as_deref(),
+            Some("a.pairs @> ARRAY[warta_pair(?1), warta_pair(?2)]")
+        );
+        assert_eq!(args, ["kutai timur", "timur ok"]);
+        let (sql, args) = render(r#"("banjir rob" OR "air pasang") "sangatta""#);
+        assert_eq!(
+            sql.as_deref(),
+            Some(
+                "(a.pairs @> ARRAY[warta_pair(?1)] \
+                 OR a.pairs @> ARRAY[warta_pair(?2)])"
+            )
+        );
+        assert_eq!(args, ["banjir rob", "air pasang"]);
     }
 
     #[test]

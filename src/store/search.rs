@@ -204,11 +204,17 @@ fn matches(req: &SearchRequest, top_k: Option<usize>, pg: bool) -> Matches {
             let matching = match (&req.newest, req.min_rowid) {
                 // Known matches: read by id, their words not tested again.
                 (Some(ids), _) => format!("a.id = ANY({}::text::bigint[])", push(id_array(ids))),
-                (None, Some(min)) => format!(
-                    "a.fts @@ {p}::text::tsquery AND a.id >= {}",
-                    push(Value::Integer(min))
-                ),
-                (None, None) => format!("a.fts @@ {p}::text::tsquery"),
+                (None, min) => {
+                    let mut words = format!("a.fts @@ {p}::text::tsquery");
+                    // Phrases: asked of the index of neighbouring words too (schema 14).
+                    if let Some(pairs) = super::pg_search::pairs_condition(fts, "a", &mut push) {
+                        words.push_str(&format!(" AND {pairs}"));
+                    }
+                    if let Some(min) = min {
+                        words.push_str(&format!(" AND a.id >= {}", push(Value::Integer(min))));
+                    }
+                    words
+                }
             };
             // Negated, so that lower is better as with bm25.
             (
@@ -356,6 +362,25 @@ fn matches(req: &SearchRequest, top_k: Option<usize>, pg: bool) -> Matches {
     };
     let place_on_article = if place.is_empty() {
         String::new()
+    } else if let (true, Some(_), true, None, IdBounds::Within(first, last)) = (
+        pg,
+        &req.fts,
+        req.sites.is_empty(),
+        &req.newest,
+        req.id_bounds,
+    ) {
+        // PostgreSQL, within dates: the articles of those feeds in the dates' stretch of ids
+        // (a few hundred, from the copies' index alone) as a list the primary key looks up,
+        // rather than a check of every match of the words in the dates, each a read of an
+        // article's row (a common word in one feed and one month at 1,000,000 articles:
+        // 270 ms for 4,000 matches read, 37 ms this way).
+        let (f, l) = (push(Value::Integer(first)), push(Value::Integer(last)));
+        format!(
+            " AND a.id = ANY(ARRAY(SELECT pc.article_id FROM copies pc
+                                   JOIN feeds pf ON pf.id = pc.feed_id
+                                   WHERE {} AND pc.article_id BETWEEN {f} AND {l}))",
+            place.join(" AND ")
+        )
     } else if req.fts.is_some() && req.sites.is_empty() {
         // Feeds, region, tags: the articles of those feeds, gathered once through the
         // copies' feed index, and each match of the words looked up among them (a feed
@@ -744,6 +769,7 @@ impl Store {
         };
         // Fewer matches expected in all than are wanted (two rare words): read in one go,
         // without the blocks' lists.
+        let widest = size_for(4 * (cap + 1), estimate / total as f64);
         let mut size = if estimate <= (cap + 1) as f64 {
             total
         } else {
@@ -783,6 +809,13 @@ impl Store {
             if found > 0 {
                 let density = found as f64 / (upper - lower + 1) as f64;
                 size = size_for(wanted - found as i64, density);
+            } else {
+                // Nothing there: the estimate may be far too high (a phrase of two common
+                // words that seldom meet, 244 spans of 4,096 ids for one match), so the
+                // span grows, but only to what would hold four times the matches wanted
+                // at the estimated rate, so that a word missing from the newest articles
+                // is not read in bulk where it is common.
+                size = (size * 4).min(widest).max(size);
             }
             upper = lower - 1;
         }

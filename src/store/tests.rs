@@ -951,6 +951,16 @@ fn ranking_cutoff_finds_the_newest_matches_behind_many_newer_articles() {
     let mut in_b_narrowed = in_b.clone();
     assert_eq!(store.narrow_to_newest(&mut in_b_narrowed, 2 * k).unwrap(), Some(2));
     assert_eq!(ids_of(store.search_plain(&in_b_narrowed).unwrap()), vec![3, 4]);
+    // Within a stretch of ids (as dates give), the feed's articles there.
+    let in_b_within = SearchRequest {
+        id_bounds: IdBounds::Within(2, 40),
+        ..in_b.clone()
+    };
+    assert_eq!(ids_of(store.search_plain(&in_b_within).unwrap()), vec![2, 3, 4]);
+    assert_eq!(store.count(&in_b_within).unwrap().stories, 3);
+    let mut within_narrowed = in_b_within.clone();
+    assert_eq!(store.narrow_to_newest(&mut within_narrowed, 2 * k).unwrap(), Some(2));
+    assert_eq!(ids_of(store.search_plain(&within_narrowed).unwrap()), vec![3, 4]);
     // The facets count the newest matches the same way.
     let facets = store.facets(&req, 5).unwrap();
     assert_eq!(facets.capped, Some(5));
@@ -1561,9 +1571,8 @@ fn concurrent_writers_on_postgres_keep_one_article_per_release_and_one_story() {
     assert_eq!(stats.copies, 2 * RELEASES as i64);
 }
 
-/// Feed leases and host turns between two daemons' connections: a held lease keeps the
-/// other out until it is released or runs out; a feed polled after `polled_before` is not
-/// claimed again; a host's turn is one at a time, and the next waits for the gap.
+/// Each article's stretch of ids in its index entry (schema 13), through every path that
+/// writes the entry, and added when an older archive is opened.
 #[test]
 fn postgres_index_marks_each_articles_stretch_of_ids_through_every_write() {
     let Some((mut store, _, ids)) = postgres_pair("stretches") else {
@@ -1614,17 +1623,111 @@ fn postgres_index_marks_each_articles_stretch_of_ids_through_every_write() {
     // An archive from before schema 13 gets them when opened.
     store
         .conn
-        .execute_batch(
-            "DROP TRIGGER articles_fts_stretch ON articles; DROP FUNCTION warta_fts_stretch();
-             UPDATE articles SET fts = ts_delete(fts, ARRAY['#0', '#2']);
-             DELETE FROM warta_schema WHERE version = 13;",
-        )
+        .execute_batch(&super::pg_schema::rewind_to(12))
         .unwrap();
     assert_eq!(in_stretch(&store, "#0"), 0);
     let path = store.path().to_path_buf();
     drop(store);
     let store = Store::open(&path).unwrap();
     assert_eq!((in_stretch(&store, "#0"), in_stretch(&store, "#2")), (3, 1));
+}
+
+/// Phrases on PostgreSQL are asked of the index of neighbouring words too (schema 14): its
+/// pairs are words side by side within one column, never across title and body; a phrase
+/// finds what it found without the index; an archive from before it gets it when opened.
+#[test]
+fn postgres_phrases_are_asked_of_the_index_of_neighbouring_words() {
+    let Some((mut store, _, ids)) = postgres_pair("pairs") else {
+        return;
+    };
+    let docs = [
+        ("Banjir di Sangatta", "Air pasang naik di pesisir."),
+        ("Pesisir", "Pasang air di Sangatta, banjir."),
+        ("Sangatta", "Air surut. Pasang lagi."),
+    ];
+    let url = |i: usize| format!("https://a.example/{i}");
+    let items = docs
+        .iter()
+        .enumerate()
+        .map(|(i, (title, text))| {
+            // A paragraph of its own, so that the three are not one story.
+            let text = format!("{text}\n\n{}", para(i + 1));
+            item(
+                &format!("g{i}"),
+                &url(i),
+                Some(content(&url(i), title, &text)),
+            )
+        })
+        .collect();
+    store.apply_poll(&poll(ids[0], items)).unwrap();
+    let holding = |store: &Store, pair: &str| -> i64 {
+        store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM articles WHERE pairs @> ARRAY[warta_pair(?1)]",
+                [pair],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(holding(&store, "air pasang"), 1);
+    assert_eq!(holding(&store, "pasang air"), 1);
+    assert_eq!(holding(&store, "banjir di"), 1, "in a title");
+    assert_eq!(
+        holding(&store, "sangatta air"),
+        0,
+        "not across the third's title and body"
+    );
+    assert_eq!(
+        holding(&store, "surut pasang"),
+        1,
+        "across a full stop, as FTS5 reads it"
+    );
+    let found = |store: &Store, q: &str| -> Vec<String> {
+        let mut urls: Vec<String> = store
+            .search_plain(&request(q))
+            .unwrap()
+            .into_iter()
+            .map(|h| h.url)
+            .collect();
+        urls.sort();
+        urls
+    };
+    let phrases = [
+        ("\"air pasang\"", vec![url(0)]),
+        ("\"air pasang\" OR \"pasang air\"", vec![url(0), url(1)]),
+        ("\"sangatta air\"", vec![]),
+        ("\"di sangatta\" NOT \"air pasang\"", vec![url(1)]),
+        ("\"air pasang naik\" \"di pesisir\"", vec![url(0)]),
+        ("\"pasang a\"*", vec![url(1)]),
+        ("title : \"banjir di\"", vec![url(0)]),
+    ];
+    for (q, want) in &phrases {
+        assert_eq!(&found(&store, q), want, "{q}");
+    }
+    // An archive from before the index gets it when opened, and finds the same.
+    store
+        .conn
+        .execute_batch(&super::pg_schema::rewind_to(13))
+        .unwrap();
+    let has_index = |store: &Store| -> bool {
+        store
+            .conn
+            .query_row(
+                "SELECT to_regclass('articles_pairs') IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert!(!has_index(&store));
+    let path = store.path().to_path_buf();
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert!(has_index(&store));
+    for (q, want) in &phrases {
+        assert_eq!(&found(&store, q), want, "{q} after the upgrade");
+    }
 }
 
 #[test]
@@ -1691,6 +1794,9 @@ fn a_renewed_lease_outlasts_its_term_and_an_unrenewed_one_does_not() {
     );
 }
 
+/// Feed leases and host turns between two daemons' connections: a held lease keeps the
+/// other out until it is released or runs out; a feed polled after `polled_before` is not
+/// claimed again; a host's turn is one at a time, and the next waits for the gap.
 #[test]
 fn leases_and_host_turns_on_postgres_admit_one_daemon_at_a_time() {
     let Some((mut one, two, ids)) = postgres_pair("leases") else {
