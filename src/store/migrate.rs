@@ -375,6 +375,9 @@ pub fn migrate(
         src.query_row("SELECT upto FROM story_bands_merged", [], |r| r.get(0))
             .map_err(err_from)?
     };
+    if to.conn.is_pg() {
+        drop_search_indexes(&to.conn).map_err(err_to)?;
+    }
     for table in TABLES
         .iter()
         .filter(|t| matches!(t.how, How::Copy | How::Bands))
@@ -575,11 +578,34 @@ fn derive_pg_bands(tx: &Conn, cols: &[String], rows: &[Vec<Value>]) -> super::db
     super::bands::add_many(tx, &pairs)
 }
 
-/// After the rows: PostgreSQL's id sequences moved past the copied ids; SQLite's band
+/// Until the articles are in, PostgreSQL's search indexes are left out (built once at the
+/// end, in [`finish`]); a migration that goes on after a stop drops them again only if
+/// the articles are not all in yet.
+fn drop_search_indexes(dest: &Conn) -> super::db::Result<()> {
+    let articles_done: bool = dest.query_row(
+        "SELECT coalesce(max(done), 0) FROM warta_migration WHERE tbl = 'articles'",
+        [],
+        |r| r.get::<_, i64>(0).map(|d| d != 0),
+    )?;
+    if articles_done {
+        return Ok(());
+    }
+    for (name, _) in super::pg_schema::SEARCH_INDEXES {
+        dest.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
+    }
+    Ok(())
+}
+
+/// After the rows: the search indexes built; PostgreSQL's id sequences moved past the copied ids; SQLite's band
 /// index told which articles' bands are in its table: all of them from PostgreSQL, those
 /// the source had merged from SQLite (the rest it derives from the signatures, as there).
 fn finish(dest: &Conn, source_upto: Option<i64>) -> super::db::Result<()> {
     if dest.is_pg() {
+        dest.execute_batch("SET maintenance_work_mem = '256MB'")?;
+        for (_, create) in super::pg_schema::SEARCH_INDEXES {
+            dest.execute_batch(create)?;
+        }
+        dest.execute_batch("RESET maintenance_work_mem")?;
         for t in [
             "feeds",
             "stories",

@@ -1896,7 +1896,23 @@ fn an_archive_migrates_to_postgres_and_back_resuming_after_a_stop() {
     assert!(stopped.is_err(), "the copy was to stop part-way");
     drop(dest);
     let mut dest = Store::open(pg_path).unwrap();
+    // The search indexes are built once at the end, not kept up row by row.
+    let search_indexes = |s: &Store| -> i64 {
+        s.conn
+            .query_row(
+                "SELECT count(*) FROM pg_indexes WHERE indexname IN ('articles_fts', 'articles_pairs')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(
+        search_indexes(&dest),
+        0,
+        "left out while the articles go in"
+    );
     let report = copy_archive(&source, &mut dest, &mut |_, _, _| {}).unwrap();
+    assert_eq!(search_indexes(&dest), 2, "built at the end");
     let articles = report.iter().find(|t| t.table == "articles").unwrap();
     assert_eq!(articles.rows, 450);
     assert!(
