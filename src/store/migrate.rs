@@ -596,9 +596,10 @@ fn drop_search_indexes(dest: &Conn) -> super::db::Result<()> {
     Ok(())
 }
 
-/// After the rows: the search indexes built; PostgreSQL's id sequences moved past the copied ids; SQLite's band
-/// index told which articles' bands are in its table: all of them from PostgreSQL, those
-/// the source had merged from SQLite (the rest it derives from the signatures, as there).
+/// After the rows: PostgreSQL's search indexes built and its id sequences moved past the
+/// copied ids; SQLite's band index told which articles' bands are in its table: all of them
+/// from PostgreSQL, those the source had merged from SQLite (the rest it derives from the
+/// signatures, as there).
 fn finish(dest: &Conn, source_upto: Option<i64>) -> super::db::Result<()> {
     if dest.is_pg() {
         dest.execute_batch("SET maintenance_work_mem = '256MB'")?;

@@ -55,7 +55,7 @@ pub fn rewind_to(version: i64) -> String {
 /// The search's two indexes, by name and as built. `warta migrate` drops them before it
 /// copies the articles and builds them after: GIN built once over every row is many times
 /// faster than kept up to date row by row (at 1,000,000 articles the copy ran at 100
-/// articles a second with them, 600 without).
+/// articles a second with them, 560 without).
 pub const SEARCH_INDEXES: &[(&str, &str)] = &[
     (
         "articles_fts",

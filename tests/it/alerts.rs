@@ -276,13 +276,13 @@ fn a_failing_target_is_retried_and_its_failure_shown() {
 
     // The target is back: a run after the wait sends it, with the same key. A slow first
     // run may already have retried once (the wait is a second, doubling), so the runs go
-    // on until the alert is due, a few at most.
+    // on until the alert is due (the wait after n failures is 2^(n-1) s), a few at most.
     let failed_tries = posts(&hooks, "/hook").len();
     assert!(failed_tries >= 1);
     hooks.route("/hook", Route::new(200).body(b"{}".to_vec()));
     let mut a = alerts_of(&ws);
     for _ in 0..4 {
-        std::thread::sleep(Duration::from_millis(1200 << failed_tries.min(3)));
+        std::thread::sleep(Duration::from_millis(1200 << (failed_tries - 1).min(3)));
         run_with_secrets(&ws, &["fetch"]).ok();
         a = alerts_of(&ws);
         if a["sent"].as_i64() == Some(1) {
